@@ -1,0 +1,77 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { startEdge } from '../edge/agent.ts';
+import { EdgeConfig } from '../edge/config.ts';
+import { randomSecret } from '../hub/auth/passwords.ts';
+import { applyHubEnv, HubConfig } from '../hub/config.ts';
+import { startHub } from '../hub/server.ts';
+import { parseConfig } from '../shared/config-file.ts';
+import { createLogger } from '../shared/log.ts';
+
+/** Is the TCP port free on this host? (The demo then moves to a free one and says so.) */
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, host, () => s.close(() => resolve(true)));
+  });
+}
+
+const DEMO_GATEWAY = 'GW-DEMO-01';
+
+export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data/demo'): Promise<{ stop(): Promise<void> }> {
+  mkdirSync(dataDir, { recursive: true });
+  // Secrets survive restarts of the demo so the journal and the hub keep agreeing on the gateway.
+  const secretsFile = join(dataDir, 'demo-secrets.json');
+  const secrets: { gatewayPassword: string } = existsSync(secretsFile) ? JSON.parse(readFileSync(secretsFile, 'utf8')) : { gatewayPassword: randomSecret() };
+  writeFileSync(secretsFile, JSON.stringify(secrets), { mode: 0o600 });
+  const adminPassword = process.env.BONDGATE_ADMIN_PASSWORD ?? 'bondgate-demo';
+
+  const wantedHttp = Number(process.env.PORT ?? 8080);
+  const httpPort = (await portFree('127.0.0.1', wantedHttp)) ? wantedHttp : 0;
+  const hubConfig = parseConfig(
+    HubConfig,
+    applyHubEnv({
+      hubId: 'demo-hub',
+      dataDir: join(dataDir, 'hub'),
+      http: { host: '127.0.0.1', port: httpPort },
+      mqtt: { embedded: { host: '127.0.0.1', port: 1883, fallbackToFreePort: true } },
+      auth: { adminPassword },
+      gateways: [{ id: DEMO_GATEWAY, password: secrets.gatewayPassword }],
+    }),
+    'demo defaults',
+  );
+  const log = createLogger('demo');
+  const hub = await startHub(hubConfig, log.child({ part: 'hub' }));
+  const edgeConfig = parseConfig(
+    EdgeConfig,
+    {
+      gatewayId: DEMO_GATEWAY,
+      dataDir: join(dataDir, 'edge'),
+      hub: { mqttUrl: hub.mqttUrl, password: secrets.gatewayPassword },
+      http: { host: '127.0.0.1', port: 0 },
+      simulator: { mode: 'line', stationId: 'INSPECTION-LINE-1', parcelsPerSecond: 2 },
+    },
+    'demo defaults',
+  );
+  const edge = await startEdge(edgeConfig, log.child({ part: 'edge' }));
+
+  const lines = [
+    '',
+    '  Bondgate demo is running',
+    `  Dashboard:     ${hub.httpUrl}/   (user admin, password ${adminPassword})`,
+    `  MQTT broker:   ${hub.mqttUrl}${hub.broker?.movedFromPort ? `   (port ${hub.broker.movedFromPort} is busy — another broker runs there; set MQTT_PORT to choose a port or MQTT_URL to use that broker)` : ''}`,
+    `  Edge gateway:  ${DEMO_GATEWAY}, simulated inspection line, health ${edge.healthUrl}/healthz`,
+    httpPort === 0 ? `  (HTTP port ${wantedHttp} was busy; set PORT to choose another)` : '',
+    '  Stop with Ctrl+C.',
+    '',
+  ].filter((l) => l !== '');
+  console.log(lines.join('\n'));
+  return {
+    stop: async () => {
+      await edge.stop();
+      await hub.stop();
+    },
+  };
+}

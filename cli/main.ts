@@ -1,0 +1,105 @@
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { EdgeConfig } from '../edge/config.ts';
+import { startEdge } from '../edge/agent.ts';
+import { hashPassword, randomSecret } from '../hub/auth/passwords.ts';
+import { applyHubEnv, HubConfig } from '../hub/config.ts';
+import { startHub } from '../hub/server.ts';
+import { openStorage } from '../hub/storage/open.ts';
+import { loadConfigFile, parseConfig } from '../shared/config-file.ts';
+import { isBondgateError } from '../shared/errors.ts';
+import { createLogger } from '../shared/log.ts';
+import { GatewayId } from '../shared/schemas/events.ts';
+import { runDemo } from './demo.ts';
+
+const USAGE = `bondgate — bonded-zone logistics: edge gateways and the hub
+
+Usage:
+  bondgate demo                      hub + embedded broker + a simulated edge gateway (data in ./data/demo)
+  bondgate hub [--config FILE]       run the hub (SQLite by default; DATABASE_URL for PostgreSQL; MQTT_URL for an external broker)
+  bondgate edge --config FILE        run an edge gateway agent
+  bondgate gateway add ID [--config FILE]
+                                     provision a gateway on the hub's store and print its credentials
+  bondgate --help | --version
+
+Config files are YAML or JSON; see README.md for every field.`;
+
+function hubConfigFrom(file: string | undefined) {
+  const raw = file ? (loadConfigFile(HubConfig, file) as unknown as Record<string, unknown>) : {};
+  return parseConfig(HubConfig, applyHubEnv(raw), file ?? 'environment');
+}
+
+/** SIGTERM/SIGINT: graceful stop (drain, ack, close), then exit; a second signal exits at once. */
+function onSignals(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (sig: string) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    console.error(`${sig}: stopping…`);
+    stop().then(
+      () => process.exit(0),
+      (e) => {
+        console.error(e);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => handler('SIGTERM'));
+  process.on('SIGINT', () => handler('SIGINT'));
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } },
+  });
+  const [command, ...rest] = positionals;
+  if (values.version) return void console.log('bondgate 0.1.0');
+  if (values.help || !command) return void console.log(USAGE);
+  try {
+    switch (command) {
+      case 'hub': {
+        const config = hubConfigFrom(values.config);
+        const log = createLogger('hub');
+        const hub = await startHub(config, log);
+        log.info({ http: hub.httpUrl, mqtt: hub.mqttUrl, storage: hub.storage.kind }, 'hub ready');
+        if (hub.generatedAdminPassword) console.log(`First start: created user "admin" with password ${hub.generatedAdminPassword} (shown once; set BONDGATE_ADMIN_PASSWORD to choose it).`);
+        onSignals(hub.stop);
+        return;
+      }
+      case 'edge': {
+        if (!values.config) throw new Error('bondgate edge needs --config FILE (see README.md, "Edge configuration")');
+        const config = loadConfigFile(EdgeConfig, values.config);
+        const edge = await startEdge(config, createLogger('edge'));
+        onSignals(edge.stop);
+        return;
+      }
+      case 'demo': {
+        const demo = await runDemo();
+        onSignals(demo.stop);
+        return;
+      }
+      case 'gateway': {
+        const [sub, id] = rest;
+        if (sub !== 'add' || !id) throw new Error('usage: bondgate gateway add ID [--config FILE]');
+        const gatewayId = GatewayId.safeParse(id);
+        if (!gatewayId.success) throw new Error(`gateway id "${id}": ${gatewayId.error.issues[0]?.message}`);
+        const config = hubConfigFrom(values.config && existsSync(values.config) ? values.config : undefined);
+        const storage = await openStorage({ ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), sqliteFile: `${config.dataDir}/hub.sqlite` });
+        const password = randomSecret();
+        await storage.upsertGateway({ id, passwordHash: await hashPassword(password) });
+        await storage.close();
+        console.log(`Gateway ${id} provisioned. Put this in its edge config (the password is shown only now):\n\ngatewayId: ${id}\nhub:\n  mqttUrl: mqtt://HUB-HOST:1883\n  password: ${password}\n`);
+        return;
+      }
+      default:
+        console.error(`unknown command "${command}"\n\n${USAGE}`);
+        process.exit(2);
+    }
+  } catch (e) {
+    if (isBondgateError(e)) console.error(`bondgate: ${e.message}`);
+    else console.error(`bondgate: ${(e as Error).message}`);
+    process.exit(1);
+  }
+}

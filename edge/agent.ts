@@ -1,0 +1,173 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { generateJournalKeys } from '../shared/journal-chain.ts';
+import type { EdgeConfig } from './config.ts';
+import { EdgeJournal } from './journal.ts';
+import { LineSimulator } from './simulator.ts';
+import { SyncClient } from './sync.ts';
+import { systemTimeSource } from './time-source.ts';
+
+export const AGENT_VERSION = '0.1.0';
+
+export interface RunningEdge {
+  journal: EdgeJournal;
+  sync: SyncClient;
+  simulator: LineSimulator | undefined;
+  healthUrl: string | undefined;
+  stop(): Promise<void>;
+}
+
+/** The gateway's journal signing key: made once on first start, kept beside the journal, never sent. */
+function loadOrCreateKeys(dataDir: string): { privateKeyPem: string; publicKeyPem: string } {
+  const privFile = join(dataDir, 'journal-key.pem');
+  const pubFile = join(dataDir, 'journal-key.pub.pem');
+  if (existsSync(privFile) && existsSync(pubFile)) return { privateKeyPem: readFileSync(privFile, 'utf8'), publicKeyPem: readFileSync(pubFile, 'utf8') };
+  const keys = generateJournalKeys();
+  writeFileSync(privFile, keys.privateKeyPem, { mode: 0o600 });
+  chmodSync(privFile, 0o600);
+  writeFileSync(pubFile, keys.publicKeyPem);
+  return keys;
+}
+
+function edgeMetrics(journal: EdgeJournal, sync: () => SyncClient) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'bondgate_edge_' });
+  const g = (name: string, help: string, collect: () => number) =>
+    new Gauge({ name, help, registers: [registry], collect() { this.set(collect()); } });
+  g('bondgate_edge_backlog_events', 'Journalled events not yet acknowledged by the hub', () => journal.backlog().count);
+  g('bondgate_edge_backlog_age_seconds', 'Age of the oldest unacknowledged event', () => {
+    const b = journal.backlog();
+    return b.oldestWallMs ? Math.max(0, (Date.now() - b.oldestWallMs) / 1000) : 0;
+  });
+  g('bondgate_edge_acked_seq', 'Highest seq the hub acknowledged', () => journal.ackedSeq);
+  g('bondgate_edge_head_seq', 'Highest seq journalled', () => journal.headSeq);
+  g('bondgate_edge_last_ack_age_seconds', 'Seconds since the last ack (-1: none yet)', () => {
+    const t = sync().state.lastAckAtMs;
+    return t ? (Date.now() - t) / 1000 : -1;
+  });
+  g('bondgate_edge_broker_connected', '1 when connected to the broker', () => (sync().state.connected ? 1 : 0));
+  g('bondgate_edge_disk_used_bytes', 'Journal bytes in use', () => journal.usedBytes());
+  g('bondgate_edge_disk_quota_bytes', 'Journal quota', () => journal.disk().quotaBytes);
+  g('bondgate_edge_disk_level', '0 ok, 1 past the soft limit, 2 at the hard limit', () => ({ ok: 0, soft: 1, hard: 2 })[journal.diskLevel]);
+  g('bondgate_edge_sync_window_events', 'Current sync window', () => sync().state.window);
+  const c = (name: string, help: string, read: () => number) => {
+    let last = 0;
+    return new Counter({ name, help, registers: [registry], collect() { const v = read(); this.inc(Math.max(0, v - last)); last = v; } });
+  };
+  c('bondgate_edge_events_appended_total', 'Events journalled', () => journal.stats.appended);
+  c('bondgate_edge_commits_total', 'Journal commits (group commits carry several events)', () => journal.stats.commits);
+  c('bondgate_edge_telemetry_shed_total', 'Telemetry entries shed to tombstones', () => journal.stats.telemetryShed);
+  c('bondgate_edge_telemetry_dropped_total', 'Telemetry not journalled past the soft limit', () => journal.stats.telemetryDropped);
+  c('bondgate_edge_appends_refused_total', 'Appends refused at the hard limit', () => journal.stats.refused);
+  c('bondgate_edge_retransmits_total', 'Ack timeouts that resent from the last ack', () => sync().state.retransmits);
+  return registry;
+}
+
+export async function startEdge(config: EdgeConfig, log: Logger): Promise<RunningEdge> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const time = systemTimeSource(config.clock.sync);
+  const journal = new EdgeJournal({
+    file: join(config.dataDir, 'journal.sqlite'),
+    gatewayId: config.gatewayId,
+    time,
+    quotaBytes: Math.round(config.journal.quotaMb * 1024 * 1024),
+    softLimitRatio: config.journal.softLimitPct / 100,
+    retentionMs: config.journal.retentionHours * 3600_000,
+    telemetryTtlMs: config.journal.telemetryTtlHours * 3600_000,
+    synchronous: config.journal.synchronous,
+  });
+  journal.onAlarm((a) => {
+    log.warn({ alarm: a.alarm, detail: a.detail }, 'journal disk alarm');
+    // At the hard limit this append is refused too; the status message still tells the hub.
+    journal.append({ type: 'edge.alarm', stationId: 'edge', payload: a }).catch(() => undefined);
+  });
+  const keys = loadOrCreateKeys(config.dataDir);
+  const sync = new SyncClient({
+    url: config.hub.mqttUrl,
+    username: config.hub.username ?? config.gatewayId,
+    password: config.hub.password,
+    journal,
+    bootId: time.bootId,
+    ...keys,
+    log: log.child({ component: 'sync' }),
+    agentVersion: AGENT_VERSION,
+    batchMax: config.sync.batchMax,
+    windowMax: config.sync.windowMax,
+    ackTimeoutMs: config.sync.ackTimeoutMs,
+    compress: config.sync.compress,
+    extraStatus: () => ({ clockSynced: time.clockSynced(), uptimeMs: time.uptimeMs() }),
+  });
+  sync.start();
+  const maintenance = setInterval(() => {
+    try {
+      const r = journal.maintain(Date.now());
+      if (r.pruned + r.shed > 0) log.info(r, 'journal maintenance');
+    } catch (e) {
+      log.error({ err: (e as Error).message }, 'journal maintenance failed');
+    }
+  }, 60_000);
+  maintenance.unref();
+
+  let server: Server | undefined;
+  let healthUrl: string | undefined;
+  if (config.http.port >= 0) {
+    const registry = edgeMetrics(journal, () => sync);
+    server = createServer((req, res) => {
+      if (req.url === '/healthz') {
+        const b = journal.backlog();
+        const body = {
+          gatewayId: config.gatewayId,
+          status: journal.diskLevel === 'hard' ? 'refusing' : 'ok',
+          broker: sync.state.connected ? 'connected' : 'disconnected',
+          backlog: { count: b.count, ageMs: b.oldestWallMs ? Date.now() - b.oldestWallMs : 0 },
+          ackedSeq: journal.ackedSeq,
+          headSeq: journal.headSeq,
+          lastAckAtMs: sync.state.lastAckAtMs,
+          disk: journal.disk(),
+          clockSynced: time.clockSynced(),
+        };
+        res.writeHead(journal.diskLevel === 'hard' ? 503 : 200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      } else if (req.url === '/metrics') {
+        registry.metrics().then(
+          (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+          (e: Error) => res.writeHead(500).end(e.message),
+        );
+      } else {
+        res.writeHead(404, { 'content-type': 'application/json' }).end('{"code":"NOT_FOUND"}');
+      }
+    });
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', reject);
+      server!.listen(config.http.port, config.http.host, () => resolve());
+    });
+    const a = server.address();
+    healthUrl = `http://${config.http.host}:${typeof a === 'object' && a ? a.port : config.http.port}`;
+  }
+
+  let simulator: LineSimulator | undefined;
+  if (config.simulator) {
+    simulator = new LineSimulator({ journal, log: log.child({ component: 'simulator' }), ...config.simulator });
+    simulator.start();
+  }
+  log.info({ gatewayId: config.gatewayId, headSeq: journal.headSeq, ackedSeq: journal.ackedSeq, healthUrl }, 'edge agent started');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    journal,
+    sync,
+    simulator,
+    healthUrl,
+    stop: () =>
+      (stopping ??= (async () => {
+        simulator?.stop();
+        clearInterval(maintenance);
+        time.stop();
+        await sync.stop();
+        await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+        journal.close();
+      })()),
+  };
+}

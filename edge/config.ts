@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { GatewayId } from '../shared/schemas/events.ts';
+
+/** Edge agent configuration (YAML or JSON). Every field says what it expects: that text is the fix shown for a bad value. */
+export const EdgeConfig = z.object({
+  gatewayId: GatewayId.describe('the gateway id the hub knows, e.g. "GW-ZONE1-GATE3" (letters, digits, _ or -)'),
+  dataDir: z.string().min(1).default('./data/edge').describe('a directory for the journal and keys, e.g. "/var/lib/bondgate"'),
+  hub: z.object({
+    mqttUrl: z.string().regex(/^mqtts?:\/\/.+/, 'must be an mqtt:// or mqtts:// URL').describe('the broker URL, e.g. "mqtt://hub.zone.local:1883"'),
+    username: z.string().min(1).optional().describe('the MQTT user name (defaults to gatewayId)'),
+    password: z.string().min(1).describe('the gateway password issued by `bondgate gateway add`'),
+  }),
+  journal: z
+    .object({
+      quotaMb: z.number().positive().default(1024).describe('megabytes of disk the journal may use, e.g. 1024'),
+      softLimitPct: z.number().min(10).max(99).default(80).describe('percent of the quota at which the edge alarms and sheds telemetry (10–99)'),
+      retentionHours: z.number().positive().default(168).describe('hours delivered events are kept on the edge, e.g. 168'),
+      telemetryTtlHours: z.number().positive().default(24).describe('hours unsent telemetry is kept before it is shed'),
+      synchronous: z.enum(['FULL', 'NORMAL']).default('FULL').describe('"FULL" (fsync every commit, power-loss safe) or "NORMAL"'),
+    })
+    .default({ quotaMb: 1024, softLimitPct: 80, retentionHours: 168, telemetryTtlHours: 24, synchronous: 'FULL' }),
+  sync: z
+    .object({
+      batchMax: z.number().int().min(1).max(5000).default(1000).describe('events per MQTT message (1–5000)'),
+      windowMax: z.number().int().min(100).default(40_000).describe('most events unacknowledged at once'),
+      ackTimeoutMs: z.number().int().min(100).default(3000).describe('milliseconds without an ack before resending'),
+      compress: z.boolean().default(true).describe('true to deflate batches when it pays'),
+    })
+    .default({ batchMax: 1000, windowMax: 40_000, ackTimeoutMs: 3000, compress: true }),
+  http: z
+    .object({
+      host: z.string().default('127.0.0.1').describe('address for /healthz and /metrics, e.g. "127.0.0.1"'),
+      port: z.number().int().min(0).max(65535).default(9464).describe('port for /healthz and /metrics (0 = any free port)'),
+    })
+    .default({ host: '127.0.0.1', port: 9464 }),
+  clock: z.object({ sync: z.enum(['detect', 'assume-synced', 'assume-unsynced']).default('detect').describe('"detect", "assume-synced" or "assume-unsynced"') }).default({ sync: 'detect' }),
+  simulator: z
+    .object({
+      mode: z.enum(['line', 'scans']).default('line').describe('"line" (a full inspection-line flow) or "scans" (parcel scans only)'),
+      stationId: z.string().min(1).default('SIM-LINE-1'),
+      parcelsPerSecond: z.number().positive().max(100_000).default(1).describe('simulated parcels per second'),
+      totalParcels: z.number().int().positive().optional().describe('stop after this many parcels in total, counted across restarts'),
+    })
+    .optional(),
+});
+export type EdgeConfig = z.output<typeof EdgeConfig>;

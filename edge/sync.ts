@@ -1,0 +1,385 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import { signCheckpoint } from '../shared/journal-chain.ts';
+import { Ack, decodeMessage, encodeBatch, encodeMessage, PROTOCOL_VERSION, type Checkpoint, type GatewayStatus, type Hello } from '../shared/sync-protocol.ts';
+import { topics } from '../shared/topics.ts';
+import type { EdgeJournal, JournalRow } from './journal.ts';
+
+/**
+ * Edge → hub sync. The journal plus the hub's cumulative ack is the delivery guarantee; MQTT QoS 1 only
+ * makes each hop likely. Flow control is a sliding window of unacknowledged events that grows while acks
+ * come back and halves on a timeout (AIMD), so the drain adapts to what the hub commits.
+ *
+ * Live first: events appended after the link came up are sent as soon as they are committed, ahead of the
+ * backlog, which is paged behind them from the journal. The hub stores both and acks the contiguous
+ * prefix plus the ranges above it, so nothing is sent twice unless an ack is lost.
+ */
+export interface SyncOptions {
+  url: string;
+  username: string;
+  password: string;
+  journal: EdgeJournal;
+  bootId: string;
+  privateKeyPem: string;
+  publicKeyPem: string;
+  log: Logger;
+  agentVersion: string;
+  /** Events per MQTT message. */
+  batchMax?: number;
+  batchMaxBytes?: number;
+  windowInitial?: number;
+  windowMax?: number;
+  /** Retransmit from the ack if nothing is acknowledged for this long (doubles on each timeout). */
+  ackTimeoutMs?: number;
+  ackTimeoutMaxMs?: number;
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+  statusIntervalMs?: number;
+  checkpointIntervalMs?: number;
+  compress?: boolean;
+  extraStatus?: () => Pick<GatewayStatus, 'clockSynced' | 'uptimeMs'>;
+}
+
+interface Batch { from: number; to: number; count: number }
+
+export interface SyncState {
+  connected: boolean;
+  ackedSeq: number;
+  headSeq: number;
+  window: number;
+  inflight: number;
+  lastAckAtMs: number | null;
+  lastConnectAtMs: number | null;
+  published: number;
+  retransmits: number;
+  reconnects: number;
+}
+
+const jitter = (ms: number) => Math.round(ms * (0.5 + Math.random()));
+
+export class SyncClient {
+  private client: MqttClient | undefined;
+  private readonly o: Required<Omit<SyncOptions, 'extraStatus'>> & Pick<SyncOptions, 'extraStatus'>;
+  private readonly journal: EdgeJournal;
+
+  private window: number;
+  private batches: Batch[] = [];
+  private inflight = 0;
+  private sacked: [number, number][] = [];
+  /** Backlog region [backlogNext .. backlogEnd], paged from the journal. */
+  private backlogNext = 1;
+  private backlogEnd = 0;
+  /** Live region starts at backlogEnd + 1; liveNext is the next live seq to send. */
+  private liveNext = 1;
+  private rtoMs: number;
+  private ackTimer: NodeJS.Timeout | undefined;
+  private pumpScheduled = false;
+  private reconnectAttempt = 0;
+  private timers: NodeJS.Timeout[] = [];
+  private unsubscribeAppend: (() => void) | undefined;
+  private stopped = false;
+  private lastCheckpointSeq = 0;
+
+  readonly state: SyncState;
+
+  constructor(opts: SyncOptions) {
+    this.o = {
+      batchMax: 1000,
+      batchMaxBytes: 768 * 1024,
+      windowInitial: 4000,
+      windowMax: 40_000,
+      ackTimeoutMs: 3000,
+      ackTimeoutMaxMs: 30_000,
+      reconnectMinMs: 500,
+      reconnectMaxMs: 15_000,
+      statusIntervalMs: 10_000,
+      checkpointIntervalMs: 60_000,
+      compress: true,
+      ...opts,
+    };
+    this.journal = opts.journal;
+    this.window = this.o.windowInitial;
+    this.rtoMs = this.o.ackTimeoutMs;
+    this.state = {
+      connected: false,
+      ackedSeq: this.journal.ackedSeq,
+      headSeq: this.journal.headSeq,
+      window: this.window,
+      inflight: 0,
+      lastAckAtMs: null,
+      lastConnectAtMs: null,
+      published: 0,
+      retransmits: 0,
+      reconnects: 0,
+    };
+  }
+
+  start(): void {
+    const gw = this.journal.gatewayId;
+    const client = mqtt.connect(this.o.url, {
+      clientId: `bondgate-edge-${gw}`,
+      username: this.o.username,
+      password: this.o.password,
+      clean: true,
+      keepalive: 15,
+      connectTimeout: 10_000,
+      reconnectPeriod: this.o.reconnectMinMs,
+      // Our journal is the store: don't let MQTT.js queue publishes while offline.
+      queueQoSZero: false,
+    });
+    this.client = client;
+    client.on('connect', () => this.onConnect());
+    client.on('close', () => this.onDisconnect());
+    client.on('error', (err) => this.o.log.warn({ err: err.message }, 'broker connection error'));
+    client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    this.unsubscribeAppend = this.journal.onAppend(() => this.schedulePump());
+    this.timers.push(setInterval(() => this.sendStatus(), this.o.statusIntervalMs));
+    this.timers.push(setInterval(() => this.sendCheckpoint(), this.o.checkpointIntervalMs));
+    for (const t of this.timers) t.unref();
+  }
+
+  private onConnect(): void {
+    const gw = this.journal.gatewayId;
+    this.state.connected = true;
+    this.state.lastConnectAtMs = Date.now();
+    this.reconnectAttempt = 0;
+    if (this.client) this.client.options.reconnectPeriod = this.o.reconnectMinMs;
+    this.o.log.info({ backlog: this.journal.backlog().count }, 'connected to broker');
+    this.client?.subscribe(topics.down(gw), { qos: 1 }, (err) => {
+      if (err) this.o.log.error({ err: err.message }, 'subscribe to own down topic refused');
+    });
+    // Everything unacked so far is backlog; anything appended from now on is live.
+    this.resetCursors();
+    this.sendHello();
+    this.sendStatus();
+    this.schedulePump();
+  }
+
+  private onDisconnect(): void {
+    if (this.state.connected) this.o.log.warn({ backlog: this.journal.backlog().count }, 'disconnected from broker');
+    this.state.connected = false;
+    this.clearAckTimer();
+    // Exponential backoff with jitter, so a zone's gateways don't reconnect in lockstep after an outage.
+    this.reconnectAttempt += 1;
+    this.state.reconnects += 1;
+    const base = Math.min(this.o.reconnectMaxMs, this.o.reconnectMinMs * 2 ** Math.min(this.reconnectAttempt, 10));
+    if (this.client) this.client.options.reconnectPeriod = jitter(base);
+  }
+
+  private resetCursors(): void {
+    this.batches = [];
+    this.inflight = 0;
+    this.backlogNext = this.journal.ackedSeq + 1;
+    this.backlogEnd = this.journal.headSeq;
+    this.liveNext = this.backlogEnd + 1;
+    this.clearAckTimer();
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    if (topic !== topics.ack(this.journal.gatewayId)) return;
+    let ack: Ack;
+    try {
+      const parsed = Ack.safeParse(decodeMessage(payload));
+      if (!parsed.success) throw new Error(parsed.error.message);
+      ack = parsed.data;
+    } catch (e) {
+      this.o.log.warn({ err: (e as Error).message }, 'ignoring malformed ack');
+      return;
+    }
+    this.applyAck(ack);
+  }
+
+  private applyAck(ack: Ack): void {
+    const before = this.journal.ackedSeq;
+    this.journal.observeRemoteHlc(ack.hubHlc);
+    if (ack.ackedSeq > this.journal.headSeq) {
+      this.o.log.error({ hubAcked: ack.ackedSeq, head: this.journal.headSeq }, 'hub acknowledges seqs this journal never wrote (was the journal replaced?)');
+      return;
+    }
+    if (ack.ackedSeq < before) {
+      // The hub has less than it once acknowledged (its store was restored from a backup): resend what we still hold.
+      this.o.log.warn({ hubAcked: ack.ackedSeq, localAcked: before }, 'hub is behind its earlier ack; resending from its ack');
+      this.backlogNext = ack.ackedSeq + 1;
+      this.backlogEnd = Math.max(this.backlogEnd, this.liveNext - 1);
+      this.schedulePump();
+      return;
+    }
+    this.journal.markAcked(ack.ackedSeq);
+    this.sacked = ack.ranges;
+    const acked = this.journal.ackedSeq;
+    const covered = (b: Batch) => b.to <= acked || ack.ranges.some(([a, z]) => b.from >= a && b.to <= z);
+    const kept: Batch[] = [];
+    let freed = 0;
+    for (const b of this.batches) {
+      if (covered(b)) freed += b.count;
+      else kept.push(b);
+    }
+    this.batches = kept;
+    this.inflight = kept.reduce((n, b) => n + b.count, 0);
+    if (this.backlogNext <= acked) this.backlogNext = acked + 1;
+    if (acked > before || freed > 0) {
+      this.state.lastAckAtMs = Date.now();
+      this.window = Math.min(this.o.windowMax, this.window + Math.max(this.o.batchMax, freed));
+      this.rtoMs = this.o.ackTimeoutMs;
+      this.clearAckTimer();
+      if (this.inflight > 0) this.armAckTimer();
+    }
+    this.schedulePump();
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled || this.stopped) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  /** Publish while the window has room: live events first, then the backlog behind them. */
+  private pump(): void {
+    const client = this.client;
+    if (!client || !this.state.connected || this.stopped) return;
+    const head = this.journal.headSeq;
+    while (this.inflight < this.window) {
+      if (this.liveNext <= head) {
+        if (!this.sendFrom(this.liveNext, head, 'live')) break;
+        continue;
+      }
+      if (this.backlogNext <= this.backlogEnd) {
+        if (!this.sendFrom(this.backlogNext, this.backlogEnd, 'backlog')) break;
+        continue;
+      }
+      break;
+    }
+    this.state.window = this.window;
+    this.state.inflight = this.inflight;
+    this.state.ackedSeq = this.journal.ackedSeq;
+    this.state.headSeq = head;
+  }
+
+  private isSacked(seq: number): boolean {
+    return this.sacked.some(([a, z]) => seq >= a && seq <= z);
+  }
+
+  private sendFrom(from: number, to: number, lane: 'live' | 'backlog'): boolean {
+    const limit = Math.min(this.o.batchMax, to - from + 1, Math.max(1, this.window - this.inflight));
+    const rows = this.journal.readFrom(from, limit).filter((r) => r.seq <= to);
+    if (rows.length === 0) {
+      // Rows below the journal's oldest were pruned (only after an ack that the hub has since lost).
+      if (lane === 'backlog') this.backlogNext = to + 1;
+      else this.liveNext = to + 1;
+      return true;
+    }
+    const first = rows[0]!;
+    const out: JournalRow[] = [];
+    let bytes = 0;
+    for (const r of rows) {
+      if (out.length > 0 && bytes + r.json.length > this.o.batchMaxBytes) break;
+      out.push(r);
+      bytes += r.json.length;
+    }
+    const last = out[out.length - 1]!;
+    if (lane === 'backlog') this.backlogNext = last.seq + 1;
+    else this.liveNext = last.seq + 1;
+    const toSend = out.filter((r) => !this.isSacked(r.seq));
+    if (toSend.length === 0) return true;
+    const batch = encodeBatch(
+      {
+        v: PROTOCOL_VERSION,
+        gatewayId: this.journal.gatewayId,
+        ...(first.seq > from ? { gapFrom: from } : {}),
+        backlog: this.journal.backlog(),
+        sentAtMs: Date.now(),
+      },
+      toSend.map((r) => r.json),
+      this.o.compress,
+    );
+    this.client!.publish(topics.events(this.journal.gatewayId), batch, { qos: 1 });
+    this.batches.push({ from: toSend[0]!.seq, to: toSend[toSend.length - 1]!.seq, count: toSend.length });
+    this.inflight += toSend.length;
+    this.state.published += toSend.length;
+    if (!this.ackTimer) this.armAckTimer();
+    return true;
+  }
+
+  private armAckTimer(): void {
+    this.ackTimer = setTimeout(() => this.onAckTimeout(), jitter(this.rtoMs));
+    this.ackTimer.unref();
+  }
+
+  private clearAckTimer(): void {
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+  }
+
+  /** No ack progress: the hub, the broker or the link lost something. Go back to the ack and resend. */
+  private onAckTimeout(): void {
+    this.ackTimer = undefined;
+    if (this.inflight === 0 || !this.state.connected) return;
+    this.state.retransmits += 1;
+    this.o.log.warn({ acked: this.journal.ackedSeq, inflight: this.inflight, rtoMs: this.rtoMs }, 'no ack in time; resending from the last ack');
+    this.window = Math.max(this.o.batchMax, Math.floor(this.window / 2));
+    this.rtoMs = Math.min(this.o.ackTimeoutMaxMs, this.rtoMs * 2);
+    const liveEnd = this.liveNext - 1;
+    this.batches = [];
+    this.inflight = 0;
+    this.backlogNext = this.journal.ackedSeq + 1;
+    this.backlogEnd = Math.max(this.backlogEnd, liveEnd);
+    // Ask the hub where it stands too: the answer may move the ack on.
+    this.sendHello();
+    this.schedulePump();
+  }
+
+  /** Hello: who we are, what we hold; the hub answers with its ack. */
+  private sendHello(): void {
+    const hello: Hello = {
+      v: PROTOCOL_VERSION,
+      gatewayId: this.journal.gatewayId,
+      bootId: this.o.bootId,
+      ackedSeq: this.journal.ackedSeq,
+      headSeq: this.journal.headSeq,
+      publicKeyPem: this.o.publicKeyPem,
+      agentVersion: this.o.agentVersion,
+      wallMs: Date.now(),
+    };
+    this.client?.publish(topics.hello(this.journal.gatewayId), encodeMessage(hello), { qos: 1 });
+  }
+
+  private sendStatus(): void {
+    if (!this.client || !this.state.connected) return;
+    const extra = this.o.extraStatus?.() ?? { clockSynced: false, uptimeMs: 0 };
+    const status: GatewayStatus = {
+      v: PROTOCOL_VERSION,
+      gatewayId: this.journal.gatewayId,
+      backlog: this.journal.backlog(),
+      ackedSeq: this.journal.ackedSeq,
+      headSeq: this.journal.headSeq,
+      disk: this.journal.disk(),
+      wallMs: Date.now(),
+      ...extra,
+    };
+    this.client.publish(topics.status(this.journal.gatewayId), encodeMessage(status), { qos: 0 });
+  }
+
+  /** Sign the head of what the hub has acknowledged, so the hub can prove the chain it holds is ours. */
+  sendCheckpoint(): void {
+    const seq = this.journal.ackedSeq;
+    if (!this.client || !this.state.connected || seq === 0 || seq === this.lastCheckpointSeq) return;
+    const row = this.journal.readFrom(seq, 1)[0];
+    if (!row || row.seq !== seq) return;
+    const { hash } = JSON.parse(row.json) as { hash: string };
+    const body = { gatewayId: this.journal.gatewayId, seq, hash, wallMs: Date.now() };
+    const cp: Checkpoint = { v: PROTOCOL_VERSION, ...body, signature: signCheckpoint(body, this.o.privateKeyPem) };
+    this.client.publish(topics.checkpoint(this.journal.gatewayId), encodeMessage(cp), { qos: 1 });
+    this.lastCheckpointSeq = seq;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.clearAckTimer();
+    for (const t of this.timers) clearInterval(t);
+    this.unsubscribeAppend?.();
+    await this.client?.endAsync();
+  }
+}

@@ -1,0 +1,61 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { BondgateError, isBondgateError } from '../shared/errors.ts';
+import { hashToken, tokenFrom } from './auth/sessions.ts';
+import type { HubMetrics } from './metrics.ts';
+import { authRoutes } from './routes/auth.ts';
+import { gatewayRoutes } from './routes/gateways.ts';
+import { parcelRoutes } from './routes/parcels.ts';
+import type { Storage } from './storage/storage.ts';
+
+export interface AppDeps {
+  storage: Storage;
+  metrics: HubMetrics;
+  log: Logger;
+  sessionTtlMs: number;
+  metricsToken?: string;
+  gatewayOfflineAfterMs: number;
+  health: () => { mqttConnected: boolean; hubId: string };
+}
+
+/** The hub's HTTP app, separate from listen() so tests can drive it directly. */
+export function buildApp(d: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: '64kb' }));
+  app.use((req, res, next) => {
+    res.on('finish', () => d.metrics.httpRequests.inc({ route: req.route?.path ?? 'unmatched', status: String(res.statusCode) }));
+    next();
+  });
+
+  // Liveness for load balancers and orchestrators: no data, so no authentication.
+  app.get('/healthz', (_req, res) => {
+    const h = d.health();
+    res.status(h.mqttConnected ? 200 : 503).json({ status: h.mqttConnected ? 'ok' : 'degraded', hubId: h.hubId, storage: d.storage.kind, mqttConnected: h.mqttConnected });
+  });
+  app.get('/metrics', async (req, res, next) => {
+    const token = tokenFrom(req);
+    const allowed = (d.metricsToken && token === d.metricsToken) || (token && (await d.storage.getSession(hashToken(token), Date.now())));
+    if (!allowed) return next(new BondgateError('UNAUTHENTICATED', 'metrics need a session or the metrics token'));
+    res.type(d.metrics.registry.contentType).send(await d.metrics.registry.metrics());
+  });
+
+  app.use(authRoutes(d.storage, d.sessionTtlMs));
+  app.use(parcelRoutes(d.storage));
+  app.use(gatewayRoutes(d.storage, d.gatewayOfflineAfterMs));
+  app.use(express.static(fileURLToPath(new URL('./public', import.meta.url)), { index: 'index.html' }));
+
+  app.use('/api', (_req, _res, next) => next(new BondgateError('NOT_FOUND', 'no such API route')));
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if ((err as { type?: string }).type === 'entity.too.large') err = new BondgateError('PAYLOAD_TOO_LARGE');
+    else if ((err as { type?: string }).type === 'entity.parse.failed') err = new BondgateError('VALIDATION_FAILED', 'the request body is not valid JSON', [{ field: 'body', message: 'not JSON' }]);
+    if (isBondgateError(err)) {
+      if (err.status >= 500) d.log.error({ code: err.code, path: req.path }, err.message);
+      return res.status(err.status).json(err.toJSON());
+    }
+    d.log.error({ err: (err as Error).message, path: req.path }, 'unhandled error');
+    res.status(500).json({ code: 'INTERNAL', message: 'internal error', fields: [] });
+  });
+  return app;
+}

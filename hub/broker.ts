@@ -1,0 +1,134 @@
+import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import { createServer, type Server } from 'node:net';
+import type { Logger } from 'pino';
+import { BondgateError } from '../shared/errors.ts';
+import { TOPIC_ROOT } from '../shared/topics.ts';
+import { verifyPassword } from './auth/passwords.ts';
+
+/**
+ * The embedded MQTT broker (aedes), the zero-setup default. It enforces the same rules as the Mosquitto
+ * ACL in docker/: a gateway authenticates with its own credentials, publishes only under its own `up/`
+ * topics and subscribes only to its own `down/` topics. The hub account alone reads every gateway's `up/`
+ * and writes `down/`.
+ *
+ * aedes speaks MQTT 3.1.1 and has no shared subscriptions: with it, one hub process consumes. Several hub
+ * processes need an external MQTT v5 broker (MQTT_URL), where they share `$share/hub/…`.
+ */
+export interface EmbeddedBrokerOptions {
+  host: string;
+  port: number;
+  /** When the port is taken, listen on a free one instead (and say so) rather than fail. */
+  fallbackToFreePort: boolean;
+  hubUsername: string;
+  hubPassword: string;
+  gatewayPasswordHash: (gatewayId: string) => Promise<string | null | undefined>;
+  log: Logger;
+}
+
+export interface EmbeddedBroker {
+  port: number;
+  host: string;
+  url: string;
+  /** True when the configured port was busy and another was chosen. */
+  movedFromPort: number | null;
+  close(): Promise<void>;
+}
+
+type AuthClient = Client & { bondgateUser?: string };
+
+function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      reject(err);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      const addr = server.address();
+      resolve(typeof addr === 'object' && addr ? addr.port : port);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
+
+export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
+  const broker = await Aedes.createBroker({
+    authenticate: (client: AuthClient, username: string | undefined, password: Buffer | undefined, done: (error: AuthenticateError | null, success: boolean | null) => void) => {
+      const pw = password?.toString('utf8') ?? '';
+      const deny = () => {
+        const err = new Error('bad user name or password') as AuthenticateError;
+        err.returnCode = 4;
+        o.log.warn({ clientId: client.id, username }, 'broker refused a connection: bad credentials');
+        done(err, false);
+      };
+      if (!username) return deny();
+      if (username === o.hubUsername) {
+        if (pw === o.hubPassword) {
+          client.bondgateUser = username;
+          return done(null, true);
+        }
+        return deny();
+      }
+      o.gatewayPasswordHash(username)
+        .then((hash) => verifyPassword(pw, hash))
+        .then((ok) => {
+          if (!ok) return deny();
+          client.bondgateUser = username;
+          done(null, true);
+        })
+        .catch(() => deny());
+    },
+    authorizePublish: (client: AuthClient | null, packet, done) => {
+      const user = client?.bondgateUser;
+      const topic = packet.topic;
+      const ok = user === o.hubUsername ? /^bondgate\/v1\/gw\/[^/]+\/down\//.test(topic) : !!user && topic.startsWith(`${TOPIC_ROOT}/${user}/up/`);
+      if (!ok) {
+        o.log.warn({ user, topic }, 'broker refused a publish outside the client\'s own topics');
+        return done(new Error('not authorised for this topic'));
+      }
+      done(null);
+    },
+    authorizeSubscribe: (client: AuthClient | null, sub, done) => {
+      const user = client?.bondgateUser;
+      const t = sub.topic;
+      const ok = user === o.hubUsername ? t === `${TOPIC_ROOT}/+/up/#` || t.startsWith(`${TOPIC_ROOT}/`) && t.includes('/up/') : !!user && (t === `${TOPIC_ROOT}/${user}/down/#` || t.startsWith(`${TOPIC_ROOT}/${user}/down/`));
+      if (!ok) {
+        o.log.warn({ user, topic: t }, 'broker refused a subscription outside the client\'s own topics');
+        return done(new Error('not authorised for this subscription'), null);
+      }
+      done(null, sub);
+    },
+  });
+  const server = createServer(broker.handle);
+  let port: number;
+  let movedFromPort: number | null = null;
+  try {
+    port = await listen(server, o.host, o.port);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    if (!o.fallbackToFreePort) {
+      broker.close();
+      throw new BondgateError(
+        'PORT_IN_USE',
+        `MQTT port ${o.host}:${o.port} is already in use (another broker, such as Mosquitto, is probably running). ` +
+          `Choose another port with MQTT_PORT=18830, or use the running broker with MQTT_URL=mqtt://${o.host}:${o.port} (its ACL must allow the gateways).`,
+      );
+    }
+    port = await listen(server, o.host, 0);
+    movedFromPort = o.port;
+  }
+  return {
+    port,
+    host: o.host,
+    url: `mqtt://${o.host}:${port}`,
+    movedFromPort,
+    close: () =>
+      new Promise<void>((resolve) => {
+        broker.close(() => server.close(() => resolve()));
+        // Connected clients keep the server open; aedes closes them, and this caps the wait.
+        setTimeout(resolve, 2000).unref();
+      }),
+  };
+}

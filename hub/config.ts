@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { GatewayId } from '../shared/schemas/events.ts';
+
+/** Hub configuration (YAML or JSON); environment variables override the file (see README). */
+export const HubConfig = z.object({
+  hubId: z.string().min(1).max(64).optional().describe('a name for this hub process, e.g. "hub-1"'),
+  dataDir: z.string().min(1).default('./data/hub').describe('a directory for the SQLite store, e.g. "./data/hub"'),
+  databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional().describe('a PostgreSQL URL, e.g. "postgres://127.0.0.1:5432/bondgate"; omit for SQLite'),
+  http: z
+    .object({
+      host: z.string().default('127.0.0.1').describe('the address to listen on, e.g. "0.0.0.0"'),
+      port: z.number().int().min(0).max(65535).default(8080).describe('the HTTP port (0 = any free port)'),
+    })
+    .default({ host: '127.0.0.1', port: 8080 }),
+  mqtt: z
+    .object({
+      url: z.string().regex(/^mqtts?:\/\/.+/, 'must be an mqtt:// URL').optional().describe('an external broker, e.g. "mqtt://127.0.0.1:1883"; omit for the embedded broker'),
+      username: z.string().min(1).default('hub').describe("the hub's MQTT user name"),
+      password: z.string().min(1).optional().describe("the hub's MQTT password (generated for the embedded broker when omitted)"),
+      shared: z.boolean().optional().describe('true to consume through an MQTT v5 shared subscription ($share/hub/…); default: true with an external broker'),
+      embedded: z
+        .object({
+          host: z.string().default('127.0.0.1'),
+          port: z.number().int().min(0).max(65535).default(1883).describe('the embedded broker port, e.g. 1883'),
+          fallbackToFreePort: z.boolean().default(false).describe('true to pick a free port when the configured one is busy'),
+        })
+        .default({ host: '127.0.0.1', port: 1883, fallbackToFreePort: false }),
+    })
+    .default({ username: 'hub', embedded: { host: '127.0.0.1', port: 1883, fallbackToFreePort: false } }),
+  auth: z
+    .object({
+      sessionTtlHours: z.number().positive().default(12),
+      adminPassword: z.string().min(8).optional().describe('the first admin password (at least 8 characters); generated and printed once when omitted'),
+      metricsToken: z.string().min(16).optional().describe('a bearer token Prometheus may use for /metrics'),
+    })
+    .default({ sessionTtlHours: 12 }),
+  /** Gateways provisioned at start (id + password); `bondgate gateway add` does the same from the CLI. */
+  gateways: z.array(z.object({ id: GatewayId, password: z.string().min(8).describe('a gateway password of at least 8 characters') })).default([]),
+  /** A gateway is shown offline when nothing was heard from it for this long. */
+  gatewayOfflineAfterMs: z.number().int().positive().default(30_000),
+});
+export type HubConfig = z.output<typeof HubConfig>;
+
+/** Environment overrides, so containers and the README's one-liners need no file. */
+export function applyHubEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
+  const out = structuredClone(raw) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  if (env.DATABASE_URL) out.databaseUrl = env.DATABASE_URL;
+  if (env.MQTT_URL) out.mqtt = { ...(out.mqtt ?? {}), url: env.MQTT_URL };
+  if (env.MQTT_PASSWORD) out.mqtt = { ...(out.mqtt ?? {}), password: env.MQTT_PASSWORD };
+  if (env.MQTT_PORT) out.mqtt = { ...(out.mqtt ?? {}), embedded: { ...(out.mqtt?.embedded ?? {}), port: Number(env.MQTT_PORT) } };
+  if (env.PORT) out.http = { ...(out.http ?? {}), port: Number(env.PORT) };
+  if (env.HTTP_HOST) out.http = { ...(out.http ?? {}), host: env.HTTP_HOST };
+  if (env.BONDGATE_DATA_DIR) out.dataDir = env.BONDGATE_DATA_DIR;
+  if (env.BONDGATE_ADMIN_PASSWORD) out.auth = { ...(out.auth ?? {}), adminPassword: env.BONDGATE_ADMIN_PASSWORD };
+  if (env.METRICS_TOKEN) out.auth = { ...(out.auth ?? {}), metricsToken: env.METRICS_TOKEN };
+  if (env.HUB_ID) out.hubId = env.HUB_ID;
+  return out;
+}

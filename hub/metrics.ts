@@ -1,0 +1,22 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Hub metrics on their own registry (no global state: tests run several hubs in one process). */
+export function createHubMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'bondgate_hub_' });
+  const m = {
+    registry,
+    eventsIngested: new Counter({ name: 'bondgate_hub_events_ingested_total', help: 'Journal entries newly stored', labelNames: ['gateway'], registers: [registry] }),
+    eventsDuplicate: new Counter({ name: 'bondgate_hub_events_duplicate_total', help: 'Entries received again and not stored twice', registers: [registry] }),
+    messagesRejected: new Counter({ name: 'bondgate_hub_messages_rejected_total', help: 'Messages or entries refused, by reason', labelNames: ['reason'], registers: [registry] }),
+    journalAlerts: new Counter({ name: 'bondgate_hub_journal_alerts_total', help: 'Tamper-evidence alerts, by kind', labelNames: ['kind'], registers: [registry] }),
+    storageErrors: new Counter({ name: 'bondgate_hub_storage_errors_total', help: 'Store operations that failed (not acked; the gateway resends)', registers: [registry] }),
+    ingestQueue: new Gauge({ name: 'bondgate_hub_ingest_queue_events', help: 'Events received and not yet committed', registers: [registry] }),
+    ingestSeconds: new Histogram({ name: 'bondgate_hub_ingest_commit_seconds', help: 'Time to commit one ingest transaction', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry] }),
+    visibilitySeconds: new Histogram({ name: 'bondgate_hub_event_visibility_seconds', help: 'Edge wall time to hub commit, for events from gateways with a synchronised clock', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300], registers: [registry] }),
+    gatewayBacklog: new Gauge({ name: 'bondgate_hub_gateway_backlog_events', help: 'Backlog each gateway last reported', labelNames: ['gateway'], registers: [registry] }),
+    httpRequests: new Counter({ name: 'bondgate_hub_http_requests_total', help: 'HTTP requests', labelNames: ['route', 'status'], registers: [registry] }),
+  };
+  return m;
+}
+export type HubMetrics = ReturnType<typeof createHubMetrics>;

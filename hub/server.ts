@@ -1,0 +1,140 @@
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import { BondgateError } from '../shared/errors.ts';
+import { encodeMessage } from '../shared/sync-protocol.ts';
+import { topics } from '../shared/topics.ts';
+import { buildApp } from './app.ts';
+import { hashPassword, randomSecret } from './auth/passwords.ts';
+import { startEmbeddedBroker, type EmbeddedBroker } from './broker.ts';
+import type { HubConfig } from './config.ts';
+import { createHubMetrics } from './metrics.ts';
+import { IngestService } from './services/ingest.ts';
+import { openStorage } from './storage/open.ts';
+import type { Storage } from './storage/storage.ts';
+
+export interface RunningHub {
+  hubId: string;
+  storage: Storage;
+  httpUrl: string;
+  mqttUrl: string;
+  broker: EmbeddedBroker | undefined;
+  /** Set when a first admin was created with a generated password (printed once). */
+  generatedAdminPassword: string | undefined;
+  stop(): Promise<void>;
+}
+
+async function ensureAdmin(storage: Storage, password: string | undefined): Promise<string | undefined> {
+  if ((await storage.countUsers()) > 0) return undefined;
+  const pw = password ?? randomSecret(12);
+  await storage.createUser({ username: 'admin', passwordHash: await hashPassword(pw), role: 'admin', displayName: 'Administrator', createdMs: Date.now() });
+  return password ? undefined : pw;
+}
+
+function listenHttp(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new BondgateError('PORT_IN_USE', `HTTP port ${host}:${port} is already in use: choose another with PORT=8081 (or http.port in the config)`) : err),
+    );
+    server.listen(port, host, () => {
+      const a = server.address();
+      resolve(typeof a === 'object' && a ? a.port : port);
+    });
+  });
+}
+
+export async function startHub(config: HubConfig, log: Logger): Promise<RunningHub> {
+  const hubId = config.hubId ?? `${hostname()}-${process.pid}`;
+  mkdirSync(config.dataDir, { recursive: true });
+  const storage = await openStorage({ ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), sqliteFile: join(config.dataDir, 'hub.sqlite') });
+  for (const g of config.gateways) {
+    const existing = await storage.getGateway(g.id);
+    if (!existing?.passwordHash) await storage.upsertGateway({ id: g.id, passwordHash: await hashPassword(g.password) });
+  }
+  const generatedAdminPassword = await ensureAdmin(storage, config.auth.adminPassword);
+  const metrics = createHubMetrics();
+
+  let broker: EmbeddedBroker | undefined;
+  let mqttUrl = config.mqtt.url;
+  let mqttPassword = config.mqtt.password;
+  if (!mqttUrl) {
+    mqttPassword ??= randomSecret();
+    broker = await startEmbeddedBroker({
+      host: config.mqtt.embedded.host,
+      port: config.mqtt.embedded.port,
+      fallbackToFreePort: config.mqtt.embedded.fallbackToFreePort,
+      hubUsername: config.mqtt.username,
+      hubPassword: mqttPassword,
+      gatewayPasswordHash: async (id) => (await storage.getGateway(id))?.passwordHash,
+      log: log.child({ component: 'broker' }),
+    });
+    mqttUrl = broker.url;
+    if (broker.movedFromPort !== null) {
+      log.warn(`MQTT port ${broker.movedFromPort} is busy (another broker is running there); the embedded broker listens on ${broker.port} instead. Set MQTT_PORT to choose a port, or MQTT_URL to use the running broker.`);
+    }
+  }
+  const shared = config.mqtt.shared ?? !broker;
+
+  let client: MqttClient | undefined;
+  const ingest = new IngestService({
+    storage,
+    log: log.child({ component: 'ingest' }),
+    metrics,
+    publishAck: (gw, ack) => client?.publish(topics.ack(gw), encodeMessage(ack), { qos: 1 }),
+  });
+  client = mqtt.connect(mqttUrl, {
+    clientId: `bondgate-hub-${hubId}`,
+    username: config.mqtt.username,
+    ...(mqttPassword ? { password: mqttPassword } : {}),
+    // MQTT v5 for shared subscriptions; aedes (embedded) speaks 3.1.1.
+    protocolVersion: shared ? 5 : 4,
+    clean: true,
+    keepalive: 15,
+    reconnectPeriod: 1000,
+  });
+  client.on('connect', () => {
+    log.info({ mqttUrl, shared }, 'hub connected to broker');
+    client!.subscribe(topics.hubUp(shared), { qos: 1 }, (err) => {
+      if (err) log.error({ err: err.message }, 'hub subscription refused');
+    });
+  });
+  client.on('error', (err) => log.warn({ err: err.message }, 'hub broker connection error'));
+  client.on('message', (topic, payload) => ingest.handle(topic, payload));
+
+  const app = buildApp({
+    storage,
+    metrics,
+    log: log.child({ component: 'http' }),
+    sessionTtlMs: config.auth.sessionTtlHours * 3600_000,
+    ...(config.auth.metricsToken ? { metricsToken: config.auth.metricsToken } : {}),
+    gatewayOfflineAfterMs: config.gatewayOfflineAfterMs,
+    health: () => ({ mqttConnected: client?.connected ?? false, hubId }),
+  });
+  const server = createServer(app);
+  const port = await listenHttp(server, config.http.host, config.http.port);
+  const httpUrl = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${port}`;
+
+  let stopping: Promise<void> | undefined;
+  return {
+    hubId,
+    storage,
+    httpUrl,
+    mqttUrl,
+    broker,
+    generatedAdminPassword,
+    stop: () =>
+      (stopping ??= (async () => {
+        // Drain: stop taking messages, commit and ack what is queued, then close.
+        await new Promise<void>((resolve) => client!.unsubscribe(topics.hubUp(shared), () => resolve()));
+        await ingest.drained();
+        await client!.endAsync();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await broker?.close();
+        await storage.close();
+      })()),
+  };
+}

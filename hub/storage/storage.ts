@@ -1,0 +1,154 @@
+import type { EdgeEvent } from '../../shared/schemas/events.ts';
+import type { GatewayStatus, Hello } from '../../shared/sync-protocol.ts';
+import type { ParcelSnapshot, ParcelState } from '../../shared/parcel-state.ts';
+
+/**
+ * The hub's one storage interface. Two real implementations (sqlite.ts, postgres.ts) pass the same
+ * contract suite (storage.contract.ts). Everything a route or service needs goes through here.
+ */
+
+/** One journal entry as the ingest service hands it to the store, already decoded and checked. */
+export interface IngestEntry {
+  seq: number;
+  id: string;
+  /** The event type, or the raw value's string form for a quarantined entry. */
+  type: string;
+  parcelKey: string | null;
+  stationId: string | null;
+  wallMs: number;
+  hlc: string;
+  prevHash: string;
+  hash: string;
+  /**
+   * ok: valid and its hash checks out. shed: a telemetry tombstone. invalid: failed the schema (kept raw,
+   * quarantined, so the journal stays contiguous and nothing is lost). hash_mismatch: valid but its hash
+   * does not match its content (edited after it was written).
+   */
+  status: 'ok' | 'shed' | 'invalid' | 'hash_mismatch';
+  /** The parsed event when status is ok or hash_mismatch; folded into the parcel projection only when ok. */
+  event: EdgeEvent | null;
+  /** Exactly what arrived, stored as the event body (JSON). */
+  raw: Record<string, unknown>;
+  problem?: string;
+}
+
+export type JournalAlertKind = 'chain_break' | 'hash_mismatch' | 'invalid_entry' | 'journal_gap' | 'checkpoint_mismatch' | 'checkpoint_bad_signature' | 'key_changed';
+
+export interface JournalAlert {
+  gatewayId: string;
+  seq: number | null;
+  kind: JournalAlertKind;
+  detail: string;
+  atMs: number;
+}
+
+export interface IngestResult {
+  /** Highest seq such that every seq ≤ it is stored. */
+  ackedSeq: number;
+  /** Stored ranges above ackedSeq (at most 32, lowest first). */
+  ranges: [number, number][];
+  inserted: number;
+  duplicates: number;
+  alerts: JournalAlert[];
+}
+
+export interface GatewayRecord {
+  id: string;
+  /** scrypt hash `scrypt$N$r$p$saltB64$hashB64` of the gateway's MQTT password; null = not provisioned. */
+  passwordHash: string | null;
+  publicKeyPem: string | null;
+  ackedSeq: number;
+  headHash: string;
+  lastSeenMs: number | null;
+  lastHello: Hello | null;
+  lastStatus: GatewayStatus | null;
+  /** Wall-clock offset (gateway − hub) estimated from live messages; null until known. */
+  clockOffsetMs: number | null;
+  alertCount: number;
+  createdMs: number;
+}
+
+export interface ParcelRecord extends ParcelSnapshot {
+  parcelKey: string;
+  firstWallMs: number;
+  updatedMs: number;
+}
+
+export interface StoredEvent {
+  gatewayId: string;
+  seq: number;
+  id: string;
+  type: string;
+  parcelKey: string | null;
+  stationId: string | null;
+  wallMs: number;
+  hlc: string;
+  receivedMs: number;
+  status: IngestEntry['status'];
+  body: Record<string, unknown>;
+}
+
+export interface ParcelQuery {
+  state?: ParcelState;
+  /** Prefix match on the parcel key. */
+  keyPrefix?: string;
+  stationId?: string;
+  limit: number;
+  /** Opaque cursor from the previous page (keyset pagination, newest first). */
+  cursor?: string;
+}
+
+export interface Page<T> { items: T[]; nextCursor: string | null; total?: number }
+
+export type Role = 'admin' | 'manager' | 'officer' | 'operator';
+
+export interface UserRecord { username: string; passwordHash: string; role: Role; displayName: string; createdMs: number }
+export interface SessionRecord { tokenHash: string; username: string; role: Role; expiresMs: number }
+
+export interface Storage {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Create or upgrade the schema (idempotent, versioned migrations). */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  /**
+   * Store a batch of one gateway's journal entries in ONE transaction: insert idempotently (unique
+   * gateway+seq; a duplicate is counted, never stored twice), advance the contiguous watermark while
+   * checking the hash chain (prevHash of seq N = hash of seq N−1, else a chain_break alert), record alerts
+   * for hash_mismatch / invalid entries, honour `gapFrom` (the edge declares seqs below its first entry lost:
+   * raise journal_gap and move the watermark past them), fold newly inserted `ok` events into their parcel's
+   * snapshot (in HLC order: an event older than the snapshot's lastHlc triggers a refold of that parcel from
+   * its stored events), and update the gateway's ackedSeq/headHash/lastSeen. Safe when several hub processes
+   * ingest the same gateway concurrently (serialised per gateway by a row lock).
+   */
+  ingest(gatewayId: string, entries: IngestEntry[], opts: { receivedMs: number; gapFrom?: number }): Promise<IngestResult>;
+  /** The current ack for a gateway (answer to a hello). */
+  ackState(gatewayId: string): Promise<{ ackedSeq: number; ranges: [number, number][] }>;
+
+  upsertGateway(g: { id: string; passwordHash: string | null }): Promise<void>;
+  getGateway(id: string): Promise<GatewayRecord | undefined>;
+  listGateways(): Promise<GatewayRecord[]>;
+  setGatewayKey(id: string, publicKeyPem: string): Promise<void>;
+  recordHello(id: string, hello: Hello, atMs: number): Promise<void>;
+  recordStatus(id: string, status: GatewayStatus, atMs: number, clockOffsetMs: number | null): Promise<void>;
+  addAlert(alert: JournalAlert): Promise<void>;
+  listAlerts(gatewayId: string | undefined, limit: number): Promise<JournalAlert[]>;
+  /** Hash of a stored entry, for checkpoint verification. */
+  entryHash(gatewayId: string, seq: number): Promise<string | undefined>;
+  recordCheckpoint(c: { gatewayId: string; seq: number; hash: string; wallMs: number; signature: string; verified: boolean; atMs: number }): Promise<void>;
+
+  listParcels(q: ParcelQuery): Promise<Page<ParcelRecord>>;
+  getParcel(parcelKey: string): Promise<ParcelRecord | undefined>;
+  /** A parcel's events in fold order (HLC, gateway, seq). */
+  parcelEvents(parcelKey: string, limit: number): Promise<StoredEvent[]>;
+  /** A gateway's stored events in seq order (tests, audits). */
+  gatewayEvents(gatewayId: string, fromSeq: number, limit: number): Promise<StoredEvent[]>;
+  countEvents(gatewayId?: string): Promise<number>;
+
+  createUser(u: UserRecord): Promise<void>;
+  getUser(username: string): Promise<UserRecord | undefined>;
+  countUsers(): Promise<number>;
+  createSession(s: SessionRecord): Promise<void>;
+  getSession(tokenHash: string, nowMs: number): Promise<SessionRecord | undefined>;
+  deleteSession(tokenHash: string): Promise<void>;
+}

@@ -1,0 +1,73 @@
+import type { JournalAlert } from './storage.ts';
+
+/**
+ * Pure: walk a gateway's stored entries above its watermark and advance the watermark over the contiguous
+ * run, checking the hash chain as it goes. Both store implementations call this inside their transaction
+ * with rows read back in seq order; it does no I/O.
+ */
+export interface ChainRow { seq: number; prevHash: string; hash: string }
+
+export interface WatermarkInput {
+  gatewayId: string;
+  ackedSeq: number;
+  headHash: string;
+  /** Stored rows with seq > ackedSeq, ascending (including the ones just inserted). */
+  rowsAbove: readonly ChainRow[];
+  /** The edge says seqs from gapFrom up to its first sent entry are gone from its journal. */
+  gapFrom?: number;
+  nowMs: number;
+}
+
+export interface WatermarkResult {
+  ackedSeq: number;
+  headHash: string;
+  ranges: [number, number][];
+  alerts: JournalAlert[];
+}
+
+export const MAX_ACK_RANGES = 32;
+
+export function advanceWatermark(input: WatermarkInput): WatermarkResult {
+  let { ackedSeq, headHash } = input;
+  const alerts: JournalAlert[] = [];
+  const rows = input.rowsAbove;
+  let i = 0;
+
+  const first = rows[0];
+  if (input.gapFrom !== undefined && first && input.gapFrom <= ackedSeq + 1 && first.seq > ackedSeq + 1) {
+    alerts.push({
+      gatewayId: input.gatewayId,
+      seq: ackedSeq + 1,
+      kind: 'journal_gap',
+      detail: `gateway reports seq ${ackedSeq + 1}..${first.seq - 1} missing from its journal`,
+      atMs: input.nowMs,
+    });
+    ackedSeq = first.seq - 1;
+    headHash = first.prevHash;
+  }
+
+  for (; i < rows.length; i++) {
+    const row = rows[i]!;
+    if (row.seq !== ackedSeq + 1) break;
+    if (row.prevHash !== headHash) {
+      alerts.push({
+        gatewayId: input.gatewayId,
+        seq: row.seq,
+        kind: 'chain_break',
+        detail: `prevHash ${row.prevHash.slice(0, 12)}… does not match the hash of seq ${row.seq - 1} (${headHash.slice(0, 12)}…)`,
+        atMs: input.nowMs,
+      });
+    }
+    ackedSeq = row.seq;
+    headHash = row.hash;
+  }
+
+  const ranges: [number, number][] = [];
+  for (; i < rows.length && ranges.length < MAX_ACK_RANGES; i++) {
+    const seq = rows[i]!.seq;
+    const last = ranges[ranges.length - 1];
+    if (last && seq === last[1] + 1) last[1] = seq;
+    else ranges.push([seq, seq]);
+  }
+  return { ackedSeq, headHash, ranges, alerts };
+}

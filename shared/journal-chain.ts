@@ -1,0 +1,52 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { canonicalJson, sha256Hex } from './canonical.ts';
+
+/**
+ * The tamper-evident journal. Each entry's hash covers the previous entry's hash and the entry itself
+ * (canonical JSON without its own `hash`), so editing, removing or reordering a row breaks the chain.
+ * Signed checkpoints (Ed25519, one key per gateway) pin the chain head: a gateway's whole journal can
+ * be re-verified from the last checkpoint even after the rows themselves were pruned.
+ */
+export function entryHash(entryWithoutHash: Record<string, unknown>): string {
+  const prev = entryWithoutHash.prevHash;
+  if (typeof prev !== 'string') throw new Error('entry has no prevHash');
+  return sha256Hex(`${prev}\n${canonicalJson(entryWithoutHash)}`);
+}
+
+/** Recompute an entry's hash from what arrived (the raw parsed JSON, before any schema stripped fields). */
+export function hashMatches(raw: Record<string, unknown>): boolean {
+  const { hash, ...rest } = raw;
+  if (typeof hash !== 'string') return false;
+  try {
+    return entryHash(rest) === hash;
+  } catch {
+    return false;
+  }
+}
+
+export interface CheckpointBody { gatewayId: string; seq: number; hash: string; wallMs: number }
+
+function checkpointMessage(body: CheckpointBody): Buffer {
+  return Buffer.from(canonicalJson({ gatewayId: body.gatewayId, seq: body.seq, hash: body.hash, wallMs: body.wallMs }));
+}
+
+export function generateJournalKeys(): { privateKeyPem: string; publicKeyPem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return {
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
+}
+
+export function signCheckpoint(body: CheckpointBody, privateKeyPem: string | KeyObject): string {
+  const key = typeof privateKeyPem === 'string' ? createPrivateKey(privateKeyPem) : privateKeyPem;
+  return sign(null, checkpointMessage(body), key).toString('base64');
+}
+
+export function verifyCheckpoint(body: CheckpointBody, signatureB64: string, publicKeyPem: string): boolean {
+  try {
+    return verify(null, checkpointMessage(body), createPublicKey(publicKeyPem), Buffer.from(signatureB64, 'base64'));
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import { HLC_PATTERN } from '../hlc.ts';
+import { GATEWAY_ID_PATTERN } from '../ids.ts';
+
+/**
+ * The event envelope every edge event travels in, and the payload of each event type.
+ * Types are inferred from these schemas; nothing else declares them.
+ */
+
+export const GatewayId = z.string().regex(GATEWAY_ID_PATTERN, 'letters, digits, _ or -, at most 64, starting with a letter or digit').brand<'GatewayId'>();
+export type GatewayId = z.infer<typeof GatewayId>;
+
+const shortText = z.string().min(1).max(128);
+const reason = z.string().min(1).max(500);
+export const Hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 hex digest');
+
+/** Trustworthy time: wall clock, a per-boot monotonic clock and whether the wall clock was synchronised. */
+export const EventTime = z.object({
+  wallMs: z.number().int().nonnegative(),
+  hlc: z.string().regex(HLC_PATTERN),
+  /** Linux boot id: uptimeMs is comparable only within one boot. */
+  bootId: z.string().min(1).max(64),
+  /** CLOCK_BOOTTIME in ms: never goes backwards within a boot, whatever NTP or an operator does to the wall clock. */
+  uptimeMs: z.number().int().nonnegative(),
+  clockSynced: z.boolean(),
+});
+export type EventTime = z.infer<typeof EventTime>;
+
+export const Payloads = {
+  // customs-relevant: never evicted or expired before the hub has acknowledged them
+  'parcel.scanned': z.object({ code: z.string().min(1).max(512), symbology: shortText.optional(), source: z.enum(['scanner', 'rfid', 'camera', 'manual']) }),
+  'parcel.weighed': z.object({ grossWeightKg: z.number().nonnegative().max(100_000), resolutionKg: z.number().positive().optional(), stable: z.literal(true) }),
+  'xray.verdict': z.object({ verdict: z.enum(['clear', 'suspect', 'unreadable']), imageRef: shortText.optional() }),
+  'parcel.diverted': z.object({ lane: z.enum(['release', 'inspection', 'exception']), reason: reason.optional() }),
+  'parcel.released': z.object({ by: z.enum(['auto', 'officer']), officerId: shortText.optional(), reason: reason.optional() }),
+  'parcel.held': z.object({ reason, officerId: shortText.optional() }),
+  'officer.action': z.object({ officerId: shortText, action: z.enum(['release', 'hold', 'inspect', 'pass', 'seize', 'return', 'destroy']), reason }),
+  'gate.passed': z.object({
+    laneId: shortText,
+    direction: z.enum(['in', 'out']),
+    slipNo: shortText.optional(),
+    vehicleNo: shortText.optional(),
+    manual: z.object({ by: shortText, reason }).optional(),
+  }),
+  'gate.alarmed': z.object({ laneId: shortText, reason }),
+  'seal.state_changed': z.object({ sealId: shortText, state: z.enum(['sealed', 'opened', 'tampered']), insideFence: z.boolean() }),
+  'fence.breached': z.object({ fenceId: shortText, sealId: shortText.optional(), lat: z.number().min(-90).max(90).optional(), lon: z.number().min(-180).max(180).optional() }),
+  'edge.alarm': z.object({
+    alarm: z.enum(['disk_soft_limit', 'disk_hard_limit', 'disk_recovered', 'clock_unsynced', 'journal_key_changed']),
+    detail: z.string().max(1000),
+  }),
+  // telemetry: may be shed under the journal's stated policy (see edge/journal.ts)
+  'device.health': z.object({ status: z.enum(['up', 'down', 'degraded']), detail: z.string().max(1000).optional() }),
+  'device.error': z.object({ reason: z.string().min(1).max(1000), rawHex: z.string().max(8192).regex(/^[0-9a-f]*$/).optional() }),
+  'rfid.sighting': z.object({ epc: z.string().regex(/^[0-9A-F]{8,64}$/), antenna: z.number().int().min(0).max(64).optional(), rssi: z.number().optional() }),
+} as const;
+
+export type EventType = keyof typeof Payloads;
+export const EVENT_TYPES = Object.keys(Payloads) as EventType[];
+
+export type EventClass = 'customs' | 'telemetry';
+const TELEMETRY: ReadonlySet<EventType> = new Set<EventType>(['device.health', 'device.error', 'rfid.sighting']);
+export function eventClass(type: EventType): EventClass {
+  return TELEMETRY.has(type) ? 'telemetry' : 'customs';
+}
+
+const envelopeShape = {
+  id: z.uuid(),
+  gatewayId: GatewayId,
+  seq: z.number().int().positive(),
+  stationId: shortText,
+  deviceId: shortText.optional(),
+  /** The parcel (or pallet, vehicle) the event is about: waybill logisticsNo, SSCC or EPC. */
+  parcelKey: z.string().min(1).max(64).optional(),
+  time: EventTime,
+  prevHash: Hex64,
+  hash: Hex64,
+};
+
+function eventSchema<T extends EventType>(type: T) {
+  return z.object({ ...envelopeShape, type: z.literal(type), payload: Payloads[type] });
+}
+
+/** A precise union: `{ type: 'parcel.weighed', payload: { grossWeightKg … } } | …`. */
+export type EdgeEvent = { [T in EventType]: z.infer<ReturnType<typeof eventSchema<T>>> }[EventType];
+
+const eventSchemas = EVENT_TYPES.map((t) => eventSchema(t));
+// The mapped list loses the per-type literals; the declared output type restores the precise union.
+export const EdgeEvent: z.ZodType<EdgeEvent> = z.discriminatedUnion(
+  'type',
+  eventSchemas as unknown as [ReturnType<typeof eventSchema<EventType>>, ...ReturnType<typeof eventSchema<EventType>>[]],
+) as unknown as z.ZodType<EdgeEvent>;
+
+/**
+ * A telemetry event shed under disk pressure before it was delivered. Its row keeps its place in the
+ * chain (seq, hashes) so the hub still sees an unbroken journal; only telemetry may be shed.
+ */
+export const ShedEvent = z.object({
+  id: z.uuid(),
+  gatewayId: GatewayId,
+  seq: z.number().int().positive(),
+  type: z.enum(['device.health', 'device.error', 'rfid.sighting']),
+  shed: z.literal(true),
+  time: EventTime,
+  prevHash: Hex64,
+  hash: Hex64,
+});
+export type ShedEvent = z.infer<typeof ShedEvent>;
+
+export const JournalEntry = z.union([ShedEvent, EdgeEvent]);
+export type JournalEntry = EdgeEvent | ShedEvent;
+
+export function isShed(e: JournalEntry): e is ShedEvent {
+  return 'shed' in e && e.shed === true;
+}
+
+/** What a station hands the journal: the envelope (seq, id, time, hashes) is the journal's to add. */
+export type NewEvent = {
+  [T in EventType]: { type: T; stationId: string; deviceId?: string; parcelKey?: string; payload: z.input<(typeof Payloads)[T]> };
+}[EventType];

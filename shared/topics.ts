@@ -1,0 +1,31 @@
+/**
+ * MQTT topic names. A gateway publishes only under `…/gw/<its id>/up/` and reads only `…/gw/<its id>/down/`;
+ * the broker ACL enforces it (docker/mosquitto, hub/broker.ts), so the topic names the sender.
+ */
+export const TOPIC_ROOT = 'bondgate/v1/gw';
+export const HUB_SHARE_GROUP = 'hub';
+
+export const topics = {
+  events: (gatewayId: string) => `${TOPIC_ROOT}/${gatewayId}/up/events`,
+  hello: (gatewayId: string) => `${TOPIC_ROOT}/${gatewayId}/up/hello`,
+  status: (gatewayId: string) => `${TOPIC_ROOT}/${gatewayId}/up/status`,
+  checkpoint: (gatewayId: string) => `${TOPIC_ROOT}/${gatewayId}/up/checkpoint`,
+  ack: (gatewayId: string) => `${TOPIC_ROOT}/${gatewayId}/down/ack`,
+  /** What a gateway subscribes to. */
+  down: (gatewayId: string) => `${TOPIC_ROOT}/${gatewayId}/down/#`,
+  /** What every hub process subscribes to: one shared group, so hubs split the load. */
+  hubUp: (shared: boolean) => `${shared ? `$share/${HUB_SHARE_GROUP}/` : ''}${TOPIC_ROOT}/+/up/#`,
+} as const;
+
+export type UpKind = 'events' | 'hello' | 'status' | 'checkpoint';
+
+/** `bondgate/v1/gw/GW-1/up/events` → { gatewayId: 'GW-1', kind: 'events' }; anything else → undefined. */
+export function parseUpTopic(topic: string): { gatewayId: string; kind: UpKind } | undefined {
+  const prefix = `${TOPIC_ROOT}/`;
+  if (!topic.startsWith(prefix)) return undefined;
+  const parts = topic.slice(prefix.length).split('/');
+  if (parts.length !== 3 || parts[1] !== 'up') return undefined;
+  const kind = parts[2];
+  if (kind !== 'events' && kind !== 'hello' && kind !== 'status' && kind !== 'checkpoint') return undefined;
+  return { gatewayId: parts[0]!, kind };
+}
