@@ -5,7 +5,7 @@ import { GENESIS_HASH } from '../shared/canonical.ts';
 import { BondgateError, validationError } from '../shared/errors.ts';
 import { decodeHlc, encodeHlc, HybridLogicalClock, type HlcTimestamp } from '../shared/hlc.ts';
 import { newEventId } from '../shared/ids.ts';
-import { entryHash } from '../shared/journal-chain.ts';
+import { sealEnvelope } from '../shared/journal-chain.ts';
 import { eventClass, GatewayId, Payloads, type EventType, type NewEvent } from '../shared/schemas/events.ts';
 import type { DiskLevel } from '../shared/sync-protocol.ts';
 import type { TimeSource } from './time-source.ts';
@@ -75,6 +75,8 @@ export class EdgeJournal {
   private flushScheduled = false;
   private closed = false;
   private level: DiskLevel = 'ok';
+  /** Bytes appended since the disk level was last measured: re-measure every 64 KiB, not every commit. */
+  private bytesSinceCheck = 0;
   private readonly appendListeners = new Set<(seq: number) => void>();
   private readonly alarmListeners = new Set<(a: JournalAlarm) => void>();
 
@@ -224,7 +226,7 @@ export class EdgeJournal {
    * result; the others still commit.
    */
   private commitEach(inputs: NewEvent[], results: (AppendResult | BondgateError)[], metas: (MetaUpdate | undefined)[] = []): void {
-    const level = this.refreshDiskLevel();
+    const level = this.bytesSinceCheck >= 64 * 1024 || this.level !== 'ok' ? this.refreshDiskLevel() : this.level;
     let { seq, hash } = this.head;
     const rows: [number, number, number, string][] = [];
     const metaWrites: MetaUpdate[] = [];
@@ -238,30 +240,36 @@ export class EdgeJournal {
       seq += 1;
       const t = this.hlc.now();
       const wallMs = this.time.wallMs();
-      const envelope: Record<string, unknown> = {
-        id: newEventId(),
+      const id = newEventId();
+      const hlcText = encodeHlc(t);
+      const sealed = sealEnvelope({
+        id,
         gatewayId: this.gatewayId,
         seq,
         type: input.type,
         stationId: input.stationId,
-        ...(input.deviceId !== undefined ? { deviceId: input.deviceId } : {}),
-        ...(input.parcelKey !== undefined ? { parcelKey: input.parcelKey } : {}),
-        time: { wallMs, hlc: encodeHlc(t), bootId: this.time.bootId, uptimeMs: this.time.uptimeMs(), clockSynced: this.time.clockSynced() },
+        deviceId: input.deviceId,
+        parcelKey: input.parcelKey,
+        time: { wallMs, hlc: hlcText, bootId: this.time.bootId, uptimeMs: this.time.uptimeMs(), clockSynced: this.time.clockSynced() },
         payload: checked,
         prevHash: hash,
-      };
-      hash = entryHash(envelope);
-      envelope.hash = hash;
-      rows.push([seq, CLASS_CODE[cls], wallMs, JSON.stringify(envelope)]);
+      });
+      hash = sealed.hash;
+      rows.push([seq, CLASS_CODE[cls], wallMs, sealed.json]);
       const meta = metas[i];
       if (meta) metaWrites.push(meta);
-      results.push({ seq, id: envelope.id as string, hash, hlc: encodeHlc(t) });
+      results.push({ seq, id, hash, hlc: hlcText });
     }
     if (rows.length === 0) return;
-    this.db.transaction(() => {
-      for (const r of rows) this.stmt.insert.run(r);
-      for (const m of metaWrites) this.stmt.metaSet.run(m.key, m.value);
-    })();
+    if (rows.length === 1 && metaWrites.length === 0) {
+      this.stmt.insert.run(rows[0]!); // autocommit: one statement, one fsync, no BEGIN/COMMIT round
+    } else {
+      this.db.transaction(() => {
+        for (const r of rows) this.stmt.insert.run(r);
+        for (const m of metaWrites) this.stmt.metaSet.run(m.key, m.value);
+      })();
+    }
+    for (const r of rows) this.bytesSinceCheck += r[3].length + 32;
     this.head = { seq, hash };
     this.stats.appended += rows.length;
     this.stats.commits += 1;
@@ -322,6 +330,7 @@ export class EdgeJournal {
   }
 
   private refreshDiskLevel(): DiskLevel {
+    this.bytesSinceCheck = 0;
     const used = this.usedBytes();
     let next: DiskLevel = used >= this.quotaBytes ? 'hard' : used >= this.softBytes ? 'soft' : 'ok';
     if (next !== 'ok' && this.level === 'ok') {

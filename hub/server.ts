@@ -78,14 +78,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   }
   const shared = config.mqtt.shared ?? !broker;
 
-  let client: MqttClient | undefined;
-  const ingest = new IngestService({
-    storage,
-    log: log.child({ component: 'ingest' }),
-    metrics,
-    publishAck: (gw, ack) => client?.publish(topics.ack(gw), encodeMessage(ack), { qos: 1 }),
-  });
-  client = mqtt.connect(mqttUrl, {
+  const client: MqttClient = mqtt.connect(mqttUrl, {
     clientId: `bondgate-hub-${hubId}`,
     username: config.mqtt.username,
     ...(mqttPassword ? { password: mqttPassword } : {}),
@@ -97,11 +90,17 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   });
   client.on('connect', () => {
     log.info({ mqttUrl, shared }, 'hub connected to broker');
-    client!.subscribe(topics.hubUp(shared), { qos: 1 }, (err) => {
+    client.subscribe(topics.hubUp(shared), { qos: 1 }, (err) => {
       if (err) log.error({ err: err.message }, 'hub subscription refused');
     });
   });
   client.on('error', (err) => log.warn({ err: err.message }, 'hub broker connection error'));
+  const ingest = new IngestService({
+    storage,
+    log: log.child({ component: 'ingest' }),
+    metrics,
+    publishAck: (gw, ack) => client.publish(topics.ack(gw), encodeMessage(ack), { qos: 1 }),
+  });
   client.on('message', (topic, payload) => ingest.handle(topic, payload));
 
   const app = buildApp({
@@ -111,7 +110,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     sessionTtlMs: config.auth.sessionTtlHours * 3600_000,
     ...(config.auth.metricsToken ? { metricsToken: config.auth.metricsToken } : {}),
     gatewayOfflineAfterMs: config.gatewayOfflineAfterMs,
-    health: () => ({ mqttConnected: client?.connected ?? false, hubId }),
+    health: () => ({ mqttConnected: client.connected ?? false, hubId }),
   });
   const server = createServer(app);
   const port = await listenHttp(server, config.http.host, config.http.port);
@@ -128,9 +127,9 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     stop: () =>
       (stopping ??= (async () => {
         // Drain: stop taking messages, commit and ack what is queued, then close.
-        await new Promise<void>((resolve) => client!.unsubscribe(topics.hubUp(shared), () => resolve()));
+        await new Promise<void>((resolve) => client.unsubscribe(topics.hubUp(shared), () => resolve()));
         await ingest.drained();
-        await client!.endAsync();
+        await client.endAsync();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         await broker?.close();

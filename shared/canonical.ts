@@ -9,10 +9,41 @@ export function canonicalJson(value: unknown): string {
     if (typeof value === 'number' && !Number.isFinite(value)) throw new Error('non-finite number in canonical JSON');
     return JSON.stringify(value);
   }
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  // Hot path on both sides of the sync (every event is hashed at the edge and again at the hub): plain loops,
+  // no intermediate arrays beyond the key list, quoted keys cached.
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      const v: unknown = value[i];
+      out += v === undefined ? 'null' : canonicalJson(v);
+    }
+    return `${out}]`;
+  }
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+  const keys = Object.keys(obj).sort();
+  let out = '{';
+  let first = true;
+  for (const k of keys) {
+    const v = obj[k];
+    if (v === undefined) continue;
+    if (!first) out += ',';
+    first = false;
+    out += quotedKey(k);
+    out += ':';
+    out += canonicalJson(v);
+  }
+  return `${out}}`;
+}
+
+const keyCache = new Map<string, string>();
+function quotedKey(k: string): string {
+  let q = keyCache.get(k);
+  if (q === undefined) {
+    q = `${JSON.stringify(k)}`;
+    if (keyCache.size < 1000) keyCache.set(k, q);
+  }
+  return q;
 }
 
 export function sha256Hex(text: string): string {

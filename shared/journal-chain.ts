@@ -13,6 +13,49 @@ export function entryHash(entryWithoutHash: Record<string, unknown>): string {
   return sha256Hex(`${prev}\n${canonicalJson(entryWithoutHash)}`);
 }
 
+/**
+ * Hash an entry and serialise it in one pass: the canonical text is hashed, and the stored/sent JSON is that
+ * same text with `hash` appended — the edge serialises each event once.
+ */
+export function sealEntry(entryWithoutHash: Record<string, unknown>): { hash: string; json: string } {
+  const prev = entryWithoutHash.prevHash;
+  if (typeof prev !== 'string') throw new Error('entry has no prevHash');
+  const canonical = canonicalJson(entryWithoutHash);
+  const hash = sha256Hex(`${prev}\n${canonical}`);
+  return { hash, json: `${canonical.slice(0, -1)},"hash":"${hash}"}` };
+}
+
+/** The envelope fields the edge writes, in the shape `sealEnvelope` serialises. */
+export interface EnvelopeFields {
+  id: string;
+  gatewayId: string;
+  seq: number;
+  type: string;
+  stationId: string;
+  deviceId?: string | undefined;
+  parcelKey?: string | undefined;
+  time: { wallMs: number; hlc: string; bootId: string; uptimeMs: number; clockSynced: boolean };
+  payload: unknown;
+  prevHash: string;
+}
+
+const q = JSON.stringify;
+/**
+ * `sealEntry` for the edge's own envelope, with the canonical text written out by hand (keys in sorted order):
+ * it is the journal's hot path, and the generic canonicalJson walk cost as much as the SQLite insert.
+ * journal-chain.test.ts checks it is byte-for-byte `canonicalJson`.
+ */
+export function sealEnvelope(e: EnvelopeFields): { hash: string; json: string } {
+  const t = e.time;
+  const canonical =
+    `{${e.deviceId !== undefined ? `"deviceId":${q(e.deviceId)},` : ''}"gatewayId":${q(e.gatewayId)},"id":${q(e.id)},` +
+    `${e.parcelKey !== undefined ? `"parcelKey":${q(e.parcelKey)},` : ''}"payload":${canonicalJson(e.payload)},"prevHash":${q(e.prevHash)},` +
+    `"seq":${e.seq},"stationId":${q(e.stationId)},"time":{"bootId":${q(t.bootId)},"clockSynced":${t.clockSynced},"hlc":${q(t.hlc)},` +
+    `"uptimeMs":${t.uptimeMs},"wallMs":${t.wallMs}},"type":${q(e.type)}}`;
+  const hash = sha256Hex(`${e.prevHash}\n${canonical}`);
+  return { hash, json: `${canonical.slice(0, -1)},"hash":"${hash}"}` };
+}
+
 /** Recompute an entry's hash from what arrived (the raw parsed JSON, before any schema stripped fields). */
 export function hashMatches(raw: Record<string, unknown>): boolean {
   const { hash, ...rest } = raw;

@@ -1,0 +1,268 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { GENESIS_HASH } from '../../shared/canonical.ts';
+import type { EdgeEvent } from '../../shared/schemas/events.ts';
+import { decodeCursor, encodeCursor, entryAlerts, eventFromRow, foldableByParcel, foldInto, gatewayFromRow, needsRefold, parcelFromRow, type EventRow, type GatewayRow, type ParcelRow } from './sql-common.ts';
+import type { GatewayRecord, IngestEntry, IngestResult, JournalAlert, ParcelRecord, Storage } from './storage.ts';
+import { advanceWatermark, type ChainRow } from './watermark.ts';
+
+/**
+ * The hub store on SQLite (the zero-setup default). better-sqlite3 is synchronous, so each ingest is one
+ * short write transaction; SQLite's single writer serialises gateways, which is what one hub process needs.
+ */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE events (
+     id INTEGER PRIMARY KEY,
+     gateway_id TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     event_id TEXT NOT NULL,
+     type TEXT NOT NULL,
+     parcel_key TEXT,
+     station_id TEXT,
+     wall_ms INTEGER NOT NULL,
+     hlc TEXT NOT NULL,
+     received_ms INTEGER NOT NULL,
+     status TEXT NOT NULL,
+     prev_hash TEXT NOT NULL,
+     hash TEXT NOT NULL,
+     body TEXT NOT NULL,
+     UNIQUE (gateway_id, seq)
+   );
+   CREATE INDEX events_parcel ON events (parcel_key, hlc) WHERE parcel_key IS NOT NULL;
+   CREATE TABLE parcels (
+     parcel_key TEXT PRIMARY KEY,
+     state TEXT NOT NULL,
+     last_hlc TEXT NOT NULL,
+     event_count INTEGER NOT NULL,
+     last_station_id TEXT NOT NULL,
+     last_gateway_id TEXT NOT NULL,
+     last_wall_ms INTEGER NOT NULL,
+     gross_weight_kg REAL,
+     xray_verdict TEXT,
+     anomalies TEXT NOT NULL,
+     first_wall_ms INTEGER NOT NULL,
+     updated_ms INTEGER NOT NULL
+   );
+   CREATE INDEX parcels_updated ON parcels (updated_ms DESC, parcel_key DESC);
+   CREATE INDEX parcels_state ON parcels (state, updated_ms DESC, parcel_key DESC);
+   CREATE INDEX parcels_station ON parcels (last_station_id, updated_ms DESC, parcel_key DESC);
+   CREATE TABLE gateways (
+     id TEXT PRIMARY KEY,
+     password_hash TEXT,
+     public_key_pem TEXT,
+     acked_seq INTEGER NOT NULL DEFAULT 0,
+     head_hash TEXT NOT NULL,
+     last_seen_ms INTEGER,
+     last_hello TEXT,
+     last_status TEXT,
+     clock_offset_ms INTEGER,
+     alert_count INTEGER NOT NULL DEFAULT 0,
+     created_ms INTEGER NOT NULL
+   );
+   CREATE TABLE alerts (id INTEGER PRIMARY KEY, gateway_id TEXT NOT NULL, seq INTEGER, kind TEXT NOT NULL, detail TEXT NOT NULL, at_ms INTEGER NOT NULL);
+   CREATE INDEX alerts_gateway ON alerts (gateway_id, id DESC);
+   CREATE TABLE checkpoints (gateway_id TEXT NOT NULL, seq INTEGER NOT NULL, hash TEXT NOT NULL, wall_ms INTEGER NOT NULL, signature TEXT NOT NULL, verified INTEGER NOT NULL, at_ms INTEGER NOT NULL, PRIMARY KEY (gateway_id, seq));
+   CREATE TABLE users (username TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, display_name TEXT NOT NULL, created_ms INTEGER NOT NULL);
+   CREATE TABLE sessions (token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, role TEXT NOT NULL, expires_ms INTEGER NOT NULL);`,
+];
+
+const WATERMARK_SCAN = 20_000;
+
+export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | 'NORMAL' }): Storage {
+  mkdirSync(dirname(opts.file), { recursive: true });
+  const db = new Database(opts.file);
+  db.pragma('journal_mode = WAL');
+  // The hub acks only after commit; FULL makes that ack survive a power cut, not only a process crash.
+  db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
+  db.pragma('busy_timeout = 5000');
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_ms INTEGER NOT NULL)');
+
+  let s: ReturnType<typeof prepare> | undefined;
+  const prepare = () => ({
+    ensureGateway: db.prepare('INSERT OR IGNORE INTO gateways (id, head_hash, created_ms) VALUES (?, ?, ?)'),
+    gatewayHead: db.prepare('SELECT acked_seq, head_hash FROM gateways WHERE id = ?'),
+    insertEvent: db.prepare(`INSERT OR IGNORE INTO events (gateway_id, seq, event_id, type, parcel_key, station_id, wall_ms, hlc, received_ms, status, prev_hash, hash, body)
+                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    rowsAbove: db.prepare('SELECT seq, prev_hash AS prevHash, hash FROM events WHERE gateway_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
+    updateGatewayHead: db.prepare('UPDATE gateways SET acked_seq = ?, head_hash = ?, last_seen_ms = ?, alert_count = alert_count + ? WHERE id = ?'),
+    insertAlert: db.prepare('INSERT INTO alerts (gateway_id, seq, kind, detail, at_ms) VALUES (?, ?, ?, ?, ?)'),
+    bumpAlerts: db.prepare('UPDATE gateways SET alert_count = alert_count + 1 WHERE id = ?'),
+    getParcel: db.prepare('SELECT * FROM parcels WHERE parcel_key = ?'),
+    parcelOkBodies: db.prepare("SELECT body FROM events WHERE parcel_key = ? AND status = 'ok'").pluck(),
+    upsertParcel: db.prepare(`INSERT INTO parcels (parcel_key, state, last_hlc, event_count, last_station_id, last_gateway_id, last_wall_ms, gross_weight_kg, xray_verdict, anomalies, first_wall_ms, updated_ms)
+                              VALUES (@parcelKey, @state, @lastHlc, @eventCount, @lastStationId, @lastGatewayId, @lastWallMs, @grossWeightKg, @xrayVerdict, @anomalies, @firstWallMs, @updatedMs)
+                              ON CONFLICT (parcel_key) DO UPDATE SET state = excluded.state, last_hlc = excluded.last_hlc, event_count = excluded.event_count,
+                                last_station_id = excluded.last_station_id, last_gateway_id = excluded.last_gateway_id, last_wall_ms = excluded.last_wall_ms,
+                                gross_weight_kg = excluded.gross_weight_kg, xray_verdict = excluded.xray_verdict, anomalies = excluded.anomalies,
+                                first_wall_ms = excluded.first_wall_ms, updated_ms = excluded.updated_ms`),
+    getGateway: db.prepare('SELECT * FROM gateways WHERE id = ?'),
+  });
+  const st = () => (s ??= prepare());
+
+  function rowsAbove(gatewayId: string, acked: number): ChainRow[] {
+    return st().rowsAbove.all(gatewayId, acked, WATERMARK_SCAN) as ChainRow[];
+  }
+
+  function writeParcel(p: ParcelRecord): void {
+    st().upsertParcel.run({ ...p, anomalies: JSON.stringify(p.anomalies) });
+  }
+
+  const ingestTx = (gatewayId: string, entries: IngestEntry[], opts: { receivedMs: number; gapFrom?: number }): IngestResult => {
+    const q = st();
+    q.ensureGateway.run(gatewayId, GENESIS_HASH, opts.receivedMs);
+    const head = q.gatewayHead.get(gatewayId) as { acked_seq: number; head_hash: string };
+    const inserted: IngestEntry[] = [];
+    for (const e of entries) {
+      const r = q.insertEvent.run(gatewayId, e.seq, e.id, e.type, e.parcelKey, e.stationId, e.wallMs, e.hlc, opts.receivedMs, e.status, e.prevHash, e.hash, JSON.stringify(e.raw));
+      if (r.changes > 0) inserted.push(e);
+    }
+    const wm = advanceWatermark({
+      gatewayId,
+      ackedSeq: head.acked_seq,
+      headHash: head.head_hash,
+      rowsAbove: rowsAbove(gatewayId, head.acked_seq),
+      ...(opts.gapFrom !== undefined ? { gapFrom: opts.gapFrom } : {}),
+      nowMs: opts.receivedMs,
+    });
+    const alerts: JournalAlert[] = [...wm.alerts, ...entryAlerts(gatewayId, inserted, opts.receivedMs)];
+    for (const a of alerts) q.insertAlert.run(a.gatewayId, a.seq, a.kind, a.detail, a.atMs);
+    q.updateGatewayHead.run(wm.ackedSeq, wm.headHash, opts.receivedMs, alerts.length, gatewayId);
+
+    for (const [key, events] of foldableByParcel(inserted)) {
+      const row = q.getParcel.get(key) as ParcelRow | undefined;
+      const existing = row ? parcelFromRow(row) : undefined;
+      const all = needsRefold(existing, events) ? (q.parcelOkBodies.all(key) as string[]).map((b) => JSON.parse(b) as EdgeEvent) : undefined;
+      writeParcel(foldInto(existing, events, all, opts.receivedMs));
+    }
+    return { ackedSeq: wm.ackedSeq, ranges: wm.ranges, inserted: inserted.length, duplicates: entries.length - inserted.length, alerts };
+  };
+  const ingest = db.transaction(ingestTx);
+
+  const storage: Storage = {
+    kind: 'sqlite',
+    async migrate() {
+      const applied = new Set((db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]));
+      db.transaction(() => {
+        MIGRATIONS.forEach((sql, i) => {
+          if (applied.has(i + 1)) return;
+          db.exec(sql);
+          db.prepare('INSERT INTO schema_migrations (version, applied_ms) VALUES (?, ?)').run(i + 1, Date.now());
+        });
+      }).immediate();
+      s = undefined;
+    },
+    async close() {
+      db.close();
+    },
+    async ingest(gatewayId, entries, opts) {
+      return ingest.immediate(gatewayId, entries, opts);
+    },
+    async ackState(gatewayId) {
+      const head = st().gatewayHead.get(gatewayId) as { acked_seq: number; head_hash: string } | undefined;
+      if (!head) return { ackedSeq: 0, ranges: [] };
+      const wm = advanceWatermark({ gatewayId, ackedSeq: head.acked_seq, headHash: head.head_hash, rowsAbove: rowsAbove(gatewayId, head.acked_seq), nowMs: Date.now() });
+      return { ackedSeq: wm.ackedSeq, ranges: wm.ranges };
+    },
+    async upsertGateway(g) {
+      db.prepare('INSERT INTO gateways (id, password_hash, head_hash, created_ms) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET password_hash = excluded.password_hash').run(g.id, g.passwordHash, GENESIS_HASH, Date.now());
+    },
+    async getGateway(id) {
+      const r = st().getGateway.get(id) as GatewayRow | undefined;
+      return r ? gatewayFromRow(r) : undefined;
+    },
+    async listGateways(): Promise<GatewayRecord[]> {
+      return (db.prepare('SELECT * FROM gateways ORDER BY id').all() as GatewayRow[]).map(gatewayFromRow);
+    },
+    async setGatewayKey(id, pem) {
+      db.prepare('UPDATE gateways SET public_key_pem = ? WHERE id = ?').run(pem, id);
+    },
+    async recordHello(id, hello, atMs) {
+      st().ensureGateway.run(id, GENESIS_HASH, atMs);
+      db.prepare('UPDATE gateways SET last_hello = ?, last_seen_ms = ? WHERE id = ?').run(JSON.stringify(hello), atMs, id);
+    },
+    async recordStatus(id, status, atMs, offset) {
+      st().ensureGateway.run(id, GENESIS_HASH, atMs);
+      db.prepare('UPDATE gateways SET last_status = ?, last_seen_ms = ?, clock_offset_ms = ? WHERE id = ?').run(JSON.stringify(status), atMs, offset, id);
+    },
+    async addAlert(a) {
+      db.transaction(() => {
+        st().insertAlert.run(a.gatewayId, a.seq, a.kind, a.detail, a.atMs);
+        st().bumpAlerts.run(a.gatewayId);
+      })();
+    },
+    async listAlerts(gatewayId, limit) {
+      const rows = (gatewayId === undefined
+        ? db.prepare('SELECT * FROM alerts ORDER BY id DESC LIMIT ?').all(limit)
+        : db.prepare('SELECT * FROM alerts WHERE gateway_id = ? ORDER BY id DESC LIMIT ?').all(gatewayId, limit)) as { gateway_id: string; seq: number | null; kind: JournalAlert['kind']; detail: string; at_ms: number }[];
+      return rows.map((r) => ({ gatewayId: r.gateway_id, seq: r.seq, kind: r.kind, detail: r.detail, atMs: r.at_ms }));
+    },
+    async entryHash(gatewayId, seq) {
+      return db.prepare('SELECT hash FROM events WHERE gateway_id = ? AND seq = ?').pluck().get(gatewayId, seq) as string | undefined;
+    },
+    async recordCheckpoint(c) {
+      db.prepare('INSERT OR REPLACE INTO checkpoints (gateway_id, seq, hash, wall_ms, signature, verified, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)').run(c.gatewayId, c.seq, c.hash, c.wallMs, c.signature, c.verified ? 1 : 0, c.atMs);
+    },
+    async listParcels(q) {
+      const where: string[] = [];
+      const args: unknown[] = [];
+      if (q.state) {
+        where.push('state = ?');
+        args.push(q.state);
+      }
+      if (q.stationId) {
+        where.push('last_station_id = ?');
+        args.push(q.stationId);
+      }
+      if (q.keyPrefix) {
+        // Range on the primary key, so a prefix search uses the index (LIKE would not with this collation).
+        where.push('parcel_key >= ? AND parcel_key < ?');
+        args.push(q.keyPrefix, `${q.keyPrefix}\uffff`);
+      }
+      if (q.cursor) {
+        const [u, k] = decodeCursor(q.cursor);
+        where.push('(updated_ms, parcel_key) < (?, ?)');
+        args.push(u, k);
+      }
+      const sql = `SELECT * FROM parcels ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY updated_ms DESC, parcel_key DESC LIMIT ?`;
+      const rows = db.prepare(sql).all(...args, q.limit + 1) as ParcelRow[];
+      const items = rows.slice(0, q.limit).map(parcelFromRow);
+      const last = items[items.length - 1];
+      return { items, nextCursor: rows.length > q.limit && last ? encodeCursor(last.updatedMs, last.parcelKey) : null };
+    },
+    async getParcel(key) {
+      const r = st().getParcel.get(key) as ParcelRow | undefined;
+      return r ? parcelFromRow(r) : undefined;
+    },
+    async parcelEvents(key, limit) {
+      return (db.prepare('SELECT * FROM events WHERE parcel_key = ? ORDER BY hlc, gateway_id, seq LIMIT ?').all(key, limit) as EventRow[]).map(eventFromRow);
+    },
+    async gatewayEvents(gatewayId, fromSeq, limit) {
+      return (db.prepare('SELECT * FROM events WHERE gateway_id = ? AND seq >= ? ORDER BY seq LIMIT ?').all(gatewayId, fromSeq, limit) as EventRow[]).map(eventFromRow);
+    },
+    async countEvents(gatewayId) {
+      return (gatewayId === undefined ? db.prepare('SELECT count(*) FROM events').pluck().get() : db.prepare('SELECT count(*) FROM events WHERE gateway_id = ?').pluck().get(gatewayId)) as number;
+    },
+    async createUser(u) {
+      db.prepare('INSERT INTO users (username, password_hash, role, display_name, created_ms) VALUES (?, ?, ?, ?, ?)').run(u.username, u.passwordHash, u.role, u.displayName, u.createdMs);
+    },
+    async getUser(username) {
+      const r = db.prepare('SELECT * FROM users WHERE username = ?').get(username) as { username: string; password_hash: string; role: string; display_name: string; created_ms: number } | undefined;
+      return r ? { username: r.username, passwordHash: r.password_hash, role: r.role as never, displayName: r.display_name, createdMs: r.created_ms } : undefined;
+    },
+    async countUsers() {
+      return db.prepare('SELECT count(*) FROM users').pluck().get() as number;
+    },
+    async createSession(x) {
+      db.prepare('INSERT INTO sessions (token_hash, username, role, expires_ms) VALUES (?, ?, ?, ?)').run(x.tokenHash, x.username, x.role, x.expiresMs);
+    },
+    async getSession(tokenHash, nowMs) {
+      const r = db.prepare('SELECT * FROM sessions WHERE token_hash = ? AND expires_ms > ?').get(tokenHash, nowMs) as { token_hash: string; username: string; role: string; expires_ms: number } | undefined;
+      return r ? { tokenHash: r.token_hash, username: r.username, role: r.role as never, expiresMs: r.expires_ms } : undefined;
+    },
+    async deleteSession(tokenHash) {
+      db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(tokenHash);
+    },
+  };
+  return storage;
+}
