@@ -6,7 +6,6 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { createHubMetrics } from '../hub/metrics.ts';
 import { IngestService } from '../hub/services/ingest.ts';
-import { openPostgresStorage } from '../hub/storage/postgres.ts';
 import { openSqliteStorage } from '../hub/storage/sqlite.ts';
 import type { Storage } from '../hub/storage/storage.ts';
 import { encodeBatch, PROTOCOL_VERSION } from '../shared/sync-protocol.ts';
@@ -103,6 +102,7 @@ export async function benchHubIngest(): Promise<void> {
       );
     }
     const rawPg = N / ((performance.now() - t0) / 1000);
+    const { openPostgresStorage } = await import('../hub/storage/postgres.ts');
     const pgStorage = await openPostgresStorage({ url: PG_URL, schema: `${schema}_hub` });
     await pgStorage.migrate();
     const pgRate = await timeIngest(pgStorage, 'BENCH-GW', entries);

@@ -58,12 +58,22 @@ export function sealEnvelope(e: EnvelopeFields): { hash: string; json: string } 
 
 /** Recompute an entry's hash from what arrived (the raw parsed JSON, before any schema stripped fields). */
 export function hashMatches(raw: Record<string, unknown>): boolean {
+  return checkEntry(raw).ok;
+}
+
+/**
+ * Check an entry's hash and return its canonical JSON (with the hash appended, as the edge wrote it), so the
+ * hub stores that text instead of serialising the entry a second time.
+ */
+export function checkEntry(raw: Record<string, unknown>): { ok: boolean; json: string } {
   const { hash, ...rest } = raw;
-  if (typeof hash !== 'string') return false;
   try {
-    return entryHash(rest) === hash;
+    const canonical = canonicalJson(rest);
+    const prev = rest.prevHash;
+    const ok = typeof hash === 'string' && typeof prev === 'string' && sha256Hex(`${prev}\n${canonical}`) === hash;
+    return { ok, json: hash === undefined ? canonical : `${canonical.slice(0, -1)},"hash":${JSON.stringify(hash)}}` };
   } catch {
-    return false;
+    return { ok: false, json: JSON.stringify(raw) };
   }
 }
 

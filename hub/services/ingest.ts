@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { isBondgateError } from '../../shared/errors.ts';
 import { encodeHlc, HybridLogicalClock } from '../../shared/hlc.ts';
-import { hashMatches, verifyCheckpoint } from '../../shared/journal-chain.ts';
+import { checkEntry, verifyCheckpoint } from '../../shared/journal-chain.ts';
 import { EdgeEvent, ShedEvent } from '../../shared/schemas/events.ts';
 import { Checkpoint, decodeMessage, EventBatch, GatewayStatus, Hello, PROTOCOL_VERSION, type Ack } from '../../shared/sync-protocol.ts';
 import { parseUpTopic } from '../../shared/topics.ts';
@@ -25,6 +25,9 @@ export interface IngestDeps {
 }
 
 type Queued = { batch: EventBatch; receivedMs: number };
+
+/** Queued batches merge into one commit up to this many events: big enough to amortise, small enough to ack soon. */
+const MAX_EVENTS_PER_COMMIT = 10_000;
 
 export class IngestService {
   private readonly queues = new Map<string, Queued[]>();
@@ -108,8 +111,12 @@ export class IngestService {
       for (;;) {
         const q = this.queues.get(gatewayId);
         if (!q || q.length === 0) break;
-        this.queues.delete(gatewayId);
-        await this.commit(gatewayId, q);
+        let n = 0;
+        let take = 0;
+        while (take < q.length && (take === 0 || n + q[take]!.batch.events.length <= MAX_EVENTS_PER_COMMIT)) n += q[take++]!.batch.events.length;
+        const group = q.splice(0, take);
+        if (q.length === 0) this.queues.delete(gatewayId);
+        await this.commit(gatewayId, group);
       }
     } finally {
       this.running.delete(gatewayId);
@@ -188,8 +195,9 @@ export class IngestService {
       const problem = r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ').slice(0, 500);
       return { ...base, status: 'invalid', event: null, problem };
     }
-    if (!hashMatches(raw)) return { ...base, status: 'hash_mismatch', event: r.data, problem: 'hash does not match the entry content' };
-    return { ...base, status: 'ok', event: r.data };
+    const { ok, json } = checkEntry(raw);
+    if (!ok) return { ...base, rawJson: json, status: 'hash_mismatch', event: r.data, problem: 'hash does not match the entry content' };
+    return { ...base, rawJson: json, status: 'ok', event: r.data };
   }
 
   private ack(gatewayId: string, ackedSeq: number, ranges: [number, number][]): Ack {

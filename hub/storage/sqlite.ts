@@ -5,7 +5,7 @@ import { GENESIS_HASH } from '../../shared/canonical.ts';
 import type { EdgeEvent } from '../../shared/schemas/events.ts';
 import { decodeCursor, encodeCursor, entryAlerts, eventFromRow, foldableByParcel, foldInto, gatewayFromRow, needsRefold, parcelFromRow, type EventRow, type GatewayRow, type ParcelRow } from './sql-common.ts';
 import type { GatewayRecord, IngestEntry, IngestResult, JournalAlert, ParcelRecord, Storage } from './storage.ts';
-import { advanceWatermark, type ChainRow } from './watermark.ts';
+import { advanceWatermarkChunked, type ChainRow } from './watermark.ts';
 
 /**
  * The hub store on SQLite (the zero-setup default). better-sqlite3 is synchronous, so each ingest is one
@@ -91,7 +91,7 @@ export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | '
     getParcel: db.prepare('SELECT * FROM parcels WHERE parcel_key = ?'),
     parcelOkBodies: db.prepare("SELECT body FROM events WHERE parcel_key = ? AND status = 'ok'").pluck(),
     upsertParcel: db.prepare(`INSERT INTO parcels (parcel_key, state, last_hlc, event_count, last_station_id, last_gateway_id, last_wall_ms, gross_weight_kg, xray_verdict, anomalies, first_wall_ms, updated_ms)
-                              VALUES (@parcelKey, @state, @lastHlc, @eventCount, @lastStationId, @lastGatewayId, @lastWallMs, @grossWeightKg, @xrayVerdict, @anomalies, @firstWallMs, @updatedMs)
+                              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                               ON CONFLICT (parcel_key) DO UPDATE SET state = excluded.state, last_hlc = excluded.last_hlc, event_count = excluded.event_count,
                                 last_station_id = excluded.last_station_id, last_gateway_id = excluded.last_gateway_id, last_wall_ms = excluded.last_wall_ms,
                                 gross_weight_kg = excluded.gross_weight_kg, xray_verdict = excluded.xray_verdict, anomalies = excluded.anomalies,
@@ -100,12 +100,10 @@ export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | '
   });
   const st = () => (s ??= prepare());
 
-  function rowsAbove(gatewayId: string, acked: number): ChainRow[] {
-    return st().rowsAbove.all(gatewayId, acked, WATERMARK_SCAN) as ChainRow[];
-  }
+  const rowsAbove = (gatewayId: string) => (acked: number, limit: number) => st().rowsAbove.all(gatewayId, acked, limit) as ChainRow[];
 
   function writeParcel(p: ParcelRecord): void {
-    st().upsertParcel.run({ ...p, anomalies: JSON.stringify(p.anomalies) });
+    st().upsertParcel.run(p.parcelKey, p.state, p.lastHlc, p.eventCount, p.lastStationId, p.lastGatewayId, p.lastWallMs, p.grossWeightKg, p.xrayVerdict, JSON.stringify(p.anomalies), p.firstWallMs, p.updatedMs);
   }
 
   const ingestTx = (gatewayId: string, entries: IngestEntry[], opts: { receivedMs: number; gapFrom?: number }): IngestResult => {
@@ -114,17 +112,14 @@ export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | '
     const head = q.gatewayHead.get(gatewayId) as { acked_seq: number; head_hash: string };
     const inserted: IngestEntry[] = [];
     for (const e of entries) {
-      const r = q.insertEvent.run(gatewayId, e.seq, e.id, e.type, e.parcelKey, e.stationId, e.wallMs, e.hlc, opts.receivedMs, e.status, e.prevHash, e.hash, JSON.stringify(e.raw));
+      const r = q.insertEvent.run(gatewayId, e.seq, e.id, e.type, e.parcelKey, e.stationId, e.wallMs, e.hlc, opts.receivedMs, e.status, e.prevHash, e.hash, e.rawJson ?? JSON.stringify(e.raw));
       if (r.changes > 0) inserted.push(e);
     }
-    const wm = advanceWatermark({
-      gatewayId,
-      ackedSeq: head.acked_seq,
-      headHash: head.head_hash,
-      rowsAbove: rowsAbove(gatewayId, head.acked_seq),
-      ...(opts.gapFrom !== undefined ? { gapFrom: opts.gapFrom } : {}),
-      nowMs: opts.receivedMs,
-    });
+    const wm = advanceWatermarkChunked(
+      { gatewayId, ackedSeq: head.acked_seq, headHash: head.head_hash, ...(opts.gapFrom !== undefined ? { gapFrom: opts.gapFrom } : {}), nowMs: opts.receivedMs },
+      rowsAbove(gatewayId),
+      WATERMARK_SCAN,
+    );
     const alerts: JournalAlert[] = [...wm.alerts, ...entryAlerts(gatewayId, inserted, opts.receivedMs)];
     for (const a of alerts) q.insertAlert.run(a.gatewayId, a.seq, a.kind, a.detail, a.atMs);
     q.updateGatewayHead.run(wm.ackedSeq, wm.headHash, opts.receivedMs, alerts.length, gatewayId);
@@ -161,7 +156,7 @@ export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | '
     async ackState(gatewayId) {
       const head = st().gatewayHead.get(gatewayId) as { acked_seq: number; head_hash: string } | undefined;
       if (!head) return { ackedSeq: 0, ranges: [] };
-      const wm = advanceWatermark({ gatewayId, ackedSeq: head.acked_seq, headHash: head.head_hash, rowsAbove: rowsAbove(gatewayId, head.acked_seq), nowMs: Date.now() });
+      const wm = advanceWatermarkChunked({ gatewayId, ackedSeq: head.acked_seq, headHash: head.head_hash, nowMs: Date.now() }, rowsAbove(gatewayId), WATERMARK_SCAN);
       return { ackedSeq: wm.ackedSeq, ranges: wm.ranges };
     },
     async upsertGateway(g) {

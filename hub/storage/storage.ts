@@ -29,6 +29,8 @@ export interface IngestEntry {
   event: EdgeEvent | null;
   /** Exactly what arrived, stored as the event body (JSON). */
   raw: Record<string, unknown>;
+  /** `raw` already serialised (the ingest service has it from the hash check); stores use it when present. */
+  rawJson?: string;
   problem?: string;
 }
 

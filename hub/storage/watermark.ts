@@ -71,3 +71,24 @@ export function advanceWatermark(input: WatermarkInput): WatermarkResult {
   }
   return { ackedSeq, headHash, ranges, alerts };
 }
+
+/**
+ * Advance over as many rows as are contiguous, reading them in chunks of `chunk` (the store's read function):
+ * a large commit or a long run of earlier live events is never acked short.
+ */
+export function advanceWatermarkChunked(input: Omit<WatermarkInput, 'rowsAbove'>, readAbove: (ackedSeq: number, limit: number) => ChainRow[], chunk = 20_000): WatermarkResult {
+  let acked = input.ackedSeq;
+  let headHash = input.headHash;
+  const alerts: WatermarkResult['alerts'] = [];
+  let gapFrom = input.gapFrom;
+  for (;;) {
+    const rows = readAbove(acked, chunk);
+    const wm = advanceWatermark({ ...input, ackedSeq: acked, headHash, rowsAbove: rows, ...(gapFrom !== undefined ? { gapFrom } : {}) });
+    gapFrom = undefined;
+    alerts.push(...wm.alerts);
+    const progressed = wm.ackedSeq > acked;
+    acked = wm.ackedSeq;
+    headHash = wm.headHash;
+    if (rows.length < chunk || !progressed || wm.ranges.length > 0) return { ackedSeq: acked, headHash, ranges: wm.ranges, alerts };
+  }
+}
