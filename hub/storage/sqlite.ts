@@ -5,7 +5,7 @@ import { GENESIS_HASH } from '../../shared/canonical.ts';
 import type { EdgeEvent } from '../../shared/schemas/events.ts';
 import { decodeCursor, encodeCursor, entryAlerts, eventFromRow, foldableByParcel, foldInto, gatewayFromRow, needsRefold, parcelFromRow, type EventRow, type GatewayRow, type ParcelRow } from './sql-common.ts';
 import type { GatewayRecord, IngestEntry, IngestResult, JournalAlert, ParcelRecord, Storage } from './storage.ts';
-import { advanceWatermarkChunked, type ChainRow } from './watermark.ts';
+import { runWatermark, type ChainRow, type ReadRequest } from './watermark.ts';
 
 /**
  * The hub store on SQLite (the zero-setup default). better-sqlite3 is synchronous, so each ingest is one
@@ -100,7 +100,7 @@ export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | '
   });
   const st = () => (s ??= prepare());
 
-  const rowsAbove = (gatewayId: string) => (acked: number, limit: number) => st().rowsAbove.all(gatewayId, acked, limit) as ChainRow[];
+  const rowsAbove = (gatewayId: string) => (r: ReadRequest) => st().rowsAbove.all(gatewayId, r.ackedSeq, r.limit) as ChainRow[];
 
   function writeParcel(p: ParcelRecord): void {
     st().upsertParcel.run(p.parcelKey, p.state, p.lastHlc, p.eventCount, p.lastStationId, p.lastGatewayId, p.lastWallMs, p.grossWeightKg, p.xrayVerdict, JSON.stringify(p.anomalies), p.firstWallMs, p.updatedMs);
@@ -115,7 +115,7 @@ export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | '
       const r = q.insertEvent.run(gatewayId, e.seq, e.id, e.type, e.parcelKey, e.stationId, e.wallMs, e.hlc, opts.receivedMs, e.status, e.prevHash, e.hash, e.rawJson ?? JSON.stringify(e.raw));
       if (r.changes > 0) inserted.push(e);
     }
-    const wm = advanceWatermarkChunked(
+    const wm = runWatermark(
       { gatewayId, ackedSeq: head.acked_seq, headHash: head.head_hash, ...(opts.gapFrom !== undefined ? { gapFrom: opts.gapFrom } : {}), nowMs: opts.receivedMs },
       rowsAbove(gatewayId),
       WATERMARK_SCAN,
@@ -156,7 +156,7 @@ export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | '
     async ackState(gatewayId) {
       const head = st().gatewayHead.get(gatewayId) as { acked_seq: number; head_hash: string } | undefined;
       if (!head) return { ackedSeq: 0, ranges: [] };
-      const wm = advanceWatermarkChunked({ gatewayId, ackedSeq: head.acked_seq, headHash: head.head_hash, nowMs: Date.now() }, rowsAbove(gatewayId), WATERMARK_SCAN);
+      const wm = runWatermark({ gatewayId, ackedSeq: head.acked_seq, headHash: head.head_hash, nowMs: Date.now() }, rowsAbove(gatewayId), WATERMARK_SCAN);
       return { ackedSeq: wm.ackedSeq, ranges: wm.ranges };
     },
     async upsertGateway(g) {

@@ -72,17 +72,21 @@ export function advanceWatermark(input: WatermarkInput): WatermarkResult {
   return { ackedSeq, headHash, ranges, alerts };
 }
 
+/** A request for the rows above `ackedSeq` (at most `limit`), answered by the store. */
+export type ReadRequest = { ackedSeq: number; limit: number };
+
 /**
- * Advance over as many rows as are contiguous, reading them in chunks of `chunk` (the store's read function):
- * a large commit or a long run of earlier live events is never acked short.
+ * Advance over as many rows as are contiguous, reading them in chunks: a large commit or a long run of earlier
+ * live events is never acked short. Written once as a generator so the synchronous SQLite store and the
+ * asynchronous PostgreSQL store drive the same loop (runWatermark / runWatermarkAsync).
  */
-export function advanceWatermarkChunked(input: Omit<WatermarkInput, 'rowsAbove'>, readAbove: (ackedSeq: number, limit: number) => ChainRow[], chunk = 20_000): WatermarkResult {
+export function* watermarkSteps(input: Omit<WatermarkInput, 'rowsAbove'>, chunk = 20_000): Generator<ReadRequest, WatermarkResult, ChainRow[]> {
   let acked = input.ackedSeq;
   let headHash = input.headHash;
   const alerts: WatermarkResult['alerts'] = [];
   let gapFrom = input.gapFrom;
   for (;;) {
-    const rows = readAbove(acked, chunk);
+    const rows = yield { ackedSeq: acked, limit: chunk };
     const wm = advanceWatermark({ ...input, ackedSeq: acked, headHash, rowsAbove: rows, ...(gapFrom !== undefined ? { gapFrom } : {}) });
     gapFrom = undefined;
     alerts.push(...wm.alerts);
@@ -91,4 +95,18 @@ export function advanceWatermarkChunked(input: Omit<WatermarkInput, 'rowsAbove'>
     headHash = wm.headHash;
     if (rows.length < chunk || !progressed || wm.ranges.length > 0) return { ackedSeq: acked, headHash, ranges: wm.ranges, alerts };
   }
+}
+
+export function runWatermark(input: Omit<WatermarkInput, 'rowsAbove'>, read: (r: ReadRequest) => ChainRow[], chunk?: number): WatermarkResult {
+  const gen = watermarkSteps(input, chunk);
+  let step = gen.next(undefined as unknown as ChainRow[]);
+  while (!step.done) step = gen.next(read(step.value));
+  return step.value;
+}
+
+export async function runWatermarkAsync(input: Omit<WatermarkInput, 'rowsAbove'>, read: (r: ReadRequest) => Promise<ChainRow[]>, chunk?: number): Promise<WatermarkResult> {
+  const gen = watermarkSteps(input, chunk);
+  let step = gen.next(undefined as unknown as ChainRow[]);
+  while (!step.done) step = gen.next(await read(step.value));
+  return step.value;
 }
