@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isBondgateError } from './errors.ts';
 import { decodeMessage, encodeBatch, encodeMessage, EventBatch, MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from './sync-protocol.ts';
 
-const head = { v: PROTOCOL_VERSION, gatewayId: 'GW-1' as never, backlog: { count: 3, oldestWallMs: 5 }, sentAtMs: 9 };
+const head = { v: PROTOCOL_VERSION as typeof PROTOCOL_VERSION, gatewayId: 'GW-1' as never, backlog: { count: 3, oldestWallMs: 5 }, sentAtMs: 9 };
 
 function decodeError(buf: Uint8Array): string {
   try {
