@@ -42,7 +42,8 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
     }),
     'demo defaults',
   );
-  const log = createLogger('demo');
+  // The console shows the banner and a sync line; LOG_LEVEL=info brings back the structured logs.
+  const log = createLogger('demo', process.env.LOG_LEVEL ?? 'warn');
   const hub = await startHub(hubConfig, log.child({ part: 'hub' }));
   const edgeConfig = parseConfig(
     EdgeConfig,
@@ -68,8 +69,19 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
     '',
   ].filter((l) => l !== '');
   console.log(lines.join('\n'));
+  // Sync state on the console: what the gateway journalled, what the hub has committed, what is in flight.
+  const status = setInterval(() => {
+    const j = edge.journal;
+    const b = j.backlog();
+    console.log(
+      `[${new Date().toLocaleTimeString()}] ${DEMO_GATEWAY}: journalled ${j.headSeq}, hub acked ${j.ackedSeq}, backlog ${b.count}` +
+        `${b.oldestWallMs ? ` (oldest ${((Date.now() - b.oldestWallMs) / 1000).toFixed(1)} s)` : ''}, broker ${edge.sync.state.connected ? 'connected' : 'DISCONNECTED'}, disk ${j.diskLevel}`,
+    );
+  }, 10_000);
+  status.unref();
   return {
     stop: async () => {
+      clearInterval(status);
       await edge.stop();
       await hub.stop();
     },

@@ -83,6 +83,21 @@ describe('edge → hub pipeline', () => {
     expect(gws.body.items.find((g) => g.id === 'GW-A')).toMatchObject({ ackedSeq: edge.journal.headSeq, online: true });
   });
 
+  it('reports the edge\'s backlog, last ack, broker connection and disk on /healthz and /metrics', async () => {
+    await vi.waitFor(() => expect(edge.journal.ackedSeq).toBe(edge.journal.headSeq), { timeout: 5000 });
+    const health = (await (await fetch(`${edge.healthUrl}/healthz`)).json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(health).toMatchObject({ gatewayId: 'GW-A', status: 'ok', broker: 'connected', backlog: { count: 0, ageMs: 0 }, ackedSeq: edge.journal.headSeq, clockSynced: true });
+    expect(health.lastAckAtMs).toBeGreaterThan(0);
+    expect(health.disk).toMatchObject({ level: 'ok', quotaBytes: 1024 * 1024 * 1024 });
+    const metrics = await (await fetch(`${edge.healthUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^bondgate_edge_backlog_events 0$/m);
+    expect(metrics).toMatch(/^bondgate_edge_broker_connected 1$/m);
+    expect(metrics).toMatch(new RegExp(`^bondgate_edge_acked_seq ${edge.journal.headSeq}$`, 'm'));
+    expect(metrics).toMatch(/^bondgate_edge_disk_used_bytes \d+$/m);
+    expect(metrics).toMatch(/^bondgate_edge_last_ack_age_seconds [\d.]+$/m);
+    expect((await fetch(`${edge.healthUrl}/nope`)).status).toBe(404);
+  });
+
   it('refuses API calls without a session and bad query parameters with the field', async () => {
     expect((await fetch(`${hub.httpUrl}/api/parcels`)).status).toBe(401);
     const bad = await api<{ code: string; fields: { field: string }[] }>('/api/parcels?limit=100000');
