@@ -140,6 +140,8 @@ export class SyncClient {
 
   private onConnect(): void {
     const gw = this.journal.gatewayId;
+    // Small acks and live batches must not wait on Nagle's algorithm (≈40 ms stalls against delayed ACKs).
+    (this.client?.stream as { setNoDelay?: (v: boolean) => void } | undefined)?.setNoDelay?.(true);
     this.state.connected = true;
     this.state.lastConnectAtMs = Date.now();
     this.reconnectAttempt = 0;

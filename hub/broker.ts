@@ -101,7 +101,8 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
       done(null, sub);
     },
   });
-  const server = createServer(broker.handle);
+  // Small acks and live batches must not wait on Nagle's algorithm.
+  const server = createServer({ noDelay: true }, broker.handle);
   let port: number;
   let movedFromPort: number | null = null;
   try {

@@ -89,6 +89,8 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     reconnectPeriod: 1000,
   });
   client.on('connect', () => {
+    // Acks are small and latency-bound: no Nagle delay on them.
+    (client.stream as { setNoDelay?: (v: boolean) => void }).setNoDelay?.(true);
     log.info({ mqttUrl, shared }, 'hub connected to broker');
     client.subscribe(topics.hubUp(shared), { qos: 1 }, (err) => {
       if (err) log.error({ err: err.message }, 'hub subscription refused');

@@ -30,7 +30,7 @@ export async function startMosquitto(opts: { port?: number; config?: string; dir
   const conf = join(dir, 'mosquitto.conf');
   writeFileSync(
     conf,
-    [`listener ${port} 127.0.0.1`, /allow_anonymous/.test(extra) ? '' : 'allow_anonymous true', 'persistence false', `log_dest file ${join(dir, 'mosquitto.log')}`, 'max_queued_messages 100000', extra].filter(Boolean).join('\n') + '\n',
+    [`listener ${port} 127.0.0.1`, /allow_anonymous/.test(extra) ? '' : 'allow_anonymous true', 'persistence false', `log_dest file ${join(dir, 'mosquitto.log')}`, 'max_queued_messages 100000', 'set_tcp_nodelay true', extra].filter(Boolean).join('\n') + '\n',
   );
   let child: ChildProcess | undefined;
   const start = async () => {
