@@ -34,6 +34,6 @@ export function makeJournal(gatewayId: string, n: number, parcels = n): Record<s
 export function toEntries(raw: Record<string, unknown>[]): IngestEntry[] {
   return raw.map((r) => {
     const event = EdgeEvent.parse(r);
-    return { seq: event.seq, id: event.id, type: event.type, parcelKey: event.parcelKey ?? null, stationId: event.stationId, wallMs: event.time.wallMs, hlc: event.time.hlc, prevHash: event.prevHash, hash: event.hash, status: 'ok', event, raw: r };
+    return { seq: event.seq, id: event.id, type: event.type, parcelKey: event.parcelKey ?? null, stationId: event.stationId, wallMs: event.time.wallMs, hlc: event.time.hlc, prevHash: event.prevHash, hash: event.hash, status: 'ok', event, rawJson: JSON.stringify(r) };
   });
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
 import { createHubMetrics } from '../hub/metrics.ts';
+import { DecodePool } from '../hub/services/decode-pool.ts';
 import { IngestService } from '../hub/services/ingest.ts';
 import { openSqliteStorage } from '../hub/storage/sqlite.ts';
 import type { Storage } from '../hub/storage/storage.ts';
@@ -56,32 +57,36 @@ export async function benchHubIngest(): Promise<void> {
     line('raw better-sqlite3 insert, same rows (reference)', `${fmt(rawSqlite)} rows/s`);
     line('hub storage.ingest on SQLite', `${fmt(sqliteRate)} events/s`, `${fmt(sqliteRate / rawSqlite, 2)}× raw`);
 
-    // The full path: MQTT payload bytes → decode → zod → hash check → store → ack.
-    const sqlite2 = openSqliteStorage({ file: join(dir, 'hub2.sqlite') });
-    await sqlite2.migrate();
-    let acked = 0;
-    const done = new Promise<void>((resolve) => {
-      const svc = new IngestService({
-        storage: sqlite2,
-        log: pino({ level: 'silent' }),
-        metrics: createHubMetrics(),
-        publishAck: (_gw, ack) => {
-          acked = ack.ackedSeq;
-          if (acked === N) resolve();
-        },
+    // The full path: MQTT payload bytes → decode → zod → hash check → store → ack; on the main thread, then with a decode worker.
+    const payloads: Buffer[] = [];
+    for (let i = 0; i < N; i += BATCH) {
+      payloads.push(encodeBatch({ v: PROTOCOL_VERSION, gatewayId: 'BENCH-GW' as never, backlog: { count: 0, oldestWallMs: null }, sentAtMs: Date.now() }, bodies.slice(i, i + BATCH)));
+    }
+    const fullPath = async (file: string, pool?: DecodePool) => {
+      const st = openSqliteStorage({ file: join(dir, file) });
+      await st.migrate();
+      const t = performance.now();
+      await new Promise<void>((resolve) => {
+        const svc = new IngestService({
+          storage: st,
+          log: pino({ level: 'silent' }),
+          metrics: createHubMetrics(),
+          ...(pool ? { prepare: pool.prepare } : {}),
+          publishAck: (_gw, ack) => ack.ackedSeq === N && resolve(),
+        });
+        for (const p of payloads) svc.handle(topics.events('BENCH-GW'), p);
       });
-      const payloads: Buffer[] = [];
-      for (let i = 0; i < N; i += BATCH) {
-        payloads.push(encodeBatch({ v: PROTOCOL_VERSION, gatewayId: 'BENCH-GW' as never, backlog: { count: 0, oldestWallMs: null }, sentAtMs: Date.now() }, bodies.slice(i, i + BATCH)));
-      }
-      t0 = performance.now();
-      for (const p of payloads) svc.handle(topics.events('BENCH-GW'), p);
-    });
-    await done;
-    const fullRate = N / ((performance.now() - t0) / 1000);
+      const rate = N / ((performance.now() - t) / 1000);
+      await st.close();
+      return rate;
+    };
+    const fullRate = await fullPath('hub2.sqlite');
     line('hub ingest service on SQLite (decode+validate+hash+store)', `${fmt(fullRate)} events/s`, `${fmt(fullRate / rawSqlite, 2)}× raw`);
+    const pool = new DecodePool(1, pino({ level: 'silent' }));
+    const pooledRate = await fullPath('hub3.sqlite', pool);
+    await pool.close();
+    line('  … with decoding in 1 worker thread', `${fmt(pooledRate)} events/s`, `${fmt(pooledRate / rawSqlite, 2)}× raw; ${fmt(pooledRate / fullRate, 2)}× main-thread`);
     await sqlite.close();
-    await sqlite2.close();
 
     // PostgreSQL, if reachable.
     const probe = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });

@@ -34,6 +34,11 @@ export const HubConfig = z.object({
       metricsToken: z.string().min(16).optional().describe('a bearer token Prometheus may use for /metrics'),
     })
     .default({ sessionTtlHours: 12 }),
+  ingest: z
+    .object({
+      decodeWorkers: z.number().int().min(0).max(16).optional().describe('worker threads that decode and hash-check events (0 = on the main thread; default 1 on a machine with 2 or more cores)'),
+    })
+    .default({}),
   /** Gateways provisioned at start (id + password); `bondgate gateway add` does the same from the CLI. */
   gateways: z.array(z.object({ id: GatewayId, password: z.string().min(8).describe('a gateway password of at least 8 characters') })).default([]),
   /** A gateway is shown offline when nothing was heard from it for this long. */

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
@@ -12,6 +12,7 @@ import { hashPassword, randomSecret } from './auth/passwords.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.ts';
 import type { HubConfig } from './config.ts';
 import { createHubMetrics } from './metrics.ts';
+import { DecodePool } from './services/decode-pool.ts';
 import { IngestService } from './services/ingest.ts';
 import { openStorage } from './storage/open.ts';
 import type { Storage } from './storage/storage.ts';
@@ -97,10 +98,13 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     });
   });
   client.on('error', (err) => log.warn({ err: err.message }, 'hub broker connection error'));
+  const decodeWorkers = config.ingest.decodeWorkers ?? (availableParallelism() >= 2 ? 1 : 0);
+  const decodePool = decodeWorkers > 0 ? new DecodePool(decodeWorkers, log.child({ component: 'decode' })) : undefined;
   const ingest = new IngestService({
     storage,
     log: log.child({ component: 'ingest' }),
     metrics,
+    ...(decodePool ? { prepare: decodePool.prepare } : {}),
     publishAck: (gw, ack) => client.publish(topics.ack(gw), encodeMessage(ack), { qos: 1 }),
   });
   client.on('message', (topic, payload) => ingest.handle(topic, payload));
@@ -135,6 +139,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
         await new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         await broker?.close();
+        await decodePool?.close();
         await storage.close();
       })()),
   };

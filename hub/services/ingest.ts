@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 import { isBondgateError } from '../../shared/errors.ts';
 import { encodeHlc, HybridLogicalClock } from '../../shared/hlc.ts';
-import { checkEntry, verifyCheckpoint } from '../../shared/journal-chain.ts';
-import { EdgeEvent, ShedEvent } from '../../shared/schemas/events.ts';
-import { Checkpoint, decodeMessage, EventBatch, GatewayStatus, Hello, PROTOCOL_VERSION, type Ack } from '../../shared/sync-protocol.ts';
+import { verifyCheckpoint } from '../../shared/journal-chain.ts';
+import { Checkpoint, decodeMessage, GatewayStatus, Hello, PROTOCOL_VERSION, type Ack } from '../../shared/sync-protocol.ts';
 import { parseUpTopic } from '../../shared/topics.ts';
 import type { HubMetrics } from '../metrics.ts';
 import type { IngestEntry, Storage } from '../storage/storage.ts';
+import { prepareEventsMessage, type PreparedBatch, type Rejection } from './prepare-batch.ts';
 
 /**
  * The hub's side of the sync protocol: every message from a gateway comes through `handle`.
@@ -22,9 +22,14 @@ export interface IngestDeps {
   metrics: HubMetrics;
   publishAck: (gatewayId: string, ack: Ack) => void;
   now?: () => number;
+  /**
+   * Decode, validate and hash-check an events message somewhere other than this thread (a worker: see
+   * decode-pool.ts), so the store's writer spends its core on the store. Default: here, synchronously.
+   */
+  prepare?: (gatewayId: string, payload: Buffer) => Promise<PreparedBatch | Rejection>;
 }
 
-type Queued = { batch: EventBatch; receivedMs: number };
+type Queued = { batch: PreparedBatch; receivedMs: number };
 
 /** Queued batches merge into one commit up to this many events: big enough to amortise, small enough to ack soon. */
 const MAX_EVENTS_PER_COMMIT = 10_000;
@@ -46,6 +51,24 @@ export class IngestService {
     const parsedTopic = parseUpTopic(topic);
     if (!parsedTopic) return this.reject('unknown_topic', `no handler for topic ${topic}`);
     const { gatewayId, kind } = parsedTopic;
+    if (kind === 'events') {
+      const receivedMs = this.now();
+      if (this.deps.prepare) {
+        // Results come back in submission order (one FIFO per worker, one worker per gateway), so a
+        // gateway's batches still reach its queue in the order they arrived.
+        this.pendingPrepares += 1;
+        this.deps
+          .prepare(gatewayId, payload)
+          .then((r) => this.accept(gatewayId, r, receivedMs), (e) => this.reject('decode_failed', (e as Error).message, gatewayId))
+          .finally(() => {
+            this.pendingPrepares -= 1;
+            this.notifyIdle();
+          });
+      } else {
+        this.accept(gatewayId, prepareEventsMessage(gatewayId, payload), receivedMs);
+      }
+      return;
+    }
     let body: unknown;
     try {
       body = decodeMessage(payload);
@@ -57,12 +80,6 @@ export class IngestService {
       return this.reject('gateway_mismatch', `topic gateway ${gatewayId} published a message naming ${String(claimed)}`, gatewayId);
     }
     switch (kind) {
-      case 'events': {
-        const r = EventBatch.safeParse(body);
-        if (!r.success) return this.reject('invalid_batch', r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), gatewayId);
-        this.enqueue(gatewayId, r.data);
-        return;
-      }
       case 'hello': {
         const r = Hello.safeParse(body);
         if (!r.success) return this.reject('invalid_hello', r.error.message, gatewayId);
@@ -96,11 +113,17 @@ export class IngestService {
     this.deps.log.error({ gatewayId, what, err: (e as Error).message }, 'storage error while handling a gateway message');
   }
 
-  private enqueue(gatewayId: string, batch: EventBatch): void {
+  private accept(gatewayId: string, r: PreparedBatch | Rejection, receivedMs: number): void {
+    if ('reason' in r) return this.reject(r.reason, r.detail, gatewayId);
+    for (const x of r.rejections) this.reject(x.reason, x.detail, gatewayId);
+    if (r.entries.length > 0 || r.gapFrom !== undefined) this.enqueue(gatewayId, r, receivedMs);
+  }
+
+  private enqueue(gatewayId: string, batch: PreparedBatch, receivedMs: number): void {
     const q = this.queues.get(gatewayId) ?? [];
-    q.push({ batch, receivedMs: this.now() });
+    q.push({ batch, receivedMs });
     this.queues.set(gatewayId, q);
-    this.deps.metrics.ingestQueue.inc(batch.events.length);
+    this.deps.metrics.ingestQueue.inc(batch.count);
     if (!this.running.has(gatewayId)) void this.drain(gatewayId);
   }
 
@@ -113,15 +136,20 @@ export class IngestService {
         if (!q || q.length === 0) break;
         let n = 0;
         let take = 0;
-        while (take < q.length && (take === 0 || n + q[take]!.batch.events.length <= MAX_EVENTS_PER_COMMIT)) n += q[take++]!.batch.events.length;
+        while (take < q.length && (take === 0 || n + q[take]!.batch.count <= MAX_EVENTS_PER_COMMIT)) n += q[take++]!.batch.count;
         const group = q.splice(0, take);
         if (q.length === 0) this.queues.delete(gatewayId);
         await this.commit(gatewayId, group);
       }
     } finally {
       this.running.delete(gatewayId);
-      if (this.running.size === 0) for (const fn of this.idle) fn();
+      this.notifyIdle();
     }
+  }
+
+  private pendingPrepares = 0;
+  private notifyIdle(): void {
+    if (this.running.size === 0 && this.pendingPrepares === 0) for (const fn of this.idle) fn();
   }
 
   private async commit(gatewayId: string, queued: Queued[]): Promise<void> {
@@ -130,13 +158,10 @@ export class IngestService {
     let gapFrom: number | undefined;
     for (const { batch } of queued) {
       if (batch.gapFrom !== undefined) gapFrom = Math.min(gapFrom ?? batch.gapFrom, batch.gapFrom);
-      for (const raw of batch.events) {
-        const entry = this.toEntry(gatewayId, raw);
-        if (entry && !bySeq.has(entry.seq)) bySeq.set(entry.seq, entry);
-      }
+      for (const entry of batch.entries) if (!bySeq.has(entry.seq)) bySeq.set(entry.seq, entry);
     }
     const entries = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
-    const count = queued.reduce((n, q) => n + q.batch.events.length, 0);
+    const count = queued.reduce((n, q) => n + q.batch.count, 0);
     this.deps.metrics.ingestQueue.dec(count);
     const receivedMs = Math.min(...queued.map((q) => q.receivedMs));
     try {
@@ -158,46 +183,6 @@ export class IngestService {
       // Not acked: the gateway resends after its ack timeout. Nothing is lost.
       this.fail('ingest', gatewayId, e);
     }
-  }
-
-  /** Check one raw journal entry: hash first (over exactly what arrived), then the schema. */
-  private toEntry(gatewayId: string, raw: Record<string, unknown>): IngestEntry | undefined {
-    const seq = raw.seq;
-    if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 1) {
-      this.reject('entry_without_seq', `entry without a valid seq: ${JSON.stringify(raw).slice(0, 200)}`, gatewayId);
-      return undefined;
-    }
-    if (raw.gatewayId !== gatewayId) {
-      this.reject('gateway_mismatch', `entry ${seq} names gateway ${String(raw.gatewayId)}`, gatewayId);
-      return undefined;
-    }
-    const str = (v: unknown) => (typeof v === 'string' ? v : '');
-    const time = (raw.time ?? {}) as { wallMs?: unknown; hlc?: unknown };
-    const base = {
-      seq,
-      id: str(raw.id),
-      type: str(raw.type) || 'unknown',
-      parcelKey: typeof raw.parcelKey === 'string' ? raw.parcelKey.slice(0, 64) : null,
-      stationId: typeof raw.stationId === 'string' ? raw.stationId.slice(0, 128) : null,
-      wallMs: typeof time.wallMs === 'number' ? time.wallMs : 0,
-      hlc: str(time.hlc),
-      prevHash: str(raw.prevHash),
-      hash: str(raw.hash),
-      raw,
-    };
-    if (raw.shed === true) {
-      const r = ShedEvent.safeParse(raw);
-      if (r.success) return { ...base, status: 'shed', event: null };
-      return { ...base, status: 'invalid', event: null, problem: `bad tombstone: ${r.error.issues[0]?.message ?? ''}` };
-    }
-    const r = EdgeEvent.safeParse(raw);
-    if (!r.success) {
-      const problem = r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ').slice(0, 500);
-      return { ...base, status: 'invalid', event: null, problem };
-    }
-    const { ok, json } = checkEntry(raw);
-    if (!ok) return { ...base, rawJson: json, status: 'hash_mismatch', event: r.data, problem: 'hash does not match the entry content' };
-    return { ...base, rawJson: json, status: 'ok', event: r.data };
   }
 
   private ack(gatewayId: string, ackedSeq: number, ranges: [number, number][]): Ack {
@@ -238,7 +223,7 @@ export class IngestService {
 
   /** Resolves once nothing is queued or committing (graceful shutdown). */
   async drained(): Promise<void> {
-    if (this.running.size === 0) return;
+    if (this.running.size === 0 && this.pendingPrepares === 0) return;
     await new Promise<void>((resolve) => {
       const fn = () => {
         this.idle.delete(fn);

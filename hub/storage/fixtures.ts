@@ -53,7 +53,6 @@ export function toEntry(raw: Record<string, unknown>): IngestEntry {
     hash: event.hash,
     status: ok ? 'ok' : 'hash_mismatch',
     event,
-    raw,
     rawJson: json,
   };
 }

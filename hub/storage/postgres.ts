@@ -202,7 +202,7 @@ export async function openPostgresStorage(opts: { url: string; schema?: string; 
               entries.map((e) => e.status),
               entries.map((e) => e.prevHash),
               entries.map((e) => e.hash),
-              entries.map((e) => jsonbSafe(e.rawJson ?? JSON.stringify(e.raw))),
+              entries.map((e) => jsonbSafe(e.rawJson)),
             ],
           );
           const fresh = new Set(res.rows.map((r) => Number(r.seq)));

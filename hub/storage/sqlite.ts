@@ -112,7 +112,7 @@ export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | '
     const head = q.gatewayHead.get(gatewayId) as { acked_seq: number; head_hash: string };
     const inserted: IngestEntry[] = [];
     for (const e of entries) {
-      const r = q.insertEvent.run(gatewayId, e.seq, e.id, e.type, e.parcelKey, e.stationId, e.wallMs, e.hlc, opts.receivedMs, e.status, e.prevHash, e.hash, e.rawJson ?? JSON.stringify(e.raw));
+      const r = q.insertEvent.run(gatewayId, e.seq, e.id, e.type, e.parcelKey, e.stationId, e.wallMs, e.hlc, opts.receivedMs, e.status, e.prevHash, e.hash, e.rawJson);
       if (r.changes > 0) inserted.push(e);
     }
     const wm = runWatermark(

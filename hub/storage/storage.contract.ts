@@ -166,9 +166,9 @@ export function storageContract(name: string, make: () => Promise<Storage>, tear
     it('keeps what arrived as the body', async () => {
       const j = new JournalBuilder('GW-BODY');
       const e = j.next(weigh('BODY-1', 1.25));
-      await s.ingest('GW-BODY', [toEntry(e.raw)], at);
+      await s.ingest('GW-BODY', [toEntry(JSON.parse(e.rawJson))], at);
       const [stored] = await s.gatewayEvents('GW-BODY', 1, 1);
-      expect(stored!.body).toEqual(e.raw);
+      expect(stored!.body).toEqual(JSON.parse(e.rawJson));
     });
   });
 }

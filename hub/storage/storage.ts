@@ -27,10 +27,8 @@ export interface IngestEntry {
   status: 'ok' | 'shed' | 'invalid' | 'hash_mismatch';
   /** The parsed event when status is ok or hash_mismatch; folded into the parcel projection only when ok. */
   event: EdgeEvent | null;
-  /** Exactly what arrived, stored as the event body (JSON). */
-  raw: Record<string, unknown>;
-  /** `raw` already serialised (the ingest service has it from the hash check); stores use it when present. */
-  rawJson?: string;
+  /** What arrived, as JSON text (the canonical form the hash covers, plus the hash): stored as the event body. */
+  rawJson: string;
   problem?: string;
 }
 
