@@ -266,18 +266,22 @@ export class SyncClient {
 
   private sendFrom(from: number, to: number, lane: 'live' | 'backlog'): boolean {
     const limit = Math.min(this.o.batchMax, to - from + 1, Math.max(1, this.window - this.inflight));
-    const rows = this.journal.readFrom(from, limit).filter((r) => r.seq <= to);
-    if (rows.length === 0) {
-      // Rows below the journal's oldest were pruned (only after an ack that the hub has since lost).
+    const rows = this.journal.readFrom(from, limit);
+    const first = rows[0];
+    if (!first) {
       if (lane === 'backlog') this.backlogNext = to + 1;
       else this.liveNext = to + 1;
       return true;
     }
-    const first = rows[0]!;
+    // Rows from `from` are gone only when they were acked and pruned and the hub has since lost them (its store
+    // was restored): send what comes next with `gapFrom`, so the hub records the hole and moves on rather than
+    // wait for rows that no longer exist (test/hub-restore.test.ts). The journal keeps its newest row, so a row
+    // normally exists within the lane; `end` covers the case where none does.
+    const end = Math.max(to, first.seq);
     const out: JournalRow[] = [];
     let bytes = 0;
     for (const r of rows) {
-      if (out.length > 0 && bytes + r.json.length > this.o.batchMaxBytes) break;
+      if (r.seq > end || (out.length > 0 && bytes + r.json.length > this.o.batchMaxBytes)) break;
       out.push(r);
       bytes += r.json.length;
     }

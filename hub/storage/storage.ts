@@ -7,8 +7,8 @@ import type { ParcelSnapshot, ParcelState } from '../../shared/parcel-state.ts';
  * contract suite (storage.contract.ts). Everything a route or service needs goes through here.
  */
 
-/** One journal entry as the ingest service hands it to the store, already decoded and checked. */
-export interface IngestEntry {
+/** What the store indexes of every entry, whatever its status. */
+export interface EntryMeta {
   seq: number;
   id: string;
   /** The event type, or the raw value's string form for a quarantined entry. */
@@ -17,6 +17,10 @@ export interface IngestEntry {
   stationId: string | null;
   wallMs: number;
   hlc: string;
+}
+
+/** One journal entry as the ingest service hands it to the store, already decoded and checked. */
+export interface IngestEntry extends EntryMeta {
   prevHash: string;
   hash: string;
   /**
@@ -74,15 +78,8 @@ export interface ParcelRecord extends ParcelSnapshot {
   updatedMs: number;
 }
 
-export interface StoredEvent {
+export interface StoredEvent extends EntryMeta {
   gatewayId: string;
-  seq: number;
-  id: string;
-  type: string;
-  parcelKey: string | null;
-  stationId: string | null;
-  wallMs: number;
-  hlc: string;
   receivedMs: number;
   status: IngestEntry['status'];
   body: Record<string, unknown>;
