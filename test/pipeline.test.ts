@@ -104,6 +104,16 @@ describe('edge → hub pipeline', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.code).toBe('VALIDATION_FAILED');
     expect(bad.body.fields[0]?.field).toBe('query.limit');
+    const post = (body: string) => fetch(`${hub.httpUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const huge = await post(JSON.stringify({ username: 'admin', password: 'x'.repeat(200_000) }));
+    expect(huge.status).toBe(413);
+    expect(((await huge.json()) as { code: string }).code).toBe('PAYLOAD_TOO_LARGE');
+    const malformed = await post('{"username":');
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as { fields: { field: string }[] }).fields[0]?.field).toBe('body');
+    const missing = await post('{"username":"admin"}');
+    expect(((await missing.json()) as { fields: { field: string }[] }).fields.map((f) => f.field)).toEqual(['password']);
+    expect((await api<{ code: string }>('/api/nothing-here')).body.code).toBe('NOT_FOUND');
     const wrong = await fetch(`${hub.httpUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'nope' }) });
     expect(wrong.status).toBe(401);
   });
