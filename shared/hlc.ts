@@ -19,6 +19,16 @@ export function decodeHlc(s: string): HlcTimestamp {
 
 export const HLC_PATTERN = /^\d{15}\.\d{5}$/;
 
+/**
+ * The counter has five digits in the encoding. A clock held back (wall clock stepped back, or a hub clock
+ * ahead) counts up once per event and would pass 99,999 within hours at line rates, giving six digits that
+ * sort wrong and fail HLC_PATTERN; carry into l instead (l runs ahead of physical time by 1 ms per 100,000 events).
+ */
+const MAX_COUNTER = 99_999;
+function carry(t: HlcTimestamp): HlcTimestamp {
+  return t.c > MAX_COUNTER ? { l: t.l + 1, c: 0 } : t;
+}
+
 export class HybridLogicalClock {
   private last: HlcTimestamp;
 
@@ -29,7 +39,7 @@ export class HybridLogicalClock {
   /** Timestamp for a local event. */
   now(): HlcTimestamp {
     const pt = this.physicalNow();
-    this.last = pt > this.last.l ? { l: pt, c: 0 } : { l: this.last.l, c: this.last.c + 1 };
+    this.last = pt > this.last.l ? { l: pt, c: 0 } : carry({ l: this.last.l, c: this.last.c + 1 });
     return this.last;
   }
 
@@ -42,7 +52,7 @@ export class HybridLogicalClock {
     else if (l === this.last.l) c = this.last.c + 1;
     else if (l === remote.l) c = remote.c + 1;
     else c = 0;
-    this.last = { l, c };
+    this.last = carry({ l, c });
     return this.last;
   }
 

@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, GENESIS_HASH } from './canonical.ts';
 import { checkEntry, entryHash, generateJournalKeys, hashMatches, sealEnvelope, signCheckpoint, verifyCheckpoint, type EnvelopeFields } from './journal-chain.ts';
@@ -39,6 +40,37 @@ describe('journal hash chain', () => {
     expect(hashMatches({ ...entry, hash: undefined })).toBe(false);
   });
 
+  it('entryHash changes when a field is edited, removed or added, at any depth', () => {
+    const { hash: _h, ...entry } = JSON.parse(sealEnvelope(envelope()).json) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const original = entryHash(entry);
+    const { parcelKey: _p, ...removed } = entry;
+    const variants = [
+      { ...entry, stationId: 'LINE-2' },
+      { ...entry, time: { ...entry.time, clockSynced: false } },
+      removed,
+      { ...entry, payload: { ...entry.payload, resolutionKg: 0.01 } },
+      { ...entry, extra: null },
+    ];
+    for (const v of variants) expect(entryHash(v)).not.toBe(original);
+    // Key order alone is not an edit.
+    expect(entryHash(Object.fromEntries(Object.entries(entry).reverse()))).toBe(original);
+    expect(() => entryHash({ seq: 1 })).toThrow();
+  });
+
+  it('links entries: each prevHash is the previous hash, and a removed row breaks the link', () => {
+    let prevHash = GENESIS_HASH;
+    const chain: Record<string, unknown>[] = [];
+    for (let seq = 1; seq <= 3; seq++) {
+      const sealed = sealEnvelope(envelope({ seq, prevHash }));
+      chain.push(JSON.parse(sealed.json) as Record<string, unknown>);
+      prevHash = sealed.hash;
+    }
+    expect(chain.every(hashMatches)).toBe(true);
+    for (let i = 1; i < chain.length; i++) expect(chain[i]!.prevHash).toBe(chain[i - 1]!.hash);
+    // Dropping row 2: row 3 still verifies on its own, but no longer links to row 1.
+    expect(chain[2]!.prevHash).not.toBe(chain[0]!.hash);
+  });
+
   it('checkEntry returns the text the edge wrote', () => {
     const sealed = sealEnvelope(envelope());
     const r = checkEntry(JSON.parse(sealed.json));
@@ -55,5 +87,20 @@ describe('journal hash chain', () => {
     expect(verifyCheckpoint({ ...body, seq: 43 }, sig, keys.publicKeyPem)).toBe(false);
     expect(verifyCheckpoint(body, 'not-a-signature', keys.publicKeyPem)).toBe(false);
     expect(verifyCheckpoint(body, sig, 'not a key')).toBe(false);
+    for (const altered of [{ hash: 'b'.repeat(64) }, { gatewayId: 'GW-2' }, { wallMs: 2 }]) {
+      expect(verifyCheckpoint({ ...body, ...altered }, sig, keys.publicKeyPem)).toBe(false);
+    }
+    const flipped = Buffer.from(sig, 'base64');
+    flipped[0] = flipped[0]! ^ 1;
+    expect(verifyCheckpoint(body, flipped.toString('base64'), keys.publicKeyPem)).toBe(false);
+  });
+
+  it('signs with a KeyObject as well as PEM, and ignores extra body members', () => {
+    const keys = generateJournalKeys();
+    const body = { gatewayId: 'GW-1', seq: 1, hash: GENESIS_HASH, wallMs: 5 };
+    const sig = signCheckpoint(body, createPrivateKey(keys.privateKeyPem));
+    expect(verifyCheckpoint(body, sig, keys.publicKeyPem)).toBe(true);
+    // Only the four pinned fields are signed: what travels alongside (v, signature) does not matter.
+    expect(verifyCheckpoint({ ...body, v: 1 } as typeof body, sig, keys.publicKeyPem)).toBe(true);
   });
 });

@@ -28,8 +28,10 @@ export function maskPersonal<T>(value: T): T {
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    if (typeof v === 'string' && ID_FIELDS.has(k)) out[k] = maskIdNumber(v);
-    else if (typeof v === 'string' && PHONE_FIELDS.has(k)) out[k] = maskPhone(v);
+    // A phone or ID parsed from a form or a spreadsheet can arrive as a number: mask it too, never pass it through.
+    const text = typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'bigint' ? String(v) : undefined;
+    if (text !== undefined && ID_FIELDS.has(k)) out[k] = maskIdNumber(text);
+    else if (text !== undefined && PHONE_FIELDS.has(k)) out[k] = maskPhone(text);
     else if (SECRET_FIELDS.has(k)) out[k] = '[redacted]';
     else out[k] = maskPersonal(v);
   }

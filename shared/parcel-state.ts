@@ -54,7 +54,9 @@ function target(state: ParcelState, event: EdgeEvent): { next: ParcelState; anom
       }
       return BLOCKED.has(state) ? { next: state, anomaly: `diverted_to_release_while_${state}` } : { next: state };
     case 'parcel.held':
-      return state === 'exited' ? { next: state, anomaly: 'held_after_exit' } : { next: 'on_hold' };
+      if (state === 'exited') return { next: state, anomaly: 'held_after_exit' };
+      // A hold is weaker than a seizure: it must not turn a seized parcel back into one that can be released.
+      return { next: state === 'seized' || state === 'destroyed' ? state : 'on_hold' };
     case 'parcel.released':
       if (state === 'seized' || state === 'destroyed') return { next: state, anomaly: `released_while_${state}` };
       return { next: state === 'exited' ? 'exited' : 'released' };
@@ -62,9 +64,12 @@ function target(state: ParcelState, event: EdgeEvent): { next: ParcelState; anom
       switch (event.payload.action) {
         case 'release':
         case 'pass':
-          return state === 'seized' || state === 'destroyed' ? { next: state, anomaly: `released_while_${state}` } : { next: 'released' };
+          if (state === 'seized' || state === 'destroyed') return { next: state, anomaly: `released_while_${state}` };
+          // As for parcel.released: a parcel that already left stays exited.
+          return { next: state === 'exited' ? 'exited' : 'released' };
         case 'hold':
-          return { next: 'on_hold' };
+          // As for parcel.held.
+          return state === 'exited' ? { next: state, anomaly: 'held_after_exit' } : { next: 'on_hold' };
         case 'inspect':
           return { next: 'inspection' };
         case 'seize':

@@ -5,7 +5,7 @@ import { GENESIS_HASH } from '../../shared/canonical.ts';
 import type { EdgeEvent } from '../../shared/schemas/events.ts';
 import { decodeCursor, encodeCursor, entryAlerts, eventFromRow, foldableByParcel, foldInto, gatewayFromRow, needsRefold, parcelFromRow, type EventRow, type GatewayRow, type ParcelRow } from './sql-common.ts';
 import type { GatewayRecord, IngestEntry, IngestResult, JournalAlert, ParcelRecord, Storage } from './storage.ts';
-import { runWatermark, type ChainRow, type ReadRequest } from './watermark.ts';
+import { nextRunOf, runWatermark, type ChainRow, type ReadRequest } from './watermark.ts';
 
 /**
  * The hub store on SQLite (the zero-setup default). better-sqlite3 is synchronous, so each ingest is one
@@ -85,6 +85,7 @@ export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | '
     insertEvent: db.prepare(`INSERT OR IGNORE INTO events (gateway_id, seq, event_id, type, parcel_key, station_id, wall_ms, hlc, received_ms, status, prev_hash, hash, body)
                              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     rowsAbove: db.prepare('SELECT seq, prev_hash AS prevHash, hash FROM events WHERE gateway_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
+    anyAbove: db.prepare('SELECT 1 FROM events WHERE gateway_id = ? AND seq > ? LIMIT 1').pluck(),
     updateGatewayHead: db.prepare('UPDATE gateways SET acked_seq = ?, head_hash = ?, last_seen_ms = ?, alert_count = alert_count + ? WHERE id = ?'),
     insertAlert: db.prepare('INSERT INTO alerts (gateway_id, seq, kind, detail, at_ms) VALUES (?, ?, ?, ?, ?)'),
     bumpAlerts: db.prepare('UPDATE gateways SET alert_count = alert_count + 1 WHERE id = ?'),
@@ -115,9 +116,12 @@ export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | '
       const r = q.insertEvent.run(gatewayId, e.seq, e.id, e.type, e.parcelKey, e.stationId, e.wallMs, e.hlc, opts.receivedMs, e.status, e.prevHash, e.hash, e.rawJson);
       if (r.changes > 0) inserted.push(e);
     }
+    // Usually the batch is the next run and nothing is stored above it: then its rows need not be read back.
+    const run = opts.gapFrom === undefined && inserted.length === entries.length ? nextRunOf(inserted, head.acked_seq) : undefined;
+    const known = run && run.length < WATERMARK_SCAN && !q.anyAbove.get(gatewayId, run[run.length - 1]!.seq) ? run : undefined;
     const wm = runWatermark(
       { gatewayId, ackedSeq: head.acked_seq, headHash: head.head_hash, ...(opts.gapFrom !== undefined ? { gapFrom: opts.gapFrom } : {}), nowMs: opts.receivedMs },
-      rowsAbove(gatewayId),
+      known ? () => known : rowsAbove(gatewayId),
       WATERMARK_SCAN,
     );
     const alerts: JournalAlert[] = [...wm.alerts, ...entryAlerts(gatewayId, inserted, opts.receivedMs)];

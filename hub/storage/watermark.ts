@@ -87,7 +87,9 @@ export function* watermarkSteps(input: Omit<WatermarkInput, 'rowsAbove'>, chunk 
   let gapFrom = input.gapFrom;
   for (;;) {
     const rows = yield { ackedSeq: acked, limit: chunk };
-    const wm = advanceWatermark({ ...input, ackedSeq: acked, headHash, rowsAbove: rows, ...(gapFrom !== undefined ? { gapFrom } : {}) });
+    // gapFrom set explicitly (undefined after the first chunk): spreading `input` alone would re-apply the edge's
+    // declared gap to a later chunk and jump a real hole (rows the edge still has) with a false journal_gap.
+    const wm = advanceWatermark({ ...input, ackedSeq: acked, headHash, rowsAbove: rows, gapFrom });
     gapFrom = undefined;
     alerts.push(...wm.alerts);
     const progressed = wm.ackedSeq > acked;
@@ -109,4 +111,14 @@ export async function runWatermarkAsync(input: Omit<WatermarkInput, 'rowsAbove'>
   let step = gen.next(undefined as unknown as ChainRow[]);
   while (!step.done) step = gen.next(await read(step.value));
   return step.value;
+}
+
+/**
+ * The common case: a batch that is exactly the next run after the watermark, with nothing stored above it. Then the
+ * rows above the watermark are the batch itself and the store need not read them back. Returns them, or undefined
+ * when the store must read (the store checks "nothing stored above" with one index probe).
+ */
+export function nextRunOf(inserted: readonly ChainRow[], ackedSeq: number): ChainRow[] | undefined {
+  for (let i = 0; i < inserted.length; i++) if (inserted[i]!.seq !== ackedSeq + 1 + i) return undefined;
+  return inserted.length > 0 ? [...inserted] : undefined;
 }
