@@ -1,0 +1,38 @@
+/**
+ * The one driver contract (issue 3). A codec turns bytes into frames and nothing else; a driver owns a
+ * transport and a codec and publishes typed readings; a supervisor (to come) owns reconnects, backoff and
+ * health for every driver. See ../shared/style.md, "A driver".
+ */
+
+/** Pure decoder: keeps partial bytes between calls, returns zero or more whole frames. No timers, no I/O. */
+export interface Codec<F> {
+  push(bytes: Uint8Array): F[];
+  reset(): void;
+}
+
+/** Garbage never throws out of a codec: it becomes a frame with the bytes (hex) and the reason. */
+export interface GarbageFrame {
+  kind: 'garbage';
+  reason: string;
+  rawHex: string;
+}
+
+export const toHex = (bytes: Uint8Array | number[]) => Buffer.from(bytes).toString('hex');
+
+export interface DriverHealth {
+  connected: boolean;
+  /** Wall time of the last good reading; health is judged by its age, never by the link alone. */
+  lastReadingMs: number | null;
+  errors: number;
+  garbage: number;
+  reconnects: number;
+}
+
+export type CommandResult = { ok: true } | { ok: false; code: string; message: string };
+
+export interface Driver<R, C> {
+  start(signal: AbortSignal): Promise<void>;
+  send(cmd: C): Promise<CommandResult>;
+  onReading(fn: (r: R) => void): () => void;
+  health(): DriverHealth;
+}
