@@ -12,7 +12,8 @@ export class StabilityWindow {
     const full = this.recent.length === this.count;
     const min = Math.min(...this.recent);
     const max = Math.max(...this.recent);
-    const stable = full && max - min <= 2 * this.toleranceKg;
+    // The epsilon absorbs binary fractions: 20.51 − 20.49 is 0.020000000000003 in doubles.
+    const stable = full && max - min <= 2 * this.toleranceKg + 1e-9;
     // Report the window's mean when stable: it is the best estimate of the load, not the last jittery sample.
     return { stable, weightKg: stable ? Number((this.recent.reduce((a, b) => a + b, 0) / this.count).toPrecision(12)) : weightKg };
   }

@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import type { Codec, CommandResult, Driver, DriverHealth } from '../contract.ts';
+import type { Link, Transport } from '../transport/transport.ts';
+import { adAsciiCodec } from './ad-ascii.ts';
+import type { ScaleFrame } from './frames.ts';
+import { mtSicsCodec, mtSicsCommand } from './mt-sics.ts';
+import { StabilityWindow } from './stability.ts';
+import { toledoContinuousCodec } from './toledo-continuous.ts';
+import { xk3190Codec, xk3190ReversedCodec } from './xk3190.ts';
+
+export const ScaleConfig = z.object({
+  protocol: z.enum(['mt-sics', 'toledo-continuous', 'ad-ascii', 'xk3190', 'xk3190-reversed']).describe('"mt-sics", "toledo-continuous", "ad-ascii", "xk3190" or "xk3190-reversed"'),
+  toledoChecksum: z.boolean().default(true).describe('true when the indicator sends the checksum byte after CR'),
+  reversedStream: z.object({ reversed: z.boolean().default(true), sign: z.enum(['minus', 'digit']).default('minus') }).default({ reversed: true, sign: 'minus' }),
+  /** For protocols without a stability flag: N consecutive readings within ±tolerance. */
+  stability: z.object({ count: z.number().int().min(2).max(50).default(5), toleranceKg: z.number().nonnegative().default(0.002) }).default({ count: 5, toleranceKg: 0.002 }),
+});
+export type ScaleConfig = z.output<typeof ScaleConfig>;
+
+export type ScaleReading =
+  | { kind: 'weight'; weightKg: number; resolutionKg: number | null; tareKg?: number; atMs: number }
+  | { kind: 'overload' | 'underload'; atMs: number }
+  | { kind: 'device.error'; reason: string; rawHex: string; atMs: number };
+
+export type ScaleCommand = 'zero' | 'tare';
+
+function codecFor(c: ScaleConfig): Codec<ScaleFrame> {
+  switch (c.protocol) {
+    case 'mt-sics':
+      return mtSicsCodec();
+    case 'toledo-continuous':
+      return toledoContinuousCodec({ checksum: c.toledoChecksum });
+    case 'ad-ascii':
+      return adAsciiCodec();
+    case 'xk3190':
+      return xk3190Codec();
+    case 'xk3190-reversed':
+      return xk3190ReversedCodec(c.reversedStream);
+  }
+}
+
+/**
+ * A weighing scale: emits a weight only when it is stable (the protocol's flag, or the stability window where the
+ * protocol has none), once per settled load — a new reading when the load changes by more than one display step.
+ * Garbage on the wire becomes a `device.error` reading with the bytes, never an exception.
+ */
+export class ScaleDriver implements Driver<ScaleReading, ScaleCommand> {
+  private link: Link | undefined;
+  private readonly codec: Codec<ScaleFrame>;
+  private readonly window: StabilityWindow;
+  private readonly listeners = new Set<(r: ScaleReading) => void>();
+  private lastStableKg: number | null = null;
+  private readonly h: DriverHealth = { connected: false, lastReadingMs: null, errors: 0, garbage: 0, reconnects: 0 };
+
+  constructor(private readonly config: ScaleConfig, private readonly transport: Transport, private readonly now: () => number = Date.now) {
+    this.codec = codecFor(config);
+    this.window = new StabilityWindow(config.stability.count, config.stability.toleranceKg);
+  }
+
+  async start(signal: AbortSignal): Promise<void> {
+    const link = await this.transport();
+    this.link = link;
+    this.h.connected = true;
+    this.codec.reset();
+    link.onData((bytes) => this.onBytes(bytes));
+    link.onClose(() => {
+      this.h.connected = false;
+    });
+    signal.addEventListener('abort', () => void link.close(), { once: true });
+    // MT-SICS is request/response: ask for a continuous stream of weights until reset.
+    if (this.config.protocol === 'mt-sics') await link.write(mtSicsCommand('SIR'));
+  }
+
+  private emit(r: ScaleReading): void {
+    for (const l of this.listeners) l(r);
+  }
+
+  private onBytes(bytes: Uint8Array): void {
+    for (const f of this.codec.push(bytes)) {
+      const atMs = this.now();
+      switch (f.kind) {
+        case 'weight': {
+          this.h.lastReadingMs = atMs;
+          const verdict = f.stable === null ? this.window.push(f.weightKg) : { stable: f.stable, weightKg: f.weightKg };
+          if (!verdict.stable) {
+            if (f.stable !== null) this.window.reset();
+            break;
+          }
+          const step = f.resolutionKg ?? 0;
+          if (this.lastStableKg !== null && Math.abs(verdict.weightKg - this.lastStableKg) <= step) break;
+          this.lastStableKg = verdict.weightKg;
+          this.emit({ kind: 'weight', weightKg: verdict.weightKg, resolutionKg: f.resolutionKg, ...(f.tareKg !== undefined ? { tareKg: f.tareKg } : {}), atMs });
+          break;
+        }
+        case 'overload':
+        case 'underload':
+          this.h.lastReadingMs = atMs;
+          this.lastStableKg = null;
+          this.emit({ kind: f.kind, atMs });
+          break;
+        case 'garbage':
+          this.h.garbage += 1;
+          this.emit({ kind: 'device.error', reason: f.reason, rawHex: f.rawHex, atMs });
+          break;
+        case 'error':
+          this.h.errors += 1;
+          this.emit({ kind: 'device.error', reason: `${f.code}: ${f.message}`, rawHex: '', atMs });
+          break;
+        default:
+          this.h.lastReadingMs = atMs; // acks and busy replies prove the device is alive
+      }
+    }
+  }
+
+  async send(cmd: ScaleCommand): Promise<CommandResult> {
+    if (this.config.protocol !== 'mt-sics') return { ok: false, code: 'UNSUPPORTED', message: `${this.config.protocol} has no ${cmd} command` };
+    if (!this.link || !this.h.connected) return { ok: false, code: 'DEVICE_DISCONNECTED', message: 'scale not connected' };
+    await this.link.write(mtSicsCommand(cmd === 'zero' ? 'Z' : 'T'));
+    return { ok: true };
+  }
+
+  onReading(fn: (r: ScaleReading) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  health(): DriverHealth {
+    return { ...this.h };
+  }
+}

@@ -1,0 +1,37 @@
+import { SerialPort } from 'serialport';
+import { z } from 'zod';
+import type { Link, Transport } from './transport.ts';
+
+export const SerialConfig = z.object({
+  path: z.string().min(1).describe('the device path, e.g. "/dev/serial/by-id/usb-…" (stable across re-plugging)'),
+  baudRate: z.number().int().positive().default(9600),
+  dataBits: z.union([z.literal(7), z.literal(8)]).default(8),
+  parity: z.enum(['none', 'even', 'odd']).default('none'),
+  stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
+});
+export type SerialConfig = z.output<typeof SerialConfig>;
+
+export function serialTransport(config: SerialConfig): Transport {
+  return () =>
+    new Promise<Link>((resolve, reject) => {
+      const port = new SerialPort({ path: config.path, baudRate: config.baudRate, dataBits: config.dataBits, parity: config.parity, stopBits: config.stopBits, autoOpen: false });
+      port.open((err) => {
+        if (err) return reject(err);
+        let closed = false;
+        const closeListeners: ((err?: Error) => void)[] = [];
+        const fireClose = (e?: Error) => {
+          if (closed) return;
+          closed = true;
+          for (const l of closeListeners) l(e);
+        };
+        port.on('close', (e: Error | null) => fireClose(e ?? undefined));
+        port.on('error', (e: Error) => fireClose(e));
+        resolve({
+          write: (bytes) => new Promise((res, rej) => port.write(Buffer.from(bytes), (e) => (e ? rej(e) : port.drain(() => res())))),
+          onData: (fn) => port.on('data', (d: Buffer) => fn(d)),
+          onClose: (fn) => closeListeners.push(fn),
+          close: () => new Promise((res) => (port.isOpen ? port.close(() => res()) : res())),
+        });
+      });
+    });
+}

@@ -1,0 +1,13 @@
+/**
+ * A transport opens a byte link to a device. Drivers take a factory, so a driver never imports serialport or net,
+ * and tests hand it a pseudo-terminal or a TCP socket the same way.
+ */
+export interface Link {
+  write(bytes: Uint8Array): Promise<void>;
+  onData(fn: (bytes: Uint8Array) => void): void;
+  /** Called once when the link closes for any reason (unplugged, peer closed, close()). */
+  onClose(fn: (err?: Error) => void): void;
+  close(): Promise<void>;
+}
+
+export type Transport = () => Promise<Link>;
