@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitForPort } from './ports.ts';
@@ -12,7 +12,10 @@ export interface MosquittoInstance {
   /** The broker's log (log_dest file): read it when a test fails. */
   logFile: string;
   pid: number | undefined;
-  /** Graceful stop (SIGTERM, SIGKILL after 5 s), waits for exit. */
+  /**
+   * Graceful stop (SIGTERM, SIGKILL after 5 s), waits for exit. Removes the temporary directory, log included,
+   * unless `dir` was given (restart() makes a new one).
+   */
   stop(): Promise<void>;
   /** SIGKILL, without waiting: a broker crash. */
   kill(): void;
@@ -27,7 +30,20 @@ process.once('exit', () => {
   for (const d of ownDirs) rmSync(d, { recursive: true, force: true });
 });
 
-const countRunning = (logFile: string) => (existsSync(logFile) ? (readFileSync(logFile, 'utf8').match(/ running$/gm) ?? []).length : 0);
+/** The log written since byte `from` (the log is appended to across restarts). */
+function logSince(logFile: string, from: number): string {
+  if (!existsSync(logFile)) return '';
+  const size = statSync(logFile).size;
+  if (size <= from) return '';
+  const buf = Buffer.alloc(size - from);
+  const fd = openSync(logFile, 'r');
+  try {
+    readSync(fd, buf, 0, buf.length, from);
+  } finally {
+    closeSync(fd);
+  }
+  return buf.toString('utf8');
+}
 const tail = (logFile: string) => (existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-2000) : '(no log)');
 
 /**
@@ -40,13 +56,16 @@ export async function startMosquitto(opts: { port?: number; config?: string; dir
   if (!bin) throw new Error('mosquitto binary not found (install mosquitto, or put it on PATH)');
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'bg-mosquitto-'));
   if (!opts.dir) ownDirs.add(dir);
-  // Started as root, mosquitto drops to the `mosquitto` user before it opens its log: that user must reach the
-  // directory (mkdtemp makes it 0700) and write the file.
-  if (process.getuid?.() === 0) chmodSync(dir, statSync(dir).mode | 0o011);
   const logFile = join(dir, 'mosquitto.log');
-  closeSync(openSync(logFile, 'a'));
-  chmodSync(logFile, 0o666);
   const conf = join(dir, 'mosquitto.conf');
+  const prepareDir = () => {
+    mkdirSync(dir, { recursive: true }); // stop() removed it when it was ours
+    // Started as root, mosquitto drops to the `mosquitto` user before it opens its log: that user must reach the
+    // directory (mkdtemp makes it 0700) and write the file.
+    if (process.getuid?.() === 0) chmodSync(dir, statSync(dir).mode | 0o011);
+    closeSync(openSync(logFile, 'a'));
+    chmodSync(logFile, 0o666);
+  };
   const extra = opts.config ?? '';
   const writeConfig = (port: number) =>
     writeFileSync(
@@ -64,12 +83,15 @@ export async function startMosquitto(opts: { port?: number; config?: string; dir
         .join('\n') + '\n',
     );
 
+  // Extra log settings may silence the "running" notice: then readiness is the port alone.
+  const logReadiness = !/^\s*log_(type|dest)\s/m.test(extra);
   let child: ChildProcess | undefined;
   let port = opts.port ?? (await freePort());
 
   const start = async () => {
+    prepareDir();
     writeConfig(port);
-    const runningBefore = countRunning(logFile);
+    const logFrom = existsSync(logFile) ? statSync(logFile).size : 0;
     const c = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
     child = c;
     running.add(c);
@@ -84,7 +106,7 @@ export async function startMosquitto(opts: { port?: number; config?: string; dir
     // Ready = our process logged "running" (so the listener is ours, not whoever might have taken the port since
     // freePort) and the port accepts connections.
     const deadline = Date.now() + 10_000;
-    while (countRunning(logFile) <= runningBefore) {
+    while (logReadiness && !/ running$/m.test(logSince(logFile, logFrom))) {
       if (exit) throw new Error(exit);
       if (Date.now() > deadline) {
         c.kill('SIGKILL');
@@ -104,6 +126,12 @@ export async function startMosquitto(opts: { port?: number; config?: string; dir
     const force = setTimeout(() => c.kill('SIGKILL'), 5000);
     await exited;
     clearTimeout(force);
+  };
+  // Test workers are killed rather than exited, so a process 'exit' hook alone would leave a directory per broker.
+  const removeOwnDir = () => {
+    if (opts.dir) return;
+    rmSync(dir, { recursive: true, force: true });
+    ownDirs.delete(dir);
   };
 
   for (let attempt = 1; ; attempt++) {
@@ -129,7 +157,10 @@ export async function startMosquitto(opts: { port?: number; config?: string; dir
     get pid() {
       return child?.pid;
     },
-    stop,
+    stop: async () => {
+      await stop();
+      removeOwnDir();
+    },
     kill: () => {
       if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
