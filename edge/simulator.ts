@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { isBondgateError } from '../shared/errors.ts';
 import type { NewEvent } from '../shared/schemas/events.ts';
+import { s10CheckDigit } from '../drivers/barcode/parse.ts';
 import type { EdgeJournal } from './journal.ts';
 
 /**
@@ -19,12 +20,6 @@ export interface SimulatorOptions {
   random?: () => number;
 }
 
-const S10_WEIGHTS = [8, 6, 4, 2, 3, 5, 9, 7];
-export function s10CheckDigit(serial8: string): number {
-  const sum = [...serial8].reduce((s, d, i) => s + Number(d) * S10_WEIGHTS[i]!, 0);
-  const r = 11 - (sum % 11);
-  return r === 10 ? 0 : r === 11 ? 5 : r;
-}
 export function s10(n: number): string {
   const serial = String(n % 100_000_000).padStart(8, '0');
   return `EA${serial}${s10CheckDigit(serial)}CN`;
