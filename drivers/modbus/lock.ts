@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import type { CommandResult, Driver, DriverHealth } from '../contract.ts';
+import type { ModbusClient, ModbusClientFactory } from './client.ts';
+
+/**
+ * A gate barrier or fence lock on a PLC or relay board over Modbus (devices.md §6): a coil to command it, discrete
+ * inputs for its position and for a forced-open alarm. "40001"-style numbers in PLC manuals are 1-based: this map
+ * takes 0-based protocol addresses.
+ */
+export const LockConfig = z.object({
+  map: z.object({
+    openCoil: z.number().int().min(0).max(65535).describe('0-based coil that opens (raises) the barrier while ON'),
+    openedInput: z.number().int().min(0).max(65535).describe('0-based discrete input that is ON while the barrier is open'),
+    forcedInput: z.number().int().min(0).max(65535).optional().describe('0-based discrete input that is ON when opened without a command'),
+  }),
+  pollMs: z.number().int().min(20).default(200),
+});
+export type LockConfig = z.output<typeof LockConfig>;
+
+export type LockReading =
+  | { kind: 'lock.state'; open: boolean; atMs: number }
+  | { kind: 'lock.forced_open'; atMs: number }
+  | { kind: 'device.error'; reason: string; rawHex: string; atMs: number };
+
+export type LockCommand = 'open' | 'close';
+
+export class LockDriver implements Driver<LockReading, LockCommand> {
+  private client: ModbusClient | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private polling = false;
+  private lastOpen: boolean | null = null;
+  private lastForced = false;
+  private readonly listeners = new Set<(r: LockReading) => void>();
+  private readonly h: DriverHealth = { connected: false, lastReadingMs: null, errors: 0, garbage: 0, reconnects: 0 };
+
+  constructor(private readonly config: LockConfig, private readonly connect: ModbusClientFactory, private readonly now: () => number = Date.now) {}
+
+  async start(signal: AbortSignal): Promise<void> {
+    this.client = await this.connect();
+    this.h.connected = true;
+    this.timer = setInterval(() => void this.poll(), this.config.pollMs);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearInterval(this.timer);
+        void this.client?.close();
+        this.h.connected = false;
+      },
+      { once: true },
+    );
+    await this.poll();
+  }
+
+  private emit(r: LockReading): void {
+    for (const l of this.listeners) l(r);
+  }
+
+  private fail(e: unknown): void {
+    this.h.errors += 1;
+    const err = e as { message?: string; modbusCode?: number };
+    if (!this.client?.isOpen) this.h.connected = false;
+    this.emit({ kind: 'device.error', reason: err.modbusCode !== undefined ? `Modbus exception ${err.modbusCode}: ${err.message ?? ''}` : (err.message ?? String(e)), rawHex: '', atMs: this.now() });
+  }
+
+  /** One poll at a time: a slow PLC must not pile requests up. */
+  private async poll(): Promise<void> {
+    if (this.polling || !this.client) return;
+    this.polling = true;
+    try {
+      const { openedInput, forcedInput } = this.config.map;
+      const [open] = await this.client.readDiscreteInputs(openedInput, 1);
+      const forced = forcedInput !== undefined ? ((await this.client.readDiscreteInputs(forcedInput, 1))[0] ?? false) : false;
+      const atMs = this.now();
+      this.h.lastReadingMs = atMs;
+      this.h.connected = true;
+      if (open !== undefined && open !== this.lastOpen) {
+        this.lastOpen = open;
+        this.emit({ kind: 'lock.state', open, atMs });
+      }
+      if (forced && !this.lastForced) this.emit({ kind: 'lock.forced_open', atMs });
+      this.lastForced = forced;
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  async send(cmd: LockCommand): Promise<CommandResult> {
+    if (!this.client || !this.h.connected) return { ok: false, code: 'DEVICE_DISCONNECTED', message: 'lock controller not connected' };
+    try {
+      await this.client.writeCoil(this.config.map.openCoil, cmd === 'open');
+      return { ok: true };
+    } catch (e) {
+      this.fail(e);
+      return { ok: false, code: 'COMMAND_FAILED', message: (e as Error).message };
+    }
+  }
+
+  onReading(fn: (r: LockReading) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  health(): DriverHealth {
+    return { ...this.h };
+  }
+}
