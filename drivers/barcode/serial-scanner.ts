@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { toHex, type CommandResult, type Driver, type DriverHealth } from '../contract.ts';
+import type { Link, Transport } from '../transport/transport.ts';
+import { classifyRead, type ClassifiedRead } from './parse.ts';
+
+/**
+ * A serial (or USB-CDC) barcode scanner: lines with a configurable terminator and an optional AIM symbology prefix
+ * (devices.md §2) — the mode to prefer for GS1, because GS survives it. Every read is classified (GS1, S10,
+ * waybill number) or rejected with a reason; nothing a scanner sends is dropped without a trace.
+ */
+export const SerialScannerConfig = z.object({
+  terminator: z.enum(['CR', 'LF', 'CRLF', 'none']).default('CR').describe('"CR", "LF", "CRLF" or "none" (a read ends after idleMs of silence)'),
+  idleMs: z.number().int().min(5).max(2000).default(50).describe('with terminator "none": silence that ends a read'),
+  maxLength: z.number().int().min(8).max(8192).default(1024),
+});
+export type SerialScannerConfig = z.output<typeof SerialScannerConfig>;
+
+export type ScanReading =
+  | { kind: 'scan'; read: Exclude<ClassifiedRead, { kind: 'rejected' }>; raw: string; atMs: number }
+  | { kind: 'scan.rejected'; reason: string; raw: string; atMs: number }
+  | { kind: 'device.error'; reason: string; rawHex: string; atMs: number };
+
+/** Pure: bytes → complete reads by terminator. The idle timeout for "none" lives in the driver (it is time). */
+export class ReadSplitter {
+  private buf = '';
+  constructor(private readonly c: SerialScannerConfig) {}
+
+  push(bytes: Uint8Array): { reads: string[]; overflow?: string } {
+    this.buf += Buffer.from(bytes).toString('latin1');
+    const reads: string[] = [];
+    if (this.c.terminator !== 'none') {
+      const sep = { CR: '\r', LF: '\n', CRLF: '\r\n' }[this.c.terminator];
+      let i: number;
+      while ((i = this.buf.indexOf(sep)) >= 0) {
+        // A CRLF scanner configured as CR leaves a stray LF at the next read's start: drop it.
+        const read = this.buf.slice(0, i).replace(/^\n/, '');
+        if (read.length > 0) reads.push(read);
+        this.buf = this.buf.slice(i + sep.length);
+      }
+    }
+    if (this.buf.length > this.c.maxLength) {
+      const overflow = this.buf;
+      this.buf = '';
+      return { reads, overflow };
+    }
+    return { reads };
+  }
+
+  /** End the pending read (terminator "none", after idleMs of silence). */
+  flush(): string | undefined {
+    const read = this.buf.replace(/^\n/, '');
+    this.buf = '';
+    return read.length > 0 ? read : undefined;
+  }
+
+  reset(): void {
+    this.buf = '';
+  }
+}
+
+export class SerialScannerDriver implements Driver<ScanReading, never> {
+  private readonly splitter: ReadSplitter;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly listeners = new Set<(r: ScanReading) => void>();
+  private readonly h: DriverHealth = { connected: false, lastReadingMs: null, errors: 0, garbage: 0, reconnects: 0 };
+
+  constructor(private readonly config: SerialScannerConfig, private readonly transport: Transport, private readonly now: () => number = Date.now) {
+    this.splitter = new ReadSplitter(config);
+  }
+
+  async start(signal: AbortSignal): Promise<void> {
+    const link: Link = await this.transport();
+    this.h.connected = true;
+    link.onData((b) => this.onBytes(b));
+    link.onClose(() => (this.h.connected = false));
+    signal.addEventListener('abort', () => {
+      clearTimeout(this.idleTimer);
+      void link.close();
+    }, { once: true });
+  }
+
+  private onBytes(bytes: Uint8Array): void {
+    const { reads, overflow } = this.splitter.push(bytes);
+    for (const r of reads) this.handle(r);
+    if (overflow !== undefined) {
+      this.h.garbage += 1;
+      this.emit({ kind: 'device.error', reason: `no terminator within ${this.config.maxLength} bytes`, rawHex: toHex(Buffer.from(overflow.slice(0, 256), 'latin1')), atMs: this.now() });
+    }
+    if (this.config.terminator === 'none') {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = setTimeout(() => {
+        const r = this.splitter.flush();
+        if (r !== undefined) this.handle(r);
+      }, this.config.idleMs);
+    }
+  }
+
+  private handle(raw: string): void {
+    const atMs = this.now();
+    this.h.lastReadingMs = atMs;
+    const read = classifyRead(raw);
+    if (read.kind === 'rejected') this.emit({ kind: 'scan.rejected', reason: read.reason, raw, atMs });
+    else this.emit({ kind: 'scan', read, raw, atMs });
+  }
+
+  private emit(r: ScanReading): void {
+    for (const l of this.listeners) l(r);
+  }
+
+  async send(): Promise<CommandResult> {
+    return { ok: false, code: 'UNSUPPORTED', message: 'a serial scanner takes no commands' };
+  }
+
+  onReading(fn: (r: ScanReading) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  health(): DriverHealth {
+    return { ...this.h };
+  }
+}
