@@ -61,3 +61,18 @@ export const scan = (parcelKey: string, stationId = 'LINE-1'): NewEvent => ({ ty
 export const weigh = (parcelKey: string, kg: number): NewEvent => ({ type: 'parcel.weighed', stationId: 'LINE-1', parcelKey, payload: { grossWeightKg: kg, stable: true } });
 export const hold = (parcelKey: string): NewEvent => ({ type: 'parcel.held', stationId: 'LINE-1', parcelKey, payload: { reason: 'weight off declared' } });
 export const release = (parcelKey: string): NewEvent => ({ type: 'parcel.released', stationId: 'LINE-1', parcelKey, payload: { by: 'auto' } });
+export const inspect = (parcelKey: string): NewEvent => ({ type: 'officer.action', stationId: 'DESK-1', parcelKey, payload: { officerId: 'officer-7', action: 'inspect', reason: 'x-ray suspect' } });
+export const xray = (parcelKey: string, verdict: 'clear' | 'suspect'): NewEvent => ({ type: 'xray.verdict', stationId: 'XRAY-1', parcelKey, payload: { verdict } });
+export const gateOut = (parcelKey: string): NewEvent => ({ type: 'gate.passed', stationId: 'GATE-1', parcelKey, payload: { laneId: 'L1', direction: 'out' } });
+
+/** A small seeded PRNG (mulberry32), so a shuffled delivery order is the same on every run. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}

@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { GENESIS_HASH } from '../../shared/canonical.ts';
 import type { EdgeEvent } from '../../shared/schemas/events.ts';
-import { decodeCursor, encodeCursor, entryAlerts, eventFromRow, foldableByParcel, foldInto, gatewayFromRow, needsRefold, parcelFromRow, type EventRow, type GatewayRow, type ParcelRow } from './sql-common.ts';
-import type { IngestEntry, IngestResult, JournalAlert, ParcelRecord, Storage } from './storage.ts';
+import { decodeCursor, encodeCursor, entryAlerts, eventFromRow, firstCopies, foldableByParcel, foldInto, gatewayFromRow, needsRefold, parcelFromRow, type EventRow, type GatewayRow, type ParcelRow } from './sql-common.ts';
+import type { IngestEntry, IngestResult, JournalAlert, ParcelRecord, Role, Storage } from './storage.ts';
 import { runWatermarkAsync, type ChainRow } from './watermark.ts';
 
 /**
@@ -79,6 +79,9 @@ export async function openPostgresStorage(opts: { url: string; schema?: string; 
   const schema = opts.schema;
   if (schema && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
   const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 8, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+  // An idle client that loses its connection emits 'error' on the pool, which would otherwise crash the hub. The pool
+  // has already discarded that client; the next query opens a fresh connection and reports any real failure.
+  pool.on('error', () => undefined);
   if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
 
   async function tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -205,8 +208,7 @@ export async function openPostgresStorage(opts: { url: string; schema?: string; 
               entries.map((e) => jsonbSafe(e.rawJson)),
             ],
           );
-          const fresh = new Set(res.rows.map((r) => Number(r.seq)));
-          inserted = entries.filter((e) => fresh.has(e.seq));
+          inserted = firstCopies(entries, new Set(res.rows.map((r) => Number(r.seq))));
         }
         const wm = await runWatermarkAsync(
           { gatewayId, ackedSeq: Number(head.acked_seq), headHash: head.head_hash, ...(opts.gapFrom !== undefined ? { gapFrom: opts.gapFrom } : {}), nowMs: opts.receivedMs },
@@ -223,13 +225,8 @@ export async function openPostgresStorage(opts: { url: string; schema?: string; 
     async ackState(gatewayId) {
       const head = (await pool.query<{ acked_seq: string; head_hash: string }>('SELECT acked_seq, head_hash FROM gateways WHERE id = $1', [gatewayId])).rows[0];
       if (!head) return { ackedSeq: 0, ranges: [] };
-      const c = await pool.connect();
-      try {
-        const wm = await runWatermarkAsync({ gatewayId, ackedSeq: Number(head.acked_seq), headHash: head.head_hash, nowMs: Date.now() }, readAbove(c, gatewayId), WATERMARK_SCAN);
-        return { ackedSeq: wm.ackedSeq, ranges: wm.ranges };
-      } finally {
-        c.release();
-      }
+      const wm = await runWatermarkAsync({ gatewayId, ackedSeq: Number(head.acked_seq), headHash: head.head_hash, nowMs: Date.now() }, readAbove(pool, gatewayId), WATERMARK_SCAN);
+      return { ackedSeq: wm.ackedSeq, ranges: wm.ranges };
     },
     async upsertGateway(g) {
       await pool.query('INSERT INTO gateways (id, password_hash, head_hash, created_ms) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET password_hash = excluded.password_hash', [g.id, g.passwordHash, GENESIS_HASH, Date.now()]);
@@ -311,7 +308,7 @@ export async function openPostgresStorage(opts: { url: string; schema?: string; 
     },
     async getUser(username) {
       const r = (await pool.query<{ username: string; password_hash: string; role: string; display_name: string; created_ms: string }>('SELECT * FROM users WHERE username = $1', [username])).rows[0];
-      return r ? { username: r.username, passwordHash: r.password_hash, role: r.role as never, displayName: r.display_name, createdMs: Number(r.created_ms) } : undefined;
+      return r ? { username: r.username, passwordHash: r.password_hash, role: r.role as Role, displayName: r.display_name, createdMs: Number(r.created_ms) } : undefined;
     },
     async countUsers() {
       return Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM users')).rows[0]!.n);
@@ -321,7 +318,7 @@ export async function openPostgresStorage(opts: { url: string; schema?: string; 
     },
     async getSession(tokenHash, nowMs) {
       const r = (await pool.query<{ token_hash: string; username: string; role: string; expires_ms: string }>('SELECT * FROM sessions WHERE token_hash = $1 AND expires_ms > $2', [tokenHash, nowMs])).rows[0];
-      return r ? { tokenHash: r.token_hash, username: r.username, role: r.role as never, expiresMs: Number(r.expires_ms) } : undefined;
+      return r ? { tokenHash: r.token_hash, username: r.username, role: r.role as Role, expiresMs: Number(r.expires_ms) } : undefined;
     },
     async deleteSession(tokenHash) {
       await pool.query('DELETE FROM sessions WHERE token_hash = $1', [tokenHash]);

@@ -114,6 +114,17 @@ export function gatewayFromRow(r: GatewayRow): GatewayRecord {
   };
 }
 
+/**
+ * The entries a batch actually stored, given the seqs the database reports as inserted: the first copy of each seq,
+ * so an entry repeated inside one batch is counted (and folded) once.
+ */
+export function firstCopies(entries: readonly IngestEntry[], insertedSeqs: ReadonlySet<number>): IngestEntry[] {
+  const pending = new Set(insertedSeqs);
+  const out: IngestEntry[] = [];
+  for (const e of entries) if (pending.delete(e.seq)) out.push(e);
+  return out;
+}
+
 /** Alerts for entries that were stored but are not trustworthy. */
 export function entryAlerts(gatewayId: string, inserted: IngestEntry[], atMs: number): JournalAlert[] {
   const out: JournalAlert[] = [];
@@ -137,9 +148,13 @@ export function foldableByParcel(inserted: IngestEntry[]): Map<string, EdgeEvent
   return by;
 }
 
-/** An event older than the parcel's snapshot changes the fold order: the parcel must be refolded from all its events. */
+/**
+ * An event that sorts before the parcel's last folded event changes the fold order: the parcel must be refolded
+ * from all its events. An equal HLC counts too: HLCs carry no node id, so two gateways can stamp the same value and
+ * the tie is broken by gateway and seq (compareForFold), which the snapshot does not record.
+ */
 export function needsRefold(existing: ParcelRecord | undefined, events: EdgeEvent[]): boolean {
-  return !!existing && events.length > 0 && events[0]!.time.hlc < existing.lastHlc;
+  return !!existing && events.length > 0 && events[0]!.time.hlc <= existing.lastHlc;
 }
 
 /** Fold new events into a parcel; `allEvents` (every stored ok event of the parcel) when needsRefold said so. */

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { GENESIS_HASH } from '../../shared/canonical.ts';
 import type { EdgeEvent } from '../../shared/schemas/events.ts';
 import { decodeCursor, encodeCursor, entryAlerts, eventFromRow, foldableByParcel, foldInto, gatewayFromRow, needsRefold, parcelFromRow, type EventRow, type GatewayRow, type ParcelRow } from './sql-common.ts';
-import type { GatewayRecord, IngestEntry, IngestResult, JournalAlert, ParcelRecord, Storage } from './storage.ts';
+import type { GatewayRecord, IngestEntry, IngestResult, JournalAlert, ParcelRecord, Role, Storage } from './storage.ts';
 import { nextRunOf, runWatermark, type ChainRow, type ReadRequest } from './watermark.ts';
 
 /**
@@ -73,7 +73,9 @@ export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | '
   mkdirSync(dirname(opts.file), { recursive: true });
   const db = new Database(opts.file);
   db.pragma('journal_mode = WAL');
-  // The hub acks only after commit; FULL makes that ack survive a power cut, not only a process crash.
+  // The hub acks only after commit, and the edge may prune what was acked. NORMAL in WAL mode survives a process crash
+  // but a power cut can lose the last commits (already acked); FULL syncs the WAL on every commit so it cannot.
+  // Benchmarks and tests may pass NORMAL.
   db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
   db.pragma('busy_timeout = 5000');
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_ms INTEGER NOT NULL)');
@@ -90,6 +92,7 @@ export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | '
     insertAlert: db.prepare('INSERT INTO alerts (gateway_id, seq, kind, detail, at_ms) VALUES (?, ?, ?, ?, ?)'),
     bumpAlerts: db.prepare('UPDATE gateways SET alert_count = alert_count + 1 WHERE id = ?'),
     getParcel: db.prepare('SELECT * FROM parcels WHERE parcel_key = ?'),
+    getParcels: db.prepare('SELECT * FROM parcels WHERE parcel_key IN (SELECT value FROM json_each(?))'),
     parcelOkBodies: db.prepare("SELECT body FROM events WHERE parcel_key = ? AND status = 'ok'").pluck(),
     upsertParcel: db.prepare(`INSERT INTO parcels (parcel_key, state, last_hlc, event_count, last_station_id, last_gateway_id, last_wall_ms, gross_weight_kg, xray_verdict, anomalies, first_wall_ms, updated_ms)
                               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -128,9 +131,11 @@ export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | '
     for (const a of alerts) q.insertAlert.run(a.gatewayId, a.seq, a.kind, a.detail, a.atMs);
     q.updateGatewayHead.run(wm.ackedSeq, wm.headHash, opts.receivedMs, alerts.length, gatewayId);
 
-    for (const [key, events] of foldableByParcel(inserted)) {
-      const row = q.getParcel.get(key) as ParcelRow | undefined;
-      const existing = row ? parcelFromRow(row) : undefined;
+    const byParcel = foldableByParcel(inserted);
+    const stored = byParcel.size > 0 ? (q.getParcels.all(JSON.stringify([...byParcel.keys()])) as ParcelRow[]) : [];
+    const current = new Map(stored.map((r) => [r.parcel_key, parcelFromRow(r)]));
+    for (const [key, events] of byParcel) {
+      const existing = current.get(key);
       const all = needsRefold(existing, events) ? (q.parcelOkBodies.all(key) as string[]).map((b) => JSON.parse(b) as EdgeEvent) : undefined;
       writeParcel(foldInto(existing, events, all, opts.receivedMs));
     }
@@ -141,8 +146,9 @@ export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | '
   const storage: Storage = {
     kind: 'sqlite',
     async migrate() {
-      const applied = new Set((db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]));
+      // Read what is applied inside the write lock: a second hub process migrating the same file waits, then skips.
       db.transaction(() => {
+        const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
         MIGRATIONS.forEach((sql, i) => {
           if (applied.has(i + 1)) return;
           db.exec(sql);
@@ -216,7 +222,8 @@ export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | '
       if (q.keyPrefix) {
         // Range on the primary key, so a prefix search uses the index (LIKE would not with this collation).
         where.push('parcel_key >= ? AND parcel_key < ?');
-        args.push(q.keyPrefix, `${q.keyPrefix}\uffff`);
+        // U+10FFFF sorts after every other character in the BINARY (UTF-8 byte) order; \uffff would not.
+        args.push(q.keyPrefix, `${q.keyPrefix}\u{10ffff}`);
       }
       if (q.cursor) {
         const [u, k] = decodeCursor(q.cursor);
@@ -247,7 +254,7 @@ export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | '
     },
     async getUser(username) {
       const r = db.prepare('SELECT * FROM users WHERE username = ?').get(username) as { username: string; password_hash: string; role: string; display_name: string; created_ms: number } | undefined;
-      return r ? { username: r.username, passwordHash: r.password_hash, role: r.role as never, displayName: r.display_name, createdMs: r.created_ms } : undefined;
+      return r ? { username: r.username, passwordHash: r.password_hash, role: r.role as Role, displayName: r.display_name, createdMs: r.created_ms } : undefined;
     },
     async countUsers() {
       return db.prepare('SELECT count(*) FROM users').pluck().get() as number;
@@ -257,7 +264,7 @@ export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | '
     },
     async getSession(tokenHash, nowMs) {
       const r = db.prepare('SELECT * FROM sessions WHERE token_hash = ? AND expires_ms > ?').get(tokenHash, nowMs) as { token_hash: string; username: string; role: string; expires_ms: number } | undefined;
-      return r ? { tokenHash: r.token_hash, username: r.username, role: r.role as never, expiresMs: r.expires_ms } : undefined;
+      return r ? { tokenHash: r.token_hash, username: r.username, role: r.role as Role, expiresMs: r.expires_ms } : undefined;
     },
     async deleteSession(tokenHash) {
       db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(tokenHash);

@@ -1,8 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { foldParcel } from '../../shared/parcel-state.ts';
-import type { EdgeEvent } from '../../shared/schemas/events.ts';
-import { hold, JournalBuilder, release, scan, toEntry, weigh } from './fixtures.ts';
-import type { IngestEntry, Storage } from './storage.ts';
+import type { EdgeEvent, NewEvent } from '../../shared/schemas/events.ts';
+import { gateOut, hold, inspect, JournalBuilder, release, scan, seededRandom, toEntry, weigh, xray } from './fixtures.ts';
+import type { IngestEntry, ParcelRecord, Storage } from './storage.ts';
+
+/** What a parcel's record must be after its events were stored in any order: the fold of all of them, from scratch. */
+function expectedParcel(entries: readonly IngestEntry[]): Omit<ParcelRecord, 'updatedMs'> {
+  const events = entries.map((e) => e.event as EdgeEvent);
+  return { ...foldParcel(events), parcelKey: events[0]!.parcelKey!, firstWallMs: Math.min(...events.map((e) => e.time.wallMs)) };
+}
 
 /** One contract, every store: sqlite.test.ts and postgres.test.ts run it against their implementation. */
 export function storageContract(name: string, make: () => Promise<Storage>, teardown: () => Promise<void> = async () => {}): void {
@@ -28,6 +34,12 @@ export function storageContract(name: string, make: () => Promise<Storage>, tear
       expect(again).toMatchObject({ ackedSeq: 5, inserted: 0, duplicates: 5 });
       expect(await s.countEvents('GW-IDEM')).toBe(5);
       expect((await s.gatewayEvents('GW-IDEM', 1, 100)).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+      expect((await s.gatewayEvents('GW-IDEM', 3, 2)).map((e) => e.seq)).toEqual([3, 4]);
+      expect(await s.gatewayEvents('GW-IDEM', 3, 1)).toEqual([
+        { gatewayId: 'GW-IDEM', seq: 3, id: batch[2]!.id, type: 'parcel.scanned', parcelKey: 'IDEM-2', stationId: 'LINE-1', wallMs: batch[2]!.wallMs, hlc: batch[2]!.hlc, receivedMs: at.receivedMs, status: 'ok', body: JSON.parse(batch[2]!.rawJson) },
+      ]);
+      expect(await s.countEvents()).toBeGreaterThanOrEqual(5);
+      expect(await s.entryHash('GW-IDEM', 6)).toBeUndefined();
       expect(await s.getGateway('GW-IDEM')).toMatchObject({ ackedSeq: 5, headHash: batch[4]!.hash });
       expect(await s.entryHash('GW-IDEM', 3)).toBe(batch[2]!.hash);
     });
@@ -88,10 +100,69 @@ export function storageContract(name: string, make: () => Promise<Storage>, tear
       expect((await s.getParcel('FOLD-1'))!.state).toBe('on_hold');
       await s.ingest('GW-FOLD2', [late], { receivedMs: at.receivedMs + 1 });
       const p = (await s.getParcel('FOLD-1'))!;
-      const expected = foldParcel([e1, e2, late].map((e) => e.event as EdgeEvent));
-      expect(p).toMatchObject({ state: expected.state, eventCount: 3, lastHlc: expected.lastHlc, firstWallMs: 1_790_000_001_000 });
-      expect(p.state).toBe('on_hold');
+      expect(p).toMatchObject(expectedParcel([e1, e2, late]));
+      expect(p).toMatchObject({ state: 'on_hold', eventCount: 3, firstWallMs: 1_790_000_001_000, updatedMs: at.receivedMs + 1 });
       expect((await s.parcelEvents('FOLD-1', 10)).map((e) => e.type)).toEqual(['parcel.scanned', 'parcel.released', 'parcel.held']);
+    });
+
+    it('refolds on an HLC tie, which fold order breaks by gateway then seq', async () => {
+      const tick = 1_790_000_050_000;
+      const held = new JournalBuilder('GW-TIE-B').next(hold('TIE-1'), tick);
+      const released = new JournalBuilder('GW-TIE-A').next(release('TIE-1'), tick); // same HLC, sorts first
+      await s.ingest('GW-TIE-B', [held], at);
+      await s.ingest('GW-TIE-A', [released], at);
+      expect(await s.getParcel('TIE-1')).toMatchObject({ ...expectedParcel([held, released]), state: 'on_hold', lastGatewayId: 'GW-TIE-B' });
+    });
+
+    it('folds every parcel to the fold of all its events, whatever the delivery order', async () => {
+      const random = seededRandom(7);
+      const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+      const keys = Array.from({ length: 8 }, (_, i) => `SHUF-${i}`);
+      const makers: ((k: string) => NewEvent)[] = [scan, (k) => weigh(k, Math.round(random() * 500) / 10), hold, release, inspect, (k) => xray(k, pick(['clear', 'suspect'] as const)), gateOut];
+      const byParcel = new Map<string, IngestEntry[]>();
+      const batches: { gatewayId: string; entries: IngestEntry[] }[] = [];
+      for (const gatewayId of ['GW-SHUF-A', 'GW-SHUF-B', 'GW-SHUF-C']) {
+        const j = new JournalBuilder(gatewayId);
+        // Whole seconds: the gateways' HLCs collide often, so ties are exercised as well as late arrivals.
+        let wallMs = 1_790_000_100_000 + Math.floor(random() * 5) * 1000;
+        const journal = Array.from({ length: 60 }, () => {
+          const key = pick(keys);
+          const e = j.next(pick(makers)(key), (wallMs += 1000 * (1 + Math.floor(random() * 3))));
+          byParcel.set(key, [...(byParcel.get(key) ?? []), e]);
+          return e;
+        });
+        for (let i = 0; i < journal.length; ) {
+          const n = 1 + Math.floor(random() * 12);
+          batches.push({ gatewayId, entries: journal.slice(i, i + n) });
+          i += n;
+        }
+      }
+      for (let i = batches.length - 1; i > 0; i--) {
+        const k = Math.floor(random() * (i + 1));
+        [batches[i], batches[k]] = [batches[k]!, batches[i]!];
+      }
+      for (const b of batches) await s.ingest(b.gatewayId, b.entries, at);
+      for (const gatewayId of ['GW-SHUF-A', 'GW-SHUF-B', 'GW-SHUF-C']) expect(await s.ackState(gatewayId)).toEqual({ ackedSeq: 60, ranges: [] });
+      for (const [key, entries] of byParcel) {
+        expect(await s.getParcel(key), key).toMatchObject(expectedParcel(entries));
+        const order = (await s.parcelEvents(key, 1000)).map((e) => `${e.gatewayId}/${e.seq}`);
+        const folded = entries.map((e) => e.event as EdgeEvent).sort((a, b) => (a.time.hlc !== b.time.hlc ? (a.time.hlc < b.time.hlc ? -1 : 1) : a.gatewayId !== b.gatewayId ? (a.gatewayId < b.gatewayId ? -1 : 1) : a.seq - b.seq));
+        expect(order).toEqual(folded.map((e) => `${e.gatewayId}/${e.seq}`));
+      }
+    });
+
+    it('counts an entry repeated inside one batch once', async () => {
+      const j = new JournalBuilder('GW-REPEAT');
+      const [a, b] = [j.next(scan('REPEAT-1')), j.next(weigh('REPEAT-1', 3))];
+      const r = await s.ingest('GW-REPEAT', [a!, b!, b!, a!], at);
+      expect(r).toMatchObject({ ackedSeq: 2, inserted: 2, duplicates: 2, alerts: [] });
+      expect(await s.getParcel('REPEAT-1')).toMatchObject({ eventCount: 2, grossWeightKg: 3 });
+    });
+
+    it('answers for a gateway it has never seen, and takes an empty batch', async () => {
+      expect(await s.ackState('GW-NEVER')).toEqual({ ackedSeq: 0, ranges: [] });
+      expect(await s.ingest('GW-EMPTY', [], at)).toEqual({ ackedSeq: 0, ranges: [], inserted: 0, duplicates: 0, alerts: [] });
+      expect(await s.getGateway('GW-EMPTY')).toMatchObject({ ackedSeq: 0, lastSeenMs: at.receivedMs, alertCount: 0 });
     });
 
     it('lists parcels newest first with filters and keyset pagination that neither skips nor repeats', async () => {
@@ -118,6 +189,14 @@ export function storageContract(name: string, make: () => Promise<Storage>, tear
       expect((await s.listParcels({ keyPrefix: 'LIST-2', limit: 50 })).items.length).toBe(5);
     });
 
+    it('treats LIKE wildcards in a key prefix literally, and rejects a cursor it did not issue', async () => {
+      const j = new JournalBuilder('GW-WILD');
+      await s.ingest('GW-WILD', ['PCT_1', 'PCTX1', 'PCT%2', 'PCTY%'].map((k) => j.next(scan(k))), at);
+      expect((await s.listParcels({ keyPrefix: 'PCT_', limit: 10 })).items.map((p) => p.parcelKey)).toEqual(['PCT_1']);
+      expect((await s.listParcels({ keyPrefix: 'PCT%', limit: 10 })).items.map((p) => p.parcelKey)).toEqual(['PCT%2']);
+      await expect(s.listParcels({ limit: 10, cursor: 'not-a-cursor' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    });
+
     it('serialises concurrent ingest of one gateway: overlapping batches store each seq once', async () => {
       const j = new JournalBuilder('GW-CONC');
       const all = j.many(300, (i) => scan(`CONC-${i}`));
@@ -127,6 +206,37 @@ export function storageContract(name: string, make: () => Promise<Storage>, tear
       expect(await s.countEvents('GW-CONC')).toBe(300);
       expect((await s.ackState('GW-CONC')).ackedSeq).toBe(300);
       expect((await s.getGateway('GW-CONC'))!.alertCount).toBe(0);
+    });
+
+    it('lets two hub processes ingest the same gateways and parcels at once: no deadlock, each seq once', async () => {
+      const s2 = await make(); // a second process's store, on the same database
+      try {
+        await s2.migrate();
+        const journals = ['GW-TWO-A', 'GW-TWO-B'].map((gatewayId, g) => {
+          const j = new JournalBuilder(gatewayId);
+          // The two gateways touch the same parcels in opposite orders.
+          return { gatewayId, entries: Array.from({ length: 200 }, (_, i) => j.next(scan(`TWO-${g === 0 ? i % 20 : 19 - (i % 20)}`))) };
+        });
+        const calls = journals.flatMap(({ gatewayId, entries }) =>
+          [0, 40, 80, 120].flatMap((from, k) => [
+            (k % 2 === 0 ? s : s2).ingest(gatewayId, entries.slice(from, from + 80), at),
+            (k % 2 === 0 ? s2 : s).ingest(gatewayId, entries.slice(from + 20, from + 80), at),
+          ]),
+        );
+        const results = await Promise.all(calls);
+        expect(results.reduce((n, r) => n + r.inserted, 0)).toBe(400);
+        for (const { gatewayId } of journals) {
+          expect(await s.countEvents(gatewayId)).toBe(200);
+          expect(await s2.ackState(gatewayId)).toEqual({ ackedSeq: 200, ranges: [] });
+          expect((await s.getGateway(gatewayId))!.alertCount).toBe(0);
+        }
+        for (let i = 0; i < 20; i++) {
+          const all = journals.flatMap((jr) => jr.entries.filter((e) => e.parcelKey === `TWO-${i}`));
+          expect(await s2.getParcel(`TWO-${i}`)).toMatchObject({ ...expectedParcel(all), eventCount: 20 });
+        }
+      } finally {
+        await s2.close();
+      }
     });
 
     it('acks a run longer than one watermark scan in one call', async () => {
@@ -146,16 +256,25 @@ export function storageContract(name: string, make: () => Promise<Storage>, tear
       await s.recordStatus('GW-META', status, 20, -11);
       await s.recordCheckpoint({ gatewayId: 'GW-META', seq: 1, hash: 'h', wallMs: 1, signature: 'sig', verified: true, atMs: 30 });
       await s.addAlert({ gatewayId: 'GW-META', seq: null, kind: 'key_changed', detail: 'd', atMs: 31 });
+      await s.addAlert({ gatewayId: 'GW-META', seq: 1, kind: 'checkpoint_mismatch', detail: 'e', atMs: 32 });
+      expect(await s.listAlerts('GW-META', 10)).toEqual([
+        { gatewayId: 'GW-META', seq: 1, kind: 'checkpoint_mismatch', detail: 'e', atMs: 32 },
+        { gatewayId: 'GW-META', seq: null, kind: 'key_changed', detail: 'd', atMs: 31 },
+      ]);
+      expect(await s.listAlerts(undefined, 1)).toEqual([expect.objectContaining({ gatewayId: 'GW-META', kind: 'checkpoint_mismatch' })]);
       const g = (await s.getGateway('GW-META'))!;
-      expect(g).toMatchObject({ passwordHash: 'scrypt$y', publicKeyPem: 'PEM', lastSeenMs: 20, clockOffsetMs: -11, alertCount: 1, lastHello: hello, lastStatus: status });
+      expect(g).toMatchObject({ passwordHash: 'scrypt$y', publicKeyPem: 'PEM', lastSeenMs: 20, clockOffsetMs: -11, alertCount: 2, lastHello: hello, lastStatus: status });
       expect((await s.listGateways()).map((x) => x.id)).toContain('GW-META');
       expect(await s.getGateway('GW-NONE')).toBeUndefined();
+      await s.upsertGateway({ id: 'GW-UNPROVISIONED', passwordHash: null });
+      expect(await s.getGateway('GW-UNPROVISIONED')).toMatchObject({ passwordHash: null, publicKeyPem: null, ackedSeq: 0, lastHello: null, lastStatus: null, clockOffsetMs: null, alertCount: 0 });
     });
 
     it('keeps users and sessions; an expired session is not returned', async () => {
       await s.createUser({ username: 'officer1', passwordHash: 'h', role: 'officer', displayName: '关员一', createdMs: 1 });
       expect(await s.getUser('officer1')).toMatchObject({ role: 'officer', displayName: '关员一' });
       expect(await s.countUsers()).toBeGreaterThanOrEqual(1);
+      expect(await s.getUser('nobody')).toBeUndefined();
       await s.createSession({ tokenHash: 't1', username: 'officer1', role: 'officer', expiresMs: 1000 });
       expect(await s.getSession('t1', 999)).toMatchObject({ username: 'officer1' });
       expect(await s.getSession('t1', 1000)).toBeUndefined();
