@@ -11,6 +11,7 @@ import { isBondgateError } from '../shared/errors.ts';
 import { createLogger } from '../shared/log.ts';
 import { GatewayId } from '../shared/schemas/events.ts';
 import { runDemo } from './demo.ts';
+import { listDevices, probeDevice } from './devices.ts';
 
 const USAGE = `bondgate — bonded-zone logistics: edge gateways and the hub
 
@@ -20,6 +21,9 @@ Usage:
   bondgate edge --config FILE        run an edge gateway agent
   bondgate gateway add ID [--config FILE]
                                      provision a gateway on the hub's store and print its credentials
+  bondgate devices list              serial ports (with stable by-id paths) and keyboard-wedge scanners present
+  bondgate devices probe --config FILE
+                                     open one device and print its decoded readings live
   bondgate --help | --version
 
 Config files are YAML or JSON; see README.md for every field.`;
@@ -92,6 +96,16 @@ export async function main(argv: string[]): Promise<void> {
         await storage.close();
         console.log(`Gateway ${id} provisioned. Put this in its edge config (the password is shown only now):\n\ngatewayId: ${id}\nhub:\n  mqttUrl: mqtt://HUB-HOST:1883\n  password: ${password}\n`);
         return;
+      }
+      case 'devices': {
+        const [sub] = rest;
+        if (sub === 'list') return await listDevices();
+        if (sub === 'probe' && values.config) {
+          const probe = await probeDevice(values.config);
+          onSignals(async () => probe.stop());
+          return;
+        }
+        throw new Error('usage: bondgate devices list | bondgate devices probe --config FILE');
       }
       default:
         console.error(`unknown command "${command}"\n\n${USAGE}`);

@@ -1,0 +1,58 @@
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { SerialPort } from 'serialport';
+import { createDriver, DeviceConfig } from '../drivers/registry.ts';
+import { loadConfigFile } from '../shared/config-file.ts';
+
+/**
+ * What an installer at a new gate needs: which devices are there (`devices list`), and what one of them says
+ * (`devices probe --config FILE`: open it and print decoded readings live).
+ */
+function byIdLinks(dir: string): { name: string; target: string }[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).map((name) => ({ name: join(dir, name), target: resolve(dir, readlinkSync(join(dir, name))) }));
+}
+
+export async function listDevices(print: (line: string) => void = console.log): Promise<void> {
+  print('Serial ports (use the /dev/serial/by-id path in configs: it survives re-plugging, /dev/ttyUSBn does not):');
+  const stable = byIdLinks('/dev/serial/by-id');
+  try {
+    const ports = await SerialPort.list();
+    if (ports.length === 0) print('  (none)');
+    for (const p of ports) {
+      const link = stable.find((l) => l.target === p.path)?.name;
+      print(`  ${p.path}${link ? `  ${link}` : ''}  ${[p.manufacturer, p.vendorId && `VID:PID ${p.vendorId}:${p.productId}`, p.serialNumber && `serial ${p.serialNumber}`].filter(Boolean).join(', ')}`);
+    }
+  } catch (e) {
+    // SerialPort.list() asks udev; without it (containers, minimal images) fall back to the device nodes.
+    print(`  (udev unavailable: ${(e as Error).message}; listing device nodes)`);
+    const nodes = existsSync('/dev') ? readdirSync('/dev').filter((n) => /^tty(USB|ACM|AMA|S[0-3])\d*$/.test(n)) : [];
+    for (const n of nodes) print(`  /dev/${n}${stable.find((l) => l.target === `/dev/${n}`) ? `  ${stable.find((l) => l.target === `/dev/${n}`)!.name}` : ''}`);
+    if (nodes.length === 0) print('  (none)');
+  }
+  print('Keyboard-wedge scanners (input devices; read with an exclusive grab, see drivers/barcode/hid):');
+  const kbd = byIdLinks('/dev/input/by-id').filter((l) => l.name.endsWith('-event-kbd'));
+  for (const l of kbd) print(`  ${l.name} -> ${l.target}`);
+  if (kbd.length === 0) print('  (none)');
+}
+
+export async function probeDevice(file: string, print: (line: string) => void = console.log): Promise<{ stop(): void }> {
+  const config = loadConfigFile(DeviceConfig, file);
+  const driver = createDriver(config);
+  const abort = new AbortController();
+  const ts = (ms: number) => new Date(ms).toISOString().slice(11, 23);
+  driver.onReading((r) => {
+    const { kind, atMs, ...rest } = r;
+    print(`${ts(atMs)}  ${config.id}  ${kind}  ${JSON.stringify(rest)}`);
+  });
+  await driver.start(abort.signal);
+  print(`probing ${config.kind} "${config.id}" — Ctrl+C to stop`);
+  const health = setInterval(() => print(`${ts(Date.now())}  ${config.id}  health  ${JSON.stringify(driver.health())}`), 5000);
+  health.unref();
+  return {
+    stop: () => {
+      clearInterval(health);
+      abort.abort();
+    },
+  };
+}

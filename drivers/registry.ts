@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { SerialScannerConfig, SerialScannerDriver } from './barcode/serial-scanner.ts';
+import type { Driver } from './contract.ts';
+import { modbusTcp } from './modbus/client.ts';
+import { LockConfig, LockDriver } from './modbus/lock.ts';
+import { ScaleConfig, ScaleDriver } from './scale/driver.ts';
+import { SerialConfig, serialTransport } from './transport/serial.ts';
+
+/**
+ * Every device a gateway drives, as one validated config union, and one factory that builds its driver with the
+ * right transport. The edge agent and the installer's `bondgate devices probe` both go through here.
+ */
+const TcpEndpoint = z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) });
+
+export const DeviceConfig = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('scale'), id: z.string().min(1), serial: SerialConfig, scale: ScaleConfig }),
+  z.object({ kind: z.literal('serial-scanner'), id: z.string().min(1), serial: SerialConfig, scanner: SerialScannerConfig.default({ terminator: 'CR', idleMs: 50, maxLength: 1024 }) }),
+  z.object({
+    kind: z.literal('modbus-lock'),
+    id: z.string().min(1),
+    tcp: TcpEndpoint.extend({ port: z.number().int().min(1).max(65535).default(502), unitId: z.number().int().min(0).max(255).default(1), timeoutMs: z.number().int().min(50).default(1000) }),
+    lock: LockConfig,
+  }),
+]);
+export type DeviceConfig = z.output<typeof DeviceConfig>;
+
+export function createDriver(config: DeviceConfig): Driver<{ kind: string; atMs: number } & Record<string, unknown>, string> {
+  switch (config.kind) {
+    case 'scale':
+      return new ScaleDriver(config.scale, serialTransport(config.serial)) as never;
+    case 'serial-scanner':
+      return new SerialScannerDriver(config.scanner, serialTransport(config.serial)) as never;
+    case 'modbus-lock':
+      return new LockDriver(config.lock, modbusTcp(config.tcp)) as never;
+  }
+}

@@ -1,0 +1,52 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { renderFrame } from '../drivers/scale/simulator.ts';
+import { SerialConfig, serialTransport } from '../drivers/transport/serial.ts';
+import { spawnNode } from './helpers/processes.ts';
+import { socatAvailable, startPtyPair } from './helpers/pty.ts';
+import { requireService } from './helpers/services.ts';
+
+/** The installer's CLI, as a separate process: probe a scale on a serial port and see decoded readings live. */
+const CLI = resolve(import.meta.dirname, '../bin/bondgate.mjs');
+const dir = mkdtempSync(join(tmpdir(), 'bg-devices-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const run = requireService('socat', socatAvailable());
+
+describe('bondgate devices', () => {
+  it('lists serial ports and input devices', async () => {
+    const p = spawnNode([CLI, 'devices', 'list'], { name: 'devices-list' });
+    expect((await p.exited).code).toBe(0);
+    expect(p.output()).toMatch(/Serial ports/);
+    expect(p.output()).toMatch(/Keyboard-wedge scanners/);
+  });
+
+  it('refuses a bad device config, naming the field', async () => {
+    const f = join(dir, 'bad.json');
+    writeFileSync(f, JSON.stringify({ kind: 'scale', id: 'scale-1', serial: { path: '/dev/null' }, scale: { protocol: 'nonsense' } }));
+    const p = spawnNode([CLI, 'devices', 'probe', '--config', f], { name: 'probe-bad' });
+    expect((await p.exited).code).toBe(1);
+    expect(p.output()).toMatch(/scale\.protocol/);
+  });
+
+  it.skipIf(!run)('probes a scale on a serial port and prints its readings', async () => {
+    const pty = await startPtyPair();
+    const f = join(dir, 'scale.json');
+    writeFileSync(f, JSON.stringify({ kind: 'scale', id: 'scale-1', serial: { path: pty.host }, scale: { protocol: 'ad-ascii' } }));
+    const p = spawnNode([CLI, 'devices', 'probe', '--config', f], { name: 'probe-scale' });
+    try {
+      await p.waitForOutput(/probing scale "scale-1"/, 15_000);
+      const dev = await serialTransport(SerialConfig.parse({ path: pty.device }))();
+      for (let i = 0; i < 5; i++) await dev.write(renderFrame('ad-ascii', 12.5, true));
+      await dev.write(Buffer.from('garbage\r\n'));
+      await p.waitForOutput(/scale-1 {2}weight {2}\{"weightKg":12\.5/, 5000);
+      await p.waitForOutput(/scale-1 {2}device\.error/, 5000);
+      await dev.close();
+    } finally {
+      p.kill('SIGTERM');
+      await p.exited;
+      await pty.close();
+    }
+  }, 30_000);
+});
