@@ -12,6 +12,7 @@ import { createLogger } from '../shared/log.ts';
 import { GatewayId } from '../shared/schemas/events.ts';
 import { runDemo } from './demo.ts';
 import { listDevices, probeDevice } from './devices.ts';
+import { runSim } from './sim.ts';
 
 const USAGE = `bondgate — bonded-zone logistics: edge gateways and the hub
 
@@ -24,6 +25,7 @@ Usage:
   bondgate devices list              serial ports (with stable by-id paths) and keyboard-wedge scanners present
   bondgate devices probe --config FILE
                                      open one device and print its decoded readings live
+  bondgate sim scale|scanner|lock …  a device simulator over its real transport (see bondgate sim --help)
   bondgate --help | --version
 
 Config files are YAML or JSON; see README.md for every field.`;
@@ -53,6 +55,17 @@ function onSignals(stop: () => Promise<void>): void {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // Simulators take their own options; route them before the strict parser below.
+  if (argv[0] === 'sim') {
+    try {
+      const sim = await runSim(argv.slice(1));
+      onSignals(sim.stop);
+    } catch (e) {
+      console.error(`bondgate: ${(e as Error).message}`);
+      process.exit(1);
+    }
+    return;
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { ScaleConfig, ScaleDriver, type ScaleReading } from '../drivers/scale/driver.ts';
 import { renderFrame } from '../drivers/scale/simulator.ts';
 import { SerialConfig, serialTransport } from '../drivers/transport/serial.ts';
 import { spawnNode } from './helpers/processes.ts';
@@ -47,6 +48,26 @@ describe('bondgate devices', () => {
       p.kill('SIGTERM');
       await p.exited;
       await pty.close();
+    }
+  }, 30_000);
+});
+
+describe.skipIf(!run)('bondgate sim', () => {
+  it('runs a Toledo scale on a pty that a scale driver weighs from', async () => {
+    const p = spawnNode([CLI, 'sim', 'scale', '--pty', '--protocol', 'toledo-continuous', '--noise'], { name: 'sim-scale' });
+    try {
+      const line = await p.waitForOutput(/point the driver at (\S+)/, 15_000);
+      const path = /point the driver at (\S+)/.exec(line)![1]!;
+      const driver = new ScaleDriver(ScaleConfig.parse({ protocol: 'toledo-continuous' }), serialTransport(SerialConfig.parse({ path })));
+      const readings: ScaleReading[] = [];
+      driver.onReading((r) => readings.push(r));
+      const abort = new AbortController();
+      await driver.start(abort.signal);
+      await vi.waitFor(() => expect(readings.some((r) => r.kind === 'weight' && r.weightKg > 0)).toBe(true), { timeout: 5000 });
+      abort.abort();
+    } finally {
+      p.kill('SIGTERM');
+      await p.exited;
     }
   }, 30_000);
 });
