@@ -160,3 +160,94 @@ export function parseStatus(body: Buffer): { code: number; description: string }
   }
   return undefined;
 }
+
+function tlv(type: number, ...parts: Buffer[]): Buffer {
+  const body = Buffer.concat(parts);
+  const head = Buffer.alloc(4);
+  head.writeUInt16BE(type & 0x3ff, 0);
+  head.writeUInt16BE(4 + body.length, 2);
+  return Buffer.concat([head, body]);
+}
+const u8 = (v: number) => Buffer.of(v & 0xff);
+const u16 = (v: number) => {
+  const b = Buffer.alloc(2);
+  b.writeUInt16BE(v);
+  return b;
+};
+const u32 = (v: number) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(v >>> 0);
+  return b;
+};
+
+/**
+ * ADD_ROSPEC for a gate portal: start immediately, run until stopped, inventory all antennas (C1G2), and report
+ * every tag as it is seen with its antenna, peak RSSI, first-seen time and seen count (LLRP 1.1 §10.2, §14.2).
+ */
+export function addRospec(id: number, rospecId: number, opts: { antennas?: number[]; reportEveryN?: number } = {}): Buffer {
+  const antennas = opts.antennas && opts.antennas.length > 0 ? opts.antennas : [0]; // 0 = all antennas
+  const startTrigger = tlv(179, u8(1)); // immediate
+  const stopTrigger = tlv(182, u8(0), u32(0)); // null: runs until STOP_ROSPEC
+  const boundary = tlv(178, startTrigger, stopTrigger);
+  const aiStop = tlv(184, u8(0), u32(0));
+  const inventory = tlv(186, u16(1), u8(1)); // spec id 1, EPCglobal Class-1 Gen-2
+  const aiSpec = tlv(183, u16(antennas.length), ...antennas.map(u16), aiStop, inventory);
+  // TagReportContentSelector: AntennaID, PeakRSSI, FirstSeenTimestamp, TagSeenCount.
+  const selector = tlv(238, u16(0x1000 | 0x0400 | 0x0200 | 0x0080));
+  const report = tlv(237, u8(1), u16(opts.reportEveryN ?? 1), selector); // upon N tags or end of AISpec
+  const rospec = tlv(177, u32(rospecId), u8(0), u8(0), boundary, aiSpec, report);
+  return encodeMessage(MessageType.ADD_ROSPEC, id, rospec);
+}
+
+/** The parts of an ADD_ROSPEC a reader (or our simulator) needs back: the ROSpec id and its antennas. */
+export function parseAddRospec(body: Buffer): { rospecId: number; antennas: number[] } | undefined {
+  for (const p of params(body)) {
+    if ('error' in p || p.tv || p.type !== 177 || p.value.length < 6) return undefined;
+    const rospecId = p.value.readUInt32BE(0);
+    for (const q of params(p.value, 6)) {
+      if ('error' in q) return undefined;
+      if (!q.tv && q.type === 183 && q.value.length >= 2) {
+        const n = q.value.readUInt16BE(0);
+        return { rospecId, antennas: Array.from({ length: n }, (_, i) => q.value.readUInt16BE(2 + 2 * i)) };
+      }
+    }
+    return { rospecId, antennas: [0] };
+  }
+  return undefined;
+}
+
+/** A response body carrying only an LLRPStatus. */
+export function statusBody(code = 0, description = ''): Buffer {
+  const desc = Buffer.from(description, 'utf8');
+  return tlv(TLV_LLRP_STATUS, u16(code), u16(desc.length), desc);
+}
+
+/** One RO_ACCESS_REPORT body with the given tags (what a reader sends; used by the simulator). */
+export function roAccessReportBody(tags: TagReport[]): Buffer {
+  return Buffer.concat(
+    tags.map((t) => {
+      const epc = Buffer.from(t.epcHex, 'hex');
+      const tv: Buffer[] = [epc.length === 12 ? Buffer.concat([u8(0x80 | 13), epc]) : tlv(TLV_EPC_DATA, u16(epc.length * 8), epc)];
+      if (t.antennaId !== undefined) tv.push(Buffer.concat([u8(0x80 | 1), u16(t.antennaId)]));
+      if (t.peakRssiDbm !== undefined) {
+        const b = Buffer.alloc(1);
+        b.writeInt8(t.peakRssiDbm);
+        tv.push(Buffer.concat([u8(0x80 | 6), b]));
+      }
+      if (t.firstSeenUtcUs !== undefined) {
+        const b = Buffer.alloc(8);
+        b.writeBigUInt64BE(t.firstSeenUtcUs);
+        tv.push(Buffer.concat([u8(0x80 | 2), b]));
+      }
+      if (t.seenCount !== undefined) tv.push(Buffer.concat([u8(0x80 | 8), u16(t.seenCount)]));
+      return tlv(TLV_TAG_REPORT_DATA, ...tv);
+    }),
+  );
+}
+
+/** READER_EVENT_NOTIFICATION with a ConnectionAttemptEvent (status 0 = success): what a reader sends first. */
+export function connectionSuccessBody(utcUs: bigint): Buffer {
+  const ts = Buffer.alloc(8);
+  ts.writeBigUInt64BE(utcUs);
+  return tlv(246, tlv(128, ts), tlv(256, u16(0)));
+}
