@@ -9,6 +9,7 @@ const all: Record<string, () => Promise<unknown>> = {
   'edge-append': benchEdgeAppend,
   drain: async () => (await import('./drain.bench.ts')).benchDrain(),
   'hub-ingest': async () => (await import('./hub-ingest.bench.ts')).benchHubIngest(),
+  codecs: async () => (await import('./codecs.bench.ts')).benchCodecs(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
