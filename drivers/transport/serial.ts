@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import { z } from 'zod';
 import type { Link, Transport } from './transport.ts';
@@ -26,6 +27,16 @@ export function serialTransport(config: SerialConfig): Transport {
         };
         port.on('close', (e: Error | null) => fireClose(e ?? undefined));
         port.on('error', (e: Error) => fireClose(e));
+        // An unplugged USB adapter removes its device node, but the open descriptor does not always error at once
+        // (seen with ptys under load): watch the path too, so a gone device never looks connected.
+        const watch = setInterval(() => {
+          if (existsSync(config.path)) return;
+          clearInterval(watch);
+          fireClose(new Error(`${config.path} disappeared (device unplugged)`));
+          if (port.isOpen) port.close(() => undefined);
+        }, 250);
+        watch.unref();
+        closeListeners.push(() => clearInterval(watch));
         resolve({
           write: (bytes) => new Promise((res, rej) => port.write(Buffer.from(bytes), (e) => (e ? rej(e) : port.drain(() => res())))),
           onData: (fn) => port.on('data', (d: Buffer) => fn(d)),
