@@ -10,6 +10,7 @@ const all: Record<string, () => Promise<unknown>> = {
   drain: async () => (await import('./drain.bench.ts')).benchDrain(),
   'hub-ingest': async () => (await import('./hub-ingest.bench.ts')).benchHubIngest(),
   codecs: async () => (await import('./codecs.bench.ts')).benchCodecs(),
+  'barcode-decode': async () => (await import('./barcode-decode.bench.ts')).benchBarcodeDecode(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
