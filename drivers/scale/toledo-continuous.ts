@@ -59,20 +59,28 @@ export function toledoContinuousCodec(opts: { checksum: boolean }): Codec<ScaleF
         if (skipped.length > 0) out.push({ kind: 'garbage', reason: 'bytes outside a Toledo frame', rawHex: toHex(skipped) });
         skipped = [];
       };
+      // Unframed bytes become garbage frames in fixed groups of 64 as they accumulate, so the frames never
+      // depend on how the transport chunked the bytes (drivers/codecs.property.test.ts).
+      const skip = (...bs: number[]) => {
+        for (const x of bs) {
+          skipped.push(x);
+          if (skipped.length === 64) flushSkipped();
+        }
+      };
       for (const raw of bytes) {
         const b = raw & 0x7f;
         if (buf.length === 0) {
           if (b === STX) {
             flushSkipped();
             buf.push(b);
-          } else skipped.push(raw);
+          } else skip(raw);
           continue;
         }
         buf.push(b);
         if (buf.length === BODY + 1 && b !== CR) {
           // No CR where it must be: resynchronise on the next STX inside what we hold.
           const next = buf.indexOf(STX, 1);
-          skipped.push(...(next < 0 ? buf : buf.slice(0, next)));
+          skip(...(next < 0 ? buf : buf.slice(0, next)));
           buf = next < 0 ? [] : buf.slice(next);
           continue;
         }
@@ -85,7 +93,6 @@ export function toledoContinuousCodec(opts: { checksum: boolean }): Codec<ScaleF
           } else out.push(decodeToledoFrame(frame));
         }
       }
-      if (skipped.length > 64) flushSkipped();
       return out;
     },
     reset() {

@@ -42,12 +42,20 @@ export function xk3190Codec(): Codec<ScaleFrame> {
         if (skipped.length > 0) out.push({ kind: 'garbage', reason: 'bytes outside an XK3190 frame', rawHex: toHex(skipped) });
         skipped = [];
       };
+      // Unframed bytes become garbage frames in fixed groups of 64 as they accumulate, so the frames never
+      // depend on how the transport chunked the bytes (drivers/codecs.property.test.ts).
+      const skip = (...bs: number[]) => {
+        for (const x of bs) {
+          skipped.push(x);
+          if (skipped.length === 64) flushSkipped();
+        }
+      };
       for (const b of bytes) {
         if (buf.length === 0) {
           if (b === STX) {
             flushSkipped();
             buf.push(b);
-          } else skipped.push(b);
+          } else skip(b);
           continue;
         }
         buf.push(b);
@@ -59,12 +67,11 @@ export function xk3190Codec(): Codec<ScaleFrame> {
             out.push(decodeXk3190Frame(frame));
           } else {
             const next = frame.indexOf(STX, 1);
-            skipped.push(...(next < 0 ? frame : frame.slice(0, next)));
+            skip(...(next < 0 ? frame : frame.slice(0, next)));
             buf = next < 0 ? [] : frame.slice(next);
           }
         }
       }
-      if (skipped.length > 64) flushSkipped();
       return out;
     },
     reset() {
