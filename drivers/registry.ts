@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SerialScannerConfig, SerialScannerDriver } from './barcode/serial-scanner.ts';
 import type { Driver } from './contract.ts';
-import { modbusTcp } from './modbus/client.ts';
+import { modbusRtu, modbusTcp } from './modbus/client.ts';
 import { LockConfig, LockDriver } from './modbus/lock.ts';
 import { ScaleConfig, ScaleDriver } from './scale/driver.ts';
 import { SerialConfig, serialTransport } from './transport/serial.ts';
@@ -21,6 +21,12 @@ export const DeviceConfig = z.discriminatedUnion('kind', [
     tcp: TcpEndpoint.extend({ port: z.number().int().min(1).max(65535).default(502), unitId: z.number().int().min(0).max(255).default(1), timeoutMs: z.number().int().min(50).default(1000) }),
     lock: LockConfig,
   }),
+  z.object({
+    kind: z.literal('modbus-rtu-lock'),
+    id: z.string().min(1),
+    serial: z.object({ path: z.string().min(1), baudRate: z.number().int().positive().default(9600), unitId: z.number().int().min(0).max(247).default(1), timeoutMs: z.number().int().min(50).default(1000) }),
+    lock: LockConfig,
+  }),
 ]);
 export type DeviceConfig = z.output<typeof DeviceConfig>;
 
@@ -32,5 +38,7 @@ export function createDriver(config: DeviceConfig): Driver<{ kind: string; atMs:
       return new SerialScannerDriver(config.scanner, serialTransport(config.serial)) as never;
     case 'modbus-lock':
       return new LockDriver(config.lock, modbusTcp(config.tcp)) as never;
+    case 'modbus-rtu-lock':
+      return new LockDriver(config.lock, modbusRtu(config.serial)) as never;
   }
 }

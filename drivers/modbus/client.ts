@@ -23,18 +23,38 @@ export function modbusTcp(opts: { host: string; port: number; unitId: number; ti
   return async () => {
     const m = new ModbusRTU();
     await m.connectTCP(opts.host, { port: opts.port });
-    m.setID(opts.unitId);
-    m.setTimeout(opts.timeoutMs);
-    return {
-      readCoils: async (a, n) => (await m.readCoils(a, n)).data.slice(0, n),
-      readDiscreteInputs: async (a, n) => (await m.readDiscreteInputs(a, n)).data.slice(0, n),
-      readHoldingRegisters: async (a, n) => (await m.readHoldingRegisters(a, n)).data,
-      writeCoil: async (a, on) => void (await m.writeCoil(a, on)),
-      writeRegister: async (a, v) => void (await m.writeRegister(a, v)),
-      close: () => new Promise<void>((resolve) => (m.isOpen ? m.close(() => resolve()) : resolve())),
-      get isOpen() {
-        return m.isOpen;
-      },
-    };
+    return wrap(m, opts);
+  };
+}
+
+/** Modbus RTU over a serial line (RS-485 adapters, relay boards): frames with CRC-16/MODBUS, one unit per request. */
+export function modbusRtu(opts: { path: string; baudRate: number; unitId: number; timeoutMs: number }): ModbusClientFactory {
+  return async () => {
+    const m = new ModbusRTU();
+    await m.connectRTUBuffered(opts.path, { baudRate: opts.baudRate });
+    return wrap(m, opts);
+  };
+}
+
+function wrap(m: InstanceType<typeof ModbusRTU>, opts: { unitId: number; timeoutMs: number }): ModbusClient {
+  m.setID(opts.unitId);
+  m.setTimeout(opts.timeoutMs);
+  // One request on the line at a time: RTU is half-duplex, and a poll racing a command loses one of the replies.
+  let queue: Promise<unknown> = Promise.resolve();
+  const one = <T>(call: () => Promise<T>): Promise<T> => {
+    const run = queue.then(call, call);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+  return {
+    readCoils: (a, n) => one(async () => (await m.readCoils(a, n)).data.slice(0, n)),
+    readDiscreteInputs: (a, n) => one(async () => (await m.readDiscreteInputs(a, n)).data.slice(0, n)),
+    readHoldingRegisters: (a, n) => one(async () => (await m.readHoldingRegisters(a, n)).data),
+    writeCoil: (a, on) => one(async () => void (await m.writeCoil(a, on))),
+    writeRegister: (a, v) => one(async () => void (await m.writeRegister(a, v))),
+    close: () => new Promise<void>((resolve) => (m.isOpen ? m.close(() => resolve()) : resolve())),
+    get isOpen() {
+      return m.isOpen;
+    },
   };
 }

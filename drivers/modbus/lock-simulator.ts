@@ -1,6 +1,6 @@
 import modbusSerial from 'modbus-serial';
 
-const { ServerTCP } = modbusSerial;
+const { ServerTCP, ServerSerial } = modbusSerial;
 
 /**
  * A barrier controller on Modbus TCP: coil `openCoil` commands the barrier; after `travelMs` the `openedInput`
@@ -11,11 +11,12 @@ export class LockSimulator {
   private coil = false;
   private opened = false;
   private forced = false;
-  private server: InstanceType<typeof ServerTCP> | undefined;
+  private server: InstanceType<typeof ServerTCP> | InstanceType<typeof ServerSerial> | undefined;
 
   constructor(private readonly map: { openCoil: number; openedInput: number; forcedInput: number }, private readonly travelMs = 30) {}
 
-  start(port: number): Promise<void> {
+  /** Modbus TCP on 127.0.0.1:port, or Modbus RTU on a serial device path (one end of a pty pair in tests). */
+  start(port: number | { serialPath: string; baudRate?: number }): Promise<void> {
     const illegal = () => Object.assign(new Error('illegal data address'), { modbusErrorCode: 2 });
     const vector = {
       getCoil: (addr: number) => {
@@ -43,10 +44,17 @@ export class LockSimulator {
         throw illegal();
       },
     };
+    if (typeof port === 'object') {
+      return new Promise((resolve, reject) => {
+        this.server = new ServerSerial(vector, { path: port.serialPath, baudRate: port.baudRate ?? 9600, unitID: 1, openCallback: (err) => (err ? reject(err) : resolve()) });
+        this.server.on('error', () => undefined);
+      });
+    }
     return new Promise((resolve) => {
-      this.server = new ServerTCP(vector, { host: '127.0.0.1', port, unitID: 1 });
-      this.server.on('socketError', () => undefined);
-      this.server.on('initialized', () => resolve());
+      const server = new ServerTCP(vector, { host: '127.0.0.1', port, unitID: 1 });
+      this.server = server;
+      server.on('socketError', () => undefined);
+      server.on('initialized', () => resolve());
     });
   }
 

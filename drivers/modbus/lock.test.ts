@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../test/helpers/ports.ts';
-import { modbusTcp } from './client.ts';
+import { modbusRtu, modbusTcp } from './client.ts';
+import { socatAvailable, startPtyPair } from '../transport/pty.ts';
 import { LockConfig, LockDriver, type LockReading } from './lock.ts';
 import { LockSimulator } from './lock-simulator.ts';
 
@@ -59,5 +60,24 @@ describe('Modbus gate lock', () => {
     await vi.waitFor(() => expect(driver.health().connected).toBe(false), { timeout: 3000 });
     expect(readings.some((r) => r.kind === 'device.error')).toBe(true);
     await expect(driver.send('open')).resolves.toMatchObject({ ok: false, code: 'DEVICE_DISCONNECTED' });
+  });
+});
+
+describe.skipIf(!socatAvailable())('Modbus RTU gate lock over a serial line', () => {
+  it('opens the barrier and sees it open, over RTU framing on a pty pair', async () => {
+    const pty = await startPtyPair();
+    cleanups.push(pty.close);
+    const sim = new LockSimulator(MAP);
+    await sim.start({ serialPath: pty.device });
+    cleanups.push(() => sim.stop());
+    const driver = new LockDriver(LockConfig.parse({ map: MAP, pollMs: 50 }), modbusRtu({ path: pty.host, baudRate: 9600, unitId: 1, timeoutMs: 1000 }));
+    const readings: LockReading[] = [];
+    driver.onReading((r) => readings.push(r));
+    const abort = new AbortController();
+    await driver.start(abort.signal);
+    cleanups.push(() => abort.abort());
+    await vi.waitFor(() => expect(readings).toContainEqual(expect.objectContaining({ kind: 'lock.state', open: false })), { timeout: 5000 });
+    await expect(driver.send('open')).resolves.toEqual({ ok: true });
+    await vi.waitFor(() => expect(readings).toContainEqual(expect.objectContaining({ kind: 'lock.state', open: true })), { timeout: 5000 });
   });
 });
