@@ -1,5 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { BootReportCodec } from './barcode/hid/boot-report-codec.ts';
+import { HidPosCodec } from './barcode/hid/hid-pos-codec.ts';
+import { InputEventCodec } from './barcode/hid/input-event-codec.ts';
 import type { Codec } from './contract.ts';
 import { llrpCodec } from './rfid/llrp-codec.ts';
 import { adAsciiCodec } from './scale/ad-ascii.ts';
@@ -19,6 +22,9 @@ const CODECS: [string, () => Codec<unknown>][] = [
   ['XK3190', xk3190Codec],
   ['XK3190 reversed', () => xk3190ReversedCodec()],
   ['LLRP', llrpCodec],
+  ['Linux input events', () => new InputEventCodec()],
+  ['HID boot reports', () => new BootReportCodec()],
+  ['HID POS reports', () => new HidPosCodec()],
 ];
 
 /** Real frames with noise spliced in: random bytes alone rarely reach a codec's deeper states. */
