@@ -1,6 +1,6 @@
 import { toHex, type Codec } from '../contract.ts';
 import { decimalsOf, kg, unitFactor, type ScaleFrame } from './frames.ts';
-import { LineSplitter } from './line-splitter.ts';
+import { lineCodec } from './framing.ts';
 
 /**
  * The A&D-style ASCII line and its many Chinese clones (devices.md §1): `ST,GS,+0012.34kg`. Header 1 ST stable,
@@ -28,16 +28,4 @@ export function parseAdLine(line: string): ScaleFrame {
   };
 }
 
-export function adAsciiCodec(): Codec<ScaleFrame> {
-  const lines = new LineSplitter();
-  return {
-    push(bytes) {
-      const { lines: complete, overflow } = lines.push(bytes);
-      return [
-        ...complete.filter((l) => l.trim() !== '').map(parseAdLine),
-        ...overflow.map((o): ScaleFrame => ({ kind: 'garbage', reason: 'line too long without CR LF', rawHex: toHex(Buffer.from(o, 'latin1')) })),
-      ];
-    },
-    reset: () => lines.reset(),
-  };
-}
+export const adAsciiCodec = (): Codec<ScaleFrame> => lineCodec(parseAdLine);

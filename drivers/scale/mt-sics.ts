@@ -1,6 +1,6 @@
 import { toHex, type Codec } from '../contract.ts';
 import { decimalsOf, kg, unitFactor, type ScaleFrame } from './frames.ts';
-import { LineSplitter } from './line-splitter.ts';
+import { lineCodec } from './framing.ts';
 
 /**
  * Mettler Toledo MT-SICS replies (devices.md §1): one line per reply, CR LF. Split on whitespace, not columns —
@@ -60,19 +60,7 @@ export function parseMtSicsLine(line: string): ScaleFrame {
   }
 }
 
-export function mtSicsCodec(): Codec<ScaleFrame> {
-  const lines = new LineSplitter();
-  return {
-    push(bytes) {
-      const { lines: complete, overflow } = lines.push(bytes);
-      return [
-        ...complete.filter((l) => l.trim() !== '').map(parseMtSicsLine),
-        ...overflow.map((o): ScaleFrame => ({ kind: 'garbage', reason: 'line too long without CR LF', rawHex: toHex(Buffer.from(o, 'latin1')) })),
-      ];
-    },
-    reset: () => lines.reset(),
-  };
-}
+export const mtSicsCodec = (): Codec<ScaleFrame> => lineCodec(parseMtSicsLine);
 
 /** Commands are uppercase ASCII lines ending CR LF. */
 export const mtSicsCommand = (cmd: 'S' | 'SI' | 'SIR' | 'Z' | 'ZI' | 'T' | 'TI' | 'TAC' | '@') => Buffer.from(`${cmd}\r\n`, 'latin1');

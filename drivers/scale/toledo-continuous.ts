@@ -1,5 +1,6 @@
 import { toHex, type Codec } from '../contract.ts';
 import { kg, type ScaleFrame } from './frames.ts';
+import { UnframedBytes } from './framing.ts';
 
 /**
  * Toledo Continuous output (devices.md §1): `STX SWA SWB SWC WWWWWW TTTTTT CR [CHK]`, often 7E1 on the wire, so
@@ -50,44 +51,32 @@ export function decodeToledoFrame(frame: number[]): ScaleFrame {
 
 export function toledoContinuousCodec(opts: { checksum: boolean }): Codec<ScaleFrame> {
   let buf: number[] = [];
-  let skipped: number[] = [];
+  const unframed = new UnframedBytes('bytes outside a Toledo frame');
   const frameLen = BODY + 1 + (opts.checksum ? 1 : 0);
   return {
     push(bytes) {
       const out: ScaleFrame[] = [];
-      const flushSkipped = () => {
-        if (skipped.length > 0) out.push({ kind: 'garbage', reason: 'bytes outside a Toledo frame', rawHex: toHex(skipped) });
-        skipped = [];
-      };
-      // Unframed bytes become garbage frames in fixed groups of 64 as they accumulate, so the frames never
-      // depend on how the transport chunked the bytes (drivers/codecs.property.test.ts).
-      const skip = (...bs: number[]) => {
-        for (const x of bs) {
-          skipped.push(x);
-          if (skipped.length === 64) flushSkipped();
-        }
-      };
       for (const raw of bytes) {
         const b = raw & 0x7f;
         if (buf.length === 0) {
           if (b === STX) {
-            flushSkipped();
+            unframed.flush(out);
             buf.push(b);
-          } else skip(raw);
+          } else unframed.add(out, raw);
           continue;
         }
         buf.push(b);
         if (buf.length === BODY + 1 && b !== CR) {
           // No CR where it must be: resynchronise on the next STX inside what we hold.
           const next = buf.indexOf(STX, 1);
-          skip(...(next < 0 ? buf : buf.slice(0, next)));
+          unframed.add(out, ...(next < 0 ? buf : buf.slice(0, next)));
           buf = next < 0 ? [] : buf.slice(next);
           continue;
         }
         if (buf.length === frameLen) {
           const frame = buf;
           buf = [];
-          flushSkipped();
+          unframed.flush(out);
           if (opts.checksum && toledoChecksum(frame.slice(0, BODY + 1)) !== frame[BODY + 1]) {
             out.push({ kind: 'garbage', reason: 'Toledo frame checksum mismatch', rawHex: toHex(frame) });
           } else out.push(decodeToledoFrame(frame));
@@ -97,7 +86,7 @@ export function toledoContinuousCodec(opts: { checksum: boolean }): Codec<ScaleF
     },
     reset() {
       buf = [];
-      skipped = [];
+      unframed.reset();
     },
   };
 }

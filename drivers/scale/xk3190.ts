@@ -1,5 +1,6 @@
 import { toHex, type Codec } from '../contract.ts';
 import { kg, type ScaleFrame } from './frames.ts';
+import { UnframedBytes } from './framing.ts';
 
 /**
  * Yaohua 耀华 XK3190 indicators (devices.md §1), found on most Chinese platform and truck scales. Neither format
@@ -34,28 +35,16 @@ export function decodeXk3190Frame(f: number[]): ScaleFrame {
 
 export function xk3190Codec(): Codec<ScaleFrame> {
   let buf: number[] = [];
-  let skipped: number[] = [];
+  const unframed = new UnframedBytes('bytes outside an XK3190 frame');
   return {
     push(bytes) {
       const out: ScaleFrame[] = [];
-      const flushSkipped = () => {
-        if (skipped.length > 0) out.push({ kind: 'garbage', reason: 'bytes outside an XK3190 frame', rawHex: toHex(skipped) });
-        skipped = [];
-      };
-      // Unframed bytes become garbage frames in fixed groups of 64 as they accumulate, so the frames never
-      // depend on how the transport chunked the bytes (drivers/codecs.property.test.ts).
-      const skip = (...bs: number[]) => {
-        for (const x of bs) {
-          skipped.push(x);
-          if (skipped.length === 64) flushSkipped();
-        }
-      };
       for (const b of bytes) {
         if (buf.length === 0) {
           if (b === STX) {
-            flushSkipped();
+            unframed.flush(out);
             buf.push(b);
-          } else skip(b);
+          } else unframed.add(out, b);
           continue;
         }
         buf.push(b);
@@ -63,11 +52,11 @@ export function xk3190Codec(): Codec<ScaleFrame> {
           const frame = buf;
           buf = [];
           if (frame[11] === ETX) {
-            flushSkipped();
+            unframed.flush(out);
             out.push(decodeXk3190Frame(frame));
           } else {
             const next = frame.indexOf(STX, 1);
-            skip(...(next < 0 ? frame : frame.slice(0, next)));
+            unframed.add(out, ...(next < 0 ? frame : frame.slice(0, next)));
             buf = next < 0 ? [] : frame.slice(next);
           }
         }
@@ -76,7 +65,7 @@ export function xk3190Codec(): Codec<ScaleFrame> {
     },
     reset() {
       buf = [];
-      skipped = [];
+      unframed.reset();
     },
   };
 }
