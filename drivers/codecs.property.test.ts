@@ -5,6 +5,7 @@ import { HidPosCodec } from './barcode/hid/hid-pos-codec.ts';
 import { InputEventCodec } from './barcode/hid/input-event-codec.ts';
 import type { Codec } from './contract.ts';
 import { llrpCodec } from './rfid/llrp-codec.ts';
+import { r2000Codec } from './rfid/r2000.ts';
 import { adAsciiCodec } from './scale/ad-ascii.ts';
 import { mtSicsCodec } from './scale/mt-sics.ts';
 import { renderFrame } from './scale/simulator.ts';
@@ -22,6 +23,7 @@ const CODECS: [string, () => Codec<unknown>][] = [
   ['XK3190', xk3190Codec],
   ['XK3190 reversed', () => xk3190ReversedCodec()],
   ['LLRP', llrpCodec],
+  ['R2000 UART', r2000Codec],
   ['Linux input events', () => new InputEventCodec()],
   ['HID boot reports', () => new BootReportCodec()],
   ['HID POS reports', () => new HidPosCodec()],
