@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { LockSimulator } from '../drivers/modbus/lock-simulator.ts';
+import { LlrpReaderSimulator } from '../drivers/rfid/llrp-simulator.ts';
 import { renderFrame, type SimProtocol } from '../drivers/scale/simulator.ts';
 import { SerialConfig, serialTransport } from '../drivers/transport/serial.ts';
 import type { Link } from '../drivers/transport/transport.ts';
@@ -14,7 +15,8 @@ import { startPtyPair } from '../drivers/transport/pty.ts';
 const USAGE = `usage:
   bondgate sim scale   (--path PORT | --pty) [--protocol ad-ascii|toledo-continuous|xk3190|mt-sics] [--noise]
   bondgate sim scanner (--path PORT | --pty) [--rate PER_SECOND] [--noise]
-  bondgate sim lock    [--port 5020]`;
+  bondgate sim lock    [--port 5020]
+  bondgate sim rfid    [--port 5084] [--tags EPC,EPC…]   an LLRP reader reporting the tags in its field`;
 
 async function serialLink(path: string | undefined, pty: boolean): Promise<{ link: Link; stop(): Promise<void> }> {
   if (pty) {
@@ -34,7 +36,7 @@ export async function runSim(argv: string[]): Promise<{ stop(): Promise<void> }>
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { path: { type: 'string' }, pty: { type: 'boolean' }, protocol: { type: 'string', default: 'ad-ascii' }, noise: { type: 'boolean' }, rate: { type: 'string', default: '1' }, port: { type: 'string', default: '5020' } },
+    options: { path: { type: 'string' }, pty: { type: 'boolean' }, protocol: { type: 'string', default: 'ad-ascii' }, noise: { type: 'boolean' }, rate: { type: 'string', default: '1' }, port: { type: 'string', default: '5020' }, tags: { type: 'string' } },
   });
   const [device] = positionals;
   let running = true;
@@ -42,6 +44,14 @@ export async function runSim(argv: string[]): Promise<{ stop(): Promise<void> }>
     const sim = new LockSimulator({ openCoil: 0, openedInput: 0, forcedInput: 1 });
     await sim.start(Number(values.port));
     console.log(`barrier controller on Modbus TCP 127.0.0.1:${values.port} (coil 0 opens; input 0 = open, input 1 = forced open)`);
+    return { stop: () => sim.stop() };
+  }
+  if (device === 'rfid') {
+    const sim = new LlrpReaderSimulator(200, 5000);
+    const tags = (values.tags ?? '3074257BF7194E4000001A85,3174257BF4499602D2000000').split(',').map((epcHex, i) => ({ epcHex: epcHex.trim().toUpperCase(), antennaId: (i % 2) + 1, peakRssiDbm: -55 - i }));
+    sim.setTags(tags);
+    const port = await sim.start(values.port === '5020' ? 5084 : Number(values.port));
+    console.log(`LLRP reader on 127.0.0.1:${port} with ${tags.length} tag(s) in its field`);
     return { stop: () => sim.stop() };
   }
   if (device !== 'scale' && device !== 'scanner') throw new Error(USAGE);
