@@ -44,7 +44,14 @@ export const Payloads = {
   }),
   'gate.alarmed': z.object({ laneId: shortText, reason }),
   'seal.state_changed': z.object({ sealId: shortText, state: z.enum(['sealed', 'opened', 'tampered']), insideFence: z.boolean() }),
-  'fence.breached': z.object({ fenceId: shortText, sealId: shortText.optional(), lat: z.number().min(-90).max(90).optional(), lon: z.number().min(-180).max(180).optional() }),
+  'fence.breached': z.object({
+    fenceId: shortText,
+    sealId: shortText.optional(),
+    lat: z.number().min(-90).max(90).optional(),
+    lon: z.number().min(-180).max(180).optional(),
+    /** low: the position was too coarse (LBS), too old or missing to be sure the seal was outside. */
+    confidence: z.enum(['high', 'low']).optional(),
+  }),
   'edge.alarm': z.object({
     alarm: z.enum(['disk_soft_limit', 'disk_hard_limit', 'disk_recovered', 'clock_unsynced', 'journal_key_changed']),
     detail: z.string().max(1000),
