@@ -42,7 +42,7 @@ describe('LLRP reader driver against a simulated reader over TCP', () => {
     cleanups.push(() => abort.abort());
     expect(sim.received.slice(0, 4)).toEqual([MessageType.DELETE_ROSPEC, MessageType.ADD_ROSPEC, MessageType.ENABLE_ROSPEC, MessageType.START_ROSPEC]);
     expect(sim.antennas).toEqual([1, 2]);
-    await vi.waitFor(() => expect(readings).toContainEqual(expect.objectContaining({ kind: 'rfid.sighting', epc: TAG.epcHex, antennaId: 1, peakRssiDbm: -58, firstSeenMs: 1700000000123 })), { timeout: 3000 });
+    await vi.waitFor(() => expect(readings).toContainEqual(expect.objectContaining({ kind: 'rfid.sighting', epc: TAG.epcHex, gs1: '(01)80614141123458(21)6789', antennaId: 1, peakRssiDbm: -58, firstSeenMs: 1700000000123 })), { timeout: 3000 });
     await vi.waitFor(() => expect(sim.keepaliveAcks.length).toBeGreaterThan(0), { timeout: 3000 });
     expect(driver.health().connected).toBe(true);
   });

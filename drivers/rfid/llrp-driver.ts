@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CommandResult, Driver, DriverHealth } from '../contract.ts';
 import type { Link, Transport } from '../transport/transport.ts';
+import { decodeEpc } from './epc.ts';
 import { addRospec, encodeMessage, keepaliveAck, llrpCodec, MessageType, parseRoAccessReport, parseStatus, rospecCommand, type LlrpFrame } from './llrp-codec.ts';
 
 /**
@@ -16,7 +17,16 @@ export const LlrpConfig = z.object({
 export type LlrpConfig = z.output<typeof LlrpConfig>;
 
 export type RfidReading =
-  | { kind: 'rfid.sighting'; epc: string; antennaId: number | null; peakRssiDbm: number | null; firstSeenMs: number | null; atMs: number }
+  | {
+      kind: 'rfid.sighting';
+      epc: string;
+      /** The GS1 key the EPC encodes (SGTIN-96 → (01)…(21)…, SSCC-96 → (00)…), when it is one. */
+      gs1: string | null;
+      antennaId: number | null;
+      peakRssiDbm: number | null;
+      firstSeenMs: number | null;
+      atMs: number;
+    }
   | { kind: 'device.error'; reason: string; rawHex: string; atMs: number };
 
 export class LlrpReaderDriver implements Driver<RfidReading, 'stop'> {
@@ -108,7 +118,9 @@ export class LlrpReaderDriver implements Driver<RfidReading, 'stop'> {
         const { tags, error } = parseRoAccessReport(f.body);
         this.h.lastReadingMs = atMs;
         for (const t of tags) {
-          this.emit({ kind: 'rfid.sighting', epc: t.epcHex, antennaId: t.antennaId ?? null, peakRssiDbm: t.peakRssiDbm ?? null, firstSeenMs: t.firstSeenUtcUs !== undefined ? Number(t.firstSeenUtcUs / 1000n) : null, atMs });
+          const id = decodeEpc(t.epcHex);
+          const gs1 = id.scheme === 'sgtin-96' || id.scheme === 'sscc-96' ? id.elementString : null;
+          this.emit({ kind: 'rfid.sighting', epc: t.epcHex, gs1, antennaId: t.antennaId ?? null, peakRssiDbm: t.peakRssiDbm ?? null, firstSeenMs: t.firstSeenUtcUs !== undefined ? Number(t.firstSeenUtcUs / 1000n) : null, atMs });
         }
         if (error) {
           this.h.errors += 1;
