@@ -1,0 +1,82 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import { z } from 'zod';
+import type { CommandResult, Driver, DriverHealth } from '../contract.ts';
+import { decodeSealPayload, sealIdOf } from './messages.ts';
+import { decideSeal, initialSealState, SealMonitorConfig, type SealMonitorEvent, type SealMonitorState } from './seal-monitor.ts';
+
+/**
+ * Container e-seals and GPS smart locks report over MQTT (devices.md §7). This driver subscribes, parses each
+ * report, and keeps every seal's state through the pure monitor (seal-monitor.ts), so an opening outside the zone
+ * fence becomes `fence.breached` the moment it is reported. A report that does not parse is a `device.error` naming
+ * the field; it never stops the others.
+ */
+export const SealMqttConfig = z.object({
+  brokerUrl: z.string().regex(/^mqtts?:\/\/.+/).describe('the seal platform broker, e.g. "mqtt://seals.zone.local:1883"'),
+  topic: z.string().min(1).default('seals/+/report').describe('topic filter the seals publish reports on'),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  monitor: SealMonitorConfig,
+});
+export type SealMqttConfig = z.output<typeof SealMqttConfig>;
+
+export type SealReading = (SealMonitorEvent & { atMs: number }) | { type: 'device.error'; reason: string; rawHex: string; atMs: number };
+
+export class SealMqttDriver implements Driver<SealReading, never> {
+  private client: MqttClient | undefined;
+  private readonly seals = new Map<string, SealMonitorState>();
+  private readonly listeners = new Set<(r: SealReading) => void>();
+  private readonly h: DriverHealth = { connected: false, lastReadingMs: null, errors: 0, garbage: 0, reconnects: 0 };
+
+  constructor(private readonly config: SealMqttConfig, private readonly now: () => number = Date.now) {}
+
+  async start(signal: AbortSignal): Promise<void> {
+    const client = await mqtt.connectAsync(this.config.brokerUrl, {
+      ...(this.config.username ? { username: this.config.username } : {}),
+      ...(this.config.password ? { password: this.config.password } : {}),
+      reconnectPeriod: 0, // the supervisor reconnects
+    });
+    this.client = client;
+    this.h.connected = true;
+    client.on('close', () => (this.h.connected = false));
+    client.on('message', (_topic, payload) => this.onPayload(payload));
+    await client.subscribeAsync(this.config.topic, { qos: 1 });
+    signal.addEventListener('abort', () => void client.endAsync(), { once: true });
+  }
+
+  private onPayload(payload: Buffer): void {
+    const atMs = this.now();
+    const parsed = decodeSealPayload(payload);
+    if (!parsed.ok) {
+      this.h.garbage += 1;
+      this.emit({ type: 'device.error', reason: `seal report rejected: ${parsed.fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`, rawHex: payload.subarray(0, 256).toString('hex'), atMs });
+      return;
+    }
+    this.h.lastReadingMs = atMs;
+    const id = sealIdOf(parsed.value.seal);
+    const { state, events } = decideSeal(this.seals.get(id) ?? initialSealState(id), parsed.value, this.config.monitor);
+    this.seals.set(id, state);
+    for (const e of events) this.emit({ ...e, atMs });
+  }
+
+  private emit(r: SealReading): void {
+    for (const l of this.listeners) l(r);
+  }
+
+  async send(): Promise<CommandResult> {
+    return { ok: false, code: 'UNSUPPORTED', message: 'seals are commanded through their platform, not this driver' };
+  }
+
+  onReading(fn: (r: SealReading) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  health(): DriverHealth {
+    return { ...this.h };
+  }
+
+  /** The monitor's view of every seal heard from (for the station and the dashboard). */
+  states(): SealMonitorState[] {
+    return [...this.seals.values()];
+  }
+}
