@@ -42,8 +42,8 @@ export async function probeDevice(file: string, print: (line: string) => void = 
   const abort = new AbortController();
   const ts = (ms: number) => new Date(ms).toISOString().slice(11, 23);
   driver.onReading((r) => {
-    const { kind, atMs, ...rest } = r;
-    print(`${ts(atMs)}  ${config.id}  ${kind}  ${JSON.stringify(rest)}`);
+    const { kind, type, atMs, ...rest } = r;
+    print(`${ts(atMs)}  ${config.id}  ${String(kind ?? type)}  ${JSON.stringify(rest)}`);
   });
   await driver.start(abort.signal);
   print(`probing ${config.kind} "${config.id}" — Ctrl+C to stop`);

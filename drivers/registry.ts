@@ -3,7 +3,10 @@ import { SerialScannerConfig, SerialScannerDriver } from './barcode/serial-scann
 import type { Driver } from './contract.ts';
 import { modbusRtu, modbusTcp } from './modbus/client.ts';
 import { LockConfig, LockDriver } from './modbus/lock.ts';
+import { LlrpConfig, LlrpReaderDriver } from './rfid/llrp-driver.ts';
 import { ScaleConfig, ScaleDriver } from './scale/driver.ts';
+import { SealMqttConfig, SealMqttDriver } from './seal/mqtt-driver.ts';
+import { tcpTransport } from './transport/tcp.ts';
 import { SerialConfig, serialTransport } from './transport/serial.ts';
 
 /**
@@ -27,10 +30,15 @@ export const DeviceConfig = z.discriminatedUnion('kind', [
     serial: z.object({ path: z.string().min(1), baudRate: z.number().int().positive().default(9600), unitId: z.number().int().min(0).max(247).default(1), timeoutMs: z.number().int().min(50).default(1000) }),
     lock: LockConfig,
   }),
+  z.object({ kind: z.literal('llrp-reader'), id: z.string().min(1), tcp: TcpEndpoint.extend({ port: z.number().int().min(1).max(65535).default(5084) }), llrp: LlrpConfig.default({ rospecId: 1, antennas: [], responseTimeoutMs: 5000 }) }),
+  z.object({ kind: z.literal('eseal-mqtt'), id: z.string().min(1), seals: SealMqttConfig }),
 ]);
 export type DeviceConfig = z.output<typeof DeviceConfig>;
 
-export function createDriver(config: DeviceConfig): Driver<{ kind: string; atMs: number } & Record<string, unknown>, string> {
+/** Readings carry `atMs` and say what they are in `kind` (or `type`, for readings that are already domain events). */
+export type AnyReading = { atMs: number } & Record<string, unknown>;
+
+export function createDriver(config: DeviceConfig): Driver<AnyReading, string> {
   switch (config.kind) {
     case 'scale':
       return new ScaleDriver(config.scale, serialTransport(config.serial)) as never;
@@ -40,5 +48,9 @@ export function createDriver(config: DeviceConfig): Driver<{ kind: string; atMs:
       return new LockDriver(config.lock, modbusTcp(config.tcp)) as never;
     case 'modbus-rtu-lock':
       return new LockDriver(config.lock, modbusRtu(config.serial)) as never;
+    case 'llrp-reader':
+      return new LlrpReaderDriver(config.llrp, tcpTransport(config.tcp)) as never;
+    case 'eseal-mqtt':
+      return new SealMqttDriver(config.seals) as never;
   }
 }

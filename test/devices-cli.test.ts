@@ -71,3 +71,24 @@ describe.skipIf(!run)('bondgate sim', () => {
     }
   }, 30_000);
 });
+
+describe('bondgate sim rfid + devices probe', () => {
+  it('probes a simulated LLRP reader and prints tag sightings with their GS1 keys', async () => {
+    const { freePort } = await import('./helpers/ports.ts');
+    const port = await freePort();
+    const sim = spawnNode([CLI, 'sim', 'rfid', '--port', String(port)], { name: 'sim-rfid' });
+    const f = join(dir, 'reader.json');
+    writeFileSync(f, JSON.stringify({ kind: 'llrp-reader', id: 'portal-1', tcp: { host: '127.0.0.1', port } }));
+    let probe: ReturnType<typeof spawnNode> | undefined;
+    try {
+      await sim.waitForOutput(/LLRP reader on 127\.0\.0\.1:\d+/, 15_000);
+      probe = spawnNode([CLI, 'devices', 'probe', '--config', f], { name: 'probe-reader' });
+      await probe.waitForOutput(/portal-1 {2}rfid\.sighting .*"gs1":"\(01\)80614141123458\(21\)6789"/, 15_000);
+      await probe.waitForOutput(/"gs1":"\(00\)106141412345678908"/, 5000);
+    } finally {
+      probe?.kill('SIGTERM');
+      sim.kill('SIGTERM');
+      await Promise.all([probe?.exited, sim.exited]);
+    }
+  }, 40_000);
+});
