@@ -15,10 +15,17 @@ export const SerialScannerConfig = z.object({
 });
 export type SerialScannerConfig = z.output<typeof SerialScannerConfig>;
 
+/** What every scanner driver (serial, keyboard wedge, HID POS, camera) emits. */
 export type ScanReading =
   | { kind: 'scan'; read: Exclude<ClassifiedRead, { kind: 'rejected' }>; raw: string; atMs: number }
   | { kind: 'scan.rejected'; reason: string; raw: string; atMs: number }
   | { kind: 'device.error'; reason: string; rawHex: string; atMs: number };
+
+/** One read, classified: a scan, or a rejection with its reason (never dropped). */
+export function scanReading(raw: string, atMs: number): ScanReading {
+  const read = classifyRead(raw);
+  return read.kind === 'rejected' ? { kind: 'scan.rejected', reason: read.reason, raw, atMs } : { kind: 'scan', read, raw, atMs };
+}
 
 /** Pure: bytes → complete reads by terminator. The idle timeout for "none" lives in the driver (it is time). */
 export class ReadSplitter {
@@ -98,9 +105,7 @@ export class SerialScannerDriver implements Driver<ScanReading, never> {
   private handle(raw: string): void {
     const atMs = this.now();
     this.h.lastReadingMs = atMs;
-    const read = classifyRead(raw);
-    if (read.kind === 'rejected') this.emit({ kind: 'scan.rejected', reason: read.reason, raw, atMs });
-    else this.emit({ kind: 'scan', read, raw, atMs });
+    this.emit(scanReading(raw, atMs));
   }
 
   private emit(r: ScanReading): void {

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { fileStreamTransport } from '../../transport/file-stream.ts';
-import { EvdevScannerConfig, EvdevScannerDriver, type EvdevScanReading } from './evdev-scanner.ts';
+import type { ScanReading } from '../serial-scanner.ts';
+import { EvdevScannerConfig, EvdevScannerDriver } from './evdev-scanner.ts';
 
 /**
  * The keyboard-wedge driver reading a FIFO that carries real 24-byte input_event structs, as /dev/input/eventN does.
@@ -38,7 +39,7 @@ describe('keyboard-wedge scanner from an input event stream', () => {
     const fifo = join(dir, 'event0');
     execFileSync('mkfifo', [fifo]);
     const driver = new EvdevScannerDriver(EvdevScannerConfig.parse({}), fileStreamTransport(fifo));
-    const readings: EvdevScanReading[] = [];
+    const readings: ScanReading[] = [];
     driver.onReading((r) => readings.push(r));
     const abort = new AbortController();
     const writer = createWriteStream(fifo); // opening a FIFO blocks until both ends are open

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CommandResult, Driver, DriverHealth } from '../../contract.ts';
 import type { Link, Transport } from '../../transport/transport.ts';
-import { classifyRead, type ClassifiedRead } from '../parse.ts';
+import { scanReading, type ScanReading } from '../serial-scanner.ts';
 import { InputEventCodec } from './input-event-codec.ts';
 import { KeyboardScanConfig } from './scan-assembler.ts';
 
@@ -16,13 +16,8 @@ import { KeyboardScanConfig } from './scan-assembler.ts';
 export const EvdevScannerConfig = z.object({ keyboard: KeyboardScanConfig.prefault({}) });
 export type EvdevScannerConfig = z.output<typeof EvdevScannerConfig>;
 
-export type EvdevScanReading =
-  | { kind: 'scan'; read: Exclude<ClassifiedRead, { kind: 'rejected' }>; raw: string; atMs: number }
-  | { kind: 'scan.rejected'; reason: string; raw: string; atMs: number }
-  | { kind: 'device.error'; reason: string; rawHex: string; atMs: number };
-
-export class EvdevScannerDriver implements Driver<EvdevScanReading, never> {
-  private readonly listeners = new Set<(r: EvdevScanReading) => void>();
+export class EvdevScannerDriver implements Driver<ScanReading, never> {
+  private readonly listeners = new Set<(r: ScanReading) => void>();
   private readonly h: DriverHealth = { connected: false, lastReadingMs: null, errors: 0, garbage: 0, reconnects: 0 };
 
   constructor(private readonly config: EvdevScannerConfig, private readonly transport: Transport, private readonly now: () => number = Date.now) {}
@@ -37,8 +32,7 @@ export class EvdevScannerDriver implements Driver<EvdevScanReading, never> {
         const atMs = this.now();
         if (f.kind === 'scan') {
           this.h.lastReadingMs = atMs;
-          const read = classifyRead(f.text);
-          this.emit(read.kind === 'rejected' ? { kind: 'scan.rejected', reason: read.reason, raw: f.text, atMs } : { kind: 'scan', read, raw: f.text, atMs });
+          this.emit(scanReading(f.text, atMs));
         } else {
           this.h.garbage += 1;
           this.emit({ kind: 'device.error', reason: f.reason, rawHex: f.rawHex, atMs });
@@ -48,7 +42,7 @@ export class EvdevScannerDriver implements Driver<EvdevScanReading, never> {
     signal.addEventListener('abort', () => void link.close(), { once: true });
   }
 
-  private emit(r: EvdevScanReading): void {
+  private emit(r: ScanReading): void {
     for (const l of this.listeners) l(r);
   }
 
@@ -56,7 +50,7 @@ export class EvdevScannerDriver implements Driver<EvdevScanReading, never> {
     return { ok: false, code: 'UNSUPPORTED', message: 'a keyboard-wedge scanner takes no commands' };
   }
 
-  onReading(fn: (r: EvdevScanReading) => void): () => void {
+  onReading(fn: (r: ScanReading) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
   }
