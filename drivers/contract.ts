@@ -36,3 +36,28 @@ export interface Driver<R, C> {
   onReading(fn: (r: R) => void): () => void;
   health(): DriverHealth;
 }
+
+/**
+ * What every driver shares: its reading listeners and its health counters. A driver extends this and implements
+ * `start` and `send`; `emit` is how it publishes, `h` is the health it keeps up to date.
+ */
+export abstract class DriverBase<R, C> implements Driver<R, C> {
+  private readonly listeners = new Set<(r: R) => void>();
+  protected readonly h: DriverHealth = { connected: false, lastReadingMs: null, errors: 0, garbage: 0, reconnects: 0 };
+
+  abstract start(signal: AbortSignal): Promise<void>;
+  abstract send(cmd: C): Promise<CommandResult>;
+
+  protected emit(r: R): void {
+    for (const l of this.listeners) l(r);
+  }
+
+  onReading(fn: (r: R) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  health(): DriverHealth {
+    return { ...this.h };
+  }
+}

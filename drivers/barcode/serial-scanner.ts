@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { toHex, type CommandResult, type Driver, type DriverHealth } from '../contract.ts';
+import { type CommandResult, DriverBase, toHex } from '../contract.ts';
 import type { Link, Transport } from '../transport/transport.ts';
 import { classifyRead, type ClassifiedRead } from './parse.ts';
 
@@ -65,13 +65,12 @@ export class ReadSplitter {
   }
 }
 
-export class SerialScannerDriver implements Driver<ScanReading, never> {
+export class SerialScannerDriver extends DriverBase<ScanReading, never> {
   private readonly splitter: ReadSplitter;
   private idleTimer: NodeJS.Timeout | undefined;
-  private readonly listeners = new Set<(r: ScanReading) => void>();
-  private readonly h: DriverHealth = { connected: false, lastReadingMs: null, errors: 0, garbage: 0, reconnects: 0 };
 
   constructor(private readonly config: SerialScannerConfig, private readonly transport: Transport, private readonly now: () => number = Date.now) {
+    super();
     this.splitter = new ReadSplitter(config);
   }
 
@@ -108,20 +107,10 @@ export class SerialScannerDriver implements Driver<ScanReading, never> {
     this.emit(scanReading(raw, atMs));
   }
 
-  private emit(r: ScanReading): void {
-    for (const l of this.listeners) l(r);
-  }
 
   async send(): Promise<CommandResult> {
     return { ok: false, code: 'UNSUPPORTED', message: 'a serial scanner takes no commands' };
   }
 
-  onReading(fn: (r: ScanReading) => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  }
 
-  health(): DriverHealth {
-    return { ...this.h };
-  }
 }

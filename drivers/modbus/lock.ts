@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CommandResult, Driver, DriverHealth } from '../contract.ts';
+import { type CommandResult, DriverBase } from '../contract.ts';
 import type { ModbusClient, ModbusClientFactory } from './client.ts';
 
 /**
@@ -24,16 +24,16 @@ export type LockReading =
 
 export type LockCommand = 'open' | 'close';
 
-export class LockDriver implements Driver<LockReading, LockCommand> {
+export class LockDriver extends DriverBase<LockReading, LockCommand> {
   private client: ModbusClient | undefined;
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
   private lastOpen: boolean | null = null;
   private lastForced = false;
-  private readonly listeners = new Set<(r: LockReading) => void>();
-  private readonly h: DriverHealth = { connected: false, lastReadingMs: null, errors: 0, garbage: 0, reconnects: 0 };
 
-  constructor(private readonly config: LockConfig, private readonly connect: ModbusClientFactory, private readonly now: () => number = Date.now) {}
+  constructor(private readonly config: LockConfig, private readonly connect: ModbusClientFactory, private readonly now: () => number = Date.now) {
+    super();
+  }
 
   async start(signal: AbortSignal): Promise<void> {
     this.client = await this.connect();
@@ -51,9 +51,6 @@ export class LockDriver implements Driver<LockReading, LockCommand> {
     await this.poll();
   }
 
-  private emit(r: LockReading): void {
-    for (const l of this.listeners) l(r);
-  }
 
   private fail(e: unknown): void {
     this.h.errors += 1;
@@ -97,12 +94,5 @@ export class LockDriver implements Driver<LockReading, LockCommand> {
     }
   }
 
-  onReading(fn: (r: LockReading) => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  }
 
-  health(): DriverHealth {
-    return { ...this.h };
-  }
 }

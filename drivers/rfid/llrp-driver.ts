@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CommandResult, Driver, DriverHealth } from '../contract.ts';
+import { type CommandResult, DriverBase } from '../contract.ts';
 import type { Link, Transport } from '../transport/transport.ts';
 import { decodeEpc } from './epc.ts';
 import { addRospec, encodeMessage, keepaliveAck, llrpCodec, MessageType, parseRoAccessReport, parseStatus, rospecCommand, type LlrpFrame } from './llrp-codec.ts';
@@ -29,15 +29,15 @@ export type RfidReading =
     }
   | { kind: 'device.error'; reason: string; rawHex: string; atMs: number };
 
-export class LlrpReaderDriver implements Driver<RfidReading, 'stop'> {
+export class LlrpReaderDriver extends DriverBase<RfidReading, 'stop'> {
   private link: Link | undefined;
   private nextId = 1000;
   private readonly pending = new Map<number, { resolve: (f: Extract<LlrpFrame, { kind: 'message' }>) => void; reject: (e: Error) => void }>();
   private connected: ((ok: boolean) => void) | undefined;
-  private readonly listeners = new Set<(r: RfidReading) => void>();
-  private readonly h: DriverHealth = { connected: false, lastReadingMs: null, errors: 0, garbage: 0, reconnects: 0 };
 
-  constructor(private readonly config: LlrpConfig, private readonly transport: Transport, private readonly now: () => number = Date.now) {}
+  constructor(private readonly config: LlrpConfig, private readonly transport: Transport, private readonly now: () => number = Date.now) {
+    super();
+  }
 
   async start(signal: AbortSignal): Promise<void> {
     const link = await this.transport();
@@ -137,9 +137,6 @@ export class LlrpReaderDriver implements Driver<RfidReading, 'stop'> {
     }
   }
 
-  private emit(r: RfidReading): void {
-    for (const l of this.listeners) l(r);
-  }
 
   private async close(): Promise<void> {
     const link = this.link;
@@ -154,12 +151,5 @@ export class LlrpReaderDriver implements Driver<RfidReading, 'stop'> {
     return { ok: true };
   }
 
-  onReading(fn: (r: RfidReading) => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  }
 
-  health(): DriverHealth {
-    return { ...this.h };
-  }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Codec, CommandResult, Driver, DriverHealth } from '../contract.ts';
+import { type Codec, type CommandResult, DriverBase } from '../contract.ts';
 import type { Link, Transport } from '../transport/transport.ts';
 import { adAsciiCodec } from './ad-ascii.ts';
 import type { ScaleFrame } from './frames.ts';
@@ -44,15 +44,14 @@ function codecFor(c: ScaleConfig): Codec<ScaleFrame> {
  * protocol has none), once per settled load — a new reading when the load changes by more than one display step.
  * Garbage on the wire becomes a `device.error` reading with the bytes, never an exception.
  */
-export class ScaleDriver implements Driver<ScaleReading, ScaleCommand> {
+export class ScaleDriver extends DriverBase<ScaleReading, ScaleCommand> {
   private link: Link | undefined;
   private readonly codec: Codec<ScaleFrame>;
   private readonly window: StabilityWindow;
-  private readonly listeners = new Set<(r: ScaleReading) => void>();
   private lastStableKg: number | null = null;
-  private readonly h: DriverHealth = { connected: false, lastReadingMs: null, errors: 0, garbage: 0, reconnects: 0 };
 
   constructor(private readonly config: ScaleConfig, private readonly transport: Transport, private readonly now: () => number = Date.now) {
+    super();
     this.codec = codecFor(config);
     this.window = new StabilityWindow(config.stability.count, config.stability.toleranceKg);
   }
@@ -71,9 +70,6 @@ export class ScaleDriver implements Driver<ScaleReading, ScaleCommand> {
     if (this.config.protocol === 'mt-sics') await link.write(mtSicsCommand('SIR'));
   }
 
-  private emit(r: ScaleReading): void {
-    for (const l of this.listeners) l(r);
-  }
 
   private onBytes(bytes: Uint8Array): void {
     for (const f of this.codec.push(bytes)) {
@@ -119,12 +115,5 @@ export class ScaleDriver implements Driver<ScaleReading, ScaleCommand> {
     return { ok: true };
   }
 
-  onReading(fn: (r: ScaleReading) => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  }
 
-  health(): DriverHealth {
-    return { ...this.h };
-  }
 }

@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { z } from 'zod';
-import type { CommandResult, Driver, DriverHealth } from '../contract.ts';
+import { type CommandResult, DriverBase } from '../contract.ts';
 import { decodeSealPayload, sealIdOf } from './messages.ts';
 import { decideSeal, initialSealState, SealMonitorConfig, type SealMonitorEvent, type SealMonitorState } from './seal-monitor.ts';
 
@@ -21,13 +21,13 @@ export type SealMqttConfig = z.output<typeof SealMqttConfig>;
 
 export type SealReading = (SealMonitorEvent & { atMs: number }) | { type: 'device.error'; reason: string; rawHex: string; atMs: number };
 
-export class SealMqttDriver implements Driver<SealReading, never> {
+export class SealMqttDriver extends DriverBase<SealReading, never> {
   private client: MqttClient | undefined;
   private readonly seals = new Map<string, SealMonitorState>();
-  private readonly listeners = new Set<(r: SealReading) => void>();
-  private readonly h: DriverHealth = { connected: false, lastReadingMs: null, errors: 0, garbage: 0, reconnects: 0 };
 
-  constructor(private readonly config: SealMqttConfig, private readonly now: () => number = Date.now) {}
+  constructor(private readonly config: SealMqttConfig, private readonly now: () => number = Date.now) {
+    super();
+  }
 
   async start(signal: AbortSignal): Promise<void> {
     const client = await mqtt.connectAsync(this.config.brokerUrl, {
@@ -58,22 +58,12 @@ export class SealMqttDriver implements Driver<SealReading, never> {
     for (const e of events) this.emit({ ...e, atMs });
   }
 
-  private emit(r: SealReading): void {
-    for (const l of this.listeners) l(r);
-  }
 
   async send(): Promise<CommandResult> {
     return { ok: false, code: 'UNSUPPORTED', message: 'seals are commanded through their platform, not this driver' };
   }
 
-  onReading(fn: (r: SealReading) => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  }
 
-  health(): DriverHealth {
-    return { ...this.h };
-  }
 
   /** The monitor's view of every seal heard from (for the station and the dashboard). */
   states(): SealMonitorState[] {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CommandResult, Driver, DriverHealth } from '../../contract.ts';
+import { type CommandResult, DriverBase } from '../../contract.ts';
 import type { Link, Transport } from '../../transport/transport.ts';
 import { scanReading, type ScanReading } from '../serial-scanner.ts';
 import { InputEventCodec } from './input-event-codec.ts';
@@ -16,11 +16,11 @@ import { KeyboardScanConfig } from './scan-assembler.ts';
 export const EvdevScannerConfig = z.object({ keyboard: KeyboardScanConfig.prefault({}) });
 export type EvdevScannerConfig = z.output<typeof EvdevScannerConfig>;
 
-export class EvdevScannerDriver implements Driver<ScanReading, never> {
-  private readonly listeners = new Set<(r: ScanReading) => void>();
-  private readonly h: DriverHealth = { connected: false, lastReadingMs: null, errors: 0, garbage: 0, reconnects: 0 };
+export class EvdevScannerDriver extends DriverBase<ScanReading, never> {
 
-  constructor(private readonly config: EvdevScannerConfig, private readonly transport: Transport, private readonly now: () => number = Date.now) {}
+  constructor(private readonly config: EvdevScannerConfig, private readonly transport: Transport, private readonly now: () => number = Date.now) {
+    super();
+  }
 
   async start(signal: AbortSignal): Promise<void> {
     const link: Link = await this.transport();
@@ -42,20 +42,10 @@ export class EvdevScannerDriver implements Driver<ScanReading, never> {
     signal.addEventListener('abort', () => void link.close(), { once: true });
   }
 
-  private emit(r: ScanReading): void {
-    for (const l of this.listeners) l(r);
-  }
 
   async send(): Promise<CommandResult> {
     return { ok: false, code: 'UNSUPPORTED', message: 'a keyboard-wedge scanner takes no commands' };
   }
 
-  onReading(fn: (r: ScanReading) => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  }
 
-  health(): DriverHealth {
-    return { ...this.h };
-  }
 }
