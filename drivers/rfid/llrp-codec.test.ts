@@ -1,29 +1,21 @@
 import { describe, expect, it } from 'vitest';
+import { decodeAllWays } from '../../test/helpers/codec-replay.ts';
 import { encodeMessage, keepaliveAck, llrpCodec, MessageType, parseRoAccessReport, parseStatus, rospecCommand, type LlrpFrame } from './llrp-codec.ts';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
-function decodeAllWays(bytes: Buffer): LlrpFrame[] {
-  const runs = [bytes.length, 1, 3, 11].map((size) => {
-    const c = llrpCodec();
-    const out: LlrpFrame[] = [];
-    for (let i = 0; i < bytes.length; i += size) out.push(...c.push(bytes.subarray(i, i + size)));
-    return out;
-  });
-  for (const r of runs.slice(1)) expect(r).toEqual(runs[0]);
-  return runs[0]!;
-}
+const decodeAll = (bytes: Buffer): LlrpFrame[] => decodeAllWays(llrpCodec, bytes);
 
 const REPORT = '04 3D 00 00 00 29 00 00 12 34 00 F0 00 1F 8D 30 74 25 7B F7 19 4E 40 00 00 1A 85 81 00 01 86 C6 82 00 06 0A 24 18 20 22 40';
 
 describe('LLRP codec', () => {
   it('frames the reference KEEPALIVE and answers it with the same id (devices.md ✓)', () => {
-    const frames = decodeAllWays(hex('04 3E 00 00 00 0A 00 00 00 01'));
+    const frames = decodeAll(hex('04 3E 00 00 00 0A 00 00 00 01'));
     expect(frames).toEqual([{ kind: 'message', type: MessageType.KEEPALIVE, id: 1, body: Buffer.alloc(0) }]);
     expect(keepaliveAck(1).toString('hex')).toBe('0448000000 0a00000001'.replace(' ', ''));
   });
 
   it('decodes the reference RO_ACCESS_REPORT tag (devices.md ✓)', () => {
-    const [frame] = decodeAllWays(hex(REPORT));
+    const [frame] = decodeAll(hex(REPORT));
     expect(frame).toMatchObject({ kind: 'message', type: MessageType.RO_ACCESS_REPORT, id: 0x1234 });
     const { tags, error } = parseRoAccessReport((frame as { body: Buffer }).body);
     expect(error).toBeUndefined();
@@ -38,9 +30,9 @@ describe('LLRP codec', () => {
   });
 
   it('reports a stream that lost its framing as garbage instead of waiting forever', () => {
-    const frames = decodeAllWays(Buffer.concat([hex('04 3E 00 00 00 0A 00 00 00 03'), Buffer.from('GET / HTTP/1.1\r\n')]));
+    const frames = decodeAll(Buffer.concat([hex('04 3E 00 00 00 0A 00 00 00 03'), Buffer.from('GET / HTTP/1.1\r\n')]));
     expect(frames.map((f) => f.kind)).toEqual(['message', 'garbage']);
-    expect(decodeAllWays(hex('04 3E FF FF FF FF 00 00 00 01'))[0]).toMatchObject({ kind: 'garbage', reason: expect.stringContaining('length') });
+    expect(decodeAll(hex('04 3E FF FF FF FF 00 00 00 01'))[0]).toMatchObject({ kind: 'garbage', reason: expect.stringContaining('length') });
   });
 
   it('keeps what it read when a report has a malformed parameter', () => {

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { decodeAllWays } from '../../test/helpers/codec-replay.ts';
 import { encodeR2000, R2000_CMD, r2000Codec, type R2000Frame } from './r2000.ts';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
-function all(bytes: Buffer): R2000Frame[] {
-  const runs = [bytes.length, 1, 4].map((n) => {
-    const c = r2000Codec();
-    const out: R2000Frame[] = [];
-    for (let i = 0; i < bytes.length; i += n) out.push(...c.push(bytes.subarray(i, i + n)));
-    return out;
-  });
-  for (const r of runs.slice(1)) expect(r).toEqual(runs[0]);
-  return runs[0]!;
-}
+const all = (bytes: Buffer): R2000Frame[] => decodeAllWays(r2000Codec, bytes);
 
 describe('R2000 UART frames', () => {
   it('encodes the reference commands (devices.md ✓)', () => {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Codec } from '../contract.ts';
+import { decodeAllWays } from '../../test/helpers/codec-replay.ts';
 import { adAsciiCodec } from './ad-ascii.ts';
-import type { ScaleFrame } from './frames.ts';
 import { mtSicsCodec } from './mt-sics.ts';
 import { StabilityWindow } from './stability.ts';
 import { toledoChecksum, toledoContinuousCodec } from './toledo-continuous.ts';
@@ -9,18 +8,6 @@ import { xk3190Codec, xk3190ReversedCodec } from './xk3190.ts';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const ascii = (s: string) => Buffer.from(s, 'latin1');
-
-/** Feed the same bytes whole, byte by byte and in chunks of 3 and 7: the frames must not depend on the split. */
-function decodeAllWays(make: () => Codec<ScaleFrame>, bytes: Buffer): ScaleFrame[] {
-  const runs = [bytes.length, 1, 3, 7].map((size) => {
-    const c = make();
-    const out: ScaleFrame[] = [];
-    for (let i = 0; i < bytes.length; i += size) out.push(...c.push(bytes.subarray(i, i + size)));
-    return out;
-  });
-  for (const r of runs.slice(1)) expect(r).toEqual(runs[0]);
-  return runs[0]!;
-}
 
 describe('MT-SICS', () => {
   it('decodes the reference stable reply (devices.md ✓)', () => {

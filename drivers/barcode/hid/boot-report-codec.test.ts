@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyRead, GS } from '../parse.ts';
 import { BootReportCodec } from './boot-report-codec.ts';
-import { concatBytes, everySplitPoint, feedChunks, randomBytes, splits } from './replay.ts';
+import { concatBytes, everySplitPoint, feedChunks, randomBytes, splits } from '../../../test/helpers/codec-replay.ts';
 
 const hex = (s: string) => new Uint8Array(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const report = (mods: number, ...keys: number[]) => new Uint8Array([mods, 0, ...keys, 0, 0, 0, 0, 0, 0].slice(0, 8));

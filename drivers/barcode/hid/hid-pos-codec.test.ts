@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyRead, GS } from '../parse.ts';
 import { HidPosCodec } from './hid-pos-codec.ts';
-import { concatBytes, everySplitPoint, feedChunks, randomBytes, splits } from './replay.ts';
+import { concatBytes, everySplitPoint, feedChunks, randomBytes, splits } from '../../../test/helpers/codec-replay.ts';
 
 /** A 64-byte report in the default layout: id 0x02, length, payload, padding, flags in the last byte. */
 function posReport(payload: string, more: boolean, { id = 0x02, size = 64, flagAt = 63, mask = 0x01 } = {}): Uint8Array {

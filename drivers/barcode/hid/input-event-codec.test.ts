@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyRead, GS } from '../parse.ts';
 import { InputEventCodec, type InputEventFrame } from './input-event-codec.ts';
-import { concatBytes, everySplitPoint, feedChunks, randomBytes, splits } from './replay.ts';
+import { concatBytes, everySplitPoint, feedChunks, randomBytes, splits } from '../../../test/helpers/codec-replay.ts';
 
 // Linux key codes written out here (not taken from keymap.ts) so the tests check the table, not echo it.
 const KEY = {

@@ -1,4 +1,5 @@
-import type { Codec } from '../../contract.ts';
+import { expect } from 'vitest';
+import type { Codec } from '../../drivers/contract.ts';
 
 /** Test support: feed one capture to a codec in different splits (style.md: "split at every byte"). */
 
@@ -49,4 +50,14 @@ export function randomBytes(seed: number, length: number): Uint8Array {
     out[i] = ((t ^ (t >>> 14)) >>> 0) & 0xff;
   }
   return out;
+}
+
+/**
+ * Feed a capture whole, byte by byte and in odd chunks; assert every way gives the same frames, and return them.
+ * `make` builds a fresh codec, so codecs without a working reset() are tested fairly too.
+ */
+export function decodeAllWays<F>(make: () => Codec<F>, bytes: Uint8Array): F[] {
+  const runs = splits(bytes).map(({ sizes }) => feedChunks(make(), bytes, sizes));
+  for (const r of runs.slice(1)) expect(r).toEqual(runs[0]);
+  return runs[0]!;
 }
