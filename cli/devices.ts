@@ -1,7 +1,9 @@
 import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SerialPort } from 'serialport';
+import { createInterface } from 'node:readline';
 import { createDriver, DeviceConfig } from '../drivers/registry.ts';
+import { listHidDevices } from '../drivers/transport/hid.ts';
 import { loadConfigFile } from '../shared/config-file.ts';
 
 /**
@@ -30,13 +32,34 @@ export async function listDevices(print: (line: string) => void = console.log): 
     for (const n of nodes) print(`  /dev/${n}${stable.find((l) => l.target === `/dev/${n}`) ? `  ${stable.find((l) => l.target === `/dev/${n}`)!.name}` : ''}`);
     if (nodes.length === 0) print('  (none)');
   }
-  print('Keyboard-wedge scanners (input devices; read with an exclusive grab, see drivers/barcode/hid):');
+  print('HID devices (HID POS scanners have usage page 0x8c; match them by VID:PID and serial, not /dev/hidrawN):');
+  try {
+    const hid = await listHidDevices();
+    for (const d of hid) {
+      const hex = (n: number) => n.toString(16).padStart(4, '0');
+      print(`  ${d.path ?? '?'}  VID:PID ${hex(d.vendorId)}:${hex(d.productId)}  usage page 0x${(d.usagePage ?? 0).toString(16)}${d.usagePage === 0x8c ? ' (HID POS scanner)' : ''}${d.product ? `  ${d.product}` : ''}${d.serialNumber ? `  serial ${d.serialNumber}` : ''}`);
+    }
+    if (hid.length === 0) print('  (none)');
+  } catch (e) {
+    print(`  (cannot enumerate HID: ${(e as Error).message}; install libusb-1.0-0 and libudev1)`);
+  }
+  print('Keyboard-wedge scanners (input devices, grabbed exclusively by the agent):');
   const kbd = byIdLinks('/dev/input/by-id').filter((l) => l.name.endsWith('-event-kbd'));
   for (const l of kbd) print(`  ${l.name} -> ${l.target}`);
   if (kbd.length === 0) print('  (none)');
 }
 
-export async function probeDevice(file: string, print: (line: string) => void = console.log): Promise<{ stop(): void }> {
+/**
+ * Commands typed while probing: a bare word (`open`, `snapshot`, `zero`) or a JSON command
+ * (`{"op":"write","name":"run","value":true}`); each result is printed.
+ */
+export function parseProbeCommand(line: string): unknown {
+  const t = line.trim();
+  if (t.startsWith('{')) return JSON.parse(t) as unknown;
+  return t;
+}
+
+export async function probeDevice(file: string, print: (line: string) => void = console.log, input: NodeJS.ReadableStream | null = process.stdin): Promise<{ stop(): void }> {
   const config = loadConfigFile(DeviceConfig, file);
   const driver = createDriver(config);
   const abort = new AbortController();
@@ -46,11 +69,23 @@ export async function probeDevice(file: string, print: (line: string) => void = 
     print(`${ts(atMs)}  ${config.id}  ${String(kind ?? type)}  ${JSON.stringify(rest)}`);
   });
   await driver.start(abort.signal);
-  print(`probing ${config.kind} "${config.id}" — Ctrl+C to stop`);
+  print(`probing ${config.kind} "${config.id}" — type a command (a word or JSON) and Enter to send it; Ctrl+C to stop`);
+  const rl = input ? createInterface({ input, terminal: false }) : undefined;
+  rl?.on('line', (line) => {
+    if (!line.trim()) return;
+    let cmd: unknown;
+    try {
+      cmd = parseProbeCommand(line);
+    } catch (e) {
+      return print(`${ts(Date.now())}  ${config.id}  command not understood: ${(e as Error).message}`);
+    }
+    void driver.send(cmd).then((r) => print(`${ts(Date.now())}  ${config.id}  command ${JSON.stringify(cmd)} -> ${JSON.stringify(r)}`));
+  });
   const health = setInterval(() => print(`${ts(Date.now())}  ${config.id}  health  ${JSON.stringify(driver.health())}`), 5000);
   health.unref();
   return {
     stop: () => {
+      rl?.close();
       clearInterval(health);
       abort.abort();
     },

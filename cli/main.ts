@@ -22,7 +22,7 @@ Usage:
   bondgate edge --config FILE        run an edge gateway agent
   bondgate gateway add ID [--config FILE]
                                      provision a gateway on the hub's store and print its credentials
-  bondgate devices list              serial ports (with stable by-id paths) and keyboard-wedge scanners present
+  bondgate devices list              serial ports (with stable by-id paths), HID devices and keyboard-wedge scanners present
   bondgate devices probe --config FILE
                                      open one device and print its decoded readings live
   bondgate sim scale|scanner|lock …  a device simulator over its real transport (see bondgate sim --help)

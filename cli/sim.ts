@@ -4,7 +4,7 @@ import { LlrpReaderSimulator } from '../drivers/rfid/llrp-simulator.ts';
 import { renderFrame, type SimProtocol } from '../drivers/scale/simulator.ts';
 import { SerialConfig, serialTransport } from '../drivers/transport/serial.ts';
 import type { Link } from '../drivers/transport/transport.ts';
-import { s10 } from '../edge/simulator.ts';
+import { s10Number } from '../drivers/barcode/parse.ts';
 import { startPtyPair } from '../drivers/transport/pty.ts';
 
 /**
@@ -82,7 +82,7 @@ export async function runSim(argv: string[]): Promise<{ stop(): Promise<void> }>
       let n = 1;
       const every = 1000 / Math.max(0.1, Number(values.rate));
       while (running) {
-        await link.write(Buffer.from(`${s10(n++)}\r`, 'latin1'));
+        await link.write(Buffer.from(`${s10Number(n++)}\r`, 'latin1'));
         await noise();
         await sleep(every);
       }

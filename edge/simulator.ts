@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { isBondgateError } from '../shared/errors.ts';
 import type { NewEvent } from '../shared/schemas/events.ts';
-import { s10CheckDigit } from '../drivers/barcode/parse.ts';
+import { s10Number } from '../drivers/barcode/parse.ts';
 import type { EdgeJournal } from './journal.ts';
 
 /**
@@ -20,10 +20,7 @@ export interface SimulatorOptions {
   random?: () => number;
 }
 
-export function s10(n: number): string {
-  const serial = String(n % 100_000_000).padStart(8, '0');
-  return `EA${serial}${s10CheckDigit(serial)}CN`;
-}
+export const s10 = (n: number): string => s10Number(n);
 const serialOf = (key: string) => Number(/^EA(\d{8})\dCN$/.exec(key)?.[1] ?? 0);
 
 export class LineSimulator {

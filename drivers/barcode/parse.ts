@@ -423,6 +423,12 @@ export function s10CheckDigit(serial: string): number {
   return r === 0 ? 5 : r === 1 ? 0 : 11 - r;
 }
 
+/** The S10 number with serial `n` (mod 10^8) and its check digit: `s10Number(12345678)` = `EA123456785CN`. */
+export function s10Number(n: number, service = 'EA', country = 'CN'): string {
+  const serial = String(Math.abs(Math.trunc(n)) % 100_000_000).padStart(8, '0');
+  return `${service}${serial}${s10CheckDigit(serial)}${country}`;
+}
+
 /** Parse a UPU S10 identifier (e.g. `EA123456785CN`); trimmed and uppercased first. */
 export function parseS10(text: string): S10Result {
   const value = text.trim().toUpperCase();

@@ -8,6 +8,8 @@ export interface Link {
   /** Called once when the link closes for any reason (unplugged, peer closed, close()). */
   onClose(fn: (err?: Error) => void): void;
   close(): Promise<void>;
+  /** Things the driver should report once, as device.error readings: the link works, but not as configured. */
+  warnings?: string[];
 }
 
 export type Transport = () => Promise<Link>;

@@ -3,7 +3,7 @@ import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { fileStreamTransport } from '../../transport/file-stream.ts';
+import { evdevTransport } from '../../transport/evdev.ts';
 import type { ScanReading } from '../serial-scanner.ts';
 import { EvdevScannerConfig, EvdevScannerDriver } from './evdev-scanner.ts';
 
@@ -38,7 +38,7 @@ describe('keyboard-wedge scanner from an input event stream', () => {
   it('decodes typed scans and classifies them', async () => {
     const fifo = join(dir, 'event0');
     execFileSync('mkfifo', [fifo]);
-    const driver = new EvdevScannerDriver(EvdevScannerConfig.parse({}), fileStreamTransport(fifo));
+    const driver = new EvdevScannerDriver(EvdevScannerConfig.parse({}), evdevTransport(fifo, 'preferred'));
     const readings: ScanReading[] = [];
     driver.onReading((r) => readings.push(r));
     const abort = new AbortController();
@@ -46,12 +46,27 @@ describe('keyboard-wedge scanner from an input event stream', () => {
     await driver.start(abort.signal);
     writer.write(typed('EA123456785CN'));
     writer.write(typed('EA123456789CN'));
-    await vi.waitFor(() => expect(readings).toHaveLength(2), { timeout: 5000 });
-    expect(readings[0]).toMatchObject({ kind: 'scan', read: { kind: 's10', value: 'EA123456785CN' } });
-    expect(readings[1]).toMatchObject({ kind: 'scan.rejected', reason: expect.stringMatching(/check digit/) });
-    expect(driver.health()).toMatchObject({ connected: true, garbage: 0 });
+        await vi.waitFor(() => expect(readings).toHaveLength(3), { timeout: 5000 });
+    // A FIFO is no input device: the grab fails with ENOTTY and the driver says so before reading on.
+    expect(readings[0]).toMatchObject({ kind: 'device.error', reason: expect.stringMatching(/without an exclusive grab.*ENOTTY/) });
+    expect(readings[1]).toMatchObject({ kind: 'scan', read: { kind: 's10', value: 'EA123456785CN' } });
+    expect(readings[2]).toMatchObject({ kind: 'scan.rejected', reason: expect.stringMatching(/check digit/) });
+    expect(driver.health()).toMatchObject({ connected: true, garbage: 0, errors: 1 });
     writer.end();
     await vi.waitFor(() => expect(driver.health().connected).toBe(false), { timeout: 5000 });
     abort.abort();
+  });
+
+  it('refuses a device it cannot grab when the grab is required', async () => {
+    const fifo = join(dir, 'event1');
+    execFileSync('mkfifo', [fifo]);
+    const writer = createWriteStream(fifo);
+    const driver = new EvdevScannerDriver(EvdevScannerConfig.parse({ grab: 'required' }), evdevTransport(fifo, 'required'));
+    await expect(driver.start(new AbortController().signal)).rejects.toThrow(/exclusive grab required but EVIOCGRAB failed: ENOTTY/);
+    writer.destroy();
+  });
+
+  it('rejects an unknown grab mode in config', () => {
+    expect(() => EvdevScannerConfig.parse({ grab: 'always' })).toThrow(/grab/);
   });
 });

@@ -1,0 +1,102 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { type CommandResult, DriverBase } from '../contract.ts';
+import { loadPixels, zxingWasmDecoder, type ImageDecoder } from './image-decoder.ts';
+import { scanReading, type ScanReading } from './serial-scanner.ts';
+
+/**
+ * A fixed camera over a conveyor or a bench: a periodic snapshot (an IP camera's JPEG snapshot URL, or a file a
+ * capture tool keeps overwriting) decoded with zxing. A parcel sits under the camera for many snapshots, so the same
+ * code is reported once per `repeatAfterMs`, not once per frame. An unreachable camera or an unreadable image is a
+ * device.error and the link goes down, so the supervisor restarts it; a frame without a barcode is not an error.
+ */
+export const CameraScannerConfig = z
+  .object({
+    url: z.url().optional().describe('HTTP snapshot URL (e.g. http://cam/snapshot.jpg)'),
+    file: z.string().min(1).optional().describe('image file a capture tool keeps overwriting'),
+    intervalMs: z.number().int().min(50).max(60_000).default(500),
+    timeoutMs: z.number().int().min(100).max(30_000).default(2000),
+    width: z.number().int().min(160).max(8192).optional().describe('scale frames to this width before decoding'),
+    rotateDeg: z.number().int().min(-360).max(360).optional(),
+    repeatAfterMs: z.number().int().min(0).default(5000).describe('report the same code again only after this long'),
+    maxImageBytes: z.number().int().min(1024).default(20 * 1024 * 1024),
+  })
+  .refine((c) => (c.url === undefined) !== (c.file === undefined), { message: 'set exactly one of url or file', path: ['url'] });
+export type CameraScannerConfig = z.output<typeof CameraScannerConfig>;
+
+export type CameraReading = ScanReading & { format?: string };
+
+/** Pure: which codes of this frame are new, given when each was last reported. Mutates `seen`. */
+export function freshCodes(codes: string[], seen: Map<string, number>, nowMs: number, repeatAfterMs: number): string[] {
+  for (const [code, at] of seen) if (nowMs - at >= repeatAfterMs) seen.delete(code);
+  const fresh = [...new Set(codes)].filter((c) => !seen.has(c));
+  for (const c of fresh) seen.set(c, nowMs);
+  return fresh;
+}
+
+export class CameraScannerDriver extends DriverBase<CameraReading, 'snapshot'> {
+  private timer: NodeJS.Timeout | undefined;
+  private busy = false;
+  private readonly seen = new Map<string, number>();
+
+  constructor(private readonly config: CameraScannerConfig, private readonly decoder: ImageDecoder = zxingWasmDecoder(), private readonly now: () => number = Date.now) {
+    super();
+  }
+
+  async start(signal: AbortSignal): Promise<void> {
+    // The first snapshot must work, or start() fails and the supervisor backs off.
+    await this.snapshot(true);
+    this.timer = setInterval(() => void this.snapshot(false).catch(() => undefined), this.config.intervalMs);
+    signal.addEventListener('abort', () => {
+      clearInterval(this.timer);
+      this.h.connected = false;
+    }, { once: true });
+  }
+
+  /** `snapshot` takes one frame now (a trigger from a photo-eye, say). */
+  async send(cmd: 'snapshot'): Promise<CommandResult> {
+    if (cmd !== 'snapshot') return { ok: false, code: 'UNSUPPORTED', message: `unknown command ${String(cmd)}` };
+    try {
+      await this.snapshot(true);
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, code: 'COMMAND_FAILED', message: (e as Error).message };
+    }
+  }
+
+  private async fetchImage(): Promise<Buffer> {
+    const c = this.config;
+    if (c.file) return readFile(c.file);
+    const res = await fetch(c.url!, { signal: AbortSignal.timeout(c.timeoutMs) });
+    if (!res.ok) throw new Error(`snapshot ${c.url} answered HTTP ${res.status}`);
+    const declared = Number(res.headers.get('content-length') ?? 0);
+    if (declared > c.maxImageBytes) throw new Error(`snapshot of ${declared} bytes exceeds ${c.maxImageBytes}`);
+    const body = Buffer.from(await res.arrayBuffer());
+    if (body.length > c.maxImageBytes) throw new Error(`snapshot of ${body.length} bytes exceeds ${c.maxImageBytes}`);
+    return body;
+  }
+
+  private async snapshot(rethrow: boolean): Promise<void> {
+    if (this.busy) return; // a slow decode skips frames rather than queueing them
+    this.busy = true;
+    try {
+      const image = await this.fetchImage();
+      const symbols = await this.decoder.decode(await loadPixels(image, { width: this.config.width, rotateDeg: this.config.rotateDeg }));
+      const atMs = this.now();
+      this.h.connected = true;
+      this.h.lastReadingMs = atMs; // a frame decoded is a sign of life, barcode or not
+      const fresh = new Set(freshCodes(symbols.map((s) => s.aimText), this.seen, atMs, this.config.repeatAfterMs));
+      for (const s of symbols) {
+        if (!fresh.delete(s.aimText)) continue;
+        this.emit({ ...scanReading(s.aimText, atMs), format: s.format });
+      }
+    } catch (e) {
+      this.h.errors += 1;
+      this.h.connected = false;
+      this.emit({ kind: 'device.error', reason: `camera: ${(e as Error).message}`, rawHex: '', atMs: this.now() });
+      if (rethrow) throw e;
+    } finally {
+      this.busy = false;
+    }
+  }
+}
