@@ -1,13 +1,16 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { startLineRig } from '../drivers/sim/line-rig.ts';
+import { Scenario } from '../drivers/sim/scenario.ts';
 import { startEdge } from '../edge/agent.ts';
 import { EdgeConfig } from '../edge/config.ts';
 import { randomSecret } from '../hub/auth/passwords.ts';
 import { applyHubEnv, HubConfig } from '../hub/config.ts';
 import { startHub } from '../hub/server.ts';
-import { parseConfig } from '../shared/config-file.ts';
+import { loadConfigFile, parseConfig } from '../shared/config-file.ts';
 import { createLogger } from '../shared/log.ts';
+import { DEFAULT_SCENARIO } from './sim.ts';
 
 /** Is the TCP port free on this host? (The demo then moves to a free one and says so.) */
 function portFree(host: string, port: number): Promise<boolean> {
@@ -45,6 +48,11 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
   // The console shows the banner and a sync line; LOG_LEVEL=info brings back the structured logs.
   const log = createLogger('demo', process.env.LOG_LEVEL ?? 'warn');
   const hub = await startHub(hubConfig, log.child({ part: 'hub' }));
+  // The gateway's devices are simulators on their real transports (ptys, OPC UA, Modbus TCP), playing a scenario.
+  const notes: string[] = [];
+  const rig = await startLineRig({ pkiDir: join(dataDir, 'opcua-pki'), note: (l) => notes.push(l) });
+  const scenarioAbort = new AbortController();
+  const scenarioDone = rig.play(loadConfigFile(Scenario, DEFAULT_SCENARIO), scenarioAbort.signal).catch((e: Error) => log.error({ err: e.message }, 'scenario stopped'));
   const edgeConfig = parseConfig(
     EdgeConfig,
     {
@@ -53,6 +61,7 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
       hub: { mqttUrl: hub.mqttUrl, password: secrets.gatewayPassword },
       http: { host: '127.0.0.1', port: 0 },
       simulator: { mode: 'line', stationId: 'INSPECTION-LINE-1', parcelsPerSecond: 2 },
+      devices: rig.devices,
     },
     'demo defaults',
   );
@@ -64,7 +73,9 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
     `  Dashboard:     ${hub.httpUrl}/   (user admin, password ${adminPassword})`,
     `  MQTT broker:   ${hub.mqttUrl}${hub.broker?.movedFromPort ? `   (port ${hub.broker.movedFromPort} is busy — another broker runs there; set MQTT_PORT to choose a port or MQTT_URL to use that broker)` : ''}`,
     `  Edge gateway:  ${DEMO_GATEWAY}, simulated inspection line, health ${edge.healthUrl}/healthz`,
-    httpPort === 0 ? `  (HTTP port ${wantedHttp} was busy; set PORT to choose another)` : '',
+    `  Devices:       ${rig.devices.map((d) => `${d.id} (${d.kind})`).join(', ')}`,
+    ...notes.map((n) => `  Note: ${n}`),
+    httpPort === 0 && wantedHttp !== 0 ? `  (HTTP port ${wantedHttp} was busy; set PORT to choose another)` : '',
     '  Stop with Ctrl+C.',
     '',
   ].filter((l) => l !== '');
@@ -75,14 +86,18 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
     const b = j.backlog();
     console.log(
       `[${new Date().toLocaleTimeString()}] ${DEMO_GATEWAY}: journalled ${j.headSeq}, hub acked ${j.ackedSeq}, backlog ${b.count}` +
-        `${b.oldestWallMs ? ` (oldest ${((Date.now() - b.oldestWallMs) / 1000).toFixed(1)} s)` : ''}, broker ${edge.sync.state.connected ? 'connected' : 'DISCONNECTED'}, disk ${j.diskLevel}`,
+        `${b.oldestWallMs ? ` (oldest ${((Date.now() - b.oldestWallMs) / 1000).toFixed(1)} s)` : ''}, broker ${edge.sync.state.connected ? 'connected' : 'DISCONNECTED'}, disk ${j.diskLevel}` +
+        `, devices ${(edge.devices?.status() ?? []).map((d) => `${d.id} ${d.state}`).join(' · ')}`,
     );
   }, 10_000);
   status.unref();
   return {
     stop: async () => {
       clearInterval(status);
+      scenarioAbort.abort();
+      await scenarioDone;
       await edge.stop();
+      await rig.stop();
       await hub.stop();
     },
   };

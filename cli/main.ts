@@ -25,7 +25,8 @@ Usage:
   bondgate devices list              serial ports (with stable by-id paths), HID devices and keyboard-wedge scanners present
   bondgate devices probe --config FILE
                                      open one device and print its decoded readings live
-  bondgate sim scale|scanner|lock …  a device simulator over its real transport (see bondgate sim --help)
+  bondgate sim <device> …           a device simulator over its real transport: scale, scanner, lock, conveyor,
+                                     xray-line, line (a scripted scenario), rfid, camera, seal (bondgate sim --help)
   bondgate --help | --version
 
 Config files are YAML or JSON; see README.md for every field.`;

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { generateJournalKeys } from '../shared/journal-chain.ts';
 import type { EdgeConfig } from './config.ts';
+import { EdgeDevices } from './devices.ts';
 import { EdgeJournal } from './journal.ts';
 import { LineSimulator } from './simulator.ts';
 import { SyncClient } from './sync.ts';
@@ -16,6 +17,7 @@ export interface RunningEdge {
   journal: EdgeJournal;
   sync: SyncClient;
   simulator: LineSimulator | undefined;
+  devices: EdgeDevices | undefined;
   healthUrl: string | undefined;
   stop(): Promise<void>;
 }
@@ -32,7 +34,7 @@ function loadOrCreateKeys(dataDir: string): { privateKeyPem: string; publicKeyPe
   return keys;
 }
 
-function edgeMetrics(journal: EdgeJournal, sync: () => SyncClient) {
+function edgeMetrics(journal: EdgeJournal, sync: () => SyncClient, devices: EdgeDevices | undefined) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'bondgate_edge_' });
   const g = (name: string, help: string, collect: () => number) =>
@@ -53,6 +55,26 @@ function edgeMetrics(journal: EdgeJournal, sync: () => SyncClient) {
   g('bondgate_edge_disk_quota_bytes', 'Journal quota', () => journal.disk().quotaBytes);
   g('bondgate_edge_disk_level', '0 ok, 1 past the soft limit, 2 at the hard limit', () => ({ ok: 0, soft: 1, hard: 2 })[journal.diskLevel]);
   g('bondgate_edge_sync_window_events', 'Current sync window', () => sync().state.window);
+  if (devices) {
+    new Gauge({
+      name: 'bondgate_edge_device_up',
+      help: '1 up, 0.5 stale (no reading for too long), 0 down or starting, per device',
+      labelNames: ['device', 'kind'],
+      registers: [registry],
+      collect() {
+        for (const d of devices.status()) this.set({ device: d.id, kind: d.kind }, { up: 1, stale: 0.5, down: 0, starting: 0 }[d.state]);
+      },
+    });
+    new Gauge({
+      name: 'bondgate_edge_device_errors',
+      help: 'Errors and garbage frames counted by the current driver instance of each device',
+      labelNames: ['device'],
+      registers: [registry],
+      collect() {
+        for (const d of devices.status()) this.set({ device: d.id }, d.errors + d.garbage);
+      },
+    });
+  }
   const c = (name: string, help: string, read: () => number) => {
     let last = 0;
     return new Counter({ name, help, registers: [registry], collect() { const v = read(); this.inc(Math.max(0, v - last)); last = v; } });
@@ -111,10 +133,13 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
   }, 60_000);
   maintenance.unref();
 
+  const devices = config.devices.length > 0 ? new EdgeDevices(config.devices, journal, config.gatewayId, log.child({ component: 'devices' })) : undefined;
+  devices?.start();
+
   let server: Server | undefined;
   let healthUrl: string | undefined;
   if (config.http.port >= 0) {
-    const registry = edgeMetrics(journal, () => sync);
+    const registry = edgeMetrics(journal, () => sync, devices);
     server = createServer((req, res) => {
       if (req.url === '/healthz') {
         const b = journal.backlog();
@@ -128,6 +153,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
           lastAckAtMs: sync.state.lastAckAtMs,
           disk: journal.disk(),
           clockSynced: time.clockSynced(),
+          devices: devices?.status() ?? [],
         };
         res.writeHead(journal.diskLevel === 'hard' ? 503 : 200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       } else if (req.url === '/metrics') {
@@ -159,10 +185,12 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
     journal,
     sync,
     simulator,
+    devices,
     healthUrl,
     stop: () =>
       (stopping ??= (async () => {
         simulator?.stop();
+        devices?.stop();
         clearInterval(maintenance);
         time.stop();
         await sync.stop();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DeviceConfig } from '../drivers/registry.ts';
 import { GatewayId } from '../shared/schemas/events.ts';
 
 /** Edge agent configuration (YAML or JSON). Every field says what it expects: that text is the fix shown for a bad value. */
@@ -34,6 +35,11 @@ export const EdgeConfig = z.object({
     })
     .default({ host: '127.0.0.1', port: 9464 }),
   clock: z.object({ sync: z.enum(['detect', 'assume-synced', 'assume-unsynced']).default('detect').describe('"detect", "assume-synced" or "assume-unsynced"') }).default({ sync: 'detect' }),
+  devices: z
+    .array(DeviceConfig)
+    .default([])
+    .refine((ds) => new Set(ds.map((d) => d.id)).size === ds.length, { message: 'device ids must be unique' })
+    .describe('the devices this gateway drives (see README, "Devices"); each is supervised and its health journalled'),
   simulator: z
     .object({
       mode: z.enum(['line', 'scans']).default('line').describe('"line" (a full inspection-line flow) or "scans" (parcel scans only)'),

@@ -92,3 +92,25 @@ describe('bondgate sim rfid + devices probe', () => {
     }
   }, 40_000);
 });
+
+describe('bondgate sim xray-line + devices probe', () => {
+  it('probes a simulated X-ray line over OPC UA and prints photo-eyes and verdicts', async () => {
+    const { freePort } = await import('./helpers/ports.ts');
+    const { xrayLineDriverConfig } = await import('../drivers/opcua/driver.ts');
+    const port = await freePort();
+    const sim = spawnNode([CLI, 'sim', 'xray-line', '--port', String(port), '--rate', '4'], { name: 'sim-xray' });
+    const f = join(dir, 'xray.json');
+    writeFileSync(f, JSON.stringify({ kind: 'opcua', id: 'xray-line', opcua: xrayLineDriverConfig(`opc.tcp://127.0.0.1:${port}`, join(dir, 'pki-client')) }));
+    let probe: ReturnType<typeof spawnNode> | undefined;
+    try {
+      await sim.waitForOutput(/X-ray inspection line on opc\.tcp:\/\/127\.0\.0\.1:\d+/, 30_000);
+      probe = spawnNode([CLI, 'devices', 'probe', '--config', f], { name: 'probe-xray' });
+      await probe.waitForOutput(/xray-line {2}opcua\.value {2}\{"name":"eye\.entry","value":true/, 30_000);
+      await probe.waitForOutput(/xray-line {2}opcua\.event {2}\{"name":"xray\.verdict","fields":\{[^}]*"ParcelId":"EA\d{9}CN"/, 15_000);
+    } finally {
+      probe?.kill('SIGTERM');
+      sim.kill('SIGTERM');
+      await Promise.all([probe?.exited, sim.exited]);
+    }
+  }, 60_000);
+});
