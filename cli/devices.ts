@@ -4,6 +4,7 @@ import { SerialPort } from 'serialport';
 import { createInterface } from 'node:readline';
 import { createDriver, DeviceConfig } from '../drivers/registry.ts';
 import { listHidDevices } from '../drivers/transport/hid.ts';
+import { listUsbSerialPorts } from '../drivers/transport/usb-serial.ts';
 import { loadConfigFile } from '../shared/config-file.ts';
 
 /**
@@ -16,7 +17,7 @@ function byIdLinks(dir: string): { name: string; target: string }[] {
 }
 
 export async function listDevices(print: (line: string) => void = console.log): Promise<void> {
-  print('Serial ports (use the /dev/serial/by-id path in configs: it survives re-plugging, /dev/ttyUSBn does not):');
+  print('Serial ports (configure by the /dev/serial/by-id path or by usb: {vendorId, productId, serialNumber}; /dev/ttyUSBn changes on re-plugging):');
   const stable = byIdLinks('/dev/serial/by-id');
   try {
     const ports = await SerialPort.list();
@@ -26,11 +27,16 @@ export async function listDevices(print: (line: string) => void = console.log): 
       print(`  ${p.path}${link ? `  ${link}` : ''}  ${[p.manufacturer, p.vendorId && `VID:PID ${p.vendorId}:${p.productId}`, p.serialNumber && `serial ${p.serialNumber}`].filter(Boolean).join(', ')}`);
     }
   } catch (e) {
-    // SerialPort.list() asks udev; without it (containers, minimal images) fall back to the device nodes.
-    print(`  (udev unavailable: ${(e as Error).message}; listing device nodes)`);
-    const nodes = existsSync('/dev') ? readdirSync('/dev').filter((n) => /^tty(USB|ACM|AMA|S[0-3])\d*$/.test(n)) : [];
-    for (const n of nodes) print(`  /dev/${n}${stable.find((l) => l.target === `/dev/${n}`) ? `  ${stable.find((l) => l.target === `/dev/${n}`)!.name}` : ''}`);
-    if (nodes.length === 0) print('  (none)');
+    // SerialPort.list() asks udev; without it (containers, minimal images) read the USB identities from sysfs.
+    print(`  (udev unavailable: ${(e as Error).message}; reading sysfs)`);
+    const usb = listUsbSerialPorts();
+    for (const p of usb) {
+      const link = stable.find((l) => l.target === p.path)?.name;
+      print(`  ${p.path}${link ? `  ${link}` : ''}  VID:PID ${p.vendorId}:${p.productId}${p.serialNumber ? `, serial ${p.serialNumber}` : ''}${p.product ? `, ${p.product}` : ''}`);
+    }
+    const other = existsSync('/dev') ? readdirSync('/dev').filter((n) => /^tty(AMA|S[0-3])\d*$/.test(n)) : [];
+    for (const n of other) print(`  /dev/${n}`);
+    if (usb.length + other.length === 0) print('  (none)');
   }
   print('HID devices (HID POS scanners have usage page 0x8c; match them by VID:PID and serial, not /dev/hidrawN):');
   try {

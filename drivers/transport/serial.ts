@@ -2,20 +2,38 @@ import { existsSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import { z } from 'zod';
 import type { Link, Transport } from './transport.ts';
+import { listUsbSerialPorts, pickUsbSerial, UsbMatch } from './usb-serial.ts';
 
-export const SerialConfig = z.object({
-  path: z.string().min(1).describe('the device path, e.g. "/dev/serial/by-id/usb-…" (stable across re-plugging)'),
-  baudRate: z.number().int().positive().default(9600),
-  dataBits: z.union([z.literal(7), z.literal(8)]).default(8),
-  parity: z.enum(['none', 'even', 'odd']).default('none'),
-  stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
-});
+export const SerialConfig = z
+  .object({
+    path: z.string().min(1).optional().describe('the device path, e.g. "/dev/serial/by-id/usb-…" (stable across re-plugging)'),
+    usb: UsbMatch.optional().describe('instead of a path: the adapter\'s USB identity, looked up at every (re)connect'),
+    baudRate: z.number().int().positive().default(9600),
+    dataBits: z.union([z.literal(7), z.literal(8)]).default(8),
+    parity: z.enum(['none', 'even', 'odd']).default('none'),
+    stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
+  })
+  .refine((c) => (c.path === undefined) !== (c.usb === undefined), { message: 'set exactly one of path or usb', path: ['path'] });
 export type SerialConfig = z.output<typeof SerialConfig>;
 
-export function serialTransport(config: SerialConfig): Transport {
+/** Where the device is now: its configured path, or wherever its USB identity shows up after re-enumeration. */
+export function resolveSerialPath(config: SerialConfig, list = listUsbSerialPorts): string {
+  if (config.path) return config.path;
+  const picked = pickUsbSerial(list(), config.usb!);
+  if ('error' in picked) throw new Error(picked.error);
+  return picked.path;
+}
+
+export function serialTransport(config: SerialConfig, list = listUsbSerialPorts): Transport {
   return () =>
     new Promise<Link>((resolve, reject) => {
-      const port = new SerialPort({ path: config.path, baudRate: config.baudRate, dataBits: config.dataBits, parity: config.parity, stopBits: config.stopBits, autoOpen: false });
+      let path: string;
+      try {
+        path = resolveSerialPath(config, list);
+      } catch (e) {
+        return reject(e as Error);
+      }
+      const port = new SerialPort({ path, baudRate: config.baudRate, dataBits: config.dataBits, parity: config.parity, stopBits: config.stopBits, autoOpen: false });
       port.open((err) => {
         if (err) return reject(err);
         let closed = false;
@@ -30,9 +48,9 @@ export function serialTransport(config: SerialConfig): Transport {
         // An unplugged USB adapter removes its device node, but the open descriptor does not always error at once
         // (seen with ptys under load): watch the path too, so a gone device never looks connected.
         const watch = setInterval(() => {
-          if (existsSync(config.path)) return;
+          if (existsSync(path)) return;
           clearInterval(watch);
-          fireClose(new Error(`${config.path} disappeared (device unplugged)`));
+          fireClose(new Error(`${path} disappeared (device unplugged)`));
           if (port.isOpen) port.close(() => undefined);
         }, 250);
         watch.unref();
