@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startLineRig } from '../drivers/sim/line-rig.ts';
-import { Scenario } from '../drivers/sim/scenario.ts';
+import { Scenario, type ScenarioParcel } from '../drivers/sim/scenario.ts';
 import { startEdge } from '../edge/agent.ts';
 import { EdgeConfig } from '../edge/config.ts';
 import { randomSecret } from '../hub/auth/passwords.ts';
@@ -52,16 +52,31 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
   const notes: string[] = [];
   const rig = await startLineRig({ pkiDir: join(dataDir, 'opcua-pki'), note: (l) => notes.push(l) });
   const scenarioAbort = new AbortController();
-  const scenarioDone = rig.play(loadConfigFile(Scenario, DEFAULT_SCENARIO), scenarioAbort.signal).catch((e: Error) => log.error({ err: e.message }, 'scenario stopped'));
+  // Customs (issue 5 will do this from the documents) has decided each parcel before it reaches the line; signed
+  // rules tell the station how to weigh the evidence. A parcel the scenario marks suspect was also flagged by risk.
+  const now = Date.now();
+  await hub.feed.put([{ kind: 'rules', key: 'DEMO-RULES', value: { rulesId: 'DEMO-RULES', validFromMs: now - 3600_000, validToMs: now + 365 * 86_400_000, weightTolerancePct: 10, weightToleranceKg: 0.05, xraySuspectToInspection: true, samplingRate: 0.05, gateWeightTolerancePct: 3, gateWeightToleranceKg: 50, maxCacheAgeMs: 15 * 60_000 } }]);
+  const decide = (code: string, p: ScenarioParcel) =>
+    void hub.feed
+      .put([{ kind: 'decision', key: code, value: { parcelKey: code, decision: p.verdict === 'reject' ? 'hold' : 'released', declaredWeightKg: p.weightKg, ...(p.verdict === 'reject' ? { reason: 'risk: watch-listed consignee' } : {}) } }])
+      .catch((e: Error) => log.error({ err: e.message }, 'demo decision not published'));
+  const scenarioDone = rig.play(loadConfigFile(Scenario, DEFAULT_SCENARIO), scenarioAbort.signal, decide).catch((e: Error) => log.error({ err: e.message }, 'scenario stopped'));
   const edgeConfig = parseConfig(
     EdgeConfig,
     {
       gatewayId: DEMO_GATEWAY,
       dataDir: join(dataDir, 'edge'),
-      hub: { mqttUrl: hub.mqttUrl, password: secrets.gatewayPassword },
+      hub: { mqttUrl: hub.mqttUrl, password: secrets.gatewayPassword, rulesPublicKey: hub.rulesPublicKeyPem },
       http: { host: '127.0.0.1', port: 0 },
-      simulator: { mode: 'line', stationId: 'INSPECTION-LINE-1', parcelsPerSecond: 2 },
       devices: rig.devices,
+      stations: [
+        {
+          kind: 'inspection',
+          id: 'INSPECTION-LINE-1',
+          line: { lineId: 'LINE-1', decideTimeoutMs: 4000 },
+          devices: { scanners: rig.devices.filter((d) => d.kind === 'serial-scanner').map((d) => d.id), ...(rig.devices.some((d) => d.id === 'scale-1') ? { scale: 'scale-1' } : {}), xray: 'xray-line', diverter: 'xray-line' },
+        },
+      ],
     },
     'demo defaults',
   );

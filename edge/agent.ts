@@ -6,6 +6,9 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { generateJournalKeys } from '../shared/journal-chain.ts';
 import type { EdgeConfig } from './config.ts';
 import { EdgeDevices } from './devices.ts';
+import { StationCache } from './station-cache.ts';
+import { startStations, type RunningStations } from './stations/index.ts';
+import { decodeMessage } from '../shared/sync-protocol.ts';
 import { EdgeJournal } from './journal.ts';
 import { LineSimulator } from './simulator.ts';
 import { SyncClient } from './sync.ts';
@@ -18,6 +21,8 @@ export interface RunningEdge {
   sync: SyncClient;
   simulator: LineSimulator | undefined;
   devices: EdgeDevices | undefined;
+  cache: StationCache;
+  stations: RunningStations;
   healthUrl: string | undefined;
   stop(): Promise<void>;
 }
@@ -107,7 +112,20 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
     journal.append({ type: 'edge.alarm', stationId: 'edge', payload: a }).catch(() => undefined);
   });
   const keys = loadOrCreateKeys(config.dataDir);
-  const sync = new SyncClient({
+  // The hub's station feed, kept locally so stations decide with the hub unreachable.
+  const cache = new StationCache(join(config.dataDir, 'station-cache.sqlite'), config.hub.rulesPublicKey);
+  const requestFeed = () => sync.publishUp('feed', { gatewayId: config.gatewayId, sinceVersion: cache.version });
+  const sync: SyncClient = new SyncClient({
+    onConnected: requestFeed,
+    onDownMessage: (kind, payload) => {
+      if (kind !== 'feed') return;
+      try {
+        const r = cache.apply(decodeMessage(payload), Date.now());
+        if (r.gap || r.more) requestFeed();
+      } catch (e) {
+        log.warn({ err: (e as Error).message }, 'ignoring malformed station feed batch');
+      }
+    },
     url: config.hub.mqttUrl,
     username: config.hub.username ?? config.gatewayId,
     password: config.hub.password,
@@ -123,6 +141,9 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
     extraStatus: () => ({ clockSynced: time.clockSynced(), uptimeMs: time.uptimeMs() }),
   });
   sync.start();
+  // While connected, ask every 30 s: an empty answer still proves the copy is current (the staleness bound).
+  const feedRefresh = setInterval(() => sync.state.connected && requestFeed(), 30_000);
+  feedRefresh.unref();
   const maintenance = setInterval(() => {
     try {
       const r = journal.maintain(Date.now());
@@ -135,6 +156,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
 
   const devices = config.devices.length > 0 ? new EdgeDevices(config.devices, journal, config.gatewayId, log.child({ component: 'devices' })) : undefined;
   devices?.start();
+  const stations = startStations(config.stations, { journal, cache, devices, log: log.child({ component: 'stations' }) });
 
   let server: Server | undefined;
   let healthUrl: string | undefined;
@@ -154,6 +176,8 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
           disk: journal.disk(),
           clockSynced: time.clockSynced(),
           devices: devices?.status() ?? [],
+          stationCache: { version: cache.version, syncedAtMs: cache.syncedAtMs, ...cache.size, rejectedRules: cache.rejectedRules },
+          stations: stations.runners.map((r) => ({ id: r.id, kind: r.def.kind, decided: r.stats.decided, display: r.display() })),
         };
         res.writeHead(journal.diskLevel === 'hard' ? 503 : 200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       } else if (req.url === '/metrics') {
@@ -186,16 +210,21 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
     sync,
     simulator,
     devices,
+    cache,
+    stations,
     healthUrl,
     stop: () =>
       (stopping ??= (async () => {
         simulator?.stop();
+        stations.stop();
         devices?.stop();
+        clearInterval(feedRefresh);
         clearInterval(maintenance);
         time.stop();
         await sync.stop();
         await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
         journal.close();
+        cache.close();
       })()),
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DeviceConfig } from '../drivers/registry.ts';
+import { StationConfig } from './stations/index.ts';
 import { GatewayId } from '../shared/schemas/events.ts';
 
 /** Edge agent configuration (YAML or JSON). Every field says what it expects: that text is the fix shown for a bad value. */
@@ -10,6 +11,7 @@ export const EdgeConfig = z.object({
     mqttUrl: z.string().regex(/^mqtts?:\/\/.+/, 'must be an mqtt:// or mqtts:// URL').describe('the broker URL, e.g. "mqtt://hub.zone.local:1883"'),
     username: z.string().min(1).optional().describe('the MQTT user name (defaults to gatewayId)'),
     password: z.string().min(1).describe('the gateway password issued by `bondgate gateway add`'),
+    rulesPublicKey: z.string().includes('BEGIN PUBLIC KEY').optional().describe('the hub\'s rules-signing public key (PEM, GET /api/feed/public-key); without it stations have no rules and fail safe'),
   }),
   journal: z
     .object({
@@ -40,6 +42,10 @@ export const EdgeConfig = z.object({
     .default([])
     .refine((ds) => new Set(ds.map((d) => d.id)).size === ds.length, { message: 'device ids must be unique' })
     .describe('the devices this gateway drives (see README, "Devices"); each is supervised and its health journalled'),
+  stations: z
+    .array(StationConfig)
+    .default([])
+    .describe('the stations this gateway runs (inspection line, gate lane, warehouse), each naming the devices it uses'),
   simulator: z
     .object({
       mode: z.enum(['line', 'scans']).default('line').describe('"line" (a full inspection-line flow) or "scans" (parcel scans only)'),

@@ -38,6 +38,10 @@ export interface SyncOptions {
   checkpointIntervalMs?: number;
   compress?: boolean;
   extraStatus?: () => Pick<GatewayStatus, 'clockSynced' | 'uptimeMs'>;
+  /** Called after every (re)connect, once the down topics are subscribed: the station feed asks for its changes. */
+  onConnected?: () => void;
+  /** Down messages other than acks (`feed`), by the last topic level. */
+  onDownMessage?: (kind: string, payload: Buffer) => void;
 }
 
 interface Batch { from: number; to: number; count: number }
@@ -59,7 +63,7 @@ const jitter = (ms: number) => Math.round(ms * (0.5 + Math.random()));
 
 export class SyncClient {
   private client: MqttClient | undefined;
-  private readonly o: Required<Omit<SyncOptions, 'extraStatus'>> & Pick<SyncOptions, 'extraStatus'>;
+  private readonly o: Required<Omit<SyncOptions, 'extraStatus' | 'onConnected' | 'onDownMessage'>> & Pick<SyncOptions, 'extraStatus' | 'onConnected' | 'onDownMessage'>;
   private readonly journal: EdgeJournal;
 
   private window: number;
@@ -149,6 +153,7 @@ export class SyncClient {
     this.o.log.info({ backlog: this.journal.backlog().count }, 'connected to broker');
     this.client?.subscribe(topics.down(gw), { qos: 1 }, (err) => {
       if (err) this.o.log.error({ err: err.message }, 'subscribe to own down topic refused');
+      else this.o.onConnected?.();
     });
     // Everything unacked so far is backlog; anything appended from now on is live.
     this.resetCursors();
@@ -177,8 +182,18 @@ export class SyncClient {
     this.clearAckTimer();
   }
 
+  /** Publish a small control message on one of this gateway's up topics (QoS 1). */
+  publishUp(_kind: 'feed', body: unknown): void {
+    if (!this.client || !this.state.connected) return;
+    this.client.publish(topics.feedRequest(this.journal.gatewayId), encodeMessage(body, false), { qos: 1 });
+  }
+
   private onMessage(topic: string, payload: Buffer): void {
-    if (topic !== topics.ack(this.journal.gatewayId)) return;
+    if (topic !== topics.ack(this.journal.gatewayId)) {
+      const kind = topic.slice(topic.lastIndexOf('/') + 1);
+      if (topic.startsWith(topics.down(this.journal.gatewayId).slice(0, -1))) this.o.onDownMessage?.(kind, payload);
+      return;
+    }
     let ack: Ack;
     try {
       const parsed = Ack.safeParse(decodeMessage(payload));

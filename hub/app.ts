@@ -6,7 +6,9 @@ import { hashToken, tokenFrom } from './auth/sessions.ts';
 import type { HubMetrics } from './metrics.ts';
 import { authRoutes } from './routes/auth.ts';
 import { gatewayRoutes } from './routes/gateways.ts';
+import { feedRoutes } from './routes/feed.ts';
 import { parcelRoutes } from './routes/parcels.ts';
+import type { StationFeedService } from './services/station-feed.ts';
 import type { Storage } from './storage/storage.ts';
 
 export interface AppDeps {
@@ -17,12 +19,15 @@ export interface AppDeps {
   metricsToken?: string;
   gatewayOfflineAfterMs: number;
   health: () => { mqttConnected: boolean; hubId: string };
+  feed?: { service: StationFeedService; publicKeyPem: string };
 }
 
 /** The hub's HTTP app, separate from listen() so tests can drive it directly. */
 export function buildApp(d: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // Feed puts carry release slips with their goods lists: a larger, route-scoped limit.
+  app.use('/api/feed', express.json({ limit: '2mb' }));
   app.use(express.json({ limit: '64kb' }));
   app.use((req, res, next) => {
     res.on('finish', () => d.metrics.httpRequests.inc({ route: req.route?.path ?? 'unmatched', status: String(res.statusCode) }));
@@ -44,6 +49,7 @@ export function buildApp(d: AppDeps): express.Express {
   app.use(authRoutes(d.storage, d.sessionTtlMs));
   app.use(parcelRoutes(d.storage));
   app.use(gatewayRoutes(d.storage, d.gatewayOfflineAfterMs));
+  if (d.feed) app.use(feedRoutes(d.storage, d.feed.service, d.feed.publicKeyPem));
   app.use(express.static(fileURLToPath(new URL('./public', import.meta.url)), { index: 'index.html' }));
 
   app.use('/api', (_req, _res, next) => next(new BondgateError('NOT_FOUND', 'no such API route')));

@@ -14,11 +14,16 @@ import type { HubConfig } from './config.ts';
 import { createHubMetrics } from './metrics.ts';
 import { DecodePool } from './services/decode-pool.ts';
 import { IngestService } from './services/ingest.ts';
+import { StationFeedService } from './services/station-feed.ts';
+import { loadOrCreateSigningKey } from './signing-key.ts';
 import { openStorage } from './storage/open.ts';
 import type { Storage } from './storage/storage.ts';
 
 export interface RunningHub {
   hubId: string;
+  feed: StationFeedService;
+  /** The key gateways verify station rules with. */
+  rulesPublicKeyPem: string;
   storage: Storage;
   httpUrl: string;
   mqttUrl: string;
@@ -100,7 +105,17 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   client.on('error', (err) => log.warn({ err: err.message }, 'hub broker connection error'));
   const decodeWorkers = config.ingest.decodeWorkers ?? (availableParallelism() >= 2 ? 1 : 0);
   const decodePool = decodeWorkers > 0 ? new DecodePool(decodeWorkers, log.child({ component: 'decode' })) : undefined;
+  // The hub signs station rules; gateways are configured with its public key (GET /api/feed/public-key).
+  const signingKey = loadOrCreateSigningKey(config.dataDir);
+  const feed = new StationFeedService({
+    storage,
+    log: log.child({ component: 'feed' }),
+    publish: (gw, batch) => client.publish(topics.feed(gw), encodeMessage(batch), { qos: 1 }),
+    gateways: async () => (await storage.listGateways()).map((g) => g.id),
+    signing: { privateKeyPem: signingKey.privateKeyPem, keyId: signingKey.keyId },
+  });
   const ingest = new IngestService({
+    onFeedRequest: (gw, body) => void feed.answer(gw, body).catch((e: Error) => log.error({ err: e.message, gatewayId: gw }, 'feed request failed')),
     storage,
     log: log.child({ component: 'ingest' }),
     metrics,
@@ -117,6 +132,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     ...(config.auth.metricsToken ? { metricsToken: config.auth.metricsToken } : {}),
     gatewayOfflineAfterMs: config.gatewayOfflineAfterMs,
     health: () => ({ mqttConnected: client.connected ?? false, hubId }),
+    feed: { service: feed, publicKeyPem: signingKey.publicKeyPem },
   });
   const server = createServer(app);
   const port = await listenHttp(server, config.http.host, config.http.port);
@@ -125,6 +141,8 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   let stopping: Promise<void> | undefined;
   return {
     hubId,
+    feed,
+    rulesPublicKeyPem: signingKey.publicKeyPem,
     storage,
     httpUrl,
     mqttUrl,

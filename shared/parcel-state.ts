@@ -48,7 +48,9 @@ function target(state: ParcelState, event: EdgeEvent): { next: ParcelState; anom
     case 'xray.verdict':
       // A station touching a parcel that had left means it came back in without a gate passage.
       return state === 'exited' ? { next: 'in_zone', anomaly: 'seen_after_exit' } : { next: state };
+    case 'parcel.inspected':
     case 'parcel.diverted':
+      if (state === 'exited') return { next: 'in_zone', anomaly: 'seen_after_exit' };
       if (event.payload.lane === 'inspection' || event.payload.lane === 'exception') {
         return { next: state === 'released' || state === 'in_zone' ? 'inspection' : state };
       }
@@ -91,6 +93,9 @@ function target(state: ParcelState, event: EdgeEvent): { next: ParcelState; anom
   return { next: state };
 }
 
+/** The line's PLC says reject where the older verdict event says suspect: both mean "look at this parcel". */
+const xrayOf = (v: 'clear' | 'suspect' | 'reject' | 'unreadable'): ParcelSnapshot['xrayVerdict'] => (v === 'reject' ? 'suspect' : v);
+
 export function initialSnapshot(): ParcelSnapshot {
   return { state: 'in_zone', lastHlc: '', eventCount: 0, lastStationId: '', lastGatewayId: '', lastWallMs: 0, grossWeightKg: null, xrayVerdict: null, anomalies: [] };
 }
@@ -104,8 +109,8 @@ export function applyParcelEvent(snapshot: ParcelSnapshot, event: EdgeEvent): Pa
     lastStationId: event.stationId,
     lastGatewayId: event.gatewayId,
     lastWallMs: event.time.wallMs,
-    grossWeightKg: event.type === 'parcel.weighed' ? event.payload.grossWeightKg : snapshot.grossWeightKg,
-    xrayVerdict: event.type === 'xray.verdict' ? event.payload.verdict : snapshot.xrayVerdict,
+    grossWeightKg: event.type === 'parcel.weighed' ? event.payload.grossWeightKg : event.type === 'parcel.inspected' && event.payload.grossWeightKg !== undefined ? event.payload.grossWeightKg : snapshot.grossWeightKg,
+    xrayVerdict: event.type === 'xray.verdict' ? event.payload.verdict : event.type === 'parcel.inspected' && event.payload.xray ? xrayOf(event.payload.xray.verdict) : snapshot.xrayVerdict,
     anomalies: anomaly ? [...snapshot.anomalies, anomaly].slice(-20) : snapshot.anomalies,
   };
 }

@@ -7,7 +7,7 @@ import { SerialConfig, serialTransport } from '../transport/serial.ts';
 import type { Link } from '../transport/transport.ts';
 import { LockSimulator } from '../modbus/lock-simulator.ts';
 import { ConveyorPlcSimulator, CONVEYOR_POINTS } from '../modbus/conveyor-simulator.ts';
-import { runScenario, type Scenario } from './scenario.ts';
+import { runScenario, type Scenario, type ScenarioParcel } from './scenario.ts';
 
 /**
  * A whole simulated inspection line on real transports: scanner and scale on pseudo-terminals (when socat is
@@ -28,7 +28,7 @@ export interface RunningLineRig {
   line: XrayLineSimulator;
   conveyor: ConveyorPlcSimulator;
   lock: LockSimulator;
-  play(s: Scenario, signal: AbortSignal, onParcel?: (code: string) => void): Promise<number>;
+  play(s: Scenario, signal: AbortSignal, onParcel?: (code: string, parcel: ScenarioParcel) => void): Promise<number>;
   stop(): Promise<void>;
 }
 

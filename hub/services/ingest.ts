@@ -21,6 +21,8 @@ export interface IngestDeps {
   log: Logger;
   metrics: HubMetrics;
   publishAck: (gatewayId: string, ack: Ack) => void;
+  /** A gateway asks for the station feed since a version (hub/services/station-feed.ts answers). */
+  onFeedRequest?: (gatewayId: string, body: unknown) => void;
   now?: () => number;
   /**
    * Decode, validate and hash-check an events message somewhere other than this thread (a worker: see
@@ -94,6 +96,9 @@ export class IngestService {
         this.deps.metrics.gatewayBacklog.set({ gateway: gatewayId }, r.data.backlog.count);
         return;
       }
+      case 'feed':
+        this.deps.onFeedRequest?.(gatewayId, body);
+        return;
       case 'checkpoint': {
         const r = Checkpoint.safeParse(body);
         if (!r.success) return this.reject('invalid_checkpoint', r.error.message, gatewayId);

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { GENESIS_HASH } from '../../shared/canonical.ts';
+import type { FeedKind } from '../../shared/stations/feed.ts';
 import type { EdgeEvent } from '../../shared/schemas/events.ts';
 import { decodeCursor, encodeCursor, entryAlerts, eventFromRow, firstCopies, foldableByParcel, foldInto, gatewayFromRow, needsRefold, parcelFromRow, type EventRow, type GatewayRow, type ParcelRow } from './sql-common.ts';
 import type { IngestEntry, IngestResult, JournalAlert, ParcelRecord, Role, Storage } from './storage.ts';
@@ -66,6 +67,9 @@ const MIGRATIONS: string[] = [
    CREATE TABLE checkpoints (gateway_id TEXT NOT NULL, seq BIGINT NOT NULL, hash TEXT NOT NULL, wall_ms BIGINT NOT NULL, signature TEXT NOT NULL, verified BOOLEAN NOT NULL, at_ms BIGINT NOT NULL, PRIMARY KEY (gateway_id, seq));
    CREATE TABLE users (username TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, display_name TEXT NOT NULL, created_ms BIGINT NOT NULL);
    CREATE TABLE sessions (token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, role TEXT NOT NULL, expires_ms BIGINT NOT NULL);`,
+  `CREATE TABLE station_feed (kind TEXT NOT NULL, key TEXT NOT NULL, value JSONB, version BIGINT NOT NULL, PRIMARY KEY (kind, key));
+   CREATE UNIQUE INDEX station_feed_version ON station_feed (version);
+   CREATE SEQUENCE station_feed_seq;`,
 ];
 
 const WATERMARK_SCAN = 20_000;
@@ -272,6 +276,27 @@ export async function openPostgresStorage(opts: { url: string; schema?: string; 
          ON CONFLICT (gateway_id, seq) DO UPDATE SET hash = excluded.hash, wall_ms = excluded.wall_ms, signature = excluded.signature, verified = excluded.verified, at_ms = excluded.at_ms`,
         [x.gatewayId, x.seq, x.hash, x.wallMs, x.signature, x.verified, x.atMs],
       );
+    },
+    async putFeed(changes) {
+      return tx(async (c) => {
+        // One writer at a time: readers must never see version N+1 committed before N (they page by version).
+        await c.query('LOCK TABLE station_feed IN EXCLUSIVE MODE');
+        let v = 0;
+        for (const ch of changes) {
+          v = Number((await c.query<{ v: string }>("SELECT nextval('station_feed_seq') AS v")).rows[0]!.v);
+          await c.query('INSERT INTO station_feed (kind, key, value, version) VALUES ($1, $2, $3, $4) ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, version = excluded.version', [ch.kind, ch.key, ch.value === null ? null : JSON.stringify(ch.value), v]);
+        }
+        if (changes.length === 0) v = Number((await c.query<{ v: string }>('SELECT COALESCE(MAX(version), 0) AS v FROM station_feed')).rows[0]!.v);
+        return v;
+      });
+    },
+    async feedSince(since, limit) {
+      const rows = (await pool.query<{ kind: FeedKind; key: string; value: unknown; version: string }>('SELECT kind, key, value, version FROM station_feed WHERE version > $1 ORDER BY version LIMIT $2', [since, limit])).rows;
+      const head = Number((await pool.query<{ v: string }>('SELECT COALESCE(MAX(version), 0) AS v FROM station_feed')).rows[0]!.v);
+      return { changes: rows.map((r) => ({ version: Number(r.version), kind: r.kind, key: r.key, value: r.value ?? null })), headVersion: head };
+    },
+    async feedFloor() {
+      return 0;
     },
     async listParcels(q) {
       const where: string[] = ['event_count > 0'];

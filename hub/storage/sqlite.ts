@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { GENESIS_HASH } from '../../shared/canonical.ts';
+import type { FeedKind } from '../../shared/stations/feed.ts';
 import type { EdgeEvent } from '../../shared/schemas/events.ts';
 import { decodeCursor, encodeCursor, entryAlerts, eventFromRow, foldableByParcel, foldInto, gatewayFromRow, needsRefold, parcelFromRow, type EventRow, type GatewayRow, type ParcelRow } from './sql-common.ts';
 import type { GatewayRecord, IngestEntry, IngestResult, JournalAlert, ParcelRecord, Role, Storage } from './storage.ts';
@@ -65,6 +66,8 @@ const MIGRATIONS: string[] = [
    CREATE TABLE checkpoints (gateway_id TEXT NOT NULL, seq INTEGER NOT NULL, hash TEXT NOT NULL, wall_ms INTEGER NOT NULL, signature TEXT NOT NULL, verified INTEGER NOT NULL, at_ms INTEGER NOT NULL, PRIMARY KEY (gateway_id, seq));
    CREATE TABLE users (username TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, display_name TEXT NOT NULL, created_ms INTEGER NOT NULL);
    CREATE TABLE sessions (token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, role TEXT NOT NULL, expires_ms INTEGER NOT NULL);`,
+  `CREATE TABLE station_feed (kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT, version INTEGER NOT NULL, PRIMARY KEY (kind, key));
+   CREATE UNIQUE INDEX station_feed_version ON station_feed (version);`,
 ];
 
 const WATERMARK_SCAN = 20_000;
@@ -207,6 +210,24 @@ export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | '
     },
     async recordCheckpoint(c) {
       db.prepare('INSERT OR REPLACE INTO checkpoints (gateway_id, seq, hash, wall_ms, signature, verified, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)').run(c.gatewayId, c.seq, c.hash, c.wallMs, c.signature, c.verified ? 1 : 0, c.atMs);
+    },
+    async putFeed(changes) {
+      return db
+        .transaction(() => {
+          let v = (db.prepare('SELECT COALESCE(MAX(version), 0) FROM station_feed').pluck().get() as number) ?? 0;
+          const put = db.prepare('INSERT INTO station_feed (kind, key, value, version) VALUES (?, ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, version = excluded.version');
+          for (const c of changes) put.run(c.kind, c.key, c.value === null ? null : JSON.stringify(c.value), ++v);
+          return v;
+        })
+        .immediate();
+    },
+    async feedSince(since, limit) {
+      const rows = db.prepare('SELECT kind, key, value, version FROM station_feed WHERE version > ? ORDER BY version LIMIT ?').all(since, limit) as { kind: FeedKind; key: string; value: string | null; version: number }[];
+      const head = (db.prepare('SELECT COALESCE(MAX(version), 0) FROM station_feed').pluck().get() as number) ?? 0;
+      return { changes: rows.map((r) => ({ version: r.version, kind: r.kind, key: r.key, value: r.value === null ? null : (JSON.parse(r.value) as unknown) })), headVersion: head };
+    },
+    async feedFloor() {
+      return 0;
     },
     async listParcels(q) {
       const where: string[] = [];

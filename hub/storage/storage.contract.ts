@@ -289,5 +289,27 @@ export function storageContract(name: string, make: () => Promise<Storage>, tear
       const [stored] = await s.gatewayEvents('GW-BODY', 1, 1);
       expect(stored!.body).toEqual(JSON.parse(e.rawJson));
     });
+
+    it('keeps the station feed as the latest value per key with versions, deletes as tombstones, paged by version', async () => {
+      const before = (await s.feedSince(0, 10_000)).headVersion;
+      const v1 = await s.putFeed([
+        { kind: 'decision', key: 'EA000000015CN', value: { parcelKey: 'EA000000015CN', decision: 'released' } },
+        { kind: 'decision', key: 'EA000000029CN', value: { parcelKey: 'EA000000029CN', decision: 'hold' } },
+      ]);
+      expect(v1).toBe(before + 2);
+      const v2 = await s.putFeed([{ kind: 'decision', key: 'EA000000015CN', value: { parcelKey: 'EA000000015CN', decision: 'inspect' } }]);
+      const v3 = await s.putFeed([{ kind: 'decision', key: 'EA000000029CN', value: null }]);
+      expect([v2, v3]).toEqual([v1 + 1, v1 + 2]);
+      const since = await s.feedSince(before, 100);
+      // Only the latest change per key remains, in version order: an edge replaying it ends in the same state.
+      expect(since.changes).toEqual([
+        { version: v2, kind: 'decision', key: 'EA000000015CN', value: { parcelKey: 'EA000000015CN', decision: 'inspect' } },
+        { version: v3, kind: 'decision', key: 'EA000000029CN', value: null },
+      ]);
+      expect(since.headVersion).toBe(v3);
+      expect((await s.feedSince(v2, 100)).changes.map((c) => c.version)).toEqual([v3]);
+      expect((await s.feedSince(before, 1)).changes).toHaveLength(1);
+      expect(await s.feedFloor()).toBeLessThanOrEqual(before);
+    });
   });
 }

@@ -1,3 +1,4 @@
+import type { FeedKind } from '../../shared/stations/feed.ts';
 import type { EdgeEvent } from '../../shared/schemas/events.ts';
 import type { GatewayStatus, Hello } from '../../shared/sync-protocol.ts';
 import type { ParcelSnapshot, ParcelState } from '../../shared/parcel-state.ts';
@@ -102,6 +103,13 @@ export type Role = 'admin' | 'manager' | 'officer' | 'operator';
 export interface UserRecord { username: string; passwordHash: string; role: Role; displayName: string; createdMs: number }
 export interface SessionRecord { tokenHash: string; username: string; role: Role; expiresMs: number }
 
+export interface FeedRow {
+  version: number;
+  kind: FeedKind;
+  key: string;
+  value: unknown;
+}
+
 export interface Storage {
   readonly kind: 'sqlite' | 'postgres';
   /** Create or upgrade the schema (idempotent, versioned migrations). */
@@ -133,6 +141,15 @@ export interface Storage {
   /** Hash of a stored entry, for checkpoint verification. */
   entryHash(gatewayId: string, seq: number): Promise<string | undefined>;
   recordCheckpoint(c: { gatewayId: string; seq: number; hash: string; wallMs: number; signature: string; verified: boolean; atMs: number }): Promise<void>;
+
+  /**
+   * The station feed (issue 4): the latest value per (kind, key) with a hub-wide version, deletes kept as null
+   * tombstones so "changes since N" is always complete. `putFeed` writes in one transaction and returns the new head.
+   */
+  putFeed(changes: { kind: FeedKind; key: string; value: unknown }[]): Promise<number>;
+  feedSince(sinceVersion: number, limit: number): Promise<{ changes: FeedRow[]; headVersion: number }>;
+  /** Tombstones older than this version were pruned: an edge behind it needs a snapshot. */
+  feedFloor(): Promise<number>;
 
   listParcels(q: ParcelQuery): Promise<Page<ParcelRecord>>;
   getParcel(parcelKey: string): Promise<ParcelRecord | undefined>;

@@ -26,6 +26,26 @@ export const EventTime = z.object({
 });
 export type EventTime = z.infer<typeof EventTime>;
 
+/** Every decision a station makes offline names the cache version it decided from (issue 4: offline decisions). */
+const decisionFields = {
+  cacheVersion: z.number().int().nonnegative().optional(),
+  /** The local copy was older than the station's staleness bound: the station failed safe. */
+  cacheStale: z.boolean().optional(),
+};
+
+/** What a gate lane captured and measured for one passage, and what it compared it with. */
+const gatePassageFields = {
+  passageId: shortText.optional(),
+  containerNo: shortText.optional(),
+  sealId: shortText.optional(),
+  weighbridgeKg: z.number().nonnegative().max(1_000_000).optional(),
+  expectedKg: z.number().nonnegative().max(1_000_000).optional(),
+  /** weighbridge − expected, recorded whatever the outcome (wtError). */
+  diffKg: z.number().min(-1_000_000).max(1_000_000).optional(),
+  reasons: z.array(reason).max(16).optional(),
+  ...decisionFields,
+};
+
 export const Payloads = {
   // customs-relevant: never evicted or expired before the hub has acknowledged them
   'parcel.scanned': z.object({ code: z.string().min(1).max(512), symbology: shortText.optional(), source: z.enum(['scanner', 'rfid', 'camera', 'manual']) }),
@@ -41,8 +61,50 @@ export const Payloads = {
     slipNo: shortText.optional(),
     vehicleNo: shortText.optional(),
     manual: z.object({ by: shortText, reason }).optional(),
+    ...gatePassageFields,
   }),
-  'gate.alarmed': z.object({ laneId: shortText, reason }),
+  'gate.alarmed': z.object({ laneId: shortText, reason, direction: z.enum(['in', 'out']).optional(), slipNo: shortText.optional(), vehicleNo: shortText.optional(), ...gatePassageFields }),
+  /**
+   * One parcel's pass down an inspection line, fused: its reads, stable weight, X-ray verdict and images, the hub's
+   * decision as cached at the edge, and the lane the station chose with its reasons. A re-scan of the same parcel
+   * amends it: same transactionId, higher revision.
+   */
+  'parcel.inspected': z.object({
+    transactionId: shortText,
+    revision: z.number().int().min(1).default(1),
+    lineId: shortText,
+    outcome: z.enum(['ok', 'no_read', 'multi_read', 'unknown_parcel', 'weight_unstable', 'out_of_tolerance', 'xray_fault', 'stale_cache']),
+    codes: z.array(z.string().min(1).max(512)).max(16),
+    grossWeightKg: z.number().nonnegative().max(100_000).optional(),
+    declaredWeightKg: z.number().nonnegative().max(100_000).optional(),
+    xray: z.object({ verdict: z.enum(['clear', 'suspect', 'reject', 'unreadable']), imageRef: shortText.optional() }).optional(),
+    hubDecision: z.enum(['released', 'hold', 'inspect', 'unknown']),
+    lane: z.enum(['release', 'inspection', 'exception']),
+    reasons: z.array(reason).max(16),
+    photoRef: shortText.optional(),
+    /** A small WebP thumbnail (base64) of the parcel photo; the full image stays on the edge. */
+    thumbnailWebp: z.string().max(64_000).regex(/^[A-Za-z0-9+/=]*$/).optional(),
+    ...decisionFields,
+  }),
+  /** A stock movement in a bonded or overseas warehouse, as the station recorded it. */
+  'warehouse.transaction': z.object({
+    transactionId: shortText,
+    warehouse: z.enum(['bonded', 'overseas']),
+    op: z.enum(['receive', 'putaway', 'pick', 'pack', 'ship', 'return']),
+    outcome: z.enum(['ok', 'unexpected', 'over_quantity', 'wrong_location', 'weight_off', 'not_in_order', 'rejected']),
+    sku: shortText.optional(),
+    sscc: z.string().regex(/^\d{18}$/).optional(),
+    qty: z.number().int().min(0).max(1_000_000).default(1),
+    locationId: shortText.optional(),
+    listId: shortText.optional(),
+    orderNo: shortText.optional(),
+    weightKg: z.number().nonnegative().max(100_000).optional(),
+    expectedWeightKg: z.number().nonnegative().max(100_000).optional(),
+    condition: z.enum(['sellable', 'damaged', 'opened', 'missing_parts']).optional(),
+    reason: reason.optional(),
+    operatorId: shortText.optional(),
+    ...decisionFields,
+  }),
   'seal.state_changed': z.object({ sealId: shortText, state: z.enum(['sealed', 'opened', 'tampered']), insideFence: z.boolean() }),
   'fence.breached': z.object({
     fenceId: shortText,

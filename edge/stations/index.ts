@@ -1,0 +1,63 @@
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { StationCommand } from '../../shared/stations/types.ts';
+import type { EdgeDevices } from '../devices.ts';
+import type { EdgeJournal } from '../journal.ts';
+import type { StationCache } from '../station-cache.ts';
+import { inspectionStation, InspectionStationConfig } from './inspection-station.ts';
+import { StationRunner, type CommandPort } from './runtime.ts';
+
+/** Every station a gateway can run, as one config union (edge config `stations:`). */
+export const StationConfig = z.discriminatedUnion('kind', [InspectionStationConfig]);
+export type StationConfig = z.output<typeof StationConfig>;
+
+/** Roles each configured device plays at a station: readings are routed by them, commands go to them. */
+function roles(c: StationConfig): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  const add = (id: string | undefined, role: string) => id && m.set(id, [...(m.get(id) ?? []), role]);
+  for (const s of c.devices.scanners) add(s, 'scanner');
+  add(c.devices.scale, 'scale');
+  add(c.devices.xray, 'xray');
+  add(c.devices.diverter, 'diverter');
+  add(c.devices.camera, 'camera');
+  return m;
+}
+
+function commandPort(c: StationConfig, devices: EdgeDevices | undefined): CommandPort {
+  return {
+    async run(cmd: StationCommand) {
+      if (!devices) return 'no devices configured';
+      if (cmd.kind === 'divert') {
+        if (!c.devices.diverter) return 'no diverter configured';
+        const r = await devices.send(c.devices.diverter, { op: 'call', method: 'divert', args: [cmd.parcelKey, cmd.lane] });
+        return r.ok ? null : `${r.code}: ${r.message}`;
+      }
+      if (cmd.kind === 'snapshot') {
+        if (!c.devices.camera) return null;
+        const r = await devices.send(c.devices.camera, 'snapshot');
+        return r.ok ? null : `${r.code}: ${r.message}`;
+      }
+      return `command ${cmd.kind} not supported at a ${c.kind} station`;
+    },
+  };
+}
+
+export interface RunningStations {
+  runners: StationRunner<unknown, unknown>[];
+  stop(): void;
+}
+
+export function startStations(configs: StationConfig[], o: { journal: EdgeJournal; cache: StationCache; devices: EdgeDevices | undefined; log: Logger }): RunningStations {
+  const runners = configs.map((c) => {
+    const r = new StationRunner(c.id, inspectionStation(c), o.journal, o.cache, commandPort(c, o.devices), o.log.child({ station: c.id })) as unknown as StationRunner<unknown, unknown>;
+    const byDevice = roles(c);
+    o.devices?.onReading((deviceId, reading) => {
+      for (const role of byDevice.get(deviceId) ?? []) r.reading(role, reading);
+    });
+    return r;
+  });
+  return {
+    runners,
+    stop: () => runners.forEach((r) => r.stop()),
+  };
+}

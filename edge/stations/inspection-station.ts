@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import type { AnyReading } from '../../drivers/registry.ts';
+import { decideInspection, initialInspectionState, InspectionConfig, inspectionDisplay, type InspectionInput, type InspectionState } from '../../shared/stations/inspection.ts';
+import type { StationDef } from './runtime.ts';
+
+/** Which configured devices play which part on an inspection line. */
+export const InspectionDevices = z.object({
+  scanners: z.array(z.string().min(1)).default([]),
+  scale: z.string().min(1).optional(),
+  /** The OPC UA line controller reporting X-ray verdicts and faults. */
+  xray: z.string().min(1).optional(),
+  /** The device that takes `divert` (often the same line controller). */
+  diverter: z.string().min(1).optional(),
+  camera: z.string().min(1).optional(),
+});
+
+export const InspectionStationConfig = z.object({
+  kind: z.literal('inspection'),
+  id: z.string().min(1).max(64),
+  line: InspectionConfig,
+  devices: InspectionDevices.prefault({}),
+});
+export type InspectionStationConfig = z.output<typeof InspectionStationConfig>;
+
+const verdicts = new Set(['clear', 'suspect', 'reject', 'unreadable']);
+
+/** Driver readings → inspection inputs. Anything else a device says is not this station's business. */
+export function inspectionInput(role: string, r: AnyReading): InspectionInput | undefined {
+  const kind = r.kind as string | undefined;
+  if (role === 'scanner') {
+    if (kind === 'scan') return { kind: 'scan', code: String((r.read as { value?: string } | undefined)?.value ?? r.raw), valid: true };
+    if (kind === 'scan.rejected') return { kind: 'scan', code: String(r.raw), valid: false, reason: String(r.reason) };
+  }
+  if (role === 'scale' && kind === 'weight') return { kind: 'weight', weightKg: Number(r.weightKg) };
+  if (role === 'xray') {
+    if (kind === 'opcua.event' && r.name === 'xray.verdict') {
+      const f = r.fields as Record<string, unknown>;
+      const verdict = String(f.Verdict);
+      if (!verdicts.has(verdict)) return { kind: 'xray.fault', detail: `unknown verdict ${verdict}` };
+      return { kind: 'xray', parcelId: String(f.ParcelId), verdict: verdict as 'clear', ...(f.ImageRef ? { imageRef: String(f.ImageRef) } : {}) };
+    }
+    if (kind === 'opcua.value' && r.name === 'fault.active') return r.value === true ? { kind: 'xray.fault', detail: 'line controller reports a fault' } : { kind: 'xray.recovered' };
+  }
+  return undefined;
+}
+
+export function inspectionStation(config: InspectionStationConfig): StationDef<InspectionState, InspectionInput> {
+  return {
+    kind: 'inspection',
+    initial: initialInspectionState,
+    decide: (s, i, now, cache) => decideInspection(s, i, now, cache, config.line),
+    display: inspectionDisplay,
+    fromReading: inspectionInput,
+    timer: (id) => ({ kind: 'timer', id }),
+    commandFailed: (cmd, reason) => (cmd.kind === 'divert' ? { kind: 'divert.failed', transactionId: cmd.transactionId, reason } : undefined),
+    photo: (transactionId, photoRef, thumbnailWebp) => ({ kind: 'photo', transactionId, photoRef, ...(thumbnailWebp ? { thumbnailWebp } : {}) }),
+    pendingTimers: (s) => s.open.map((t) => ({ id: `decide:${t.transactionId}`, atMs: t.firstAtMs + config.line.decideTimeoutMs })),
+  };
+}

@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { Payloads } from '../schemas/events.ts';
+import { StationRules, type ParcelDecision } from './feed.ts';
+import { chooseLane, decideInspection, initialInspectionState, InspectionConfig, inspectionDisplay, sampled, type InspectionInput, type InspectionState } from './inspection.ts';
+import { memoryCache, type CacheView, type Decision } from './types.ts';
+
+const T0 = 1_800_000_000_000;
+const rules = StationRules.parse({ rulesId: 'R1', validFromMs: 0, validToMs: T0 * 2, weightTolerancePct: 10, weightToleranceKg: 0.05, samplingRate: 0 });
+const decisions: ParcelDecision[] = [
+  { parcelKey: 'EA000000015CN', decision: 'released', declaredWeightKg: 1.2 },
+  { parcelKey: 'EA000000029CN', decision: 'hold', reason: 'watch list' },
+  { parcelKey: 'EA000000032CN', decision: 'inspect', declaredWeightKg: 2 },
+  { parcelKey: 'EA000000046CN', decision: 'released', declaredWeightKg: 3 },
+];
+const fresh = memoryCache({ version: 42, syncedAtMs: T0 - 1000, decisions, rules });
+const config = InspectionConfig.parse({ lineId: 'LINE-1', decideTimeoutMs: 5000, multiReadWindowMs: 300 });
+
+/** Run inputs in order; each at its own time. */
+function run(inputs: [number, InspectionInput][], cache: CacheView = fresh, state: InspectionState = initialInspectionState()): { state: InspectionState; all: Decision<InspectionState>[] } {
+  const all: Decision<InspectionState>[] = [];
+  for (const [dt, input] of inputs) {
+    const d = decideInspection(state, input, T0 + dt, cache, config);
+    all.push(d);
+    state = d.state;
+  }
+  return { state, all };
+}
+const events = (all: Decision<InspectionState>[]) => all.flatMap((d) => d.events);
+const diverts = (all: Decision<InspectionState>[]) => all.flatMap((d) => d.commands).filter((c) => c.kind === 'divert');
+const scan = (code: string, valid = true): InspectionInput => ({ kind: 'scan', code, valid });
+const xray = (parcelId: string, verdict: 'clear' | 'suspect' | 'reject' | 'unreadable' = 'clear'): InspectionInput => ({ kind: 'xray', parcelId, verdict, imageRef: `xr/${parcelId}.png` });
+
+describe('inspection line station', () => {
+  const table: { name: string; inputs: [number, InspectionInput][]; cache?: CacheView; lane: string; outcome: string; reason?: RegExp }[] = [
+    { name: 'clean parcel: released', inputs: [[0, scan('EA000000015CN')], [200, { kind: 'weight', weightKg: 1.22 }], [600, xray('EA000000015CN')]], lane: 'release', outcome: 'ok' },
+    { name: 'customs hold', inputs: [[0, scan('EA000000029CN')], [200, { kind: 'weight', weightKg: 1 }], [600, xray('EA000000029CN')]], lane: 'inspection', outcome: 'ok', reason: /customs hold: watch list/ },
+    { name: 'inspection ordered', inputs: [[0, scan('EA000000032CN')], [200, { kind: 'weight', weightKg: 2 }], [600, xray('EA000000032CN')]], lane: 'inspection', outcome: 'ok', reason: /inspection ordered/ },
+    { name: 'X-ray suspect', inputs: [[0, scan('EA000000015CN')], [200, { kind: 'weight', weightKg: 1.2 }], [600, xray('EA000000015CN', 'suspect')]], lane: 'inspection', outcome: 'ok', reason: /X-ray suspect/ },
+    { name: 'over weight', inputs: [[0, scan('EA000000046CN')], [200, { kind: 'weight', weightKg: 3.5 }], [600, xray('EA000000046CN')]], lane: 'inspection', outcome: 'out_of_tolerance', reason: /3\.5 kg vs declared 3 kg/ },
+    { name: 'weight never settled', inputs: [[0, scan('EA000000015CN')], [200, { kind: 'weight.unstable' }], [600, xray('EA000000015CN')]], lane: 'inspection', outcome: 'weight_unstable', reason: /never settled/ },
+    { name: 'X-ray unreadable', inputs: [[0, scan('EA000000015CN')], [200, { kind: 'weight', weightKg: 1.2 }], [600, xray('EA000000015CN', 'unreadable')]], lane: 'inspection', outcome: 'xray_fault' },
+    { name: 'no verdict before the timeout (X-ray fault)', inputs: [[0, scan('EA000000015CN')], [200, { kind: 'weight', weightKg: 1.2 }], [5000, { kind: 'timer', id: 'decide:LINE-1-' }]], lane: 'none', outcome: 'none' },
+    { name: 'no read: the PLC reports a parcel no scanner read', inputs: [[600, xray('PLC-7781')]], lane: 'exception', outcome: 'no_read' },
+    { name: 'multi read: two labels on one parcel', inputs: [[0, scan('EA000000015CN')], [80, scan('EA000000046CN')], [200, { kind: 'weight', weightKg: 1.2 }], [600, xray('EA000000015CN')]], lane: 'exception', outcome: 'multi_read', reason: /EA000000015CN, EA000000046CN/ },
+    { name: 'unknown parcel', inputs: [[0, scan('EA000000050CN')], [200, { kind: 'weight', weightKg: 1 }], [600, xray('EA000000050CN')]], lane: 'exception', outcome: 'unknown_parcel' },
+    { name: 'stale cache fails safe', inputs: [[0, scan('EA000000015CN')], [200, { kind: 'weight', weightKg: 1.2 }], [600, xray('EA000000015CN')]], cache: memoryCache({ version: 9, syncedAtMs: T0 - 60 * 60_000, decisions, rules }), lane: 'inspection', outcome: 'stale_cache' },
+    { name: 'no signed rules fails safe', inputs: [[0, scan('EA000000015CN')], [200, { kind: 'weight', weightKg: 1.2 }], [600, xray('EA000000015CN')]], cache: memoryCache({ version: 9, syncedAtMs: T0, decisions }), lane: 'inspection', outcome: 'stale_cache', reason: /no valid signed rules/ },
+  ];
+  for (const row of table.filter((r) => r.lane !== 'none')) {
+    it(row.name, () => {
+      const { all } = run(row.inputs, row.cache);
+      const [e] = events(all);
+      expect(e).toBeDefined();
+      const p = Payloads['parcel.inspected'].parse(e!.payload);
+      expect({ lane: p.lane, outcome: p.outcome }).toEqual({ lane: row.lane, outcome: row.outcome });
+      if (row.reason) expect(p.reasons.join('; ')).toMatch(row.reason);
+      expect(p.cacheVersion).toBe((row.cache ?? fresh).version);
+      expect(diverts(all)).toEqual([expect.objectContaining({ kind: 'divert', lane: row.lane, transactionId: p.transactionId })]);
+      expect(events(all)).toHaveLength(1); // one transaction per parcel, not raw readings
+    });
+  }
+
+  it('decides on its timer when the verdict never comes, and fails safe', () => {
+    const first = run([[0, scan('EA000000015CN')], [200, { kind: 'weight', weightKg: 1.2 }]]);
+    const timer = first.all[0]!.commands.find((c) => c.kind === 'timer')!;
+    expect(timer).toMatchObject({ atMs: T0 + 5000 });
+    const d = decideInspection(first.state, { kind: 'timer', id: (timer as { id: string }).id }, T0 + 5000, fresh, config);
+    expect(d.events[0]!.payload).toMatchObject({ lane: 'inspection', outcome: 'xray_fault', reasons: ['no X-ray verdict in time'] });
+    expect(d.state.open).toEqual([]);
+  });
+
+  it('an X-ray fault sends every parcel to inspection until a verdict comes again', () => {
+    const { state, all } = run([[0, { kind: 'xray.fault', detail: 'tube over-temperature' }], [10, scan('EA000000015CN')], [200, { kind: 'weight', weightKg: 1.2 }], [5010, { kind: 'timer', id: 'decide:' }]]);
+    expect(state.xrayFault).toBe('tube over-temperature');
+    const t = all[1]!.commands.find((c) => c.kind === 'timer') as { id: string };
+    const d = decideInspection(state, { kind: 'timer', id: t.id }, T0 + 5010, fresh, config);
+    expect(d.events[0]!.payload).toMatchObject({ lane: 'inspection', outcome: 'xray_fault', reasons: ['X-ray fault: tube over-temperature'] });
+    // The next verdict proves the X-ray works again, and so does the PLC clearing its fault.
+    const back = run([[6000, scan('EA000000015CN')], [6200, { kind: 'weight', weightKg: 1.2 }], [6600, xray('EA000000015CN', 'clear')]], fresh, d.state);
+    expect(events(back.all)[0]!.payload).toMatchObject({ lane: 'release' });
+    expect(decideInspection(d.state, { kind: 'xray.recovered' }, T0, fresh, config).state.xrayFault).toBeNull();
+  });
+
+  it('the same label read by two scanners is one read; weights go to parcels in belt order', () => {
+    const { all } = run([
+      [0, scan('EA000000015CN')],
+      [30, scan('EA000000015CN')],
+      [700, scan('EA000000046CN')],
+      [800, { kind: 'weight', weightKg: 1.21 }],
+      [900, { kind: 'weight', weightKg: 3.02 }],
+      [1000, xray('EA000000015CN')],
+      [1500, xray('EA000000046CN')],
+    ]);
+    const ps = events(all).map((e) => Payloads['parcel.inspected'].parse(e.payload));
+    expect(ps.map((p) => [p.codes, p.grossWeightKg, p.lane])).toEqual([
+      [['EA000000015CN'], 1.21, 'release'],
+      [['EA000000046CN'], 3.02, 'release'],
+    ]);
+  });
+
+  it('a re-scan of a decided parcel amends its transaction (same id, next revision) instead of duplicating it', () => {
+    const { state, all } = run([[0, scan('EA000000015CN')], [200, { kind: 'weight', weightKg: 1.2 }], [600, xray('EA000000015CN')]]);
+    const first = Payloads['parcel.inspected'].parse(events(all)[0]!.payload);
+    const again = run([[60_000, scan('EA000000015CN')], [60_200, { kind: 'weight', weightKg: 1.2 }], [60_600, xray('EA000000015CN', 'suspect')]], fresh, state);
+    const second = Payloads['parcel.inspected'].parse(events(again.all)[0]!.payload);
+    expect(second.transactionId).toBe(first.transactionId);
+    expect([first.revision, second.revision]).toEqual([1, 2]);
+    expect(second.lane).toBe('inspection');
+  });
+
+  it('a misread label is kept, not dropped: alone it is a no-read', () => {
+    const { all } = run([[0, scan('EA000000016CN', false)], [200, { kind: 'weight', weightKg: 1.2 }], [5000, { kind: 'timer', id: 'x' }]]);
+    expect(events(all)).toEqual([]); // the timer id did not match
+    const t = all[0]!.commands.find((c) => c.kind === 'timer') as { id: string };
+    const d = decideInspection(all.at(-1)!.state, { kind: 'timer', id: t.id }, T0 + 5000, fresh, config);
+    expect(d.events[0]!.payload).toMatchObject({ outcome: 'no_read', lane: 'exception' });
+  });
+
+  it('samples deterministically at the configured rate', () => {
+    const r = { rulesId: 'R1', samplingRate: 0.1 };
+    const keys = Array.from({ length: 5000 }, (_, i) => `EA${String(i).padStart(8, '0')}0CN`);
+    const share = keys.filter((k) => sampled(k, r)).length / keys.length;
+    expect(share).toBeGreaterThan(0.08);
+    expect(share).toBeLessThan(0.12);
+    expect(keys.map((k) => sampled(k, r))).toEqual(keys.map((k) => sampled(k, r)));
+    expect(sampled(keys[0]!, { rulesId: 'R1', samplingRate: 0 })).toBe(false);
+    const lane = chooseLane({ codes: ['EA000000015CN'], weightKg: 1.2, xray: { verdict: 'clear' } }, decisions[0], { ...rules, samplingRate: 1 }, false, null);
+    expect(lane).toMatchObject({ lane: 'inspection', reasons: [expect.stringMatching(/random sample \(100%\)/)] });
+  });
+
+  it('shows a bilingual verdict', () => {
+    const { state } = run([[0, scan('EA000000029CN')], [200, { kind: 'weight', weightKg: 1 }], [600, xray('EA000000029CN')]]);
+    expect(inspectionDisplay(state).verdict).toMatchObject({ tone: 'stop', zh: '转人工查验', en: 'To manual inspection' });
+    expect(inspectionDisplay(initialInspectionState()).verdict).toMatchObject({ tone: 'idle' });
+  });
+});

@@ -1,0 +1,262 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { ParcelDecision, StationRules } from './feed.ts';
+import { cacheIsStale, type CacheView, type Decision, type StationCommand, type StationDisplay, type StationEvent } from './types.ts';
+
+/**
+ * The inspection line (查验线) as a pure state machine. A parcel passes the scanners (several reads possible), the
+ * scale (one stable weight) and the X-ray (a verdict from the PLC); when its verdict arrives — or its time is up — the
+ * station fuses all of it with the hub's decision and rules from the local cache into one `parcel.inspected`
+ * transaction and commands the diverter. Parcels are tracked in belt order (FIFO): a weight belongs to the oldest
+ * parcel still waiting for one; a verdict to the parcel the PLC names, or to a new no-read transaction when it names
+ * one nobody scanned.
+ */
+export const InspectionConfig = z.object({
+  lineId: z.string().min(1).max(64),
+  /** From the first read to the latest a verdict may come before the station decides without it (fail safe). */
+  decideTimeoutMs: z.number().int().min(50).max(600_000).default(5000),
+  /** A second, different code within this window of a parcel's first read is the same parcel (multi-read). */
+  multiReadWindowMs: z.number().int().min(0).max(10_000).default(300),
+  /** Re-scans of a decided parcel within this window amend its transaction instead of opening a new one. */
+  amendWindowMs: z.number().int().min(0).max(86_400_000).default(10 * 60_000),
+  /** Take a photo (camera snapshot) for every parcel. */
+  photo: z.boolean().default(false),
+});
+export type InspectionConfig = z.output<typeof InspectionConfig>;
+
+export type Lane = 'release' | 'inspection' | 'exception';
+type XrayVerdict = 'clear' | 'suspect' | 'reject' | 'unreadable';
+
+export type InspectionInput =
+  | { kind: 'scan'; code: string; valid: boolean; reason?: string }
+  | { kind: 'weight'; weightKg: number }
+  | { kind: 'weight.unstable' }
+  | { kind: 'xray'; parcelId: string; verdict: XrayVerdict; imageRef?: string }
+  | { kind: 'xray.fault'; detail: string }
+  | { kind: 'xray.recovered' }
+  | { kind: 'photo'; transactionId: string; photoRef: string; thumbnailWebp?: string }
+  | { kind: 'timer'; id: string }
+  | { kind: 'divert.failed'; transactionId: string; reason: string };
+
+interface Tx {
+  transactionId: string;
+  revision: number;
+  firstAtMs: number;
+  codes: string[];
+  rejectedReads: string[];
+  weightKg?: number;
+  weightUnstable?: boolean;
+  xray?: { verdict: XrayVerdict; imageRef?: string };
+  /** The id the PLC tracks the parcel by (the diverter is commanded with it). */
+  plcId?: string;
+  photoRef?: string;
+  thumbnailWebp?: string;
+}
+
+export interface InspectionState {
+  phase: 'running' | 'faulted';
+  /** Parcels on the belt, oldest first. */
+  open: Tx[];
+  /** Recently decided parcels by code, so a re-scan amends (bounded). */
+  decided: { code: string; transactionId: string; revision: number; atMs: number }[];
+  xrayFault: string | null;
+  counters: { decided: number; released: number; inspection: number; exception: number };
+  last: { transactionId: string; codes: string[]; lane: Lane; outcome: string; reasons: string[]; weightKg?: number; xray?: XrayVerdict; atMs: number } | null;
+  recent: StationDisplay['recent'];
+  nextSeq: number;
+}
+
+export function initialInspectionState(): InspectionState {
+  return { phase: 'running', open: [], decided: [], xrayFault: null, counters: { decided: 0, released: 0, inspection: 0, exception: 0 }, last: null, recent: [], nextSeq: 1 };
+}
+
+/** Pure, deterministic "random" sample: the same parcel under the same rules is always sampled the same way. */
+export function sampled(parcelKey: string, rules: Pick<StationRules, 'rulesId' | 'samplingRate'>): boolean {
+  if (rules.samplingRate <= 0) return false;
+  const h = createHash('sha256').update(`${rules.rulesId}\n${parcelKey}`).digest();
+  return h.readUInt32BE(0) / 0x1_0000_0000 < rules.samplingRate;
+}
+
+export function weightWithin(measured: number, declared: number, rules: Pick<StationRules, 'weightTolerancePct' | 'weightToleranceKg'>): boolean {
+  return Math.abs(measured - declared) <= Math.max(rules.weightToleranceKg, (declared * rules.weightTolerancePct) / 100);
+}
+
+const timerId = (tx: Tx) => `decide:${tx.transactionId}`;
+
+/** Pure: the lane for a parcel, its outcome and every reason — the heart of the station. */
+export function chooseLane(
+  tx: Pick<Tx, 'codes' | 'weightKg' | 'weightUnstable' | 'xray'>,
+  decision: ParcelDecision | undefined,
+  rules: StationRules | undefined,
+  stale: boolean,
+  xrayFault: string | null,
+): { lane: Lane; outcome: z.infer<typeof Outcome>; reasons: string[] } {
+  const codes = [...new Set(tx.codes)];
+  if (codes.length === 0) return { lane: 'exception', outcome: 'no_read', reasons: ['no read: no barcode decoded'] };
+  if (codes.length > 1) return { lane: 'exception', outcome: 'multi_read', reasons: [`multiple labels read: ${codes.join(', ')}`] };
+  if (stale || !rules) {
+    return { lane: 'inspection', outcome: 'stale_cache', reasons: [!rules ? 'no valid signed rules from the hub: failing safe' : 'local copy of hub decisions is older than the staleness bound: failing safe'] };
+  }
+  if (!decision) return { lane: 'exception', outcome: 'unknown_parcel', reasons: [`parcel ${codes[0]} is not known to the hub`] };
+  const reasons: string[] = [];
+  let outcome: z.infer<typeof Outcome> = 'ok';
+  if (decision.decision === 'hold') reasons.push(`customs hold${decision.reason ? `: ${decision.reason}` : ''}`);
+  if (decision.decision === 'inspect') reasons.push(`inspection ordered${decision.reason ? `: ${decision.reason}` : ''}`);
+  if (xrayFault || !tx.xray || tx.xray.verdict === 'unreadable') {
+    reasons.push(xrayFault ? `X-ray fault: ${xrayFault}` : tx.xray ? 'X-ray image unreadable' : 'no X-ray verdict in time');
+    outcome = 'xray_fault';
+  } else if ((tx.xray.verdict === 'suspect' && rules.xraySuspectToInspection) || tx.xray.verdict === 'reject') {
+    reasons.push(`X-ray ${tx.xray.verdict}`);
+  }
+  if (tx.weightKg === undefined) {
+    reasons.push(tx.weightUnstable ? 'weight never settled' : 'no stable weight');
+    if (outcome === 'ok') outcome = 'weight_unstable';
+  } else if (decision.declaredWeightKg !== undefined && !weightWithin(tx.weightKg, decision.declaredWeightKg, rules)) {
+    reasons.push(`weight ${tx.weightKg} kg vs declared ${decision.declaredWeightKg} kg is out of tolerance`);
+    if (outcome === 'ok') outcome = 'out_of_tolerance';
+  }
+  if (reasons.length === 0 && sampled(codes[0]!, rules)) reasons.push(`random sample (${Math.round(rules.samplingRate * 1000) / 10}%)`);
+  return { lane: reasons.length === 0 ? 'release' : 'inspection', outcome, reasons };
+}
+
+const Outcome = z.enum(['ok', 'no_read', 'multi_read', 'unknown_parcel', 'weight_unstable', 'out_of_tolerance', 'xray_fault', 'stale_cache']);
+
+function close(state: InspectionState, tx: Tx, nowMs: number, cache: CacheView, config: InspectionConfig): Decision<InspectionState> {
+  const rules = cache.rules(nowMs);
+  const stale = cacheIsStale(cache, rules, nowMs);
+  const code = [...new Set(tx.codes)][0];
+  const decision = code ? cache.decision(code) : undefined;
+  const { lane, outcome, reasons } = chooseLane(tx, decision, rules, stale, state.xrayFault);
+  const hubDecision = decision?.decision ?? 'unknown';
+  const event: StationEvent = {
+    type: 'parcel.inspected',
+    ...(code && [...new Set(tx.codes)].length === 1 ? { parcelKey: code } : {}),
+    payload: {
+      transactionId: tx.transactionId,
+      revision: tx.revision,
+      lineId: config.lineId,
+      outcome,
+      codes: [...new Set(tx.codes)],
+      ...(tx.weightKg !== undefined ? { grossWeightKg: tx.weightKg } : {}),
+      ...(decision?.declaredWeightKg !== undefined ? { declaredWeightKg: decision.declaredWeightKg } : {}),
+      ...(tx.xray ? { xray: { verdict: tx.xray.verdict, ...(tx.xray.imageRef ? { imageRef: tx.xray.imageRef } : {}) } } : {}),
+      hubDecision,
+      lane,
+      reasons: reasons.map((r) => r.slice(0, 500)),
+      ...(tx.photoRef ? { photoRef: tx.photoRef } : {}),
+      ...(tx.thumbnailWebp ? { thumbnailWebp: tx.thumbnailWebp } : {}),
+      cacheVersion: cache.version,
+      ...(stale ? { cacheStale: true } : {}),
+    },
+  } as StationEvent;
+  const commands: StationCommand[] = [
+    { kind: 'cancel-timer', id: timerId(tx) },
+    { kind: 'divert', transactionId: tx.transactionId, parcelKey: tx.plcId ?? code ?? tx.transactionId, lane },
+  ];
+  const decided = [...state.decided.filter((d) => nowMs - d.atMs <= config.amendWindowMs), ...[...new Set(tx.codes)].map((c) => ({ code: c, transactionId: tx.transactionId, revision: tx.revision, atMs: nowMs }))].slice(-2000);
+  const counters = { ...state.counters, decided: state.counters.decided + 1, [lane === 'release' ? 'released' : lane]: state.counters[lane === 'release' ? 'released' : lane] + 1 };
+  const tone = lane === 'release' ? 'go' : lane === 'inspection' ? 'stop' : 'wait';
+  const zh = lane === 'release' ? '放行' : lane === 'inspection' ? '转人工查验' : '异常道口';
+  const en = lane === 'release' ? 'Release lane' : lane === 'inspection' ? 'Manual inspection' : 'Exception lane';
+  const next: InspectionState = {
+    ...state,
+    open: state.open.filter((t) => t !== tx),
+    decided,
+    counters,
+    last: { transactionId: tx.transactionId, codes: [...new Set(tx.codes)], lane, outcome, reasons, ...(tx.weightKg !== undefined ? { weightKg: tx.weightKg } : {}), ...(tx.xray ? { xray: tx.xray.verdict } : {}), atMs: nowMs },
+    recent: [{ atMs: nowMs, zh: `${code ?? '未读到条码'} → ${zh}`, en: `${code ?? 'no read'} → ${en}${reasons.length ? `: ${reasons.join('; ')}` : ''}`, tone: tone as 'go' | 'stop' | 'wait' }, ...state.recent].slice(0, 20),
+  };
+  return { state: next, commands, events: [event] };
+}
+
+function openTx(state: InspectionState, nowMs: number, config: InspectionConfig, codes: string[], amend?: { transactionId: string; revision: number }): { state: InspectionState; tx: Tx; commands: StationCommand[] } {
+  const transactionId = amend?.transactionId ?? `${config.lineId}-${nowMs.toString(36)}-${state.nextSeq}`;
+  const tx: Tx = { transactionId, revision: amend ? amend.revision + 1 : 1, firstAtMs: nowMs, codes, rejectedReads: [] };
+  const commands: StationCommand[] = [{ kind: 'timer', id: timerId(tx), atMs: nowMs + config.decideTimeoutMs }];
+  if (config.photo) commands.push({ kind: 'snapshot', transactionId });
+  return { state: { ...state, open: [...state.open, tx], nextSeq: state.nextSeq + 1 }, tx, commands };
+}
+
+const replaceTx = (state: InspectionState, tx: Tx, next: Tx): InspectionState => ({ ...state, open: state.open.map((t) => (t === tx ? next : t)) });
+
+export function decideInspection(state: InspectionState, input: InspectionInput, nowMs: number, cache: CacheView, config: InspectionConfig): Decision<InspectionState> {
+  const none = { state, commands: [], events: [] };
+  switch (input.kind) {
+    case 'scan': {
+      const newest = state.open[state.open.length - 1];
+      // A read that failed its check digit is kept on the parcel being read, never dropped: it may be the only read.
+      if (!input.valid) {
+        if (newest && nowMs - newest.firstAtMs <= config.multiReadWindowMs) return { ...none, state: replaceTx(state, newest, { ...newest, rejectedReads: [...newest.rejectedReads, input.code] }) };
+        const o = openTx(state, nowMs, config, []);
+        return { state: replaceTx(o.state, o.tx, { ...o.tx, rejectedReads: [input.code] }), commands: o.commands, events: [] };
+      }
+      const same = state.open.find((t) => t.codes.includes(input.code));
+      if (same) return none; // the side scanner read the same label again: one parcel, one read
+      if (newest && !newest.xray && nowMs - newest.firstAtMs <= config.multiReadWindowMs && newest.codes.length > 0) {
+        return { ...none, state: replaceTx(state, newest, { ...newest, codes: [...newest.codes, input.code] }) };
+      }
+      if (newest && newest.codes.length === 0 && nowMs - newest.firstAtMs <= config.multiReadWindowMs) {
+        return { ...none, state: replaceTx(state, newest, { ...newest, codes: [input.code] }) };
+      }
+      const prior = state.decided.find((d) => d.code === input.code && nowMs - d.atMs <= config.amendWindowMs);
+      const o = openTx(state, nowMs, config, [input.code], prior);
+      return { state: o.state, commands: o.commands, events: [] };
+    }
+    case 'weight': {
+      const tx = state.open.find((t) => t.weightKg === undefined);
+      if (!tx || input.weightKg <= 0) return none;
+      return { ...none, state: replaceTx(state, tx, { ...tx, weightKg: input.weightKg, weightUnstable: false }) };
+    }
+    case 'weight.unstable': {
+      const tx = state.open.find((t) => t.weightKg === undefined);
+      return tx ? { ...none, state: replaceTx(state, tx, { ...tx, weightUnstable: true }) } : none;
+    }
+    case 'xray': {
+      let tx = state.open.find((t) => t.codes.includes(input.parcelId) || t.transactionId === input.parcelId);
+      let s = state;
+      let opened: StationCommand[] = [];
+      if (!tx) {
+        // The PLC saw a parcel no scanner read: its own transaction, with no code — a no-read.
+        const o = openTx(state, nowMs, config, []);
+        s = o.state;
+        tx = o.tx;
+        opened = o.commands.filter((c) => c.kind !== 'timer');
+      }
+      // A verdict means the X-ray works again, whatever fault it reported before.
+      s = { ...s, phase: 'running', xrayFault: null };
+      const withXray: Tx = { ...tx, plcId: input.parcelId, xray: { verdict: input.verdict, ...(input.imageRef ? { imageRef: input.imageRef } : {}) } };
+      const d = close(replaceTx(s, tx, withXray), withXray, nowMs, cache, config);
+      return { ...d, commands: [...opened, ...d.commands] };
+    }
+    case 'xray.fault':
+      return { ...none, state: { ...state, phase: 'faulted', xrayFault: input.detail } };
+    case 'xray.recovered':
+      return { ...none, state: { ...state, phase: 'running', xrayFault: null } };
+    case 'photo': {
+      const tx = state.open.find((t) => t.transactionId === input.transactionId);
+      return tx ? { ...none, state: replaceTx(state, tx, { ...tx, photoRef: input.photoRef, ...(input.thumbnailWebp ? { thumbnailWebp: input.thumbnailWebp } : {}) }) } : none;
+    }
+    case 'timer': {
+      const tx = state.open.find((t) => timerId(t) === input.id);
+      return tx ? close(state, tx, nowMs, cache, config) : none;
+    }
+    case 'divert.failed': {
+      const recent = [{ atMs: nowMs, zh: `分拣指令失败: ${input.reason}`, en: `Divert command failed: ${input.reason}`, tone: 'stop' as const }, ...state.recent].slice(0, 20);
+      return { ...none, state: { ...state, recent } };
+    }
+  }
+}
+
+export function inspectionDisplay(state: InspectionState): StationDisplay {
+  const l = state.last;
+  const verdict: StationDisplay['verdict'] = state.xrayFault
+    ? { tone: 'stop', zh: 'X光机故障', en: 'X-ray fault', detail: state.xrayFault }
+    : l
+      ? l.lane === 'release'
+        ? { tone: 'go', zh: '放行', en: 'Release', detail: l.codes.join(', ') }
+        : l.lane === 'inspection'
+          ? { tone: 'stop', zh: '转人工查验', en: 'To manual inspection', detail: l.reasons.join('; ') }
+          : { tone: 'wait', zh: '异常件', en: 'Exception lane', detail: l.reasons.join('; ') }
+      : { tone: 'idle', zh: '等待包裹', en: 'Waiting for parcels' };
+  return { verdict, lastCodes: l?.codes ?? [], weightKg: l?.weightKg ?? null, recent: state.recent };
+}
