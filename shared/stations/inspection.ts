@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { Payloads } from '../schemas/events.ts';
 import type { ParcelDecision, StationRules } from './feed.ts';
 import { cacheIsStale, type CacheView, type Decision, type StationCommand, type StationDisplay, type StationEvent } from './types.ts';
 
@@ -25,6 +26,7 @@ export const InspectionConfig = z.object({
 export type InspectionConfig = z.output<typeof InspectionConfig>;
 
 export type Lane = 'release' | 'inspection' | 'exception';
+type Outcome = z.output<(typeof Payloads)['parcel.inspected']>['outcome'];
 type XrayVerdict = 'clear' | 'suspect' | 'reject' | 'unreadable';
 
 export type InspectionInput =
@@ -90,7 +92,7 @@ export function chooseLane(
   rules: StationRules | undefined,
   stale: boolean,
   xrayFault: string | null,
-): { lane: Lane; outcome: z.infer<typeof Outcome>; reasons: string[] } {
+): { lane: Lane; outcome: Outcome; reasons: string[] } {
   const codes = [...new Set(tx.codes)];
   if (codes.length === 0) return { lane: 'exception', outcome: 'no_read', reasons: ['no read: no barcode decoded'] };
   if (codes.length > 1) return { lane: 'exception', outcome: 'multi_read', reasons: [`multiple labels read: ${codes.join(', ')}`] };
@@ -99,7 +101,7 @@ export function chooseLane(
   }
   if (!decision) return { lane: 'exception', outcome: 'unknown_parcel', reasons: [`parcel ${codes[0]} is not known to the hub`] };
   const reasons: string[] = [];
-  let outcome: z.infer<typeof Outcome> = 'ok';
+  let outcome: Outcome = 'ok';
   if (decision.decision === 'hold') reasons.push(`customs hold${decision.reason ? `: ${decision.reason}` : ''}`);
   if (decision.decision === 'inspect') reasons.push(`inspection ordered${decision.reason ? `: ${decision.reason}` : ''}`);
   if (xrayFault || !tx.xray || tx.xray.verdict === 'unreadable') {
@@ -119,7 +121,6 @@ export function chooseLane(
   return { lane: reasons.length === 0 ? 'release' : 'inspection', outcome, reasons };
 }
 
-const Outcome = z.enum(['ok', 'no_read', 'multi_read', 'unknown_parcel', 'weight_unstable', 'out_of_tolerance', 'xray_fault', 'stale_cache']);
 
 function close(state: InspectionState, tx: Tx, nowMs: number, cache: CacheView, config: InspectionConfig): Decision<InspectionState> {
   const rules = cache.rules(nowMs);
