@@ -5,7 +5,7 @@ import { startLineRig } from '../drivers/sim/line-rig.ts';
 import { Scenario, type ScenarioParcel } from '../drivers/sim/scenario.ts';
 import { startEdge } from '../edge/agent.ts';
 import { EdgeConfig } from '../edge/config.ts';
-import { randomSecret } from '../hub/auth/passwords.ts';
+import { hashPassword, randomSecret } from '../hub/auth/passwords.ts';
 import { applyHubEnv, HubConfig } from '../hub/config.ts';
 import { startHub } from '../hub/server.ts';
 import { loadConfigFile, parseConfig } from '../shared/config-file.ts';
@@ -69,7 +69,9 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
       hub: { mqttUrl: hub.mqttUrl, password: secrets.gatewayPassword, rulesPublicKey: hub.rulesPublicKeyPem },
       http: { host: '127.0.0.1', port: 0 },
       devices: rig.devices,
+      console: { host: '127.0.0.1', port: (await portFree('127.0.0.1', 8088)) ? 8088 : 0, operators: [{ id: 'op1', pinHash: await hashPassword('1234') }] },
       stations: [
+        { kind: 'bench', id: 'BENCH-1', bench: { benchId: 'BENCH-1' } },
         {
           kind: 'inspection',
           id: 'INSPECTION-LINE-1',
@@ -88,6 +90,7 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
     `  Dashboard:     ${hub.httpUrl}/   (user admin, password ${adminPassword})`,
     `  MQTT broker:   ${hub.mqttUrl}${hub.broker?.movedFromPort ? `   (port ${hub.broker.movedFromPort} is busy — another broker runs there; set MQTT_PORT to choose a port or MQTT_URL to use that broker)` : ''}`,
     `  Edge gateway:  ${DEMO_GATEWAY}, simulated inspection line, health ${edge.healthUrl}/healthz`,
+    `  Station pages: ${edge.consoleUrl}/   (operator op1, PIN 1234; keyboard only: scan, Enter, F1–F3)`,
     `  Devices:       ${rig.devices.map((d) => `${d.id} (${d.kind})`).join(', ')}`,
     ...notes.map((n) => `  Note: ${n}`),
     httpPort === 0 && wantedHttp !== 0 ? `  (HTTP port ${wantedHttp} was busy; set PORT to choose another)` : '',

@@ -8,6 +8,8 @@ import type { EdgeConfig } from './config.ts';
 import { EdgeDevices } from './devices.ts';
 import { StationCache } from './station-cache.ts';
 import { startStations, type RunningStations } from './stations/index.ts';
+import { consoleStations, verifyPin } from './stations/console-adapter.ts';
+import { startConsole } from './console/server.ts';
 import { decodeMessage } from '../shared/sync-protocol.ts';
 import { EdgeJournal } from './journal.ts';
 import { LineSimulator } from './simulator.ts';
@@ -23,6 +25,7 @@ export interface RunningEdge {
   devices: EdgeDevices | undefined;
   cache: StationCache;
   stations: RunningStations;
+  consoleUrl: string | undefined;
   healthUrl: string | undefined;
   stop(): Promise<void>;
 }
@@ -204,8 +207,24 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
   }
   log.info({ gatewayId: config.gatewayId, headSeq: journal.headSeq, ackedSeq: journal.ackedSeq, healthUrl }, 'edge agent started');
 
+  let consoleServer: { url: string; stop(): Promise<void> } | undefined;
+  if (config.console) {
+    const operators = new Map(config.console.operators.map((op) => [op.id, op.pinHash]));
+    consoleServer = await startConsole({
+      host: config.console.host,
+      port: config.console.port,
+      stations: consoleStations(stations.runners, { devices, sync, journal, cache, deviceIds: stations.deviceIds }),
+      verifyOperator: (id, pin) => {
+        const hash = operators.get(id);
+        return hash !== undefined && verifyPin(pin, hash);
+      },
+      log: log.child({ component: 'console' }),
+    });
+  }
+
   let stopping: Promise<void> | undefined;
   return {
+    consoleUrl: consoleServer?.url,
     journal,
     sync,
     simulator,
@@ -216,6 +235,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
     stop: () =>
       (stopping ??= (async () => {
         simulator?.stop();
+        await consoleServer?.stop();
         stations.stop();
         devices?.stop();
         clearInterval(feedRefresh);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DeviceConfig } from '../drivers/registry.ts';
+import { ConsoleConfig } from './stations/console-adapter.ts';
 import { StationConfig } from './stations/index.ts';
 import { GatewayId } from '../shared/schemas/events.ts';
 
@@ -46,6 +47,7 @@ export const EdgeConfig = z.object({
     .array(StationConfig)
     .default([])
     .describe('the stations this gateway runs (inspection line, gate lane, warehouse), each naming the devices it uses'),
+  console: ConsoleConfig.optional().describe('the operators\' station pages (see README, "Operator console")'),
   simulator: z
     .object({
       mode: z.enum(['line', 'scans']).default('line').describe('"line" (a full inspection-line flow) or "scans" (parcel scans only)'),

@@ -29,6 +29,9 @@ describe('bondgate demo', () => {
         },
         { timeout: 30_000, interval: 500 },
       );
+      const consoleUrl = /Station pages: (http:\/\/127\.0\.0\.1:\d+)/.exec(p.output())![1]!;
+      const stations = (await (await fetch(`${consoleUrl}/api/stations`)).json()) as { items: { id: string }[] };
+      expect(stations.items.map((s) => s.id)).toEqual(['BENCH-1', 'INSPECTION-LINE-1']);
       const metrics = await (await fetch(`${healthUrl}/metrics`)).text();
       expect(metrics).toMatch(/bondgate_edge_device_up\{device="xray-line",kind="opcua"\} 1/);
     } finally {

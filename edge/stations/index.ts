@@ -4,11 +4,11 @@ import type { StationCommand } from '../../shared/stations/types.ts';
 import type { EdgeDevices } from '../devices.ts';
 import type { EdgeJournal } from '../journal.ts';
 import type { StationCache } from '../station-cache.ts';
-import { inspectionStation, InspectionStationConfig } from './inspection-station.ts';
+import { benchStation, BenchStationConfig, inspectionStation, InspectionStationConfig } from './inspection-station.ts';
 import { StationRunner, type CommandPort } from './runtime.ts';
 
 /** Every station a gateway can run, as one config union (edge config `stations:`). */
-export const StationConfig = z.discriminatedUnion('kind', [InspectionStationConfig]);
+export const StationConfig = z.discriminatedUnion('kind', [InspectionStationConfig, BenchStationConfig]);
 export type StationConfig = z.output<typeof StationConfig>;
 
 /** Roles each configured device plays at a station: readings are routed by them, commands go to them. */
@@ -16,10 +16,12 @@ function roles(c: StationConfig): Map<string, string[]> {
   const m = new Map<string, string[]>();
   const add = (id: string | undefined, role: string) => id && m.set(id, [...(m.get(id) ?? []), role]);
   for (const s of c.devices.scanners) add(s, 'scanner');
-  add(c.devices.scale, 'scale');
-  add(c.devices.xray, 'xray');
-  add(c.devices.diverter, 'diverter');
-  add(c.devices.camera, 'camera');
+  if (c.kind === 'inspection') {
+    add(c.devices.scale, 'scale');
+    add(c.devices.xray, 'xray');
+    add(c.devices.diverter, 'diverter');
+    add(c.devices.camera, 'camera');
+  }
   return m;
 }
 
@@ -27,6 +29,7 @@ function commandPort(c: StationConfig, devices: EdgeDevices | undefined): Comman
   return {
     async run(cmd: StationCommand) {
       if (!devices) return 'no devices configured';
+      if (c.kind !== 'inspection') return `command ${cmd.kind} not supported at a ${c.kind} station`;
       if (cmd.kind === 'divert') {
         if (!c.devices.diverter) return 'no diverter configured';
         const r = await devices.send(c.devices.diverter, { op: 'call', method: 'divert', args: [cmd.parcelKey, cmd.lane] });
@@ -44,12 +47,15 @@ function commandPort(c: StationConfig, devices: EdgeDevices | undefined): Comman
 
 export interface RunningStations {
   runners: StationRunner<unknown, unknown>[];
+  /** Device ids per station, for the console's device pills. */
+  deviceIds: Map<string, string[]>;
   stop(): void;
 }
 
 export function startStations(configs: StationConfig[], o: { journal: EdgeJournal; cache: StationCache; devices: EdgeDevices | undefined; log: Logger }): RunningStations {
   const runners = configs.map((c) => {
-    const r = new StationRunner(c.id, inspectionStation(c), o.journal, o.cache, commandPort(c, o.devices), o.log.child({ station: c.id })) as unknown as StationRunner<unknown, unknown>;
+    const def = c.kind === 'inspection' ? inspectionStation(c) : benchStation(c);
+    const r = new StationRunner(c.id, def as never, o.journal, o.cache, commandPort(c, o.devices), o.log.child({ station: c.id })) as unknown as StationRunner<unknown, unknown>;
     const byDevice = roles(c);
     o.devices?.onReading((deviceId, reading) => {
       for (const role of byDevice.get(deviceId) ?? []) r.reading(role, reading);
@@ -58,6 +64,7 @@ export function startStations(configs: StationConfig[], o: { journal: EdgeJourna
   });
   return {
     runners,
+    deviceIds: new Map(configs.map((c) => [c.id, [...roles(c).keys()]])),
     stop: () => runners.forEach((r) => r.stop()),
   };
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { classifyRead } from '../../drivers/barcode/parse.ts';
 import type { AnyReading } from '../../drivers/registry.ts';
+import { BenchConfig, benchDisplay, decideBench, initialBenchState, type BenchInput, type BenchState } from '../../shared/stations/bench.ts';
 import { decideInspection, initialInspectionState, InspectionConfig, inspectionDisplay, type InspectionInput, type InspectionState } from '../../shared/stations/inspection.ts';
 import type { StationDef } from './runtime.ts';
 
@@ -54,6 +56,49 @@ export function inspectionStation(config: InspectionStationConfig): StationDef<I
     timer: (id) => ({ kind: 'timer', id }),
     commandFailed: (cmd, reason) => (cmd.kind === 'divert' ? { kind: 'divert.failed', transactionId: cmd.transactionId, reason } : undefined),
     photo: (transactionId, photoRef, thumbnailWebp) => ({ kind: 'photo', transactionId, photoRef, ...(thumbnailWebp ? { thumbnailWebp } : {}) }),
+    consoleInput: (i) => (i.kind === 'scan' ? scanOf(i.text) : undefined),
     pendingTimers: (s) => s.open.map((t) => ({ id: `decide:${t.transactionId}`, atMs: t.firstAtMs + config.line.decideTimeoutMs })),
+  };
+}
+
+/** A scan typed or scanned at a console, classified like a scanner's read. */
+function scanOf(text: string): InspectionInput {
+  const read = classifyRead(text);
+  return read.kind === 'rejected' ? { kind: 'scan', code: text, valid: false, reason: read.reason } : { kind: 'scan', code: 'value' in read ? String(read.value) : text, valid: true };
+}
+
+export const BenchStationConfig = z.object({
+  kind: z.literal('bench'),
+  id: z.string().min(1).max(64),
+  bench: BenchConfig,
+  devices: z.object({ scanners: z.array(z.string().min(1)).default([]) }).prefault({}),
+});
+export type BenchStationConfig = z.output<typeof BenchStationConfig>;
+
+export function benchStation(_config: BenchStationConfig): StationDef<BenchState, BenchInput> {
+  return {
+    kind: 'bench',
+    initial: initialBenchState,
+    decide: decideBench,
+    display: benchDisplay,
+    fromReading: (role, r) => (role === 'scanner' && r.kind === 'scan' ? { kind: 'scan', code: String((r.read as { value?: string } | undefined)?.value ?? r.raw) } : undefined),
+    timer: (id) => ({ kind: 'timer', id }),
+    commandFailed: () => undefined,
+    consoleInput: (i, operatorId) => {
+      if (i.kind === 'scan') {
+        const s = scanOf(i.text);
+        return s.kind === 'scan' ? { kind: 'scan', code: s.code } : undefined;
+      }
+      if (i.id === 'pass' || i.id === 'seize' || i.id === 'return') return { kind: 'action', action: i.id, officerId: operatorId, ...(i.reason ? { reason: i.reason } : {}) };
+      return undefined;
+    },
+    actions: (s) =>
+      s.current
+        ? [
+            { id: 'pass', zh: '通过', en: 'Pass', key: 'F1', tone: 'go' },
+            { id: 'seize', zh: '扣留', en: 'Seize', key: 'F2', needsReason: true, tone: 'stop' },
+            { id: 'return', zh: '退运', en: 'Return', key: 'F3', needsReason: true, tone: 'wait' },
+          ]
+        : [],
   };
 }

@@ -1,0 +1,72 @@
+import { scryptSync, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { cacheIsStale } from '../../shared/stations/types.ts';
+import type { ConsoleStation, ConsoleView } from '../console/server.ts';
+import type { EdgeDevices } from '../devices.ts';
+import type { EdgeJournal } from '../journal.ts';
+import type { StationCache } from '../station-cache.ts';
+import type { SyncClient } from '../sync.ts';
+import type { StationRunner } from './runtime.ts';
+
+/** The operators who may act at this gateway's consoles: id and a scrypt PIN hash (`bondgate` hashes, as on the hub). */
+export const ConsoleConfig = z.object({
+  host: z.string().default('127.0.0.1').describe('address the station consoles listen on (a lane PC on the LAN: its LAN address)'),
+  port: z.number().int().min(0).max(65535).default(8088),
+  operators: z.array(z.object({ id: z.string().min(1).max(64), pinHash: z.string().startsWith('scrypt$') })).default([]),
+});
+export type ConsoleConfig = z.output<typeof ConsoleConfig>;
+
+/** Constant-time PIN check against `scrypt$N$r$p$salt$hash` (hub/auth/passwords.ts format). */
+export function verifyPin(pin: string, stored: string): boolean {
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  const [n, r, p] = parts.slice(1, 4).map(Number);
+  const expected = Buffer.from(parts[5]!, 'base64');
+  const key = scryptSync(pin, Buffer.from(parts[4]!, 'base64'), expected.length, { N: n!, r: r!, p: p!, maxmem: 64 * 1024 * 1024 });
+  return key.length === expected.length && timingSafeEqual(key, expected);
+}
+
+const TITLES: Record<string, { zh: string; en: string }> = {
+  inspection: { zh: '查验线', en: 'Inspection line' },
+  bench: { zh: '人工查验台', en: 'Manual inspection bench' },
+  gate: { zh: '卡口', en: 'Gate lane' },
+  warehouse: { zh: '保税仓', en: 'Bonded warehouse' },
+  overseas: { zh: '海外仓', en: 'Overseas warehouse' },
+};
+
+/** Each running station as the console sees it: its display, devices, sync state, actions and input. */
+export function consoleStations(runners: StationRunner<unknown, unknown>[], o: { devices: EdgeDevices | undefined; sync: SyncClient; journal: EdgeJournal; cache: StationCache; deviceIds: Map<string, string[]>; now?: () => number }): ConsoleStation[] {
+  const now = o.now ?? Date.now;
+  return runners.map((r) => ({
+    id: r.id,
+    kind: r.def.kind as ConsoleStation['kind'],
+    title: { zh: `${TITLES[r.def.kind]?.zh ?? r.def.kind} ${r.id}`, en: `${TITLES[r.def.kind]?.en ?? r.def.kind} ${r.id}` },
+    view(): ConsoleView {
+      const t = now();
+      const mine = new Set(o.deviceIds.get(r.id) ?? []);
+      const b = o.journal.backlog();
+      return {
+        display: r.display(),
+        devices: (o.devices?.status() ?? []).filter((d) => mine.has(d.id)).map((d) => ({ id: d.id, kind: d.kind, state: d.state })),
+        sync: {
+          online: o.sync.state.connected,
+          backlog: b.count,
+          backlogAgeMs: b.oldestWallMs ? Math.max(0, t - b.oldestWallMs) : 0,
+          cacheVersion: o.cache.version,
+          cacheAgeMs: o.cache.syncedAtMs === null ? null : t - o.cache.syncedAtMs,
+          stale: cacheIsStale(o.cache, o.cache.rules(t), t),
+        },
+        actions: r.def.actions?.(r.current) ?? [],
+      };
+    },
+    async submit(input, operatorId) {
+      const i = r.def.consoleInput?.(input, operatorId);
+      if (i === undefined) return { ok: false, zh: '此站不接受该输入', en: 'Not accepted at this station' };
+      await r.input(i);
+      return { ok: true };
+    },
+    subscribe(onChange) {
+      return r.subscribe(onChange);
+    },
+  }));
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { Payloads } from '../schemas/events.ts';
+import { benchDisplay, decideBench, initialBenchState } from './bench.ts';
+import { memoryCache } from './types.ts';
+
+const cache = memoryCache({ decisions: [{ parcelKey: 'EA000000029CN', decision: 'hold', reason: 'watch list' }] });
+
+describe('officer bench', () => {
+  it('scan, then pass: one officer.action naming the officer', () => {
+    const s1 = decideBench(initialBenchState(), { kind: 'scan', code: 'EA000000029CN' }, 1, cache);
+    expect(benchDisplay(s1.state).verdict).toMatchObject({ tone: 'wait', detail: 'hub: hold (watch list)' });
+    const s2 = decideBench(s1.state, { kind: 'action', action: 'pass', officerId: 'officer-7' }, 2, cache);
+    expect(s2.events).toEqual([{ type: 'officer.action', parcelKey: 'EA000000029CN', payload: { officerId: 'officer-7', action: 'pass', reason: 'inspected at the bench: no findings' } }]);
+    Payloads['officer.action'].parse(s2.events[0]!.payload);
+    expect(s2.state.current).toBeNull();
+  });
+
+  it('seize and return need a reason; an action without a scanned parcel is refused', () => {
+    const scanned = decideBench(initialBenchState(), { kind: 'scan', code: 'EA000000015CN' }, 1, cache).state;
+    const noReason = decideBench(scanned, { kind: 'action', action: 'seize', officerId: 'o' }, 2, cache);
+    expect(noReason.events).toEqual([]);
+    expect(benchDisplay(noReason.state).verdict).toMatchObject({ tone: 'stop', en: 'Seize and return need a reason' });
+    const seized = decideBench(scanned, { kind: 'action', action: 'seize', officerId: 'o', reason: 'undeclared lithium batteries' }, 3, cache);
+    expect(seized.events[0]!.payload).toMatchObject({ action: 'seize', reason: 'undeclared lithium batteries' });
+    expect(decideBench(initialBenchState(), { kind: 'action', action: 'return', officerId: 'o', reason: 'x' }, 1, cache).events).toEqual([]);
+    expect(benchDisplay(decideBench(scanned, { kind: 'scan', code: 'EA000000015CN' }, 1, cache).state).verdict).toMatchObject({ detail: 'hub: unknown' });
+  });
+});

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import type { CacheView, Decision, StationDisplay } from './types.ts';
+
+/**
+ * The officer's manual inspection bench: scan the parcel taken off the inspection lane, see what the hub and the line
+ * said about it, choose pass / seize / return (a reason is required for seize and return) — recorded as
+ * `officer.action` with the officer who chose it. Pure, like every station.
+ */
+export const BenchConfig = z.object({ benchId: z.string().min(1).max(64) });
+export type BenchConfig = z.output<typeof BenchConfig>;
+
+export type BenchAction = 'pass' | 'seize' | 'return';
+export type BenchInput = { kind: 'scan'; code: string } | { kind: 'action'; action: BenchAction; officerId: string; reason?: string } | { kind: 'timer'; id: string };
+
+export interface BenchState {
+  phase: 'idle' | 'parcel';
+  current: { code: string; hubDecision: string; reason?: string; scannedAtMs: number } | null;
+  recent: StationDisplay['recent'];
+  error: { zh: string; en: string } | null;
+}
+
+export const initialBenchState = (): BenchState => ({ phase: 'idle', current: null, recent: [], error: null });
+
+const LABEL: Record<BenchAction, { zh: string; en: string; tone: 'go' | 'stop' | 'wait' }> = {
+  pass: { zh: '查验通过', en: 'Passed', tone: 'go' },
+  seize: { zh: '扣留', en: 'Seized', tone: 'stop' },
+  return: { zh: '退运', en: 'Returned', tone: 'wait' },
+};
+
+export function decideBench(state: BenchState, input: BenchInput, nowMs: number, cache: CacheView): Decision<BenchState> {
+  if (input.kind === 'timer') return { state, commands: [], events: [] };
+  if (input.kind === 'scan') {
+    const d = cache.decision(input.code);
+    return { state: { ...state, phase: 'parcel', error: null, current: { code: input.code, hubDecision: d?.decision ?? 'unknown', ...(d?.reason ? { reason: d.reason } : {}), scannedAtMs: nowMs } }, commands: [], events: [] };
+  }
+  if (!state.current) return { state: { ...state, error: { zh: '请先扫描包裹', en: 'Scan the parcel first' } }, commands: [], events: [] };
+  const reason = input.reason?.trim() || (input.action === 'pass' ? 'inspected at the bench: no findings' : '');
+  if (!reason) return { state: { ...state, error: { zh: '扣留或退运须填写原因', en: 'Seize and return need a reason' } }, commands: [], events: [] };
+  const l = LABEL[input.action];
+  return {
+    state: { phase: 'idle', current: null, error: null, recent: [{ atMs: nowMs, zh: `${state.current.code} ${l.zh}`, en: `${state.current.code} ${l.en}: ${reason}`, tone: l.tone }, ...state.recent].slice(0, 20) },
+    commands: [],
+    events: [{ type: 'officer.action', parcelKey: state.current.code, payload: { officerId: input.officerId, action: input.action, reason: reason.slice(0, 500) } }],
+  };
+}
+
+export function benchDisplay(state: BenchState): StationDisplay {
+  const c = state.current;
+  const verdict: StationDisplay['verdict'] = state.error
+    ? { tone: 'stop', zh: state.error.zh, en: state.error.en }
+    : c
+      ? { tone: 'wait', zh: `查验中: ${c.code}`, en: `Inspecting ${c.code}`, detail: `hub: ${c.hubDecision}${c.reason ? ` (${c.reason})` : ''}` }
+      : { tone: 'idle', zh: '请扫描待查包裹', en: 'Scan a parcel to inspect' };
+  return { verdict, lastCodes: c ? [c.code] : [], weightKg: null, recent: state.recent };
+}
