@@ -185,6 +185,7 @@ export class OpcUaDriver extends DriverBase<OpcUaReading, OpcUaCommand> {
       this.session = session;
       this.namespaces = await session.readNamespaceArray();
       await this.subscribe(session);
+      await this.readMethodArguments(session);
     } catch (e) {
       signal.removeEventListener('abort', onAbort);
       await this.close();
@@ -193,6 +194,22 @@ export class OpcUaDriver extends DriverBase<OpcUaReading, OpcUaCommand> {
     if (this.closing) throw new Error(`OPC UA ${c.endpointUrl}: aborted`); // abort landed just as the last step finished
     this.h.connected = true;
     this.h.lastReadingMs = this.now();
+  }
+
+  /**
+   * Read every configured method's InputArguments now, not on its first call: a diverter command has a few hundred
+   * milliseconds before the parcel reaches the flap, and the first call must not spend them on a browse.
+   */
+  private async readMethodArguments(session: ClientSession): Promise<void> {
+    for (const m of this.config.methods) {
+      const methodId = resolveNodeIdText(m.methodId, this.namespaces);
+      if (methodId === null || this.inputArguments.has(m.name)) continue;
+      try {
+        this.inputArguments.set(m.name, (await session.getArgumentDefinition(methodId)).inputArguments);
+      } catch {
+        // Unknown on this server: the call itself will report it.
+      }
+    }
   }
 
   /** The server's id for our subscription; a new one after the server restarted (devices.md §5). */
