@@ -62,7 +62,7 @@ export function consoleStations(runners: StationRunner<unknown, unknown>[], o: {
     async submit(input, operatorId) {
       const i = r.def.consoleInput?.(input, operatorId);
       if (i === undefined) return { ok: false, zh: '此站不接受该输入', en: 'Not accepted at this station' };
-      await r.input(i);
+      for (const one of Array.isArray(i) ? i : [i]) await r.input(one);
       return { ok: true };
     },
     subscribe(onChange) {

@@ -5,10 +5,11 @@ import type { EdgeDevices } from '../devices.ts';
 import type { EdgeJournal } from '../journal.ts';
 import type { StationCache } from '../station-cache.ts';
 import { benchStation, BenchStationConfig, inspectionStation, InspectionStationConfig } from './inspection-station.ts';
-import { StationRunner, type CommandPort } from './runtime.ts';
+import { StationRunner, type CommandPort, type StationDef } from './runtime.ts';
+import { gateStation, GateStationConfig, overseasStation, OverseasStationConfig, warehouseStation, WarehouseStationConfig } from './zone-stations.ts';
 
 /** Every station a gateway can run, as one config union (edge config `stations:`). */
-export const StationConfig = z.discriminatedUnion('kind', [InspectionStationConfig, BenchStationConfig]);
+export const StationConfig = z.discriminatedUnion('kind', [InspectionStationConfig, BenchStationConfig, GateStationConfig, WarehouseStationConfig, OverseasStationConfig]);
 export type StationConfig = z.output<typeof StationConfig>;
 
 /** Roles each configured device plays at a station: readings are routed by them, commands go to them. */
@@ -22,6 +23,14 @@ function roles(c: StationConfig): Map<string, string[]> {
     add(c.devices.diverter, 'diverter');
     add(c.devices.camera, 'camera');
   }
+  if (c.kind === 'gate') {
+    add(c.devices.weighbridge, 'weighbridge');
+    add(c.devices.barrier, 'barrier');
+    add(c.devices.portal, 'portal');
+    add(c.devices.plateReader, 'plateReader');
+    add(c.devices.seals, 'seals');
+  }
+  if (c.kind === 'warehouse' || c.kind === 'overseas') add(c.devices.scale, 'scale');
   return m;
 }
 
@@ -29,6 +38,11 @@ function commandPort(c: StationConfig, devices: EdgeDevices | undefined): Comman
   return {
     async run(cmd: StationCommand) {
       if (!devices) return 'no devices configured';
+      if (c.kind === 'gate' && cmd.kind === 'barrier') {
+        if (!c.devices.barrier) return 'no barrier configured';
+        const r = await devices.send(c.devices.barrier, cmd.action === 'raise' ? 'open' : 'close');
+        return r.ok ? null : `${r.code}: ${r.message}`;
+      }
       if (c.kind !== 'inspection') return `command ${cmd.kind} not supported at a ${c.kind} station`;
       if (cmd.kind === 'divert') {
         if (!c.devices.diverter) return 'no diverter configured';
@@ -54,7 +68,7 @@ export interface RunningStations {
 
 export function startStations(configs: StationConfig[], o: { journal: EdgeJournal; cache: StationCache; devices: EdgeDevices | undefined; log: Logger }): RunningStations {
   const runners = configs.map((c) => {
-    const def = c.kind === 'inspection' ? inspectionStation(c) : benchStation(c);
+    const def: StationDef<unknown, unknown> = (c.kind === 'inspection' ? inspectionStation(c) : c.kind === 'bench' ? benchStation(c) : c.kind === 'gate' ? gateStation(c) : c.kind === 'warehouse' ? warehouseStation(c) : overseasStation(c)) as never;
     const r = new StationRunner(c.id, def as never, o.journal, o.cache, commandPort(c, o.devices), o.log.child({ station: c.id })) as unknown as StationRunner<unknown, unknown>;
     const byDevice = roles(c);
     o.devices?.onReading((deviceId, reading) => {
