@@ -10,6 +10,7 @@ const all: Record<string, () => Promise<unknown>> = {
   drain: async () => (await import('./drain.bench.ts')).benchDrain(),
   'hub-ingest': async () => (await import('./hub-ingest.bench.ts')).benchHubIngest(),
   codecs: async () => (await import('./codecs.bench.ts')).benchCodecs(),
+  'station-latency': async () => (await import('./station-latency.bench.ts')).benchStationLatency(),
   'barcode-decode': async () => (await import('./barcode-decode.bench.ts')).benchBarcodeDecode(),
 };
 

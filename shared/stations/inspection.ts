@@ -154,7 +154,7 @@ function close(state: InspectionState, tx: Tx, nowMs: number, cache: CacheView, 
     { kind: 'cancel-timer', id: timerId(tx) },
     { kind: 'divert', transactionId: tx.transactionId, parcelKey: tx.plcId ?? code ?? tx.transactionId, lane },
   ];
-  const decided = [...state.decided.filter((d) => nowMs - d.atMs <= config.amendWindowMs), ...[...new Set(tx.codes)].map((c) => ({ code: c, transactionId: tx.transactionId, revision: tx.revision, atMs: nowMs }))].slice(-2000);
+  const decided = [...state.decided.filter((d) => nowMs - d.atMs <= config.amendWindowMs), ...[...new Set(tx.codes)].map((c) => ({ code: c, transactionId: tx.transactionId, revision: tx.revision, atMs: nowMs }))].slice(-500);
   const counters = { ...state.counters, decided: state.counters.decided + 1, [lane === 'release' ? 'released' : lane]: state.counters[lane === 'release' ? 'released' : lane] + 1 };
   const tone = lane === 'release' ? 'go' : lane === 'inspection' ? 'stop' : 'wait';
   const zh = lane === 'release' ? '放行' : lane === 'inspection' ? '转人工查验' : '异常道口';
