@@ -28,7 +28,8 @@ export interface DriverHealth {
   reconnects: number;
 }
 
-export type CommandResult = { ok: true } | { ok: false; code: string; message: string };
+/** `data` carries what a command returns (a camera's captured frame), when it returns anything. */
+export type CommandResult = { ok: true; data?: unknown } | { ok: false; code: string; message: string };
 
 export interface Driver<R, C> {
   start(signal: AbortSignal): Promise<void>;

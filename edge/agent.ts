@@ -7,6 +7,8 @@ import { generateJournalKeys } from '../shared/journal-chain.ts';
 import type { EdgeConfig } from './config.ts';
 import { EdgeDevices } from './devices.ts';
 import { StationCache } from './station-cache.ts';
+import { IMAGE_REF, ImageStore } from './images.ts';
+import { ImageRequest, MAX_IMAGE_BYTES } from '../shared/image-protocol.ts';
 import { startStations, type RunningStations } from './stations/index.ts';
 import { consoleStations, verifyPin } from './stations/console-adapter.ts';
 import { startConsole } from './console/server.ts';
@@ -24,6 +26,7 @@ export interface RunningEdge {
   simulator: LineSimulator | undefined;
   devices: EdgeDevices | undefined;
   cache: StationCache;
+  images: ImageStore;
   stations: RunningStations;
   consoleUrl: string | undefined;
   healthUrl: string | undefined;
@@ -117,10 +120,29 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
   const keys = loadOrCreateKeys(config.dataDir);
   // The hub's station feed, kept locally so stations decide with the hub unreachable.
   const cache = new StationCache(join(config.dataDir, 'station-cache.sqlite'), config.hub.rulesPublicKey);
+  const images = new ImageStore(join(config.dataDir, 'images'));
+  const answerImage = (payload: Buffer) => {
+    const req = ImageRequest.safeParse((() => {
+      try {
+        return decodeMessage(payload);
+      } catch {
+        return undefined;
+      }
+    })());
+    if (!req.success) return log.warn('ignoring malformed image request');
+    const { requestId, ref } = req.data;
+    const base = { gatewayId: config.gatewayId, requestId, ref };
+    if (!IMAGE_REF.test(ref)) return sync.publishUp('image', { ...base, result: { ok: false, code: 'BAD_REF', message: 'not an image ref this gateway made' } });
+    const img = images.get(ref);
+    if (!img) return sync.publishUp('image', { ...base, result: { ok: false, code: 'NOT_FOUND', message: `no image ${ref} (pruned, or never here)` } });
+    if (img.length > MAX_IMAGE_BYTES) return sync.publishUp('image', { ...base, result: { ok: false, code: 'TOO_LARGE', message: `${img.length} bytes` } });
+    sync.publishUp('image', { ...base, result: { ok: true, contentType: images.contentType(ref), dataB64: img.toString('base64') } });
+  };
   const requestFeed = () => sync.publishUp('feed', { gatewayId: config.gatewayId, sinceVersion: cache.version });
   const sync: SyncClient = new SyncClient({
     onConnected: requestFeed,
     onDownMessage: (kind, payload) => {
+      if (kind === 'image-request') return answerImage(payload);
       if (kind !== 'feed') return;
       try {
         const r = cache.apply(decodeMessage(payload), Date.now());
@@ -159,7 +181,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
 
   const devices = config.devices.length > 0 ? new EdgeDevices(config.devices, journal, config.gatewayId, log.child({ component: 'devices' })) : undefined;
   devices?.start();
-  const stations = startStations(config.stations, { journal, cache, devices, log: log.child({ component: 'stations' }) });
+  const stations = startStations(config.stations, { journal, cache, devices, images, log: log.child({ component: 'stations' }) });
 
   let server: Server | undefined;
   let healthUrl: string | undefined;
@@ -230,6 +252,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
     simulator,
     devices,
     cache,
+    images,
     stations,
     healthUrl,
     stop: () =>

@@ -183,9 +183,11 @@ export class SyncClient {
   }
 
   /** Publish a small control message on one of this gateway's up topics (QoS 1). */
-  publishUp(_kind: 'feed', body: unknown): void {
+  publishUp(kind: 'feed' | 'image', body: unknown): void {
     if (!this.client || !this.state.connected) return;
-    this.client.publish(topics.feedRequest(this.journal.gatewayId), encodeMessage(body, false), { qos: 1 });
+    const gw = this.journal.gatewayId;
+    // Images are already compressed: deflating them again costs time and saves nothing.
+    this.client.publish(kind === 'feed' ? topics.feedRequest(gw) : topics.image(gw), encodeMessage(body, false), { qos: 1 });
   }
 
   private onMessage(topic: string, payload: Buffer): void {

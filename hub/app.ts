@@ -7,6 +7,8 @@ import type { HubMetrics } from './metrics.ts';
 import { authRoutes } from './routes/auth.ts';
 import { gatewayRoutes } from './routes/gateways.ts';
 import { feedRoutes } from './routes/feed.ts';
+import { imageRoutes } from './routes/images.ts';
+import type { ImageFetchService } from './services/image-fetch.ts';
 import { parcelRoutes } from './routes/parcels.ts';
 import type { StationFeedService } from './services/station-feed.ts';
 import type { Storage } from './storage/storage.ts';
@@ -20,6 +22,7 @@ export interface AppDeps {
   gatewayOfflineAfterMs: number;
   health: () => { mqttConnected: boolean; hubId: string };
   feed?: { service: StationFeedService; publicKeyPem: string };
+  images?: ImageFetchService;
 }
 
 /** The hub's HTTP app, separate from listen() so tests can drive it directly. */
@@ -50,6 +53,7 @@ export function buildApp(d: AppDeps): express.Express {
   app.use(parcelRoutes(d.storage));
   app.use(gatewayRoutes(d.storage, d.gatewayOfflineAfterMs));
   if (d.feed) app.use(feedRoutes(d.storage, d.feed.service, d.feed.publicKeyPem));
+  if (d.images) app.use(imageRoutes(d.storage, d.images));
   app.use(express.static(fileURLToPath(new URL('./public', import.meta.url)), { index: 'index.html' }));
 
   app.use('/api', (_req, _res, next) => next(new BondgateError('NOT_FOUND', 'no such API route')));

@@ -43,6 +43,7 @@ export const HubConfig = z.object({
   gateways: z.array(z.object({ id: GatewayId, password: z.string().min(8).describe('a gateway password of at least 8 characters') })).default([]),
   /** A gateway is shown offline when nothing was heard from it for this long. */
   gatewayOfflineAfterMs: z.number().int().positive().default(30_000),
+  imageFetchTimeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('how long an officer waits for a gateway to send a full-size image'),
 });
 export type HubConfig = z.output<typeof HubConfig>;
 

@@ -13,6 +13,7 @@ import { startEmbeddedBroker, type EmbeddedBroker } from './broker.ts';
 import type { HubConfig } from './config.ts';
 import { createHubMetrics } from './metrics.ts';
 import { DecodePool } from './services/decode-pool.ts';
+import { ImageFetchService } from './services/image-fetch.ts';
 import { IngestService } from './services/ingest.ts';
 import { StationFeedService } from './services/station-feed.ts';
 import { loadOrCreateSigningKey } from './signing-key.ts';
@@ -114,7 +115,9 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     gateways: async () => (await storage.listGateways()).map((g) => g.id),
     signing: { privateKeyPem: signingKey.privateKeyPem, keyId: signingKey.keyId },
   });
+  const images = new ImageFetchService((gw, req) => client.publish(topics.imageRequest(gw), encodeMessage(req, false), { qos: 1 }), config.imageFetchTimeoutMs);
   const ingest = new IngestService({
+    onImage: (gw, body) => images.onResponse(gw, body),
     onFeedRequest: (gw, body) => void feed.answer(gw, body).catch((e: Error) => log.error({ err: e.message, gatewayId: gw }, 'feed request failed')),
     storage,
     log: log.child({ component: 'ingest' }),
@@ -133,6 +136,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     gatewayOfflineAfterMs: config.gatewayOfflineAfterMs,
     health: () => ({ mqttConnected: client.connected ?? false, hubId }),
     feed: { service: feed, publicKeyPem: signingKey.publicKeyPem },
+    images,
   });
   const server = createServer(app);
   const port = await listenHttp(server, config.http.host, config.http.port);

@@ -17,6 +17,7 @@ export const ErrorCatalogue = {
   DECODE_FAILED: { status: 400, message: 'The message could not be decoded' },
   PORT_IN_USE: { status: 500, message: 'The port is already in use' },
   STORAGE_FAILED: { status: 500, message: 'The store failed' },
+  GATEWAY_UNREACHABLE: { status: 504, message: 'The gateway did not answer in time' },
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCatalogue;

@@ -14,13 +14,16 @@ export const topics = {
   /** Station feed: the edge asks for changes since N (up), the hub answers and pushes live changes (down). */
   feedRequest: (gatewayId: string) => `${TOPIC_ROOT}/${gatewayId}/up/feed`,
   feed: (gatewayId: string) => `${TOPIC_ROOT}/${gatewayId}/down/feed`,
+  /** Full-size station images on demand: the hub asks (down), the edge answers with the bytes (up). */
+  imageRequest: (gatewayId: string) => `${TOPIC_ROOT}/${gatewayId}/down/image-request`,
+  image: (gatewayId: string) => `${TOPIC_ROOT}/${gatewayId}/up/image`,
   /** What a gateway subscribes to. */
   down: (gatewayId: string) => `${TOPIC_ROOT}/${gatewayId}/down/#`,
   /** What every hub process subscribes to: one shared group, so hubs split the load. */
   hubUp: (shared: boolean) => `${shared ? `$share/${HUB_SHARE_GROUP}/` : ''}${TOPIC_ROOT}/+/up/#`,
 } as const;
 
-export type UpKind = 'events' | 'hello' | 'status' | 'checkpoint' | 'feed';
+export type UpKind = 'events' | 'hello' | 'status' | 'checkpoint' | 'feed' | 'image';
 
 /** `bondgate/v1/gw/GW-1/up/events` → { gatewayId: 'GW-1', kind: 'events' }; anything else → undefined. */
 export function parseUpTopic(topic: string): { gatewayId: string; kind: UpKind } | undefined {
@@ -29,6 +32,6 @@ export function parseUpTopic(topic: string): { gatewayId: string; kind: UpKind }
   const parts = topic.slice(prefix.length).split('/');
   if (parts.length !== 3 || parts[1] !== 'up') return undefined;
   const kind = parts[2];
-  if (kind !== 'events' && kind !== 'hello' && kind !== 'status' && kind !== 'checkpoint' && kind !== 'feed') return undefined;
+  if (kind !== 'events' && kind !== 'hello' && kind !== 'status' && kind !== 'checkpoint' && kind !== 'feed' && kind !== 'image') return undefined;
   return { gatewayId: parts[0]!, kind };
 }

@@ -34,7 +34,7 @@ export function freshCodes(codes: string[], seen: Map<string, number>, nowMs: nu
   return fresh;
 }
 
-export class CameraScannerDriver extends DriverBase<CameraReading, 'snapshot'> {
+export class CameraScannerDriver extends DriverBase<CameraReading, 'snapshot' | 'capture'> {
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
   private readonly seen = new Map<string, number>();
@@ -53,8 +53,18 @@ export class CameraScannerDriver extends DriverBase<CameraReading, 'snapshot'> {
     }, { once: true });
   }
 
-  /** `snapshot` takes one frame now (a trigger from a photo-eye, say). */
-  async send(cmd: 'snapshot'): Promise<CommandResult> {
+  /**
+   * `snapshot` takes one frame now and decodes it (a trigger from a photo-eye, say); `capture` returns the frame
+   * itself (the station keeps it as the parcel's photo).
+   */
+  async send(cmd: 'snapshot' | 'capture'): Promise<CommandResult> {
+    if (cmd === 'capture') {
+      try {
+        return { ok: true, data: await this.fetchImage() };
+      } catch (e) {
+        return { ok: false, code: 'COMMAND_FAILED', message: (e as Error).message };
+      }
+    }
     if (cmd !== 'snapshot') return { ok: false, code: 'UNSUPPORTED', message: `unknown command ${String(cmd)}` };
     try {
       await this.snapshot(true);

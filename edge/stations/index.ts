@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { StationCommand } from '../../shared/stations/types.ts';
 import type { EdgeDevices } from '../devices.ts';
+import type { ImageStore } from '../images.ts';
 import type { EdgeJournal } from '../journal.ts';
 import type { StationCache } from '../station-cache.ts';
 import { benchStation, BenchStationConfig, inspectionStation, InspectionStationConfig } from './inspection-station.ts';
@@ -34,7 +35,7 @@ function roles(c: StationConfig): Map<string, string[]> {
   return m;
 }
 
-function commandPort(c: StationConfig, devices: EdgeDevices | undefined): CommandPort {
+function commandPort(c: StationConfig, devices: EdgeDevices | undefined, images: ImageStore | undefined): CommandPort {
   return {
     async run(cmd: StationCommand) {
       if (!devices) return 'no devices configured';
@@ -51,8 +52,10 @@ function commandPort(c: StationConfig, devices: EdgeDevices | undefined): Comman
       }
       if (cmd.kind === 'snapshot') {
         if (!c.devices.camera) return null;
-        const r = await devices.send(c.devices.camera, 'snapshot');
-        return r.ok ? null : `${r.code}: ${r.message}`;
+        const r = await devices.send(c.devices.camera, 'capture');
+        if (!r.ok) return `${r.code}: ${r.message}`;
+        if (!images || !Buffer.isBuffer(r.data)) return null;
+        return { photo: await images.put(r.data) };
       }
       return `command ${cmd.kind} not supported at a ${c.kind} station`;
     },
@@ -66,10 +69,10 @@ export interface RunningStations {
   stop(): void;
 }
 
-export function startStations(configs: StationConfig[], o: { journal: EdgeJournal; cache: StationCache; devices: EdgeDevices | undefined; log: Logger }): RunningStations {
+export function startStations(configs: StationConfig[], o: { journal: EdgeJournal; cache: StationCache; devices: EdgeDevices | undefined; images?: ImageStore; log: Logger }): RunningStations {
   const runners = configs.map((c) => {
     const def: StationDef<unknown, unknown> = (c.kind === 'inspection' ? inspectionStation(c) : c.kind === 'bench' ? benchStation(c) : c.kind === 'gate' ? gateStation(c) : c.kind === 'warehouse' ? warehouseStation(c) : overseasStation(c)) as never;
-    const r = new StationRunner(c.id, def as never, o.journal, o.cache, commandPort(c, o.devices), o.log.child({ station: c.id })) as unknown as StationRunner<unknown, unknown>;
+    const r = new StationRunner(c.id, def as never, o.journal, o.cache, commandPort(c, o.devices, o.images), o.log.child({ station: c.id })) as unknown as StationRunner<unknown, unknown>;
     const byDevice = roles(c);
     o.devices?.onReading((deviceId, reading) => {
       for (const role of byDevice.get(deviceId) ?? []) r.reading(role, reading);

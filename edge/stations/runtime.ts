@@ -27,9 +27,12 @@ export interface StationDef<S, I> {
   pendingTimers?(state: S): { id: string; atMs: number }[];
 }
 
+/** null: done; a string: it failed, and why; a photo: the camera's frame, kept in the image store. */
+export type CommandOutcome = string | null | { photo: { ref: string; thumbnailWebp: string } };
+
 export interface CommandPort {
-  /** Run a logical command on the device playing `role`; resolves with an error text on failure. */
-  run(cmd: StationCommand): Promise<string | null>;
+  /** Run a logical command on the device playing its role. */
+  run(cmd: StationCommand): Promise<CommandOutcome>;
 }
 
 export interface StationStats {
@@ -142,9 +145,13 @@ export class StationRunner<S, I> {
       return;
     }
     void this.commands.run(c).then(
-      (err) => {
-        if (!err) return;
-        const back = this.def.commandFailed(c, err);
+      (out) => {
+        if (out === null) return;
+        if (typeof out === 'object') {
+          if (c.kind === 'snapshot' && this.def.photo) void this.input(this.def.photo(c.transactionId, out.photo.ref, out.photo.thumbnailWebp));
+          return;
+        }
+        const back = this.def.commandFailed(c, out);
         if (back !== undefined) void this.input(back);
       },
       (e: Error) => this.log.error({ err: e.message, cmd: c.kind }, 'station command threw'),

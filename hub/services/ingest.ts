@@ -23,6 +23,8 @@ export interface IngestDeps {
   publishAck: (gatewayId: string, ack: Ack) => void;
   /** A gateway asks for the station feed since a version (hub/services/station-feed.ts answers). */
   onFeedRequest?: (gatewayId: string, body: unknown) => void;
+  /** A gateway answers an image request (hub/services/image-fetch.ts). */
+  onImage?: (gatewayId: string, body: unknown) => void;
   now?: () => number;
   /**
    * Decode, validate and hash-check an events message somewhere other than this thread (a worker: see
@@ -98,6 +100,9 @@ export class IngestService {
       }
       case 'feed':
         this.deps.onFeedRequest?.(gatewayId, body);
+        return;
+      case 'image':
+        this.deps.onImage?.(gatewayId, body);
         return;
       case 'checkpoint': {
         const r = Checkpoint.safeParse(body);
