@@ -56,5 +56,17 @@ export const EdgeConfig = z.object({
       totalParcels: z.number().int().positive().optional().describe('stop after this many parcels in total, counted across restarts'),
     })
     .optional(),
+}).superRefine((c, ctx) => {
+  // A station naming a device the gateway does not drive would wait forever for its readings: refuse at start.
+  const ids = new Set(c.devices.map((d) => d.id));
+  c.stations.forEach((s, i) => {
+    for (const [role, v] of Object.entries(s.devices)) {
+      for (const id of Array.isArray(v) ? v : [v]) {
+        if (typeof id === 'string' && !ids.has(id)) ctx.addIssue({ code: 'custom', message: `device "${id}" is not in devices (known: ${[...ids].join(', ') || 'none'})`, path: ['stations', i, 'devices', role] });
+      }
+    }
+  });
+  const stationIds = c.stations.map((s) => s.id);
+  if (new Set(stationIds).size !== stationIds.length) ctx.addIssue({ code: 'custom', message: 'station ids must be unique', path: ['stations'] });
 });
 export type EdgeConfig = z.output<typeof EdgeConfig>;

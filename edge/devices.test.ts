@@ -98,6 +98,14 @@ describe('the gateway devices under the supervisor', () => {
     expect(events(j)).toContainEqual(expect.objectContaining({ type: 'fence.breached', deviceId: 'seals', payload: { fenceId: 'ZONE-1', sealId: 'HLD:ES-1', lat: 22.6, lon: 114.1, confidence: 'high' } }));
   });
 
+  it('refuses a station naming a device the gateway does not drive', () => {
+    const lock = { kind: 'modbus-lock', id: 'barrier', tcp: { host: 'h' }, lock: { map: { openCoil: 0, openedInput: 0 } } };
+    const r = EdgeConfig.safeParse({ gatewayId: 'GW-1', hub: { mqttUrl: 'mqtt://h', password: 'x' }, devices: [lock], stations: [{ kind: 'gate', id: 'G1', gate: { laneId: 'L1', direction: 'in' }, devices: { barrier: 'barrier', weighbridge: 'scale-9' } }] });
+    expect(r.success).toBe(false);
+    expect(JSON.stringify(r.error!.issues)).toMatch(/device \\"scale-9\\" is not in devices \(known: barrier\)/);
+    expect(r.error!.issues[0]!.path).toEqual(['stations', 0, 'devices', 'weighbridge']);
+  });
+
   it('refuses duplicate device ids in the edge config', () => {
     const d = { kind: 'modbus-lock', id: 'a', tcp: { host: 'h' }, lock: { map: { openCoil: 0, openedInput: 0 } } };
     expect(() => EdgeConfig.parse({ gatewayId: 'GW-1', hub: { mqttUrl: 'mqtt://h', password: 'x' }, devices: [d, d] })).toThrow(/device ids must be unique/);

@@ -45,7 +45,7 @@ describe('station images', () => {
         http: { host: '127.0.0.1', port: 0 },
         clock: { sync: 'assume-synced' },
         devices: [{ kind: 'camera-scanner', id: 'cam', camera: { file: frameFile, intervalMs: 60_000 } }],
-        stations: [{ kind: 'inspection', id: 'LINE-1', line: { lineId: 'LINE-1', photo: true }, devices: { scanners: ['s'], scale: 'w', xray: 'x', camera: 'cam' } }],
+        stations: [{ kind: 'inspection', id: 'LINE-1', line: { lineId: 'LINE-1', photo: true }, devices: { camera: 'cam' } }],
       }, 'test'),
       log,
     );

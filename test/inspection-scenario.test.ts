@@ -62,7 +62,8 @@ describe('inspection line scenarios', () => {
         http: { host: '127.0.0.1', port: 0 },
         clock: { sync: 'assume-synced' },
         journal: { synchronous: 'NORMAL' },
-        stations: [{ kind: 'inspection', id: 'LINE-1', line: { lineId: 'LINE-1' }, devices: { scanners: ['scanner'], scale: 'scale', xray: 'plc', diverter: 'plc' } }],
+        // No devices here: the readings are fed to the station as its drivers would emit them.
+        stations: [{ kind: 'inspection', id: 'LINE-1', line: { lineId: 'LINE-1' } }],
       }, 'test'),
       log,
     );
@@ -148,6 +149,7 @@ describe('inspection line scenarios', () => {
           ['inspection', 'out_of_tolerance'],
         ]);
         // The diverter was commanded for every parcel, and the line sent each where the station said.
+        await vi.waitFor(() => expect(rig.line.outcomes).toHaveLength(6), { timeout: 10_000 });
         expect(rig.line.outcomes.map((o) => o.lane)).toEqual(got.map((p) => p.lane));
       } finally {
         await edgeSims.stop();

@@ -57,10 +57,13 @@ export async function startLineRig(o: LineRigOptions): Promise<RunningLineRig> {
     } else {
       note('socat is not installed: the simulated scanner and scale (serial devices on pseudo-terminals) are left out (apt-get install socat)');
     }
-    const line = new XrayLineSimulator({ pkiDir: join(o.pkiDir, 'line-server') });
+    // A belt of realistic length: 600 ms from one station to the next, so the edge has time to decide and divert
+    // (a real line gives the diverter a second or more after the X-ray).
+    const line = new XrayLineSimulator({ pkiDir: join(o.pkiDir, 'line-server'), timing: { travelMs: 600 } });
     const endpoint = await line.start({ port: o.opcuaPort ?? 0 });
     stops.push(() => line.stop());
-    devices.push({ kind: 'opcua', id: 'xray-line', opcua: xrayLineDriverConfig(endpoint, join(o.pkiDir, 'edge-client')) });
+    // Verdicts must reach the station fast: a 50 ms publishing interval, not the 250 ms default for slow values.
+    devices.push({ kind: 'opcua', id: 'xray-line', opcua: xrayLineDriverConfig(endpoint, join(o.pkiDir, 'edge-client'), { publishingIntervalMs: 50 }) });
 
     const conveyor = new ConveyorPlcSimulator();
     const modbusPort = o.modbusPort ?? (await freeTcpPort());
