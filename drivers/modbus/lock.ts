@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { type CommandResult, DriverBase } from '../contract.ts';
+import type { CommandResult } from '../contract.ts';
 import type { ModbusClient, ModbusClientFactory } from './client.ts';
+import { PolledModbusDriver } from './polled.ts';
 
 /**
  * A gate barrier or fence lock on a PLC or relay board over Modbus (devices.md §6): a coil to command it, discrete
@@ -24,33 +25,13 @@ export type LockReading =
 
 export type LockCommand = 'open' | 'close';
 
-export class LockDriver extends DriverBase<LockReading, LockCommand> {
-  private client: ModbusClient | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private polling = false;
+export class LockDriver extends PolledModbusDriver<LockReading, LockCommand> {
   private lastOpen: boolean | null = null;
   private lastForced = false;
 
-  constructor(private readonly config: LockConfig, private readonly connect: ModbusClientFactory, private readonly now: () => number = Date.now) {
-    super();
+  constructor(private readonly config: LockConfig, connect: ModbusClientFactory, now: () => number = Date.now) {
+    super(connect, config.pollMs, now);
   }
-
-  async start(signal: AbortSignal): Promise<void> {
-    this.client = await this.connect();
-    this.h.connected = true;
-    this.timer = setInterval(() => void this.poll(), this.config.pollMs);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearInterval(this.timer);
-        void this.client?.close();
-        this.h.connected = false;
-      },
-      { once: true },
-    );
-    await this.poll();
-  }
-
 
   private fail(e: unknown): void {
     this.h.errors += 1;
@@ -59,14 +40,11 @@ export class LockDriver extends DriverBase<LockReading, LockCommand> {
     this.emit({ kind: 'device.error', reason: err.modbusCode !== undefined ? `Modbus exception ${err.modbusCode}: ${err.message ?? ''}` : (err.message ?? String(e)), rawHex: '', atMs: this.now() });
   }
 
-  /** One poll at a time: a slow PLC must not pile requests up. */
-  private async poll(): Promise<void> {
-    if (this.polling || !this.client) return;
-    this.polling = true;
+  protected async pollOnce(client: ModbusClient): Promise<void> {
     try {
       const { openedInput, forcedInput } = this.config.map;
-      const [open] = await this.client.readDiscreteInputs(openedInput, 1);
-      const forced = forcedInput !== undefined ? ((await this.client.readDiscreteInputs(forcedInput, 1))[0] ?? false) : false;
+      const [open] = await client.readDiscreteInputs(openedInput, 1);
+      const forced = forcedInput !== undefined ? ((await client.readDiscreteInputs(forcedInput, 1))[0] ?? false) : false;
       const atMs = this.now();
       this.h.lastReadingMs = atMs;
       this.h.connected = true;
@@ -78,8 +56,6 @@ export class LockDriver extends DriverBase<LockReading, LockCommand> {
       this.lastForced = forced;
     } catch (e) {
       this.fail(e);
-    } finally {
-      this.polling = false;
     }
   }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { type CommandResult, DriverBase } from '../contract.ts';
-import type { ModbusClient, ModbusClientFactory } from './client.ts';
+import type { CommandResult } from '../contract.ts';
+import type { ModbusClientFactory } from './client.ts';
+import { PolledModbusDriver } from './polled.ts';
 
 /**
  * A PLC that speaks Modbus (conveyors, sorters, X-ray lines without OPC UA): named points over its four tables,
@@ -110,33 +111,14 @@ export type PlcReading =
 
 export type PlcCommand = { op: 'write'; name: string; value: number | boolean };
 
-export class ModbusPlcDriver extends DriverBase<PlcReading, PlcCommand> {
-  private client: ModbusClient | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private polling = false;
+export class ModbusPlcDriver extends PolledModbusDriver<PlcReading, PlcCommand> {
   private readonly blocks: ReadBlock[];
   private readonly last = new Map<string, number | boolean>();
   private readonly bad = new Map<string, string>();
 
-  constructor(private readonly config: PlcConfig, private readonly connect: ModbusClientFactory, private readonly now: () => number = Date.now) {
-    super();
+  constructor(private readonly config: PlcConfig, connect: ModbusClientFactory, now: () => number = Date.now) {
+    super(connect, config.pollMs, now);
     this.blocks = planBlocks(config.points, config.maxGap, config.maxRegisters);
-  }
-
-  async start(signal: AbortSignal): Promise<void> {
-    this.client = await this.connect();
-    this.h.connected = true;
-    this.timer = setInterval(() => void this.poll(), this.config.pollMs);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearInterval(this.timer);
-        void this.client?.close();
-        this.h.connected = false;
-      },
-      { once: true },
-    );
-    await this.poll();
   }
 
   private read(b: ReadBlock): Promise<(number | boolean)[]> {
@@ -144,45 +126,39 @@ export class ModbusPlcDriver extends DriverBase<PlcReading, PlcCommand> {
     return { coil: () => c.readCoils(b.start, b.count), discrete: () => c.readDiscreteInputs(b.start, b.count), holding: () => c.readHoldingRegisters(b.start, b.count), input: () => c.readInputRegisters(b.start, b.count) }[b.table]();
   }
 
-  private async poll(): Promise<void> {
-    if (this.polling || !this.client) return;
-    this.polling = true;
+  protected async pollOnce(): Promise<void> {
     let answered = 0;
     let lastFailure = '';
-    try {
-      for (const b of this.blocks) {
-        try {
-          const raw = await this.read(b);
-          answered += 1;
-          const atMs = this.now();
-          for (const p of b.points) {
-            if (this.bad.delete(p.name)) this.emit({ kind: 'plc.status', name: p.name, ok: true, atMs });
-            const value = decodePoint(p, raw, p.address - b.start);
-            if (this.last.get(p.name) !== value) {
-              this.last.set(p.name, value);
-              this.emit({ kind: 'plc.value', name: p.name, value, atMs });
-            }
+    for (const b of this.blocks) {
+      try {
+        const raw = await this.read(b);
+        answered += 1;
+        const atMs = this.now();
+        for (const p of b.points) {
+          if (this.bad.delete(p.name)) this.emit({ kind: 'plc.status', name: p.name, ok: true, atMs });
+          const value = decodePoint(p, raw, p.address - b.start);
+          if (this.last.get(p.name) !== value) {
+            this.last.set(p.name, value);
+            this.emit({ kind: 'plc.value', name: p.name, value, atMs });
           }
-        } catch (e) {
-          lastFailure = this.describe(e);
-          // Only an exception reply means "this address": a timeout or a dead link means the PLC, and every other
-          // block would wait out the same timeout, so the poll ends here.
-          if ((e as { modbusCode?: number }).modbusCode === undefined) break;
-          answered += 1;
-          await this.markBad(b, lastFailure);
         }
+      } catch (e) {
+        lastFailure = this.describe(e);
+        // Only an exception reply means "this address": a timeout or a dead link means the PLC, and every other
+        // block would wait out the same timeout, so the poll ends here.
+        if ((e as { modbusCode?: number }).modbusCode === undefined) break;
+        answered += 1;
+        await this.markBad(b, lastFailure);
       }
-      if (answered > 0) {
-        this.h.lastReadingMs = this.now();
-        this.h.connected = true;
-      } else {
-        // Nothing answered: the link or the unit is gone. Down, so the supervisor restarts it with backoff.
-        this.h.errors += 1;
-        this.h.connected = false;
-        this.emit({ kind: 'device.error', reason: `PLC not answering: ${lastFailure}`, rawHex: '', atMs: this.now() });
-      }
-    } finally {
-      this.polling = false;
+    }
+    if (answered > 0) {
+      this.h.lastReadingMs = this.now();
+      this.h.connected = true;
+    } else {
+      // Nothing answered: the link or the unit is gone. Down, so the supervisor restarts it with backoff.
+      this.h.errors += 1;
+      this.h.connected = false;
+      this.emit({ kind: 'device.error', reason: `PLC not answering: ${lastFailure}`, rawHex: '', atMs: this.now() });
     }
   }
 
