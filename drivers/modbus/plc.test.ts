@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../test/helpers/ports.ts';
 import { socatAvailable, startPtyPair } from '../transport/pty.ts';
@@ -39,6 +40,22 @@ describe('PLC point map (pure)', () => {
     expect(decodePoint(point({ name: 'u', table: 'input', address: 0, type: 'uint32' }), [0x0001, 0x0002], 0)).toBe(65538);
     expect(decodePoint(point({ name: 's', table: 'input', address: 0, type: 'int16', scale: 0.1 }), [0xfff6], 0)).toBeCloseTo(-1);
     expect(encodePoint(point({ name: 't', table: 'holding', address: 0, scale: 0.1, writable: true }), 12.3)).toEqual({ words: [123] });
+  });
+
+  it('any value a point can hold survives encode → registers → decode, in either word order (property)', () => {
+    const types = ['uint16', 'int16', 'uint32', 'int32', 'float32'] as const;
+    const range = { uint16: [0, 0xffff], int16: [-0x8000, 0x7fff], uint32: [0, 0xffffffff], int32: [-0x80000000, 0x7fffffff] } as const;
+    fc.assert(
+      fc.property(fc.constantFrom(...types), fc.constantFrom('high-first', 'low-first'), fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }), (type, wordOrder, x) => {
+        const p = point({ name: 'p', table: 'holding', address: 0, type, wordOrder, writable: true });
+        const v = type === 'float32' ? Math.fround(x) : Math.min(range[type][1], Math.max(range[type][0], Math.round(x))) || 0; // registers have no -0
+        const enc = encodePoint(p, v);
+        if (!('words' in enc)) throw new Error(JSON.stringify(enc));
+        expect(enc.words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffff)).toBe(true);
+        expect(decodePoint(p, enc.words, 0)).toBe(v);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('refuses writes it cannot make, before touching the wire', () => {
