@@ -408,6 +408,9 @@ describe.skipIf(!requireService(`Chromium (${chromiumPath}; apt-get install chro
     await page.keyboard.press('Escape');
     expect(await page.locator('#scan').inputValue()).toBe('');
 
+    // Nothing absent is ever printed as "null"/"undefined" (the sync box while the cache is fresh, say).
+    expect(await text('#sync')).not.toMatch(/null|undefined/);
+
     // The station changes by itself (hub link lost, scale waiting): the page follows without a reload.
     await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
     fake.change((v) => ({

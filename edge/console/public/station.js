@@ -100,7 +100,8 @@ function renderSync() {
     el('div', {}, el('span', { class: `pill ${s.online ? 'pill-go' : 'pill-stop'}`, id: 'sync-online', text: t(s.online ? 'online' : 'offline', lang) }), ' ', el('span', { class: 'secondary', text: t(s.online ? 'online' : 'offline', other(lang)) })),
     el('div', {}, `${t('backlog', lang)}: `, el('b', { id: 'sync-backlog', text: String(s.backlog) }), s.backlog > 0 ? ` · ${t('backlogAge', lang)} ${duration(s.backlogAgeMs + elapsed, lang)}` : ''),
     el('div', {}, `${t('cache', lang)}: `, el('b', { id: 'sync-cache', text: `v${s.cacheVersion}` }), ' · ', s.cacheAgeMs === null ? t('never', lang) : `${t('cacheAge', lang)} ${duration(s.cacheAgeMs + elapsed, lang)}${lang === 'zh' ? '' : ' '}${t('ago', lang)}`),
-    s.stale ? el('div', { id: 'cache-stale', class: 'badge-stale', role: 'alert', text: `${t('cacheStale', 'zh')} ${t('cacheStale', 'en')}` }) : null,
+    // replaceChildren would print a null as the text "null": add the badge only when there is one.
+    ...(s.stale ? [el('div', { id: 'cache-stale', class: 'badge-stale', role: 'alert', text: `${t('cacheStale', 'zh')} ${t('cacheStale', 'en')}` })] : []),
   );
 }
 
