@@ -56,6 +56,8 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
   // rules tell the station how to weigh the evidence. A parcel the scenario marks suspect was also flagged by risk.
   const now = Date.now();
   await hub.feed.put([{ kind: 'rules', key: 'DEMO-RULES', value: { rulesId: 'DEMO-RULES', validFromMs: now - 3600_000, validToMs: now + 365 * 86_400_000, weightTolerancePct: 10, weightToleranceKg: 0.05, xraySuspectToInspection: true, samplingRate: 0.05, gateWeightTolerancePct: 3, gateWeightToleranceKg: 50, maxCacheAgeMs: 15 * 60_000 } }]);
+  // A release slip for the demo exit lane: type it (or scan its QR) and the plate at the gate page.
+  await hub.feed.put([{ kind: 'slip', key: 'Z5301E260000000000001', value: { passportNo: 'Z5301E260000000000001', ioType: 'E', status: 'approved', vehicleNo: '粤B12345', vehicleWtKg: 9000, totalGrossWtKg: 3000, goods: [] } }]);
   const decide = (code: string, p: ScenarioParcel) =>
     void hub.feed
       .put([{ kind: 'decision', key: code, value: { parcelKey: code, decision: p.verdict === 'reject' ? 'hold' : 'released', declaredWeightKg: p.weightKg, ...(p.verdict === 'reject' ? { reason: 'risk: watch-listed consignee' } : {}) } }])
@@ -72,6 +74,8 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
       console: { host: '127.0.0.1', port: (await portFree('127.0.0.1', 8088)) ? 8088 : 0, operators: [{ id: 'op1', pinHash: await hashPassword('1234') }] },
       stations: [
         { kind: 'bench', id: 'BENCH-1', bench: { benchId: 'BENCH-1' } },
+        // The exit lane has a real (simulated) barrier on Modbus; no weighbridge in the demo, so weight is not required.
+        { kind: 'gate', id: 'GATE-OUT-1', gate: { laneId: 'OUT-1', direction: 'out', requireWeighbridge: false, requireSealMatch: false, captureTimeoutMs: 60_000 }, devices: { barrier: 'exit-barrier' } },
         {
           kind: 'inspection',
           id: 'INSPECTION-LINE-1',

@@ -31,7 +31,7 @@ describe('bondgate demo', () => {
       );
       const consoleUrl = /Station pages: (http:\/\/127\.0\.0\.1:\d+)/.exec(p.output())![1]!;
       const stations = (await (await fetch(`${consoleUrl}/api/stations`)).json()) as { items: { id: string }[] };
-      expect(stations.items.map((s) => s.id)).toEqual(['BENCH-1', 'INSPECTION-LINE-1']);
+      expect(stations.items.map((s) => s.id)).toEqual(['BENCH-1', 'GATE-OUT-1', 'INSPECTION-LINE-1']);
       const metrics = await (await fetch(`${healthUrl}/metrics`)).text();
       expect(metrics).toMatch(/bondgate_edge_device_up\{device="xray-line",kind="opcua"\} 1/);
     } finally {
