@@ -20,6 +20,7 @@ Usage:
   bondgate demo                      hub + embedded broker + a simulated edge gateway (data in ./data/demo)
   bondgate hub [--config FILE]       run the hub (SQLite by default; DATABASE_URL for PostgreSQL; MQTT_URL for an external broker)
   bondgate edge --config FILE        run an edge gateway agent
+  bondgate audit verify [--config FILE]  verify the hub's audit hash chain; exit 3 and the first bad entry if broken
   bondgate gateway add ID [--config FILE]
                                      provision a gateway on the hub's store and print its credentials
   bondgate devices list              serial ports (with stable by-id paths), HID devices and keyboard-wedge scanners present
@@ -110,6 +111,22 @@ export async function main(argv: string[]): Promise<void> {
         await storage.close();
         console.log(`Gateway ${id} provisioned. Put this in its edge config (the password is shown only now):\n\ngatewayId: ${id}\nhub:\n  mqttUrl: mqtt://HUB-HOST:1883\n  password: ${password}\n`);
         return;
+      }
+      case 'audit': {
+        const [sub] = rest;
+        if (sub !== 'verify') throw new Error('usage: bondgate audit verify [--config FILE]');
+        const config = hubConfigFrom(values.config && existsSync(values.config) ? values.config : undefined);
+        const storage = await openStorage({ ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), sqliteFile: `${config.dataDir}/hub.sqlite` });
+        const { verifyAuditChain } = await import('../hub/services/audit.ts');
+        const v = await verifyAuditChain(storage, 5000, (n) => process.stderr.write(`\rverified ${n} entries…`));
+        await storage.close();
+        process.stderr.write('\n');
+        if (v.ok) {
+          console.log(`audit chain intact: ${v.checked} entries, head ${v.headHash}`);
+          return;
+        }
+        console.log(`audit chain BROKEN at entry ${v.firstBad.seq}: ${v.firstBad.reason} (${v.checked} entries before it verified)`);
+        process.exit(3);
       }
       case 'devices': {
         const [sub] = rest;

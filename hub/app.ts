@@ -6,6 +6,7 @@ import { hashToken, tokenFrom } from './auth/sessions.ts';
 import type { HubMetrics } from './metrics.ts';
 import { authRoutes } from './routes/auth.ts';
 import { gatewayRoutes } from './routes/gateways.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { feedRoutes } from './routes/feed.ts';
 import { imageRoutes } from './routes/images.ts';
 import type { ImageFetchService } from './services/image-fetch.ts';
@@ -54,6 +55,7 @@ export function buildApp(d: AppDeps): express.Express {
   app.use(gatewayRoutes(d.storage, d.gatewayOfflineAfterMs));
   if (d.feed) app.use(feedRoutes(d.storage, d.feed.service, d.feed.publicKeyPem));
   if (d.images) app.use(imageRoutes(d.storage, d.images));
+  app.use(auditRoutes(d.storage));
   app.use(express.static(fileURLToPath(new URL('./public', import.meta.url)), { index: 'index.html' }));
 
   app.use('/api', (_req, _res, next) => next(new BondgateError('NOT_FOUND', 'no such API route')));

@@ -20,6 +20,8 @@ export function feedRoutes(storage: Storage, feed: StationFeedService, publicKey
     if (!p.success) throw validationError(p.error, 'VALIDATION_FAILED', 'body');
     try {
       const head = await feed.put(p.data.changes.map((c) => ({ ...c, value: c.value ?? null })));
+      // What an officer pushed to the stations by hand is a decision: it goes on the audit chain.
+      for (const c of p.data.changes) await storage.appendAudit({ actor: req.session!.username, action: `feed.${c.value === null ? 'delete' : 'put'}`, subject: `${c.kind}:${c.key}`, detail: { version: head, ...(c.kind === 'decision' && c.value ? { decision: (c.value as { decision?: unknown }).decision } : {}) } }, Date.now());
       res.json({ headVersion: head });
     } catch (e) {
       if (e instanceof z.ZodError) throw validationError(e, 'VALIDATION_FAILED', 'body.changes');

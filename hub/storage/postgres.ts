@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { GENESIS_HASH } from '../../shared/canonical.ts';
 import type { FeedKind } from '../../shared/stations/feed.ts';
+import { sealAudit } from '../audit.ts';
 import type { EdgeEvent } from '../../shared/schemas/events.ts';
 import { decodeCursor, encodeCursor, entryAlerts, eventFromRow, firstCopies, foldableByParcel, foldInto, gatewayFromRow, needsRefold, parcelFromRow, type EventRow, type GatewayRow, type ParcelRow } from './sql-common.ts';
 import type { IngestEntry, IngestResult, JournalAlert, ParcelRecord, Role, Storage } from './storage.ts';
@@ -70,6 +71,7 @@ const MIGRATIONS: string[] = [
   `CREATE TABLE station_feed (kind TEXT NOT NULL, key TEXT NOT NULL, value JSONB, version BIGINT NOT NULL, PRIMARY KEY (kind, key));
    CREATE UNIQUE INDEX station_feed_version ON station_feed (version);
    CREATE SEQUENCE station_feed_seq;`,
+  `CREATE TABLE audit (seq BIGINT PRIMARY KEY, at_ms BIGINT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL, detail JSONB NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);`,
 ];
 
 const WATERMARK_SCAN = 20_000;
@@ -297,6 +299,20 @@ export async function openPostgresStorage(opts: { url: string; schema?: string; 
     },
     async feedFloor() {
       return 0;
+    },
+    async appendAudit(input, atMs) {
+      return tx(async (c) => {
+        // One appender at a time: two hubs must not both chain onto the same head.
+        await c.query('LOCK TABLE audit IN EXCLUSIVE MODE');
+        const head = (await c.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1')).rows[0];
+        const e = sealAudit(head ? { seq: Number(head.seq), hash: head.hash } : undefined, input, atMs);
+        await c.query('INSERT INTO audit (seq, at_ms, actor, action, subject, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [e.seq, e.atMs, e.actor, e.action, e.subject, JSON.stringify(e.detail), e.prevHash, e.hash]);
+        return e;
+      });
+    },
+    async auditRange(fromSeq, limit) {
+      const rows = (await pool.query<{ seq: string; at_ms: string; actor: string; action: string; subject: string; detail: Record<string, unknown>; prev_hash: string; hash: string }>('SELECT * FROM audit WHERE seq >= $1 ORDER BY seq LIMIT $2', [fromSeq, limit])).rows;
+      return rows.map((r) => ({ seq: Number(r.seq), atMs: Number(r.at_ms), actor: r.actor, action: r.action, subject: r.subject, detail: r.detail, prevHash: r.prev_hash, hash: r.hash }));
     },
     async listParcels(q) {
       const where: string[] = ['event_count > 0'];

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { GENESIS_HASH } from '../../shared/canonical.ts';
 import type { FeedKind } from '../../shared/stations/feed.ts';
+import { sealAudit } from '../audit.ts';
 import type { EdgeEvent } from '../../shared/schemas/events.ts';
 import { decodeCursor, encodeCursor, entryAlerts, eventFromRow, foldableByParcel, foldInto, gatewayFromRow, needsRefold, parcelFromRow, type EventRow, type GatewayRow, type ParcelRow } from './sql-common.ts';
 import type { GatewayRecord, IngestEntry, IngestResult, JournalAlert, ParcelRecord, Role, Storage } from './storage.ts';
@@ -68,6 +69,7 @@ const MIGRATIONS: string[] = [
    CREATE TABLE sessions (token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, role TEXT NOT NULL, expires_ms INTEGER NOT NULL);`,
   `CREATE TABLE station_feed (kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT, version INTEGER NOT NULL, PRIMARY KEY (kind, key));
    CREATE UNIQUE INDEX station_feed_version ON station_feed (version);`,
+  `CREATE TABLE audit (seq INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);`,
 ];
 
 const WATERMARK_SCAN = 20_000;
@@ -228,6 +230,20 @@ export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | '
     },
     async feedFloor() {
       return 0;
+    },
+    async appendAudit(input, atMs) {
+      return db
+        .transaction(() => {
+          const head = db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+          const e = sealAudit(head, input, atMs);
+          db.prepare('INSERT INTO audit (seq, at_ms, actor, action, subject, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(e.seq, e.atMs, e.actor, e.action, e.subject, JSON.stringify(e.detail), e.prevHash, e.hash);
+          return e;
+        })
+        .immediate();
+    },
+    async auditRange(fromSeq, limit) {
+      const rows = db.prepare('SELECT * FROM audit WHERE seq >= ? ORDER BY seq LIMIT ?').all(fromSeq, limit) as { seq: number; at_ms: number; actor: string; action: string; subject: string; detail: string; prev_hash: string; hash: string }[];
+      return rows.map((r) => ({ seq: r.seq, atMs: r.at_ms, actor: r.actor, action: r.action, subject: r.subject, detail: JSON.parse(r.detail) as Record<string, unknown>, prevHash: r.prev_hash, hash: r.hash }));
     },
     async listParcels(q) {
       const where: string[] = [];

@@ -311,5 +311,16 @@ export function storageContract(name: string, make: () => Promise<Storage>, tear
       expect((await s.feedSince(before, 1)).changes).toHaveLength(1);
       expect(await s.feedFloor()).toBeLessThanOrEqual(before);
     });
+
+    it('keeps the audit trail as a hash chain that verifies, and survives concurrent appends', async () => {
+      const { verifyAudit } = await import('../audit.ts');
+      const before = (await s.auditRange(1, 1_000_000)).length;
+      await Promise.all(Array.from({ length: 20 }, (_, i) => s.appendAudit({ actor: 'officer-1', action: 'parcel.release', subject: `EA${String(i).padStart(8, '0')}5CN`, detail: { reason: 'documents complete', amount: 12.5 } }, 1_800_000_000_000 + i)));
+      const all = await s.auditRange(1, 1_000_000);
+      expect(all).toHaveLength(before + 20);
+      expect(all.map((e) => e.seq)).toEqual(all.map((_, i) => i + 1));
+      expect(verifyAudit(all)).toMatchObject({ ok: true, checked: before + 20 });
+      expect(all.at(-1)!.detail).toEqual({ reason: 'documents complete', amount: 12.5 });
+    });
   });
 }

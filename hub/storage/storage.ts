@@ -1,3 +1,4 @@
+import type { AuditEntry, AuditInput } from '../audit.ts';
 import type { FeedKind } from '../../shared/stations/feed.ts';
 import type { EdgeEvent } from '../../shared/schemas/events.ts';
 import type { GatewayStatus, Hello } from '../../shared/sync-protocol.ts';
@@ -150,6 +151,11 @@ export interface Storage {
   feedSince(sinceVersion: number, limit: number): Promise<{ changes: FeedRow[]; headVersion: number }>;
   /** Tombstones older than this version were pruned: an edge behind it needs a snapshot. */
   feedFloor(): Promise<number>;
+
+  /** Append to the audit chain in one serialised step (the head is read and the entry sealed inside it). */
+  appendAudit(input: AuditInput, atMs: number): Promise<AuditEntry>;
+  /** Audit entries with seq ≥ fromSeq, in order. */
+  auditRange(fromSeq: number, limit: number): Promise<AuditEntry[]>;
 
   listParcels(q: ParcelQuery): Promise<Page<ParcelRecord>>;
   getParcel(parcelKey: string): Promise<ParcelRecord | undefined>;
