@@ -126,7 +126,7 @@ export async function main(argv: string[]): Promise<void> {
           return;
         }
         console.log(`audit chain BROKEN at entry ${v.firstBad.seq}: ${v.firstBad.reason} (${v.checked} entries before it verified)`);
-        process.exit(3);
+        return process.exit(3);
       }
       case 'devices': {
         const [sub] = rest;
