@@ -1,0 +1,197 @@
+import type { FieldIssue } from '../../../shared/errors.ts';
+import type { CebMessage } from './parse.ts';
+import { CEB_MESSAGE_XSD, CEB_XSD_RULES } from './rules.generated.ts';
+import { CEB_NS, DS_NS, type Content, type Particle, type ValueFormat, type ValueRule, type XsdRules } from './schema.ts';
+import type { XmlElement } from './xml.ts';
+
+export type CebRule =
+  | 'required'
+  | 'maxOccurs'
+  | 'order'
+  | 'length'
+  | 'minLength'
+  | 'maxLength'
+  | 'decimal'
+  | 'int'
+  | 'format'
+  | 'fixed'
+  | 'enumeration'
+  | 'uppercase';
+
+/** A field-level issue: `field` is the path below the root (`Order[0].OrderHead.acturalPaid`), `rule` the rule kind. */
+export interface CebIssue extends FieldIssue {
+  rule: CebRule;
+}
+
+const NS_URI = { ceb: CEB_NS, ds: DS_NS } as const;
+
+const FORMAT_TEXT: Record<ValueFormat, string> = { datetime14: 'YYYYMMDDhhmmss', datetime17: 'YYYYMMDDhhmmssSSS', date8: 'YYYYMMDD' };
+
+function quote(s: string): string {
+  return JSON.stringify(s.length > 60 ? `${s.slice(0, 57)}…` : s);
+}
+
+function validCalendar(s: string, format: ValueFormat): boolean {
+  const shape = format === 'date8' ? /^\d{8}$/ : format === 'datetime14' ? /^\d{14}$/ : /^\d{17}$/;
+  if (!shape.test(s)) return false;
+  const [y, mo, d, h = 0, mi = 0, se = 0] = [s.slice(0, 4), s.slice(4, 6), s.slice(6, 8), s.slice(8, 10), s.slice(10, 12), s.slice(12, 14)].map((x) => Number(x || '0'));
+  if (y === undefined || mo === undefined || d === undefined) return false;
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  return date.getUTCMonth() === mo - 1 && date.getUTCDate() === d && h < 24 && mi < 60 && se < 60;
+}
+
+/** xs:decimal lexical form, then totalDigits/fractionDigits counted as XSD does (no leading or trailing zeros). */
+function decimalProblem(v: string, rule: ValueRule): boolean {
+  const m = /^[+-]?(\d*)(?:\.(\d*))?$/.exec(v);
+  if (!m || v === '' || /^[+-]?\.?$/.test(v)) return true;
+  const int = (m[1] ?? '').replace(/^0+/, '');
+  const frac = (m[2] ?? '').replace(/0+$/, '');
+  if (rule.fractionDigits !== undefined && frac.length > rule.fractionDigits) return true;
+  return rule.totalDigits !== undefined && int.length + frac.length > rule.totalDigits;
+}
+
+function intProblem(v: string, rule: ValueRule): boolean {
+  if (!/^[+-]?\d+$/.test(v)) return true;
+  const n = Number(v);
+  if (n < -2147483648 || n > 2147483647) return true; // xs:int is 32-bit
+  return rule.totalDigits !== undefined && v.replace(/^[+-]?0*/, '').length > rule.totalDigits;
+}
+
+function describeNumber(rule: ValueRule): string {
+  if (rule.base === 'decimal') return `decimal(${rule.totalDigits ?? '*'},${rule.fractionDigits ?? '*'})`;
+  return rule.totalDigits === undefined ? 'integer' : `integer of at most ${rule.totalDigits} digits`;
+}
+
+/** The first rule a value breaks, or undefined. One issue per field: the most specific one. */
+export function checkValue(raw: string, rule: ValueRule): { rule: CebRule; message: string } | undefined {
+  // xs:decimal and xs:int always collapse whitespace; strings only when the XSD says so.
+  const normalised = rule.base !== 'string' || rule.whiteSpace === 'collapse' ? raw.replace(/[\t\n\r ]+/g, ' ').trim() : raw;
+  // An empty element with a fixed or default value takes that value (XSD Part 1, 3.3.4).
+  const v = raw === '' ? (rule.fixed ?? rule.default ?? normalised) : normalised;
+  if (rule.fixed !== undefined && v !== rule.fixed) return { rule: 'fixed', message: `expected ${rule.fixed} (fixed by the XSD), got ${quote(raw)}` };
+  if (rule.base === 'decimal' && decimalProblem(v, rule)) return { rule: 'decimal', message: `expected ${describeNumber(rule)}, got ${quote(raw)}` };
+  if (rule.base === 'int' && intProblem(v, rule)) return { rule: 'int', message: `expected ${describeNumber(rule)}, got ${quote(raw)}` };
+  if (rule.format && !validCalendar(v, rule.format)) return { rule: 'format', message: `expected ${FORMAT_TEXT[rule.format]}, got ${quote(raw)}` };
+  // XSD lengths count characters (code points), not UTF-16 units.
+  const n = [...v].length;
+  if (rule.length !== undefined && n !== rule.length) return { rule: 'length', message: `expected exactly ${rule.length} characters, got ${n}` };
+  if (rule.minLength !== undefined && n < rule.minLength) return { rule: 'minLength', message: `expected at least ${rule.minLength} characters, got ${n}` };
+  if (rule.maxLength !== undefined && n > rule.maxLength) return { rule: 'maxLength', message: `expected at most ${rule.maxLength} characters, got ${n}` };
+  if (rule.enumeration && !rule.enumeration.includes(v)) return { rule: 'enumeration', message: `expected one of ${rule.enumeration.join(', ')}, got ${quote(raw)}` };
+  if (rule.uppercase && v !== v.toUpperCase()) return { rule: 'uppercase', message: `expected upper-case letters only, got ${quote(raw)}` };
+  return undefined;
+}
+
+function join(path: string, name: string): string {
+  return path ? `${path}.${name}` : name;
+}
+
+function isRepeatable(p: Particle): boolean {
+  return p.max === 'unbounded' || p.max > 1;
+}
+
+function missing(p: Particle, count: number): string {
+  return p.min === 1 ? 'required' : `required at least ${p.min} times, found ${count}`;
+}
+
+class Validator {
+  readonly issues: CebIssue[] = [];
+  constructor(private readonly rules: XsdRules) {}
+
+  content(el: XmlElement, content: Content, path: string): void {
+    switch (content.kind) {
+      case 'opaque':
+        return;
+      case 'ref': {
+        const global = this.rules.elements[content.ref];
+        if (global) this.content(el, global, path);
+        return;
+      }
+      case 'value': {
+        const problem = checkValue(el.text, content.rule);
+        if (problem) this.issues.push({ field: path, ...problem });
+        return;
+      }
+      case 'sequence':
+        this.sequence(el, content.sequence, path);
+    }
+  }
+
+  /**
+   * Children against an xs:sequence. Children the sequence does not name are extensions (customs.md §2: districts
+   * add their own) and are skipped without an issue. Every name appears once per sequence (the generator checks),
+   * so order is judged on the particle index of each child: the longest run already in XSD order stands, and only
+   * the children outside it are reported — moving one field gives one issue, not one per field it jumped over.
+   */
+  sequence(el: XmlElement, particles: Particle[], path: string): void {
+    const known = el.children
+      .map((child) => ({ child, index: particles.findIndex((p) => p.name === child.name && NS_URI[p.ns] === child.ns) }))
+      .filter((k) => k.index >= 0);
+    const inOrder = longestNonDecreasing(known.map((k) => k.index));
+    const counts = particles.map(() => 0);
+    known.forEach(({ child, index }, i) => {
+      const p = particles[index];
+      if (!p) return;
+      const count = counts[index] ?? 0;
+      counts[index] = count + 1;
+      const childPath = join(path, isRepeatable(p) ? `${p.name}[${count}]` : p.name);
+      if (!inOrder.has(i)) {
+        const after = particles[index - 1]?.name;
+        const before = particles[index + 1]?.name;
+        const where = [after && `after ${after}`, before && `before ${before}`].filter(Boolean).join(' and ');
+        this.issues.push({ field: childPath, rule: 'order', message: `out of order: the XSD sequence puts ${p.name} ${where}` });
+      }
+      if (p.max !== 'unbounded' && count + 1 > p.max) {
+        this.issues.push({ field: childPath, rule: 'maxOccurs', message: `at most ${p.max} ${p.name} allowed` });
+      }
+      this.content(child, p.content, childPath);
+    });
+    particles.forEach((p, index) => {
+      const count = counts[index] ?? 0;
+      if (count < p.min) this.issues.push({ field: join(path, p.name), rule: 'required', message: missing(p, count) });
+    });
+  }
+}
+
+/** Positions of one longest non-decreasing subsequence of `xs` (patience method, O(n log n)). */
+function longestNonDecreasing(xs: number[]): Set<number> {
+  const tails: number[] = []; // tails[k]: position of the smallest possible last value of a run of length k + 1
+  const prev: number[] = [];
+  xs.forEach((x, i) => {
+    let lo = 0;
+    let hi = tails.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((xs[tails[mid] ?? 0] ?? 0) <= x) lo = mid + 1;
+      else hi = mid;
+    }
+    prev[i] = lo > 0 ? (tails[lo - 1] ?? -1) : -1;
+    tails[lo] = i;
+  });
+  const kept = new Set<number>();
+  for (let i = tails[tails.length - 1] ?? -1; i >= 0; i = prev[i] ?? -1) kept.add(i);
+  return kept;
+}
+
+/**
+ * Check a parsed message against the rules of its official XSD (derived in rules.generated.ts): required
+ * fields, cardinalities, element order, lengths, decimal(19,5) and integer forms, time formats, enumerations
+ * and upper-case guids. Pure. Root attributes are reported as `@guid` / `@version`.
+ */
+export function validateCeb(message: CebMessage): CebIssue[] {
+  const rules = CEB_XSD_RULES[CEB_MESSAGE_XSD[message.type]];
+  const messageRule = rules.messages[message.type];
+  if (!messageRule) return [{ field: '(root)', rule: 'required', message: `no rules for ${message.type}` }];
+  const v = new Validator(rules);
+  for (const attr of messageRule.attributes) {
+    const value = message.root.attrs[attr.name];
+    if (value === undefined) {
+      if (attr.required) v.issues.push({ field: `@${attr.name}`, rule: 'required', message: 'required' });
+      continue;
+    }
+    const problem = checkValue(value, attr.rule);
+    if (problem) v.issues.push({ field: `@${attr.name}`, ...problem });
+  }
+  v.sequence(message.root, messageRule.sequence, '');
+  return v.issues;
+}

@@ -1,0 +1,642 @@
+import { z } from 'zod';
+import { BondgateError, fieldIssues, validationError, type FieldIssue } from '../../shared/errors.ts';
+
+/**
+ * The normalised customs documents the hub works with: one JSON shape per CEB business message (customs.md §2), field
+ * names exactly as the 2022-05 XSDs spell them (`acturalPaid` included), head and lines flattened into one object with
+ * `lines`. Envelope fields (guid, appType, appTime, appStatus, BaseTransfer, Signature) belong to the XML layer
+ * (`hub/customs/ceb/`), not here. Lengths and cardinalities follow the XSDs; a field the XSD requires is required here
+ * unless noted. Types are inferred from these schemas; nothing else declares them.
+ */
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Scalars
+
+/** CEB amounts, quantities and weights are decimal(19,5): at most 14 integer and 5 fraction digits. */
+const DECIMAL_MAX = 1e14;
+
+/** Fraction digits of a number as written in its shortest round-trip form (what JSON carries). */
+function fractionDigits(x: number): number {
+  const s = String(x);
+  if (s.includes('e')) return x === 0 ? 0 : 99; // below 1e-6 (or absurdly large): not a decimal(19,5)
+  const dot = s.indexOf('.');
+  return dot < 0 ? 0 : s.length - dot - 1;
+}
+
+const decimal = () =>
+  z
+    .number()
+    .nonnegative()
+    .lt(DECIMAL_MAX, 'must be below 10^14 (decimal(19,5))')
+    .refine((x) => fractionDigits(x) <= 5, 'at most 5 decimals (decimal(19,5))');
+
+/** An amount in the document's currency (RMB for imports), ≥ 0, up to 5 decimals. */
+export const Amount = decimal();
+/** A quantity (qty, qty1, qty2): positive, up to 5 decimals. */
+export const Quantity = decimal().refine((x) => x > 0, 'must be greater than 0');
+/** A weight in kg: positive, up to 5 decimals. */
+export const WeightKg = decimal().refine((x) => x > 0, 'must be greater than 0');
+
+const text = (max: number) => z.string().min(1).max(max);
+const optionalText = (max: number) => z.string().max(max).optional();
+/** Customs registration codes (10-character customs code or 18-character unified social credit code). */
+const enterpriseCode = text(18);
+const enterpriseName = text(100);
+const note = optionalText(1000);
+/** JGS-20 parameter codes: units, countries, currencies are 3 characters. */
+const code3 = z.string().regex(/^[0-9A-Z]{3}$/, 'a 3-character JGS-20 code');
+/** JGS/T 18 customs district code. */
+const customsDistrict = z.string().regex(/^\d{4}$/, 'a 4-digit customs district code');
+/** 1 = resident ID card (the only value customs accepts for imports), 2 = other. */
+const idType = z.enum(['1', '2']);
+/** Imports are declared in RMB only: the XSD fixes `currency` to 142. */
+const rmb = z.literal('142').default('142');
+
+export const HsCode = z.string().regex(/^\d{10}$/, 'a 10-digit HS code (8-digit tariff line + 2 additional digits)');
+
+export const OrderNo = text(60).brand<'OrderNo'>();
+export type OrderNo = z.infer<typeof OrderNo>;
+export const LogisticsNo = text(60).brand<'LogisticsNo'>();
+export type LogisticsNo = z.infer<typeof LogisticsNo>;
+/** CEB505/603 (export) cap logisticsNo at 32. */
+export const ExportLogisticsNo = text(32).brand<'LogisticsNo'>();
+/** customs.md §7: 4-digit district + 4-digit year + I/E + serial; 18 characters, export up to 20. */
+export const InvtNo = z.string().regex(/^\d{8}[IE]\d{9,11}$/, 'district(4) + year(4) + I/E + serial').brand<'InvtNo'>();
+export type InvtNo = z.infer<typeof InvtNo>;
+const importInvtNo = z.string().regex(/^\d{8}I\d{9}$/, 'an import list number: district(4) + year(4) + I + serial(9)').brand<'InvtNo'>();
+const exportInvtNo = z.string().regex(/^\d{8}E\d{9,11}$/, 'an export list number: district(4) + year(4) + E + serial(9–11)').brand<'InvtNo'>();
+
+const CEB_TIME = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{3})?$/;
+const BEIJING_OFFSET_MS = 8 * 3_600_000;
+
+/** CEB times are Beijing time (UTC+8) without a zone: `YYYYMMDDhhmmss`, receipts add milliseconds. NaN if invalid. */
+export function parseCebTime(value: string): number {
+  const m = CEB_TIME.exec(value);
+  if (!m) return Number.NaN;
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const ms = Date.UTC(y, mo - 1, d, h, mi, s, m[7] ? Number(m[7]) : 0);
+  const back = new Date(ms);
+  // Date.UTC rolls 31 February over into March: a real calendar time survives the round trip.
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || back.getUTCHours() !== h || back.getUTCMinutes() !== mi || back.getUTCSeconds() !== s) return Number.NaN;
+  return ms - BEIJING_OFFSET_MS;
+}
+
+/** Epoch ms → `YYYYMMDDhhmmss` in Beijing time (order, payment, waybill times). */
+export function toCebTime(ms: number): string {
+  const iso = new Date(ms + BEIJING_OFFSET_MS).toISOString(); // 2025-03-01T10:00:00.000Z
+  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
+}
+
+/** Epoch ms → `YYYYMMDDhhmmssSSS` in Beijing time (receipt times). */
+export function toReceiptTime(ms: number): string {
+  return `${toCebTime(ms)}${new Date(ms).toISOString().slice(20, 23)}`;
+}
+
+const cebTime = z.string().regex(/^\d{14}$/, 'YYYYMMDDhhmmss').refine((s) => !Number.isNaN(parseCebTime(s)), 'not a calendar time');
+const cebDate = z.string().regex(/^\d{8}$/, 'YYYYMMDD').refine((s) => !Number.isNaN(parseCebTime(`${s}000000`)), 'not a calendar date');
+/** Receipt times carry milliseconds; a 14-digit time is accepted and padded so receipts sort as text. */
+const receiptTime = z
+  .string()
+  .regex(/^\d{14}(\d{3})?$/, 'YYYYMMDDhhmmssSSS')
+  .refine((s) => !Number.isNaN(parseCebTime(s)), 'not a calendar time')
+  .transform((s) => (s.length === 14 ? `${s}000` : s));
+
+/** Unknown elements a district adds (customs.md §2: keep them rather than fail), by element name. */
+const extensions = z.record(z.string().min(1).max(100), z.string().max(1000)).optional();
+
+/** Line numbers (gnum) are unique within a document: they pair order, list and return lines one-to-one. */
+function uniqueGnum(lines: readonly { gnum: number }[], ctx: z.RefinementCtx): void {
+  const seen = new Set<number>();
+  lines.forEach((line, i) => {
+    if (seen.has(line.gnum)) ctx.addIssue({ code: 'custom', path: ['lines', i, 'gnum'], message: `gnum ${line.gnum} appears twice` });
+    seen.add(line.gnum);
+  });
+}
+const gnum = (max: number) => z.number().int().min(1).max(max);
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Import: CEB311 order, CEB411 payment, CEB511 waybill, CEB621 inventory list, CEB625 return
+
+export const OrderLine = z.object({
+  gnum: gnum(99),
+  itemNo: optionalText(30),
+  itemName: text(250),
+  gmodel: text(510),
+  itemDescribe: optionalText(1000),
+  barCode: optionalText(50),
+  unit: code3,
+  qty: Quantity,
+  price: Amount,
+  totalPrice: Amount,
+  currency: rmb,
+  country: code3,
+  note,
+});
+export type OrderLine = z.infer<typeof OrderLine>;
+
+/** CEB311 import order (电子订单). */
+export const Order = z
+  .object({
+    kind: z.literal('order'),
+    orderNo: OrderNo,
+    ebpCode: enterpriseCode,
+    ebpName: enterpriseName,
+    ebcCode: enterpriseCode,
+    ebcName: enterpriseName,
+    goodsValue: Amount,
+    freight: Amount,
+    discount: Amount,
+    taxTotal: Amount,
+    /** Sic: the XSD's spelling. goodsValue + freight + taxTotal − discount, and the payment's amountPaid. */
+    acturalPaid: Amount,
+    currency: rmb,
+    buyerRegNo: text(60),
+    buyerName: text(60),
+    buyerTelephone: text(30),
+    buyerIdType: idType,
+    buyerIdNumber: text(60),
+    payCode: optionalText(18),
+    payName: optionalText(100),
+    payTransactionId: optionalText(60),
+    batchNumbers: optionalText(100),
+    consignee: text(100),
+    consigneeTelephone: text(50),
+    consigneeAddress: text(200),
+    consigneeDistrict: z.string().regex(/^\d{6}$/, 'a 6-digit administrative division code').optional(),
+    note,
+    lines: z.array(OrderLine).min(1).max(99),
+    extensions,
+  })
+  .superRefine((o, ctx) => uniqueGnum(o.lines, ctx));
+export type Order = z.infer<typeof Order>;
+
+/** CEB411 payment voucher (支付单). */
+export const Payment = z.object({
+  kind: z.literal('payment'),
+  payCode: enterpriseCode,
+  payName: enterpriseName,
+  payTransactionId: text(60),
+  orderNo: OrderNo,
+  ebpCode: enterpriseCode,
+  ebpName: enterpriseName,
+  payerIdType: idType,
+  payerIdNumber: text(60),
+  payerName: text(60),
+  telephone: optionalText(60),
+  amountPaid: Amount,
+  currency: rmb,
+  payTime: cebTime,
+  note,
+  extensions,
+});
+export type Payment = z.infer<typeof Payment>;
+
+/** CEB511 import waybill (运单): logisticsNo is the parcel label. */
+export const Waybill = z.object({
+  kind: z.literal('waybill'),
+  logisticsCode: enterpriseCode,
+  logisticsName: enterpriseName,
+  logisticsNo: LogisticsNo,
+  billNo: optionalText(37),
+  orderNo: OrderNo,
+  freight: Amount.optional(),
+  insuredFee: Amount.optional(),
+  currency: rmb,
+  /** Gross weight, kg. */
+  weight: WeightKg,
+  /** The XSD limits an import waybill to one package. */
+  packNo: z.literal(1).default(1),
+  goodsInfo: optionalText(200),
+  consignee: text(100),
+  consigneeAddress: text(200),
+  consigneeTelephone: text(50),
+  note,
+  extensions,
+});
+export type Waybill = z.infer<typeof Waybill>;
+
+export const ImportTradeMode = z.enum(['9610', '1210', '1239']);
+export type ImportTradeMode = z.infer<typeof ImportTradeMode>;
+
+export const InventoryLine = z.object({
+  /** = the order line's gnum (one-to-one). */
+  gnum: gnum(99),
+  /** Account-book item number: required for bonded (1210/1239) lists. */
+  itemRecordNo: optionalText(30),
+  itemNo: optionalText(20),
+  itemName: optionalText(250),
+  gcode: HsCode,
+  /** = the order line's itemName. */
+  gname: text(250),
+  gmodel: text(510),
+  barCode: optionalText(50),
+  country: code3,
+  tradeCountry: code3.optional(),
+  currency: rmb,
+  qty: Quantity,
+  unit: code3,
+  /** Legal quantity in the legal unit (unit1). */
+  qty1: Quantity,
+  unit1: code3,
+  qty2: Quantity.optional(),
+  unit2: code3.optional(),
+  price: Amount,
+  totalPrice: Amount,
+  note,
+});
+export type InventoryLine = z.infer<typeof InventoryLine>;
+
+/** CEB621 import inventory list (清单), signed by the declaring agent. */
+export const InventoryList = z
+  .object({
+    kind: z.literal('inventory'),
+    orderNo: OrderNo,
+    ebpCode: enterpriseCode,
+    ebpName: enterpriseName,
+    ebcCode: enterpriseCode,
+    ebcName: enterpriseName,
+    logisticsNo: LogisticsNo,
+    logisticsCode: enterpriseCode,
+    logisticsName: enterpriseName,
+    /**
+     * The enterprise's own list number. Optional in the XSD but required here: every 622 receipt echoes it, and it is
+     * the only key a receipt is sure to carry before customs assigns invtNo.
+     */
+    copNo: text(20),
+    /** Assigned by the e-port. */
+    preNo: z.string().min(1).max(18).optional(),
+    assureCode: text(30),
+    /** 1210/1239: the zone account book (金二账册). */
+    emsNo: optionalText(30),
+    /** Assigned by customs on acceptance. */
+    invtNo: importInvtNo.optional(),
+    ieFlag: z.literal('I').default('I'),
+    declTime: cebDate.optional(),
+    customsCode: customsDistrict,
+    portCode: customsDistrict,
+    ieDate: cebDate.optional(),
+    buyerIdType: idType,
+    buyerIdNumber: text(60),
+    buyerName: text(60),
+    buyerTelephone: text(30),
+    consigneeAddress: text(200),
+    agentCode: enterpriseCode,
+    agentName: enterpriseName,
+    /** 1210/1239: the zone warehouse enterprise. */
+    areaCode: optionalText(18),
+    areaName: optionalText(100),
+    tradeMode: ImportTradeMode,
+    trafMode: z.string().length(1),
+    trafNo: optionalText(100),
+    voyageNo: optionalText(32),
+    billNo: optionalText(37),
+    loctNo: optionalText(10),
+    licenseNo: optionalText(19),
+    country: code3,
+    freight: Amount,
+    insuredFee: Amount,
+    currency: rmb,
+    wrapType: z.string().length(1).optional(),
+    packNo: z.number().int().min(1).max(999_999_999).default(1),
+    grossWeight: WeightKg,
+    netWeight: WeightKg,
+    note,
+    lines: z.array(InventoryLine).min(1).max(99),
+    extensions,
+  })
+  .superRefine((l, ctx) => uniqueGnum(l.lines, ctx));
+export type InventoryList = z.infer<typeof InventoryList>;
+
+export const ReturnLine = z.object({
+  /** The original list line. */
+  gnum: gnum(99),
+  gcode: HsCode,
+  gname: text(250),
+  /** ≤ the original line's qty. */
+  qty: Quantity,
+  unit: code3,
+  note,
+});
+export type ReturnLine = z.infer<typeof ReturnLine>;
+
+/** CEB625 return request (退货申请) against a released import list. */
+export const ReturnRequest = z
+  .object({
+    kind: z.literal('return'),
+    customsCode: customsDistrict,
+    orderNo: OrderNo,
+    ebpCode: enterpriseCode,
+    ebpName: enterpriseName,
+    ebcCode: enterpriseCode,
+    ebcName: enterpriseName,
+    logisticsNo: LogisticsNo,
+    logisticsCode: enterpriseCode,
+    logisticsName: enterpriseName,
+    /** Optional in the XSD, required here: the 626 receipt echoes it (as for the list). */
+    copNo: text(20),
+    preNo: z.string().min(1).max(18).optional(),
+    /** The original list. */
+    invtNo: importInvtNo,
+    buyerIdType: idType,
+    buyerIdNumber: text(60),
+    buyerName: text(60),
+    buyerTelephone: text(30),
+    agentCode: enterpriseCode,
+    agentName: enterpriseName,
+    reason: text(1000),
+    note,
+    lines: z.array(ReturnLine).min(1).max(99),
+    extensions,
+  })
+  .superRefine((r, ctx) => uniqueGnum(r.lines, ctx));
+export type ReturnRequest = z.infer<typeof ReturnRequest>;
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Export: CEB303 order, CEB505 waybill, CEB603 inventory list
+
+export const ExportOrderLine = z.object({
+  gnum: gnum(100),
+  itemNo: text(30),
+  itemName: text(250),
+  itemDescribe: optionalText(1000),
+  barCode: optionalText(50),
+  unit: code3,
+  currency: code3,
+  qty: Quantity,
+  price: Amount,
+  totalPrice: Amount,
+  note,
+});
+export type ExportOrderLine = z.infer<typeof ExportOrderLine>;
+
+/** CEB303 export order: `E` B2C, `B` B2B (9710), `W` overseas-warehouse booking (9810). goodsValue is FOB. */
+export const ExportOrder = z
+  .object({
+    kind: z.literal('exportOrder'),
+    orderType: z.enum(['E', 'B', 'W']),
+    orderNo: OrderNo,
+    ebpCode: enterpriseCode,
+    ebpName: enterpriseName,
+    ebcCode: enterpriseCode,
+    ebcName: enterpriseName,
+    goodsValue: Amount,
+    freight: Amount,
+    /** Exports may be priced in any currency (JGS-20 currency code). */
+    currency: code3,
+    note,
+    lines: z.array(ExportOrderLine).min(1).max(100),
+    extensions,
+  })
+  .superRefine((o, ctx) => uniqueGnum(o.lines, ctx));
+export type ExportOrder = z.infer<typeof ExportOrder>;
+
+/** CEB505 export waybill. It carries no orderNo: the list ties order and waybill together. */
+export const ExportWaybill = z.object({
+  kind: z.literal('exportWaybill'),
+  logisticsCode: enterpriseCode,
+  logisticsName: enterpriseName,
+  logisticsNo: ExportLogisticsNo,
+  freight: Amount,
+  insuredFee: Amount,
+  currency: code3,
+  grossWeight: WeightKg,
+  packNo: z.number().int().min(1).max(999_999_999),
+  goodsInfo: text(200),
+  ebcCode: enterpriseCode.optional(),
+  ebcName: enterpriseName.optional(),
+  ebcTelephone: optionalText(50),
+  note,
+  extensions,
+});
+export type ExportWaybill = z.infer<typeof ExportWaybill>;
+
+export const ExportTradeMode = z.enum(['9610', '1210', '1239', '9710', '9810']);
+export type ExportTradeMode = z.infer<typeof ExportTradeMode>;
+
+export const ExportInventoryLine = z.object({
+  gnum: gnum(100),
+  itemNo: text(20),
+  /** Required for bonded exports. */
+  itemRecordNo: optionalText(30),
+  itemName: optionalText(250),
+  gcode: HsCode,
+  gname: text(250),
+  gmodel: text(250),
+  barCode: text(50),
+  /** Final destination country. */
+  country: code3,
+  currency: code3,
+  qty: Quantity,
+  qty1: Quantity,
+  qty2: Quantity.optional(),
+  unit: code3,
+  unit1: code3,
+  unit2: code3.optional(),
+  price: Amount,
+  totalPrice: Amount,
+  note,
+});
+export type ExportInventoryLine = z.infer<typeof ExportInventoryLine>;
+
+/** CEB603 export inventory list: released per list, declared monthly in summary (statisticsFlag B) or simplified (A). */
+export const ExportInventoryList = z
+  .object({
+    kind: z.literal('exportInventory'),
+    customsCode: customsDistrict,
+    ebpCode: enterpriseCode,
+    ebpName: enterpriseName,
+    orderNo: OrderNo,
+    logisticsCode: enterpriseCode,
+    logisticsName: enterpriseName,
+    logisticsNo: ExportLogisticsNo,
+    copNo: text(30),
+    preNo: z.string().length(18).optional(),
+    invtNo: exportInvtNo.optional(),
+    ieFlag: z.literal('E').default('E'),
+    portCode: customsDistrict,
+    ieDate: cebDate,
+    statisticsFlag: z.enum(['A', 'B']),
+    agentCode: enterpriseCode,
+    agentName: enterpriseName,
+    ebcCode: enterpriseCode,
+    ebcName: enterpriseName,
+    ownerCode: enterpriseCode,
+    ownerName: enterpriseName,
+    /** Zone exports: the zone enterprise and its account book. */
+    iacCode: enterpriseCode.optional(),
+    iacName: enterpriseName.optional(),
+    emsNo: optionalText(30),
+    tradeMode: ExportTradeMode,
+    trafMode: z.string().length(1),
+    trafName: optionalText(100),
+    voyageNo: optionalText(32),
+    billNo: optionalText(37),
+    totalPackageNo: optionalText(37),
+    loctNo: optionalText(10),
+    licenseNo: optionalText(19),
+    country: code3,
+    POD: z.string().min(3).max(4),
+    freight: Amount,
+    fCurrency: code3,
+    fFlag: z.literal('3').default('3'),
+    insuredFee: Amount,
+    iCurrency: code3,
+    iFlag: z.literal('3').default('3'),
+    wrapType: z.string().length(1),
+    packNo: z.number().int().min(1).max(999_999_999),
+    grossWeight: WeightKg,
+    netWeight: WeightKg,
+    note,
+    lines: z.array(ExportInventoryLine).min(1).max(100),
+    extensions,
+  })
+  .superRefine((l, ctx) => uniqueGnum(l.lines, ctx));
+export type ExportInventoryList = z.infer<typeof ExportInventoryList>;
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Receipts (回执): 312/412/512/514/622/624/626 import, 304/506/604/606 export
+
+/** What a receipt refers to, by the keys the receipt itself carries. */
+export const ReceiptRef = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('order'), orderNo: OrderNo, ebpCode: enterpriseCode, ebcCode: enterpriseCode.optional() }),
+  z.object({ kind: z.literal('payment'), payCode: enterpriseCode, payTransactionId: text(60) }),
+  z.object({ kind: z.literal('waybill'), logisticsCode: enterpriseCode, logisticsNo: LogisticsNo }),
+  z.object({ kind: z.literal('inventory'), copNo: text(20), preNo: z.string().min(1).max(18).optional(), invtNo: InvtNo.optional(), ebpCode: enterpriseCode.optional(), ebcCode: enterpriseCode.optional(), agentCode: enterpriseCode.optional() }),
+  z.object({ kind: z.literal('return'), copNo: text(20), preNo: z.string().min(1).max(18).optional(), invtNo: InvtNo.optional() }),
+  z.object({ kind: z.literal('exportOrder'), orderNo: OrderNo, ebpCode: enterpriseCode, ebcCode: enterpriseCode.optional() }),
+  z.object({ kind: z.literal('exportWaybill'), logisticsCode: enterpriseCode, logisticsNo: ExportLogisticsNo }),
+  z.object({ kind: z.literal('exportInventory'), copNo: text(30), preNo: z.string().min(1).max(18).optional(), invtNo: InvtNo.optional() }),
+]);
+export type ReceiptRef = z.infer<typeof ReceiptRef>;
+
+/** Which receipt messages may answer which document kind (a receipt is the business message's number + 1). */
+export const RECEIPT_TYPES = {
+  order: ['CEB312'],
+  payment: ['CEB412'],
+  waybill: ['CEB512', 'CEB514'],
+  inventory: ['CEB622', 'CEB624'],
+  return: ['CEB626'],
+  exportOrder: ['CEB304'],
+  exportWaybill: ['CEB506'],
+  exportInventory: ['CEB604', 'CEB606'],
+} as const satisfies Record<ReceiptRef['kind'], readonly string[]>;
+
+export const ReceiptMessageType = z.enum(['CEB312', 'CEB412', 'CEB512', 'CEB514', 'CEB622', 'CEB624', 'CEB626', 'CEB304', 'CEB506', 'CEB604', 'CEB606']);
+export type ReceiptMessageType = z.infer<typeof ReceiptMessageType>;
+
+/**
+ * A receipt. returnStatus (customs.md §2): < 0 format or business error, 1–4 e-port states, 100 rejected, 120 accepted,
+ * 300 manual review, 399 concluded, 500 inspection, 501–599 detained, 700 returned, 800 released, 899 closed.
+ */
+export const Receipt = z
+  .object({
+    kind: z.literal('receipt'),
+    messageType: ReceiptMessageType,
+    refersTo: ReceiptRef,
+    /** A string in the XSD; a number here (customs' own errors are negative, e.g. -621005). */
+    returnStatus: z.number().int().min(-999_999_999).max(9_999_999_999),
+    returnTime: receiptTime,
+    returnInfo: z.string().max(1000).default(''),
+    extensions,
+  })
+  .superRefine((r, ctx) => {
+    const allowed: readonly string[] = RECEIPT_TYPES[r.refersTo.kind];
+    if (!allowed.includes(r.messageType)) ctx.addIssue({ code: 'custom', path: ['messageType'], message: `a ${r.messageType} does not answer a ${r.refersTo.kind} (expected ${allowed.join(' or ')})` });
+  });
+export type Receipt = z.infer<typeof Receipt>;
+
+// ---------------------------------------------------------------------------------------------------------------------
+// The union, keys and parsing
+
+export const CustomsDocument = z.discriminatedUnion('kind', [Order, Payment, Waybill, InventoryList, ReturnRequest, ExportOrder, ExportWaybill, ExportInventoryList, Receipt]);
+export type CustomsDocument = z.infer<typeof CustomsDocument>;
+export type DocumentKind = CustomsDocument['kind'];
+export type DocumentOf<K extends DocumentKind> = Extract<CustomsDocument, { kind: K }>;
+
+const SCHEMAS = { order: Order, payment: Payment, waybill: Waybill, inventory: InventoryList, return: ReturnRequest, exportOrder: ExportOrder, exportWaybill: ExportWaybill, exportInventory: ExportInventoryList, receipt: Receipt } as const;
+export const DOCUMENT_KINDS = Object.keys(SCHEMAS) as DocumentKind[];
+
+/** The CEB business message each kind travels in (receipts carry their own). */
+export const MESSAGE_TYPES = { order: 'CEB311', payment: 'CEB411', waybill: 'CEB511', inventory: 'CEB621', return: 'CEB625', exportOrder: 'CEB303', exportWaybill: 'CEB505', exportInventory: 'CEB603' } as const satisfies Record<Exclude<DocumentKind, 'receipt'>, string>;
+
+/** Inside a set the slot names the kind, so `kind` may be left out of each document. */
+const inSet = <K extends 'order' | 'payment' | 'waybill' | 'inventory', S extends z.ZodType>(kind: K, schema: S) =>
+  z.preprocess((v) => (typeof v === 'object' && v !== null && !Array.isArray(v) && !('kind' in v) ? { kind, ...v } : v), schema).optional();
+
+/** The four import documents customs matches as one set (customs.md §3); any may not have arrived yet. */
+export const DocumentSet = z.object({ order: inSet('order', Order), payment: inSet('payment', Payment), waybill: inSet('waybill', Waybill), inventory: inSet('inventory', InventoryList) });
+export type DocumentSet = z.infer<typeof DocumentSet>;
+
+const part = (s: string) => (s.includes(':') || s.includes('%') ? encodeURIComponent(s) : s);
+const key = (...parts: string[]) => parts.map(part).join(':');
+
+/**
+ * A document's identity, stable across versions of it (a resent 311 has the same key): the keys customs itself uses.
+ * Lists and returns are keyed by copNo, the enterprise's number, because that is what their receipts are sure to echo.
+ * A receipt's `refersTo` yields the key of the document it answers: `documentKey(refersTo) === documentKey(document)`.
+ */
+export function documentKey(doc: CustomsDocument | ReceiptRef): string {
+  switch (doc.kind) {
+    case 'order':
+    case 'exportOrder':
+      return key(doc.kind, doc.ebpCode, doc.orderNo);
+    case 'payment':
+      return key(doc.kind, doc.payCode, doc.payTransactionId);
+    case 'waybill':
+    case 'exportWaybill':
+      return key(doc.kind, doc.logisticsCode, doc.logisticsNo);
+    case 'inventory':
+    case 'exportInventory':
+    case 'return':
+      return key(doc.kind, doc.copNo);
+    case 'receipt':
+      // The target's key is already escaped: embed it as it is, so it reads the same inside the receipt's key.
+      return `${key('receipt', doc.messageType)}:${documentKey(doc.refersTo)}:${key(doc.returnTime, String(doc.returnStatus))}`;
+  }
+}
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; fields: FieldIssue[] };
+
+function prefixFor(input: unknown): string {
+  const kind = typeof input === 'object' && input !== null ? (input as { kind?: unknown }).kind : undefined;
+  return typeof kind === 'string' && kind in SCHEMAS ? kind : '';
+}
+
+/** Parse any document by its `kind`; issues name the field as `order.lines.0.gcode`. Never throws. */
+export function safeParseDocument(input: unknown): ParseResult<CustomsDocument> {
+  const r = CustomsDocument.safeParse(input);
+  return r.success ? { ok: true, value: r.data } : { ok: false, fields: fieldIssues(r.error, prefixFor(input)) };
+}
+
+/** Parse any document by its `kind`; throws `BondgateError('VALIDATION_FAILED')` whose `fields` name each bad field. */
+export function parseDocument(input: unknown): CustomsDocument {
+  const r = CustomsDocument.safeParse(input);
+  if (!r.success) throw validationError(r.error, 'VALIDATION_FAILED', prefixFor(input));
+  return r.data;
+}
+
+/** Parse a document known to be of `kind` (the `kind` property may be absent from the input). */
+export function parseDocumentAs<K extends DocumentKind>(kind: K, input: unknown): DocumentOf<K> {
+  const withKind = typeof input === 'object' && input !== null && !Array.isArray(input) ? { kind, ...input } : input;
+  const r = SCHEMAS[kind].safeParse(withKind);
+  if (!r.success) throw validationError(r.error, 'VALIDATION_FAILED', kind);
+  return r.data as DocumentOf<K>;
+}
+
+/** JSON text → document: `DECODE_FAILED` when it is not JSON, `VALIDATION_FAILED` (fields named) when it is not a document. */
+export function parseDocumentJson(json: string): CustomsDocument {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (e) {
+    throw new BondgateError('DECODE_FAILED', `The document is not JSON: ${(e as Error).message}`, [], { cause: e });
+  }
+  return parseDocument(value);
+}
+
+/** Parse a document set (order, payment, waybill, list); issues name the field as `payment.amountPaid`. */
+export function parseDocumentSet(input: unknown): DocumentSet {
+  const r = DocumentSet.safeParse(input);
+  if (!r.success) throw validationError(r.error);
+  return r.data;
+}

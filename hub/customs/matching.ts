@@ -1,0 +1,291 @@
+import { z } from 'zod';
+import { maskIdNumber, maskPhone } from '../../shared/mask.ts';
+import { weightWithin } from '../../shared/stations/inspection.ts';
+import type { DocumentSet, InventoryList, Order, Payment, Waybill } from './documents.ts';
+
+/**
+ * Three-document matching (三单对碰, customs.md §3) as a pure function: order, payment, waybill and inventory list in,
+ * every disagreement out. Nothing here throws, logs or reads a clock; a failed match is a result, not an error.
+ * Personal data in a mismatch (ID numbers, phones) is masked: the result goes to officers' screens and to logs.
+ */
+
+export const SetDocument = z.enum(['order', 'payment', 'waybill', 'inventory']);
+export type SetDocument = z.infer<typeof SetDocument>;
+
+/** Every rule, where it comes from and which documents it compares. Tests and screens key on the id. */
+export const MATCH_RULES = {
+  // keys
+  'order-payment.key': { basis: 'key', documents: ['order', 'payment'], text: 'orderNo + ebpCode, and payCode + payTransactionId when the order carries them' },
+  'order-waybill.key': { basis: 'key', documents: ['order', 'waybill'], text: 'orderNo' },
+  'inventory-order.key': { basis: 'key', documents: ['inventory', 'order'], text: 'orderNo + ebpCode + ebcCode' },
+  'inventory-order.lines': { basis: 'key', documents: ['inventory', 'order'], text: 'list and order lines pair one-to-one by gnum' },
+  'inventory-waybill.key': { basis: 'key', documents: ['inventory', 'waybill'], text: 'logisticsCode + logisticsNo' },
+  // stated by the schema
+  'order-payment.amount': { basis: 'schema', documents: ['order', 'payment'], text: 'acturalPaid = amountPaid' },
+  'order.paid-formula': { basis: 'schema', documents: ['order', 'order'], text: 'acturalPaid = goodsValue + freight + taxTotal − discount' },
+  'order-waybill.consignee': { basis: 'schema', documents: ['order', 'waybill'], text: 'consignee name, telephone and address equal' },
+  'inventory-order.gname': { basis: 'schema', documents: ['inventory', 'order'], text: 'list line gname = order line itemName' },
+  'order.line-total': { basis: 'schema', documents: ['order', 'order'], text: 'order line totalPrice = price × qty' },
+  'inventory.line-total': { basis: 'schema', documents: ['inventory', 'inventory'], text: 'list line totalPrice = price × qty' },
+  // practice: configurable
+  'payment.payer-is-buyer': { basis: 'practice', documents: ['order', 'payment'], text: 'payer = buyer (name, ID number)' },
+  'inventory-order.buyer': { basis: 'practice', documents: ['inventory', 'order'], text: "list buyer fields and consignee address = the order's" },
+  'inventory-order.total': { basis: 'practice', documents: ['inventory', 'order'], text: 'Σ list totalPrice ≈ order goodsValue' },
+  'inventory-waybill.weight': { basis: 'practice', documents: ['inventory', 'waybill'], text: 'list grossWeight ≈ waybill weight' },
+  'inventory.bonded-fields': { basis: 'practice', documents: ['inventory', 'inventory'], text: 'bonded lists carry emsNo, areaCode and every itemRecordNo' },
+} as const satisfies Record<string, { basis: 'key' | 'schema' | 'practice'; documents: readonly [SetDocument, SetDocument]; text: string }>;
+
+export type MatchRule = keyof typeof MATCH_RULES;
+export const MATCH_RULE_IDS = Object.keys(MATCH_RULES) as [MatchRule, ...MatchRule[]];
+export const MatchRuleId = z.enum(MATCH_RULE_IDS);
+
+type PracticeRuleId = { [K in MatchRule]: (typeof MATCH_RULES)[K]['basis'] extends 'practice' ? K : never }[MatchRule];
+export const PracticeRule = z.enum(MATCH_RULE_IDS.filter((r) => MATCH_RULES[r].basis === 'practice') as [PracticeRuleId, ...PracticeRuleId[]]);
+export type PracticeRule = z.infer<typeof PracticeRule>;
+
+/**
+ * How strictly to match. Defaults and why:
+ * - amounts are compared after rounding to fen (2 decimals): payments settle in fen, documents carry 5 decimals;
+ * - equalities the schema states (acturalPaid = amountPaid, the paid formula, totalPrice = price × qty) allow no
+ *   tolerance beyond that rounding, because customs rejects any difference there;
+ * - the one approximate amount rule (Σ list totalPrice ≈ goodsValue) allows 5%, the figure quoted in practice: lists
+ *   may carry a discount apportioned over their lines, which moves the total away from the order's goodsValue;
+ * - weights use the inspection line's defaults (the larger of 10% and 0.05 kg) so "the weight agrees" means one thing
+ *   from the documents to the scale.
+ */
+export const MatchOptions = z.object({
+  amountDecimals: z.number().int().min(0).max(5).default(2),
+  statedAmountToleranceCny: z.number().min(0).max(1000).default(0),
+  totalTolerancePct: z.number().min(0).max(100).default(5),
+  weightTolerancePct: z.number().min(0).max(100).default(10),
+  weightToleranceKg: z.number().min(0).max(1000).default(0.05),
+  /** Trade modes whose lists must carry the zone account-book fields. */
+  bondedTradeModes: z.array(z.enum(['9610', '1210', '1239'])).default(['1210', '1239']),
+  /** Practice rules a district does not apply. Key and schema rules cannot be switched off. */
+  disabledRules: z.array(PracticeRule).default([]),
+});
+export type MatchOptions = z.output<typeof MatchOptions>;
+export const DEFAULT_MATCH_OPTIONS: MatchOptions = MatchOptions.parse({});
+
+export const Mismatch = z.object({
+  rule: MatchRuleId,
+  /** [left, right]: the documents whose values are `left` and `right` (the same twice for a rule within one document). */
+  documents: z.tuple([SetDocument, SetDocument]),
+  /** The field on the left document (`acturalPaid`, `lines[gnum=2].gname`). */
+  field: z.string(),
+  /** The field on the right document when it is named differently (`amountPaid`). */
+  rightField: z.string().optional(),
+  /** Values as declared (computed values at the compared precision); ID numbers and phones masked. */
+  left: z.unknown(),
+  right: z.unknown(),
+  message: z.string(),
+});
+export type Mismatch = z.infer<typeof Mismatch>;
+
+export const MatchResult = z.object({
+  /** All four documents are present. */
+  complete: z.boolean(),
+  /** No rule found a disagreement among the documents present. */
+  consistent: z.boolean(),
+  mismatches: z.array(Mismatch),
+  missing: z.array(SetDocument),
+});
+export type MatchResult = z.infer<typeof MatchResult>;
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Normalisation: identity is compared trimmed, case-insensitive, trailing ID `X` uppercase (customs.md §3, practice)
+
+/** Names, ID numbers, free text: NFKC (full-width → ASCII), trimmed, runs of whitespace as one space, upper case. */
+export function normalizeIdentity(value: string): string {
+  return value.normalize('NFKC').trim().replace(/\s+/g, ' ').toUpperCase();
+}
+
+/** Phones: digits only, without a +86 / 0086 country prefix. */
+export function normalizePhone(value: string): string {
+  const digits = value.normalize('NFKC').replace(/\D/g, '');
+  if (digits.startsWith('0086')) return digits.slice(4);
+  if (digits.length === 13 && digits.startsWith('86')) return digits.slice(2);
+  return digits;
+}
+
+const sameIdentity = (a: string, b: string) => a === b || normalizeIdentity(a) === normalizeIdentity(b);
+const samePhone = (a: string, b: string) => a === b || normalizePhone(a) === normalizePhone(b);
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Amounts: integers of 10^-5 (decimal(19,5)), rounded half up to the compared precision
+
+const UNITS = 100_000;
+const units = (x: number) => Math.round(x * UNITS);
+const at = (u: number, decimals: number) => Math.round(u / 10 ** (5 - decimals));
+
+/** price × qty at `decimals`, exact: the product of two 10^-5 integers is in 10^-10. */
+function productAt(price: number, qty: number, decimals: number): number {
+  const p = units(price) * units(qty);
+  const scale = 10 ** (10 - decimals);
+  if (Number.isSafeInteger(p)) return Math.round(p / scale);
+  const big = BigInt(units(price)) * BigInt(units(qty));
+  const s = BigInt(scale);
+  return Number((big + s / 2n) / s);
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Recording a mismatch
+
+const ID_FIELDS = new Set(['buyerIdNumber', 'payerIdNumber']);
+const PHONE_FIELDS = new Set(['buyerTelephone', 'consigneeTelephone', 'telephone']);
+
+/** What may be shown of a value: ID numbers and phones masked (shared/mask.ts), the rest as declared. */
+function shown(field: string, value: unknown): unknown {
+  if (typeof value !== 'string' && typeof value !== 'number') return value;
+  if (ID_FIELDS.has(field)) return maskIdNumber(String(value));
+  if (PHONE_FIELDS.has(field)) return maskPhone(String(value));
+  return value;
+}
+
+const show = (v: unknown) => (v === undefined || v === null ? 'absent' : typeof v === 'string' ? `"${v}"` : String(v));
+
+class Recorder {
+  readonly mismatches: Mismatch[] = [];
+
+  add(rule: MatchRule, field: string, left: unknown, right: unknown, rightField?: string, message?: string): void {
+    const [a, b] = MATCH_RULES[rule].documents;
+    const l = shown(field, left);
+    const r = shown(rightField ?? field, right);
+    const masked = l !== left || r !== right;
+    const text =
+      message ??
+      `${a}.${field} ${show(l)} ≠ ${b}.${rightField ?? field} ${show(r)}${masked && l === r ? ' (they differ in the masked part)' : ''}`;
+    this.mismatches.push({ rule, documents: [a, b], field, ...(rightField !== undefined ? { rightField } : {}), left: l, right: r, message: text });
+  }
+
+  /** Exact key comparison: customs pairs documents on these as declared. Returns whether they agreed. */
+  key(rule: MatchRule, field: string, left: string | undefined, right: string | undefined, rightField?: string): boolean {
+    if (left === right) return true;
+    this.add(rule, field, left, right, rightField);
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// The rules, pair by pair
+
+const line = (gnum: number, field: string) => `lines[gnum=${gnum}].${field}`;
+
+function stated(rec: Recorder, o: MatchOptions, rule: MatchRule, field: string, left: number, rightUnitsAtDecimals: number, rightField: string, messagePrefix?: string): void {
+  const l = at(units(left), o.amountDecimals);
+  const tol = Math.round(o.statedAmountToleranceCny * 10 ** o.amountDecimals);
+  if (Math.abs(l - rightUnitsAtDecimals) <= tol) return;
+  const right = rightUnitsAtDecimals / 10 ** o.amountDecimals;
+  rec.add(rule, field, left, right, rightField, messagePrefix ? `${messagePrefix}: ${field} ${left} ≠ ${right}` : undefined);
+}
+
+function orderPayment(rec: Recorder, order: Order, payment: Payment, o: MatchOptions, on: (r: PracticeRule) => boolean): void {
+  let keyed = rec.key('order-payment.key', 'orderNo', order.orderNo, payment.orderNo);
+  keyed = rec.key('order-payment.key', 'ebpCode', order.ebpCode, payment.ebpCode) && keyed;
+  if (order.payCode !== undefined) keyed = rec.key('order-payment.key', 'payCode', order.payCode, payment.payCode) && keyed;
+  if (order.payTransactionId !== undefined) keyed = rec.key('order-payment.key', 'payTransactionId', order.payTransactionId, payment.payTransactionId) && keyed;
+  // Documents that do not pair belong to different sets: comparing their contents would only add noise.
+  if (!keyed) return;
+  stated(rec, o, 'order-payment.amount', 'acturalPaid', order.acturalPaid, at(units(payment.amountPaid), o.amountDecimals), 'amountPaid');
+  if (on('payment.payer-is-buyer')) {
+    if (!sameIdentity(order.buyerName, payment.payerName)) rec.add('payment.payer-is-buyer', 'buyerName', order.buyerName, payment.payerName, 'payerName');
+    if (!sameIdentity(order.buyerIdNumber, payment.payerIdNumber)) rec.add('payment.payer-is-buyer', 'buyerIdNumber', order.buyerIdNumber, payment.payerIdNumber, 'payerIdNumber');
+  }
+}
+
+function orderWaybill(rec: Recorder, order: Order, waybill: Waybill): void {
+  if (!rec.key('order-waybill.key', 'orderNo', order.orderNo, waybill.orderNo)) return;
+  if (!sameIdentity(order.consignee, waybill.consignee)) rec.add('order-waybill.consignee', 'consignee', order.consignee, waybill.consignee);
+  if (!samePhone(order.consigneeTelephone, waybill.consigneeTelephone)) rec.add('order-waybill.consignee', 'consigneeTelephone', order.consigneeTelephone, waybill.consigneeTelephone);
+  if (!sameIdentity(order.consigneeAddress, waybill.consigneeAddress)) rec.add('order-waybill.consignee', 'consigneeAddress', order.consigneeAddress, waybill.consigneeAddress);
+}
+
+function inventoryOrder(rec: Recorder, list: InventoryList, order: Order, o: MatchOptions, on: (r: PracticeRule) => boolean): void {
+  let keyed = rec.key('inventory-order.key', 'orderNo', list.orderNo, order.orderNo);
+  keyed = rec.key('inventory-order.key', 'ebpCode', list.ebpCode, order.ebpCode) && keyed;
+  keyed = rec.key('inventory-order.key', 'ebcCode', list.ebcCode, order.ebcCode) && keyed;
+  if (!keyed) return;
+
+  const orderLines = new Map(order.lines.map((l) => [l.gnum, l]));
+  const listed = new Set<number>();
+  for (const l of list.lines) {
+    listed.add(l.gnum);
+    const ol = orderLines.get(l.gnum);
+    if (!ol) {
+      rec.add('inventory-order.lines', `lines[gnum=${l.gnum}]`, l.gnum, null, undefined, `list line gnum ${l.gnum} has no order line`);
+      continue;
+    }
+    if (!sameIdentity(l.gname, ol.itemName)) rec.add('inventory-order.gname', line(l.gnum, 'gname'), l.gname, ol.itemName, line(l.gnum, 'itemName'));
+  }
+  for (const ol of order.lines) {
+    if (!listed.has(ol.gnum)) rec.add('inventory-order.lines', `lines[gnum=${ol.gnum}]`, null, ol.gnum, undefined, `order line gnum ${ol.gnum} is not on the list`);
+  }
+
+  if (on('inventory-order.buyer')) {
+    if (list.buyerIdType !== order.buyerIdType) rec.add('inventory-order.buyer', 'buyerIdType', list.buyerIdType, order.buyerIdType);
+    if (!sameIdentity(list.buyerIdNumber, order.buyerIdNumber)) rec.add('inventory-order.buyer', 'buyerIdNumber', list.buyerIdNumber, order.buyerIdNumber);
+    if (!sameIdentity(list.buyerName, order.buyerName)) rec.add('inventory-order.buyer', 'buyerName', list.buyerName, order.buyerName);
+    if (!samePhone(list.buyerTelephone, order.buyerTelephone)) rec.add('inventory-order.buyer', 'buyerTelephone', list.buyerTelephone, order.buyerTelephone);
+    if (!sameIdentity(list.consigneeAddress, order.consigneeAddress)) rec.add('inventory-order.buyer', 'consigneeAddress', list.consigneeAddress, order.consigneeAddress);
+  }
+
+  if (on('inventory-order.total')) {
+    let sum = 0;
+    for (const l of list.lines) sum += units(l.totalPrice);
+    const total = at(sum, o.amountDecimals);
+    const goods = at(units(order.goodsValue), o.amountDecimals);
+    if (Math.abs(total - goods) > (goods * o.totalTolerancePct) / 100) {
+      const scale = 10 ** o.amountDecimals;
+      rec.add('inventory-order.total', 'lines.totalPrice', total / scale, goods / scale, 'goodsValue', `Σ list totalPrice ${total / scale} differs from order goodsValue ${goods / scale} by more than ${o.totalTolerancePct}%`);
+    }
+  }
+}
+
+function inventoryWaybill(rec: Recorder, list: InventoryList, waybill: Waybill, o: MatchOptions, on: (r: PracticeRule) => boolean): void {
+  let keyed = rec.key('inventory-waybill.key', 'logisticsCode', list.logisticsCode, waybill.logisticsCode);
+  keyed = rec.key('inventory-waybill.key', 'logisticsNo', list.logisticsNo, waybill.logisticsNo) && keyed;
+  if (!keyed) return;
+  if (on('inventory-waybill.weight') && !weightWithin(list.grossWeight, waybill.weight, o)) {
+    rec.add('inventory-waybill.weight', 'grossWeight', list.grossWeight, waybill.weight, 'weight', `list grossWeight ${list.grossWeight} kg vs waybill weight ${waybill.weight} kg is beyond the larger of ${o.weightTolerancePct}% and ${o.weightToleranceKg} kg`);
+  }
+}
+
+function orderAlone(rec: Recorder, order: Order, o: MatchOptions): void {
+  const paid = at(units(order.goodsValue) + units(order.freight) + units(order.taxTotal) - units(order.discount), o.amountDecimals);
+  stated(rec, o, 'order.paid-formula', 'acturalPaid', order.acturalPaid, paid, 'goodsValue + freight + taxTotal − discount', 'acturalPaid must be goodsValue + freight + taxTotal − discount');
+  for (const l of order.lines) stated(rec, o, 'order.line-total', line(l.gnum, 'totalPrice'), l.totalPrice, productAt(l.price, l.qty, o.amountDecimals), line(l.gnum, 'price × qty'));
+}
+
+function inventoryAlone(rec: Recorder, list: InventoryList, o: MatchOptions, on: (r: PracticeRule) => boolean): void {
+  for (const l of list.lines) stated(rec, o, 'inventory.line-total', line(l.gnum, 'totalPrice'), l.totalPrice, productAt(l.price, l.qty, o.amountDecimals), line(l.gnum, 'price × qty'));
+  if (!on('inventory.bonded-fields') || !o.bondedTradeModes.includes(list.tradeMode)) return;
+  const need = `required for tradeMode ${list.tradeMode}`;
+  if (!list.emsNo?.trim()) rec.add('inventory.bonded-fields', 'emsNo', list.emsNo, need, undefined, `emsNo (zone account book) is ${need}`);
+  if (!list.areaCode?.trim()) rec.add('inventory.bonded-fields', 'areaCode', list.areaCode, need, undefined, `areaCode (zone warehouse enterprise) is ${need}`);
+  for (const l of list.lines) {
+    if (!l.itemRecordNo?.trim()) rec.add('inventory.bonded-fields', line(l.gnum, 'itemRecordNo'), l.itemRecordNo, need, undefined, `itemRecordNo of list line ${l.gnum} is ${need}`);
+  }
+}
+
+/**
+ * Match a set. Keys first: a pair whose keys disagree is reported once per key field and its contents are not compared.
+ * `complete` says all four documents are present; `consistent` says no rule found a disagreement among those present.
+ */
+export function matchDocuments(set: DocumentSet, options: MatchOptions = DEFAULT_MATCH_OPTIONS): MatchResult {
+  const { order, payment, waybill, inventory } = set;
+  const rec = new Recorder();
+  const disabled = options.disabledRules;
+  const on = (rule: PracticeRule) => disabled.length === 0 || !disabled.includes(rule);
+  if (order) orderAlone(rec, order, options);
+  if (inventory) inventoryAlone(rec, inventory, options, on);
+  if (order && payment) orderPayment(rec, order, payment, options, on);
+  if (order && waybill) orderWaybill(rec, order, waybill);
+  if (inventory && order) inventoryOrder(rec, inventory, order, options, on);
+  if (inventory && waybill) inventoryWaybill(rec, inventory, waybill, options, on);
+  const missing: SetDocument[] = [];
+  if (!order) missing.push('order');
+  if (!payment) missing.push('payment');
+  if (!waybill) missing.push('waybill');
+  if (!inventory) missing.push('inventory');
+  return { complete: missing.length === 0, consistent: rec.mismatches.length === 0, mismatches: rec.mismatches, missing };
+}
