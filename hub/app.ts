@@ -7,6 +7,8 @@ import type { HubMetrics } from './metrics.ts';
 import { authRoutes } from './routes/auth.ts';
 import { gatewayRoutes } from './routes/gateways.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { documentRoutes } from './routes/documents.ts';
+import type { CustomsService } from './services/customs.ts';
 import { feedRoutes } from './routes/feed.ts';
 import { imageRoutes } from './routes/images.ts';
 import type { ImageFetchService } from './services/image-fetch.ts';
@@ -24,6 +26,7 @@ export interface AppDeps {
   health: () => { mqttConnected: boolean; hubId: string };
   feed?: { service: StationFeedService; publicKeyPem: string };
   images?: ImageFetchService;
+  customs?: CustomsService;
 }
 
 /** The hub's HTTP app, separate from listen() so tests can drive it directly. */
@@ -32,6 +35,7 @@ export function buildApp(d: AppDeps): express.Express {
   app.disable('x-powered-by');
   // Feed puts carry release slips with their goods lists: a larger, route-scoped limit.
   app.use('/api/feed', express.json({ limit: '2mb' }));
+  app.use('/api/documents', express.json({ limit: '16mb' }));
   app.use(express.json({ limit: '64kb' }));
   app.use((req, res, next) => {
     res.on('finish', () => d.metrics.httpRequests.inc({ route: req.route?.path ?? 'unmatched', status: String(res.statusCode) }));
@@ -56,6 +60,7 @@ export function buildApp(d: AppDeps): express.Express {
   if (d.feed) app.use(feedRoutes(d.storage, d.feed.service, d.feed.publicKeyPem));
   if (d.images) app.use(imageRoutes(d.storage, d.images));
   app.use(auditRoutes(d.storage));
+  if (d.customs) app.use(documentRoutes(d.storage, d.customs));
   app.use(express.static(fileURLToPath(new URL('./public', import.meta.url)), { index: 'index.html' }));
 
   app.use('/api', (_req, _res, next) => next(new BondgateError('NOT_FOUND', 'no such API route')));

@@ -1,3 +1,4 @@
+import { RiskRules } from './customs/risk.ts';
 import { z } from 'zod';
 import { GatewayId } from '../shared/schemas/events.ts';
 
@@ -43,6 +44,7 @@ export const HubConfig = z.object({
   gateways: z.array(z.object({ id: GatewayId, password: z.string().min(8).describe('a gateway password of at least 8 characters') })).default([]),
   /** A gateway is shown offline when nothing was heard from it for this long. */
   gatewayOfflineAfterMs: z.number().int().positive().default(30_000),
+  riskRules: RiskRules.optional().describe('the risk rules (hub/customs/risk.ts); default: built-in defaults, version "default"'),
   imageFetchTimeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('how long an officer waits for a gateway to send a full-size image'),
 });
 export type HubConfig = z.output<typeof HubConfig>;

@@ -14,6 +14,7 @@ import type { HubConfig } from './config.ts';
 import { createHubMetrics } from './metrics.ts';
 import { DecodePool } from './services/decode-pool.ts';
 import { ImageFetchService } from './services/image-fetch.ts';
+import { CustomsService } from './services/customs.ts';
 import { IngestService } from './services/ingest.ts';
 import { StationFeedService } from './services/station-feed.ts';
 import { loadOrCreateSigningKey } from './signing-key.ts';
@@ -137,6 +138,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     health: () => ({ mqttConnected: client.connected ?? false, hubId }),
     feed: { service: feed, publicKeyPem: signingKey.publicKeyPem },
     images,
+    customs: new CustomsService({ storage, feed, log: log.child({ component: 'customs' }), ...(config.riskRules ? { rules: config.riskRules } : {}) }),
   });
   const server = createServer(app);
   const port = await listenHttp(server, config.http.host, config.http.port);

@@ -13,6 +13,9 @@ import { runWatermarkAsync, type ChainRow } from './watermark.ts';
  * serialise on it; parcel rows are locked in key order so hubs folding events of the same parcels never
  * deadlock. Batches go in as arrays through UNNEST: one statement per table per batch.
  */
+type PgDocRow = { kind: string; key: string; order_no: string | null; subject_key: string | null; body: Record<string, unknown>; original: string | null; received_ms: string };
+const pgDoc = (r: PgDocRow) => ({ kind: r.kind, key: r.key, orderNo: r.order_no, subjectKey: r.subject_key, body: r.body, original: r.original, receivedMs: Number(r.received_ms) });
+
 const MIGRATIONS: string[] = [
   `CREATE TABLE events (
      id BIGSERIAL PRIMARY KEY,
@@ -72,6 +75,9 @@ const MIGRATIONS: string[] = [
    CREATE UNIQUE INDEX station_feed_version ON station_feed (version);
    CREATE SEQUENCE station_feed_seq;`,
   `CREATE TABLE audit (seq BIGINT PRIMARY KEY, at_ms BIGINT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL, detail JSONB NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);`,
+  `CREATE TABLE customs_documents (kind TEXT NOT NULL, key TEXT NOT NULL, order_no TEXT, subject_key TEXT, body JSONB NOT NULL, original TEXT, received_ms BIGINT NOT NULL, PRIMARY KEY (kind, key));
+   CREATE INDEX customs_documents_order ON customs_documents (order_no);
+   CREATE INDEX customs_documents_subject ON customs_documents (subject_key);`,
 ];
 
 const WATERMARK_SCAN = 20_000;
@@ -299,6 +305,16 @@ export async function openPostgresStorage(opts: { url: string; schema?: string; 
     },
     async feedFloor() {
       return 0;
+    },
+    async putDocument(d) {
+      await pool.query('INSERT INTO customs_documents (kind, key, order_no, subject_key, body, original, received_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (kind, key) DO UPDATE SET order_no = excluded.order_no, subject_key = excluded.subject_key, body = excluded.body, original = excluded.original, received_ms = excluded.received_ms', [d.kind, d.key, d.orderNo, d.subjectKey, JSON.stringify(d.body), d.original, d.receivedMs]);
+    },
+    async documentsByOrder(orderNo) {
+      return (await pool.query<PgDocRow>('SELECT * FROM customs_documents WHERE order_no = $1', [orderNo])).rows.map(pgDoc);
+    },
+    async receiptsFor(keys) {
+      if (keys.length === 0) return [];
+      return (await pool.query<PgDocRow>("SELECT * FROM customs_documents WHERE kind = 'receipt' AND subject_key = ANY($1)", [keys])).rows.map(pgDoc);
     },
     async appendAudit(input, atMs) {
       return tx(async (c) => {

@@ -70,9 +70,15 @@ const MIGRATIONS: string[] = [
   `CREATE TABLE station_feed (kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT, version INTEGER NOT NULL, PRIMARY KEY (kind, key));
    CREATE UNIQUE INDEX station_feed_version ON station_feed (version);`,
   `CREATE TABLE audit (seq INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);`,
+  `CREATE TABLE customs_documents (kind TEXT NOT NULL, key TEXT NOT NULL, order_no TEXT, subject_key TEXT, body TEXT NOT NULL, original TEXT, received_ms INTEGER NOT NULL, PRIMARY KEY (kind, key));
+   CREATE INDEX customs_documents_order ON customs_documents (order_no);
+   CREATE INDEX customs_documents_subject ON customs_documents (subject_key);`,
 ];
 
 const WATERMARK_SCAN = 20_000;
+
+type DocRow = { kind: string; key: string; order_no: string | null; subject_key: string | null; body: string; original: string | null; received_ms: number };
+const docFromRow = (r: DocRow) => ({ kind: r.kind, key: r.key, orderNo: r.order_no, subjectKey: r.subject_key, body: JSON.parse(r.body) as Record<string, unknown>, original: r.original, receivedMs: r.received_ms });
 
 export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | 'NORMAL' }): Storage {
   mkdirSync(dirname(opts.file), { recursive: true });
@@ -230,6 +236,16 @@ export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | '
     },
     async feedFloor() {
       return 0;
+    },
+    async putDocument(d) {
+      db.prepare('INSERT INTO customs_documents (kind, key, order_no, subject_key, body, original, received_ms) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET order_no = excluded.order_no, subject_key = excluded.subject_key, body = excluded.body, original = excluded.original, received_ms = excluded.received_ms').run(d.kind, d.key, d.orderNo, d.subjectKey, JSON.stringify(d.body), d.original, d.receivedMs);
+    },
+    async documentsByOrder(orderNo) {
+      return (db.prepare('SELECT * FROM customs_documents WHERE order_no = ?').all(orderNo) as DocRow[]).map(docFromRow);
+    },
+    async receiptsFor(keys) {
+      if (keys.length === 0) return [];
+      return (db.prepare(`SELECT * FROM customs_documents WHERE kind = 'receipt' AND subject_key IN (${keys.map(() => '?').join(', ')})`).all(...keys) as DocRow[]).map(docFromRow);
     },
     async appendAudit(input, atMs) {
       return db

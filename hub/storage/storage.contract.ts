@@ -322,5 +322,19 @@ export function storageContract(name: string, make: () => Promise<Storage>, tear
       expect(verifyAudit(all)).toMatchObject({ ok: true, checked: before + 20 });
       expect(all.at(-1)!.detail).toEqual({ reason: 'documents complete', amount: 12.5 });
     });
+
+    it('stores customs documents by (kind, key), finds an order\'s set and the receipts answering it', async () => {
+      const base = { orderNo: 'ORD-CONTRACT-1', subjectKey: null, original: '<xml/>', receivedMs: 1 };
+      await s.putDocument({ ...base, kind: 'order', key: 'order:EBP:ORD-CONTRACT-1', body: { orderNo: 'ORD-CONTRACT-1', acturalPaid: 10 } });
+      await s.putDocument({ ...base, kind: 'order', key: 'order:EBP:ORD-CONTRACT-1', body: { orderNo: 'ORD-CONTRACT-1', acturalPaid: 12.5 } }); // resent: replaced
+      await s.putDocument({ ...base, kind: 'waybill', key: 'waybill:LC:EA1', body: { orderNo: 'ORD-CONTRACT-1' } });
+      await s.putDocument({ kind: 'receipt', key: 'r1', orderNo: null, subjectKey: 'waybill:LC:EA1', body: { returnStatus: 120 }, original: null, receivedMs: 2 });
+      const set = await s.documentsByOrder('ORD-CONTRACT-1');
+      expect(set.map((d) => d.kind).sort()).toEqual(['order', 'waybill']);
+      expect(set.find((d) => d.kind === 'order')!.body).toEqual({ orderNo: 'ORD-CONTRACT-1', acturalPaid: 12.5 });
+      expect(set[0]!.original).toBe('<xml/>');
+      expect((await s.receiptsFor(['waybill:LC:EA1', 'nothing'])).map((r) => r.body)).toEqual([{ returnStatus: 120 }]);
+      expect(await s.receiptsFor([])).toEqual([]);
+    });
   });
 }

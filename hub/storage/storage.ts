@@ -104,6 +104,16 @@ export type Role = 'admin' | 'manager' | 'officer' | 'operator';
 export interface UserRecord { username: string; passwordHash: string; role: Role; displayName: string; createdMs: number }
 export interface SessionRecord { tokenHash: string; username: string; role: Role; expiresMs: number }
 
+export interface StoredDocument {
+  kind: string;
+  key: string;
+  orderNo: string | null;
+  subjectKey: string | null;
+  body: Record<string, unknown>;
+  original: string | null;
+  receivedMs: number;
+}
+
 export interface FeedRow {
   version: number;
   kind: FeedKind;
@@ -151,6 +161,14 @@ export interface Storage {
   feedSince(sinceVersion: number, limit: number): Promise<{ changes: FeedRow[]; headVersion: number }>;
   /** Tombstones older than this version were pruned: an edge behind it needs a snapshot. */
   feedFloor(): Promise<number>;
+
+  /**
+   * Customs documents, normalised (and the original text kept for audit): upserted by (kind, key); `orderNo` ties
+   * an order's documents together, `subjectKey` ties a receipt to the document it answers.
+   */
+  putDocument(d: StoredDocument): Promise<void>;
+  documentsByOrder(orderNo: string): Promise<StoredDocument[]>;
+  receiptsFor(subjectKeys: string[]): Promise<StoredDocument[]>;
 
   /** Append to the audit chain in one serialised step (the head is read and the entry sealed inside it). */
   appendAudit(input: AuditInput, atMs: number): Promise<AuditEntry>;
