@@ -495,7 +495,7 @@ async function xmllintAvailable(): Promise<boolean> {
 
 const xsdDir = cebXsdDir();
 const canLint = (await xmllintAvailable()) && existsSync(join(xsdDir, 'import-business.xsd'));
-describe.skipIf(!requireService('xmllint with the official CEB XSDs (apt-get install libxml2-utils; XSDs in shared/domain/ceb-xsd-202205 or CEB_XSD_DIR)', canLint))('xmllint against the official XSDs', () => {
+describe.skipIf(!requireService('xmllint with the official CEB XSDs (apt-get install libxml2-utils; XSDs in hub/customs/ceb/xsd or CEB_XSD_DIR)', canLint))('xmllint against the official XSDs', () => {
   let dir = '';
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'ceb-xsd-'));

@@ -6,12 +6,12 @@ import { CEB_XSD_FILES, deriveXsdRules, renderRulesModule, type CebXsdFile, type
 /**
  * Regenerates `rules.generated.ts` from the official XSDs:
  *   node bin/run-ts.mjs hub/customs/ceb/gen-rules.ts [xsd-dir]
- * The default directory is the shared domain folder beside the repository (`../shared/domain/ceb-xsd-202205`).
+ * The default directory is the vendored copy of the official XSDs (`./xsd`, see its README).
  */
-export const DEFAULT_XSD_DIR = fileURLToPath(new URL('../../../../shared/domain/ceb-xsd-202205/', import.meta.url));
+export const DEFAULT_XSD_DIR = fileURLToPath(new URL('./xsd/', import.meta.url));
 export const GENERATED_RULES_FILE = fileURLToPath(new URL('./rules.generated.ts', import.meta.url));
 
-/** The XSD folder: `CEB_XSD_DIR` when set, else the shared domain folder. */
+/** The XSD folder: `CEB_XSD_DIR` when set, else the vendored copy. */
 export function cebXsdDir(): string {
   return process.env.CEB_XSD_DIR || DEFAULT_XSD_DIR;
 }
