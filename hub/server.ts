@@ -15,6 +15,7 @@ import { createHubMetrics } from './metrics.ts';
 import { DecodePool } from './services/decode-pool.ts';
 import { ImageFetchService } from './services/image-fetch.ts';
 import { CustomsService } from './services/customs.ts';
+import { closeSlipsOnPassage } from './services/slips.ts';
 import { IngestService } from './services/ingest.ts';
 import { StationFeedService } from './services/station-feed.ts';
 import { loadOrCreateSigningKey } from './signing-key.ts';
@@ -117,7 +118,13 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     signing: { privateKeyPem: signingKey.privateKeyPem, keyId: signingKey.keyId },
   });
   const images = new ImageFetchService((gw, req) => client.publish(topics.imageRequest(gw), encodeMessage(req, false), { qos: 1 }), config.imageFetchTimeoutMs);
+  // One at a time: two passages of the same slip must not both read "approved".
+  let slipChain: Promise<void> = Promise.resolve();
   const ingest = new IngestService({
+    onEvents: (gw, events) => {
+      if (!events.some((e) => e.type === 'gate.passed')) return;
+      slipChain = slipChain.then(() => closeSlipsOnPassage(gw, events, { storage, feed, log })).catch((e: Error) => log.error({ err: e.message }, 'closing release slips failed'));
+    },
     onImage: (gw, body) => images.onResponse(gw, body),
     onFeedRequest: (gw, body) => void feed.answer(gw, body).catch((e: Error) => log.error({ err: e.message, gatewayId: gw }, 'feed request failed')),
     storage,

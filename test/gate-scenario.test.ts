@@ -130,5 +130,11 @@ describe.skipIf(!socatAvailable())('gate lane: a truck load of 200 parcels', () 
     await vi.waitFor(() => expect(e.journal.ackedSeq).toBe(e.journal.headSeq), { timeout: 20_000 });
     const atHub = await hub.storage.gatewayEvents('GW-GATE', 1, 10_000);
     expect(atHub.filter((x) => x.body.type === 'gate.passed')).toHaveLength(1);
+    // The passage closed the slip at the hub, on the audit chain, and every lane's copy now refuses it.
+    const h = hub;
+    await vi.waitFor(async () => expect(await h.storage.feedGet('slip', 'Z5301E260000000000001')).toMatchObject({ status: 'passed' }), { timeout: 10_000 });
+    expect((await h.storage.auditRange(1, 100)).map((a) => [a.actor, a.action, a.subject])).toContainEqual(['gateway:GW-GATE', 'slip.passage', 'Z5301E260000000000001']);
+    await vi.waitFor(() => expect(e.cache.slip('Z5301E260000000000001')?.status).toBe('passed'), { timeout: 10_000 });
+    expect((await h.storage.feedGet('slip', 'Z5301E260000000000002')) as { status: string }).toMatchObject({ status: 'approved' });
   }, 90_000);
 });

@@ -1,3 +1,4 @@
+import type { EdgeEvent } from '../../shared/schemas/events.ts';
 import type { Logger } from 'pino';
 import { isBondgateError } from '../../shared/errors.ts';
 import { encodeHlc, HybridLogicalClock } from '../../shared/hlc.ts';
@@ -25,6 +26,8 @@ export interface IngestDeps {
   onFeedRequest?: (gatewayId: string, body: unknown) => void;
   /** A gateway answers an image request (hub/services/image-fetch.ts). */
   onImage?: (gatewayId: string, body: unknown) => void;
+  /** Valid events just committed (redeliveries included: consumers must be idempotent). */
+  onEvents?: (gatewayId: string, events: EdgeEvent[]) => void;
   now?: () => number;
   /**
    * Decode, validate and hash-check an events message somewhere other than this thread (a worker: see
@@ -189,6 +192,7 @@ export class IngestService {
         this.deps.log.warn({ gatewayId, seq: a.seq, kind: a.kind, detail: a.detail }, 'journal alert');
       }
       this.deps.publishAck(gatewayId, this.ack(gatewayId, result.ackedSeq, result.ranges));
+      if (this.deps.onEvents) this.deps.onEvents(gatewayId, entries.filter((e) => e.status === 'ok' && e.event).map((e) => e.event!));
     } catch (e) {
       // Not acked: the gateway resends after its ack timeout. Nothing is lost.
       this.fail('ingest', gatewayId, e);

@@ -303,6 +303,9 @@ export async function openPostgresStorage(opts: { url: string; schema?: string; 
       const head = Number((await pool.query<{ v: string }>('SELECT COALESCE(MAX(version), 0) AS v FROM station_feed')).rows[0]!.v);
       return { changes: rows.map((r) => ({ version: Number(r.version), kind: r.kind, key: r.key, value: r.value ?? null })), headVersion: head };
     },
+    async feedGet(kind, key) {
+      return (await pool.query<{ value: unknown }>('SELECT value FROM station_feed WHERE kind = $1 AND key = $2', [kind, key])).rows[0]?.value ?? null;
+    },
     async feedFloor() {
       return 0;
     },

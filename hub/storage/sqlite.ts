@@ -234,6 +234,10 @@ export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | '
       const head = (db.prepare('SELECT COALESCE(MAX(version), 0) FROM station_feed').pluck().get() as number) ?? 0;
       return { changes: rows.map((r) => ({ version: r.version, kind: r.kind, key: r.key, value: r.value === null ? null : (JSON.parse(r.value) as unknown) })), headVersion: head };
     },
+    async feedGet(kind, key) {
+      const v = db.prepare('SELECT value FROM station_feed WHERE kind = ? AND key = ?').pluck().get(kind, key) as string | null | undefined;
+      return v ? (JSON.parse(v) as unknown) : null;
+    },
     async feedFloor() {
       return 0;
     },

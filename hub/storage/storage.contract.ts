@@ -310,6 +310,9 @@ export function storageContract(name: string, make: () => Promise<Storage>, tear
       expect((await s.feedSince(v2, 100)).changes.map((c) => c.version)).toEqual([v3]);
       expect((await s.feedSince(before, 1)).changes).toHaveLength(1);
       expect(await s.feedFloor()).toBeLessThanOrEqual(before);
+      expect(await s.feedGet('decision', 'EA000000015CN')).toEqual({ parcelKey: 'EA000000015CN', decision: 'inspect' });
+      expect(await s.feedGet('decision', 'EA000000029CN')).toBeNull();
+      expect(await s.feedGet('slip', 'never')).toBeNull();
     });
 
     it('keeps the audit trail as a hash chain that verifies, and survives concurrent appends', async () => {

@@ -159,6 +159,8 @@ export interface Storage {
    */
   putFeed(changes: { kind: FeedKind; key: string; value: unknown }[]): Promise<number>;
   feedSince(sinceVersion: number, limit: number): Promise<{ changes: FeedRow[]; headVersion: number }>;
+  /** The current value of one feed entry (null when deleted or never written). */
+  feedGet(kind: FeedKind, key: string): Promise<unknown>;
   /** Tombstones older than this version were pruned: an edge behind it needs a snapshot. */
   feedFloor(): Promise<number>;
 
