@@ -35,7 +35,7 @@ export function buildApp(d: AppDeps): express.Express {
   app.disable('x-powered-by');
   // Feed puts carry release slips with their goods lists: a larger, route-scoped limit.
   app.use('/api/feed', express.json({ limit: '2mb' }));
-  app.use('/api/documents', express.json({ limit: '16mb' }));
+  app.use('/api/documents', express.json({ limit: '16mb' }), express.text({ type: ['application/xml', 'text/xml'], limit: '10mb' }));
   app.use(express.json({ limit: '64kb' }));
   app.use((req, res, next) => {
     res.on('finish', () => d.metrics.httpRequests.inc({ route: req.route?.path ?? 'unmatched', status: String(res.statusCode) }));

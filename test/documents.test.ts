@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { fixtureXml } from '../hub/customs/ceb/fixtures.ts';
 import { generateDocumentSets, introduceMismatch } from '../hub/customs/generate-docs.ts';
 import { hashPassword } from '../hub/auth/passwords.ts';
 import { HubConfig } from '../hub/config.ts';
@@ -60,6 +61,19 @@ describe('customs documents at the hub', () => {
     expect(res.status).toBe(400);
     expect(JSON.stringify(await res.json())).toMatch(/documents\.3\.(inventory\.)?grossWeight/);
     expect(await hub.storage.documentsByOrder(third.set.order.orderNo)).toEqual([]);
+
+    // A CEB XML message (an order, 311): mapped, stored with the message as received, matched (incomplete: waits).
+    const xml = fixtureXml('CEB311');
+    res = await fetch(`${hub.httpUrl}/api/documents`, { method: 'POST', headers: { 'content-type': 'application/xml', authorization: `Bearer ${officer}` }, body: xml });
+    expect(res.status).toBe(200);
+    const xmlOut = ((await res.json()) as { outcomes: { orderNo: string; decision: string; match: { complete: boolean; missing: string[] } }[] }).outcomes;
+    expect(xmlOut[0]).toMatchObject({ match: { complete: false, missing: expect.arrayContaining(['payment']) } });
+    expect(xmlOut[0]!.decision).not.toBe('released');
+    expect((await hub.storage.documentsByOrder(xmlOut[0]!.orderNo))[0]!.original).toBe(xml);
+    // Hostile XML is refused before anything is parsed into the store.
+    res = await fetch(`${hub.httpUrl}/api/documents`, { method: 'POST', headers: { 'content-type': 'application/xml', authorization: `Bearer ${officer}` }, body: '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>' });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(await res.json())).toMatch(/DOCTYPE|doctype/);
 
     // Managers read; they do not post customs documents.
     expect((await post(await token('manager-1', 'manager-pw'), docs(third))).status).toBe(403);

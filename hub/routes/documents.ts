@@ -1,19 +1,28 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { validationError } from '../../shared/errors.ts';
+import { BondgateError, validationError } from '../../shared/errors.ts';
+import { cebToDocuments } from '../customs/ceb/to-documents.ts';
 import { requireRole } from '../auth/sessions.ts';
 import type { CustomsService } from '../services/customs.ts';
 import type { Storage } from '../storage/storage.ts';
 
-/** `POST /api/documents {documents: [...]}`: customs documents (JSON) in; each order touched is matched and decided. */
+/** `POST /api/documents`: `{documents: [...]}` as JSON, or one CEB XML message (application/xml); each order touched is matched and decided. */
 const Body = z.object({ documents: z.array(z.unknown()).min(1).max(5000) });
 
 export function documentRoutes(storage: Storage, customs: CustomsService): Router {
   const r = Router();
   r.post('/api/documents', requireRole(storage, 'admin', 'officer'), async (req, res) => {
-    const b = Body.safeParse(req.body);
-    if (!b.success) throw validationError(b.error, 'VALIDATION_FAILED', 'body');
-    const outcomes = await customs.ingest(b.data.documents, req.session!.username);
+    let outcomes;
+    if (typeof req.body === 'string') {
+      // A CEB XML message: parsed safely, validated against the XSD rules, mapped; the message is kept as received.
+      const mapped = cebToDocuments(req.body);
+      if (!mapped.ok) throw new BondgateError('VALIDATION_FAILED', `the CEB message is not valid (${mapped.issues.length} problem(s)); nothing was stored`, mapped.issues);
+      outcomes = await customs.ingest(mapped.documents, req.session!.username, req.body);
+    } else {
+      const b = Body.safeParse(req.body);
+      if (!b.success) throw validationError(b.error, 'VALIDATION_FAILED', 'body');
+      outcomes = await customs.ingest(b.data.documents, req.session!.username);
+    }
     res.json({
       outcomes: outcomes.map((o) => ({
         orderNo: o.orderNo,

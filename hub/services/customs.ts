@@ -7,8 +7,7 @@ import type { Storage } from '../storage/storage.ts';
 import type { StationFeedService } from './station-feed.ts';
 
 /**
- * Customs documents in (JSON for now; the CEB XML layer in hub/customs/ceb parses and validates, its mapping to
- * these records is the next step): a batch is validated whole before anything is stored, so a bad document leaves
+ * Customs documents in (JSON, or CEB XML mapped by hub/customs/ceb/to-documents.ts): a batch is validated whole before anything is stored, so a bad document leaves
  * nothing half-stored. Each order touched is then matched (三单对碰), its risk assessed under the versioned rules
  * and its release decided; the decision goes to the stations through the feed and on the audit chain.
  */
@@ -27,7 +26,8 @@ export class CustomsService {
     this.rules = prepareRiskRules(d.rules ?? RiskRules.parse({ version: 'default' }));
   }
 
-  async ingest(inputs: unknown[], actor: string): Promise<OrderOutcome[]> {
+  /** `original`: the message the documents came from (CEB XML), kept beside each for audit. */
+  async ingest(inputs: unknown[], actor: string, original: string | null = null): Promise<OrderOutcome[]> {
     const docs: CustomsDocument[] = [];
     const issues: FieldIssue[] = [];
     inputs.forEach((input, i) => {
@@ -45,7 +45,7 @@ export class CustomsService {
     for (const doc of docs) {
       const orderNo = 'orderNo' in doc && typeof doc.orderNo === 'string' ? doc.orderNo : null;
       const subjectKey = doc.kind === 'receipt' ? documentKey(doc.refersTo) : null;
-      await this.d.storage.putDocument({ kind: doc.kind, key: documentKey(doc), orderNo, subjectKey, body: doc as unknown as Record<string, unknown>, original: null, receivedMs: now });
+      await this.d.storage.putDocument({ kind: doc.kind, key: documentKey(doc), orderNo, subjectKey, body: doc as unknown as Record<string, unknown>, original, receivedMs: now });
       if (orderNo) orders.add(orderNo);
       if (doc.kind === 'receipt' && 'orderNo' in doc.refersTo) orders.add(doc.refersTo.orderNo);
     }

@@ -156,7 +156,7 @@ function bodyOf(type: FixtureType): FixtureNode {
     case 'CEB622':
       return {
         InventoryReturn: [
-          { guid: GUIDS.receipt, customsCode: '5165', ebpCode: EBP.ebpCode, ebcCode: EBC.ebcCode, agentCode: AGENT.agentCode, copNo: 'NSHT2024072800123', preNo: 'B20240728123456789', invtNo: '516520241000123456', returnStatus: '800', returnTime: T.ret, returnInfo: '[Code:2600;Desc:放行]' },
+          { guid: GUIDS.receipt, customsCode: '5165', ebpCode: EBP.ebpCode, ebcCode: EBC.ebcCode, agentCode: AGENT.agentCode, copNo: 'NSHT2024072800123', preNo: 'B20240728123456789', invtNo: '51652024I000123456', returnStatus: '800', returnTime: T.ret, returnInfo: '[Code:2600;Desc:放行]' },
         ],
       };
     case 'CEB625':
@@ -165,7 +165,7 @@ function bodyOf(type: FixtureType): FixtureNode {
           {
             InvtRefundHead: {
               guid: GUIDS.head, appType: '1', appTime: T.app, appStatus: '2', customsCode: '5165', orderNo: ORDER_NO, ...EBP, ...EBC, logisticsNo: LOGISTICS_NO, ...LOG,
-              copNo: 'NSTH2024080500007', invtNo: '516520241000123456', buyerIdType: '1', buyerIdNumber: BUYER.idNumber, buyerName: BUYER.name, buyerTelephone: BUYER.telephone,
+              copNo: 'NSTH2024080500007', invtNo: '51652024I000123456', buyerIdType: '1', buyerIdNumber: BUYER.idNumber, buyerName: BUYER.name, buyerTelephone: BUYER.telephone,
               ...AGENT, reason: '消费者七天无理由退货：奶粉罐体凹陷', note: '退回南沙保税仓 B区-03-12 库位',
             },
             InvtRefundList: [{ gnum: '1', gcode: GOODS[0].gcode, gname: GOODS[0].gname, qty: '1', unit: GOODS[0].unit }],
