@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { toCebTime, toReceiptTime } from '../documents.ts';
 import { fieldIssues, type FieldIssue } from '../../../shared/errors.ts';
 import { CEB_MESSAGE_XSD, CEB_XSD_RULES, type CebType } from './rules.generated.ts';
 import { CEB_NS } from './schema.ts';
@@ -126,17 +127,11 @@ export const Ceb509Input = z.object({
 });
 export type Ceb509Input = z.infer<typeof Ceb509Input>;
 
-const BEIJING_OFFSET_MS = 8 * 3600_000; // UTC+8, no daylight saving
-
-/** `YYYYMMDDhhmmss` in Beijing time, the form of every CEB business time (customs.md §2). */
-export function formatCebTime(date: Date): string {
-  return new Date(date.getTime() + BEIJING_OFFSET_MS).toISOString().slice(0, 19).replace(/[-T:]/g, '');
-}
+/** `YYYYMMDDhhmmss` in Beijing time, the form of every CEB business time (customs.md §2); one formatter, documents.ts. */
+export const formatCebTime = (date: Date): string => toCebTime(date.getTime());
 
 /** `YYYYMMDDhhmmssSSS` in Beijing time: receipt times carry milliseconds. */
-export function formatCebReturnTime(date: Date): string {
-  return new Date(date.getTime() + BEIJING_OFFSET_MS).toISOString().slice(0, 23).replace(/[-T:.]/g, '');
-}
+export const formatCebReturnTime = (date: Date): string => toReceiptTime(date.getTime());
 
 export function newCebGuid(): string {
   return randomUUID().toUpperCase();
