@@ -160,6 +160,15 @@ function block(type: CebType, element: string, values: Values): XmlElement {
   return el(element, leaves);
 }
 
+/**
+ * A message's head: the input's own fields (its line list and transfer block aside) plus a fresh guid and the
+ * application time; `block` puts them in XSD order and refuses any the XSD does not name.
+ */
+function head(type: CebType, element: string, input: Record<string, unknown>, opts: GenerateOptions, extra: Values = {}): XmlElement {
+  const { list: _list, baseTransfer: _bt, ...fields } = input;
+  return block(type, element, { ...(fields as Values), guid: (opts.newGuid ?? newCebGuid)(), appTime: formatCebTime(opts.now ?? new Date()), ...extra });
+}
+
 function baseTransfer(type: CebType, t: z.infer<typeof BaseTransferInput>): XmlElement {
   return block(type, 'BaseTransfer', { copCode: t.copCode, copName: t.copName, dxpMode: 'DXP', dxpId: t.dxpId, note: t.note });
 }
@@ -184,29 +193,9 @@ export async function generateCeb711(input: z.input<typeof Ceb711Input>, opts: G
   if (!p.ok) return p;
   const i = p.value;
   const guid = (opts.newGuid ?? newCebGuid)();
-  const head = block('CEB711', 'DeliveryHead', {
-    guid: (opts.newGuid ?? newCebGuid)(),
-    appType: i.appType,
-    appTime: formatCebTime(opts.now ?? new Date()),
-    appStatus: i.appStatus,
-    customsCode: i.customsCode,
-    copNo: i.copNo,
-    preNo: i.preNo,
-    rkdNo: i.rkdNo,
-    operatorCode: i.operatorCode,
-    operatorName: i.operatorName,
-    ieFlag: i.ieFlag,
-    trafMode: i.trafMode,
-    trafNo: i.trafNo,
-    voyageNo: i.voyageNo,
-    billNo: i.billNo,
-    logisticsCode: i.logisticsCode,
-    logisticsName: i.logisticsName,
-    unloadLocation: i.unloadLocation,
-    note: i.note,
-  });
+  const h = head('CEB711', 'DeliveryHead', i, opts);
   const lines = i.list.map((l, n) => block('CEB711', 'DeliveryList', { gnum: n + 1, logisticsNo: l.logisticsNo, note: l.note }));
-  return finish('CEB711', [el('Delivery', [head, ...lines]), baseTransfer('CEB711', i.baseTransfer)], opts, guid);
+  return finish('CEB711', [el('Delivery', [h, ...lines]), baseTransfer('CEB711', i.baseTransfer)], opts, guid);
 }
 
 /** CEB507 arrival (运抵单): export parcels have reached the supervised site on the named truck. */
@@ -215,29 +204,9 @@ export async function generateCeb507(input: z.input<typeof Ceb507Input>, opts: G
   if (!p.ok) return p;
   const i = p.value;
   const guid = (opts.newGuid ?? newCebGuid)();
-  const head = block('CEB507', 'ArrivalHead', {
-    guid: (opts.newGuid ?? newCebGuid)(),
-    appType: i.appType,
-    appTime: formatCebTime(opts.now ?? new Date()),
-    appStatus: i.appStatus,
-    customsCode: i.customsCode,
-    copNo: i.copNo,
-    preNo: i.preNo,
-    operatorCode: i.operatorCode,
-    operatorName: i.operatorName,
-    loctNo: i.loctNo,
-    ieFlag: i.ieFlag,
-    trafMode: i.trafMode,
-    billNo: i.billNo,
-    domesticTrafNo: i.domesticTrafNo,
-    logisticsCode: i.logisticsCode,
-    logisticsName: i.logisticsName,
-    msgCount: i.msgCount,
-    msgSeqNo: i.msgSeqNo,
-    note: i.note,
-  });
+  const h = head('CEB507', 'ArrivalHead', i, opts);
   const lines = i.list.map((l, n) => block('CEB507', 'ArrivalList', { gnum: n + 1, logisticsNo: l.logisticsNo, totalPackageNo: l.totalPackageNo, note: l.note }));
-  return finish('CEB507', [el('Arrival', [head, ...lines]), baseTransfer('CEB507', i.baseTransfer)], opts, guid);
+  return finish('CEB507', [el('Arrival', [h, ...lines]), baseTransfer('CEB507', i.baseTransfer)], opts, guid);
 }
 
 /** CEB509 departure (离境单): the released export parcels have left on the named conveyance at leaveTime. */
@@ -246,25 +215,7 @@ export async function generateCeb509(input: z.input<typeof Ceb509Input>, opts: G
   if (!p.ok) return p;
   const i = p.value;
   const guid = (opts.newGuid ?? newCebGuid)();
-  const head = block('CEB509', 'DepartureHead', {
-    guid: (opts.newGuid ?? newCebGuid)(),
-    appType: i.appType,
-    appTime: formatCebTime(opts.now ?? new Date()),
-    appStatus: i.appStatus,
-    customsCode: i.customsCode,
-    copNo: i.copNo,
-    preNo: i.preNo,
-    logisticsCode: i.logisticsCode,
-    logisticsName: i.logisticsName,
-    trafMode: i.trafMode,
-    trafName: i.trafName,
-    voyageNo: i.voyageNo,
-    billNo: i.billNo,
-    leaveTime: formatCebTime(i.leaveTime),
-    msgCount: i.msgCount,
-    msgSeqNo: i.msgSeqNo,
-    note: i.note,
-  });
+  const h = head('CEB509', 'DepartureHead', i, opts, { leaveTime: formatCebTime(i.leaveTime) });
   const lines = i.list.map((l, n) => block('CEB509', 'DepartureList', { gnum: n + 1, totalPackageNo: l.totalPackageNo, logisticsNo: l.logisticsNo, note: l.note }));
-  return finish('CEB509', [el('Departure', [head, ...lines]), baseTransfer('CEB509', i.baseTransfer)], opts, guid);
+  return finish('CEB509', [el('Departure', [h, ...lines]), baseTransfer('CEB509', i.baseTransfer)], opts, guid);
 }
