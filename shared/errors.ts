@@ -10,6 +10,8 @@ export const ErrorCatalogue = {
   UNAUTHENTICATED: { status: 401, message: 'Sign in first' },
   FORBIDDEN: { status: 403, message: 'Your role may not do this' },
   NOT_FOUND: { status: 404, message: 'Not found' },
+  CONFLICT: { status: 409, message: 'The request conflicts with the current state' },
+  RATE_LIMITED: { status: 429, message: 'Too many attempts: wait and try again' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The payload is too large' },
   GATEWAY_MISMATCH: { status: 403, message: 'The message names a gateway other than the one that sent it' },
   EDGE_JOURNAL_FULL: { status: 507, message: 'The edge journal is at its hard disk limit: the station refuses new operations until the backlog drains' },

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { postgresSql } from './sql.ts';
 import { GENESIS_HASH } from '../../shared/canonical.ts';
 import type { FeedKind } from '../../shared/stations/feed.ts';
 import { sealAudit } from '../audit.ts';
@@ -177,6 +178,7 @@ export async function openPostgresStorage(opts: { url: string; schema?: string; 
 
   const storage: Storage = {
     kind: 'postgres',
+    sql: postgresSql(pool, pg.types),
     async migrate() {
       await tx(async (c) => {
         await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);

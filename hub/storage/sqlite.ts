@@ -7,6 +7,7 @@ import { sealAudit } from '../audit.ts';
 import type { EdgeEvent } from '../../shared/schemas/events.ts';
 import { decodeCursor, encodeCursor, entryAlerts, eventFromRow, foldableByParcel, foldInto, gatewayFromRow, needsRefold, parcelFromRow, type EventRow, type GatewayRow, type ParcelRow } from './sql-common.ts';
 import type { GatewayRecord, IngestEntry, IngestResult, JournalAlert, ParcelRecord, Role, Storage } from './storage.ts';
+import { sqliteSql } from './sql.ts';
 import { nextRunOf, runWatermark, type ChainRow, type ReadRequest } from './watermark.ts';
 
 /**
@@ -156,6 +157,7 @@ export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | '
 
   const storage: Storage = {
     kind: 'sqlite',
+    sql: sqliteSql(db),
     async migrate() {
       // Read what is applied inside the write lock: a second hub process migrating the same file waits, then skips.
       db.transaction(() => {

@@ -1,3 +1,4 @@
+import type { Sql } from './sql.ts';
 import type { AuditEntry, AuditInput } from '../audit.ts';
 import type { FeedKind } from '../../shared/stations/feed.ts';
 import type { EdgeEvent } from '../../shared/schemas/events.ts';
@@ -123,6 +124,8 @@ export interface FeedRow {
 
 export interface Storage {
   readonly kind: 'sqlite' | 'postgres';
+  /** The port the domain repositories (hub/repos/) are written against: same database, same connection(s). */
+  readonly sql: Sql;
   /** Create or upgrade the schema (idempotent, versioned migrations). */
   migrate(): Promise<void>;
   close(): Promise<void>;
