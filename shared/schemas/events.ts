@@ -94,6 +94,10 @@ export const Payloads = {
     outcome: z.enum(['ok', 'unexpected', 'over_quantity', 'wrong_location', 'weight_off', 'not_in_order', 'rejected']),
     sku: shortText.optional(),
     sscc: z.string().regex(/^\d{18}$/).optional(),
+    /** The GTIN scanned (an item's (01), a carton's content (02)), as 14 digits: with `lot`, what a recall traces. */
+    gtin: z.string().regex(/^\d{14}$/, 'a GTIN-14').optional(),
+    /** GS1 AI (10) batch/lot: up to 20 characters of GS1 character set 82. */
+    lot: z.string().regex(/^[!"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}$/, 'a GS1 (10) batch/lot: 1–20 characters of set 82').optional(),
     qty: z.number().int().min(0).max(1_000_000).default(1),
     locationId: shortText.optional(),
     listId: shortText.optional(),

@@ -123,6 +123,9 @@ describe('reading warehouse labels', () => {
     ['carton with content and count', `${carton(SSCC3)}02${GTIN_B}3712`, { kind: 'carton', sscc: SSCC3, contentGtin: GTIN_B, count: 12 }],
     ['GTIN item', item(GTIN_A), { kind: 'item', gtin: GTIN_A }],
     ['serialised item', `${item(GTIN_A)}21SN001`, { kind: 'item', gtin: GTIN_A, serial: 'SN001' }],
+    ['item with a batch/lot (10)', `]C1${item(GTIN_A)}10LOT-7`, { kind: 'item', gtin: GTIN_A, lot: 'LOT-7' }],
+    ['serialised item with a lot, GS after the variable-length (10)', `]d2${item(GTIN_A)}10L2025/03\x1d21SN9`, { kind: 'item', gtin: GTIN_A, lot: 'L2025/03', serial: 'SN9' }],
+    ['carton naming its content, lot and count', `]C1${carton(SSCC3)}02${GTIN_B}10B42\x1d3712`, { kind: 'carton', sscc: SSCC3, contentGtin: GTIN_B, count: 12, lot: 'B42' }],
     ['EAN-13 with AIM prefix', `]E0${GTIN_A.slice(1)}`, { kind: 'item', gtin: GTIN_A }],
     ['bare EAN-13: a reference that may be a GTIN', GTIN_A.slice(1), { kind: 'reference', value: GTIN_A.slice(1), gtin: GTIN_A }],
     ['location', 'LOC:A-01-02', { kind: 'location', locationId: 'A-01-02' }],
@@ -144,6 +147,60 @@ describe('reading warehouse labels', () => {
     const r = readWarehouseLabel(text, cfg);
     expect(r.kind).toBe('rejected');
     expect(r.kind === 'rejected' && r.reason.length).toBeGreaterThan(0);
+  });
+});
+
+describe('batch/lot (AI 10) for traceability', () => {
+  const lotItem = (gtin: string, lot: string) => `]C1${item(gtin)}10${lot}`;
+
+  it('a received carton carries its content GTIN and lot; a plain item its GTIN and no lot', () => {
+    const p = play([scan('IN-1'), scan(`]C1${carton(SSCC1)}02${GTIN_A}10LOT-A`), scan(item(GTIN_A))]);
+    const [cartonTx, itemTx] = payloads(p.events);
+    expect(cartonTx).toMatchObject({ op: 'receive', outcome: 'ok', sscc: SSCC1, gtin: GTIN_A, lot: 'LOT-A', listId: 'IN-1', qty: 12 });
+    expect(itemTx).toMatchObject({ op: 'receive', gtin: GTIN_A });
+    expect(itemTx).not.toHaveProperty('lot');
+  });
+
+  it('two lots of one GTIN keep separate counted records, and both count against the line', () => {
+    // IN-1 line 3 expects 2 of GTIN_A: lot A ×2 fills it, so the lot B item is over_quantity, on its own record.
+    const p = play([scan('IN-1'), scan(lotItem(GTIN_A, 'A')), scan(lotItem(GTIN_A, 'A')), scan(lotItem(GTIN_A, 'B'))]);
+    expect(payloads(p.events).map((e) => [e.lot, e.outcome, e.qty])).toEqual([
+      ['A', 'ok', 1],
+      ['A', 'ok', 2],
+      ['B', 'over_quantity', 1],
+    ]);
+    const ids = new Set(payloads(p.events).map((e) => e.transactionId));
+    expect(ids.size).toBe(2);
+    expect([...ids].every((id) => id.includes(`${GTIN_A}/L`))).toBe(true);
+  });
+
+  it('a plain item keeps its transactionId without a lot (ids of events already journalled stay stable)', () => {
+    const p = play([scan('IN-1'), scan(item(GTIN_A))]);
+    expect(lastPayload(p)!.transactionId).toBe(`bonded:receive:IN-1:${GTIN_A}#2@${T0 + 1000}`);
+  });
+
+  it('a pick carries GTIN, lot and the order: what the hub links to the parcel', () => {
+    const p = play([mode('pick'), scan('OUT-1'), scan(lotItem(GTIN_A, 'LOT-7')), scan(lotItem(GTIN_B, 'X1'))]);
+    expect(payloads(p.events).map((e) => [e.op, e.orderNo, e.gtin, e.lot, e.outcome])).toEqual([
+      ['pick', 'ORD-1', GTIN_A, 'LOT-7', 'ok'],
+      ['pick', 'ORD-1', GTIN_B, 'X1', 'ok'],
+    ]);
+  });
+
+  it('putaway of goods scanned with a lot keeps it', () => {
+    const p = play([scan('IN-1'), mode('putaway'), scan(lotItem(GTIN_A, 'A')), scan('LOC:A-02-01')]);
+    expect(lastPayload(p)).toMatchObject({ op: 'putaway', outcome: 'ok', gtin: GTIN_A, lot: 'A', locationId: 'A-02-01' });
+  });
+
+  it.each([
+    ['no gtin nor lot (events journalled before this field existed)', {}, true],
+    ['a 14-digit GTIN and a set-82 lot', { gtin: GTIN_A, lot: "L-1/2'A" }, true],
+    ['a GTIN-13', { gtin: GTIN_A.slice(1) }, false],
+    ['a lot of 21 characters', { lot: 'L'.repeat(21) }, false],
+    ['a lot with a space', { lot: 'L 1' }, false],
+  ])('the payload schema: %s', (_name, extra, valid) => {
+    const payload = { transactionId: 't-1', warehouse: 'bonded', op: 'receive', outcome: 'ok', ...extra };
+    expect(Payloads['warehouse.transaction'].safeParse(payload).success).toBe(valid);
   });
 });
 

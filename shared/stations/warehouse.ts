@@ -89,6 +89,9 @@ export interface Movement {
   orderNo?: string;
   sku?: string;
   sscc?: string;
+  /** The GTIN-14 the goods label named, and its (10) batch/lot: what the hub's traceability links (recalls). */
+  gtin?: string;
+  lot?: string;
   parcelKey?: string;
   locationId?: string;
   weightKg?: number;
@@ -156,8 +159,8 @@ export type WarehouseInput =
 
 export type WarehouseLabel =
   | { kind: 'location'; locationId: string }
-  | { kind: 'carton'; sscc: string; contentGtin?: string; count?: number }
-  | { kind: 'item'; gtin: string; serial?: string }
+  | { kind: 'carton'; sscc: string; contentGtin?: string; count?: number; lot?: string }
+  | { kind: 'item'; gtin: string; serial?: string; lot?: string }
   /** A list, order or parcel number: looked up, never stock. `gtin` when it could also be a bare GTIN. */
   | { kind: 'reference'; value: string; gtin?: string }
   | { kind: 'rejected'; reason: string };
@@ -189,10 +192,12 @@ export function readWarehouseLabel(text: string, config: Pick<ScanDeskConfig, 'l
   switch (read.kind) {
     case 'gs1': {
       const d = read.derived;
+      // (10) batch/lot rides along on both: a carton label (00)+(02)+(10) names its content's lot, an item label its own.
+      const lot = d.batch !== undefined ? { lot: d.batch } : {};
       if (d.sscc !== undefined) {
-        return { kind: 'carton', sscc: d.sscc, ...(d.contentGtin !== undefined && { contentGtin: d.contentGtin }), ...(d.count !== undefined && { count: d.count }) };
+        return { kind: 'carton', sscc: d.sscc, ...(d.contentGtin !== undefined && { contentGtin: d.contentGtin }), ...(d.count !== undefined && { count: d.count }), ...lot };
       }
-      if (d.gtin !== undefined) return { kind: 'item', gtin: d.gtin, ...(d.serial !== undefined && { serial: d.serial }) };
+      if (d.gtin !== undefined) return { kind: 'item', gtin: d.gtin, ...(d.serial !== undefined && { serial: d.serial }), ...lot };
       if (d.orderNo !== undefined) return { kind: 'reference', value: d.orderNo };
       return { kind: 'rejected', reason: 'a GS1 label without an SSCC (00) or a GTIN (01)' };
     }
@@ -320,14 +325,22 @@ export interface Plan {
   previous: Movement | undefined;
 }
 
-function base(list: ExpectedList, op: WarehouseOp, transactionId: string, goods: Goods | null): Pick<Movement, 'transactionId' | 'op' | 'listId' | 'orderNo' | 'sscc' | 'parcelKey'> {
+function base(list: ExpectedList, op: WarehouseOp, transactionId: string, goods: Goods | null): Pick<Movement, 'transactionId' | 'op' | 'listId' | 'orderNo' | 'sscc' | 'parcelKey' | 'gtin' | 'lot'> {
+  const gtin = goods === null ? undefined : gtinOf(goods);
   return {
     transactionId,
     op,
     listId: list.listId,
     ...(list.orderNo !== undefined && { orderNo: list.orderNo }),
     ...(goods?.kind === 'carton' && { sscc: goods.sscc, parcelKey: goods.sscc }),
+    ...(gtin !== undefined && { gtin }),
+    ...(goods?.lot !== undefined && { lot: goods.lot }),
   };
+}
+
+/** A counted item's key part: the GTIN and, when the label named one, its lot (two lots never share a running count). */
+function countedKey(goods: Extract<Goods, { kind: 'item' }>): string {
+  return goods.lot === undefined ? goods.gtin : `${goods.gtin}/L${goods.lot}`;
 }
 
 function skuFor(list: ExpectedList, goods: Goods, line: number | null): string | undefined {
@@ -376,7 +389,9 @@ export function planCount(
   }
 
   // A plain GTIN item: one more on the first line with room; the running count is one record per line and place.
-  const gtin = (goods as Extract<Goods, { kind: 'item' }>).gtin;
+  const itemGoods = goods as Extract<Goods, { kind: 'item' }>;
+  const gtin = itemGoods.gtin;
+  const counted = countedKey(itemGoods);
   const sessionTag = `@${session.openedAtMs}`;
   const place = locationId === null ? '' : `>${locationId}`;
   const fits = lines.find((l) => tally(session, op, l) < list.items[l]!.qty);
@@ -385,18 +400,18 @@ export function planCount(
   let outcome: WarehouseOutcome;
   let reason: string | undefined;
   if (lines.length === 0) {
-    transactionId = transactionIdOf([wh, op, list.listId, `${gtin}${place}${sessionTag}`]);
+    transactionId = transactionIdOf([wh, op, list.listId, `${counted}${place}${sessionTag}`]);
     line = null;
     outcome = missing;
     reason = `not on ${where} ${list.listId}`;
   } else if (fits === undefined) {
-    transactionId = transactionIdOf([wh, op, list.listId, `${gtin}${place}${sessionTag}`, 'over']);
+    transactionId = transactionIdOf([wh, op, list.listId, `${counted}${place}${sessionTag}`, 'over']);
     line = null;
     outcome = 'over_quantity';
     const expected = lines.reduce((n, l) => n + list.items[l]!.qty, 0);
     reason = `expected ${expected} of ${list.items[lines[0]!]!.sku ?? gtin}, scanned more`;
   } else {
-    transactionId = transactionIdOf([wh, op, list.listId, `${gtin}#${fits}${place}${sessionTag}`]);
+    transactionId = transactionIdOf([wh, op, list.listId, `${counted}#${fits}${place}${sessionTag}`]);
     line = fits;
     outcome = 'ok';
   }
@@ -432,7 +447,7 @@ export function planPutaway(wh: WarehouseKind, list: ExpectedList, session: List
   const transactionId =
     unitKey !== null
       ? transactionIdOf([wh, op, list.listId, unitKey])
-      : transactionIdOf([wh, op, list.listId, `${(goods as Extract<Goods, { kind: 'item' }>).gtin}#${line ?? '-'}>${locationId}@${session.openedAtMs}`]);
+      : transactionIdOf([wh, op, list.listId, `${countedKey(goods as Extract<Goods, { kind: 'item' }>)}#${line ?? '-'}>${locationId}@${session.openedAtMs}`]);
   const previous = own(session.movements, transactionId);
   const suggested = line === null ? undefined : list.items[line]!.locationId;
   let outcome: WarehouseOutcome = 'ok';
@@ -532,6 +547,8 @@ export function transactionEvent(m: Movement, ctx: DeskContext<ScanDeskConfig>):
     ...(m.orderNo !== undefined && { orderNo: m.orderNo }),
     ...(m.sku !== undefined && { sku: m.sku }),
     ...(m.sscc !== undefined && { sscc: m.sscc }),
+    ...(m.gtin !== undefined && { gtin: m.gtin }),
+    ...(m.lot !== undefined && { lot: m.lot }),
     ...(m.locationId !== undefined && { locationId: m.locationId }),
     ...(m.weightKg !== undefined && { weightKg: m.weightKg }),
     ...(m.expectedWeightKg !== undefined && { expectedWeightKg: m.expectedWeightKg }),

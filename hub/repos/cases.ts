@@ -1,0 +1,265 @@
+import { z } from 'zod';
+import { lock, one, run, type Sql, type SqlParam } from '../storage/sql.ts';
+
+/**
+ * Customs cases: one per parcel, the hub's record of where the parcel stands with customs — the engine's latest
+ * decision (matching + risk + receipts), the officer's actions on top of it, and what the buyer's annual total needs.
+ * The pure transitions live in hub/customs/cases.ts; this is the repository (SQLite and PostgreSQL through the SQL port).
+ */
+export const CaseStatus = z.enum(['pending', 'released', 'held', 'inspection', 'seized', 'returned', 'destroyed']);
+export type CaseStatus = z.infer<typeof CaseStatus>;
+/** A case in one of these states is settled: nothing changes it any more. */
+export const FINAL_STATUSES: ReadonlySet<CaseStatus> = new Set(['seized', 'returned', 'destroyed']);
+
+export const CaseReason = z.object({ rule: z.string(), message: z.string() });
+export type CaseReason = z.infer<typeof CaseReason>;
+
+export interface CaseRecord {
+  parcelKey: string;
+  orderNo: string;
+  direction: 'import' | 'export';
+  tradeMode: string | null;
+  status: CaseStatus;
+  /** 'auto' (the engine) or the officer's user name. */
+  decidedBy: string;
+  /** What the engine (matching + risk + receipts) said last, whatever the officer did. */
+  engineDecision: 'released' | 'hold' | 'inspect' | 'pending';
+  riskLevel: 'low' | 'medium' | 'high';
+  rulesVersion: string;
+  reasons: CaseReason[];
+  matchComplete: boolean;
+  matchConsistent: boolean;
+  /** The list's latest customs returnStatus; null before any receipt. */
+  customsStatus: number | null;
+  /** An officer's hold sticks until an officer lifts it; the engine cannot release over it. */
+  officerHold: boolean;
+  inspectionResult: 'pass' | 'seize' | 'return' | 'destroy' | null;
+  /** SHA-256 of the normalised buyer ID number (the annual total's key; no PII stored here). */
+  buyerKey: string | null;
+  /** Masked buyer ID, for screens. */
+  buyerIdMasked: string | null;
+  valueCny: number | null;
+  /** Calendar year of the declaration (Asia/Shanghai), for the annual total. */
+  year: number;
+  ebcCode: string | null;
+  declaredWeightKg: number | null;
+  createdMs: number;
+  updatedMs: number;
+  /** Bumped on every write: optimistic concurrency for officer actions. */
+  version: number;
+}
+
+export interface CaseQuery {
+  status?: CaseStatus[];
+  riskLevel?: ('low' | 'medium' | 'high')[];
+  orderNo?: string;
+  /** Prefix match on the parcel key. */
+  keyPrefix?: string;
+  /** Cases with this reason rule (e.g. `risk:xray.suspect`). */
+  rule?: string;
+  ebcCode?: string;
+  updatedFromMs?: number;
+  updatedToMs?: number;
+  limit: number;
+  /** Opaque cursor from the previous page (newest first). */
+  cursor?: string;
+}
+
+export interface CaseRepo {
+  migrate(): Promise<void>;
+  get(parcelKey: string): Promise<CaseRecord | undefined>;
+  getMany(parcelKeys: readonly string[]): Promise<CaseRecord[]>;
+  byOrder(orderNo: string): Promise<CaseRecord[]>;
+  /** Newest first, keyset-paginated. */
+  list(q: CaseQuery): Promise<{ items: CaseRecord[]; nextCursor: string | null }>;
+  /**
+   * Read-modify-write one case under a per-parcel lock: `change(current)` returns the next record, or null to leave it.
+   * `version` and `updatedMs` are set here. Returns the stored record (the current one when nothing changed).
+   */
+  update(parcelKey: string, change: (current: CaseRecord | undefined) => CaseRecord | null, nowMs: number): Promise<CaseRecord | undefined>;
+  /** The buyer's declared import value in a year, leaving out one parcel and cases whose goods did not go to the buyer. */
+  buyerYearTotal(buyerKey: string, year: number, exceptParcelKey: string): Promise<number>;
+  countByStatus(): Promise<Partial<Record<CaseStatus, number>>>;
+}
+
+const MIGRATIONS = [
+  `CREATE TABLE customs_cases (
+     parcel_key TEXT PRIMARY KEY,
+     order_no TEXT NOT NULL,
+     direction TEXT NOT NULL,
+     trade_mode TEXT,
+     status TEXT NOT NULL,
+     decided_by TEXT NOT NULL,
+     engine_decision TEXT NOT NULL,
+     risk_level TEXT NOT NULL,
+     rules_version TEXT NOT NULL,
+     reasons TEXT NOT NULL,
+     match_complete INTEGER NOT NULL,
+     match_consistent INTEGER NOT NULL,
+     customs_status INTEGER,
+     officer_hold INTEGER NOT NULL,
+     inspection_result TEXT,
+     buyer_key TEXT,
+     buyer_id_masked TEXT,
+     value_cny DOUBLE PRECISION,
+     year INTEGER NOT NULL,
+     ebc_code TEXT,
+     declared_weight_kg DOUBLE PRECISION,
+     created_ms BIGINT NOT NULL,
+     updated_ms BIGINT NOT NULL,
+     version INTEGER NOT NULL
+   )`,
+  'CREATE INDEX customs_cases_queue ON customs_cases (status, updated_ms DESC, parcel_key DESC)',
+  'CREATE INDEX customs_cases_updated ON customs_cases (updated_ms DESC, parcel_key DESC)',
+  'CREATE INDEX customs_cases_order ON customs_cases (order_no)',
+  'CREATE INDEX customs_cases_buyer ON customs_cases (buyer_key, year)',
+];
+
+type Row = {
+  parcel_key: string;
+  order_no: string;
+  direction: string;
+  trade_mode: string | null;
+  status: string;
+  decided_by: string;
+  engine_decision: string;
+  risk_level: string;
+  rules_version: string;
+  reasons: string;
+  match_complete: number;
+  match_consistent: number;
+  customs_status: number | null;
+  officer_hold: number;
+  inspection_result: string | null;
+  buyer_key: string | null;
+  buyer_id_masked: string | null;
+  value_cny: number | null;
+  year: number;
+  ebc_code: string | null;
+  declared_weight_kg: number | null;
+  created_ms: number;
+  updated_ms: number;
+  version: number;
+};
+
+const fromRow = (r: Row): CaseRecord => ({
+  parcelKey: r.parcel_key,
+  orderNo: r.order_no,
+  direction: r.direction as CaseRecord['direction'],
+  tradeMode: r.trade_mode,
+  status: r.status as CaseStatus,
+  decidedBy: r.decided_by,
+  engineDecision: r.engine_decision as CaseRecord['engineDecision'],
+  riskLevel: r.risk_level as CaseRecord['riskLevel'],
+  rulesVersion: r.rules_version,
+  reasons: JSON.parse(r.reasons) as CaseReason[],
+  matchComplete: Number(r.match_complete) === 1,
+  matchConsistent: Number(r.match_consistent) === 1,
+  customsStatus: r.customs_status === null ? null : Number(r.customs_status),
+  officerHold: Number(r.officer_hold) === 1,
+  inspectionResult: r.inspection_result as CaseRecord['inspectionResult'],
+  buyerKey: r.buyer_key,
+  buyerIdMasked: r.buyer_id_masked,
+  valueCny: r.value_cny === null ? null : Number(r.value_cny),
+  year: Number(r.year),
+  ebcCode: r.ebc_code,
+  declaredWeightKg: r.declared_weight_kg === null ? null : Number(r.declared_weight_kg),
+  createdMs: Number(r.created_ms),
+  updatedMs: Number(r.updated_ms),
+  version: Number(r.version),
+});
+
+const COLUMNS = 'parcel_key, order_no, direction, trade_mode, status, decided_by, engine_decision, risk_level, rules_version, reasons, match_complete, match_consistent, customs_status, officer_hold, inspection_result, buyer_key, buyer_id_masked, value_cny, year, ebc_code, declared_weight_kg, created_ms, updated_ms, version';
+const UPSERT = `INSERT INTO customs_cases (${COLUMNS}) VALUES (${COLUMNS.split(',').map(() => '?').join(', ')})
+  ON CONFLICT (parcel_key) DO UPDATE SET ${COLUMNS.split(', ')
+    .filter((c) => c !== 'parcel_key' && c !== 'created_ms')
+    .map((c) => `${c} = excluded.${c}`)
+    .join(', ')}`;
+const toParams = (c: CaseRecord): SqlParam[] => [
+  c.parcelKey, c.orderNo, c.direction, c.tradeMode, c.status, c.decidedBy, c.engineDecision, c.riskLevel, c.rulesVersion, JSON.stringify(c.reasons),
+  c.matchComplete ? 1 : 0, c.matchConsistent ? 1 : 0, c.customsStatus, c.officerHold ? 1 : 0, c.inspectionResult, c.buyerKey, c.buyerIdMasked,
+  c.valueCny, c.year, c.ebcCode, c.declaredWeightKg, c.createdMs, c.updatedMs, c.version,
+];
+
+/** Cases whose goods never reached the buyer do not count against the annual limit. */
+const NOT_COUNTED = "('seized', 'returned', 'destroyed')";
+
+const encodeCursor = (c: CaseRecord) => Buffer.from(JSON.stringify([c.updatedMs, c.parcelKey])).toString('base64url');
+function decodeCursor(cursor: string): [number, string] | undefined {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown;
+    return Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'string' ? [v[0], v[1]] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function openCaseRepo(sql: Sql): CaseRepo {
+  return {
+    migrate: () => sql.migrate('cases', MIGRATIONS),
+    async get(parcelKey) {
+      const r = await sql.all<Row>('SELECT * FROM customs_cases WHERE parcel_key = ?', [parcelKey]);
+      return r[0] && fromRow(r[0]);
+    },
+    async getMany(parcelKeys) {
+      const out: CaseRecord[] = [];
+      for (let i = 0; i < parcelKeys.length; i += 500) {
+        const chunk = parcelKeys.slice(i, i + 500);
+        out.push(...(await sql.all<Row>(`SELECT * FROM customs_cases WHERE parcel_key IN (${chunk.map(() => '?').join(', ')})`, chunk)).map(fromRow));
+      }
+      return out;
+    },
+    async byOrder(orderNo) {
+      return (await sql.all<Row>('SELECT * FROM customs_cases WHERE order_no = ? ORDER BY parcel_key', [orderNo])).map(fromRow);
+    },
+    async list(q) {
+      const where: string[] = [];
+      const params: SqlParam[] = [];
+      const inList = (column: string, values: readonly string[]) => {
+        where.push(`${column} IN (${values.map(() => '?').join(', ')})`);
+        params.push(...values);
+      };
+      if (q.status?.length) inList('status', q.status);
+      if (q.riskLevel?.length) inList('risk_level', q.riskLevel);
+      const add = (clause: string, ...values: SqlParam[]) => {
+        where.push(clause);
+        params.push(...values);
+      };
+      if (q.orderNo) add('order_no = ?', q.orderNo);
+      if (q.ebcCode) add('ebc_code = ?', q.ebcCode);
+      if (q.keyPrefix) add('parcel_key >= ? AND parcel_key < ?', q.keyPrefix, `${q.keyPrefix}\uffff`);
+      // Reasons are a JSON array in a TEXT column: match the rule as it is serialised (LIKE wildcards in it are dropped).
+      if (q.rule) add('reasons LIKE ?', `%"rule":${JSON.stringify(q.rule).replace(/[%_]/g, '')}%`);
+      if (q.updatedFromMs !== undefined) add('updated_ms >= ?', q.updatedFromMs);
+      if (q.updatedToMs !== undefined) add('updated_ms < ?', q.updatedToMs);
+      const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+      if (after) add('(updated_ms < ? OR (updated_ms = ? AND parcel_key < ?))', after[0], after[0], after[1]);
+      const rows = await sql.all<Row>(`SELECT * FROM customs_cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY updated_ms DESC, parcel_key DESC LIMIT ?`, [...params, q.limit + 1]);
+      const items = rows.slice(0, q.limit).map(fromRow);
+      return { items, nextCursor: rows.length > q.limit ? encodeCursor(items[items.length - 1]!) : null };
+    },
+    update(parcelKey, change, nowMs) {
+      return sql.tx(function* () {
+        yield* lock(`case:${parcelKey}`);
+        const row = yield* one<Row>('SELECT * FROM customs_cases WHERE parcel_key = ?', [parcelKey]);
+        const current = row && fromRow(row);
+        const next = change(current);
+        if (!next) return current;
+        const stored: CaseRecord = { ...next, parcelKey, updatedMs: nowMs, version: (current?.version ?? 0) + 1, createdMs: current?.createdMs ?? nowMs };
+        yield* run(UPSERT, toParams(stored));
+        return stored;
+      });
+    },
+    async buyerYearTotal(buyerKey, year, exceptParcelKey) {
+      const r = await sql.all<{ total: number | null }>(
+        `SELECT SUM(value_cny) AS total FROM customs_cases WHERE buyer_key = ? AND year = ? AND parcel_key <> ? AND direction = 'import' AND status NOT IN ${NOT_COUNTED}`,
+        [buyerKey, year, exceptParcelKey],
+      );
+      return Math.round(Number(r[0]?.total ?? 0) * 100) / 100;
+    },
+    async countByStatus() {
+      const rows = await sql.all<{ status: CaseStatus; n: number }>('SELECT status, COUNT(*) AS n FROM customs_cases GROUP BY status');
+      return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import { run, type Sql } from '../storage/sql.ts';
+
+/**
+ * Reads over the stored customs documents (table `customs_documents`, written by Storage.putDocument) that the
+ * ingest store does not offer.
+ */
+/** The orders these documents belong to (by kind and key: the primary key, so each is one index probe). */
+export async function ordersOfDocuments(sql: Sql, refs: readonly { kind: string; key: string }[]): Promise<string[]> {
+  const out = new Set<string>();
+  for (let i = 0; i < refs.length; i += 200) {
+    const chunk = refs.slice(i, i + 200);
+    const rows = await sql.all<{ order_no: string }>(
+      `SELECT DISTINCT order_no FROM customs_documents WHERE (${chunk.map(() => '(kind = ? AND key = ?)').join(' OR ')}) AND order_no IS NOT NULL`,
+      chunk.flatMap((r) => [r.kind, r.key]),
+    );
+    for (const r of rows) out.add(r.order_no);
+  }
+  return [...out];
+}
+
+/**
+ * Links from a document that does not carry the order number to the orders it belongs to. The export waybill (CEB505)
+ * has no orderNo: the list (CEB603) names the waybill by logisticsCode + logisticsNo, so when a list arrives its
+ * waybill's key is linked to its order, and a waybill arriving later finds its order here.
+ */
+export const DOCUMENT_LINK_MIGRATIONS = ['CREATE TABLE document_links (document_key TEXT NOT NULL, order_no TEXT NOT NULL, PRIMARY KEY (document_key, order_no))'];
+
+export async function migrateDocumentLinks(sql: Sql): Promise<void> {
+  await sql.migrate('document_links', DOCUMENT_LINK_MIGRATIONS);
+}
+
+export async function linkDocument(sql: Sql, documentKey: string, orderNo: string): Promise<void> {
+  await sql.tx(function* () {
+    yield* run('INSERT INTO document_links (document_key, order_no) VALUES (?, ?) ON CONFLICT (document_key, order_no) DO NOTHING', [documentKey, orderNo]);
+  });
+}
+
+export async function linkedOrders(sql: Sql, documentKeys: readonly string[]): Promise<string[]> {
+  if (documentKeys.length === 0) return [];
+  const rows = await sql.all<{ order_no: string }>(`SELECT DISTINCT order_no FROM document_links WHERE document_key IN (${documentKeys.map(() => '?').join(', ')})`, documentKeys);
+  return rows.map((r) => r.order_no);
+}
+
+/** One stored document's body by kind and key. */
+export async function documentBody(sql: Sql, kind: string, key: string): Promise<Record<string, unknown> | undefined> {
+  const r = (await sql.all<{ body: string | Record<string, unknown> }>('SELECT body FROM customs_documents WHERE kind = ? AND key = ?', [kind, key]))[0];
+  return r && (typeof r.body === 'string' ? (JSON.parse(r.body) as Record<string, unknown>) : r.body);
+}
