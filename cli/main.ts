@@ -11,6 +11,7 @@ import { isBondgateError } from '../shared/errors.ts';
 import { createLogger } from '../shared/log.ts';
 import { GatewayId } from '../shared/schemas/events.ts';
 import { runDemo } from './demo.ts';
+import { runDocumentsImport } from './documents.ts';
 import { listDevices, probeDevice } from './devices.ts';
 import { runSim } from './sim.ts';
 
@@ -26,6 +27,8 @@ Usage:
   bondgate devices list              serial ports (with stable by-id paths), HID devices and keyboard-wedge scanners present
   bondgate devices probe --config FILE
                                      open one device and print its decoded readings live
+  bondgate documents import <files or dirs…> --hub URL --user NAME [--password-env VAR]
+                                     upload customs documents (CEB XML, JSON, NDJSON) as a batch and follow its progress
   bondgate sim <device> …           a device simulator over its real transport: scale, scanner, lock, conveyor,
                                      xray-line, line (a scripted scenario), rfid, camera, seal (bondgate sim --help)
   bondgate --help | --version
@@ -65,6 +68,16 @@ export async function main(argv: string[]): Promise<void> {
     } catch (e) {
       console.error(`bondgate: ${(e as Error).message}`);
       process.exit(1);
+    }
+    return;
+  }
+  // Document import takes its own options (--hub, --user …): routed before the strict parser below.
+  if (argv[0] === 'documents' && argv[1] === 'import') {
+    try {
+      process.exitCode = await runDocumentsImport(argv.slice(2));
+    } catch (e) {
+      console.error(`bondgate: ${(e as Error).message}`);
+      process.exitCode = 1;
     }
     return;
   }

@@ -7,13 +7,26 @@ import type { HubMetrics } from './metrics.ts';
 import { authRoutes } from './routes/auth.ts';
 import { gatewayRoutes } from './routes/gateways.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { adminRoutes } from './routes/admin.ts';
+import type { AdminService } from './services/admin.ts';
 import { documentRoutes } from './routes/documents.ts';
+import { documentBatchRoutes } from './routes/document-batches.ts';
+import type { DocumentBatchService } from './services/document-batches.ts';
 import type { CustomsService } from './services/customs.ts';
+import type { CaseService } from './services/cases.ts';
+import { caseRoutes } from './routes/cases.ts';
 import { feedRoutes } from './routes/feed.ts';
 import { imageRoutes } from './routes/images.ts';
 import type { ImageFetchService } from './services/image-fetch.ts';
 import { parcelRoutes } from './routes/parcels.ts';
+import { returnRoutes, stockRoutes } from './routes/returns.ts';
+import type { ReturnsService } from './services/returns.ts';
+import type { StockService } from './services/stock.ts';
 import type { StationFeedService } from './services/station-feed.ts';
+import { traceRoutes } from './routes/trace.ts';
+import { releaseSlipRoutes } from './routes/release-slips.ts';
+import type { ReleaseSlipService } from './services/release-slips.ts';
+import type { TraceService } from './services/trace.ts';
 import type { Storage } from './storage/storage.ts';
 
 export interface AppDeps {
@@ -27,6 +40,18 @@ export interface AppDeps {
   feed?: { service: StationFeedService; publicKeyPem: string };
   images?: ImageFetchService;
   customs?: CustomsService;
+  /** Batch document intake with progress (POST /api/documents/batches). */
+  batches?: DocumentBatchService;
+  /** Users and gateway credentials (admin only). */
+  admin?: AdminService;
+  cases?: CaseService;
+  /** Returns (退货) and warehouse stock (GET /api/returns, /api/export-returns, /api/stock). */
+  returns?: ReturnsService;
+  stock?: StockService;
+  /** Traceability (GET /api/trace/product/:gtin, /api/trace/parcel/:parcelKey). */
+  trace?: TraceService;
+  /** Release slips (POST/GET /api/slips…). */
+  releaseSlips?: ReleaseSlipService;
 }
 
 /** The hub's HTTP app, separate from listen() so tests can drive it directly. */
@@ -35,6 +60,10 @@ export function buildApp(d: AppDeps): express.Express {
   app.disable('x-powered-by');
   // Feed puts carry release slips with their goods lists: a larger, route-scoped limit.
   app.use('/api/feed', express.json({ limit: '2mb' }));
+  // A slip lists up to 10,000 parcel keys.
+  app.use('/api/slips', express.json({ limit: '1mb' }));
+  // Batch uploads (up to 200 MB) stream their own bodies: mounted before the JSON parsers so theirs never run on them.
+  if (d.batches) app.use(documentBatchRoutes(d.storage, d.batches));
   app.use('/api/documents', express.json({ limit: '16mb' }), express.text({ type: ['application/xml', 'text/xml'], limit: '10mb' }));
   app.use(express.json({ limit: '64kb' }));
   app.use((req, res, next) => {
@@ -60,7 +89,13 @@ export function buildApp(d: AppDeps): express.Express {
   if (d.feed) app.use(feedRoutes(d.storage, d.feed.service, d.feed.publicKeyPem));
   if (d.images) app.use(imageRoutes(d.storage, d.images));
   app.use(auditRoutes(d.storage));
+  if (d.admin) app.use(adminRoutes(d.storage, d.admin));
   if (d.customs) app.use(documentRoutes(d.storage, d.customs));
+  if (d.cases) app.use(caseRoutes(d.storage, d.cases));
+  if (d.returns) app.use(returnRoutes(d.storage, d.returns));
+  if (d.stock) app.use(stockRoutes(d.storage, d.stock));
+  if (d.trace) app.use(traceRoutes(d.storage, d.trace));
+  if (d.releaseSlips) app.use(releaseSlipRoutes(d.storage, d.releaseSlips));
   app.use(express.static(fileURLToPath(new URL('./public', import.meta.url)), { index: 'index.html' }));
 
   app.use('/api', (_req, _res, next) => next(new BondgateError('NOT_FOUND', 'no such API route')));

@@ -31,6 +31,11 @@ export interface EmbeddedBroker {
   url: string;
   /** True when the configured port was busy and another was chosen. */
   movedFromPort: number | null;
+  /**
+   * Drop every live connection authenticated as this gateway (after its credentials are revoked or rotated: aedes
+   * checks a password only at CONNECT, so a connected client would otherwise keep going). Returns how many closed.
+   */
+  disconnectGateway(gatewayId: string): number;
   close(): Promise<void>;
 }
 
@@ -101,6 +106,19 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
       done(null, sub);
     },
   });
+  // Live clients by MQTT user name, for disconnectGateway. aedes keeps its own map by client id only, untyped.
+  const live = new Map<string, Set<AuthClient>>();
+  broker.on('client', (c: AuthClient) => {
+    if (!c.bondgateUser) return;
+    let set = live.get(c.bondgateUser);
+    if (!set) live.set(c.bondgateUser, (set = new Set()));
+    set.add(c);
+  });
+  broker.on('clientDisconnect', (c: AuthClient) => {
+    const set = c.bondgateUser ? live.get(c.bondgateUser) : undefined;
+    set?.delete(c);
+    if (set?.size === 0) live.delete(c.bondgateUser!);
+  });
   // Small acks and live batches must not wait on Nagle's algorithm.
   const server = createServer({ noDelay: true }, broker.handle);
   let port: number;
@@ -125,6 +143,15 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
     host: o.host,
     url: `mqtt://${o.host}:${port}`,
     movedFromPort,
+    disconnectGateway(gatewayId) {
+      // Never the hub's own account, whatever a gateway happens to be called.
+      if (gatewayId === o.hubUsername) return 0;
+      const clients = [...(live.get(gatewayId) ?? [])];
+      live.delete(gatewayId);
+      for (const c of clients) c.close();
+      if (clients.length > 0) o.log.info({ gatewayId, clients: clients.length }, 'broker dropped a gateway whose credentials changed');
+      return clients.length;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         broker.close(() => server.close(() => resolve()));

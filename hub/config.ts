@@ -46,6 +46,13 @@ export const HubConfig = z.object({
   gatewayOfflineAfterMs: z.number().int().positive().default(30_000),
   riskRules: RiskRules.optional().describe('the risk rules (hub/customs/risk.ts); default: built-in defaults, version "default"'),
   imageFetchTimeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('how long an officer waits for a gateway to send a full-size image'),
+  dropFolder: z
+    .object({
+      path: z.string().min(1).describe('a directory watched for customs documents (*.xml CEB messages, *.json, *.ndjson); processed files move to done/ or failed/ inside it'),
+      pollMs: z.number().int().min(100).max(600_000).default(2000).describe('how often the folder is looked at; a file is taken once its size is unchanged across two looks'),
+    })
+    .optional()
+    .describe('a watched drop folder for customs documents; omit to have none'),
 });
 export type HubConfig = z.output<typeof HubConfig>;
 

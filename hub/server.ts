@@ -15,7 +15,21 @@ import { createHubMetrics } from './metrics.ts';
 import { DecodePool } from './services/decode-pool.ts';
 import { ImageFetchService } from './services/image-fetch.ts';
 import { CustomsService } from './services/customs.ts';
-import { closeSlipsOnPassage } from './services/slips.ts';
+import { DocumentBatchService } from './services/document-batches.ts';
+import { startDropFolder } from './services/drop-folder.ts';
+import { AdminService } from './services/admin.ts';
+import { openUsersRepo } from './repos/users.ts';
+import { CaseService } from './services/cases.ts';
+import { Projections } from './services/projections.ts';
+import { openCaseRepo } from './repos/cases.ts';
+import { openTraceRepo } from './repos/trace.ts';
+import { TraceService } from './services/trace.ts';
+import { openReturnsRepo } from './repos/returns.ts';
+import { openStockRepo } from './repos/stock.ts';
+import { ReturnsService } from './services/returns.ts';
+import { StockService } from './services/stock.ts';
+import { ReleaseSlipService } from './services/release-slips.ts';
+import { openReleaseSlipRepo } from './repos/release-slips.ts';
 import { IngestService } from './services/ingest.ts';
 import { StationFeedService } from './services/station-feed.ts';
 import { loadOrCreateSigningKey } from './signing-key.ts';
@@ -59,9 +73,13 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   const hubId = config.hubId ?? `${hostname()}-${process.pid}`;
   mkdirSync(config.dataDir, { recursive: true });
   const storage = await openStorage({ ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), sqliteFile: join(config.dataDir, 'hub.sqlite') });
+  // Users and credentials (admin): migrated before anything logs in or a gateway is provisioned.
+  const users = openUsersRepo(storage.sql);
+  await users.migrate();
   for (const g of config.gateways) {
     const existing = await storage.getGateway(g.id);
-    if (!existing?.passwordHash) await storage.upsertGateway({ id: g.id, passwordHash: await hashPassword(g.password) });
+    // A revoked gateway stays revoked across restarts, even though the config file still lists its password.
+    if (!existing?.passwordHash && !(await users.gatewayCredential(g.id))?.revokedMs) await storage.upsertGateway({ id: g.id, passwordHash: await hashPassword(g.password) });
   }
   const generatedAdminPassword = await ensureAdmin(storage, config.auth.adminPassword);
   const metrics = createHubMetrics();
@@ -117,13 +135,39 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     gateways: async () => (await storage.listGateways()).map((g) => g.id),
     signing: { privateKeyPem: signingKey.privateKeyPem, keyId: signingKey.keyId },
   });
+  // Customs cases: the engine's decisions, the officers' actions, the read models fed from edge events.
+  const caseRepo = openCaseRepo(storage.sql);
+  await caseRepo.migrate();
+  const returnsRepo = openReturnsRepo(storage.sql);
+  await returnsRepo.migrate();
+  const stockRepo = openStockRepo(storage.sql);
+  await stockRepo.migrate();
+  const returns = new ReturnsService({ storage, returns: returnsRepo, log: log.child({ component: 'returns' }) });
+  const stock = new StockService({ stock: stockRepo, returns, log: log.child({ component: 'stock' }) });
+  const traceRepo = openTraceRepo(storage.sql);
+  await traceRepo.migrate();
+  const trace = new TraceService({ repo: traceRepo });
+  const customs = new CustomsService({
+    storage,
+    cases: caseRepo,
+    feed,
+    log: log.child({ component: 'customs' }),
+    ...(config.riskRules ? { rules: config.riskRules } : {}),
+    // Run after the documents are stored: return requests are matched against the stored original lists.
+    onDocuments: [(docs, actor) => returns.onDocuments(docs, actor), (docs) => trace.onDocuments(docs)],
+  });
+  await customs.migrate();
+  const cases = new CaseService({ storage, cases: caseRepo, feed, log: log.child({ component: 'cases' }) });
+  // Release slips: issued by officers, pushed to the gates, closed by gate passages (the 'release-slips' projection).
+  const slipRepo = openReleaseSlipRepo(storage.sql);
+  await slipRepo.migrate();
+  const releaseSlips = new ReleaseSlipService({ storage, slips: slipRepo, cases: caseRepo, feed, log: log.child({ component: 'release-slips' }) });
+  const projections = new Projections({ sql: storage.sql, projections: [customs.lineFacts(), cases.edgeActions(), stock, releaseSlips.passages(), trace.projection], log: log.child({ component: 'projections' }) });
+  await projections.start();
   const images = new ImageFetchService((gw, req) => client.publish(topics.imageRequest(gw), encodeMessage(req, false), { qos: 1 }), config.imageFetchTimeoutMs);
-  // One at a time: two passages of the same slip must not both read "approved".
-  let slipChain: Promise<void> = Promise.resolve();
   const ingest = new IngestService({
     onEvents: (gw, events) => {
-      if (!events.some((e) => e.type === 'gate.passed')) return;
-      slipChain = slipChain.then(() => closeSlipsOnPassage(gw, events, { storage, feed, log })).catch((e: Error) => log.error({ err: e.message }, 'closing release slips failed'));
+      projections.onEvents(gw, events);
     },
     onImage: (gw, body) => images.onResponse(gw, body),
     onFeedRequest: (gw, body) => void feed.answer(gw, body).catch((e: Error) => log.error({ err: e.message, gatewayId: gw }, 'feed request failed')),
@@ -135,6 +179,9 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   });
   client.on('message', (topic, payload) => ingest.handle(topic, payload));
 
+  // Document intake at scale: batch uploads spooled under the data dir, and the drop folder when configured.
+  const batches = new DocumentBatchService({ customs, log: log.child({ component: 'document-batches' }), spoolDir: join(config.dataDir, 'document-batches') });
+  const dropFolder = config.dropFolder ? startDropFolder({ path: config.dropFolder.path, pollMs: config.dropFolder.pollMs, customs, log: log.child({ component: 'drop-folder' }) }) : undefined;
   const app = buildApp({
     storage,
     metrics,
@@ -145,7 +192,12 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     health: () => ({ mqttConnected: client.connected ?? false, hubId }),
     feed: { service: feed, publicKeyPem: signingKey.publicKeyPem },
     images,
-    customs: new CustomsService({ storage, feed, log: log.child({ component: 'customs' }), ...(config.riskRules ? { rules: config.riskRules } : {}) }),
+    customs,
+    batches,
+    cases,
+    releaseSlips,
+    trace,
+    admin: new AdminService({ storage, users, mqttUrl, ...(broker ? { disconnectGateway: (id: string) => broker.disconnectGateway(id) } : {}) }),
   });
   const server = createServer(app);
   const port = await listenHttp(server, config.http.host, config.http.port);
@@ -166,11 +218,14 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
         // Drain: stop taking messages, commit and ack what is queued, then close.
         await new Promise<void>((resolve) => client.unsubscribe(topics.hubUp(shared), () => resolve()));
         await ingest.drained();
+        await projections.stop();
         await client.endAsync();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         await broker?.close();
         await decodePool?.close();
+        await dropFolder?.stop();
+        await batches.close();
         await storage.close();
       })()),
   };

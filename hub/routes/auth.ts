@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { validationError } from '../../shared/errors.ts';
-import { hashToken, login, requireRole, SESSION_COOKIE, tokenFrom } from '../auth/sessions.ts';
+import { hashToken, login, LoginRateLimited, requireRole, SESSION_COOKIE, tokenFrom } from '../auth/sessions.ts';
 import type { Storage } from '../storage/storage.ts';
 
 const LoginBody = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) });
@@ -11,7 +11,11 @@ export function authRoutes(storage: Storage, sessionTtlMs: number): Router {
   r.post('/api/login', async (req, res) => {
     const body = LoginBody.safeParse(req.body);
     if (!body.success) throw validationError(body.error);
-    const { token, session } = await login(storage, body.data.username, body.data.password, sessionTtlMs, Date.now());
+    // req.ip is the socket's address unless the integrator sets express's 'trust proxy' for a load balancer.
+    const { token, session } = await login(storage, body.data.username, body.data.password, sessionTtlMs, Date.now(), { ip: req.ip }).catch((e: unknown) => {
+      if (e instanceof LoginRateLimited) res.set('Retry-After', String(Math.ceil(e.retryAfterMs / 1000)));
+      throw e;
+    });
     res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', maxAge: sessionTtlMs, path: '/' });
     res.json({ token, username: session.username, role: session.role, expiresMs: session.expiresMs });
   });

@@ -1,9 +1,15 @@
 import type { Logger } from 'pino';
 import { BondgateError, type FieldIssue } from '../../shared/errors.ts';
-import { documentKey, DocumentSet, parseDocument, Receipt, type CustomsDocument } from '../customs/documents.ts';
+import { maskIdNumber } from '../../shared/mask.ts';
+import { applyEngine, buyerKeyOf, caseToParcelDecision, chinaYear, type EngineOutcome } from '../customs/cases.ts';
+import { documentKey, DocumentSet, parseDocument, Receipt, type CustomsDocument, type ExportInventoryList, type ExportWaybill } from '../customs/documents.ts';
 import { DEFAULT_MATCH_OPTIONS, matchDocuments, type MatchResult } from '../customs/matching.ts';
-import { assessRisk, customsStatusOf, decideRelease, parcelFacts, prepareRiskRules, RiskRules, toParcelDecision, type ReleaseDecision, type RiskAssessment } from '../customs/risk.ts';
-import type { Storage } from '../storage/storage.ts';
+import { assessRisk, customsStatusOf, decideRelease, parcelFacts, ParcelFacts, prepareRiskRules, RiskRules, type ReleaseDecision, type RiskAssessment, type RiskContext } from '../customs/risk.ts';
+import type { CaseRecord, CaseRepo } from '../repos/cases.ts';
+import { documentBody, linkDocument, linkedOrders, migrateDocumentLinks, ordersOfDocuments } from '../repos/documents.ts';
+import { ExportDocumentSet, matchExport } from '../customs/matching-export.ts';
+import type { Storage, StoredDocument } from '../storage/storage.ts';
+import type { Projection } from './projections.ts';
 import type { StationFeedService } from './station-feed.ts';
 
 /**
@@ -17,13 +23,31 @@ export interface OrderOutcome {
   match: MatchResult;
   risk: RiskAssessment;
   release: ReleaseDecision;
+  /** The parcel's case after this decision (absent when the documents name no parcel yet). */
+  case?: CaseRecord;
 }
+
+/** Documents stored by an ingest, for the services that index them (returns, traceability). */
+export type DocumentsListener = (docs: readonly CustomsDocument[], actor: string) => Promise<unknown>;
 
 export class CustomsService {
   private readonly rules;
+  private readonly now: () => number;
+  /** Decisions for one buyer run one after another: two orders decided at once must not both fit the annual limit. */
+  private readonly buyerChains = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly d: { storage: Storage; feed: StationFeedService; log: Logger; rules?: RiskRules; now?: () => number }) {
+  constructor(private readonly d: { storage: Storage; cases: CaseRepo; feed: StationFeedService; log: Logger; rules?: RiskRules; now?: () => number; onDocuments?: DocumentsListener[] }) {
     this.rules = prepareRiskRules(d.rules ?? RiskRules.parse({ version: 'default' }));
+    this.now = d.now ?? Date.now;
+  }
+
+  /** The document links this service keeps (export waybill → order). */
+  async migrate(): Promise<void> {
+    await migrateDocumentLinks(this.d.storage.sql);
+  }
+
+  get rulesVersion(): string {
+    return this.rules.rules.version;
   }
 
   /** `original`: the message the documents came from (CEB XML), kept beside each for audit. */
@@ -40,35 +64,170 @@ export class CustomsService {
     });
     if (issues.length > 0) throw new BondgateError('VALIDATION_FAILED', `${issues.length} problem(s) in ${inputs.length} document(s); nothing was stored`, issues);
 
-    const now = (this.d.now ?? Date.now)();
+    const now = this.now();
     const orders = new Set<string>();
     for (const doc of docs) {
       const orderNo = 'orderNo' in doc && typeof doc.orderNo === 'string' ? doc.orderNo : null;
       const subjectKey = doc.kind === 'receipt' ? documentKey(doc.refersTo) : null;
       await this.d.storage.putDocument({ kind: doc.kind, key: documentKey(doc), orderNo, subjectKey, body: doc as unknown as Record<string, unknown>, original, receivedMs: now });
-      if (orderNo) orders.add(orderNo);
+      if (orderNo && doc.kind !== 'return') orders.add(orderNo);
+      if (doc.kind === 'exportInventory') await linkDocument(this.d.storage.sql, documentKey({ kind: 'exportWaybill', logisticsCode: doc.logisticsCode, logisticsNo: doc.logisticsNo as unknown as ExportWaybill['logisticsNo'] }), doc.orderNo);
       if (doc.kind === 'receipt' && 'orderNo' in doc.refersTo) orders.add(doc.refersTo.orderNo);
     }
+    // Receipts name their document by its own key (a list by copNo): find the order those documents belong to.
+    const receiptSubjects = docs.filter((d): d is Receipt => d.kind === 'receipt' && !('orderNo' in d.refersTo)).map((r) => ({ kind: r.refersTo.kind, key: documentKey(r.refersTo) }));
+    if (receiptSubjects.length > 0) for (const o of await ordersOfDocuments(this.d.storage.sql, receiptSubjects)) orders.add(o);
+    // An export waybill carries no orderNo: its list linked it (or will, when the list arrives).
+    const waybills = docs.filter((d) => d.kind === 'exportWaybill').map((d) => documentKey(d));
+    for (const o of await linkedOrders(this.d.storage.sql, waybills)) orders.add(o);
+    for (const listener of this.d.onDocuments ?? []) await listener(docs, actor);
     const outcomes: OrderOutcome[] = [];
     for (const orderNo of orders) outcomes.push(await this.decide(orderNo, actor));
     return outcomes;
   }
 
-  /** Re-decide one order from everything stored for it. */
+  /** Re-decide one order from everything stored for it (documents, receipts, what the line measured). */
   async decide(orderNo: string, actor: string): Promise<OrderOutcome> {
     const stored = await this.d.storage.documentsByOrder(orderNo);
     const pick = (kind: string) => stored.find((s) => s.kind === kind)?.body;
+    if (stored.some((s) => s.kind === 'exportOrder' || s.kind === 'exportInventory')) return this.decideExport(orderNo, stored, actor);
     const set = DocumentSet.parse({ order: pick('order'), payment: pick('payment'), waybill: pick('waybill'), inventory: pick('inventory') });
-    const receipts = (await this.d.storage.receiptsFor(stored.map((s) => s.key))).map((r) => Receipt.parse(r.body));
-    const match = matchDocuments(set, DEFAULT_MATCH_OPTIONS);
-    const risk = assessRisk(parcelFacts(set), this.rules, { match });
-    const release = decideRelease(match, risk, customsStatusOf(receipts));
     const parcelKey = set.waybill?.logisticsNo ?? set.inventory?.logisticsNo ?? null;
-    if (parcelKey) {
-      const decision = toParcelDecision(release, { parcelKey, ...(set.waybill?.weight !== undefined ? { declaredWeightKg: set.waybill.weight } : {}), orderNo });
-      await this.d.feed.put([{ kind: 'decision', key: parcelKey, value: decision }]);
-      await this.d.storage.appendAudit({ actor, action: 'parcel.decide', subject: parcelKey, detail: { orderNo, decision: release.decision, level: risk.level, rulesVersion: risk.rulesVersion, reasons: release.reasons.map((r) => r.rule) } }, (this.d.now ?? Date.now)());
+    const buyerIdNumber = set.inventory?.buyerIdNumber ?? set.order?.buyerIdNumber;
+    const buyerKey = buyerIdNumber ? buyerKeyOf(buyerIdNumber) : null;
+    const run = () => this.decideSet(orderNo, set, stored, parcelKey, buyerKey, buyerIdNumber, actor);
+    if (!buyerKey) return run();
+    // Chain per buyer; the map entry is dropped once the chain is idle again.
+    const prior = this.buyerChains.get(buyerKey) ?? Promise.resolve();
+    const mine = prior.then(run, run);
+    this.buyerChains.set(buyerKey, mine);
+    try {
+      return await mine;
+    } finally {
+      if (this.buyerChains.get(buyerKey) === mine) this.buyerChains.delete(buyerKey);
     }
-    return { orderNo, parcelKey, match, risk, release };
+  }
+
+  /** Re-decide the case of one parcel (new line facts: weight, X-ray). No case yet: nothing to do. */
+  async decideParcel(parcelKey: string, actor: string): Promise<OrderOutcome | undefined> {
+    const c = await this.d.cases.get(parcelKey);
+    return c ? this.decide(c.orderNo, actor) : undefined;
+  }
+
+  /**
+   * What the line measured (weight, X-ray) is a risk fact: a parcel whose case exists is decided again when its line
+   * events arrive. Deciding is idempotent, so replays change nothing.
+   */
+  lineFacts(): Projection {
+    return {
+      name: 'case-line-facts',
+      types: ['parcel.inspected', 'parcel.weighed', 'xray.verdict'],
+      apply: async (gatewayId, events) => {
+        for (const key of new Set(events.map((e) => e.parcelKey).filter((k): k is string => !!k))) await this.decideParcel(key, `gateway:${gatewayId}`);
+      },
+    };
+  }
+
+  /**
+   * An export (9610/9710/9810/1210 out): CEB303 + 505 + 603 matched (matching-export.ts), the same risk rules
+   * (personal limits and the positive list apply to imports only), released on customs' list receipt (CEB604).
+   */
+  private async decideExport(orderNo: string, stored: StoredDocument[], actor: string): Promise<OrderOutcome> {
+    const now = this.now();
+    const pick = (kind: string) => stored.find((s) => s.kind === kind)?.body;
+    const list = pick('exportInventory') as ExportInventoryList | undefined;
+    const waybillBody = pick('exportWaybill') ?? (list && (await documentBody(this.d.storage.sql, 'exportWaybill', documentKey({ kind: 'exportWaybill', logisticsCode: list.logisticsCode, logisticsNo: list.logisticsNo }))));
+    const set = ExportDocumentSet.parse({ exportOrder: pick('exportOrder'), exportWaybill: waybillBody, exportInventory: list });
+    const keys = [...stored.map((s) => s.key), ...(set.exportWaybill ? [documentKey(set.exportWaybill)] : [])];
+    const receipts = (await this.d.storage.receiptsFor(keys)).map((r) => Receipt.parse(r.body));
+    const parcelKey = set.exportWaybill?.logisticsNo ?? set.exportInventory?.logisticsNo ?? null;
+    const line = parcelKey ? await this.d.storage.getParcel(parcelKey) : undefined;
+    const match = matchExport(set) as unknown as MatchResult;
+    const inv = set.exportInventory;
+    const facts = ParcelFacts.parse({
+      parcelKey: parcelKey ?? orderNo,
+      direction: 'export',
+      ...(inv ? { tradeMode: inv.tradeMode, lines: inv.lines.map((l) => ({ gnum: l.gnum, gcode: l.gcode, gname: l.gname })) } : {}),
+      enterprises: inv ? [{ role: 'ebc', code: inv.ebcCode, name: inv.ebcName }, { role: 'ebp', code: inv.ebpCode, name: inv.ebpName }, { role: 'logistics', code: inv.logisticsCode, name: inv.logisticsName }, { role: 'agent', code: inv.agentCode, name: inv.agentName }] : [],
+      ...(set.exportWaybill?.grossWeight !== undefined ? { declaredWeightKg: set.exportWaybill.grossWeight } : inv ? { declaredWeightKg: inv.grossWeight } : {}),
+      ...(line?.grossWeightKg != null ? { measuredWeightKg: line.grossWeightKg } : {}),
+      ...(line?.xrayVerdict ? { xray: line.xrayVerdict } : {}),
+    });
+    const risk = assessRisk(facts, this.rules, { match });
+    const customsStatus = customsStatusOf(receipts);
+    const release = decideRelease(match, risk, customsStatus);
+    if (!parcelKey) return { orderNo, parcelKey, match, risk, release };
+    const outcome: EngineOutcome = {
+      parcelKey,
+      orderNo,
+      direction: 'export',
+      tradeMode: inv?.tradeMode ?? null,
+      release,
+      risk,
+      matchComplete: match.complete,
+      matchConsistent: match.consistent,
+      customsStatus: customsStatus?.returnStatus ?? null,
+      buyerKey: null,
+      buyerIdMasked: null,
+      valueCny: null,
+      year: chinaYear(now),
+      ebcCode: inv?.ebcCode ?? set.exportOrder?.ebcCode ?? null,
+      declaredWeightKg: facts.declaredWeightKg ?? null,
+    };
+    return this.record(outcome, { orderNo, parcelKey, match, risk, release }, actor, now);
+  }
+
+  /** Store the engine's outcome on the case; a changed case goes to the stations and the audit chain. */
+  private async record(outcome: EngineOutcome, result: Omit<OrderOutcome, 'case'>, actor: string, now: number): Promise<OrderOutcome> {
+    const { parcelKey, orderNo, release, risk } = outcome;
+    let before: CaseRecord | undefined;
+    const after = await this.d.cases.update(parcelKey, (current) => ((before = current), applyEngine(current, outcome, now)), now);
+    if (after && (!before || before.status !== after.status || before.decidedBy !== after.decidedBy || JSON.stringify(before.reasons) !== JSON.stringify(after.reasons))) {
+      await this.d.feed.put([{ kind: 'decision', key: parcelKey, value: caseToParcelDecision(after) }]);
+      await this.d.storage.appendAudit(
+        { actor, action: 'parcel.decide', subject: parcelKey, detail: { orderNo, direction: outcome.direction, decision: release.decision, status: after.status, level: risk.level, rulesVersion: risk.rulesVersion, reasons: release.reasons.map((r) => r.rule) } },
+        now,
+      );
+    }
+    return { ...result, ...(after ? { case: after } : {}) };
+  }
+
+  private async decideSet(orderNo: string, set: DocumentSet, stored: StoredDocument[], parcelKey: string | null, buyerKey: string | null, buyerIdNumber: string | undefined, actor: string): Promise<OrderOutcome> {
+    const now = this.now();
+    const receipts = (await this.d.storage.receiptsFor(stored.map((s) => s.key))).map((r) => Receipt.parse(r.body));
+    const existing = parcelKey ? await this.d.cases.get(parcelKey) : undefined;
+    // CEB dates are Beijing dates already: the list's declaration year, else the year it reached the hub.
+    const year = existing?.year ?? (set.inventory?.declTime ? Number(set.inventory.declTime.slice(0, 4)) : chinaYear(now));
+    const line = parcelKey ? await this.d.storage.getParcel(parcelKey) : undefined;
+    const facts = parcelFacts(set, {
+      ...(line?.grossWeightKg != null ? { measuredWeightKg: line.grossWeightKg } : {}),
+      ...(line?.xrayVerdict ? { xray: line.xrayVerdict } : {}),
+    });
+    const match = matchDocuments(set, DEFAULT_MATCH_OPTIONS);
+    const context: RiskContext = { match };
+    if (buyerKey && parcelKey) context.buyerYearToDateCny = await this.d.cases.buyerYearTotal(buyerKey, year, parcelKey);
+    const risk = assessRisk(facts, this.rules, context);
+    const customsStatus = customsStatusOf(receipts);
+    const release = decideRelease(match, risk, customsStatus);
+    if (!parcelKey) return { orderNo, parcelKey, match, risk, release };
+
+    const outcome: EngineOutcome = {
+      parcelKey,
+      orderNo,
+      direction: 'import',
+      tradeMode: set.inventory?.tradeMode ?? null,
+      release,
+      risk,
+      matchComplete: match.complete,
+      matchConsistent: match.consistent,
+      customsStatus: customsStatus?.returnStatus ?? null,
+      buyerKey,
+      buyerIdMasked: buyerIdNumber ? maskIdNumber(buyerIdNumber) : null,
+      valueCny: facts.transactionValueCny ?? null,
+      year,
+      ebcCode: set.inventory?.ebcCode ?? set.order?.ebcCode ?? null,
+      declaredWeightKg: set.waybill?.weight ?? set.inventory?.grossWeight ?? null,
+    };
+    return this.record(outcome, { orderNo, parcelKey, match, risk, release }, actor, now);
   }
 }

@@ -1,0 +1,200 @@
+import { z } from 'zod';
+import { BondgateError, type FieldIssue } from '../../shared/errors.ts';
+import { GATEWAY_ID_PATTERN } from '../../shared/ids.ts';
+import { TOPIC_ROOT, topics } from '../../shared/topics.ts';
+import { hashPassword, randomSecret } from '../auth/passwords.ts';
+import type { UserAccount, UserChange, UserSummary, UsersRepo } from '../repos/users.ts';
+import type { Role, Storage } from '../storage/storage.ts';
+
+/**
+ * The hub's admin surface ("Trust"): user accounts and gateway credentials. Every change goes on the audit chain,
+ * never with a password or a hash in it. The rules (password policy, who may be disabled or demoted) are the pure
+ * functions below; the service reads and writes through the users repository and the store.
+ */
+
+export const UserRole = z.enum(['admin', 'manager', 'officer', 'operator']);
+// The store's Role and this schema must name the same roles.
+const _rolesAgree: [Role, z.infer<typeof UserRole>] extends [z.infer<typeof UserRole>, Role] ? true : never = true;
+void _rolesAgree;
+
+export const Username = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-", at most 64, starting with a letter or digit');
+// Limits only; the policy (length, not the user name) is checked by passwordIssues, which needs the user name too.
+const Password = z.string().max(256);
+const DisplayName = z.string().trim().min(1).max(128);
+
+export const NewUser = z.object({ username: Username, password: Password, role: UserRole, displayName: DisplayName });
+export type NewUser = z.infer<typeof NewUser>;
+export const UserPatch = z
+  .object({ role: UserRole.optional(), displayName: DisplayName.optional(), password: Password.optional() })
+  .strict()
+  .refine((p) => p.role !== undefined || p.displayName !== undefined || p.password !== undefined, 'name at least one of role, displayName, password');
+export type UserPatch = z.infer<typeof UserPatch>;
+export const GatewayRegistration = z.object({ id: z.string().regex(GATEWAY_ID_PATTERN, 'letters, digits, _ or -, at most 64, starting with a letter or digit') });
+
+export const MIN_PASSWORD_LENGTH = 10;
+
+/** Pure: what is wrong with a new password for this user (empty when it is acceptable). */
+export function passwordIssues(username: string, password: string): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  if ([...password].length < MIN_PASSWORD_LENGTH) issues.push({ field: 'password', message: `must be at least ${MIN_PASSWORD_LENGTH} characters` });
+  // Case-insensitively: "Admin1" for user "admin1" is the first thing a guesser tries.
+  if (password.toLowerCase() === username.toLowerCase()) issues.push({ field: 'password', message: 'must not be the user name' });
+  return issues;
+}
+
+/** What an admin asks of an existing user. */
+export type UserAction = { kind: 'set-role'; role: Role } | { kind: 'disable' };
+
+/**
+ * Pure: may `actor` do this to `target`, with `activeAdmins` active admins in the store? An admin cannot disable or
+ * demote themselves (they would lock themselves out mid-session), and nobody can disable or demote the last active
+ * admin (nobody could then administer the hub). Returns the refusal, or undefined.
+ */
+export function userActionRefusal(actor: string, target: Pick<UserAccount, 'username' | 'role' | 'disabled'>, action: UserAction, activeAdmins: number): BondgateError | undefined {
+  const removesAdmin = target.role === 'admin' && !target.disabled && (action.kind === 'disable' || action.role !== 'admin');
+  if (!removesAdmin) return undefined;
+  if (target.username === actor) return new BondgateError('FORBIDDEN', action.kind === 'disable' ? 'an admin cannot disable themselves' : 'an admin cannot demote themselves', [{ field: action.kind === 'disable' ? 'username' : 'role', message: 'not your own account' }]);
+  if (activeAdmins <= 1) return new BondgateError('CONFLICT', `${target.username} is the last active admin`, [{ field: action.kind === 'disable' ? 'username' : 'role', message: 'the last active admin must stay' }]);
+  return undefined;
+}
+
+/** A user as the API shows it: no hash. */
+export type UserView = UserSummary;
+const view = (u: UserAccount, activeSessions = 0): UserView => ({ username: u.username, role: u.role, displayName: u.displayName, createdMs: u.createdMs, disabled: u.disabled, activeSessions });
+
+/** Shown once, when issued: the hub keeps only the scrypt hash. */
+export interface GatewayCredentials {
+  gatewayId: string;
+  /** The MQTT user name is the gateway id: the broker ACL ties it to the gateway's own topics. */
+  username: string;
+  password: string;
+  mqttUrl: string | null;
+  topicPrefix: string;
+  publishes: string;
+  subscribes: string;
+}
+
+export interface AdminDeps {
+  storage: Storage;
+  users: UsersRepo;
+  /** The broker URL gateways connect to (hub's view; null when unknown, e.g. behind NAT the edge config decides). */
+  mqttUrl?: string | null;
+  /**
+   * Drop a gateway's live MQTT connections (the embedded broker's `disconnectGateway`). Absent with an external
+   * broker: a revoked gateway is then refused at its next CONNECT only.
+   */
+  disconnectGateway?: (gatewayId: string) => number | Promise<number>;
+  now?: () => number;
+}
+
+export class AdminService {
+  private readonly now: () => number;
+  constructor(private readonly d: AdminDeps) {
+    this.now = d.now ?? Date.now;
+  }
+
+  listUsers(): Promise<UserView[]> {
+    return this.d.users.list(this.now());
+  }
+
+  async createUser(actor: string, input: NewUser): Promise<UserView> {
+    const issues = passwordIssues(input.username, input.password);
+    if (issues.length > 0) throw new BondgateError('VALIDATION_FAILED', 'the password does not meet the policy', issues);
+    const user: UserAccount = { username: input.username, passwordHash: await hashPassword(input.password), role: input.role, displayName: input.displayName, createdMs: this.now(), disabled: false };
+    if (!(await this.d.users.create(user))) throw new BondgateError('CONFLICT', `user ${input.username} exists`, [{ field: 'username', message: 'already taken' }]);
+    await this.audit(actor, 'user.create', user.username, { role: user.role, displayName: user.displayName });
+    return view(user);
+  }
+
+  async updateUser(actor: string, username: string, patch: UserPatch): Promise<UserView> {
+    if (patch.password !== undefined) {
+      const issues = passwordIssues(username, patch.password);
+      if (issues.length > 0) throw new BondgateError('VALIDATION_FAILED', 'the password does not meet the policy', issues);
+    }
+    // Hashed before the transaction: scrypt takes tens of milliseconds and the transaction holds the users lock.
+    const passwordHash = patch.password === undefined ? undefined : await hashPassword(patch.password);
+    let before: UserAccount | undefined;
+    const out = await this.d.users.update(username, (current, { activeAdmins }) => {
+      before = current;
+      if (patch.role !== undefined) {
+        const refusal = userActionRefusal(actor, current, { kind: 'set-role', role: patch.role }, activeAdmins);
+        if (refusal) throw refusal;
+      }
+      const change: UserChange = {};
+      if (patch.role !== undefined) change.role = patch.role;
+      if (patch.displayName !== undefined) change.displayName = patch.displayName;
+      if (passwordHash !== undefined) change.passwordHash = passwordHash;
+      return change;
+    });
+    if (!out || !before) throw new BondgateError('NOT_FOUND', `no user ${username}`);
+    const changed = Object.keys(patch).sort();
+    await this.audit(actor, 'user.update', username, {
+      changed,
+      ...(patch.role !== undefined ? { role: patch.role, previousRole: before.role } : {}),
+      ...(patch.displayName !== undefined ? { displayName: patch.displayName } : {}),
+      sessionsEnded: out.sessionsEnded,
+    });
+    return view(out.user);
+  }
+
+  async setDisabled(actor: string, username: string, disabled: boolean): Promise<UserView> {
+    let wasDisabled = false;
+    const out = await this.d.users.update(username, (current, { activeAdmins }) => {
+      wasDisabled = current.disabled;
+      if (current.disabled === disabled) return null;
+      if (disabled) {
+        const refusal = userActionRefusal(actor, current, { kind: 'disable' }, activeAdmins);
+        if (refusal) throw refusal;
+      }
+      return { disabled };
+    });
+    if (!out) throw new BondgateError('NOT_FOUND', `no user ${username}`);
+    // Repeating an enable or a disable is answered but not audited again: nothing changed.
+    if (wasDisabled !== disabled) await this.audit(actor, disabled ? 'user.disable' : 'user.enable', username, disabled ? { sessionsEnded: out.sessionsEnded } : {});
+    return view(out.user);
+  }
+
+  /** Register a new gateway (or provision one known without a password) and return its credentials once. */
+  async registerGateway(actor: string, gatewayId: string): Promise<GatewayCredentials> {
+    const password = randomSecret(24);
+    if (!(await this.d.users.registerGateway(gatewayId, await hashPassword(password), this.now()))) {
+      throw new BondgateError('CONFLICT', `gateway ${gatewayId} already has credentials: rotate them instead`, [{ field: 'id', message: 'already registered' }]);
+    }
+    await this.audit(actor, 'gateway.register', gatewayId, {});
+    return this.credentials(gatewayId, password);
+  }
+
+  /**
+   * New password for a known gateway (also re-issues a revoked one). The old password stops working, and so does a
+   * connection made with it: it is dropped, and the gateway reconnects once its edge config has the new password.
+   */
+  async rotateGatewayCredentials(actor: string, gatewayId: string): Promise<GatewayCredentials & { disconnected: number | null }> {
+    const password = randomSecret(24);
+    if (!(await this.d.users.setGatewayPassword(gatewayId, await hashPassword(password)))) throw new BondgateError('NOT_FOUND', `no gateway ${gatewayId}`);
+    const disconnected = await this.disconnect(gatewayId);
+    await this.audit(actor, 'gateway.credentials.rotate', gatewayId, { disconnected });
+    return { ...this.credentials(gatewayId, password), disconnected };
+  }
+
+  /** The broker refuses the gateway from now on and its live connection is dropped; its journal stays. */
+  async revokeGatewayCredentials(actor: string, gatewayId: string): Promise<{ gatewayId: string; revokedMs: number; disconnected: number | null }> {
+    const r = await this.d.users.revokeGateway(gatewayId, this.now());
+    if (!r) throw new BondgateError('NOT_FOUND', `no gateway ${gatewayId}`);
+    // Even when already revoked: a connection made just before the revocation may still be open.
+    const disconnected = await this.disconnect(gatewayId);
+    if (r.wasProvisioned || (disconnected ?? 0) > 0) await this.audit(actor, 'gateway.credentials.revoke', gatewayId, { disconnected });
+    return { gatewayId, revokedMs: r.revokedMs, disconnected };
+  }
+
+  private async disconnect(gatewayId: string): Promise<number | null> {
+    return this.d.disconnectGateway ? await this.d.disconnectGateway(gatewayId) : null;
+  }
+
+  private credentials(gatewayId: string, password: string): GatewayCredentials {
+    return { gatewayId, username: gatewayId, password, mqttUrl: this.d.mqttUrl ?? null, topicPrefix: `${TOPIC_ROOT}/${gatewayId}/`, publishes: `${TOPIC_ROOT}/${gatewayId}/up/#`, subscribes: topics.down(gatewayId) };
+  }
+
+  private async audit(actor: string, action: string, subject: string, detail: Record<string, unknown>): Promise<void> {
+    await this.d.storage.appendAudit({ actor, action, subject, detail }, this.now());
+  }
+}
