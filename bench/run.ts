@@ -11,7 +11,9 @@ const all: Record<string, () => Promise<unknown>> = {
   'hub-ingest': async () => (await import('./hub-ingest.bench.ts')).benchHubIngest(),
   codecs: async () => (await import('./codecs.bench.ts')).benchCodecs(),
   'station-latency': async () => (await import('./station-latency.bench.ts')).benchStationLatency(),
+  documents: async () => (await import('./documents.bench.ts')).benchDocuments(),
   'barcode-decode': async () => (await import('./barcode-decode.bench.ts')).benchBarcodeDecode(),
+  trace: async () => (await import('./trace.bench.ts')).benchTrace(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
