@@ -84,7 +84,7 @@ export function buildApp(d: AppDeps): express.Express {
   });
 
   app.use(authRoutes(d.storage, d.sessionTtlMs));
-  app.use(parcelRoutes(d.storage));
+  app.use(parcelRoutes(d.storage, d.cases));
   app.use(gatewayRoutes(d.storage, d.gatewayOfflineAfterMs));
   if (d.feed) app.use(feedRoutes(d.storage, d.feed.service, d.feed.publicKeyPem));
   if (d.images) app.use(imageRoutes(d.storage, d.images));

@@ -132,6 +132,7 @@ describe('user and gateway administration', () => {
     const pw1 = issued.json.password as string;
     expect((await call('POST', '/api/gateways', admin, { id: 'GW-E2E-1' })).status).toBe(409);
     expect((await call('POST', '/api/gateways', admin, { id: '../etc' })).json.fields!.map((f) => f.field)).toEqual(['id']);
+    expect((await call('POST', '/api/gateways', admin, { id: 'hub' })).json.fields!.map((f) => f.message)).toEqual(['reserved for the hub itself']);
 
     // A real gateway connection with the issued credentials: it may subscribe to its own down/ topics.
     const gw1 = await mqttAs('GW-E2E-1', pw1);

@@ -116,6 +116,12 @@ describe('officer queue and actions', () => {
       ['officer.inspect', 'officer-2', 'inspection', 'open it'],
       ['officer.result', 'officer-2', 'seized', '夹藏 concealed goods'],
     ]);
+    // The parcel's timeline carries customs' side: the case and the receipts in time order.
+    const timeline = await call('GET', `/api/parcels/${key}`, 'manager-1');
+    expect(timeline.status).toBe(200);
+    expect(timeline.json.parcel).toBeNull(); // no station has seen it yet
+    expect(timeline.json.customs.case).toMatchObject({ status: 'seized' });
+    expect(timeline.json.customs.receipts.map((r: { returnStatus: number }) => r.returnStatus)).toEqual([800, 899]);
     const verify = await call('GET', '/api/audit/verify', 'manager-1');
     expect(verify.json).toMatchObject({ ok: true });
   });
@@ -177,6 +183,21 @@ describe('officer queue and actions', () => {
     expect((await call('GET', `/api/cases?q=${encodeURIComponent("' OR 1=1 --")}`, 'officer-1')).json.items).toEqual([]);
     expect((await call('POST', `/api/cases/${encodeURIComponent("x'; DROP TABLE customs_cases; --")}/actions`, 'officer-1', { action: 'hold', reason: 'x' })).status).toBe(404);
     expect((await call('GET', `/api/cases/${key}`, 'manager-1')).json.case).toEqual(before);
+  });
+
+  it('refuses a 50 MB upload on the documents route (JSON and XML) without storing anything, and keeps answering', async () => {
+    const before = (await hub.storage.sql.all<{ n: number }>('SELECT COUNT(*) AS n FROM customs_documents'))[0]!.n;
+    const big = 'x'.repeat(50 * 1024 * 1024);
+    for (const [type, body] of [
+      ['application/json', `{"documents":[{"kind":"order","note":"${big}"}]}`],
+      ['application/xml', `<?xml version="1.0"?><ceb:CEB311Message xmlns:ceb="http://www.chinaport.gov.cn/ceb"><!--${big}--></ceb:CEB311Message>`],
+    ] as const) {
+      const res = await fetch(`${hub.httpUrl}/api/documents`, { method: 'POST', headers: { 'content-type': type, authorization: `Bearer ${tokens['officer-1']}` }, body });
+      expect(res.status).toBe(413);
+      expect(((await res.json()) as { code: string }).code).toBe('PAYLOAD_TOO_LARGE');
+    }
+    expect((await hub.storage.sql.all<{ n: number }>('SELECT COUNT(*) AS n FROM customs_documents'))[0]!.n).toBe(before);
+    expect((await fetch(`${hub.httpUrl}/healthz`)).status).toBe(200);
   });
 
   it('masks the buyer in the documents for managers, shows officers and audits that they looked', async () => {

@@ -14,24 +14,11 @@ import type { ReleaseDecision, RiskAssessment } from './risk.ts';
  * - seized, returned and destroyed are final.
  */
 
-/** What the engine concluded for one parcel, with the facts the case keeps. */
-export interface EngineOutcome {
-  parcelKey: string;
-  orderNo: string;
-  direction: 'import' | 'export';
-  tradeMode: string | null;
-  release: ReleaseDecision;
-  risk: RiskAssessment;
-  matchComplete: boolean;
-  matchConsistent: boolean;
-  customsStatus: number | null;
-  buyerKey: string | null;
-  buyerIdMasked: string | null;
-  valueCny: number | null;
-  year: number;
-  ebcCode: string | null;
-  declaredWeightKg: number | null;
-}
+/** What the engine concluded for one parcel, with the facts the case keeps (named as on the case). */
+export type EngineOutcome = Pick<
+  CaseRecord,
+  'parcelKey' | 'orderNo' | 'direction' | 'tradeMode' | 'matchComplete' | 'matchConsistent' | 'customsStatus' | 'buyerKey' | 'buyerIdMasked' | 'valueCny' | 'year' | 'ebcCode' | 'declaredWeightKg'
+> & { release: ReleaseDecision; risk: RiskAssessment };
 
 export const OfficerAction = z.discriminatedUnion('action', [
   z.object({ action: z.literal('release'), reason: z.string().trim().min(1).max(500) }),

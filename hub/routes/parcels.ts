@@ -4,6 +4,7 @@ import { BondgateError, validationError } from '../../shared/errors.ts';
 import { maskPersonal } from '../../shared/mask.ts';
 import { PARCEL_STATES, trackingStatus } from '../../shared/parcel-state.ts';
 import { requireRole } from '../auth/sessions.ts';
+import type { CaseService } from '../services/cases.ts';
 import type { ParcelRecord, Storage } from '../storage/storage.ts';
 
 const ParcelQuery = z.object({
@@ -16,7 +17,7 @@ const ParcelQuery = z.object({
 
 const present = (p: ParcelRecord) => ({ ...p, trackingStatus: trackingStatus(p.state) });
 
-export function parcelRoutes(storage: Storage): Router {
+export function parcelRoutes(storage: Storage, cases?: CaseService): Router {
   const r = Router();
   const auth = requireRole(storage);
   r.get('/api/parcels', auth, async (req, res) => {
@@ -34,9 +35,11 @@ export function parcelRoutes(storage: Storage): Router {
   r.get('/api/parcels/:key', auth, async (req, res) => {
     const key = String(req.params.key);
     const parcel = await storage.getParcel(key);
-    if (!parcel) throw new BondgateError('NOT_FOUND', `no parcel ${key}`);
-    const events = await storage.parcelEvents(key, 1000);
-    res.json({ parcel: present(parcel), timeline: maskPersonal(events) });
+    // Customs' side of the timeline (the case, the receipts); a parcel may be declared before any station saw it.
+    const customs = (await cases?.customsTimeline(key)) ?? null;
+    if (!parcel && !customs) throw new BondgateError('NOT_FOUND', `no parcel ${key}`);
+    const events = parcel ? await storage.parcelEvents(key, 1000) : [];
+    res.json({ parcel: parcel ? present(parcel) : null, timeline: maskPersonal(events), customs });
   });
   return r;
 }

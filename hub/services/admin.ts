@@ -29,7 +29,13 @@ export const UserPatch = z
   .strict()
   .refine((p) => p.role !== undefined || p.displayName !== undefined || p.password !== undefined, 'name at least one of role, displayName, password');
 export type UserPatch = z.infer<typeof UserPatch>;
-export const GatewayRegistration = z.object({ id: z.string().regex(GATEWAY_ID_PATTERN, 'letters, digits, _ or -, at most 64, starting with a letter or digit') });
+// `hub` is the hub's own MQTT user name on the embedded broker: a gateway by that name would collide with it.
+export const GatewayRegistration = z.object({
+  id: z
+    .string()
+    .regex(GATEWAY_ID_PATTERN, 'letters, digits, _ or -, at most 64, starting with a letter or digit')
+    .refine((id) => id.toLowerCase() !== 'hub', 'reserved for the hub itself'),
+});
 
 export const MIN_PASSWORD_LENGTH = 10;
 

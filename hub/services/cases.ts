@@ -50,6 +50,21 @@ export class CaseService {
     return { case: c, documents: unmasked ? docs : maskPersonal(docs), receipts, piiMasked: !unmasked };
   }
 
+  /**
+   * Where a parcel stands with customs, for its timeline: the case and customs' receipts for its documents in time
+   * order (receipts carry no personal data). Undefined when no documents name the parcel.
+   */
+  async customsTimeline(parcelKey: string) {
+    const c = await this.d.cases.get(parcelKey);
+    if (!c) return undefined;
+    const keys = (await this.d.storage.documentsByOrder(c.orderNo)).map((doc) => doc.key);
+    const receipts = (await this.d.storage.receiptsFor(keys))
+      .map((r) => r.body as { messageType: string; returnStatus: number; returnTime: string; returnInfo?: string; refersTo: { kind: string } })
+      .map((r) => ({ messageType: r.messageType, document: r.refersTo.kind, returnStatus: r.returnStatus, returnTime: r.returnTime, returnInfo: r.returnInfo ?? '' }))
+      .sort((a, b) => a.returnTime.localeCompare(b.returnTime));
+    return { case: c, receipts };
+  }
+
   /** One officer action. `expectedVersion` guards against acting on a case someone else changed since it was read. */
   async act(parcelKey: string, action: OfficerAction, officer: string, expectedVersion?: number): Promise<CaseRecord> {
     const r = await this.apply(parcelKey, action, officer, expectedVersion);

@@ -153,9 +153,7 @@ export class CustomsService {
       ...(line?.grossWeightKg != null ? { measuredWeightKg: line.grossWeightKg } : {}),
       ...(line?.xrayVerdict ? { xray: line.xrayVerdict } : {}),
     });
-    const risk = assessRisk(facts, this.rules, { match });
-    const customsStatus = customsStatusOf(receipts);
-    const release = decideRelease(match, risk, customsStatus);
+    const { risk, customsStatus, release } = this.judge(facts, match, receipts, { match });
     if (!parcelKey) return { orderNo, parcelKey, match, risk, release };
     const outcome: EngineOutcome = {
       parcelKey,
@@ -175,6 +173,13 @@ export class CustomsService {
       declaredWeightKg: facts.declaredWeightKg ?? null,
     };
     return this.record(outcome, { orderNo, parcelKey, match, risk, release }, actor, now);
+  }
+
+  /** Risk under the current rules, customs' word from the receipts, and the release decision from all three. */
+  private judge(facts: ParcelFacts, match: MatchResult, receipts: Receipt[], context: RiskContext) {
+    const risk = assessRisk(facts, this.rules, context);
+    const customsStatus = customsStatusOf(receipts);
+    return { risk, customsStatus, release: decideRelease(match, risk, customsStatus) };
   }
 
   /** Store the engine's outcome on the case; a changed case goes to the stations and the audit chain. */
@@ -206,9 +211,7 @@ export class CustomsService {
     const match = matchDocuments(set, DEFAULT_MATCH_OPTIONS);
     const context: RiskContext = { match };
     if (buyerKey && parcelKey) context.buyerYearToDateCny = await this.d.cases.buyerYearTotal(buyerKey, year, parcelKey);
-    const risk = assessRisk(facts, this.rules, context);
-    const customsStatus = customsStatusOf(receipts);
-    const release = decideRelease(match, risk, customsStatus);
+    const { risk, customsStatus, release } = this.judge(facts, match, receipts, context);
     if (!parcelKey) return { orderNo, parcelKey, match, risk, release };
 
     const outcome: EngineOutcome = {
