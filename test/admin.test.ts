@@ -31,7 +31,7 @@ describe('user and gateway administration', () => {
   const call = async (method: string, path: string, token?: string, body?: unknown) => {
     const res = await fetch(`${hub.httpUrl}${path}`, { method, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     const text = await res.text();
-    return { status: res.status, headers: res.headers, text, json: (text ? JSON.parse(text) : undefined) as Record<string, unknown> & { code?: string; fields?: { field: string }[] } };
+    return { status: res.status, headers: res.headers, text, json: (text ? JSON.parse(text) : undefined) as Record<string, unknown> & { code?: string; fields?: { field: string; message: string }[] } };
   };
   const signIn = async (username: string, password: string) => call('POST', '/api/login', undefined, { username, password });
   const tokenOf = async (username: string, password: string) => {
