@@ -1,4 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { BondgateError, isBondgateError } from '../shared/errors.ts';
@@ -96,7 +98,13 @@ export function buildApp(d: AppDeps): express.Express {
   if (d.stock) app.use(stockRoutes(d.storage, d.stock));
   if (d.trace) app.use(traceRoutes(d.storage, d.trace));
   if (d.releaseSlips) app.use(releaseSlipRoutes(d.storage, d.releaseSlips));
-  app.use(express.static(fileURLToPath(new URL('./public', import.meta.url)), { index: 'index.html' }));
+  // The dashboard (hub/ui, built by `npm run build:ui` — npm start and npm test build it first); the minimal page in
+  // hub/public stands in when it has not been built. Hashed assets are immutable; index.html is always revalidated.
+  const ui = fileURLToPath(new URL('./ui/dist', import.meta.url));
+  if (existsSync(join(ui, 'index.html'))) {
+    app.use('/assets', express.static(join(ui, 'assets'), { immutable: true, maxAge: '365d', index: false }));
+    app.use(express.static(ui, { index: 'index.html', maxAge: 0 }));
+  } else app.use(express.static(fileURLToPath(new URL('./public', import.meta.url)), { index: 'index.html' }));
 
   app.use('/api', (_req, _res, next) => next(new BondgateError('NOT_FOUND', 'no such API route')));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {

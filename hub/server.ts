@@ -45,6 +45,8 @@ export interface RunningHub {
   httpUrl: string;
   mqttUrl: string;
   broker: EmbeddedBroker | undefined;
+  /** Read models fed from stored events (tests that store events directly hand them on here). */
+  projections: Projections;
   /** Set when a first admin was created with a generated password (printed once). */
   generatedAdminPassword: string | undefined;
   stop(): Promise<void>;
@@ -212,6 +214,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     httpUrl,
     mqttUrl,
     broker,
+    projections,
     generatedAdminPassword,
     stop: () =>
       (stopping ??= (async () => {

@@ -1,0 +1,11 @@
+import { t } from '../i18n/index.ts';
+import type { Route } from '../router.ts';
+import type { Me } from '../session.ts';
+
+export function OverviewPage(_props: { route: Route; me: Me }) {
+  return (
+    <section aria-labelledby="page-title">
+      <h1 id="page-title">{t('overview.title')}</h1>
+    </section>
+  );
+}
