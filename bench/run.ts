@@ -14,6 +14,8 @@ const all: Record<string, () => Promise<unknown>> = {
   documents: async () => (await import('./documents.bench.ts')).benchDocuments(),
   'barcode-decode': async () => (await import('./barcode-decode.bench.ts')).benchBarcodeDecode(),
   trace: async () => (await import('./trace.bench.ts')).benchTrace(),
+  dashboard: async () => (await import('./dashboard.bench.ts')).benchDashboard(),
+  pg: async () => (await import('./pg.bench.ts')).benchPg(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -24,6 +24,12 @@ Usage:
   bondgate audit verify [--config FILE]  verify the hub's audit hash chain; exit 3 and the first bad entry if broken
   bondgate gateway add ID [--config FILE]
                                      provision a gateway on the hub's store and print its credentials
+  bondgate broker config --out DIR [--config FILE] [--issue] [--tls-cert F --tls-key F --ca F]
+                                     write a Mosquitto config: TLS, per-gateway passwords, topic ACL (--help)
+  bondgate backup edge|hub --out FILE [--config FILE]
+                                     online backup of an edge journal or the hub store (README, "Backups and restore")
+  bondgate restore edge|hub --from FILE [--config FILE]
+                                     put a backup in place (the edge or hub stopped)
   bondgate devices list              serial ports (with stable by-id paths), HID devices and keyboard-wedge scanners present
   bondgate devices probe --config FILE
                                      open one device and print its decoded readings live
@@ -71,10 +77,32 @@ export async function main(argv: string[]): Promise<void> {
     }
     return;
   }
+  // Backups take their own options (--out, --from): routed before the strict parser below.
+  if (argv[0] === 'backup' || argv[0] === 'restore') {
+    try {
+      const { runBackupCli } = await import('./backup.ts');
+      process.exitCode = await runBackupCli(argv);
+    } catch (e) {
+      console.error(`bondgate: ${(e as Error).message}`);
+      process.exitCode = 1;
+    }
+    return;
+  }
   // Document import takes its own options (--hub, --user …): routed before the strict parser below.
   if (argv[0] === 'documents' && argv[1] === 'import') {
     try {
       process.exitCode = await runDocumentsImport(argv.slice(2));
+    } catch (e) {
+      console.error(`bondgate: ${(e as Error).message}`);
+      process.exitCode = 1;
+    }
+    return;
+  }
+  // Broker config generation takes its own options (--out, --tls-cert …): routed before the strict parser below.
+  if (argv[0] === 'broker' && argv[1] === 'config') {
+    try {
+      const { runBrokerConfig } = await import('./broker-config.ts');
+      process.exitCode = await runBrokerConfig(argv.slice(2));
     } catch (e) {
       console.error(`bondgate: ${(e as Error).message}`);
       process.exitCode = 1;

@@ -403,6 +403,8 @@ export class SyncClient {
     this.clearAckTimer();
     for (const t of this.timers) clearInterval(t);
     this.unsubscribeAppend?.();
-    await this.client?.endAsync();
+    // Without a broker, a plain end() waits forever for unacknowledged publishes and SIGTERM never finishes: force it
+    // then. Those publishes are journal batches, resent from the journal's ack after the restart.
+    await this.client?.endAsync(!this.client.connected);
   }
 }

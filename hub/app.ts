@@ -26,12 +26,26 @@ import type { ReturnsService } from './services/returns.ts';
 import type { StockService } from './services/stock.ts';
 import type { StationFeedService } from './services/station-feed.ts';
 import { traceRoutes } from './routes/trace.ts';
+import { alarmRoutes } from './routes/alarms.ts';
+import type { AlarmService } from './services/alarms.ts';
+import { stockStateRoutes } from './routes/stock-states.ts';
+import type { StockStateService } from './services/stock-states.ts';
 import { releaseSlipRoutes } from './routes/release-slips.ts';
 import type { ReleaseSlipService } from './services/release-slips.ts';
 import type { TraceService } from './services/trace.ts';
+import { searchRoutes } from './routes/search.ts';
+import type { SearchService } from './services/search.ts';
+import { statsRoutes } from './routes/stats.ts';
+import { riskRuleRoutes } from './routes/risk-rules.ts';
+import type { RiskRulesService } from './services/risk-rules.ts';
+import type { StatsService } from './services/stats.ts';
 import type { Storage } from './storage/storage.ts';
+import { overviewRoutes } from './routes/overview.ts';
+import type { ZoneStatsService } from './services/zone-stats.ts';
 
 export interface AppDeps {
+  /** The zone overview's figures (GET /api/overview, /api/overview/stream). */
+  zoneStats?: ZoneStatsService;
   storage: Storage;
   metrics: HubMetrics;
   log: Logger;
@@ -54,6 +68,16 @@ export interface AppDeps {
   trace?: TraceService;
   /** Release slips (POST/GET /api/slips…). */
   releaseSlips?: ReleaseSlipService;
+  /** Parcel search and the timeline's audit history (GET /api/search, /api/parcels/:key/audit, /api/parcels/:key/originals/:kind). */
+  search?: SearchService;
+  /** Gateway and device alarms, device health (GET /api/alarms, POST /api/alarms/:id/ack, GET /api/gateways/:id/devices). */
+  alarms?: AlarmService;
+  /** Stock with its customs state (GET /api/stock/states). */
+  stockStates?: StockStateService;
+  /** Statistics (GET /api/stats, /api/stats.csv). */
+  stats?: StatsService;
+  /** Risk rule versions, what-if and apply (admin only, /api/risk-rules…). */
+  riskRules?: RiskRulesService;
 }
 
 /** The hub's HTTP app, separate from listen() so tests can drive it directly. */
@@ -67,6 +91,8 @@ export function buildApp(d: AppDeps): express.Express {
   // Batch uploads (up to 200 MB) stream their own bodies: mounted before the JSON parsers so theirs never run on them.
   if (d.batches) app.use(documentBatchRoutes(d.storage, d.batches));
   app.use('/api/documents', express.json({ limit: '16mb' }), express.text({ type: ['application/xml', 'text/xml'], limit: '10mb' }));
+  // Rule sets carry watch lists and the positive list (up to 100,000 entries each).
+  app.use('/api/risk-rules', express.json({ limit: '8mb' }));
   app.use(express.json({ limit: '64kb' }));
   app.use((req, res, next) => {
     res.on('finish', () => d.metrics.httpRequests.inc({ route: req.route?.path ?? 'unmatched', status: String(res.statusCode) }));
@@ -95,9 +121,15 @@ export function buildApp(d: AppDeps): express.Express {
   if (d.customs) app.use(documentRoutes(d.storage, d.customs));
   if (d.cases) app.use(caseRoutes(d.storage, d.cases));
   if (d.returns) app.use(returnRoutes(d.storage, d.returns));
+  if (d.stockStates) app.use(stockStateRoutes(d.storage, d.stockStates));
   if (d.stock) app.use(stockRoutes(d.storage, d.stock));
+  if (d.alarms) app.use(alarmRoutes(d.storage, d.alarms));
   if (d.trace) app.use(traceRoutes(d.storage, d.trace));
   if (d.releaseSlips) app.use(releaseSlipRoutes(d.storage, d.releaseSlips));
+  if (d.search) app.use(searchRoutes(d.storage, d.search));
+  if (d.zoneStats) app.use(overviewRoutes(d.storage, d.zoneStats));
+  if (d.stats) app.use(statsRoutes(d.storage, d.stats));
+  if (d.riskRules) app.use(riskRuleRoutes(d.storage, d.riskRules));
   // The dashboard (hub/ui, built by `npm run build:ui` — npm start and npm test build it first); the minimal page in
   // hub/public stands in when it has not been built. Hashed assets are immutable; index.html is always revalidated.
   const ui = fileURLToPath(new URL('./ui/dist', import.meta.url));

@@ -40,6 +40,21 @@ export const HubConfig = z.object({
       decodeWorkers: z.number().int().min(0).max(16).optional().describe('worker threads that decode and hash-check events (0 = on the main thread; default 1 on a machine with 2 or more cores)'),
     })
     .default({}),
+  postgres: z
+    .object({
+      poolSize: z.number().int().min(1).max(200).default(10).describe('connections per hub process; every hub shares PostgreSQL max_connections'),
+      statementTimeoutMs: z.number().int().min(0).default(30_000).describe('the server cancels a statement running longer (0 = no limit); migrations lift it'),
+      applicationName: z.string().min(1).max(63).optional().describe('shown in pg_stat_activity; default "bondgate-<hubId>"'),
+      partitionsAhead: z.number().int().min(1).max(24).default(2).describe('monthly event partitions kept made ahead of the current month'),
+    })
+    .default({ poolSize: 10, statementTimeoutMs: 30_000, partitionsAhead: 2 }),
+  retention: z
+    .object({
+      // Customs post-clearance audit (海关稽查) may reach back three years from release, and bonded goods can wait in
+      // the zone for a year before release: four years of receive time covers both. See docs/capacity-plan.md.
+      eventsDays: z.number().int().min(31).default(1461).describe('PostgreSQL: drop monthly event partitions received longer ago than this (whole months; never one still holding unacknowledged or unprojected events)'),
+    })
+    .default({ eventsDays: 1461 }),
   /** Gateways provisioned at start (id + password); `bondgate gateway add` does the same from the CLI. */
   gateways: z.array(z.object({ id: GatewayId, password: z.string().min(8).describe('a gateway password of at least 8 characters') })).default([]),
   /** A gateway is shown offline when nothing was heard from it for this long. */

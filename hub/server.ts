@@ -21,7 +21,19 @@ import { AdminService } from './services/admin.ts';
 import { openUsersRepo } from './repos/users.ts';
 import { CaseService } from './services/cases.ts';
 import { Projections } from './services/projections.ts';
+import { openZoneStatsRepo } from './repos/zone-stats.ts';
+import { ZoneStatsService } from './services/zone-stats.ts';
+import { ReleaseSlip as FeedSlip } from '../shared/stations/feed.ts';
+import { normaliseSlipNo } from '../shared/stations/gate.ts';
+import { openAlarmRepo } from './repos/alarms.ts';
+import { AlarmService } from './services/alarms.ts';
+import { StockStateService } from './services/stock-states.ts';
+import { openStockStateRepo } from './repos/stock-states.ts';
 import { openCaseRepo } from './repos/cases.ts';
+import { openStatsRepo, trackCaseStats } from './repos/stats.ts';
+import { StatsService } from './services/stats.ts';
+import { openRiskRulesRepo } from './repos/risk-rules.ts';
+import { RiskRulesService } from './services/risk-rules.ts';
 import { openTraceRepo } from './repos/trace.ts';
 import { TraceService } from './services/trace.ts';
 import { openReturnsRepo } from './repos/returns.ts';
@@ -31,9 +43,12 @@ import { StockService } from './services/stock.ts';
 import { ReleaseSlipService } from './services/release-slips.ts';
 import { openReleaseSlipRepo } from './repos/release-slips.ts';
 import { IngestService } from './services/ingest.ts';
+import { openIdentifierRepo } from './repos/identifiers.ts';
+import { SearchService } from './services/search.ts';
 import { StationFeedService } from './services/station-feed.ts';
 import { loadOrCreateSigningKey } from './signing-key.ts';
 import { openStorage } from './storage/open.ts';
+import { PartitionMaintenance } from './storage/pg-maintenance.ts';
 import type { Storage } from './storage/storage.ts';
 
 export interface RunningHub {
@@ -74,7 +89,11 @@ function listenHttp(server: Server, host: string, port: number): Promise<number>
 export async function startHub(config: HubConfig, log: Logger): Promise<RunningHub> {
   const hubId = config.hubId ?? `${hostname()}-${process.pid}`;
   mkdirSync(config.dataDir, { recursive: true });
-  const storage = await openStorage({ ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), sqliteFile: join(config.dataDir, 'hub.sqlite') });
+  const storage = await openStorage({
+    ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+    sqliteFile: join(config.dataDir, 'hub.sqlite'),
+    postgres: { poolSize: config.postgres.poolSize, statementTimeoutMs: config.postgres.statementTimeoutMs, applicationName: (config.postgres.applicationName ?? `bondgate-${hubId}`).slice(0, 63), partitionsAhead: config.postgres.partitionsAhead },
+  });
   // Users and credentials (admin): migrated before anything logs in or a gateway is provisioned.
   const users = openUsersRepo(storage.sql);
   await users.migrate();
@@ -138,8 +157,15 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     signing: { privateKeyPem: signingKey.privateKeyPem, keyId: signingKey.keyId },
   });
   // Customs cases: the engine's decisions, the officers' actions, the read models fed from edge events.
-  const caseRepo = openCaseRepo(storage.sql);
-  await caseRepo.migrate();
+  const baseCaseRepo = openCaseRepo(storage.sql);
+  await baseCaseRepo.migrate();
+  // Statistics roll up every case write (hub/repos/stats.ts); the catch-up repairs a write lost to a crash, or fills
+  // the rollup from the cases on first start, in the background.
+  const statsRepo = openStatsRepo(storage.sql);
+  await statsRepo.migrate();
+  const statsLog = log.child({ component: 'stats' });
+  const caseRepo = trackCaseStats(baseCaseRepo, statsRepo, (e, parcelKey) => statsLog.error({ err: (e as Error).message, parcelKey }, 'stats rollup write failed'));
+  void statsRepo.catchUp(baseCaseRepo).catch((e: Error) => statsLog.error({ err: e.message }, 'stats catch-up failed'));
   const returnsRepo = openReturnsRepo(storage.sql);
   await returnsRepo.migrate();
   const stockRepo = openStockRepo(storage.sql);
@@ -159,13 +185,38 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     onDocuments: [(docs, actor) => returns.onDocuments(docs, actor), (docs) => trace.onDocuments(docs)],
   });
   await customs.migrate();
+  // The active stored rule version wins over the config file (which seeds version 1 on a fresh store).
+  const riskRulesRepo = openRiskRulesRepo(storage.sql);
+  await riskRulesRepo.migrate();
+  const riskRules = new RiskRulesService({ repo: riskRulesRepo, customs, cases: caseRepo, storage, log: log.child({ component: 'risk-rules' }) });
+  await riskRules.init(config.riskRules);
   const cases = new CaseService({ storage, cases: caseRepo, feed, log: log.child({ component: 'cases' }) });
   // Release slips: issued by officers, pushed to the gates, closed by gate passages (the 'release-slips' projection).
   const slipRepo = openReleaseSlipRepo(storage.sql);
   await slipRepo.migrate();
   const releaseSlips = new ReleaseSlipService({ storage, slips: slipRepo, cases: caseRepo, feed, log: log.child({ component: 'release-slips' }) });
-  const projections = new Projections({ sql: storage.sql, projections: [customs.lineFacts(), cases.edgeActions(), stock, releaseSlips.passages(), trace.projection], log: log.child({ component: 'projections' }) });
+  // Parcel search: its identifiers read model (the 'identifiers' projection) reads cases and slips, so it migrates after them.
+  const identifierRepo = openIdentifierRepo(storage.sql);
+  await identifierRepo.migrate();
+  const search = new SearchService({ storage, identifiers: identifierRepo, cases: caseRepo });
+  // Gateway and device alarms, device health (the 'alarms' projection) for the gateways page.
+  const alarmRepo = openAlarmRepo(storage.sql);
+  await alarmRepo.migrate();
+  const alarms = new AlarmService({ storage, alarms: alarmRepo, log: log.child({ component: 'alarms' }) });
+  // The zone overview's hourly figures (the 'zone-stats' projection); a slip passing a gate counts its goods out.
+  const zoneStatsRepo = openZoneStatsRepo(storage.sql);
+  await zoneStatsRepo.migrate();
+  const zoneStats = new ZoneStatsService({
+    repo: zoneStatsRepo,
+    cases: caseRepo,
+    log: log.child({ component: 'zone-stats' }),
+    slipGoods: async (slipNo) => FeedSlip.safeParse(await storage.feedGet('slip', normaliseSlipNo(slipNo))).data?.goods ?? [],
+  });
+  const projections = new Projections({ sql: storage.sql, projections: [customs.lineFacts(), cases.edgeActions(), stock, releaseSlips.passages(), trace.projection, alarms, zoneStats.projection, search.projection], hubId, log: log.child({ component: 'projections' }) });
   await projections.start();
+  // PostgreSQL: event partitions made ahead and dropped past retention (never holding unacked or unprojected events).
+  const partitions = new PartitionMaintenance({ sql: storage.sql, storage, policy: { retentionDays: config.retention.eventsDays, aheadMonths: config.postgres.partitionsAhead }, log: log.child({ component: 'partitions' }) });
+  if (storage.kind === 'postgres') await partitions.start();
   const images = new ImageFetchService((gw, req) => client.publish(topics.imageRequest(gw), encodeMessage(req, false), { qos: 1 }), config.imageFetchTimeoutMs);
   const ingest = new IngestService({
     onEvents: (gw, events) => {
@@ -198,7 +249,15 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     batches,
     cases,
     releaseSlips,
+    search,
     trace,
+    zoneStats,
+    returns,
+    stock,
+    alarms,
+    stockStates: new StockStateService({ levels: openStockStateRepo(storage.sql), cases: caseRepo, slips: slipRepo }),
+    stats: new StatsService({ stats: statsRepo }),
+    riskRules,
     admin: new AdminService({ storage, users, mqttUrl, ...(broker ? { disconnectGateway: (id: string) => broker.disconnectGateway(id) } : {}) }),
   });
   const server = createServer(app);
@@ -222,6 +281,8 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
         await new Promise<void>((resolve) => client.unsubscribe(topics.hubUp(shared), () => resolve()));
         await ingest.drained();
         await projections.stop();
+        partitions.stop();
+        zoneStats.close(); // ends open overview streams, which would keep server.close waiting
         await client.endAsync();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();

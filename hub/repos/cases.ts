@@ -80,6 +80,15 @@ export interface CaseRepo {
   /** The buyer's declared import value in a year, leaving out one parcel and cases whose goods did not go to the buyer. */
   buyerYearTotal(buyerKey: string, year: number, exceptParcelKey: string): Promise<number>;
   countByStatus(): Promise<Partial<Record<CaseStatus, number>>>;
+  /** The officers' queue (pending, held, inspection): how many of each, and the case unchanged for longest. */
+  queueSummary(): Promise<QueueSummary>;
+}
+
+export const QUEUE_STATUSES = ['pending', 'held', 'inspection'] as const satisfies readonly CaseStatus[];
+export interface QueueSummary {
+  byStatus: Record<(typeof QUEUE_STATUSES)[number], number>;
+  /** Waiting since its last change (updated_ms: the index's order; a receipt or an officer's action restarts it). */
+  oldest: { parcelKey: string; status: (typeof QUEUE_STATUSES)[number]; sinceMs: number } | null;
 }
 
 const MIGRATIONS = [
@@ -260,6 +269,20 @@ export function openCaseRepo(sql: Sql): CaseRepo {
     async countByStatus() {
       const rows = await sql.all<{ status: CaseStatus; n: number }>('SELECT status, COUNT(*) AS n FROM customs_cases GROUP BY status');
       return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+    },
+    async queueSummary() {
+      // Per status, so each query is a range of customs_cases_queue (status, updated_ms DESC, …): the count reads only
+      // that status's index entries and the oldest is the last entry of the range — never the million settled cases.
+      const byStatus = { pending: 0, held: 0, inspection: 0 };
+      let oldest: QueueSummary['oldest'] = null;
+      for (const status of QUEUE_STATUSES) {
+        const [count] = await sql.all<{ n: number }>('SELECT COUNT(*) AS n FROM customs_cases WHERE status = ?', [status]);
+        byStatus[status] = Number(count?.n ?? 0);
+        if (byStatus[status] === 0) continue;
+        const [first] = await sql.all<{ parcel_key: string; updated_ms: number }>('SELECT parcel_key, updated_ms FROM customs_cases WHERE status = ? ORDER BY updated_ms ASC, parcel_key ASC LIMIT 1', [status]);
+        if (first && (!oldest || Number(first.updated_ms) < oldest.sinceMs)) oldest = { parcelKey: first.parcel_key, status, sinceMs: Number(first.updated_ms) };
+      }
+      return { byStatus, oldest };
     },
   };
 }

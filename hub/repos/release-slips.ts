@@ -41,8 +41,33 @@ export interface SlipListQuery {
   cursor?: string;
 }
 
+/** A released parcel no open slip binds: what an officer may put on a new slip. */
+export interface SlipCandidate {
+  parcelKey: string;
+  orderNo: string;
+  direction: 'import' | 'export';
+  tradeMode: string | null;
+  declaredWeightKg: number | null;
+  ebcCode: string | null;
+  /** When the case last changed (its release, usually): the list is newest first on it. */
+  updatedMs: number;
+}
+
+export interface SlipCandidateQuery {
+  /** Prefix of the parcel key. */
+  keyPrefix?: string;
+  direction?: 'import' | 'export';
+  limit: number;
+  cursor?: string;
+}
+
 export interface ReleaseSlipRepo {
   migrate(): Promise<void>;
+  /**
+   * Released cases on no open slip, newest first, keyset-paginated. Reads the cases table (module 'cases') beside
+   * slip_parcels: both live in the hub's one database, and the anti-join is what keeps a parcel off two slips' lists.
+   */
+  candidates(q: SlipCandidateQuery): Promise<{ items: SlipCandidate[]; nextCursor: string | null }>;
   /** The next number for (district, direction, year); never handed out twice, even when the issue then fails. */
   allocatePassportNo(district: string, ioType: IoType, year: number): Promise<string>;
   /** Bindings (slips not void/deleted) of these parcels, for the pre-check. */
@@ -185,6 +210,46 @@ export function openReleaseSlipRepo(sql: Sql): ReleaseSlipRepo {
         if (conflicts.length === 0) throw e; // the slip number itself was taken
         return { ok: false, conflicts };
       }
+    },
+
+    async candidates(q) {
+      // Walks customs_cases_queue (status, updated_ms DESC, parcel_key DESC) from the cursor and probes the partial
+      // unique index slip_parcels_one_open per row: no scan of either table, whatever their size. The cursor bound is
+      // written as a range (updated_ms <= ?) plus a tie-break so both planners use it as the index start.
+      const where = ["c.status = 'released'", 'p.parcel_key IS NULL'];
+      const params: SqlParam[] = [];
+      if (q.keyPrefix) {
+        where.push('c.parcel_key >= ? AND c.parcel_key < ?');
+        params.push(q.keyPrefix, `${q.keyPrefix}\uffff`);
+      }
+      if (q.direction) {
+        where.push('c.direction = ?');
+        params.push(q.direction);
+      }
+      const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+      if (after) {
+        where.push('c.updated_ms <= ? AND (c.updated_ms < ? OR c.parcel_key < ?)');
+        params.push(after[0], after[0], after[1]);
+      }
+      type CandidateRow = { parcel_key: string; order_no: string; direction: string; trade_mode: string | null; declared_weight_kg: number | null; ebc_code: string | null; updated_ms: number };
+      const rows = await sql.all<CandidateRow>(
+        `SELECT c.parcel_key, c.order_no, c.direction, c.trade_mode, c.declared_weight_kg, c.ebc_code, c.updated_ms
+           FROM customs_cases c LEFT JOIN slip_parcels p ON p.parcel_key = c.parcel_key AND p.open = 1
+          WHERE ${where.join(' AND ')}
+          ORDER BY c.updated_ms DESC, c.parcel_key DESC LIMIT ?`,
+        [...params, q.limit + 1],
+      );
+      const items: SlipCandidate[] = rows.slice(0, q.limit).map((r) => ({
+        parcelKey: r.parcel_key,
+        orderNo: r.order_no,
+        direction: r.direction as SlipCandidate['direction'],
+        tradeMode: r.trade_mode,
+        declaredWeightKg: r.declared_weight_kg === null ? null : Number(r.declared_weight_kg),
+        ebcCode: r.ebc_code,
+        updatedMs: Number(r.updated_ms),
+      }));
+      const last = items[items.length - 1];
+      return { items, nextCursor: rows.length > q.limit && last ? Buffer.from(JSON.stringify([last.updatedMs, last.parcelKey])).toString('base64url') : null };
     },
 
     async get(passportNo) {

@@ -14,6 +14,12 @@ const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(300).optional(),
 });
+const CandidateQuery = z.object({
+  q: z.string().trim().min(1).max(64).optional(),
+  direction: z.enum(['import', 'export']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(300).optional(),
+});
 const VoidBody = z.object({ reason: z.string().trim().min(1).max(500) });
 const QrQuery = z.object({ format: z.enum(['svg', 'png']).default('svg') });
 
@@ -38,6 +44,13 @@ export function releaseSlipRoutes(storage: Storage, slips: ReleaseSlipService): 
     const q = ListQuery.safeParse(req.query);
     if (!q.success) throw validationError(q.error, 'VALIDATION_FAILED', 'query');
     res.json(await slips.list({ limit: q.data.limit, ...(q.data.status ? { status: q.data.status } : {}), ...(q.data.cursor ? { cursor: q.data.cursor } : {}) }));
+  });
+  // Before '/api/slips/:passportNo', which would take 'candidates' for a slip number. Officers only: they issue slips.
+  r.get('/api/slips/candidates', act, async (req, res) => {
+    const q = CandidateQuery.safeParse(req.query);
+    if (!q.success) throw validationError(q.error, 'VALIDATION_FAILED', 'query');
+    const { q: keyPrefix, direction, limit, cursor } = q.data;
+    res.json(await slips.candidates({ limit, ...(keyPrefix ? { keyPrefix } : {}), ...(direction ? { direction } : {}), ...(cursor ? { cursor } : {}) }));
   });
   r.get('/api/slips/:passportNo', read, async (req, res) => {
     res.json(await slips.detail(String(req.params.passportNo)));

@@ -4,7 +4,7 @@ import { maskIdNumber } from '../../shared/mask.ts';
 import { applyEngine, buyerKeyOf, caseToParcelDecision, chinaYear, type EngineOutcome } from '../customs/cases.ts';
 import { documentKey, DocumentSet, parseDocument, Receipt, type CustomsDocument, type ExportInventoryList, type ExportWaybill } from '../customs/documents.ts';
 import { DEFAULT_MATCH_OPTIONS, matchDocuments, type MatchResult } from '../customs/matching.ts';
-import { assessRisk, customsStatusOf, decideRelease, parcelFacts, ParcelFacts, prepareRiskRules, RiskRules, type ReleaseDecision, type RiskAssessment, type RiskContext } from '../customs/risk.ts';
+import { assessRisk, customsStatusOf, decideRelease, parcelFacts, ParcelFacts, prepareRiskRules, RiskRules, type PreparedRiskRules, type ReleaseDecision, type RiskAssessment, type RiskContext } from '../customs/risk.ts';
 import type { CaseRecord, CaseRepo } from '../repos/cases.ts';
 import { documentBody, linkDocument, linkedOrders, migrateDocumentLinks, ordersOfDocuments } from '../repos/documents.ts';
 import { ExportDocumentSet, matchExport } from '../customs/matching-export.ts';
@@ -30,8 +30,17 @@ export interface OrderOutcome {
 /** Documents stored by an ingest, for the services that index them (returns, traceability). */
 export type DocumentsListener = (docs: readonly CustomsDocument[], actor: string) => Promise<unknown>;
 
+/** One order judged again under other rules, nothing written (the admin's what-if). */
+export interface Reassessment {
+  orderNo: string;
+  parcelKey: string | null;
+  /** One per rule set asked, in the same order. */
+  outcomes: { risk: RiskAssessment; release: ReleaseDecision }[];
+}
+
 export class CustomsService {
-  private readonly rules;
+  /** The active rules; `setRules` switches them (an admin applied a new version). */
+  private rules: PreparedRiskRules;
   private readonly now: () => number;
   /** Decisions for one buyer run one after another: two orders decided at once must not both fit the annual limit. */
   private readonly buyerChains = new Map<string, Promise<unknown>>();
@@ -48,6 +57,41 @@ export class CustomsService {
 
   get rulesVersion(): string {
     return this.rules.rules.version;
+  }
+
+  get activeRules(): RiskRules {
+    return this.rules.rules;
+  }
+
+  /** Decide from now on under these rules (cases already decided keep theirs until they are decided again). */
+  setRules(rules: RiskRules): void {
+    this.rules = prepareRiskRules(rules);
+  }
+
+  /**
+   * Judge one order again from everything stored for it, under each rule set, with the same inputs `decide` uses
+   * (documents, receipts, line facts, the buyer's year-to-date) — and write nothing.
+   */
+  async reassess(orderNo: string, ruleSets: readonly RiskRules[]): Promise<Reassessment> {
+    const prepared = ruleSets.map(prepareRiskRules);
+    const stored = await this.d.storage.documentsByOrder(orderNo);
+    const judgeAll = (facts: ParcelFacts, match: MatchResult, receipts: Receipt[], context: RiskContext) => prepared.map((r) => this.judge(facts, match, receipts, context, r));
+    if (stored.some((s) => s.kind === 'exportOrder' || s.kind === 'exportInventory')) {
+      const x = await this.exportInputs(orderNo, stored);
+      return { orderNo, parcelKey: x.parcelKey, outcomes: judgeAll(x.facts, x.match, x.receipts, { match: x.match }) };
+    }
+    const { set, parcelKey, buyerKey } = this.importSet(stored);
+    const x = await this.importInputs(set, stored, parcelKey, buyerKey);
+    return { orderNo, parcelKey, outcomes: judgeAll(x.facts, x.match, x.receipts, x.context) };
+  }
+
+  private importSet(stored: StoredDocument[]) {
+    const pick = (kind: string) => stored.find((s) => s.kind === kind)?.body;
+    const set = DocumentSet.parse({ order: pick('order'), payment: pick('payment'), waybill: pick('waybill'), inventory: pick('inventory') });
+    const parcelKey = set.waybill?.logisticsNo ?? set.inventory?.logisticsNo ?? null;
+    const buyerIdNumber = set.inventory?.buyerIdNumber ?? set.order?.buyerIdNumber;
+    const buyerKey = buyerIdNumber ? buyerKeyOf(buyerIdNumber) : null;
+    return { set, parcelKey, buyerIdNumber, buyerKey };
   }
 
   /** `original`: the message the documents came from (CEB XML), kept beside each for audit. */
@@ -89,12 +133,8 @@ export class CustomsService {
   /** Re-decide one order from everything stored for it (documents, receipts, what the line measured). */
   async decide(orderNo: string, actor: string): Promise<OrderOutcome> {
     const stored = await this.d.storage.documentsByOrder(orderNo);
-    const pick = (kind: string) => stored.find((s) => s.kind === kind)?.body;
     if (stored.some((s) => s.kind === 'exportOrder' || s.kind === 'exportInventory')) return this.decideExport(orderNo, stored, actor);
-    const set = DocumentSet.parse({ order: pick('order'), payment: pick('payment'), waybill: pick('waybill'), inventory: pick('inventory') });
-    const parcelKey = set.waybill?.logisticsNo ?? set.inventory?.logisticsNo ?? null;
-    const buyerIdNumber = set.inventory?.buyerIdNumber ?? set.order?.buyerIdNumber;
-    const buyerKey = buyerIdNumber ? buyerKeyOf(buyerIdNumber) : null;
+    const { set, parcelKey, buyerIdNumber, buyerKey } = this.importSet(stored);
     const run = () => this.decideSet(orderNo, set, stored, parcelKey, buyerKey, buyerIdNumber, actor);
     if (!buyerKey) return run();
     // Chain per buyer; the map entry is dropped once the chain is idle again.
@@ -134,25 +174,8 @@ export class CustomsService {
    */
   private async decideExport(orderNo: string, stored: StoredDocument[], actor: string): Promise<OrderOutcome> {
     const now = this.now();
-    const pick = (kind: string) => stored.find((s) => s.kind === kind)?.body;
-    const list = pick('exportInventory') as ExportInventoryList | undefined;
-    const waybillBody = pick('exportWaybill') ?? (list && (await documentBody(this.d.storage.sql, 'exportWaybill', documentKey({ kind: 'exportWaybill', logisticsCode: list.logisticsCode, logisticsNo: list.logisticsNo }))));
-    const set = ExportDocumentSet.parse({ exportOrder: pick('exportOrder'), exportWaybill: waybillBody, exportInventory: list });
-    const keys = [...stored.map((s) => s.key), ...(set.exportWaybill ? [documentKey(set.exportWaybill)] : [])];
-    const receipts = (await this.d.storage.receiptsFor(keys)).map((r) => Receipt.parse(r.body));
-    const parcelKey = set.exportWaybill?.logisticsNo ?? set.exportInventory?.logisticsNo ?? null;
-    const line = parcelKey ? await this.d.storage.getParcel(parcelKey) : undefined;
-    const match = matchExport(set) as unknown as MatchResult;
+    const { set, parcelKey, match, facts, receipts } = await this.exportInputs(orderNo, stored);
     const inv = set.exportInventory;
-    const facts = ParcelFacts.parse({
-      parcelKey: parcelKey ?? orderNo,
-      direction: 'export',
-      ...(inv ? { tradeMode: inv.tradeMode, lines: inv.lines.map((l) => ({ gnum: l.gnum, gcode: l.gcode, gname: l.gname })) } : {}),
-      enterprises: inv ? [{ role: 'ebc', code: inv.ebcCode, name: inv.ebcName }, { role: 'ebp', code: inv.ebpCode, name: inv.ebpName }, { role: 'logistics', code: inv.logisticsCode, name: inv.logisticsName }, { role: 'agent', code: inv.agentCode, name: inv.agentName }] : [],
-      ...(set.exportWaybill?.grossWeight !== undefined ? { declaredWeightKg: set.exportWaybill.grossWeight } : inv ? { declaredWeightKg: inv.grossWeight } : {}),
-      ...(line?.grossWeightKg != null ? { measuredWeightKg: line.grossWeightKg } : {}),
-      ...(line?.xrayVerdict ? { xray: line.xrayVerdict } : {}),
-    });
     const { risk, customsStatus, release } = this.judge(facts, match, receipts, { match });
     if (!parcelKey) return { orderNo, parcelKey, match, risk, release };
     const outcome: EngineOutcome = {
@@ -175,9 +198,33 @@ export class CustomsService {
     return this.record(outcome, { orderNo, parcelKey, match, risk, release }, actor, now);
   }
 
+  /** What an export is judged on: its documents, receipts and what the line measured. */
+  private async exportInputs(orderNo: string, stored: StoredDocument[]) {
+    const pick = (kind: string) => stored.find((s) => s.kind === kind)?.body;
+    const list = pick('exportInventory') as ExportInventoryList | undefined;
+    const waybillBody = pick('exportWaybill') ?? (list && (await documentBody(this.d.storage.sql, 'exportWaybill', documentKey({ kind: 'exportWaybill', logisticsCode: list.logisticsCode, logisticsNo: list.logisticsNo }))));
+    const set = ExportDocumentSet.parse({ exportOrder: pick('exportOrder'), exportWaybill: waybillBody, exportInventory: list });
+    const keys = [...stored.map((s) => s.key), ...(set.exportWaybill ? [documentKey(set.exportWaybill)] : [])];
+    const receipts = (await this.d.storage.receiptsFor(keys)).map((r) => Receipt.parse(r.body));
+    const parcelKey = set.exportWaybill?.logisticsNo ?? set.exportInventory?.logisticsNo ?? null;
+    const line = parcelKey ? await this.d.storage.getParcel(parcelKey) : undefined;
+    const match = matchExport(set) as unknown as MatchResult;
+    const inv = set.exportInventory;
+    const facts = ParcelFacts.parse({
+      parcelKey: parcelKey ?? orderNo,
+      direction: 'export',
+      ...(inv ? { tradeMode: inv.tradeMode, lines: inv.lines.map((l) => ({ gnum: l.gnum, gcode: l.gcode, gname: l.gname })) } : {}),
+      enterprises: inv ? [{ role: 'ebc', code: inv.ebcCode, name: inv.ebcName }, { role: 'ebp', code: inv.ebpCode, name: inv.ebpName }, { role: 'logistics', code: inv.logisticsCode, name: inv.logisticsName }, { role: 'agent', code: inv.agentCode, name: inv.agentName }] : [],
+      ...(set.exportWaybill?.grossWeight !== undefined ? { declaredWeightKg: set.exportWaybill.grossWeight } : inv ? { declaredWeightKg: inv.grossWeight } : {}),
+      ...(line?.grossWeightKg != null ? { measuredWeightKg: line.grossWeightKg } : {}),
+      ...(line?.xrayVerdict ? { xray: line.xrayVerdict } : {}),
+    });
+    return { set, parcelKey, match, facts, receipts };
+  }
+
   /** Risk under the current rules, customs' word from the receipts, and the release decision from all three. */
-  private judge(facts: ParcelFacts, match: MatchResult, receipts: Receipt[], context: RiskContext) {
-    const risk = assessRisk(facts, this.rules, context);
+  private judge(facts: ParcelFacts, match: MatchResult, receipts: Receipt[], context: RiskContext, rules: PreparedRiskRules = this.rules) {
+    const risk = assessRisk(facts, rules, context);
     const customsStatus = customsStatusOf(receipts);
     return { risk, customsStatus, release: decideRelease(match, risk, customsStatus) };
   }
@@ -199,21 +246,9 @@ export class CustomsService {
 
   private async decideSet(orderNo: string, set: DocumentSet, stored: StoredDocument[], parcelKey: string | null, buyerKey: string | null, buyerIdNumber: string | undefined, actor: string): Promise<OrderOutcome> {
     const now = this.now();
-    const receipts = (await this.d.storage.receiptsFor(stored.map((s) => s.key))).map((r) => Receipt.parse(r.body));
-    const existing = parcelKey ? await this.d.cases.get(parcelKey) : undefined;
-    // CEB dates are Beijing dates already: the list's declaration year, else the year it reached the hub.
-    const year = existing?.year ?? (set.inventory?.declTime ? Number(set.inventory.declTime.slice(0, 4)) : chinaYear(now));
-    const line = parcelKey ? await this.d.storage.getParcel(parcelKey) : undefined;
-    const facts = parcelFacts(set, {
-      ...(line?.grossWeightKg != null ? { measuredWeightKg: line.grossWeightKg } : {}),
-      ...(line?.xrayVerdict ? { xray: line.xrayVerdict } : {}),
-    });
-    const match = matchDocuments(set, DEFAULT_MATCH_OPTIONS);
-    const context: RiskContext = { match };
-    if (buyerKey && parcelKey) context.buyerYearToDateCny = await this.d.cases.buyerYearTotal(buyerKey, year, parcelKey);
+    const { year, facts, match, context, receipts } = await this.importInputs(set, stored, parcelKey, buyerKey, now);
     const { risk, customsStatus, release } = this.judge(facts, match, receipts, context);
     if (!parcelKey) return { orderNo, parcelKey, match, risk, release };
-
     const outcome: EngineOutcome = {
       parcelKey,
       orderNo,
@@ -232,5 +267,22 @@ export class CustomsService {
       declaredWeightKg: set.waybill?.weight ?? set.inventory?.grossWeight ?? null,
     };
     return this.record(outcome, { orderNo, parcelKey, match, risk, release }, actor, now);
+  }
+
+  /** What an import is judged on: receipts, line facts, the match and the buyer's year-to-date. */
+  private async importInputs(set: DocumentSet, stored: StoredDocument[], parcelKey: string | null, buyerKey: string | null, now = this.now()) {
+    const receipts = (await this.d.storage.receiptsFor(stored.map((s) => s.key))).map((r) => Receipt.parse(r.body));
+    const existing = parcelKey ? await this.d.cases.get(parcelKey) : undefined;
+    // CEB dates are Beijing dates already: the list's declaration year, else the year it reached the hub.
+    const year = existing?.year ?? (set.inventory?.declTime ? Number(set.inventory.declTime.slice(0, 4)) : chinaYear(now));
+    const line = parcelKey ? await this.d.storage.getParcel(parcelKey) : undefined;
+    const facts = parcelFacts(set, {
+      ...(line?.grossWeightKg != null ? { measuredWeightKg: line.grossWeightKg } : {}),
+      ...(line?.xrayVerdict ? { xray: line.xrayVerdict } : {}),
+    });
+    const match = matchDocuments(set, DEFAULT_MATCH_OPTIONS);
+    const context: RiskContext = { match };
+    if (buyerKey && parcelKey) context.buyerYearToDateCny = await this.d.cases.buyerYearTotal(buyerKey, year, parcelKey);
+    return { receipts, year, facts, match, context };
   }
 }

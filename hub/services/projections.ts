@@ -10,6 +10,15 @@ import { run, type Sql } from '../storage/sql.ts';
  * and the edge will never resend an acked event. So each projection also has a cursor (the hub's receive time up to
  * which it is known complete), saved every few seconds, and on start-up it replays the stored events from the cursor
  * less a margin (several hubs' clocks and in-flight batches). Replays are why `apply` must be idempotent.
+ *
+ * Several hubs: every hub process runs every projection, each on the batches it committed itself. A cursor shared by
+ * all hubs would let a live hub move it past the batches a killed hub committed and never projected — and the
+ * start-up replay then begins after them. So each hub keeps its own cursor row (projection, hub id): a start replays
+ * from the OLDEST row (less the margin), which covers every hub's unprojected batches; and a live hub that sees
+ * another hub's row stale for longer than the margin (that hub died and was not restarted, or its projection keeps
+ * failing) replays from it too and then deletes the row — so a dead hub's work is adopted within minutes without a
+ * restart, and rows of hub ids that never come back (the default id has the pid in it) do not pile up. A row deleted
+ * under a hub that is alive after all only costs a replay: the hub writes it again on its next save.
  */
 export interface Projection {
   readonly name: string;
@@ -20,9 +29,12 @@ export interface Projection {
 }
 
 const MIGRATIONS = [
+  // Superseded by projection_hub_cursors (one row per hub); its rows are carried over below, with hub id ''.
   'CREATE TABLE projection_cursors (name TEXT PRIMARY KEY, received_ms BIGINT NOT NULL)',
   // The catch-up reads by receive time.
   'CREATE INDEX events_received ON events (received_ms)',
+  'CREATE TABLE projection_hub_cursors (name TEXT NOT NULL, hub_id TEXT NOT NULL, received_ms BIGINT NOT NULL, PRIMARY KEY (name, hub_id))',
+  "INSERT INTO projection_hub_cursors (name, hub_id, received_ms) SELECT name, '', received_ms FROM projection_cursors",
 ];
 
 const CATCH_UP_PAGE = 2000;
@@ -42,11 +54,17 @@ export class Projections {
   private readonly runners: Runner[];
   private readonly now: () => number;
   private readonly marginMs: number;
+  private readonly hubId: string;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly d: { sql: Sql; projections: readonly Projection[]; log: Logger; now?: () => number; catchUpMarginMs?: number }) {
+  /**
+   * `hubId`: this hub process's name (config hubId), keying its cursors; every hub sharing a database needs its own.
+   * Default '' (a single hub).
+   */
+  constructor(private readonly d: { sql: Sql; projections: readonly Projection[]; log: Logger; hubId?: string; now?: () => number; catchUpMarginMs?: number }) {
     this.now = d.now ?? Date.now;
     this.marginMs = d.catchUpMarginMs ?? 120_000;
+    this.hubId = d.hubId ?? '';
     this.runners = d.projections.map((p) => ({ p, types: new Set(p.types), chain: Promise.resolve(), pending: new Map(), failed: false, nextId: 0 }));
   }
 
@@ -75,14 +93,65 @@ export class Projections {
   async start(saveEveryMs = 5000): Promise<void> {
     await this.migrate();
     for (const r of this.runners) {
-      // A projection that cannot catch up must not keep the hub from starting: it keeps its cursor and tries again next start.
-      await this.catchUp(r).catch((e: Error) => {
+      const startedMs = this.now();
+      const rows = await this.cursorRows(r);
+      const from = rows.length === 0 ? 0 : Math.max(0, Math.min(...rows.map((c) => c.receivedMs)) - this.marginMs);
+      try {
+        await this.catchUp(r, from);
+      } catch (e) {
+        // A projection that cannot catch up must not keep the hub from starting: it keeps its cursor and tries again next start.
         r.failed = true;
-        this.d.log.error({ projection: r.p.name, err: e.message }, 'projection catch-up failed: its cursor stays put');
+        this.d.log.error({ projection: r.p.name, err: (e as Error).message }, 'projection catch-up failed: its cursor stays put');
+        continue;
+      }
+      // Everything stored before the catch-up began is applied: this hub's cursor starts there, and the rows of hubs
+      // that went quiet long ago are covered by the replay (it began at the oldest row, less the margin).
+      await this.saveCursor(r, startedMs);
+      await this.dropRows(r, rows.filter((c) => c.hubId !== this.hubId && c.receivedMs < startedMs - this.marginMs));
+    }
+    this.timer = setInterval(() => void this.tick().catch((e: Error) => this.d.log.warn({ err: e.message }, 'saving projection cursors failed')), saveEveryMs);
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    await this.saveCursors();
+    await this.adoptStale();
+  }
+
+  /**
+   * Another hub's cursor older than the margin: that hub is gone (or its projection keeps failing), possibly with
+   * committed batches it never projected. Replay from its cursor (less the margin), in this projection's queue so it
+   * never overlaps a live batch, then delete the row if nobody wrote it meanwhile.
+   */
+  async adoptStale(): Promise<void> {
+    const now = this.now();
+    for (const r of this.runners) {
+      if (r.failed) continue;
+      const stale = (await this.cursorRows(r)).filter((c) => c.hubId !== this.hubId && c.receivedMs < now - this.marginMs);
+      if (stale.length === 0) continue;
+      const from = Math.max(0, Math.min(...stale.map((c) => c.receivedMs)) - this.marginMs);
+      this.d.log.warn({ projection: r.p.name, hubs: stale.map((c) => c.hubId), fromMs: from }, "adopting stale hubs' projection cursors: replaying what they may not have projected");
+      const job = r.chain.then(async () => {
+        await this.catchUp(r, from);
+        await this.dropRows(r, stale);
+      });
+      r.chain = job.catch((e: Error) => this.d.log.error({ projection: r.p.name, err: e.message }, 'adopting stale projection cursors failed: tried again later'));
+      await r.chain;
+    }
+  }
+
+  private async cursorRows(r: Runner): Promise<{ hubId: string; receivedMs: number }[]> {
+    const rows = await this.d.sql.all<{ hub_id: string; received_ms: number }>('SELECT hub_id, received_ms FROM projection_hub_cursors WHERE name = ?', [r.p.name]);
+    return rows.map((c) => ({ hubId: c.hub_id, receivedMs: Number(c.received_ms) }));
+  }
+
+  private async dropRows(r: Runner, rows: readonly { hubId: string; receivedMs: number }[]): Promise<void> {
+    for (const c of rows) {
+      // Only if unchanged: a hub that came back and saved a newer cursor keeps it.
+      await this.d.sql.tx(function* () {
+        yield* run('DELETE FROM projection_hub_cursors WHERE name = ? AND hub_id = ? AND received_ms = ?', [r.p.name, c.hubId, c.receivedMs]);
       });
     }
-    this.timer = setInterval(() => void this.saveCursors().catch((e: Error) => this.d.log.warn({ err: e.message }, 'saving projection cursors failed')), saveEveryMs);
-    this.timer.unref();
   }
 
   /** Wait for queued batches, save cursors, stop the timer. */
@@ -100,19 +169,21 @@ export class Projections {
     const now = this.now();
     for (const r of this.runners) {
       if (r.failed) continue;
-      const oldest = Math.min(now, ...r.pending.values());
-      await this.d.sql.tx(function* () {
-        yield* run(
-          'INSERT INTO projection_cursors (name, received_ms) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET received_ms = CASE WHEN excluded.received_ms > projection_cursors.received_ms THEN excluded.received_ms ELSE projection_cursors.received_ms END',
-          [r.p.name, oldest],
-        );
-      });
+      await this.saveCursor(r, Math.min(now, ...r.pending.values()));
     }
   }
 
-  private async catchUp(r: Runner): Promise<void> {
-    const cursor = (await this.d.sql.all<{ received_ms: number }>('SELECT received_ms FROM projection_cursors WHERE name = ?', [r.p.name]))[0]?.received_ms;
-    const from = cursor === undefined ? 0 : Math.max(0, Number(cursor) - this.marginMs);
+  private async saveCursor(r: Runner, receivedMs: number): Promise<void> {
+    const key = [r.p.name, this.hubId, receivedMs] as const;
+    await this.d.sql.tx(function* () {
+      yield* run(
+        'INSERT INTO projection_hub_cursors (name, hub_id, received_ms) VALUES (?, ?, ?) ON CONFLICT (name, hub_id) DO UPDATE SET received_ms = CASE WHEN excluded.received_ms > projection_hub_cursors.received_ms THEN excluded.received_ms ELSE projection_hub_cursors.received_ms END',
+        [...key],
+      );
+    });
+  }
+
+  private async catchUp(r: Runner, from: number): Promise<void> {
     const types = [...r.types];
     const placeholders = types.map(() => '?').join(', ');
     let after = { receivedMs: from - 1, gatewayId: '', seq: 0 };

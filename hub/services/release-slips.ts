@@ -6,7 +6,7 @@ import { normaliseSlipNo } from '../../shared/stations/gate.ts';
 import { chinaYear } from '../customs/cases.ts';
 import { planSlip, problemText, voidRefusal, type SlipCase, type SlipIssueRequest, type SlipProblem } from '../customs/release-slips.ts';
 import type { CaseRecord, CaseRepo } from '../repos/cases.ts';
-import type { ReleaseSlipRepo, SlipListQuery, SlipRecord } from '../repos/release-slips.ts';
+import type { ReleaseSlipRepo, SlipCandidateQuery, SlipListQuery, SlipRecord } from '../repos/release-slips.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { Projection } from './projections.ts';
 import { afterPassage } from './slips.ts';
@@ -87,6 +87,11 @@ export class ReleaseSlipService {
 
   list(q: SlipListQuery) {
     return this.d.slips.list(q);
+  }
+
+  /** Released parcels not on an open slip: what the dashboard offers for a new slip. */
+  candidates(q: SlipCandidateQuery) {
+    return this.d.slips.candidates(q);
   }
 
   /** The text the slip's QR code carries: the passportNo alone — the gate normalises and looks it up in its feed copy. */

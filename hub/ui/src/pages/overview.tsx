@@ -1,11 +1,216 @@
-import { t } from '../i18n/index.ts';
-import type { Route } from '../router.ts';
+import { useEffect, useState } from 'preact/hooks';
+import { api, qs, subscribe } from '../api.ts';
+import { ErrorBox, Loading, Pill } from '../components.tsx';
+import { fmtDuration, fmtNumber, fmtTime, t } from '../i18n/index.ts';
+import { href, type Route } from '../router.ts';
 import type { Me } from '../session.ts';
+import { FLOWS, FlowChart, fmtHour, type HourlyFlows } from './overview-parts.tsx';
+import './overview.css';
+
+/**
+ * The zone at a glance: this hour's flows beside the window's totals, the officers' queue and its oldest case, dwell
+ * from entry to exit, the hourly chart, and throughput per line and gate. The figures come from the hub's hourly
+ * read model (GET /api/overview) and are pushed again over SSE every few seconds and after each ingested batch, so
+ * the page never reloads. Mirrors the hub's `Overview` (hub/services/zone-stats.ts).
+ */
+type Flows = Record<(typeof FLOWS)[number], number>;
+type QueueStatus = 'pending' | 'held' | 'inspection';
+interface StationThroughput {
+  stationId: string;
+  total: number;
+  thisHour: number;
+  hourly: number[];
+}
+interface Overview {
+  generatedMs: number;
+  hours: number;
+  fromMs: number;
+  toMs: number;
+  hourly: HourlyFlows;
+  totals: Flows;
+  thisHour: Flows;
+  dwell: { parcels: number; medianMs: number | null; p90Ms: number | null };
+  lines: StationThroughput[];
+  gates: StationThroughput[];
+  queue: { total: number; byStatus: Record<QueueStatus, number>; oldest: { parcelKey: string; status: QueueStatus; sinceMs: number } | null };
+}
+
+const WINDOWS = [6, 12, 24, 48, 72, 168] as const;
 
 export function OverviewPage(_props: { route: Route; me: Me }) {
+  const [hours, setHours] = useState(24);
+  const [data, setData] = useState<Overview>();
+  const [error, setError] = useState<unknown>();
+  const [live, setLive] = useState(false);
+
+  useEffect(() => {
+    const ac = new AbortController();
+    setError(undefined);
+    api<Overview>(`/api/overview${qs({ hours })}`, { signal: ac.signal }).then(
+      (o) => !ac.signal.aborted && setData((d) => (d && d.hours === o.hours && d.generatedMs > o.generatedMs ? d : o)),
+      (e: unknown) => !ac.signal.aborted && setError(e),
+    );
+    const close = subscribe(`/api/overview/stream${qs({ hours })}`, { overview: (o) => setData(o as Overview) }, setLive);
+    return () => {
+      ac.abort();
+      close();
+    };
+  }, [hours]);
+
   return (
-    <section aria-labelledby="page-title">
-      <h1 id="page-title">{t('overview.title')}</h1>
+    <section aria-labelledby="page-title" class="overview">
+      <div class="ov-head">
+        <h1 id="page-title">{t('overview.title')}</h1>
+        <div class="row ov-controls">
+          <div>
+            <label for="ov-hours">{t('overview.window')}</label>
+            <select id="ov-hours" value={hours} onChange={(e) => setHours(Number((e.target as HTMLSelectElement).value))}>
+              {WINDOWS.map((h) => (
+                <option key={h} value={h}>
+                  {t('overview.windowHours', { hours: h })}
+                </option>
+              ))}
+            </select>
+          </div>
+          <p class="ov-live" aria-live="polite">
+            {live ? <Pill tone="ok">{t('state.live')}</Pill> : <Pill tone="warn">{t('state.offline')}</Pill>}
+            {data ? <span class="muted"> {t('overview.updated', { time: fmtTime(data.generatedMs, false) })}</span> : null}
+          </p>
+        </div>
+      </div>
+      <ErrorBox error={error} />
+      {!data ? error ? null : <Loading /> : <Figures o={data} />}
     </section>
+  );
+}
+
+function Figures({ o }: { o: Overview }) {
+  const oldest = o.queue.oldest;
+  return (
+    <>
+      <h2 class="ov-sub">{t('overview.thisHour')}</h2>
+      <div class="grid ov-figures">
+        {FLOWS.map((f) => (
+          <div class="figure" key={f} data-figure={f}>
+            <div class="label">{t(`overview.${f}`)}</div>
+            <div class="value">{fmtNumber(o.thisHour[f])}</div>
+            <div class="muted small" data-total={o.totals[f]}>
+              {t('overview.inWindow', { hours: o.hours, n: fmtNumber(o.totals[f]) })}
+            </div>
+          </div>
+        ))}
+        <div class="figure" data-figure="queue">
+          <div class="label">{t('overview.queue')}</div>
+          <div class="value">{fmtNumber(o.queue.total)}</div>
+          <div class="muted small">{t('overview.queueBreakdown', { pending: fmtNumber(o.queue.byStatus.pending), held: fmtNumber(o.queue.byStatus.held), inspection: fmtNumber(o.queue.byStatus.inspection) })}</div>
+        </div>
+        <div class="figure" data-figure="oldest">
+          <div class="label">{t('overview.oldest')}</div>
+          {oldest ? (
+            <>
+              <div class="value">{fmtDuration(Math.max(0, o.generatedMs - oldest.sinceMs))}</div>
+              <div class="small">
+                <a href={href('parcels', oldest.parcelKey)}>{t('overview.oldestWho', { parcel: oldest.parcelKey, status: t(`overview.status.${oldest.status}`) })}</a>
+              </div>
+            </>
+          ) : (
+            <div class="value muted">{t('overview.oldestNone')}</div>
+          )}
+        </div>
+        <div class="figure" data-figure="dwell">
+          <div class="label">{t('overview.dwell')}</div>
+          <dl class="ov-dwell">
+            <dt>{t('overview.dwellMedian')}</dt>
+            <dd data-dwell="median">{fmtDuration(o.dwell.medianMs)}</dd>
+            <dt>{t('overview.dwellP90')}</dt>
+            <dd data-dwell="p90">{fmtDuration(o.dwell.p90Ms)}</dd>
+          </dl>
+          <div class="muted small">{t('overview.dwellParcels', { n: fmtNumber(o.dwell.parcels) })}</div>
+        </div>
+      </div>
+
+      <div class="panel">
+        <h2>{t('overview.chartTitle')}</h2>
+        <FlowChart hourly={o.hourly} label={t('overview.chartLabel', { hours: o.hours })} />
+        <details>
+          <summary>{t('overview.chartTable')}</summary>
+          <div class="table-wrap ov-hourly">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{t('overview.hour')}</th>
+                  {FLOWS.map((f) => (
+                    <th scope="col" class="num" key={f}>
+                      {t(`overview.${f}`)}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {o.hourly.hourMs.map((ms, i) => (
+                  <tr key={ms}>
+                    <th scope="row">{fmtHour(ms)}</th>
+                    {FLOWS.map((f) => (
+                      <td class="num" key={f}>
+                        {fmtNumber(o.hourly[f][i])}
+                      </td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </details>
+      </div>
+
+      <div class="ov-stations">
+        <Stations id="lines" title={t('overview.lines')} note={t('overview.linesNote')} rows={o.lines} o={o} />
+        <Stations id="gates" title={t('overview.gates')} note={t('overview.gatesNote')} rows={o.gates} o={o} />
+      </div>
+    </>
+  );
+}
+
+function Stations({ id, title, note, rows, o }: { id: string; title: string; note: string; rows: StationThroughput[]; o: Overview }) {
+  return (
+    <div class="panel" data-stations={id}>
+      <h2 id={`ov-${id}`}>{title}</h2>
+      <p class="muted small">{note}</p>
+      {rows.length === 0 ? (
+        <p class="muted">{t('overview.noStations')}</p>
+      ) : (
+        <div class="table-wrap">
+          <table aria-labelledby={`ov-${id}`}>
+            <thead>
+              <tr>
+                <th scope="col">{t('overview.station')}</th>
+                <th scope="col" class="num">
+                  {t('overview.stationThisHour')}
+                </th>
+                <th scope="col" class="num">
+                  {t('overview.stationTotal', { hours: o.hours })}
+                </th>
+                <th scope="col">{t('overview.stationPeak')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r) => {
+                const peak = r.hourly.reduce((best, n, i) => (n > (r.hourly[best] ?? 0) ? i : best), 0);
+                return (
+                  <tr key={r.stationId}>
+                    <th scope="row">{r.stationId}</th>
+                    <td class="num">{fmtNumber(r.thisHour)}</td>
+                    <td class="num">{fmtNumber(r.total)}</td>
+                    <td>
+                      {fmtHour(o.hourly.hourMs[peak] ?? o.fromMs)} · {fmtNumber(r.hourly[peak] ?? 0)}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
   );
 }

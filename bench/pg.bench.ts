@@ -1,0 +1,183 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { seededRandom } from '../hub/storage/fixtures.ts';
+import { ensurePartitionFor, monthOf } from '../hub/storage/pg-maintenance.ts';
+import { openPostgresStorage } from '../hub/storage/postgres.ts';
+import type { Storage } from '../hub/storage/storage.ts';
+import { Projections } from '../hub/services/projections.ts';
+import { pino } from 'pino';
+import { makeJournal, toEntries } from './fixtures.ts';
+import { fmt, latencySummary, line } from './stats.ts';
+
+/**
+ * PostgreSQL (`npm run bench -- pg`):
+ * 1. Hub ingest (`storage.ingest`: dedupe look-up, COPY into the partitioned events table, watermark, parcel fold)
+ *    against a raw COPY of the same rows, same run, into a table with the same columns and indexes as one partition.
+ * 2. Query latency at BENCH_PG_EVENTS events (default 10,000,000, seeded with generate_series over three monthly
+ *    partitions, 1,000 gateways, 5 events per parcel): the parcel timeline, the parcel list pages and a gateway's
+ *    journal page, through the hub's storage, beside a raw primary-key lookup on a plain connection.
+ */
+const PG_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const N_INGEST = 200_000;
+const BATCH = 1000;
+const N_SEED = Number(process.env.BENCH_PG_EVENTS ?? 10_000_000);
+const SEED_CHUNK = 1_000_000;
+const GATEWAYS = 1000;
+const EVENTS_PER_PARCEL = 5;
+const SAMPLES = 2000;
+
+const esc = (v: string | null) => (v === null ? '\\N' : v.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!));
+
+async function timed(samples: number, fn: (i: number) => Promise<unknown>): Promise<{ p50: number; p99: number; max: number }> {
+  for (let i = 0; i < Math.min(200, samples); i++) await fn(i); // warm the pool and the plan cache
+  const out: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const t = performance.now();
+    await fn(i);
+    out.push(performance.now() - t);
+  }
+  return latencySummary(out);
+}
+const show = (s: { p50: number; p99: number; max: number }) => `p50 ${fmt(s.p50, 2)} / p99 ${fmt(s.p99, 2)} ms`;
+
+async function benchIngest(admin: pg.Client, schema: string): Promise<void> {
+  console.log(`\n## PostgreSQL hub ingest (${fmt(N_INGEST)} events, batches of ${fmt(BATCH)}, each event a new parcel)`);
+  const entries = toEntries(makeJournal('BENCH-GW', N_INGEST));
+  const receivedMs = Date.now();
+
+  // Reference: the same rows COPYed into a table shaped like one events partition (same columns, same three indexes).
+  await admin.query(`CREATE SCHEMA ${schema}_raw`);
+  await admin.query(`CREATE TABLE ${schema}_raw.ev (gateway_id TEXT NOT NULL, seq BIGINT NOT NULL, event_id TEXT NOT NULL, type TEXT NOT NULL, parcel_key TEXT, station_id TEXT,
+    wall_ms BIGINT NOT NULL, hlc TEXT NOT NULL, received_ms BIGINT NOT NULL, status TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL, body JSONB NOT NULL, UNIQUE (gateway_id, seq));
+    CREATE INDEX ON ${schema}_raw.ev (parcel_key, hlc) WHERE parcel_key IS NOT NULL; CREATE INDEX ON ${schema}_raw.ev (received_ms)`);
+  let t0 = performance.now();
+  for (let i = 0; i < N_INGEST; i += BATCH) {
+    let text = '';
+    for (const e of entries.slice(i, i + BATCH)) {
+      text += `BENCH-GW\t${e.seq}\t${esc(e.id)}\t${esc(e.type)}\t${esc(e.parcelKey)}\t${esc(e.stationId)}\t${e.wallMs}\t${esc(e.hlc)}\t${receivedMs}\tok\t${e.prevHash}\t${e.hash}\t${esc(e.rawJson)}\n`;
+    }
+    await pipeline(Readable.from([Buffer.from(text)]), admin.query(copyFrom(`COPY ${schema}_raw.ev FROM STDIN`)));
+  }
+  const rawCopy = N_INGEST / ((performance.now() - t0) / 1000);
+
+  const store = await openPostgresStorage({ url: PG_URL, schema: `${schema}_ingest` });
+  await store.migrate();
+  await new Projections({ sql: store.sql, projections: [], log: pino({ level: 'silent' }) }).migrate(); // its index on received_ms, as in production
+  t0 = performance.now();
+  for (let i = 0; i < N_INGEST; i += BATCH) await store.ingest('BENCH-GW', entries.slice(i, i + BATCH), { receivedMs });
+  const hub = N_INGEST / ((performance.now() - t0) / 1000);
+  // A redelivery of everything: the dedupe look-up alone (no COPY, no fold).
+  t0 = performance.now();
+  for (let i = 0; i < N_INGEST; i += BATCH) await store.ingest('BENCH-GW', entries.slice(i, i + BATCH), { receivedMs });
+  const redelivery = N_INGEST / ((performance.now() - t0) / 1000);
+  // The event path alone: the same journal with no parcel keys, so nothing is folded (as for gateway and device events).
+  const unkeyed = toEntries(makeJournal('BENCH-GW2', N_INGEST)).map((e) => ({ ...e, parcelKey: null }));
+  t0 = performance.now();
+  for (let i = 0; i < N_INGEST; i += BATCH) await store.ingest('BENCH-GW2', unkeyed.slice(i, i + BATCH), { receivedMs });
+  const eventsOnly = N_INGEST / ((performance.now() - t0) / 1000);
+  await store.close();
+
+  line('raw COPY, same rows, same indexes (reference)', `${fmt(rawCopy)} rows/s`);
+  line('hub storage.ingest, events with no parcel to fold', `${fmt(eventsOnly)} events/s`, `${fmt(eventsOnly / rawCopy, 2)}× raw COPY`);
+  line('hub storage.ingest (COPY + watermark + parcel fold)', `${fmt(hub)} events/s`, `${fmt(hub / rawCopy, 2)}× raw COPY`);
+  line('  the same batches redelivered (all duplicates)', `${fmt(redelivery)} events/s`);
+}
+
+async function seed(admin: pg.Client, store: Storage, schema: string): Promise<void> {
+  const t0 = performance.now();
+  const now = Date.now();
+  // Three months of receive time ending now, so three monthly partitions hold the rows.
+  const fromMs = monthOf(monthOf(monthOf(now).fromMs - 1).fromMs - 1).fromMs;
+  for (let m = fromMs; m < now; m = monthOf(m).toMs) await ensurePartitionFor(store.sql, m);
+  const span = now - fromMs;
+  const parcels = Math.ceil(N_SEED / EVENTS_PER_PARCEL);
+  await admin.query(`SET search_path = ${schema}`);
+  for (let lo = 0; lo < N_SEED; lo += SEED_CHUNK) {
+    const hi = Math.min(N_SEED, lo + SEED_CHUNK) - 1;
+    // Event i: gateway i % 1000 (its seq i / 1000 + 1), parcel i % parcels (so a parcel's five events are spread in time),
+    // received in order over the three months; a body of the size a real scan event has (~450 bytes).
+    await admin.query(
+      `INSERT INTO events (gateway_id, seq, event_id, type, parcel_key, station_id, wall_ms, hlc, received_ms, status, prev_hash, hash, body)
+       SELECT g, s, md5(i::text), 'parcel.scanned', k, 'LINE-' || (i % 20), t, lpad(t::text, 16, '0') || '-0000', t + 50, 'ok', md5((i - 1)::text) || md5(i::text), md5(i::text) || md5((i + 1)::text),
+         ('{"type":"parcel.scanned","gatewayId":"' || g || '","seq":' || s || ',"parcelKey":"' || k || '","stationId":"LINE-' || (i % 20) || '","deviceId":"scanner-1","payload":{"code":"' || k || '","source":"scanner","symbology":"code128"},"time":{"wallMs":' || t || ',"bootId":"bench","uptimeMs":' || i || ',"clockSynced":true},"id":"' || md5(i::text) || '"}')::jsonb
+       FROM (SELECT i, 'GW-' || lpad((i % ${GATEWAYS})::text, 4, '0') AS g, i / ${GATEWAYS} + 1 AS s, 'EA' || lpad((i % ${parcels})::text, 9, '0') || 'CN' AS k,
+               ${fromMs}::bigint + (i::bigint * ${span}) / ${N_SEED} AS t
+             FROM generate_series($1::bigint, $2::bigint) AS i) x`,
+      [lo, hi],
+    );
+    process.stdout.write(`  seeded ${fmt(hi + 1)} events (${fmt((performance.now() - t0) / 1000, 0)} s)\r`);
+  }
+  await admin.query(
+    `INSERT INTO parcels (parcel_key, state, last_hlc, event_count, last_station_id, last_gateway_id, last_wall_ms, gross_weight_kg, xray_verdict, anomalies, first_wall_ms, updated_ms)
+     SELECT 'EA' || lpad(p::text, 9, '0') || 'CN', (ARRAY['in_zone','on_hold','released','exited'])[p % 4 + 1], '', ${EVENTS_PER_PARCEL}, 'LINE-' || (p % 20), 'GW-' || lpad((p % ${GATEWAYS})::text, 4, '0'),
+       ${fromMs}::bigint + p, 1.5, NULL, '[]'::jsonb, ${fromMs}::bigint + p, ${fromMs}::bigint + (p::bigint * ${span}) / ${parcels}
+     FROM generate_series(0, ${parcels - 1}) AS p`,
+  );
+  await admin.query(`INSERT INTO gateways (id, acked_seq, head_hash, created_ms) SELECT 'GW-' || lpad(g::text, 4, '0'), 0, '', 0 FROM generate_series(0, ${GATEWAYS - 1}) g`);
+  await admin.query('VACUUM ANALYZE events');
+  await admin.query('VACUUM ANALYZE parcels');
+  const size = (await admin.query<{ s: string }>("SELECT pg_size_pretty(sum(pg_total_relation_size(c.oid))) AS s FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass('events')")).rows[0]!.s;
+  console.log(`\n  seeded ${fmt(N_SEED)} events in 3 monthly partitions and ${fmt(parcels)} parcels in ${fmt((performance.now() - t0) / 1000, 0)} s; events with indexes: ${size}`);
+}
+
+async function benchQueries(admin: pg.Client, schema: string): Promise<void> {
+  console.log(`\n## PostgreSQL queries at ${fmt(N_SEED)} events (${fmt(SAMPLES)} random keys each, after 200 warm-up queries)`);
+  const store = await openPostgresStorage({ url: PG_URL, schema });
+  await store.migrate();
+  await new Projections({ sql: store.sql, projections: [], log: pino({ level: 'silent' }) }).migrate();
+  await seed(admin, store, schema);
+  const parcels = Math.ceil(N_SEED / EVENTS_PER_PARCEL);
+  const rnd = seededRandom(7);
+  const keys = Array.from({ length: SAMPLES + 200 }, () => `EA${String(Math.floor(rnd() * parcels)).padStart(9, '0')}CN`);
+  const gws = Array.from({ length: SAMPLES + 200 }, () => `GW-${String(Math.floor(rnd() * GATEWAYS)).padStart(4, '0')}`);
+  const perGateway = Math.floor(N_SEED / GATEWAYS);
+
+  const raw = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
+  await raw.connect();
+  const pk = await timed(SAMPLES, (i) => raw.query({ name: 'pk', text: 'SELECT * FROM parcels WHERE parcel_key = $1', values: [keys[i]] }));
+  const timeline = await timed(SAMPLES, async (i) => {
+    const ev = await store.parcelEvents(keys[i]!, 1000);
+    if (ev.length !== EVENTS_PER_PARCEL) throw new Error(`timeline of ${keys[i]} has ${ev.length} events`);
+  });
+  const detail = await timed(SAMPLES, (i) => Promise.all([store.getParcel(keys[i]!), store.parcelEvents(keys[i]!, 1000)]));
+  const list = await timed(SAMPLES, () => store.listParcels({ limit: 50 }));
+  const states = ['in_zone', 'on_hold', 'released', 'exited'] as const;
+  const byState = await timed(SAMPLES, (i) => store.listParcels({ limit: 50, state: states[i % 4]! }));
+  const byStation = await timed(SAMPLES, (i) => store.listParcels({ limit: 50, stationId: `LINE-${i % 20}` }));
+  const byPrefix = await timed(SAMPLES, (i) => store.listParcels({ limit: 50, keyPrefix: keys[i]!.slice(0, 8) }));
+  const page2 = await timed(SAMPLES, async (i) => {
+    const p1 = await store.listParcels({ limit: 50, state: states[i % 4]! });
+    if (p1.nextCursor) await store.listParcels({ limit: 50, state: states[i % 4]!, cursor: p1.nextCursor });
+  });
+  const journal = await timed(SAMPLES, (i) => store.gatewayEvents(gws[i]!, 1 + Math.floor(rnd() * (perGateway - 100)), 100));
+  await raw.end();
+  await store.close();
+
+  line('raw primary-key lookup, parcels (reference)', show(pk));
+  line('parcel timeline: storage.parcelEvents', show(timeline), `${fmt(timeline.p99 / pk.p99, 1)}× raw at p99`);
+  line('parcel page: getParcel + parcelEvents at once', show(detail));
+  line('parcel list, newest first, 50', show(list));
+  line('  … by state', show(byState));
+  line('  … by station', show(byStation));
+  line('  … by key prefix', show(byPrefix));
+  line('  … by state, first page then the next (cursor)', show(page2));
+  line("a gateway's journal page, 100 events (gatewayEvents)", show(journal));
+}
+
+export async function benchPg(): Promise<void> {
+  const admin = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
+  if (!(await admin.connect().then(() => true, () => false))) {
+    line('PostgreSQL benchmarks', 'skipped', `PostgreSQL not reachable at ${PG_URL}`);
+    return;
+  }
+  const schema = `bench_pg_${process.pid}`;
+  try {
+    if (!process.argv.includes('--queries-only')) await benchIngest(admin, schema);
+    if (!process.argv.includes('--ingest-only')) await benchQueries(admin, schema);
+  } finally {
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; DROP SCHEMA IF EXISTS ${schema}_raw CASCADE; DROP SCHEMA IF EXISTS ${schema}_ingest CASCADE`);
+    await admin.end();
+  }
+}

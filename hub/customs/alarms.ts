@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import type { EdgeEvent } from '../../shared/schemas/events.ts';
+import type { JournalAlertKind } from '../storage/storage.ts';
+
+/**
+ * Alarms a zone's control room watches (issue 6, gateways page), as a pure core: which edge events raise or clear an
+ * alarm, and how one alarm moves between open, acknowledged and cleared. The repository (hub/repos/alarms.ts) keeps
+ * one row per (gateway, kind, subject) and applies these decisions inside one SQL transaction.
+ *
+ * - A seal opened or tampered with OUTSIDE the fence is an alarm (inside the zone, unsealing is the normal end of a
+ *   trip); the seal reported `sealed` again clears it.
+ * - A fence breach is an alarm; `confidence: low` (coarse LBS fix, stale position) makes it a warning, not critical.
+ * - `edge.alarm`: disk soft limit (warning), hard limit (critical: the gateway starts shedding telemetry), both
+ *   cleared by `disk_recovered`; clock unsynced (warning: event times lose their trust) and a changed journal key
+ *   (critical) have no clearing event, a person acknowledges them.
+ * - `device.health` down raises `device_down` for that device; `up` clears it. `degraded` raises nothing: it shows
+ *   in the device list, and a station that limps on is not a control-room alarm.
+ * - Journal alerts the ingest path records (chain break, hash mismatch, gap, checkpoint problems, key change) are
+ *   critical: the evidence chain of that gateway is in question.
+ *
+ * An acknowledged alarm that fires again stays acknowledged (its count and last-seen move on): the person who took
+ * it on is already dealing with it. A cleared alarm that fires again reopens and needs a new acknowledgement.
+ */
+
+export const AlarmKind = z.enum([
+  'seal_opened_outside_fence',
+  'fence_breached',
+  'disk_soft_limit',
+  'disk_hard_limit',
+  'clock_unsynced',
+  'journal_key_changed',
+  'device_down',
+  'journal_alert',
+]);
+export type AlarmKind = z.infer<typeof AlarmKind>;
+export const AlarmSeverity = z.enum(['critical', 'warning']);
+export type AlarmSeverity = z.infer<typeof AlarmSeverity>;
+export const AlarmState = z.enum(['open', 'acknowledged', 'cleared']);
+export type AlarmState = z.infer<typeof AlarmState>;
+
+/** What one event (or journal alert) says about an alarm: `subject` names the seal, fence, device or alert kind. */
+export type AlarmSignal =
+  | { op: 'raise'; kind: AlarmKind; subject: string; stationId: string | null; deviceId: string | null; severity: AlarmSeverity; detail: string }
+  | { op: 'clear'; kind: AlarmKind; subject: string };
+
+export interface Alarm {
+  id: string;
+  gatewayId: string;
+  kind: AlarmKind;
+  subject: string;
+  stationId: string | null;
+  deviceId: string | null;
+  severity: AlarmSeverity;
+  state: AlarmState;
+  detail: string;
+  firstMs: number;
+  lastMs: number;
+  count: number;
+  /** Highest source position applied (the gateway's journal seq; the alert id for journal alerts): replays at or below it change nothing. */
+  lastSeq: number;
+  ackedBy: string | null;
+  ackedMs: number | null;
+  ackReason: string | null;
+  clearedMs: number | null;
+}
+
+/** The subject a device alarm is keyed by: the device when the event names one, else its station. */
+const deviceSubject = (e: EdgeEvent) => e.deviceId ?? e.stationId;
+
+export function signalsOf(e: EdgeEvent): AlarmSignal[] {
+  const at = { stationId: e.stationId, deviceId: e.deviceId ?? null };
+  switch (e.type) {
+    case 'seal.state_changed': {
+      const p = e.payload;
+      if (p.state === 'sealed') return [{ op: 'clear', kind: 'seal_opened_outside_fence', subject: p.sealId }];
+      if (p.insideFence) return [];
+      return [{ op: 'raise', kind: 'seal_opened_outside_fence', subject: p.sealId, ...at, severity: 'critical', detail: `seal ${p.sealId} ${p.state} outside the fence` }];
+    }
+    case 'fence.breached': {
+      const p = e.payload;
+      const where = p.lat !== undefined && p.lon !== undefined ? ` at ${p.lat.toFixed(5)},${p.lon.toFixed(5)}` : '';
+      return [
+        {
+          op: 'raise',
+          kind: 'fence_breached',
+          subject: p.sealId ?? p.fenceId,
+          ...at,
+          severity: p.confidence === 'low' ? 'warning' : 'critical',
+          detail: `fence ${p.fenceId}${p.sealId ? ` seal ${p.sealId}` : ''}${where}${p.confidence === 'low' ? ' (low confidence)' : ''}`,
+        },
+      ];
+    }
+    case 'edge.alarm': {
+      const p = e.payload;
+      switch (p.alarm) {
+        case 'disk_recovered':
+          return [
+            { op: 'clear', kind: 'disk_soft_limit', subject: 'disk' },
+            { op: 'clear', kind: 'disk_hard_limit', subject: 'disk' },
+          ];
+        case 'disk_soft_limit':
+          return [{ op: 'raise', kind: 'disk_soft_limit', subject: 'disk', ...at, severity: 'warning', detail: p.detail }];
+        case 'disk_hard_limit':
+          return [{ op: 'raise', kind: 'disk_hard_limit', subject: 'disk', ...at, severity: 'critical', detail: p.detail }];
+        case 'clock_unsynced':
+          return [{ op: 'raise', kind: 'clock_unsynced', subject: 'clock', ...at, severity: 'warning', detail: p.detail }];
+        case 'journal_key_changed':
+          return [{ op: 'raise', kind: 'journal_key_changed', subject: 'journal', ...at, severity: 'critical', detail: p.detail }];
+      }
+      return [];
+    }
+    case 'device.health': {
+      const p = e.payload;
+      if (p.status === 'up') return [{ op: 'clear', kind: 'device_down', subject: deviceSubject(e) }];
+      if (p.status === 'down') return [{ op: 'raise', kind: 'device_down', subject: deviceSubject(e), ...at, severity: 'warning', detail: p.detail ?? `${deviceSubject(e)} down` }];
+      return [];
+    }
+    default:
+      return [];
+  }
+}
+
+export function journalAlertSignal(a: { kind: JournalAlertKind; seq: number | null; detail: string }): AlarmSignal {
+  return { op: 'raise', kind: 'journal_alert', subject: a.kind, stationId: null, deviceId: null, severity: 'critical', detail: a.seq === null ? a.detail : `seq ${a.seq}: ${a.detail}` };
+}
+
+/**
+ * The alarm after one signal at (`atMs`, `seq`), or null when nothing changes (a clear with nothing to clear, a replay).
+ * `identity` gives the id and gateway of a new alarm.
+ */
+export function applySignal(current: Alarm | undefined, signal: AlarmSignal, atMs: number, seq: number, identity: { id: string; gatewayId: string }): Alarm | null {
+  if (current && seq <= current.lastSeq) return null;
+  if (signal.op === 'clear') {
+    if (!current || current.state === 'cleared') return null;
+    return { ...current, state: 'cleared', clearedMs: atMs, lastSeq: seq };
+  }
+  const fresh = { stationId: signal.stationId, deviceId: signal.deviceId, severity: signal.severity, detail: signal.detail.slice(0, 1000), lastMs: Math.max(atMs, current?.lastMs ?? atMs), lastSeq: seq };
+  if (!current) {
+    return { id: identity.id, gatewayId: identity.gatewayId, kind: signal.kind, subject: signal.subject, state: 'open', firstMs: atMs, count: 1, ackedBy: null, ackedMs: null, ackReason: null, clearedMs: null, ...fresh };
+  }
+  if (current.state === 'cleared') return { ...current, ...fresh, state: 'open', count: current.count + 1, ackedBy: null, ackedMs: null, ackReason: null, clearedMs: null };
+  return { ...current, ...fresh, count: current.count + 1 };
+}
+
+export type AckOutcome = { ok: true; alarm: Alarm } | { ok: false; reason: 'not_open'; state: AlarmState };
+
+/** Only an open alarm takes an acknowledgement: an acknowledged one already has its owner, a cleared one needs none. */
+export function acknowledge(current: Alarm, by: string, reason: string, atMs: number): AckOutcome {
+  if (current.state !== 'open') return { ok: false, reason: 'not_open', state: current.state };
+  return { ok: true, alarm: { ...current, state: 'acknowledged', ackedBy: by, ackedMs: atMs, ackReason: reason } };
+}

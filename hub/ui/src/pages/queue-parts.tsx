@@ -1,0 +1,105 @@
+import { useLayoutEffect, useRef } from 'preact/hooks';
+import { Pill } from '../components.tsx';
+import { t } from '../i18n/index.ts';
+import { ruleWords } from './queue-rules.ts';
+
+/** Pieces of the queue page: the case shape it reads, status and risk pills, reasons in words, the shortcut help. */
+
+export type CaseStatus = 'pending' | 'released' | 'held' | 'inspection' | 'seized' | 'returned' | 'destroyed';
+export type RiskLevel = 'low' | 'medium' | 'high';
+
+/** The fields of GET /api/cases items the page shows (the hub's CaseRecord has more). */
+export interface QueueCase {
+  parcelKey: string;
+  orderNo: string;
+  status: CaseStatus;
+  riskLevel: RiskLevel;
+  reasons: { rule: string; message: string }[];
+  decidedBy: string;
+  createdMs: number;
+  updatedMs: number;
+  version: number;
+}
+
+export type Action = { action: 'release' | 'hold' | 'inspect' } | { action: 'result'; result: 'pass' | 'seize' | 'return' | 'destroy' };
+
+export const actionLabel = (a: Action) => t(a.action === 'result' ? `queue.action.result.${a.result}` : `queue.action.${a.action}`);
+
+const STATUS_TONE: Record<CaseStatus, 'ok' | 'warn' | 'bad' | 'info' | 'muted'> = { pending: 'info', released: 'ok', held: 'bad', inspection: 'warn', seized: 'bad', returned: 'muted', destroyed: 'muted' };
+const RISK_TONE: Record<RiskLevel, 'ok' | 'warn' | 'bad'> = { low: 'ok', medium: 'warn', high: 'bad' };
+
+export const StatusPill = ({ status }: { status: CaseStatus }) => <Pill tone={STATUS_TONE[status]}>{t(`queue.status.${status}`)}</Pill>;
+export const RiskPill = ({ level }: { level: RiskLevel }) => <Pill tone={RISK_TONE[level]}>{t(`queue.risk.${level}`)}</Pill>;
+
+export function reasonText(rule: string): string {
+  const w = ruleWords(rule, (k) => t(k) !== k);
+  const vars = { ...w.vars };
+  if (typeof vars.text === 'string' && vars.text.startsWith('queue.')) vars.text = t(vars.text);
+  return t(w.key, vars);
+}
+
+/**
+ * Reasons in words, the engine's own message (English, with figures such as the year-to-date total) kept beside each
+ * as the officer's evidence.
+ */
+export function Reasons({ reasons }: { reasons: QueueCase['reasons'] }) {
+  return (
+    <ul class="reasons">
+      {reasons.map((r, i) => (
+        <li key={`${r.rule}-${i}`}>
+          <span>{reasonText(r.rule)}</span>
+          {r.message ? <small class="muted"> — {r.message}</small> : null}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** The help panel `?` opens: every shortcut, in words; Escape or the button closes it and focus goes back. */
+export function ShortcutHelp({ onClose }: { onClose: () => void }) {
+  const close = useRef<HTMLButtonElement>(null);
+  // A layout effect, not an effect: Preact runs effects after the next frame, and an Escape pressed as soon as the
+  // panel shows must close it. On the document, not the dialog, for the same reason.
+  useLayoutEffect(() => {
+    close.current?.focus();
+    const on = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
+    document.addEventListener('keydown', on);
+    return () => document.removeEventListener('keydown', on);
+  }, [onClose]);
+  const rows: [string, string][] = [
+    ['j / ↓ · k / ↑', 'queue.shortcuts.move'],
+    ['x / Space', 'queue.shortcuts.select'],
+    ['r', 'queue.shortcuts.release'],
+    ['h', 'queue.shortcuts.hold'],
+    ['i', 'queue.shortcuts.inspect'],
+    ['p · s · t · d', 'queue.shortcuts.results'],
+    ['/', 'queue.shortcuts.filter'],
+    ['Esc', 'queue.shortcuts.back'],
+    ['?', 'queue.shortcuts.help'],
+  ];
+  return (
+    <div class="dialog-backdrop">
+      <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="shortcuts-title">
+        <h2 id="shortcuts-title">{t('queue.shortcuts.title')}</h2>
+        <table class="shortcuts">
+          <tbody>
+            {rows.map(([keys, what]) => (
+              <tr key={what}>
+                <th scope="row">
+                  <kbd>{keys}</kbd>
+                </th>
+                <td>{t(what)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <p class="muted">{t('queue.shortcuts.note')}</p>
+        <div class="row">
+          <button type="button" ref={close} onClick={onClose}>
+            {t('queue.shortcuts.close')}
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
