@@ -2,6 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { openIdentifierRepo } from '../hub/repos/identifiers.ts';
+import { openReleaseSlipRepo } from '../hub/repos/release-slips.ts';
+import { SearchService } from '../hub/services/search.ts';
 import { openCaseRepo } from '../hub/repos/cases.ts';
 import { openZoneStatsRepo } from '../hub/repos/zone-stats.ts';
 import { Projections } from '../hub/services/projections.ts';
@@ -137,6 +140,26 @@ async function measureOverview(storage: Storage): Promise<void> {
   await timeIt(`${sql.dialect}: GET /api/overview?hours=168 (service)`, () => service.overview(168), { reference: pk, samples: 100 });
 }
 
+/** The other pages' first requests: the officers' queue, a parcel's timeline, a search. */
+async function measurePages(storage: Storage): Promise<void> {
+  const sql = storage.sql;
+  const cases = openCaseRepo(sql);
+  const identifiers = openIdentifierRepo(sql);
+  await openReleaseSlipRepo(sql).migrate(); // search joins the slips' parcels
+  await identifiers.migrate();
+  const search = new SearchService({ storage, identifiers, cases });
+  const key = (i: number) => `BP${String((i * 7919) % CASES).padStart(8, '0')}`;
+  const pk = await timeIt(`${sql.dialect}: reference — case by primary key`, (i) => sql.all('SELECT * FROM customs_cases WHERE parcel_key = ?', [key(i)]));
+  const queue = await cases.list({ status: ['pending', 'held', 'inspection'], limit: 50 });
+  if (queue.items.length !== 50 || !queue.nextCursor) throw new Error('dashboard bench: the queue should have pages');
+  await timeIt(`${sql.dialect}: queue, first page of 50 (GET /api/cases)`, () => cases.list({ status: ['pending', 'held', 'inspection'], limit: 50 }), { reference: pk });
+  await timeIt(`${sql.dialect}: queue, a later page (cursor)`, () => cases.list({ status: ['pending', 'held', 'inspection'], limit: 50, cursor: queue.nextCursor! }), { reference: pk });
+  // Each seeded parcel has ten events (10M events over 1M parcels).
+  await timeIt(`${sql.dialect}: parcel timeline (events + case)`, async (i) => Promise.all([storage.parcelEvents(key(i), 1000), cases.get(key(i))]), { reference: pk });
+  await timeIt(`${sql.dialect}: search by waybill no. (GET /api/search)`, (i) => search.search(key(i), 20), { reference: pk });
+  await timeIt(`${sql.dialect}: search by waybill prefix`, (i) => search.search(key(i).slice(0, 7), 20), { reference: pk });
+}
+
 export async function benchDashboard(): Promise<void> {
   console.log(`\n## Dashboard endpoints at ${fmt(CASES)} cases and ${fmt(EVENTS)} events (${SAMPLES} samples)`);
   const dir = mkdtempSync(join(tmpdir(), 'bg-bench-dashboard-'));
@@ -146,6 +169,7 @@ export async function benchDashboard(): Promise<void> {
     await sqliteStore.migrate();
     await seedDashboardStore(sqliteStore);
     await measureOverview(sqliteStore);
+    await measurePages(sqliteStore);
     await sqliteStore.close();
     rmSync(dir, { recursive: true, force: true });
 
@@ -161,6 +185,7 @@ export async function benchDashboard(): Promise<void> {
       await pgStore.migrate();
       await seedDashboardStore(pgStore);
       await measureOverview(pgStore);
+      await measurePages(pgStore);
     } finally {
       await pgStore.close();
       await probe.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);

@@ -95,7 +95,14 @@ export function buildApp(d: AppDeps): express.Express {
   app.use('/api/risk-rules', express.json({ limit: '8mb' }));
   app.use(express.json({ limit: '64kb' }));
   app.use((req, res, next) => {
-    res.on('finish', () => d.metrics.httpRequests.inc({ route: req.route?.path ?? 'unmatched', status: String(res.statusCode) }));
+    const t0 = process.hrtime.bigint();
+    res.on('finish', () => {
+      const route = req.route?.path ?? 'unmatched';
+      d.metrics.httpRequests.inc({ route, status: String(res.statusCode) });
+      // Server-Sent Event streams stay open for minutes: they would drown the latency figures.
+      if (res.getHeader('content-type')?.toString().startsWith('text/event-stream')) return;
+      d.metrics.httpSeconds.observe({ route, method: req.method }, Number(process.hrtime.bigint() - t0) / 1e9);
+    });
     next();
   });
 

@@ -16,6 +16,8 @@ export function createHubMetrics() {
     visibilitySeconds: new Histogram({ name: 'bondgate_hub_event_visibility_seconds', help: 'Edge wall time to hub commit, for events from gateways with a synchronised clock', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300], registers: [registry] }),
     gatewayBacklog: new Gauge({ name: 'bondgate_hub_gateway_backlog_events', help: 'Backlog each gateway last reported', labelNames: ['gateway'], registers: [registry] }),
     httpRequests: new Counter({ name: 'bondgate_hub_http_requests_total', help: 'HTTP requests', labelNames: ['route', 'status'], registers: [registry] }),
+    // Labelled by the route pattern (never the raw path: parcel keys would make one series per parcel).
+    httpSeconds: new Histogram({ name: 'bondgate_hub_http_request_duration_seconds', help: 'HTTP request time, by route pattern', labelNames: ['route', 'method'], buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10], registers: [registry] }),
   };
   return m;
 }

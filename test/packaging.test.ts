@@ -254,6 +254,7 @@ describe('Grafana dashboard', () => {
       'bondgate_edge_backlog_age_seconds',
       'bondgate_hub_messages_rejected_total',
       'bondgate_hub_http_requests_total',
+      'bondgate_hub_http_request_duration_seconds_bucket',
       'bondgate_edge_device_up',
       'bondgate_edge_disk_level',
     ]) expect(queried, name).toContain(name);

@@ -59,6 +59,8 @@ describe.skipIf(!chromiumAvailable())('parcel search and timeline in a real brow
 
   const search = async (page: import('playwright-core').Page, q: string) => {
     await page.goto(`${rig.hub.httpUrl}/#/parcels`);
+    // The hash change lands asynchronously and empties the field: type only after it has, or it wipes what we typed.
+    await expect.poll(() => page.getByLabel('运单号 / 订单号 / SSCC / EPC / 核放单号').inputValue()).toBe('');
     await page.getByLabel('运单号 / 订单号 / SSCC / EPC / 核放单号').fill(q);
     await page.getByLabel('运单号 / 订单号 / SSCC / EPC / 核放单号').press('Enter');
     // Wait for this query's answer, not the last one's.
