@@ -168,8 +168,8 @@ describe('drop folder at the hub', () => {
   it('a CEB XML file dropped in is ingested as drop-folder and moved to done/', async () => {
     const xml = fixtureXml('CEB303');
     writeFileSync(join(drop, 'export-order.xml'), xml);
-    await vi.waitFor(() => expect(existsSync(join(drop, 'done', 'export-order.xml.result.json'))).toBe(true), { timeout: 10_000, interval: 50 });
-    expect(existsSync(join(drop, 'export-order.xml'))).toBe(false);
+    // The result is written beside the file's new place, then the file moves: wait for both.
+    await vi.waitFor(() => expect([existsSync(join(drop, 'done', 'export-order.xml.result.json')), existsSync(join(drop, 'export-order.xml'))]).toEqual([true, false]), { timeout: 10_000, interval: 50 });
     const stored = await hub.storage.documentsByOrder('YW-EX-20240728-0042');
     expect(stored).toEqual([expect.objectContaining({ kind: 'exportOrder', original: xml })]);
     expect(JSON.parse(readFileSync(join(drop, 'done', 'export-order.xml.result.json'), 'utf8'))).toMatchObject({ stored: 1, rejected: 0 });
