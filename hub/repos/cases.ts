@@ -273,13 +273,19 @@ export function openCaseRepo(sql: Sql): CaseRepo {
     async queueSummary() {
       // Per status, so each query is a range of customs_cases_queue (status, updated_ms DESC, …): the count reads only
       // that status's index entries and the oldest is the last entry of the range — never the million settled cases.
+      // The statuses are independent: on PostgreSQL they run at once on three pooled connections.
+      const per = await Promise.all(
+        QUEUE_STATUSES.map(async (status) => {
+          const [count] = await sql.all<{ n: number }>('SELECT COUNT(*) AS n FROM customs_cases WHERE status = ?', [status]);
+          const n = Number(count?.n ?? 0);
+          const [first] = n === 0 ? [] : await sql.all<{ parcel_key: string; updated_ms: number }>('SELECT parcel_key, updated_ms FROM customs_cases WHERE status = ? ORDER BY updated_ms ASC, parcel_key ASC LIMIT 1', [status]);
+          return { status, n, first };
+        }),
+      );
       const byStatus = { pending: 0, held: 0, inspection: 0 };
       let oldest: QueueSummary['oldest'] = null;
-      for (const status of QUEUE_STATUSES) {
-        const [count] = await sql.all<{ n: number }>('SELECT COUNT(*) AS n FROM customs_cases WHERE status = ?', [status]);
-        byStatus[status] = Number(count?.n ?? 0);
-        if (byStatus[status] === 0) continue;
-        const [first] = await sql.all<{ parcel_key: string; updated_ms: number }>('SELECT parcel_key, updated_ms FROM customs_cases WHERE status = ? ORDER BY updated_ms ASC, parcel_key ASC LIMIT 1', [status]);
+      for (const { status, n, first } of per) {
+        byStatus[status] = n;
         if (first && (!oldest || Number(first.updated_ms) < oldest.sinceMs)) oldest = { parcelKey: first.parcel_key, status, sinceMs: Number(first.updated_ms) };
       }
       return { byStatus, oldest };
