@@ -1,4 +1,5 @@
 import { run, type Sql } from '../storage/sql.ts';
+import type { StoredDocument } from '../storage/storage.ts';
 
 /**
  * Reads over the stored customs documents (table `customs_documents`, written by Storage.putDocument) that the
@@ -29,12 +30,6 @@ export async function migrateDocumentLinks(sql: Sql): Promise<void> {
   await sql.migrate('document_links', DOCUMENT_LINK_MIGRATIONS);
 }
 
-export async function linkDocument(sql: Sql, documentKey: string, orderNo: string): Promise<void> {
-  await sql.tx(function* () {
-    yield* run('INSERT INTO document_links (document_key, order_no) VALUES (?, ?) ON CONFLICT (document_key, order_no) DO NOTHING', [documentKey, orderNo]);
-  });
-}
-
 export async function linkedOrders(sql: Sql, documentKeys: readonly string[]): Promise<string[]> {
   if (documentKeys.length === 0) return [];
   const rows = await sql.all<{ order_no: string }>(`SELECT DISTINCT order_no FROM document_links WHERE document_key IN (${documentKeys.map(() => '?').join(', ')})`, documentKeys);
@@ -45,4 +40,22 @@ export async function linkedOrders(sql: Sql, documentKeys: readonly string[]): P
 export async function documentBody(sql: Sql, kind: string, key: string): Promise<Record<string, unknown> | undefined> {
   const r = (await sql.all<{ body: string | Record<string, unknown> }>('SELECT body FROM customs_documents WHERE kind = ? AND key = ?', [kind, key]))[0];
   return r && (typeof r.body === 'string' ? (JSON.parse(r.body) as Record<string, unknown>) : r.body);
+}
+
+/**
+ * Store one upload's documents (and the export-waybill links its lists imply) in ONE transaction: an e-port pushes an
+ * order's documents together, and one fsync for all of them instead of one each is most of the ingest's write cost.
+ * Upserts by (kind, key), as Storage.putDocument does.
+ */
+export async function putDocuments(sql: Sql, docs: readonly StoredDocument[], links: readonly { documentKey: string; orderNo: string }[] = []): Promise<void> {
+  if (docs.length === 0 && links.length === 0) return;
+  await sql.tx(function* () {
+    for (const d of docs) {
+      yield* run(
+        'INSERT INTO customs_documents (kind, key, order_no, subject_key, body, original, received_ms) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET order_no = excluded.order_no, subject_key = excluded.subject_key, body = excluded.body, original = excluded.original, received_ms = excluded.received_ms',
+        [d.kind, d.key, d.orderNo, d.subjectKey, JSON.stringify(d.body), d.original, d.receivedMs],
+      );
+    }
+    for (const l of links) yield* run('INSERT INTO document_links (document_key, order_no) VALUES (?, ?) ON CONFLICT (document_key, order_no) DO NOTHING', [l.documentKey, l.orderNo]);
+  });
 }

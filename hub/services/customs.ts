@@ -6,7 +6,7 @@ import { documentKey, DocumentSet, parseDocument, Receipt, type CustomsDocument,
 import { DEFAULT_MATCH_OPTIONS, matchDocuments, type MatchResult } from '../customs/matching.ts';
 import { assessRisk, customsStatusOf, decideRelease, parcelFacts, ParcelFacts, prepareRiskRules, RiskRules, type PreparedRiskRules, type ReleaseDecision, type RiskAssessment, type RiskContext } from '../customs/risk.ts';
 import type { CaseRecord, CaseRepo } from '../repos/cases.ts';
-import { documentBody, linkDocument, linkedOrders, migrateDocumentLinks, ordersOfDocuments } from '../repos/documents.ts';
+import { documentBody, linkedOrders, migrateDocumentLinks, ordersOfDocuments, putDocuments } from '../repos/documents.ts';
 import { ExportDocumentSet, matchExport } from '../customs/matching-export.ts';
 import type { Storage, StoredDocument } from '../storage/storage.ts';
 import type { Projection } from './projections.ts';
@@ -110,14 +110,18 @@ export class CustomsService {
 
     const now = this.now();
     const orders = new Set<string>();
+    const rows: StoredDocument[] = [];
+    const links: { documentKey: string; orderNo: string }[] = [];
     for (const doc of docs) {
       const orderNo = 'orderNo' in doc && typeof doc.orderNo === 'string' ? doc.orderNo : null;
       const subjectKey = doc.kind === 'receipt' ? documentKey(doc.refersTo) : null;
-      await this.d.storage.putDocument({ kind: doc.kind, key: documentKey(doc), orderNo, subjectKey, body: doc as unknown as Record<string, unknown>, original, receivedMs: now });
+      rows.push({ kind: doc.kind, key: documentKey(doc), orderNo, subjectKey, body: doc as unknown as Record<string, unknown>, original, receivedMs: now });
       if (orderNo && doc.kind !== 'return') orders.add(orderNo);
-      if (doc.kind === 'exportInventory') await linkDocument(this.d.storage.sql, documentKey({ kind: 'exportWaybill', logisticsCode: doc.logisticsCode, logisticsNo: doc.logisticsNo as unknown as ExportWaybill['logisticsNo'] }), doc.orderNo);
+      if (doc.kind === 'exportInventory') links.push({ documentKey: documentKey({ kind: 'exportWaybill', logisticsCode: doc.logisticsCode, logisticsNo: doc.logisticsNo as unknown as ExportWaybill['logisticsNo'] }), orderNo: doc.orderNo });
       if (doc.kind === 'receipt' && 'orderNo' in doc.refersTo) orders.add(doc.refersTo.orderNo);
     }
+    // One transaction for the whole upload: all of it is stored or none of it.
+    await putDocuments(this.d.storage.sql, rows, links);
     // Receipts name their document by its own key (a list by copNo): find the order those documents belong to.
     const receiptSubjects = docs.filter((d): d is Receipt => d.kind === 'receipt' && !('orderNo' in d.refersTo)).map((r) => ({ kind: r.refersTo.kind, key: documentKey(r.refersTo) }));
     if (receiptSubjects.length > 0) for (const o of await ordersOfDocuments(this.d.storage.sql, receiptSubjects)) orders.add(o);

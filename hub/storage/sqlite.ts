@@ -92,6 +92,8 @@ export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | '
   db.pragma('busy_timeout = 5000');
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_ms INTEGER NOT NULL)');
 
+  // The SQL port shares this connection (and its statement cache) with the domain repositories.
+  const port = sqliteSql(db);
   let s: ReturnType<typeof prepare> | undefined;
   const prepare = () => ({
     ensureGateway: db.prepare('INSERT OR IGNORE INTO gateways (id, head_hash, created_ms) VALUES (?, ?, ?)'),
@@ -157,7 +159,7 @@ export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | '
 
   const storage: Storage = {
     kind: 'sqlite',
-    sql: sqliteSql(db),
+    sql: port,
     async migrate() {
       // Read what is applied inside the write lock: a second hub process migrating the same file waits, then skips.
       db.transaction(() => {
@@ -247,11 +249,13 @@ export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | '
       db.prepare('INSERT INTO customs_documents (kind, key, order_no, subject_key, body, original, received_ms) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET order_no = excluded.order_no, subject_key = excluded.subject_key, body = excluded.body, original = excluded.original, received_ms = excluded.received_ms').run(d.kind, d.key, d.orderNo, d.subjectKey, JSON.stringify(d.body), d.original, d.receivedMs);
     },
     async documentsByOrder(orderNo) {
-      return (db.prepare('SELECT * FROM customs_documents WHERE order_no = ?').all(orderNo) as DocRow[]).map(docFromRow);
+      return (await port.all<DocRow>('SELECT * FROM customs_documents WHERE order_no = ?', [orderNo])).map(docFromRow);
     },
     async receiptsFor(keys) {
       if (keys.length === 0) return [];
-      return (db.prepare(`SELECT * FROM customs_documents WHERE kind = 'receipt' AND subject_key IN (${keys.map(() => '?').join(', ')})`).all(...keys) as DocRow[]).map(docFromRow);
+      // `+kind`: only receipts have a subject key, and without the plus SQLite walks every receipt by the primary key's
+      // `kind` prefix instead of probing the subject index — a scan that grows with every receipt ever received.
+      return (await port.all<DocRow>(`SELECT * FROM customs_documents WHERE subject_key IN (${keys.map(() => '?').join(', ')}) AND +kind = 'receipt'`, keys)).map(docFromRow);
     },
     async appendAudit(input, atMs) {
       return db
