@@ -135,6 +135,9 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     clean: true,
     keepalive: 15,
     reconnectPeriod: 1000,
+    // Connected only once the ingest handler is attached (below): the stores and projections migrate and catch up
+    // first, and no batch arrives to an empty room (it would be resent, but only after the edge's ack timeout).
+    manualConnect: true,
   });
   client.on('connect', () => {
     // Acks are small and latency-bound: no Nagle delay on them.
@@ -231,6 +234,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     publishAck: (gw, ack) => client.publish(topics.ack(gw), encodeMessage(ack), { qos: 1 }),
   });
   client.on('message', (topic, payload) => ingest.handle(topic, payload));
+  client.connect();
 
   // Document intake at scale: batch uploads spooled under the data dir, and the drop folder when configured.
   const batches = new DocumentBatchService({ customs, log: log.child({ component: 'document-batches' }), spoolDir: join(config.dataDir, 'document-batches') });
