@@ -10,6 +10,7 @@ import { applyHubEnv, HubConfig } from '../hub/config.ts';
 import { startHub } from '../hub/server.ts';
 import { loadConfigFile, parseConfig } from '../shared/config-file.ts';
 import { createLogger } from '../shared/log.ts';
+import { seedDemoDocuments } from './demo-documents.ts';
 import { DEFAULT_SCENARIO } from './sim.ts';
 
 /** Is the TCP port free on this host? (The demo then moves to a free one and says so.) */
@@ -87,11 +88,13 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
     'demo defaults',
   );
   const edge = await startEdge(edgeConfig, log.child({ part: 'edge' }));
+  const seeded = await seedDemoDocuments(hub, adminPassword, log.child({ part: 'demo-documents' })).catch((e: Error) => (log.error({ err: e.message }, 'demo documents not seeded'), 0));
 
   const lines = [
     '',
     '  Bondgate demo is running',
-    `  Dashboard:     ${hub.httpUrl}/   (user admin, password ${adminPassword})`,
+    `  Dashboard:     ${hub.httpUrl}/   (users admin, officer1, manager1 — password ${adminPassword})`,
+    ...(seeded > 0 ? [`  Customs:       ${seeded} demo declarations decided (most released, some in the officers' queue)`] : []),
     `  MQTT broker:   ${hub.mqttUrl}${hub.broker?.movedFromPort ? `   (port ${hub.broker.movedFromPort} is busy — another broker runs there; set MQTT_PORT to choose a port or MQTT_URL to use that broker)` : ''}`,
     `  Edge gateway:  ${DEMO_GATEWAY}, simulated inspection line, health ${edge.healthUrl}/healthz`,
     `  Station pages: ${edge.consoleUrl}/   (operator op1, PIN 1234; keyboard only: scan, Enter, F1–F3)`,

@@ -1,0 +1,48 @@
+import type { Logger } from 'pino';
+import { generateDocumentSets, introduceMismatch, MISMATCH_KINDS, type GeneratedParcel } from '../hub/customs/generate-docs.ts';
+import { hashPassword } from '../hub/auth/passwords.ts';
+import type { RunningHub } from '../hub/server.ts';
+import { toReceiptTime } from '../hub/customs/documents.ts';
+
+/**
+ * The demo's customs side: on a fresh demo store, a morning's worth of declarations goes through the real intake
+ * (POST /api/documents, as an e-port would push them) so the dashboard has cases to show — most cleared by customs
+ * and released automatically, some with documents that disagree, some still without customs' receipt, a few under
+ * a customs inspection order. A demo officer and manager are created to work the queue.
+ */
+export const DEMO_USERS = [
+  { username: 'officer1', role: 'officer', displayName: '关员 王芳' },
+  { username: 'manager1', role: 'manager', displayName: '物流经理 李强' },
+] as const;
+
+const docsOf = (p: GeneratedParcel) => Object.entries(p.set).map(([kind, d]) => ({ kind, ...(d as object) }));
+const receipt = (p: GeneratedParcel, status: number, atMs: number) => ({ kind: 'receipt', messageType: 'CEB622', refersTo: { kind: 'inventory', copNo: p.set.inventory.copNo }, returnStatus: status, returnTime: toReceiptTime(atMs), returnInfo: status === 800 ? '放行' : status === 500 ? '布控查验' : '' });
+
+export async function seedDemoDocuments(hub: RunningHub, password: string, log: Logger, count = 240): Promise<number> {
+  const [row] = await hub.storage.sql.all<{ n: number }>('SELECT COUNT(*) AS n FROM customs_cases');
+  if (Number(row?.n ?? 0) > 0) return 0; // seeded on an earlier start
+  for (const u of DEMO_USERS) {
+    if (!(await hub.storage.getUser(u.username))) await hub.storage.createUser({ ...u, passwordHash: await hashPassword(password), createdMs: Date.now() });
+  }
+  const login = await fetch(`${hub.httpUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'officer1', password }) });
+  const { token } = (await login.json()) as { token: string };
+  const now = Date.now();
+  const sets = generateDocumentSets({ seed: 2026, baseTimeMs: now - 6 * 3600_000, intervalMs: 60_000 }, count);
+  let posted = 0;
+  for (let i = 0; i < sets.length; i += 20) {
+    const documents = sets.slice(i, i + 20).flatMap((p, j) => {
+      const n = i + j;
+      // One in twelve has a disagreement between its documents; one in ten awaits customs; one in twenty-five is ordered for inspection.
+      const parcel = n % 12 === 5 ? introduceMismatch(p, MISMATCH_KINDS[n % MISMATCH_KINDS.length]!) : p;
+      const status = n % 10 === 3 ? null : n % 25 === 7 ? 500 : 800;
+      return [...docsOf(parcel), ...(status === null ? [] : [receipt(parcel, status, now - (count - n) * 60_000)])];
+    });
+    const res = await fetch(`${hub.httpUrl}/api/documents`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ documents }) });
+    if (!res.ok) {
+      log.warn({ status: res.status, body: (await res.text()).slice(0, 500) }, 'demo documents refused');
+      continue;
+    }
+    posted += Math.min(20, sets.length - i);
+  }
+  return posted;
+}
