@@ -61,7 +61,8 @@ function LangSwitch() {
   const current = useLang();
   const other = LANGS.find((l) => l !== current)!;
   return (
-    <button type="button" class="link lang" lang={other} aria-label={t('lang.label')} onClick={() => setLang(other)}>
+    // The accessible name starts with what the button shows (WCAG 2.5.3), then says what it does.
+    <button type="button" class="link lang" aria-label={`${t('lang.switch')} (${t('lang.label')})`} onClick={() => setLang(other)}>
       {t('lang.switch')}
     </button>
   );
