@@ -108,3 +108,13 @@ export function ReasonDialog({ title, onConfirm, onCancel, children }: { title: 
     </div>
   );
 }
+
+/** The "load more" button under a keyset-paged list: shown only while the hub has another page. */
+export function MoreButton({ next, onMore, busy = false }: { next: string | null | undefined; onMore: () => Promise<void> | void; busy?: boolean }) {
+  if (!next) return null;
+  return (
+    <button type="button" class="more" disabled={busy} onClick={() => void onMore()}>
+      {t('action.more')}
+    </button>
+  );
+}

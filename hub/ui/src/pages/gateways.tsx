@@ -1,7 +1,7 @@
 import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, qs } from '../api.ts';
-import { Empty, ErrorBox, Loading, Pill, ReasonDialog, useAsync } from '../components.tsx';
+import { Empty, ErrorBox, Loading, MoreButton, Pill, ReasonDialog, useAsync } from '../components.tsx';
 import { fmtDuration, fmtNumber, fmtTime, t } from '../i18n/index.ts';
 import type { Route } from '../router.ts';
 import type { Me, Role } from '../session.ts';
@@ -291,11 +291,7 @@ function Alarms({ me, gatewayIds, tick }: { me: Me; gatewayIds: string[]; tick: 
           </table>
         </div>
       )}
-      {next ? (
-        <button type="button" class="more" onClick={() => void loadMore()}>
-          {t('action.more')}
-        </button>
-      ) : null}
+      <MoreButton next={next} onMore={loadMore} />
       {acking ? (
         <ReasonDialog
           title={t('gateways.ackTitle', { kind: t(`gateways.kind.${acking.kind}`) })}

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, qs } from '../api.ts';
-import { Empty, ErrorBox, Loading, Pill, useAsync } from '../components.tsx';
+import { Empty, ErrorBox, Loading, MoreButton, Pill, useAsync } from '../components.tsx';
 import { fmtNumber, fmtTime, t } from '../i18n/index.ts';
 import { href, type Route } from '../router.ts';
 import type { Me } from '../session.ts';
@@ -151,11 +151,7 @@ function SearchView({ q }: { q: string }) {
             </table>
           </div>
           <ErrorBox error={more.error} />
-          {pages.nextCursor ? (
-            <button type="button" class="more" disabled={more.busy} onClick={() => void loadMore()}>
-              {t('action.more')}
-            </button>
-          ) : null}
+          <MoreButton next={pages.nextCursor} onMore={loadMore} busy={more.busy} />
         </>
       )}
     </section>

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, qs } from '../api.ts';
-import { ErrorBox, Empty, Loading, ReasonDialog, useAsync } from '../components.tsx';
+import { Empty, ErrorBox, Loading, MoreButton, ReasonDialog, useAsync } from '../components.tsx';
 import { fmtDuration, fmtNumber, fmtTime, t } from '../i18n/index.ts';
 import { href, type Route } from '../router.ts';
 import type { Me } from '../session.ts';
@@ -500,11 +500,7 @@ export function QueuePage({ me }: { route: Route; me: Me }) {
           </table>
         </div>
       ) : null}
-      {next ? (
-        <button type="button" onClick={() => void more()}>
-          {t('action.more')}
-        </button>
-      ) : null}
+      <MoreButton next={next} onMore={more} />
 
       {dialog ? (
         <ReasonDialog title={t('queue.dialog.title', { action: actionLabel(dialog.action), target: dialog.target.kind === 'one' ? dialog.target.c.parcelKey : targetText(dialog.target) })} onConfirm={act} onCancel={() => setDialog(null)}>

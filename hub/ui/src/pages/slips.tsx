@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, qs } from '../api.ts';
-import { Empty, ErrorBox, Loading, Pill, ReasonDialog, useAsync } from '../components.tsx';
+import { Empty, ErrorBox, Loading, MoreButton, Pill, ReasonDialog, useAsync } from '../components.tsx';
 import { fmtNumber, fmtTime, t } from '../i18n/index.ts';
 import { href, navigate, type Route } from '../router.ts';
 import type { Me } from '../session.ts';
@@ -170,11 +170,7 @@ function SlipList({ canAct }: { canAct: boolean }) {
             </table>
           </div>
         ) : null}
-        {next ? (
-          <button type="button" onClick={() => void more()}>
-            {t('action.more')}
-          </button>
-        ) : null}
+        <MoreButton next={next} onMore={more} />
       </section>
     </section>
   );

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, qs } from '../api.ts';
-import { Empty, ErrorBox, Loading, useAsync } from '../components.tsx';
+import { Empty, ErrorBox, Loading, MoreButton, useAsync } from '../components.tsx';
 import { fmtNumber, fmtTime, t } from '../i18n/index.ts';
 import type { Route } from '../router.ts';
 import type { Me } from '../session.ts';
@@ -160,11 +160,7 @@ function Levels({ f }: { f: Filters }) {
           </table>
         </div>
       )}
-      {next ? (
-        <button type="button" class="more" onClick={() => void loadMore()}>
-          {t('action.more')}
-        </button>
-      ) : null}
+      <MoreButton next={next} onMore={loadMore} />
     </>
   );
 }
