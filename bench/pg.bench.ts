@@ -5,16 +5,20 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { seededRandom } from '../hub/storage/fixtures.ts';
 import { ensurePartitionFor, monthOf } from '../hub/storage/pg-maintenance.ts';
 import { openPostgresStorage } from '../hub/storage/postgres.ts';
-import type { Storage } from '../hub/storage/storage.ts';
+import type { IngestEntry, Storage } from '../hub/storage/storage.ts';
+import { parcelProjection } from '../hub/services/parcel-projection.ts';
 import { Projections } from '../hub/services/projections.ts';
+import { foldInputs } from '../hub/storage/sql-common.ts';
 import { pino } from 'pino';
 import { makeJournal, toEntries } from './fixtures.ts';
 import { fmt, latencySummary, line } from './stats.ts';
 
 /**
  * PostgreSQL (`npm run bench -- pg`):
- * 1. Hub ingest (`storage.ingest`: dedupe look-up, COPY into the partitioned events table, watermark, parcel fold)
- *    against a raw COPY of the same rows, same run, into a table with the same columns and indexes as one partition.
+ * 1. Hub ingest (`storage.ingest`, the ack path: dedupe look-up, COPY into the partitioned events table, watermark)
+ *    against a raw COPY of the same rows, same run, into a table with the same columns and indexes as one partition;
+ *    the parcel fold after the ack (`storage.foldParcels`, the 'parcels' projection) keeping up and behind; and both
+ *    together as a hub runs them, acked and folded.
  * 2. Query latency at BENCH_PG_EVENTS events (default 10,000,000, seeded with generate_series over three monthly
  *    partitions, 1,000 gateways, 5 events per parcel): the parcel timeline, the parcel list pages and a gateway's
  *    journal page, through the hub's storage, beside a raw primary-key lookup on a plain connection.
@@ -42,8 +46,12 @@ async function timed(samples: number, fn: (i: number) => Promise<unknown>): Prom
 }
 const show = (s: { p50: number; p99: number; max: number }) => `p50 ${fmt(s.p50, 2)} / p99 ${fmt(s.p99, 2)} ms`;
 
+/** Each journal its own parcels: a parcel another journal already folded would refold (its HLCs are not newer). */
+const keyed = (prefix: string, list: IngestEntry[]): IngestEntry[] =>
+  list.map((e) => ({ ...e, parcelKey: `${prefix}${e.parcelKey}`, event: { ...e.event!, parcelKey: `${prefix}${e.parcelKey}` } }));
+
 async function benchIngest(admin: pg.Client, schema: string): Promise<void> {
-  console.log(`\n## PostgreSQL hub ingest (${fmt(N_INGEST)} events, batches of ${fmt(BATCH)}, each event a new parcel)`);
+  console.log(`\n## PostgreSQL hub ingest (${fmt(N_INGEST)} events, batches of ${fmt(BATCH)})`);
   const entries = toEntries(makeJournal('BENCH-GW', N_INGEST));
   const receivedMs = Date.now();
 
@@ -65,30 +73,64 @@ async function benchIngest(admin: pg.Client, schema: string): Promise<void> {
   const store = await openPostgresStorage({ url: PG_URL, schema: `${schema}_ingest` });
   await store.migrate();
   await new Projections({ sql: store.sql, projections: [], log: pino({ level: 'silent' }) }).migrate(); // its index on received_ms, as in production
-  t0 = performance.now();
-  for (let i = 0; i < N_INGEST; i += BATCH) await store.ingest('BENCH-GW', entries.slice(i, i + BATCH), { receivedMs });
-  const hub = N_INGEST / ((performance.now() - t0) / 1000);
-  // A redelivery of everything: the dedupe look-up alone (no COPY, no fold).
-  t0 = performance.now();
-  for (let i = 0; i < N_INGEST; i += BATCH) await store.ingest('BENCH-GW', entries.slice(i, i + BATCH), { receivedMs });
-  const redelivery = N_INGEST / ((performance.now() - t0) / 1000);
-  // The event path alone: the same journal with no parcel keys, so nothing is folded (as for gateway and device events).
+  const ingestAll = async (gw: string, list: IngestEntry[]) => {
+    const t = performance.now();
+    for (let i = 0; i < N_INGEST; i += BATCH) await store.ingest(gw, list.slice(i, i + BATCH), { receivedMs });
+    return N_INGEST / ((performance.now() - t) / 1000);
+  };
+  const foldAll = async (list: IngestEntry[], chunk: number) => {
+    const t = performance.now();
+    for (let i = 0; i < N_INGEST; i += chunk) await store.foldParcels(foldInputs(list.slice(i, i + chunk), receivedMs));
+    return N_INGEST / ((performance.now() - t) / 1000);
+  };
+  // The ack path (storage.ingest: dedupe look-up, COPY into the partitioned table, watermark, chain check).
+  const hub = await ingestAll('BENCH-GW', entries);
+  const redelivery = await ingestAll('BENCH-GW', entries); // everything again: the dedupe look-up alone
   const unkeyed = toEntries(makeJournal('BENCH-GW2', N_INGEST)).map((e) => ({ ...e, parcelKey: null }));
+  const eventsOnly = await ingestAll('BENCH-GW2', unkeyed);
+  // A line's real mix: each parcel seen five times (scan, weigh, X-ray, decision, gate), its events spread over the run.
+  const mixed = keyed('M', toEntries(makeJournal('BENCH-GW3', N_INGEST, N_INGEST / 5)));
+  const fiveEach = await ingestAll('BENCH-GW3', mixed);
+
+  // The parcel rows, folded after the ack by the 'parcels' projection: as committed (batches of 1,000: keeping up),
+  // and a backlog taken 20,000 events a call (behind: a parcel's queued events write its row once).
+  const foldNew = await foldAll(entries, BATCH);
+  const foldLive = await foldAll(mixed, BATCH);
+  const mixedBehind = keyed('B', toEntries(makeJournal('BENCH-GW4', N_INGEST, N_INGEST / 5)));
+  await ingestAll('BENCH-GW4', mixedBehind);
+  const foldBehind = await foldAll(mixedBehind, 20_000);
+
+  // Sustained: what a hub does under this load — commit and ack each batch, hand it to the parcel projection, which
+  // folds in the background and takes whatever queued meanwhile. Done when the last event is acked and folded.
+  const sustained = keyed('S', toEntries(makeJournal('BENCH-GW5', N_INGEST, N_INGEST / 5)));
+  const projections = new Projections({ sql: store.sql, projections: [parcelProjection(store)], log: pino({ level: 'silent' }), hubId: 'bench' });
+  await projections.migrate();
+  let maxLagMs = 0;
   t0 = performance.now();
-  for (let i = 0; i < N_INGEST; i += BATCH) await store.ingest('BENCH-GW2', unkeyed.slice(i, i + BATCH), { receivedMs });
-  const eventsOnly = N_INGEST / ((performance.now() - t0) / 1000);
-  // A line's real mix: each parcel seen five times (scan, weigh, X-ray, decision, gate) — most events update a parcel.
-  const mixed = toEntries(makeJournal('BENCH-GW3', N_INGEST, N_INGEST / 5));
-  t0 = performance.now();
-  for (let i = 0; i < N_INGEST; i += BATCH) await store.ingest('BENCH-GW3', mixed.slice(i, i + BATCH), { receivedMs });
-  const fiveEach = N_INGEST / ((performance.now() - t0) / 1000);
+  for (let i = 0; i < N_INGEST; i += BATCH) {
+    const batch = sustained.slice(i, i + BATCH);
+    await store.ingest('BENCH-GW5', batch, { receivedMs });
+    projections.onEvents('BENCH-GW5', batch.map((e) => e.event!), Date.now());
+    const oldest = projections.backlog()[0]!.oldestMs;
+    if (oldest !== undefined) maxLagMs = Math.max(maxLagMs, Date.now() - oldest);
+  }
+  const ackedRate = N_INGEST / ((performance.now() - t0) / 1000);
+  await projections.drained();
+  const foldedRate = N_INGEST / ((performance.now() - t0) / 1000);
+  const check = await store.getParcel(sustained[N_INGEST - 1]!.parcelKey!);
+  if (check?.eventCount !== 5) throw new Error(`sustained run: last parcel folded ${check?.eventCount} events, not 5`);
   await store.close();
 
   line('raw COPY, same rows, same indexes (reference)', `${fmt(rawCopy)} rows/s`);
-  line('hub storage.ingest, events with no parcel to fold', `${fmt(eventsOnly)} events/s`, `${fmt(eventsOnly / rawCopy, 2)}× raw COPY`);
-  line('hub storage.ingest (COPY + watermark + parcel fold)', `${fmt(hub)} events/s`, `${fmt(hub / rawCopy, 2)}× raw COPY`);
-  line('hub storage.ingest, five events per parcel (a line\'s mix)', `${fmt(fiveEach)} events/s`, `${fmt(fiveEach / rawCopy, 2)}× raw COPY`);
+  line('ack path: storage.ingest, events with no parcel', `${fmt(eventsOnly)} events/s`, `${fmt(eventsOnly / rawCopy, 2)}× raw COPY`);
+  line('ack path: storage.ingest, each event a new parcel', `${fmt(hub)} events/s`, `${fmt(hub / rawCopy, 2)}× raw COPY`);
+  line("ack path: storage.ingest, five events per parcel (a line's mix)", `${fmt(fiveEach)} events/s`, `${fmt(fiveEach / rawCopy, 2)}× raw COPY`);
   line('  the same batches redelivered (all duplicates)', `${fmt(redelivery)} events/s`);
+  line('parcel fold, each event a new parcel, 1,000 a call', `${fmt(foldNew)} events/s`, `${fmt(foldNew / rawCopy, 2)}× raw COPY`);
+  line('parcel fold, five per parcel, 1,000 a call (keeping up)', `${fmt(foldLive)} events/s`, `${fmt(foldLive / rawCopy, 2)}× raw COPY`);
+  line('parcel fold, five per parcel, 20,000 a call (behind)', `${fmt(foldBehind)} events/s`, `${fmt(foldBehind / rawCopy, 2)}× raw COPY`);
+  line('sustained, five per parcel: acked (fold running beside)', `${fmt(ackedRate)} events/s`, `${fmt(ackedRate / rawCopy, 2)}× raw COPY`);
+  line('sustained, five per parcel: acked and folded', `${fmt(foldedRate)} events/s`, `${fmt(foldedRate / rawCopy, 2)}× raw COPY; fold lag max ${fmt(maxLagMs / 1000, 1)} s`);
 }
 
 async function seed(admin: pg.Client, store: Storage, schema: string): Promise<void> {

@@ -1,9 +1,12 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ProjectionBacklog } from './services/projections.ts';
 
 /** Hub metrics on their own registry (no global state: tests run several hubs in one process). */
 export function createHubMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'bondgate_hub_' });
+  // Read at scrape time from the running projections (set by watchProjections once they exist).
+  let backlog: () => ProjectionBacklog[] = () => [];
   const m = {
     registry,
     eventsIngested: new Counter({ name: 'bondgate_hub_events_ingested_total', help: 'Journal entries newly stored', labelNames: ['gateway'], registers: [registry] }),
@@ -18,6 +21,28 @@ export function createHubMetrics() {
     httpRequests: new Counter({ name: 'bondgate_hub_http_requests_total', help: 'HTTP requests', labelNames: ['route', 'status'], registers: [registry] }),
     // Labelled by the route pattern (never the raw path: parcel keys would make one series per parcel).
     httpSeconds: new Histogram({ name: 'bondgate_hub_http_request_duration_seconds', help: 'HTTP request time, by route pattern', labelNames: ['route', 'method'], buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10], registers: [registry] }),
+    projectionLagSeconds: new Gauge({
+      name: 'bondgate_hub_projection_lag_seconds',
+      help: 'Age of the oldest committed batch a read model (projection) has not applied yet; 0 when caught up',
+      labelNames: ['projection'],
+      registers: [registry],
+      collect() {
+        const now = Date.now();
+        for (const b of backlog()) this.set({ projection: b.name }, b.oldestMs === undefined ? 0 : Math.max(0, now - b.oldestMs) / 1000);
+      },
+    }),
+    projectionQueue: new Gauge({
+      name: 'bondgate_hub_projection_queue_events',
+      help: 'Committed events handed to a read model (projection) and not yet applied',
+      labelNames: ['projection'],
+      registers: [registry],
+      collect() {
+        for (const b of backlog()) this.set({ projection: b.name }, b.queuedEvents);
+      },
+    }),
+    watchProjections(fn: () => ProjectionBacklog[]): void {
+      backlog = fn;
+    },
   };
   return m;
 }

@@ -21,6 +21,7 @@ import { AdminService } from './services/admin.ts';
 import { openUsersRepo } from './repos/users.ts';
 import { CaseService } from './services/cases.ts';
 import { Projections } from './services/projections.ts';
+import { parcelProjection } from './services/parcel-projection.ts';
 import { openZoneStatsRepo } from './repos/zone-stats.ts';
 import { ZoneStatsService } from './services/zone-stats.ts';
 import { ReleaseSlip as FeedSlip } from '../shared/stations/feed.ts';
@@ -215,15 +216,16 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     log: log.child({ component: 'zone-stats' }),
     slipGoods: async (slipNo) => FeedSlip.safeParse(await storage.feedGet('slip', normaliseSlipNo(slipNo))).data?.goods ?? [],
   });
-  const projections = new Projections({ sql: storage.sql, projections: [customs.lineFacts(), cases.edgeActions(), stock, releaseSlips.passages(), trace.projection, alarms, zoneStats.projection, search.projection], hubId, log: log.child({ component: 'projections' }) });
+  const projections = new Projections({ sql: storage.sql, projections: [parcelProjection(storage, { followers: [customs.lineFacts()] }), cases.edgeActions(), stock, releaseSlips.passages(), trace.projection, alarms, zoneStats.projection, search.projection], hubId, log: log.child({ component: 'projections' }) });
+  metrics.watchProjections(() => projections.backlog());
   await projections.start();
   // PostgreSQL: event partitions made ahead and dropped past retention (never holding unacked or unprojected events).
   const partitions = new PartitionMaintenance({ sql: storage.sql, storage, policy: { retentionDays: config.retention.eventsDays, aheadMonths: config.postgres.partitionsAhead }, log: log.child({ component: 'partitions' }) });
   if (storage.kind === 'postgres') await partitions.start();
   const images = new ImageFetchService((gw, req) => client.publish(topics.imageRequest(gw), encodeMessage(req, false), { qos: 1 }), config.imageFetchTimeoutMs);
   const ingest = new IngestService({
-    onEvents: (gw, events) => {
-      projections.onEvents(gw, events);
+    onEvents: (gw, events, receivedMs) => {
+      projections.onEvents(gw, events, receivedMs);
     },
     onImage: (gw, body) => images.onResponse(gw, body),
     onFeedRequest: (gw, body) => void feed.answer(gw, body).catch((e: Error) => log.error({ err: e.message, gatewayId: gw }, 'feed request failed')),

@@ -26,8 +26,12 @@ export interface IngestDeps {
   onFeedRequest?: (gatewayId: string, body: unknown) => void;
   /** A gateway answers an image request (hub/services/image-fetch.ts). */
   onImage?: (gatewayId: string, body: unknown) => void;
-  /** Valid events just committed (redeliveries included: consumers must be idempotent). */
-  onEvents?: (gatewayId: string, events: EdgeEvent[]) => void;
+  /**
+   * Valid events just committed and acked, with the receive time they were stored under (redeliveries included:
+   * consumers must be idempotent, and a redelivery to another hub is how a batch whose hub died before projecting
+   * it gets projected without waiting for a cursor adoption).
+   */
+  onEvents?: (gatewayId: string, events: EdgeEvent[], receivedMs: number) => void;
   now?: () => number;
   /**
    * Decode, validate and hash-check an events message somewhere other than this thread (a worker: see
@@ -192,7 +196,7 @@ export class IngestService {
         this.deps.log.warn({ gatewayId, seq: a.seq, kind: a.kind, detail: a.detail }, 'journal alert');
       }
       this.deps.publishAck(gatewayId, this.ack(gatewayId, result.ackedSeq, result.ranges));
-      if (this.deps.onEvents) this.deps.onEvents(gatewayId, entries.filter((e) => e.status === 'ok' && e.event).map((e) => e.event!));
+      if (this.deps.onEvents) this.deps.onEvents(gatewayId, entries.filter((e) => e.status === 'ok' && e.event).map((e) => e.event!), receivedMs);
     } catch (e) {
       // Not acked: the gateway resends after its ack timeout. Nothing is lost.
       this.fail('ingest', gatewayId, e);

@@ -26,6 +26,27 @@ export interface Projection {
   readonly types: readonly EventType[];
   /** Apply one gateway's events in journal order. MUST be idempotent: redeliveries and the start-up catch-up replay events. */
   apply(gatewayId: string, events: readonly EdgeEvent[]): Promise<void>;
+  /**
+   * Optional: apply several batches (of several gateways) in one go, each gateway's in journal order. When a
+   * projection falls behind, everything queued for it arrives here at once, so a projection that writes one row per
+   * key (the parcels) writes it once for many events: it catches up faster the further behind it is.
+   */
+  applyBatches?(batches: readonly ProjectionBatch[]): Promise<void>;
+}
+
+export interface ProjectionBatch {
+  gatewayId: string;
+  events: readonly EdgeEvent[];
+  /** The hub's receive time of the batch (the events' `received_ms`). */
+  receivedMs: number;
+}
+
+/** What a projection has been handed and not yet applied, for the lag metrics. */
+export interface ProjectionBacklog {
+  name: string;
+  queuedEvents: number;
+  /** Receive time of the oldest batch not yet applied; undefined when it is idle. */
+  oldestMs: number | undefined;
 }
 
 const MIGRATIONS = [
@@ -35,19 +56,34 @@ const MIGRATIONS = [
   'CREATE INDEX events_received ON events (received_ms)',
   'CREATE TABLE projection_hub_cursors (name TEXT NOT NULL, hub_id TEXT NOT NULL, received_ms BIGINT NOT NULL, PRIMARY KEY (name, hub_id))',
   "INSERT INTO projection_hub_cursors (name, hub_id, received_ms) SELECT name, '', received_ms FROM projection_cursors",
+  // The parcel rows became a projection ('parcels', parcel-projection.ts); until this upgrade the ingest folded every
+  // stored event inline, so it is complete up to the newest stored event and must not replay the whole history.
+  // (`WHERE true`: SQLite cannot otherwise tell the upsert's ON from a join's.)
+  "INSERT INTO projection_hub_cursors (name, hub_id, received_ms) SELECT 'parcels', '', COALESCE(MAX(received_ms), 0) FROM events WHERE true ON CONFLICT (name, hub_id) DO NOTHING",
 ];
 
 const CATCH_UP_PAGE = 2000;
+/** One applyBatches call takes queued batches up to this many events: big enough to coalesce, small enough for one transaction. */
+const MAX_EVENTS_PER_APPLY = 20_000;
+
+interface Queued extends ProjectionBatch {
+  enqueuedMs: number;
+}
 
 interface Runner {
   p: Projection;
   types: ReadonlySet<string>;
+  /** Serialises this projection's work: queue drains, catch-ups and adoptions never overlap. */
   chain: Promise<void>;
-  /** Enqueue times of batches not yet applied: the cursor may not pass the oldest. */
-  pending: Map<number, number>;
+  /** Batches handed over and not yet taken by a drain. */
+  queue: Queued[];
+  queuedEvents: number;
+  /** A drain is on the chain and will take whatever is queued when it runs. */
+  draining: boolean;
+  /** Batches taken by the running drain and not yet applied. */
+  inFlight: Queued[];
   /** An apply failed in this process: the cursor stays where it was, so the next start replays it. */
   failed: boolean;
-  nextId: number;
 }
 
 export class Projections {
@@ -65,27 +101,58 @@ export class Projections {
     this.now = d.now ?? Date.now;
     this.marginMs = d.catchUpMarginMs ?? 120_000;
     this.hubId = d.hubId ?? '';
-    this.runners = d.projections.map((p) => ({ p, types: new Set(p.types), chain: Promise.resolve(), pending: new Map(), failed: false, nextId: 0 }));
+    this.runners = d.projections.map((p) => ({ p, types: new Set(p.types), chain: Promise.resolve(), queue: [], queuedEvents: 0, draining: false, inFlight: [], failed: false }));
+  }
+
+  /** Each projection's queue and the age of its oldest unapplied batch (metrics, the gateways page). */
+  backlog(): ProjectionBacklog[] {
+    return this.runners.map((r) => {
+      const oldest = [...r.inFlight, ...r.queue].reduce<number | undefined>((m, q) => (m === undefined || q.receivedMs < m ? q.receivedMs : m), undefined);
+      return { name: r.p.name, queuedEvents: r.queuedEvents + r.inFlight.reduce((n, q) => n + q.events.length, 0), oldestMs: oldest };
+    });
   }
 
   async migrate(): Promise<void> {
     await this.d.sql.migrate('projections', MIGRATIONS);
   }
 
-  /** Hand a committed batch to every projection that wants some of it (serialised per projection). */
-  onEvents(gatewayId: string, events: readonly EdgeEvent[]): void {
+  /**
+   * Hand a committed batch to every projection that wants some of it. Each projection applies its batches one call at
+   * a time, in the order handed over; batches queued while it is busy are taken together by its next call.
+   */
+  onEvents(gatewayId: string, events: readonly EdgeEvent[], receivedMs = this.now()): void {
     for (const r of this.runners) {
       const mine = events.filter((e) => r.types.has(e.type));
       if (mine.length === 0) continue;
-      const id = r.nextId++;
-      r.pending.set(id, this.now());
-      r.chain = r.chain
-        .then(() => r.p.apply(gatewayId, mine))
-        .catch((e: Error) => {
+      r.queue.push({ gatewayId, events: mine, receivedMs, enqueuedMs: this.now() });
+      r.queuedEvents += mine.length;
+      if (r.draining) continue;
+      r.draining = true;
+      r.chain = r.chain.then(() => this.drainQueue(r));
+    }
+  }
+
+  private async drainQueue(r: Runner): Promise<void> {
+    try {
+      while (r.queue.length > 0) {
+        let n = 0;
+        let take = 0;
+        const batched = !!r.p.applyBatches;
+        // A projection without applyBatches takes one batch per call, as handed over.
+        while (take < r.queue.length && (take === 0 || (batched && n + r.queue[take]!.events.length <= MAX_EVENTS_PER_APPLY))) n += r.queue[take++]!.events.length;
+        r.inFlight = r.queue.splice(0, take);
+        r.queuedEvents -= n;
+        try {
+          if (r.p.applyBatches) await r.p.applyBatches(r.inFlight);
+          else await r.p.apply(r.inFlight[0]!.gatewayId, r.inFlight[0]!.events);
+        } catch (e) {
           r.failed = true;
-          this.d.log.error({ projection: r.p.name, gatewayId, err: e.message }, 'projection failed: its cursor stays put and the next start replays these events');
-        })
-        .finally(() => r.pending.delete(id));
+          this.d.log.error({ projection: r.p.name, gateways: [...new Set(r.inFlight.map((q) => q.gatewayId))], err: (e as Error).message }, 'projection failed: its cursor stays put and the next start replays these events');
+        }
+        r.inFlight = [];
+      }
+    } finally {
+      r.draining = false;
     }
   }
 
@@ -169,7 +236,8 @@ export class Projections {
     const now = this.now();
     for (const r of this.runners) {
       if (r.failed) continue;
-      await this.saveCursor(r, Math.min(now, ...r.pending.values()));
+      // Not past the oldest batch handed over and not yet applied (queued or in flight).
+      await this.saveCursor(r, Math.min(now, ...r.inFlight.map((q) => q.enqueuedMs), ...r.queue.map((q) => q.enqueuedMs)));
     }
   }
 
@@ -190,7 +258,7 @@ export class Projections {
     let replayed = 0;
     for (;;) {
       // Keyset over (received_ms, gateway_id, seq): stable while new events keep arriving.
-      const rows = await this.d.sql.all<{ gateway_id: string; seq: number; received_ms: number; body: string | EdgeEvent }>(
+      const rows = await this.d.sql.all<{ gateway_id: string; seq: number; received_ms: number | string; body: string | EdgeEvent }>(
         `SELECT gateway_id, seq, received_ms, body FROM events
          WHERE status = 'ok' AND type IN (${placeholders})
            AND (received_ms > ? OR (received_ms = ? AND (gateway_id > ? OR (gateway_id = ? AND seq > ?))))
@@ -199,17 +267,22 @@ export class Projections {
       );
       if (rows.length === 0) break;
       // Consecutive rows of one gateway go together, in journal order.
+      const batches: ProjectionBatch[] = [];
       let group: EdgeEvent[] = [];
       let groupGw = rows[0]!.gateway_id;
+      let groupReceived = 0;
       for (const row of rows) {
         if (row.gateway_id !== groupGw && group.length > 0) {
-          await r.p.apply(groupGw, group);
+          batches.push({ gatewayId: groupGw, events: group, receivedMs: groupReceived });
           group = [];
         }
         groupGw = row.gateway_id;
+        groupReceived = Number(row.received_ms);
         group.push(typeof row.body === 'string' ? (JSON.parse(row.body) as EdgeEvent) : row.body);
       }
-      if (group.length > 0) await r.p.apply(groupGw, group);
+      if (group.length > 0) batches.push({ gatewayId: groupGw, events: group, receivedMs: groupReceived });
+      if (r.p.applyBatches) await r.p.applyBatches(batches);
+      else for (const b of batches) await r.p.apply(b.gatewayId, b.events);
       replayed += rows.length;
       const last = rows[rows.length - 1]!;
       after = { receivedMs: Number(last.received_ms), gatewayId: last.gateway_id, seq: Number(last.seq) };

@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import type { EdgeEvent, NewEvent } from '../../shared/schemas/events.ts';
 import type { ReleaseSlip } from '../../shared/stations/feed.ts';
+import { foldInputs } from '../storage/sql-common.ts';
 import { all, run } from '../storage/sql.ts';
 import { eachStore } from '../../test/helpers/stores.ts';
 import { applyEngine, type EngineOutcome } from '../customs/cases.ts';
@@ -39,10 +40,12 @@ eachStore('parcel search', (store) => {
   let slips: ReleaseSlipRepo;
   let s: Storage;
   const journal = new JournalBuilder('GW-S');
-  /** Store events as ingest does, and feed them to the identifiers projection. */
+  /** Store events as ingest does, and feed them to the parcel and identifiers projections. */
   const ingest = async (events: NewEvent[]) => {
     const entries = events.map((e) => journal.next(e));
-    await s.ingest('GW-S', entries, { receivedMs: Date.now() });
+    const receivedMs = Date.now();
+    await s.ingest('GW-S', entries, { receivedMs });
+    await s.foldParcels(foldInputs(entries, receivedMs));
     await svc.projection.apply('GW-S', entries.map((e) => e.event as EdgeEvent));
     return entries.map((e) => e.event as EdgeEvent);
   };

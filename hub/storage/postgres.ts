@@ -7,8 +7,8 @@ import { GENESIS_HASH } from '../../shared/canonical.ts';
 import type { FeedKind } from '../../shared/stations/feed.ts';
 import { sealAudit } from '../audit.ts';
 import type { EdgeEvent } from '../../shared/schemas/events.ts';
-import { decodeCursor, encodeCursor, entryAlerts, eventFromRow, foldableByParcel, foldInto, gatewayFromRow, needsRefold, parcelFromRow, type EventRow, type GatewayRow, type ParcelRow } from './sql-common.ts';
-import type { IngestEntry, IngestResult, JournalAlert, ParcelRecord, Role, Storage } from './storage.ts';
+import { decodeCursor, encodeCursor, entryAlerts, eventFromRow, foldInto, groupForFold, gatewayFromRow, needsRefold, parcelFromRow, type EventRow, type GatewayRow, type ParcelRow } from './sql-common.ts';
+import type { FoldInput, FoldResult, IngestEntry, IngestResult, JournalAlert, ParcelRecord, Role, Storage } from './storage.ts';
 import { nextRunOf, runWatermarkAsync, type ChainRow } from './watermark.ts';
 import { DAY_MS, ensurePartitionFor, listPartitions, planPartitions } from './pg-maintenance.ts';
 
@@ -16,9 +16,10 @@ import { DAY_MS, ensurePartitionFor, listPartitions, planPartitions } from './pg
  * The hub store on PostgreSQL: what several hub processes share. Each ingest is one transaction that takes the
  * gateway's row lock first, so two hubs handed batches of the same gateway (shared-subscription redelivery)
  * serialise on it (and that lock is also what keeps (gateway_id, seq) unique across the monthly partitions of
- * `events`: pg-maintenance.ts); parcel rows are locked in key order so hubs folding events of the same parcels never
- * deadlock. A batch's new events go in by COPY, everything else as arrays through UNNEST: one statement per table
- * per batch.
+ * `events`: pg-maintenance.ts). The parcel rows are folded after the ack, in a transaction of their own
+ * (`foldParcels`, run by the 'parcels' projection), locked in key order so hubs folding events of the same parcels
+ * never deadlock. New events and new parcels go in by COPY, everything else as arrays through UNNEST: one statement
+ * per table per batch.
  */
 type PgDocRow = { kind: string; key: string; order_no: string | null; subject_key: string | null; body: Record<string, unknown>; original: string | null; received_ms: string };
 const pgDoc = (r: PgDocRow) => ({ kind: r.kind, key: r.key, orderNo: r.order_no, subjectKey: r.subject_key, body: r.body, original: r.original, receivedMs: Number(r.received_ms) });
@@ -210,31 +211,33 @@ export async function openPostgresStorage(opts: { url: string; schema?: string }
   }
 
   /**
-   * Fold the batch's events into their parcels, each parcel row written once. Parcels that have a row are locked
-   * (FOR UPDATE, in key order) and updated; new parcels are COPYed in with their final state, also in key order. If
-   * another hub created one of them since our read, the COPY fails on parcels_pkey and the whole transaction is run
-   * again (`ingest`), when the read locks that row too. Two hubs folding the same parcels thus never deadlock (both
+   * Fold events into their parcels, each parcel row written once. Parcels that have a row are locked (FOR UPDATE, in
+   * key order) and updated; new parcels are COPYed in with their final state, also in key order. If another hub
+   * created one of them since our read, the COPY fails on parcels_pkey and the whole transaction is run again
+   * (`foldParcels`), when the read locks that row too. Two hubs folding the same parcels thus never deadlock (both
    * lock, then insert, in one key order), and the common case — no race — costs one write per parcel rather than a
-   * placeholder insert followed by an update.
+   * placeholder insert followed by an update. Parcels that must refold read their events in one statement.
    */
-  async function foldParcels(c: pg.PoolClient, inserted: IngestEntry[], receivedMs: number): Promise<void> {
-    const byParcel = foldableByParcel(inserted);
-    if (byParcel.size === 0) return;
-    const keys = [...byParcel.keys()].sort();
+  async function foldOnce(c: pg.PoolClient, inputs: readonly FoldInput[]): Promise<FoldResult> {
+    const groups = groupForFold(inputs);
+    if (groups.size === 0) return { parcels: 0, refolded: 0 };
+    const keys = [...groups.keys()];
     const rows = (await c.query<ParcelRow>('SELECT * FROM parcels WHERE parcel_key = ANY($1::text[]) ORDER BY parcel_key FOR UPDATE', [keys])).rows;
     const existing = new Map(rows.map((r) => [r.parcel_key, parcelFromRow(r)]));
+    // Rows left by the earlier placeholder scheme (event_count 0) count as none.
+    const currentOf = (key: string) => {
+      const prior = existing.get(key);
+      return prior && prior.eventCount > 0 ? prior : undefined;
+    };
+    const refold = keys.filter((key) => needsRefold(currentOf(key), groups.get(key)!.events));
+    const allOf = new Map<string, EdgeEvent[]>(refold.map((k) => [k, []]));
+    if (refold.length > 0) {
+      const bodies = await c.query<{ parcel_key: string; body: EdgeEvent }>("SELECT parcel_key, body FROM events WHERE parcel_key = ANY($1::text[]) AND status = 'ok'", [refold]);
+      for (const r of bodies.rows) allOf.get(r.parcel_key)!.push(r.body);
+    }
     const updates: ParcelRecord[] = [];
     const creates: ParcelRecord[] = [];
-    for (const key of keys) {
-      const events = byParcel.get(key)!;
-      const prior = existing.get(key);
-      const current = prior && prior.eventCount > 0 ? prior : undefined; // rows left by the earlier placeholder scheme count as none
-      let all: EdgeEvent[] | undefined;
-      if (needsRefold(current, events)) {
-        all = (await c.query<{ body: EdgeEvent }>("SELECT body FROM events WHERE parcel_key = $1 AND status = 'ok'", [key])).rows.map((r) => r.body);
-      }
-      (prior ? updates : creates).push(foldInto(current, events, all, receivedMs));
-    }
+    for (const [key, g] of groups) (existing.has(key) ? updates : creates).push(foldInto(currentOf(key), g.events, allOf.get(key), g.receivedMs));
     const columns = (out: ParcelRecord[]) => [
       out.map((p) => p.parcelKey),
       out.map((p) => p.state),
@@ -269,6 +272,7 @@ export async function openPostgresStorage(opts: { url: string; schema?: string }
         columns(updates),
       );
     }
+    return { parcels: groups.size, refolded: refold.length };
   }
 
   /**
@@ -339,7 +343,6 @@ export async function openPostgresStorage(opts: { url: string; schema?: string }
       const alerts = [...wm.alerts, ...entryAlerts(gatewayId, inserted, opts.receivedMs)];
       await insertAlerts(c, alerts);
       await c.query('UPDATE gateways SET acked_seq = $1, head_hash = $2, last_seen_ms = $3, alert_count = alert_count + $4 WHERE id = $5', [wm.ackedSeq, wm.headHash, opts.receivedMs, alerts.length, gatewayId]);
-      await foldParcels(c, inserted, opts.receivedMs);
       return { ackedSeq: wm.ackedSeq, ranges: wm.ranges, inserted: inserted.length, duplicates: entries.length - inserted.length, alerts };
     });
   }
@@ -373,10 +376,19 @@ export async function openPostgresStorage(opts: { url: string; schema?: string }
         try {
           return await ingestOnce(gatewayId, entries, opts);
         } catch (e) {
-          if (attempt >= 5) throw e;
           // The maintenance task makes partitions months ahead; this covers a hub whose task has not run (or a clock jump).
-          if ((e as { code?: string }).code === NO_PARTITION) await ensurePartitionFor(storage.sql, opts.receivedMs);
-          else if ((e as { code?: string; constraint?: string }).code !== UNIQUE_VIOLATION || (e as { constraint?: string }).constraint !== 'parcels_pkey') throw e;
+          if (attempt >= 5 || (e as { code?: string }).code !== NO_PARTITION) throw e;
+          await ensurePartitionFor(storage.sql, opts.receivedMs);
+        }
+      }
+    },
+    async foldParcels(inputs): Promise<FoldResult> {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await tx((c) => foldOnce(c, inputs));
+        } catch (e) {
+          const err = e as { code?: string; constraint?: string };
+          if (attempt >= 5 || err.code !== UNIQUE_VIOLATION || err.constraint !== 'parcels_pkey') throw e;
         }
       }
     },

@@ -2,7 +2,7 @@ import { BondgateError } from '../../shared/errors.ts';
 import { applyParcelEvent, compareForFold, foldParcel, initialSnapshot, type ParcelSnapshot, type ParcelState } from '../../shared/parcel-state.ts';
 import type { EdgeEvent } from '../../shared/schemas/events.ts';
 import type { GatewayStatus, Hello } from '../../shared/sync-protocol.ts';
-import type { GatewayRecord, IngestEntry, JournalAlert, ParcelRecord, StoredEvent } from './storage.ts';
+import type { FoldInput, GatewayRecord, IngestEntry, JournalAlert, ParcelRecord, StoredEvent } from './storage.ts';
 
 /** Pieces both SQL stores share: row mapping, cursors, and the per-batch parcel fold (pure). */
 
@@ -114,17 +114,6 @@ export function gatewayFromRow(r: GatewayRow): GatewayRecord {
   };
 }
 
-/**
- * The entries a batch actually stored, given the seqs the database reports as inserted: the first copy of each seq,
- * so an entry repeated inside one batch is counted (and folded) once.
- */
-export function firstCopies(entries: readonly IngestEntry[], insertedSeqs: ReadonlySet<number>): IngestEntry[] {
-  const pending = new Set(insertedSeqs);
-  const out: IngestEntry[] = [];
-  for (const e of entries) if (pending.delete(e.seq)) out.push(e);
-  return out;
-}
-
 /** Alerts for entries that were stored but are not trustworthy. */
 export function entryAlerts(gatewayId: string, inserted: IngestEntry[], atMs: number): JournalAlert[] {
   const out: JournalAlert[] = [];
@@ -135,17 +124,39 @@ export function entryAlerts(gatewayId: string, inserted: IngestEntry[], atMs: nu
   return out;
 }
 
-/** Newly inserted, trustworthy events grouped by parcel, each group in fold order. */
-export function foldableByParcel(inserted: IngestEntry[]): Map<string, EdgeEvent[]> {
-  const by = new Map<string, EdgeEvent[]>();
-  for (const e of inserted) {
-    if (e.status !== 'ok' || !e.event || !e.parcelKey) continue;
-    const list = by.get(e.parcelKey);
-    if (list) list.push(e.event);
-    else by.set(e.parcelKey, [e.event]);
+/** A parcel's share of a fold call: its events in fold order and the latest receive time among them. */
+export interface ParcelFoldGroup {
+  events: EdgeEvent[];
+  receivedMs: number;
+}
+
+/** Fold inputs grouped by parcel (keys sorted: the order every store locks rows in), each group in fold order. */
+export function groupForFold(inputs: readonly FoldInput[]): Map<string, ParcelFoldGroup> {
+  const by = new Map<string, ParcelFoldGroup>();
+  // One event once per call, however often it was handed over (a redelivery queued beside its first delivery).
+  const seen = new Set<string>();
+  for (const { event, receivedMs } of inputs) {
+    const key = event.parcelKey;
+    if (!key) continue;
+    const id = `${event.gatewayId}\u0000${event.seq}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const g = by.get(key);
+    if (!g) by.set(key, { events: [event], receivedMs });
+    else {
+      g.events.push(event);
+      if (receivedMs > g.receivedMs) g.receivedMs = receivedMs;
+    }
   }
-  for (const list of by.values()) list.sort(compareForFold);
-  return by;
+  for (const g of by.values()) g.events.sort(compareForFold);
+  return new Map([...by.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** The stored entries a fold takes: valid, hash-checked events of a parcel. */
+export function foldInputs(entries: readonly IngestEntry[], receivedMs: number): FoldInput[] {
+  const out: FoldInput[] = [];
+  for (const e of entries) if (e.status === 'ok' && e.event && e.parcelKey) out.push({ event: e.event, receivedMs });
+  return out;
 }
 
 /**
@@ -157,11 +168,14 @@ export function needsRefold(existing: ParcelRecord | undefined, events: EdgeEven
   return !!existing && events.length > 0 && events[0]!.time.hlc <= existing.lastHlc;
 }
 
-/** Fold new events into a parcel; `allEvents` (every stored ok event of the parcel) when needsRefold said so. */
+/**
+ * Fold new events into a parcel; `allEvents` (every stored ok event of the parcel, these included) when needsRefold
+ * said so. The row's updatedMs never goes back: a replay of old events must not make a parcel look untouched since.
+ */
 export function foldInto(existing: ParcelRecord | undefined, events: EdgeEvent[], allEvents: EdgeEvent[] | undefined, receivedMs: number): ParcelRecord {
   const first = events[0]!;
   const snap: ParcelSnapshot = allEvents ? foldParcel(allEvents) : events.reduce(applyParcelEvent, existing ?? initialSnapshot());
-  let firstWall = existing?.firstWallMs ?? Number.MAX_SAFE_INTEGER;
-  for (const e of events) if (e.time.wallMs < firstWall) firstWall = e.time.wallMs;
-  return { ...snap, parcelKey: first.parcelKey!, firstWallMs: firstWall, updatedMs: receivedMs };
+  let firstWall = allEvents ? Number.MAX_SAFE_INTEGER : (existing?.firstWallMs ?? Number.MAX_SAFE_INTEGER);
+  for (const e of allEvents ?? events) if (e.time.wallMs < firstWall) firstWall = e.time.wallMs;
+  return { ...snap, parcelKey: first.parcelKey!, firstWallMs: firstWall, updatedMs: Math.max(receivedMs, existing?.updatedMs ?? 0) };
 }

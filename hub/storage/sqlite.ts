@@ -5,8 +5,8 @@ import { GENESIS_HASH } from '../../shared/canonical.ts';
 import type { FeedKind } from '../../shared/stations/feed.ts';
 import { sealAudit } from '../audit.ts';
 import type { EdgeEvent } from '../../shared/schemas/events.ts';
-import { decodeCursor, encodeCursor, entryAlerts, eventFromRow, foldableByParcel, foldInto, gatewayFromRow, needsRefold, parcelFromRow, type EventRow, type GatewayRow, type ParcelRow } from './sql-common.ts';
-import type { GatewayRecord, IngestEntry, IngestResult, JournalAlert, ParcelRecord, Role, Storage } from './storage.ts';
+import { decodeCursor, encodeCursor, entryAlerts, eventFromRow, foldInto, groupForFold, gatewayFromRow, needsRefold, parcelFromRow, type EventRow, type GatewayRow, type ParcelRow } from './sql-common.ts';
+import type { FoldInput, FoldResult, GatewayRecord, IngestEntry, IngestResult, JournalAlert, ParcelRecord, Role, Storage } from './storage.ts';
 import { sqliteSql } from './sql.ts';
 import { nextRunOf, runWatermark, type ChainRow, type ReadRequest } from './watermark.ts';
 
@@ -107,7 +107,7 @@ export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | '
     bumpAlerts: db.prepare('UPDATE gateways SET alert_count = alert_count + 1 WHERE id = ?'),
     getParcel: db.prepare('SELECT * FROM parcels WHERE parcel_key = ?'),
     getParcels: db.prepare('SELECT * FROM parcels WHERE parcel_key IN (SELECT value FROM json_each(?))'),
-    parcelOkBodies: db.prepare("SELECT body FROM events WHERE parcel_key = ? AND status = 'ok'").pluck(),
+    parcelsOkBodies: db.prepare("SELECT parcel_key, body FROM events WHERE parcel_key IN (SELECT value FROM json_each(?)) AND status = 'ok'"),
     upsertParcel: db.prepare(`INSERT INTO parcels (parcel_key, state, last_hlc, event_count, last_station_id, last_gateway_id, last_wall_ms, gross_weight_kg, xray_verdict, anomalies, first_wall_ms, updated_ms)
                               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                               ON CONFLICT (parcel_key) DO UPDATE SET state = excluded.state, last_hlc = excluded.last_hlc, event_count = excluded.event_count,
@@ -145,17 +145,26 @@ export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | '
     for (const a of alerts) q.insertAlert.run(a.gatewayId, a.seq, a.kind, a.detail, a.atMs);
     q.updateGatewayHead.run(wm.ackedSeq, wm.headHash, opts.receivedMs, alerts.length, gatewayId);
 
-    const byParcel = foldableByParcel(inserted);
-    const stored = byParcel.size > 0 ? (q.getParcels.all(JSON.stringify([...byParcel.keys()])) as ParcelRow[]) : [];
-    const current = new Map(stored.map((r) => [r.parcel_key, parcelFromRow(r)]));
-    for (const [key, events] of byParcel) {
-      const existing = current.get(key);
-      const all = needsRefold(existing, events) ? (q.parcelOkBodies.all(key) as string[]).map((b) => JSON.parse(b) as EdgeEvent) : undefined;
-      writeParcel(foldInto(existing, events, all, opts.receivedMs));
-    }
     return { ackedSeq: wm.ackedSeq, ranges: wm.ranges, inserted: inserted.length, duplicates: entries.length - inserted.length, alerts };
   };
   const ingest = db.transaction(ingestTx);
+
+  const foldTx = (inputs: readonly FoldInput[]): FoldResult => {
+    const q = st();
+    const groups = groupForFold(inputs);
+    if (groups.size === 0) return { parcels: 0, refolded: 0 };
+    const stored = q.getParcels.all(JSON.stringify([...groups.keys()])) as ParcelRow[];
+    const current = new Map(stored.map((r) => [r.parcel_key, parcelFromRow(r)]));
+    // Every parcel that must refold reads its events in one statement, not one each (a replay refolds them all).
+    const refold = [...groups].filter(([key, g]) => needsRefold(current.get(key), g.events)).map(([key]) => key);
+    const allOf = new Map<string, EdgeEvent[]>(refold.map((k) => [k, []]));
+    if (refold.length > 0) {
+      for (const r of q.parcelsOkBodies.all(JSON.stringify(refold)) as { parcel_key: string; body: string }[]) allOf.get(r.parcel_key)!.push(JSON.parse(r.body) as EdgeEvent);
+    }
+    for (const [key, g] of groups) writeParcel(foldInto(current.get(key), g.events, allOf.get(key), g.receivedMs));
+    return { parcels: groups.size, refolded: refold.length };
+  };
+  const fold = db.transaction(foldTx);
 
   const storage: Storage = {
     kind: 'sqlite',
@@ -177,6 +186,9 @@ export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | '
     },
     async ingest(gatewayId, entries, opts) {
       return ingest.immediate(gatewayId, entries, opts);
+    },
+    async foldParcels(inputs) {
+      return fold.immediate(inputs);
     },
     async ackState(gatewayId) {
       const head = st().gatewayHead.get(gatewayId) as { acked_seq: number; head_hash: string } | undefined;

@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { foldParcel } from '../../shared/parcel-state.ts';
 import type { EdgeEvent, NewEvent } from '../../shared/schemas/events.ts';
 import { gateOut, hold, inspect, JournalBuilder, release, scan, seededRandom, toEntry, weigh, xray } from './fixtures.ts';
-import type { IngestEntry, ParcelRecord, Storage } from './storage.ts';
+import { foldInputs } from './sql-common.ts';
+import type { IngestEntry, IngestResult, ParcelRecord, Storage } from './storage.ts';
+
+/** What the hub does with a batch: store it (the ack), then fold its events into the parcel rows (the 'parcels' projection). */
+async function storeAndFold(s: Storage, gatewayId: string, entries: IngestEntry[], opts: { receivedMs: number; gapFrom?: number }): Promise<IngestResult> {
+  const r = await s.ingest(gatewayId, entries, opts);
+  await s.foldParcels(foldInputs(entries, opts.receivedMs));
+  return r;
+}
 
 /** What a parcel's record must be after its events were stored in any order: the fold of all of them, from scratch. */
 function expectedParcel(entries: readonly IngestEntry[]): Omit<ParcelRecord, 'updatedMs'> {
@@ -74,7 +82,7 @@ export function storageContract(name: string, make: () => Promise<Storage>, tear
       const tampered: IngestEntry = { ...edited, status: 'hash_mismatch', problem: 'hash does not match the entry content' };
       const broken = j.next(scan('BAD-Q'));
       const invalid: IngestEntry = { ...broken, status: 'invalid', event: null, type: 'parcel.scanned', problem: 'payload.code: required' };
-      const r = await s.ingest('GW-BAD', [good, tampered, invalid], at);
+      const r = await storeAndFold(s, 'GW-BAD', [good, tampered, invalid], at);
       expect(r.ackedSeq).toBe(3);
       expect(r.alerts.map((a) => a.kind).sort()).toEqual(['hash_mismatch', 'invalid_entry']);
       expect((await s.getParcel('BAD-P'))!.grossWeightKg).toBe(2);
@@ -96,9 +104,9 @@ export function storageContract(name: string, make: () => Promise<Storage>, tear
       const e1 = j.next(scan('FOLD-1'), 1_790_000_001_000);
       const e2 = j.next(hold('FOLD-1'), 1_790_000_003_000);
       const late = new JournalBuilder('GW-FOLD2').next(release('FOLD-1'), 1_790_000_002_000); // released, then held
-      await s.ingest('GW-FOLD', [e1, e2], at);
+      await storeAndFold(s, 'GW-FOLD', [e1, e2], at);
       expect((await s.getParcel('FOLD-1'))!.state).toBe('on_hold');
-      await s.ingest('GW-FOLD2', [late], { receivedMs: at.receivedMs + 1 });
+      await storeAndFold(s, 'GW-FOLD2', [late], { receivedMs: at.receivedMs + 1 });
       const p = (await s.getParcel('FOLD-1'))!;
       expect(p).toMatchObject(expectedParcel([e1, e2, late]));
       expect(p).toMatchObject({ state: 'on_hold', eventCount: 3, firstWallMs: 1_790_000_001_000, updatedMs: at.receivedMs + 1 });
@@ -109,8 +117,8 @@ export function storageContract(name: string, make: () => Promise<Storage>, tear
       const tick = 1_790_000_050_000;
       const held = new JournalBuilder('GW-TIE-B').next(hold('TIE-1'), tick);
       const released = new JournalBuilder('GW-TIE-A').next(release('TIE-1'), tick); // same HLC, sorts first
-      await s.ingest('GW-TIE-B', [held], at);
-      await s.ingest('GW-TIE-A', [released], at);
+      await storeAndFold(s, 'GW-TIE-B', [held], at);
+      await storeAndFold(s, 'GW-TIE-A', [released], at);
       expect(await s.getParcel('TIE-1')).toMatchObject({ ...expectedParcel([held, released]), state: 'on_hold', lastGatewayId: 'GW-TIE-B' });
     });
 
@@ -141,7 +149,11 @@ export function storageContract(name: string, make: () => Promise<Storage>, tear
         const k = Math.floor(random() * (i + 1));
         [batches[i], batches[k]] = [batches[k]!, batches[i]!];
       }
-      for (const b of batches) await s.ingest(b.gatewayId, b.entries, at);
+      for (const [i, b] of batches.entries()) {
+        await storeAndFold(s, b.gatewayId, b.entries, at);
+        // A replay of an earlier batch now and then (a catch-up after a crash, a redelivery to another hub).
+        if (random() < 0.25) await s.foldParcels(foldInputs(batches[Math.floor(random() * (i + 1))]!.entries, at.receivedMs));
+      }
       for (const gatewayId of ['GW-SHUF-A', 'GW-SHUF-B', 'GW-SHUF-C']) expect(await s.ackState(gatewayId)).toEqual({ ackedSeq: 60, ranges: [] });
       for (const [key, entries] of byParcel) {
         expect(await s.getParcel(key), key).toMatchObject(expectedParcel(entries));
@@ -154,9 +166,34 @@ export function storageContract(name: string, make: () => Promise<Storage>, tear
     it('counts an entry repeated inside one batch once', async () => {
       const j = new JournalBuilder('GW-REPEAT');
       const [a, b] = [j.next(scan('REPEAT-1')), j.next(weigh('REPEAT-1', 3))];
-      const r = await s.ingest('GW-REPEAT', [a!, b!, b!, a!], at);
+      const r = await storeAndFold(s, 'GW-REPEAT', [a!, b!, b!, a!], at);
       expect(r).toMatchObject({ ackedSeq: 2, inserted: 2, duplicates: 2, alerts: [] });
       expect(await s.getParcel('REPEAT-1')).toMatchObject({ eventCount: 2, grossWeightKg: 3 });
+    });
+
+    it('leaves the parcel rows to foldParcels: an ack stores the events alone', async () => {
+      const j = new JournalBuilder('GW-NOFOLD');
+      const batch = [j.next(scan('NOFOLD-1')), j.next(weigh('NOFOLD-1', 4))];
+      await s.ingest('GW-NOFOLD', batch, at);
+      expect(await s.getParcel('NOFOLD-1')).toBeUndefined();
+      expect((await s.parcelEvents('NOFOLD-1', 10)).map((e) => e.seq)).toEqual([1, 2]); // the timeline reads the events
+      expect(await s.foldParcels(foldInputs(batch, at.receivedMs))).toEqual({ parcels: 1, refolded: 0 });
+      expect(await s.getParcel('NOFOLD-1')).toMatchObject({ ...expectedParcel(batch), updatedMs: at.receivedMs });
+    });
+
+    it('folds idempotently: a replay refolds and leaves the row as it was, never moving updatedMs back', async () => {
+      const j = new JournalBuilder('GW-REPLAY');
+      const first = [j.next(scan('REPLAY-1')), j.next(weigh('REPLAY-1', 7)), j.next(scan('REPLAY-2'))];
+      const second = [j.next(hold('REPLAY-1'))];
+      await storeAndFold(s, 'GW-REPLAY', first, at);
+      await storeAndFold(s, 'GW-REPLAY', second, { receivedMs: at.receivedMs + 5000 });
+      const before = await s.getParcel('REPLAY-1');
+      expect(before).toMatchObject({ ...expectedParcel([...first, ...second]), eventCount: 3, updatedMs: at.receivedMs + 5000 });
+      // The start-up catch-up hands the same events over again, first batch with its old receive time.
+      expect(await s.foldParcels(foldInputs(first, at.receivedMs))).toEqual({ parcels: 2, refolded: 2 });
+      expect(await s.foldParcels([...foldInputs(first, at.receivedMs), ...foldInputs([...second, ...second], at.receivedMs + 5000)])).toEqual({ parcels: 2, refolded: 2 });
+      expect(await s.getParcel('REPLAY-1')).toEqual(before);
+      expect(await s.getParcel('REPLAY-2')).toMatchObject({ eventCount: 1, updatedMs: at.receivedMs });
     });
 
     it('answers for a gateway it has never seen, and takes an empty batch', async () => {
@@ -170,7 +207,7 @@ export function storageContract(name: string, make: () => Promise<Storage>, tear
       for (let i = 0; i < 25; i++) {
         const key = `LIST-${String(i).padStart(2, '0')}`;
         const events = i % 5 === 0 ? [j.next(scan(key, 'LINE-9')), j.next(hold(key))] : [j.next(scan(key, 'LINE-9'))];
-        await s.ingest('GW-LIST', events, { receivedMs: at.receivedMs + 1000 + Math.floor(i / 2) }); // ties on updatedMs
+        await storeAndFold(s, 'GW-LIST', events, { receivedMs: at.receivedMs + 1000 + Math.floor(i / 2) }); // ties on updatedMs
       }
       const seen: string[] = [];
       let cursor: string | undefined;
@@ -191,7 +228,7 @@ export function storageContract(name: string, make: () => Promise<Storage>, tear
 
     it('treats LIKE wildcards in a key prefix literally, and rejects a cursor it did not issue', async () => {
       const j = new JournalBuilder('GW-WILD');
-      await s.ingest('GW-WILD', ['PCT_1', 'PCTX1', 'PCT%2', 'PCTY%'].map((k) => j.next(scan(k))), at);
+      await storeAndFold(s, 'GW-WILD', ['PCT_1', 'PCTX1', 'PCT%2', 'PCTY%'].map((k) => j.next(scan(k))), at);
       expect((await s.listParcels({ keyPrefix: 'PCT_', limit: 10 })).items.map((p) => p.parcelKey)).toEqual(['PCT_1']);
       expect((await s.listParcels({ keyPrefix: 'PCT%', limit: 10 })).items.map((p) => p.parcelKey)).toEqual(['PCT%2']);
       await expect(s.listParcels({ limit: 10, cursor: 'not-a-cursor' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
@@ -208,7 +245,7 @@ export function storageContract(name: string, make: () => Promise<Storage>, tear
       expect((await s.getGateway('GW-CONC'))!.alertCount).toBe(0);
     });
 
-    it('lets two hub processes ingest the same gateways and parcels at once: no deadlock, each seq once', async () => {
+    it('lets two hub processes ingest and fold the same gateways and parcels at once: no deadlock, each seq once', async () => {
       const s2 = await make(); // a second process's store, on the same database
       try {
         await s2.migrate();
@@ -219,8 +256,8 @@ export function storageContract(name: string, make: () => Promise<Storage>, tear
         });
         const calls = journals.flatMap(({ gatewayId, entries }) =>
           [0, 40, 80, 120].flatMap((from, k) => [
-            (k % 2 === 0 ? s : s2).ingest(gatewayId, entries.slice(from, from + 80), at),
-            (k % 2 === 0 ? s2 : s).ingest(gatewayId, entries.slice(from + 20, from + 80), at),
+            storeAndFold(k % 2 === 0 ? s : s2, gatewayId, entries.slice(from, from + 80), at),
+            storeAndFold(k % 2 === 0 ? s2 : s, gatewayId, entries.slice(from + 20, from + 80), at),
           ]),
         );
         const results = await Promise.all(calls);

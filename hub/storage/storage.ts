@@ -59,6 +59,19 @@ export interface IngestResult {
   alerts: JournalAlert[];
 }
 
+/** A stored, trustworthy event handed to the parcel fold, with the hub's receive time of its batch. */
+export interface FoldInput {
+  event: EdgeEvent;
+  receivedMs: number;
+}
+
+export interface FoldResult {
+  /** Parcel rows written (each once per call, however many of its events the call carried). */
+  parcels: number;
+  /** Of those, parcels refolded from all their stored events (an event older than, or as old as, the row's last). */
+  refolded: number;
+}
+
 export interface GatewayRecord {
   id: string;
   /** scrypt hash `scrypt$N$r$p$saltB64$hashB64` of the gateway's MQTT password; null = not provisioned. */
@@ -135,12 +148,20 @@ export interface Storage {
    * gateway+seq; a duplicate is counted, never stored twice), advance the contiguous watermark while
    * checking the hash chain (prevHash of seq N = hash of seq N−1, else a chain_break alert), record alerts
    * for hash_mismatch / invalid entries, honour `gapFrom` (the edge declares seqs below its first entry lost:
-   * raise journal_gap and move the watermark past them), fold newly inserted `ok` events into their parcel's
-   * snapshot (in HLC order: an event older than the snapshot's lastHlc triggers a refold of that parcel from
-   * its stored events), and update the gateway's ackedSeq/headHash/lastSeen. Safe when several hub processes
-   * ingest the same gateway concurrently (serialised per gateway by a row lock).
+   * raise journal_gap and move the watermark past them), and update the gateway's ackedSeq/headHash/lastSeen.
+   * Safe when several hub processes ingest the same gateway concurrently (serialised per gateway by a row lock).
+   * It does not touch the parcel read model: that is `foldParcels`, run by the 'parcels' projection after the ack
+   * (hub/services/parcel-projection.ts says why).
    */
   ingest(gatewayId: string, entries: IngestEntry[], opts: { receivedMs: number; gapFrom?: number }): Promise<IngestResult>;
+  /**
+   * Fold stored `ok` events into their parcels' rows, in one transaction, each parcel written once. Idempotent and
+   * order-free: an event newer than the row's lastHlc is applied to the row; any other (a late arrival, a replay, a
+   * redelivery, an event another hub's refold already took in) makes the parcel refold from all its stored events. So
+   * the row always converges on the fold of every stored event in HLC order, whichever hub folds what, how often and
+   * in which order. Safe when several hubs fold the same parcels at once (rows locked in key order).
+   */
+  foldParcels(inputs: readonly FoldInput[]): Promise<FoldResult>;
   /** The current ack for a gateway (answer to a hello). */
   ackState(gatewayId: string): Promise<{ ackedSeq: number; ranges: [number, number][] }>;
 

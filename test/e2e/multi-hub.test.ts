@@ -99,8 +99,9 @@ describe.skipIf(!run)('e2e: three hubs behind a shared subscription (Mosquitto, 
       }
 
       // Per-parcel ordering: each parcel has one event per gateway, committed by different hubs in whatever order
-      // the broker and the transactions happened to run. The stored snapshot must equal a fold of all its events in
-      // HLC order — what one process folding them would give (the last scan in HLC order wins lastGatewayId).
+      // the broker and the transactions happened to run, and folded after the ack by each hub's parcel projection (the
+      // killed hub's unfolded batches by its restart's catch-up). The stored row must equal a fold of all its events
+      // in HLC order — what one process folding them would give (the last scan in HLC order wins lastGatewayId).
       const parcels = await storage.sql.all<{ parcel_key: string; state: string; last_hlc: string; event_count: number; last_gateway_id: string; last_station_id: string }>(
         'SELECT parcel_key, state, last_hlc, event_count, last_gateway_id, last_station_id FROM parcels',
       );
