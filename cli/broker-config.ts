@@ -3,11 +3,15 @@ import { resolve, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomSecret } from '../hub/auth/passwords.ts';
 import { brokerUserIssue, mosquittoAcl, mosquittoConf, mosquittoPasswordFile } from '../hub/broker-config.ts';
+import { dynsecConfigFile } from '../hub/broker-dynsec.ts';
 import { applyHubEnv, HubConfig } from '../hub/config.ts';
 import { openUsersRepo } from '../hub/repos/users.ts';
 import { AdminService } from '../hub/services/admin.ts';
 import { openStorage } from '../hub/storage/open.ts';
 import { loadConfigFile, parseConfig } from '../shared/config-file.ts';
+
+/** Where the eclipse-mosquitto image keeps the plugin. */
+const DEFAULT_DYNSEC_PLUGIN = '/usr/lib/mosquitto_dynamic_security.so';
 
 export const BROKER_CONFIG_USAGE = `bondgate broker config --out DIR [options]
   Writes a Mosquitto 2.x configuration for Bondgate: DIR/mosquitto.conf, DIR/passwd (PBKDF2-SHA512, as
@@ -31,7 +35,13 @@ export const BROKER_CONFIG_USAGE = `bondgate broker config --out DIR [options]
   --local-port N|none   plain listener on 127.0.0.1 for local tools (default 1883)
   --config-dir PATH     where the broker will read these files (default: DIR; /mosquitto/config in Docker)
   --persistence PATH|none  broker persistence directory (default /var/lib/mosquitto/)
-  --log-stdout          log to stdout (containers, journald)`;
+  --log-stdout          log to stdout (containers, journald)
+  --dynsec              accounts and ACLs in Mosquitto's dynamic security plugin instead of passwd and acl:
+                        writes DIR/dynamic-security.json (the broker rewrites it: make it writable by the broker's
+                        user). Then set mqtt.dynamicSecurity: true in the hub config, and gateway credentials issued,
+                        rotated or revoked at the hub take effect at the broker at once.
+  --dynsec-plugin PATH  the plugin on the broker host (default ${DEFAULT_DYNSEC_PLUGIN}, as in the eclipse-mosquitto
+                        image; Debian: /usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so)`;
 
 /**
  * The `mosquitto` group's id when this runs as root and the group exists: started as root, Mosquitto drops to its
@@ -68,6 +78,8 @@ export async function runBrokerConfig(argv: string[], io: Printer = { out: (l) =
       'config-dir': { type: 'string' },
       persistence: { type: 'string', default: '/var/lib/mosquitto/' },
       'log-stdout': { type: 'boolean' },
+      dynsec: { type: 'boolean' },
+      'dynsec-plugin': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -137,21 +149,30 @@ export async function runBrokerConfig(argv: string[], io: Printer = { out: (l) =
     localPort,
     persistenceDir: values.persistence === 'none' ? null : values.persistence,
     logDest: values['log-stdout'] ? 'stdout' : null,
+    ...(values.dynsec ? { dynsec: { pluginPath: values['dynsec-plugin'] ?? DEFAULT_DYNSEC_PLUGIN, configFile: `${configDir}/dynamic-security.json` } } : {}),
   });
   // --no-tls: the "TLS" port becomes a plain listener so gateways can still reach the broker in a lab.
   const plain = tls ? '' : `\n# Plain listener (--no-tls): lab use only.\nlistener ${tlsPort}${values.bind ? ` ${values.bind}` : ''}\nprotocol mqtt\n`;
   writeFileSync(join(outDir, 'mosquitto.conf'), conf + plain);
-  writeFileSync(join(outDir, 'acl'), mosquittoAcl(hubUser));
-  writeFileSync(join(outDir, 'passwd'), await mosquittoPasswordFile(accounts), { mode: 0o640 });
+  const gateways = new Map([...accounts].filter(([user]) => user !== hubUser));
+  // The secrets file: passwd, or the plugin's JSON (which the broker also writes: group-writable).
+  const secrets = values.dynsec ? join(outDir, 'dynamic-security.json') : join(outDir, 'passwd');
+  if (values.dynsec) writeFileSync(secrets, await dynsecConfigFile({ username: hubUser, password: hubPassword }, gateways), { mode: 0o660 });
+  else {
+    writeFileSync(join(outDir, 'acl'), mosquittoAcl(hubUser));
+    writeFileSync(secrets, await mosquittoPasswordFile(accounts), { mode: 0o640 });
+  }
   // Secrets: group-readable for the broker's group, never world-readable.
   const gid = mosquittoGid();
-  for (const f of [join(outDir, 'passwd'), ...(tls ? [join(outDir, 'certs', 'server.key')] : [])]) {
-    chmodSync(f, 0o640);
+  for (const f of [secrets, ...(tls ? [join(outDir, 'certs', 'server.key')] : [])]) {
+    chmodSync(f, f === secrets && values.dynsec ? 0o660 : 0o640);
     if (gid !== undefined) chownSync(f, 0, gid);
   }
 
-  io.out(`Mosquitto config written to ${outDir}: mosquitto.conf, acl, passwd (${accounts.size - 1} gateway(s) + ${hubUser})${tls ? ', certs/' : ''}.`);
-  io.out(`Run: mosquitto -c ${configDir}/mosquitto.conf${gid === undefined ? `   (first let the broker's user read the secrets: chgrp mosquitto ${configDir}/passwd${tls ? ` ${configDir}/certs/server.key` : ''})` : ''}`);
+  const secretsName = values.dynsec ? 'dynamic-security.json' : 'passwd';
+  io.out(`Mosquitto config written to ${outDir}: mosquitto.conf, ${values.dynsec ? 'dynamic-security.json' : 'acl, passwd'} (${gateways.size} gateway(s) + ${hubUser})${tls ? ', certs/' : ''}.`);
+  io.out(`Run: mosquitto -c ${configDir}/mosquitto.conf${gid === undefined ? `   (first let the broker's user read the secrets: chgrp mosquitto ${configDir}/${secretsName}${tls ? ` ${configDir}/certs/server.key` : ''})` : ''}`);
+  if (values.dynsec) io.out('Set mqtt.dynamicSecurity: true in the hub config: credentials issued, rotated or revoked at the hub then apply at the broker at once.');
   if (shown.length > 0) io.out(`\nCredentials (shown only now; the broker keeps only PBKDF2 hashes, the hub only scrypt hashes):\n${shown.join('\n')}`);
   return 0;
 }

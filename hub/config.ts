@@ -19,6 +19,10 @@ export const HubConfig = z.object({
       username: z.string().min(1).default('hub').describe("the hub's MQTT user name"),
       password: z.string().min(1).optional().describe("the hub's MQTT password (generated for the embedded broker when omitted)"),
       shared: z.boolean().optional().describe('true to consume through an MQTT v5 shared subscription ($share/hub/…); default: true with an external broker'),
+      dynamicSecurity: z
+        .boolean()
+        .default(false)
+        .describe("true when the external broker is Mosquitto with the dynamic security plugin (`bondgate broker config --dynsec`): gateway credentials issued, rotated or revoked at the hub are applied at the broker at once"),
       embedded: z
         .object({
           host: z.string().default('127.0.0.1'),
@@ -27,7 +31,8 @@ export const HubConfig = z.object({
         })
         .default({ host: '127.0.0.1', port: 1883, fallbackToFreePort: false }),
     })
-    .default({ username: 'hub', embedded: { host: '127.0.0.1', port: 1883, fallbackToFreePort: false } }),
+    .refine((m) => !m.dynamicSecurity || m.url, { message: 'needs an external broker (mqtt.url): the embedded broker checks the hub store itself', path: ['dynamicSecurity'] })
+    .default({ username: 'hub', dynamicSecurity: false, embedded: { host: '127.0.0.1', port: 1883, fallbackToFreePort: false } }),
   auth: z
     .object({
       sessionTtlHours: z.number().positive().default(12),

@@ -18,6 +18,7 @@ import { CustomsService } from './services/customs.ts';
 import { DocumentBatchService } from './services/document-batches.ts';
 import { startDropFolder } from './services/drop-folder.ts';
 import { AdminService } from './services/admin.ts';
+import { dynsecBrokerAccounts } from './services/broker-accounts.ts';
 import { openUsersRepo } from './repos/users.ts';
 import { CaseService } from './services/cases.ts';
 import { Projections } from './services/projections.ts';
@@ -126,6 +127,24 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     }
   }
   const shared = config.mqtt.shared ?? !broker;
+  // An external Mosquitto with the dynamic security plugin: credential changes reach the broker at once, and gateways
+  // revoked while it was unreachable are removed again (in the background: a broker that is down must not stop the hub).
+  const brokerAccounts = config.mqtt.dynamicSecurity && mqttUrl
+    ? dynsecBrokerAccounts({ url: mqttUrl, username: config.mqtt.username, ...(mqttPassword ? { password: mqttPassword } : {}), clientId: `bondgate-hub-${hubId}-accounts`, log: log.child({ component: 'broker-accounts' }) })
+    : undefined;
+  const admin = new AdminService({
+    storage,
+    users,
+    mqttUrl,
+    ...(broker ? { disconnectGateway: (id: string) => broker.disconnectGateway(id) } : {}),
+    ...(brokerAccounts ? { brokerAccounts } : {}),
+  });
+  if (brokerAccounts) {
+    void admin.reconcileRevoked().then(
+      (ids) => ids.length > 0 && log.info({ gateways: ids }, 'revoked gateways removed at the broker'),
+      (e: Error) => log.warn({ err: e.message }, 'could not remove revoked gateways at the broker: tried again at the next start, or revoke again'),
+    );
+  }
 
   const client: MqttClient = mqtt.connect(mqttUrl, {
     clientId: `bondgate-hub-${hubId}`,
@@ -264,7 +283,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     stockStates: new StockStateService({ levels: openStockStateRepo(storage.sql), cases: caseRepo, slips: slipRepo }),
     stats: new StatsService({ stats: statsRepo }),
     riskRules,
-    admin: new AdminService({ storage, users, mqttUrl, ...(broker ? { disconnectGateway: (id: string) => broker.disconnectGateway(id) } : {}) }),
+    admin,
   });
   const server = createServer(app);
   const port = await listenHttp(server, config.http.host, config.http.port);
@@ -293,6 +312,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
         await new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         await broker?.close();
+        await brokerAccounts?.close();
         await decodePool?.close();
         await dropFolder?.stop();
         await batches.close();

@@ -20,6 +20,7 @@ export const ErrorCatalogue = {
   PORT_IN_USE: { status: 500, message: 'The port is already in use' },
   STORAGE_FAILED: { status: 500, message: 'The store failed' },
   GATEWAY_UNREACHABLE: { status: 504, message: 'The gateway did not answer in time' },
+  BROKER_FAILED: { status: 502, message: 'The MQTT broker refused the change or did not answer' },
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCatalogue;

@@ -76,6 +76,8 @@ export interface UsersRepo {
   setGatewayPassword(id: string, passwordHash: string): Promise<boolean>;
   /** Clear the hash and stamp the revocation (kept when already revoked). Undefined when the gateway is unknown. */
   revokeGateway(id: string, nowMs: number): Promise<{ revokedMs: number; wasProvisioned: boolean } | undefined>;
+  /** Gateways whose credentials are revoked now (not issued again since). */
+  revokedGateways(): Promise<string[]>;
 }
 
 interface UserRow {
@@ -200,6 +202,10 @@ export function openUsersRepo(sql: Sql): UsersRepo {
         yield* run('UPDATE gateways SET password_hash = NULL, revoked_ms = ? WHERE id = ?', [revokedMs, id]);
         return { revokedMs, wasProvisioned: r.password_hash !== null };
       });
+    },
+
+    async revokedGateways() {
+      return (await sql.all<{ id: string }>('SELECT id FROM gateways WHERE revoked_ms IS NOT NULL AND password_hash IS NULL ORDER BY id')).map((r) => r.id);
     },
   };
 }

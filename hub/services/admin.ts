@@ -5,6 +5,7 @@ import { TOPIC_ROOT, topics } from '../../shared/topics.ts';
 import { hashPassword, randomSecret } from '../auth/passwords.ts';
 import type { UserAccount, UserChange, UserSummary, UsersRepo } from '../repos/users.ts';
 import type { Role, Storage } from '../storage/storage.ts';
+import type { BrokerAccounts } from './broker-accounts.ts';
 
 /**
  * The hub's admin surface ("Trust"): user accounts and gateway credentials. Every change goes on the audit chain,
@@ -90,8 +91,16 @@ export interface AdminDeps {
    * broker: a revoked gateway is then refused at its next CONNECT only.
    */
   disconnectGateway?: (gatewayId: string) => number | Promise<number>;
+  /**
+   * An external broker's own accounts (Mosquitto's dynamic security plugin: broker-accounts.ts), changed with the
+   * hub's so an issued password works, and a rotated or revoked one stops working, at once. Absent: the embedded
+   * broker checks the hub's store itself, and a password-file broker needs `bondgate broker config` again.
+   */
+  brokerAccounts?: Pick<BrokerAccounts, 'setGateway' | 'removeGateway'>;
   now?: () => number;
 }
+
+type BrokerOutcome = { status: 'applied' } | { status: 'failed'; error: string };
 
 export class AdminService {
   private readonly now: () => number;
@@ -166,7 +175,9 @@ export class AdminService {
     if (!(await this.d.users.registerGateway(gatewayId, await hashPassword(password), this.now()))) {
       throw new BondgateError('CONFLICT', `gateway ${gatewayId} already has credentials: rotate them instead`, [{ field: 'id', message: 'already registered' }]);
     }
-    await this.audit(actor, 'gateway.register', gatewayId, {});
+    const broker = await this.toBroker((b) => b.setGateway(gatewayId, password));
+    await this.audit(actor, 'gateway.register', gatewayId, broker ? { broker: broker.status } : {});
+    this.brokerFailure(gatewayId, broker, 'issued');
     return this.credentials(gatewayId, password);
   }
 
@@ -177,8 +188,10 @@ export class AdminService {
   async rotateGatewayCredentials(actor: string, gatewayId: string): Promise<GatewayCredentials & { disconnected: number | null }> {
     const password = randomSecret(24);
     if (!(await this.d.users.setGatewayPassword(gatewayId, await hashPassword(password)))) throw new BondgateError('NOT_FOUND', `no gateway ${gatewayId}`);
+    const broker = await this.toBroker((b) => b.setGateway(gatewayId, password));
     const disconnected = await this.disconnect(gatewayId);
-    await this.audit(actor, 'gateway.credentials.rotate', gatewayId, { disconnected });
+    await this.audit(actor, 'gateway.credentials.rotate', gatewayId, { disconnected, ...(broker ? { broker: broker.status } : {}) });
+    this.brokerFailure(gatewayId, broker, 'rotated');
     return { ...this.credentials(gatewayId, password), disconnected };
   }
 
@@ -186,10 +199,45 @@ export class AdminService {
   async revokeGatewayCredentials(actor: string, gatewayId: string): Promise<{ gatewayId: string; revokedMs: number; disconnected: number | null }> {
     const r = await this.d.users.revokeGateway(gatewayId, this.now());
     if (!r) throw new BondgateError('NOT_FOUND', `no gateway ${gatewayId}`);
-    // Even when already revoked: a connection made just before the revocation may still be open.
+    // Even when already revoked: a connection made just before the revocation may still be open (and a broker
+    // change that failed last time is tried again).
+    const broker = await this.toBroker((b) => b.removeGateway(gatewayId));
     const disconnected = await this.disconnect(gatewayId);
-    if (r.wasProvisioned || (disconnected ?? 0) > 0) await this.audit(actor, 'gateway.credentials.revoke', gatewayId, { disconnected });
+    if (r.wasProvisioned || (disconnected ?? 0) > 0 || broker?.status === 'failed') await this.audit(actor, 'gateway.credentials.revoke', gatewayId, { disconnected, ...(broker ? { broker: broker.status } : {}) });
+    this.brokerFailure(gatewayId, broker, 'revoked');
     return { gatewayId, revokedMs: r.revokedMs, disconnected };
+  }
+
+  /**
+   * Revoked at the hub but perhaps not at the broker (it was unreachable when revoked, or restored from an older
+   * config file): removed again at start-up. Returns the gateways it removed.
+   */
+  async reconcileRevoked(): Promise<string[]> {
+    if (!this.d.brokerAccounts) return [];
+    const revoked = await this.d.users.revokedGateways();
+    for (const id of revoked) await this.d.brokerAccounts.removeGateway(id);
+    return revoked;
+  }
+
+  /** The broker side of a credential change; undefined without a broker to tell. Never throws: see brokerFailure. */
+  private async toBroker(change: (b: NonNullable<AdminDeps['brokerAccounts']>) => Promise<void>): Promise<BrokerOutcome | undefined> {
+    if (!this.d.brokerAccounts) return undefined;
+    try {
+      await change(this.d.brokerAccounts);
+      return { status: 'applied' };
+    } catch (e) {
+      return { status: 'failed', error: (e as Error).message };
+    }
+  }
+
+  /**
+   * The hub's store has changed (and the audit chain says so) but the broker did not follow: say so plainly, so the
+   * admin repeats the change (every broker change can be repeated safely) rather than hand out a password that does
+   * not work yet, or believe a revoked gateway is shut out.
+   */
+  private brokerFailure(gatewayId: string, broker: BrokerOutcome | undefined, what: string): void {
+    if (broker?.status !== 'failed') return;
+    throw new BondgateError('BROKER_FAILED', `gateway ${gatewayId}'s credentials were ${what} at the hub, but the broker did not apply it (${broker.error}): repeat the request`);
   }
 
   private async disconnect(gatewayId: string): Promise<number | null> {
