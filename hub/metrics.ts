@@ -40,6 +40,13 @@ export function createHubMetrics() {
         for (const b of backlog()) this.set({ projection: b.name }, b.queuedEvents);
       },
     }),
+    projectionApplySeconds: new Histogram({
+      name: 'bondgate_hub_projection_apply_seconds',
+      help: 'Time a read model (projection) took to apply one call: a batch, or several taken together when it fell behind',
+      labelNames: ['projection'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+      registers: [registry],
+    }),
     watchProjections(fn: () => ProjectionBacklog[]): void {
       backlog = fn;
     },

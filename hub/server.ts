@@ -235,7 +235,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     log: log.child({ component: 'zone-stats' }),
     slipGoods: async (slipNo) => FeedSlip.safeParse(await storage.feedGet('slip', normaliseSlipNo(slipNo))).data?.goods ?? [],
   });
-  const projections = new Projections({ sql: storage.sql, projections: [parcelProjection(storage, { followers: [customs.lineFacts()] }), cases.edgeActions(), stock, releaseSlips.passages(), trace.projection, alarms, zoneStats.projection, search.projection], hubId, log: log.child({ component: 'projections' }) });
+  const projections = new Projections({ sql: storage.sql, projections: [parcelProjection(storage, { followers: [customs.lineFacts()] }), cases.edgeActions(), stock, releaseSlips.passages(), trace.projection, alarms, zoneStats.projection, search.projection], hubId, log: log.child({ component: 'projections' }), observe: (projection, seconds) => metrics.projectionApplySeconds.observe({ projection }, seconds) });
   metrics.watchProjections(() => projections.backlog());
   await projections.start();
   // PostgreSQL: event partitions made ahead and dropped past retention (never holding unacked or unprojected events).

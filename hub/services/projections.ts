@@ -97,7 +97,18 @@ export class Projections {
    * `hubId`: this hub process's name (config hubId), keying its cursors; every hub sharing a database needs its own.
    * Default '' (a single hub).
    */
-  constructor(private readonly d: { sql: Sql; projections: readonly Projection[]; log: Logger; hubId?: string; now?: () => number; catchUpMarginMs?: number }) {
+  constructor(
+    private readonly d: {
+      sql: Sql;
+      projections: readonly Projection[];
+      log: Logger;
+      hubId?: string;
+      now?: () => number;
+      catchUpMarginMs?: number;
+      /** Each live apply call: how long it took and how many events it carried (the apply-time histogram). */
+      observe?: (projection: string, seconds: number, events: number) => void;
+    },
+  ) {
     this.now = d.now ?? Date.now;
     this.marginMs = d.catchUpMarginMs ?? 120_000;
     this.hubId = d.hubId ?? '';
@@ -142,9 +153,11 @@ export class Projections {
         while (take < r.queue.length && (take === 0 || (batched && n + r.queue[take]!.events.length <= MAX_EVENTS_PER_APPLY))) n += r.queue[take++]!.events.length;
         r.inFlight = r.queue.splice(0, take);
         r.queuedEvents -= n;
+        const t0 = performance.now();
         try {
           if (r.p.applyBatches) await r.p.applyBatches(r.inFlight);
           else await r.p.apply(r.inFlight[0]!.gatewayId, r.inFlight[0]!.events);
+          this.d.observe?.(r.p.name, (performance.now() - t0) / 1000, n);
         } catch (e) {
           r.failed = true;
           this.d.log.error({ projection: r.p.name, gateways: [...new Set(r.inFlight.map((q) => q.gatewayId))], err: (e as Error).message }, 'projection failed: its cursor stays put and the next start replays these events');
