@@ -10,8 +10,8 @@ import type { Projection, ProjectionBatch } from './projections.ts';
  * cost what storing the events costs and no more. Folding inline made every event also read, lock and rewrite its
  * parcel's row with the row's five indexes before the ack — on PostgreSQL a line's real mix (five events per parcel)
  * was acked at a fifth of the rate a raw COPY of the same rows reaches. Out of the transaction, the ack costs the
- * event path alone, and the fold batches what queued while it was busy: a parcel seen five times in the backlog is
- * written once, so the fold catches up faster the further behind it is (bench/pg.bench.ts measures both).
+ * event path alone (0.6–1.0× a raw COPY), and the fold takes what queued while it was busy in one transaction, a
+ * parcel whose events queued together written once (bench/pg.bench.ts measures the ack, the fold and both at once).
  *
  * What it costs: the parcel row trails its events by one fold (milliseconds when keeping up; the lag is a metric,
  * `bondgate_hub_projection_lag_seconds{projection="parcels"}`). The timeline reads the events themselves, so a

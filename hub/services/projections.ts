@@ -28,8 +28,9 @@ export interface Projection {
   apply(gatewayId: string, events: readonly EdgeEvent[]): Promise<void>;
   /**
    * Optional: apply several batches (of several gateways) in one go, each gateway's in journal order. When a
-   * projection falls behind, everything queued for it arrives here at once, so a projection that writes one row per
-   * key (the parcels) writes it once for many events: it catches up faster the further behind it is.
+   * projection falls behind, what queued for it meanwhile arrives here together (up to MAX_EVENTS_PER_APPLY), so a
+   * projection that writes one row per key (the parcels) writes a key once for all its queued events, in one
+   * transaction rather than one per batch.
    */
   applyBatches?(batches: readonly ProjectionBatch[]): Promise<void>;
 }
