@@ -11,6 +11,7 @@ import { mosquittoAcl, mosquittoConf } from '../hub/broker-config.ts';
 import { HubConfig } from '../hub/config.ts';
 import { createHubMetrics } from '../hub/metrics.ts';
 import { parseConfig } from '../shared/config-file.ts';
+import { parseDockerfile as parseDockerfileAt } from './helpers/dockerfile.ts';
 import { freePort } from './helpers/ports.ts';
 
 /**
@@ -37,21 +38,7 @@ const services = compose.services;
 /** Files the operator creates with `bondgate broker config` before the first `up` (git-ignored secrets). */
 const GENERATED = new Set(['mosquitto/certs/ca.crt']);
 
-interface Dockerfile {
-  stages: { from: string; lines: string[] }[];
-  text: string;
-}
-function parseDockerfile(file: string): Dockerfile {
-  const text = read(file).replace(/\\\n/g, ' ');
-  const stages: Dockerfile['stages'] = [];
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#')) continue;
-    if (/^FROM /i.test(line)) stages.push({ from: line.split(/\s+/)[1]!, lines: [] });
-    stages.at(-1)?.lines.push(line);
-  }
-  return { stages, text };
-}
+const parseDockerfile = (file: string) => parseDockerfileAt(join(DOCKER, file));
 
 describe('Dockerfiles', () => {
   for (const file of ['Dockerfile.hub', 'Dockerfile.edge']) {

@@ -76,7 +76,8 @@ eachStore('parcel projection', (store) => {
     p.onEvents('GW-PP-BURST', events(first), 3_000_000); // taken at once, then held in the store
     const makers = [scan, (k: string) => weigh(k, 1.5), (k: string) => xray(k, 'clear'), hold, release];
     for (const make of makers) {
-      const batch = [1, 2, 3].map((i) => j.next(make(`PP-BURST-${i}`)));
+      // An event naming no parcel rides along: the fold is never handed it.
+      const batch = [...[1, 2, 3].map((i) => j.next(make(`PP-BURST-${i}`))), j.next({ type: 'edge.alarm', stationId: 'agent', payload: { alarm: 'disk_recovered', detail: '60%' } })];
       await s.ingest('GW-PP-BURST', batch, { receivedMs: 3_000_100 });
       p.onEvents('GW-PP-BURST', events(batch), 3_000_100);
     }

@@ -39,6 +39,7 @@ export function parcelProjection(storage: Pick<Storage, 'foldParcels'>, opts: { 
     name: 'parcels',
     // Any event naming a parcel moves its row (a scan's station, an officer's action, a gate passage…).
     types: EVENT_TYPES,
+    parcelEventsOnly: true,
     apply: (gatewayId, events) => applyBatches([{ gatewayId, events, receivedMs: now() }]),
     applyBatches,
   };

@@ -24,6 +24,8 @@ export interface Projection {
   readonly name: string;
   /** Event types it consumes. */
   readonly types: readonly EventType[];
+  /** It consumes only events that name a parcel: the others are neither handed over nor read back on a catch-up. */
+  readonly parcelEventsOnly?: boolean;
   /** Apply one gateway's events in journal order. MUST be idempotent: redeliveries and the start-up catch-up replay events. */
   apply(gatewayId: string, events: readonly EdgeEvent[]): Promise<void>;
   /**
@@ -134,7 +136,7 @@ export class Projections {
    */
   onEvents(gatewayId: string, events: readonly EdgeEvent[], receivedMs = this.now()): void {
     for (const r of this.runners) {
-      const mine = events.filter((e) => r.types.has(e.type));
+      const mine = events.filter((e) => r.types.has(e.type) && (!r.p.parcelEventsOnly || e.parcelKey));
       if (mine.length === 0) continue;
       r.queue.push({ gatewayId, events: mine, receivedMs, enqueuedMs: this.now() });
       r.queuedEvents += mine.length;
@@ -274,7 +276,7 @@ export class Projections {
       // Keyset over (received_ms, gateway_id, seq): stable while new events keep arriving.
       const rows = await this.d.sql.all<{ gateway_id: string; seq: number; received_ms: number | string; body: string | EdgeEvent }>(
         `SELECT gateway_id, seq, received_ms, body FROM events
-         WHERE status = 'ok' AND type IN (${placeholders})
+         WHERE status = 'ok' AND type IN (${placeholders})${r.p.parcelEventsOnly ? ' AND parcel_key IS NOT NULL' : ''}
            AND (received_ms > ? OR (received_ms = ? AND (gateway_id > ? OR (gateway_id = ? AND seq > ?))))
          ORDER BY received_ms, gateway_id, seq LIMIT ?`,
         [...types, after.receivedMs, after.receivedMs, after.gatewayId, after.gatewayId, after.seq, CATCH_UP_PAGE],
