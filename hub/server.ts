@@ -237,6 +237,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   });
   const projections = new Projections({ sql: storage.sql, projections: [parcelProjection(storage, { followers: [customs.lineFacts()] }), cases.edgeActions(), stock, releaseSlips.passages(), trace.projection, alarms, zoneStats.projection, search.projection], hubId, log: log.child({ component: 'projections' }), observe: (projection, seconds) => metrics.projectionApplySeconds.observe({ projection }, seconds) });
   metrics.watchProjections(() => projections.backlog());
+  zoneStats.watchReadModels(() => projections.backlog());
   await projections.start();
   // PostgreSQL: event partitions made ahead and dropped past retention (never holding unacked or unprojected events).
   const partitions = new PartitionMaintenance({ sql: storage.sql, storage, policy: { retentionDays: config.retention.eventsDays, aheadMonths: config.postgres.partitionsAhead }, log: log.child({ component: 'partitions' }) });

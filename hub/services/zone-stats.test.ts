@@ -186,6 +186,15 @@ eachStore('zone-stats projection and overview', (store) => {
     await service.projection.apply('GW-ZS-1', batch1.slice(5));
     const again = await service.overview(24);
     expect(again).toEqual(first);
+    expect(first.readModels).toEqual({ lagSeconds: 0, behind: [] });
+    // Read models with batches not yet applied: the oldest one's age, and which are behind.
+    service.watchReadModels(() => [
+      { name: 'parcels', queuedEvents: 1200, oldestMs: first.generatedMs - 4500 },
+      { name: 'zone-stats', queuedEvents: 0, oldestMs: undefined },
+      { name: 'cases', queuedEvents: 3, oldestMs: first.generatedMs - 800 },
+    ]);
+    expect((await service.overview(24)).readModels).toEqual({ lagSeconds: 4.5, behind: ['cases', 'parcels'] });
+    service.watchReadModels(() => []);
 
     const at = (o: Overview, ms: number) => o.hourly.hourMs.indexOf(ms);
     expect(first.hourly.hourMs).toHaveLength(24);

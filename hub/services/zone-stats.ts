@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { EdgeEvent, EventType } from '../../shared/schemas/events.ts';
 import type { CaseRepo, QueueSummary } from '../repos/cases.ts';
 import { ZONE_WIDE, type CounterDelta, type DwellDelta, type GatePassage, type ZoneBatchChange, type ZoneParcel, type ZoneStatsRepo } from '../repos/zone-stats.ts';
-import type { Projection } from './projections.ts';
+import type { Projection, ProjectionBacklog } from './projections.ts';
 
 /**
  * Live figures for the zone overview (issue 6): parcels in, released, held and out per hour, dwell from entry to exit,
@@ -192,6 +192,11 @@ export interface Overview {
   lines: StationThroughput[];
   gates: StationThroughput[];
   queue: QueueSummary & { total: number };
+  /**
+   * How far this hub's read models (the parcel rows, these figures, the queue…) trail what it has acked: the age of
+   * the oldest committed batch one of them has not applied, 0 when all are current. The events themselves are stored.
+   */
+  readModels: { lagSeconds: number; behind: string[] };
 }
 
 export interface OverviewSink {
@@ -287,7 +292,25 @@ export class ZoneStatsService {
       lines: throughput(stations.line),
       gates: throughput(stations.gate),
       queue: { ...queue, total: queue.byStatus.pending + queue.byStatus.held + queue.byStatus.inspection },
+      readModels: this.readModels(nowMs),
     };
+  }
+
+  private backlog: () => readonly ProjectionBacklog[] = () => [];
+  /** Where the read models' backlog comes from (the projections, made after this service: they include its own). */
+  watchReadModels(fn: () => readonly ProjectionBacklog[]): void {
+    this.backlog = fn;
+  }
+
+  private readModels(nowMs: number): Overview['readModels'] {
+    let lagMs = 0;
+    const behind: string[] = [];
+    for (const b of this.backlog()) {
+      if (b.oldestMs === undefined) continue;
+      lagMs = Math.max(lagMs, nowMs - b.oldestMs);
+      behind.push(b.name);
+    }
+    return { lagSeconds: Math.max(0, Math.round(lagMs / 100) / 10), behind: behind.sort() };
   }
 
   /**

@@ -61,6 +61,9 @@ describe.skipIf(!chromiumAvailable())('overview page in a real browser', () => {
     const page = await rig.pageAs('manager');
     await page.locator('[data-figure=in]').waitFor();
     await expect.poll(() => page.locator('.ov-live').innerText()).toContain('实时');
+    // Every batch was applied (drained above): the page says the views are current.
+    expect(await page.locator('.ov-fresh').getAttribute('data-fresh')).toBe('current');
+    expect(await page.locator('.ov-fresh').innerText()).toBe('包裹状态与统计已是最新');
     expect(await total(page, 'in')).toBe(40);
     expect(await total(page, 'out')).toBeGreaterThan(5);
     // Ten of the forty had no customs release (no 800 receipt): they wait in the officers' queue.

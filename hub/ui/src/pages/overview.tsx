@@ -33,7 +33,11 @@ interface Overview {
   lines: StationThroughput[];
   gates: StationThroughput[];
   queue: { total: number; byStatus: Record<QueueStatus, number>; oldest: { parcelKey: string; status: QueueStatus; sinceMs: number } | null };
+  readModels: { lagSeconds: number; behind: string[] };
 }
+
+/** Under this the views count as current: a batch is applied within milliseconds when the hub keeps up. */
+const CURRENT_LAG_S = 2;
 
 const WINDOWS = [6, 12, 24, 48, 72, 168] as const;
 
@@ -76,6 +80,15 @@ export function OverviewPage(_props: { route: Route; me: Me }) {
             {live ? <Pill tone="ok">{t('state.live')}</Pill> : <Pill tone="warn">{t('state.offline')}</Pill>}
             {data ? <span class="muted"> {t('overview.updated', { time: fmtTime(data.generatedMs, false) })}</span> : null}
           </p>
+          {data ? (
+            <p class="ov-fresh" data-fresh={data.readModels.lagSeconds < CURRENT_LAG_S ? 'current' : 'behind'}>
+              {data.readModels.lagSeconds < CURRENT_LAG_S ? (
+                <span class="muted">{t('overview.viewsCurrent')}</span>
+              ) : (
+                <Pill tone="warn">{t('overview.viewsBehind', { seconds: fmtNumber(Math.round(data.readModels.lagSeconds)) })}</Pill>
+              )}
+            </p>
+          ) : null}
         </div>
       </div>
       <ErrorBox error={error} />
