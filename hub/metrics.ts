@@ -40,6 +40,15 @@ export function createHubMetrics() {
         for (const b of backlog()) this.set({ projection: b.name }, b.queuedEvents);
       },
     }),
+    projectionFailed: new Gauge({
+      name: 'bondgate_hub_projection_failed',
+      help: 'A read model (projection) whose apply failed after retries: 1 until its replay succeeds (its cursor is held meanwhile)',
+      labelNames: ['projection'],
+      registers: [registry],
+      collect() {
+        for (const b of backlog()) this.set({ projection: b.name }, b.failed ? 1 : 0);
+      },
+    }),
     projectionApplySeconds: new Histogram({
       name: 'bondgate_hub_projection_apply_seconds',
       help: 'Time a read model (projection) took to apply one call: a batch, or several taken together when it fell behind',

@@ -81,11 +81,11 @@ eachStore('parcel projection', (store) => {
       await s.ingest('GW-PP-BURST', batch, { receivedMs: 3_000_100 });
       p.onEvents('GW-PP-BURST', events(batch), 3_000_100);
     }
-    expect(p.backlog()).toEqual([{ name: 'parcels', queuedEvents: 16, oldestMs: 3_000_000 }]);
+    expect(p.backlog()).toEqual([{ name: 'parcels', queuedEvents: 16, oldestMs: 3_000_000, failed: false }]);
     w.release();
     await p.drained();
     expect(w.calls).toEqual([1, 15]); // the five batches queued behind the first went as one
-    expect(p.backlog()).toEqual([{ name: 'parcels', queuedEvents: 0, oldestMs: undefined }]);
+    expect(p.backlog()).toEqual([{ name: 'parcels', queuedEvents: 0, oldestMs: undefined, failed: false }]);
     expect(await s.getParcel('PP-BURST-2')).toMatchObject({ state: 'released', eventCount: 5, grossWeightKg: 1.5, xrayVerdict: 'clear' });
     await p.stop();
   });

@@ -64,4 +64,50 @@ eachStore('projections', (store) => {
     expect(again.seen).toContain('GW-PF:1');
     await p2.stop();
   });
+
+  it('retries a failing apply; one that keeps failing is held, reported, and replayed once the store is back', async () => {
+    const s = store();
+    const g = new JournalBuilder('GW-PR');
+    const now = 30_000_000;
+    let failures = 0;
+    const seen: string[] = [];
+    const flaky: Projection = {
+      name: 'flaky',
+      types: ['gate.passed'],
+      apply: async (gw, events) => {
+        if (failures > 0) {
+          failures -= 1;
+          throw new Error('connection reset');
+        }
+        seen.push(...events.map((e) => `${gw}:${e.seq}`));
+      },
+    };
+    const p = new Projections({ sql: s.sql, projections: [flaky], log, now: () => now, catchUpMarginMs: 5 });
+    await p.start(3_600_000);
+    seen.length = 0; // (the start replayed what earlier tests stored)
+    // Two failures: the third attempt goes through (a dropped connection, say).
+    failures = 2;
+    const first = [g.next(gateOut('R1'))];
+    await s.ingest('GW-PR', first, { receivedMs: now });
+    p.onEvents('GW-PR', first.map((e) => e.event as EdgeEvent), now);
+    await p.drained();
+    expect(seen).toEqual(['GW-PR:1']);
+    expect(p.backlog()[0]).toMatchObject({ failed: false });
+    // Down for longer than the retries: the batch is held as failed, later batches still go through.
+    failures = 3;
+    const second = [g.next(gateOut('R2'))];
+    await s.ingest('GW-PR', second, { receivedMs: now + 10 });
+    p.onEvents('GW-PR', second.map((e) => e.event as EdgeEvent), now + 10);
+    const third = [g.next(gateOut('R3'))];
+    await s.ingest('GW-PR', third, { receivedMs: now + 20 });
+    p.onEvents('GW-PR', third.map((e) => e.event as EdgeEvent), now + 20);
+    await p.drained();
+    expect(seen).toEqual(['GW-PR:1', 'GW-PR:3']);
+    expect(p.backlog()[0]).toMatchObject({ name: 'flaky', failed: true });
+    // Back: the recovery replays from the failed batch (idempotent apply takes the repeat of 3), and it is current again.
+    await p.recoverFailed();
+    expect(seen.slice(2)).toEqual(['GW-PR:2', 'GW-PR:3']);
+    expect(p.backlog()[0]).toMatchObject({ failed: false });
+    await p.stop();
+  }, 15_000);
 });

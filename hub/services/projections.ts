@@ -50,6 +50,8 @@ export interface ProjectionBacklog {
   queuedEvents: number;
   /** Receive time of the oldest batch not yet applied; undefined when it is idle. */
   oldestMs: number | undefined;
+  /** An apply failed even after retries: its cursor is held and it is being replayed (recoverFailed). */
+  failed: boolean;
 }
 
 const MIGRATIONS = [
@@ -68,6 +70,8 @@ const MIGRATIONS = [
 const CATCH_UP_PAGE = 2000;
 /** One applyBatches call takes queued batches up to this many events: big enough to coalesce, small enough for one transaction. */
 const MAX_EVENTS_PER_APPLY = 20_000;
+/** A failed apply is tried again after these pauses (a dropped connection, a statement timeout) before it counts as failed. */
+const RETRY_PAUSES_MS = [200, 1000];
 
 interface Queued extends ProjectionBatch {
   enqueuedMs: number;
@@ -85,8 +89,10 @@ interface Runner {
   draining: boolean;
   /** Batches taken by the running drain and not yet applied. */
   inFlight: Queued[];
-  /** An apply failed in this process: the cursor stays where it was, so the next start replays it. */
+  /** An apply failed in this process: the cursor stays where it was, so a recovery (or the next start) replays it. */
   failed: boolean;
+  /** Receive time of the earliest batch that failed: a recovery replays from there, less the margin. */
+  failedFromMs: number | undefined;
 }
 
 export class Projections {
@@ -115,14 +121,14 @@ export class Projections {
     this.now = d.now ?? Date.now;
     this.marginMs = d.catchUpMarginMs ?? 120_000;
     this.hubId = d.hubId ?? '';
-    this.runners = d.projections.map((p) => ({ p, types: new Set(p.types), chain: Promise.resolve(), queue: [], queuedEvents: 0, draining: false, inFlight: [], failed: false }));
+    this.runners = d.projections.map((p) => ({ p, types: new Set(p.types), chain: Promise.resolve(), queue: [], queuedEvents: 0, draining: false, inFlight: [], failed: false, failedFromMs: undefined }));
   }
 
   /** Each projection's queue and the age of its oldest unapplied batch (metrics, the gateways page). */
   backlog(): ProjectionBacklog[] {
     return this.runners.map((r) => {
       const oldest = [...r.inFlight, ...r.queue].reduce<number | undefined>((m, q) => (m === undefined || q.receivedMs < m ? q.receivedMs : m), undefined);
-      return { name: r.p.name, queuedEvents: r.queuedEvents + r.inFlight.reduce((n, q) => n + q.events.length, 0), oldestMs: oldest };
+      return { name: r.p.name, queuedEvents: r.queuedEvents + r.inFlight.reduce((n, q) => n + q.events.length, 0), oldestMs: oldest, failed: r.failed };
     });
   }
 
@@ -157,18 +163,33 @@ export class Projections {
         r.inFlight = r.queue.splice(0, take);
         r.queuedEvents -= n;
         const t0 = performance.now();
+        const batches = r.inFlight;
         try {
-          if (r.p.applyBatches) await r.p.applyBatches(r.inFlight);
-          else await r.p.apply(r.inFlight[0]!.gatewayId, r.inFlight[0]!.events);
+          await this.withRetries(r, () => (r.p.applyBatches ? r.p.applyBatches(batches) : r.p.apply(batches[0]!.gatewayId, batches[0]!.events)));
           this.d.observe?.(r.p.name, (performance.now() - t0) / 1000, n);
         } catch (e) {
           r.failed = true;
-          this.d.log.error({ projection: r.p.name, gateways: [...new Set(r.inFlight.map((q) => q.gatewayId))], err: (e as Error).message }, 'projection failed: its cursor stays put and the next start replays these events');
+          const fromMs = Math.min(...batches.map((q) => q.receivedMs));
+          r.failedFromMs = Math.min(r.failedFromMs ?? fromMs, fromMs);
+          this.d.log.error({ projection: r.p.name, gateways: [...new Set(batches.map((q) => q.gatewayId))], err: (e as Error).message }, 'projection failed: its cursor stays put and it is replayed from there (next tick, or next start)');
         }
         r.inFlight = [];
       }
     } finally {
       r.draining = false;
+    }
+  }
+
+  private async withRetries(r: Runner, fn: () => Promise<void>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        const pause = RETRY_PAUSES_MS[attempt];
+        if (pause === undefined) throw e;
+        this.d.log.warn({ projection: r.p.name, attempt: attempt + 1, err: (e as Error).message }, 'projection apply failed: trying again');
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
     }
   }
 
@@ -182,8 +203,10 @@ export class Projections {
       try {
         await this.catchUp(r, from);
       } catch (e) {
-        // A projection that cannot catch up must not keep the hub from starting: it keeps its cursor and tries again next start.
+        // A projection that cannot catch up must not keep the hub from starting: it keeps its cursor and is replayed
+        // from there by recoverFailed (every tick) or the next start.
         r.failed = true;
+        r.failedFromMs = from + this.marginMs;
         this.d.log.error({ projection: r.p.name, err: (e as Error).message }, 'projection catch-up failed: its cursor stays put');
         continue;
       }
@@ -197,8 +220,29 @@ export class Projections {
   }
 
   private async tick(): Promise<void> {
+    await this.recoverFailed();
     await this.saveCursors();
     await this.adoptStale();
+  }
+
+  /**
+   * A projection whose apply failed (even after retries) is replayed from the earliest failed batch, less the margin,
+   * in its own queue; once that succeeds it is current again and its cursor moves on. Until then its cursor is held,
+   * so a hub restart replays the same. Batches applied after the failure are replayed too: apply is idempotent.
+   */
+  async recoverFailed(): Promise<void> {
+    for (const r of this.runners) {
+      if (!r.failed || r.failedFromMs === undefined) continue;
+      const from = Math.max(0, r.failedFromMs - this.marginMs);
+      const job = r.chain.then(async () => {
+        await this.catchUp(r, from);
+        r.failed = false;
+        r.failedFromMs = undefined;
+        this.d.log.info({ projection: r.p.name, fromMs: from }, 'projection recovered: replayed from its failed batch');
+      });
+      r.chain = job.catch((e: Error) => this.d.log.warn({ projection: r.p.name, err: e.message }, 'projection still failing: replayed again at the next tick'));
+      await r.chain;
+    }
   }
 
   /**

@@ -186,14 +186,15 @@ eachStore('zone-stats projection and overview', (store) => {
     await service.projection.apply('GW-ZS-1', batch1.slice(5));
     const again = await service.overview(24);
     expect(again).toEqual(first);
-    expect(first.readModels).toEqual({ lagSeconds: 0, behind: [] });
+    expect(first.readModels).toEqual({ lagSeconds: 0, behind: [], failed: [] });
     // Read models with batches not yet applied: the oldest one's age, and which are behind.
     service.watchReadModels(() => [
-      { name: 'parcels', queuedEvents: 1200, oldestMs: first.generatedMs - 4500 },
-      { name: 'zone-stats', queuedEvents: 0, oldestMs: undefined },
-      { name: 'cases', queuedEvents: 3, oldestMs: first.generatedMs - 800 },
+      { name: 'parcels', queuedEvents: 1200, oldestMs: first.generatedMs - 4500, failed: false },
+      { name: 'zone-stats', queuedEvents: 0, oldestMs: undefined, failed: false },
+      { name: 'cases', queuedEvents: 3, oldestMs: first.generatedMs - 800, failed: false },
+      { name: 'stock', queuedEvents: 0, oldestMs: undefined, failed: true },
     ]);
-    expect((await service.overview(24)).readModels).toEqual({ lagSeconds: 4.5, behind: ['cases', 'parcels'] });
+    expect((await service.overview(24)).readModels).toEqual({ lagSeconds: 4.5, behind: ['cases', 'parcels'], failed: ['stock'] });
     service.watchReadModels(() => []);
 
     const at = (o: Overview, ms: number) => o.hourly.hourMs.indexOf(ms);

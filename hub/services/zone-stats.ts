@@ -196,7 +196,7 @@ export interface Overview {
    * How far this hub's read models (the parcel rows, these figures, the queue…) trail what it has acked: the age of
    * the oldest committed batch one of them has not applied, 0 when all are current. The events themselves are stored.
    */
-  readModels: { lagSeconds: number; behind: string[] };
+  readModels: { lagSeconds: number; behind: string[]; failed: string[] };
 }
 
 export interface OverviewSink {
@@ -305,12 +305,14 @@ export class ZoneStatsService {
   private readModels(nowMs: number): Overview['readModels'] {
     let lagMs = 0;
     const behind: string[] = [];
+    const failed: string[] = [];
     for (const b of this.backlog()) {
+      if (b.failed) failed.push(b.name);
       if (b.oldestMs === undefined) continue;
       lagMs = Math.max(lagMs, nowMs - b.oldestMs);
       behind.push(b.name);
     }
-    return { lagSeconds: Math.max(0, Math.round(lagMs / 100) / 10), behind: behind.sort() };
+    return { lagSeconds: Math.max(0, Math.round(lagMs / 100) / 10), behind: behind.sort(), failed: failed.sort() };
   }
 
   /**

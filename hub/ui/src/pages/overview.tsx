@@ -33,13 +33,29 @@ interface Overview {
   lines: StationThroughput[];
   gates: StationThroughput[];
   queue: { total: number; byStatus: Record<QueueStatus, number>; oldest: { parcelKey: string; status: QueueStatus; sinceMs: number } | null };
-  readModels: { lagSeconds: number; behind: string[] };
+  readModels: { lagSeconds: number; behind: string[]; failed: string[] };
 }
 
 /** Under this the views count as current: a batch is applied within milliseconds when the hub keeps up. */
 const CURRENT_LAG_S = 2;
 
 const WINDOWS = [6, 12, 24, 48, 72, 168] as const;
+
+/** Whether the parcel states and figures include everything the hub has acked (its read models are projections). */
+function Freshness({ m }: { m: Overview['readModels'] }) {
+  const state = m.failed.length > 0 ? 'failed' : m.lagSeconds < CURRENT_LAG_S ? 'current' : 'behind';
+  return (
+    <p class="ov-fresh" data-fresh={state}>
+      {state === 'failed' ? (
+        <Pill tone="bad">{t('overview.viewsFailed')}</Pill>
+      ) : state === 'behind' ? (
+        <Pill tone="warn">{t('overview.viewsBehind', { seconds: fmtNumber(Math.round(m.lagSeconds)) })}</Pill>
+      ) : (
+        <span class="muted">{t('overview.viewsCurrent')}</span>
+      )}
+    </p>
+  );
+}
 
 export function OverviewPage(_props: { route: Route; me: Me }) {
   const [hours, setHours] = useState(24);
@@ -80,15 +96,7 @@ export function OverviewPage(_props: { route: Route; me: Me }) {
             {live ? <Pill tone="ok">{t('state.live')}</Pill> : <Pill tone="warn">{t('state.offline')}</Pill>}
             {data ? <span class="muted"> {t('overview.updated', { time: fmtTime(data.generatedMs, false) })}</span> : null}
           </p>
-          {data ? (
-            <p class="ov-fresh" data-fresh={data.readModels.lagSeconds < CURRENT_LAG_S ? 'current' : 'behind'}>
-              {data.readModels.lagSeconds < CURRENT_LAG_S ? (
-                <span class="muted">{t('overview.viewsCurrent')}</span>
-              ) : (
-                <Pill tone="warn">{t('overview.viewsBehind', { seconds: fmtNumber(Math.round(data.readModels.lagSeconds)) })}</Pill>
-              )}
-            </p>
-          ) : null}
+          {data ? <Freshness m={data.readModels} /> : null}
         </div>
       </div>
       <ErrorBox error={error} />
