@@ -197,6 +197,10 @@ describe.skipIf(!run)('Mosquitto dynamic security: gateway credentials changed a
       await expect(offline.rotateGatewayCredentials('admin1', 'GW-C')).rejects.toMatchObject({ code: 'BROKER_FAILED', status: 502, message: expect.stringMatching(/rotated at the hub, but the broker did not apply it .*repeat the request/) });
       const last = (await storage.auditRange(0, 1000)).filter((e) => e.subject === 'GW-C').at(-1)!;
       expect([last.action, last.detail.broker]).toEqual(['gateway.credentials.rotate', 'failed']);
+      // A registration the broker missed cannot be repeated as such (the hub has it): the message says to rotate.
+      await expect(offline.registerGateway('admin1', 'GW-F')).rejects.toMatchObject({ code: 'BROKER_FAILED', message: expect.stringMatching(/issued at the hub.*rotate the gateway's credentials to try again/) });
+      const fixed = await admin.rotateGatewayCredentials('admin1', 'GW-F');
+      await (await connect('GW-F', fixed.password)).endAsync();
     } finally {
       await dead.close();
     }

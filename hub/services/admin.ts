@@ -177,7 +177,7 @@ export class AdminService {
     }
     const broker = await this.toBroker((b) => b.setGateway(gatewayId, password));
     await this.audit(actor, 'gateway.register', gatewayId, broker ? { broker: broker.status } : {});
-    this.brokerFailure(gatewayId, broker, 'issued');
+    this.brokerFailure(gatewayId, broker, 'issued', "rotate the gateway's credentials to try again");
     return this.credentials(gatewayId, password);
   }
 
@@ -191,7 +191,7 @@ export class AdminService {
     const broker = await this.toBroker((b) => b.setGateway(gatewayId, password));
     const disconnected = await this.disconnect(gatewayId);
     await this.audit(actor, 'gateway.credentials.rotate', gatewayId, { disconnected, ...(broker ? { broker: broker.status } : {}) });
-    this.brokerFailure(gatewayId, broker, 'rotated');
+    this.brokerFailure(gatewayId, broker, 'rotated', 'repeat the request');
     return { ...this.credentials(gatewayId, password), disconnected };
   }
 
@@ -204,7 +204,7 @@ export class AdminService {
     const broker = await this.toBroker((b) => b.removeGateway(gatewayId));
     const disconnected = await this.disconnect(gatewayId);
     if (r.wasProvisioned || (disconnected ?? 0) > 0 || broker?.status === 'failed') await this.audit(actor, 'gateway.credentials.revoke', gatewayId, { disconnected, ...(broker ? { broker: broker.status } : {}) });
-    this.brokerFailure(gatewayId, broker, 'revoked');
+    this.brokerFailure(gatewayId, broker, 'revoked', 'repeat the request');
     return { gatewayId, revokedMs: r.revokedMs, disconnected };
   }
 
@@ -232,12 +232,12 @@ export class AdminService {
 
   /**
    * The hub's store has changed (and the audit chain says so) but the broker did not follow: say so plainly, so the
-   * admin repeats the change (every broker change can be repeated safely) rather than hand out a password that does
-   * not work yet, or believe a revoked gateway is shut out.
+   * admin repeats the change (every broker change can be repeated safely; a registration is repeated as a rotation)
+   * rather than hand out a password that does not work yet, or believe a revoked gateway is shut out.
    */
-  private brokerFailure(gatewayId: string, broker: BrokerOutcome | undefined, what: string): void {
+  private brokerFailure(gatewayId: string, broker: BrokerOutcome | undefined, what: string, retry: string): void {
     if (broker?.status !== 'failed') return;
-    throw new BondgateError('BROKER_FAILED', `gateway ${gatewayId}'s credentials were ${what} at the hub, but the broker did not apply it (${broker.error}): repeat the request`);
+    throw new BondgateError('BROKER_FAILED', `gateway ${gatewayId}'s credentials were ${what} at the hub, but the broker did not apply it (${broker.error}): ${retry}`);
   }
 
   private async disconnect(gatewayId: string): Promise<number | null> {
