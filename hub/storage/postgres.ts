@@ -270,6 +270,11 @@ export async function openPostgresStorage(opts: { url: string; schema?: string }
       await pipeline(Readable.from([Buffer.from(text)]), c.query(copyFrom(COPY_PARCELS)));
     }
     if (updates.length > 0) {
+      // The rows were just read and locked through the key index; the planner, costing the unnest at a guess, would
+      // rather hash-join a sequential scan of the whole table (or merge-join it). Probing the key index per row is
+      // 19–25 % faster for a 1,000-row fold at 40 thousand and at 2 million parcels (measured), and does not grow
+      // with the table.
+      await c.query('SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off');
       await c.query(
         `UPDATE parcels p SET state = u.state, last_hlc = u.last_hlc, event_count = u.event_count, last_station_id = u.last_station_id,
            last_gateway_id = u.last_gateway_id, last_wall_ms = u.last_wall_ms, gross_weight_kg = u.gross_weight_kg, xray_verdict = u.xray_verdict,
