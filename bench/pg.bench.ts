@@ -46,6 +46,19 @@ async function timed(samples: number, fn: (i: number) => Promise<unknown>): Prom
 }
 const show = (s: { p50: number; p99: number; max: number }) => `p50 ${fmt(s.p50, 2)} / p99 ${fmt(s.p99, 2)} ms`;
 
+/** The reference: `list` COPYed straight into `table` (events' columns), batches of BATCH; rows/s. */
+async function rawCopyRate(client: pg.Client, table: string, gatewayId: string, list: readonly IngestEntry[], receivedMs: number): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; i < list.length; i += BATCH) {
+    let text = '';
+    for (const e of list.slice(i, i + BATCH)) {
+      text += `${gatewayId}\t${e.seq}\t${esc(e.id)}\t${esc(e.type)}\t${esc(e.parcelKey)}\t${esc(e.stationId)}\t${e.wallMs}\t${esc(e.hlc)}\t${receivedMs}\tok\t${e.prevHash}\t${e.hash}\t${esc(e.rawJson)}\n`;
+    }
+    await pipeline(Readable.from([Buffer.from(text)]), client.query(copyFrom(`COPY ${table} (gateway_id, seq, event_id, type, parcel_key, station_id, wall_ms, hlc, received_ms, status, prev_hash, hash, body) FROM STDIN`)));
+  }
+  return list.length / ((performance.now() - t0) / 1000);
+}
+
 /** Each journal its own parcels: a parcel another journal already folded would refold (its HLCs are not newer). */
 const keyed = (prefix: string, list: IngestEntry[]): IngestEntry[] =>
   list.map((e) => ({ ...e, parcelKey: `${prefix}${e.parcelKey}`, event: { ...e.event!, parcelKey: `${prefix}${e.parcelKey}` } }));
@@ -60,15 +73,7 @@ async function benchIngest(admin: pg.Client, schema: string): Promise<void> {
   await admin.query(`CREATE TABLE ${schema}_raw.ev (gateway_id TEXT NOT NULL, seq BIGINT NOT NULL, event_id TEXT NOT NULL, type TEXT NOT NULL, parcel_key TEXT, station_id TEXT,
     wall_ms BIGINT NOT NULL, hlc TEXT NOT NULL, received_ms BIGINT NOT NULL, status TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL, body JSONB NOT NULL, UNIQUE (gateway_id, seq));
     CREATE INDEX ON ${schema}_raw.ev (parcel_key, hlc) WHERE parcel_key IS NOT NULL; CREATE INDEX ON ${schema}_raw.ev (received_ms)`);
-  let t0 = performance.now();
-  for (let i = 0; i < N_INGEST; i += BATCH) {
-    let text = '';
-    for (const e of entries.slice(i, i + BATCH)) {
-      text += `BENCH-GW\t${e.seq}\t${esc(e.id)}\t${esc(e.type)}\t${esc(e.parcelKey)}\t${esc(e.stationId)}\t${e.wallMs}\t${esc(e.hlc)}\t${receivedMs}\tok\t${e.prevHash}\t${e.hash}\t${esc(e.rawJson)}\n`;
-    }
-    await pipeline(Readable.from([Buffer.from(text)]), admin.query(copyFrom(`COPY ${schema}_raw.ev FROM STDIN`)));
-  }
-  const rawCopy = N_INGEST / ((performance.now() - t0) / 1000);
+  const rawCopy = await rawCopyRate(admin, `${schema}_raw.ev`, 'BENCH-GW', entries, receivedMs);
 
   // Each measurement on a store of its own, so each writes into an empty events table as the raw COPY did.
   const stores: Storage[] = [];
@@ -115,7 +120,7 @@ async function benchIngest(admin: pg.Client, schema: string): Promise<void> {
   const e = await fresh('e');
   const projections = new Projections({ sql: e.sql, projections: [parcelProjection(e)], log: pino({ level: 'silent' }), hubId: 'bench' });
   let maxLagMs = 0;
-  t0 = performance.now();
+  const t0 = performance.now();
   for (let i = 0; i < N_INGEST; i += BATCH) {
     const batch = sustained.slice(i, i + BATCH);
     await e.ingest('BENCH-GW5', batch, { receivedMs });
@@ -211,6 +216,18 @@ async function benchQueries(admin: pg.Client, schema: string): Promise<void> {
   });
   const journal = await timed(SAMPLES, (i) => store.gatewayEvents(gws[i]!, 1 + Math.floor(rnd() * (perGateway - 100)), 100));
   await raw.end();
+
+  // Ingest into the 10 M-event store, a line's mix: the ack path and the fold after it, beside a raw COPY of rows of
+  // the same shape into the very partition they land in (its indexes already hold this month's share of the 10 M).
+  const receivedMs = Date.now();
+  const rawAt10M = await rawCopyRate(admin, `${schema}.${monthOf(receivedMs).name}`, 'BENCH-REF', keyed('R', toEntries(makeJournal('BENCH-REF', N_INGEST, N_INGEST / 5))), receivedMs);
+  const mixed = keyed('H', toEntries(makeJournal('BENCH-10M', N_INGEST, N_INGEST / 5)));
+  let t0 = performance.now();
+  for (let i = 0; i < N_INGEST; i += BATCH) await store.ingest('BENCH-10M', mixed.slice(i, i + BATCH), { receivedMs });
+  const ackAt10M = N_INGEST / ((performance.now() - t0) / 1000);
+  t0 = performance.now();
+  for (let i = 0; i < N_INGEST; i += BATCH) await store.foldParcels(foldInputs(mixed.slice(i, i + BATCH), receivedMs));
+  const foldAt10M = N_INGEST / ((performance.now() - t0) / 1000);
   await store.close();
 
   line('raw primary-key lookup, parcels (reference)', show(pk));
@@ -222,6 +239,9 @@ async function benchQueries(admin: pg.Client, schema: string): Promise<void> {
   line('  … by key prefix', show(byPrefix));
   line('  … by state, first page then the next (cursor)', show(page2));
   line("a gateway's journal page, 100 events (gatewayEvents)", show(journal));
+  line('raw COPY into this month\'s partition at 10 M (reference)', `${fmt(rawAt10M)} rows/s`);
+  line('ack path at 10 M events, five events per parcel', `${fmt(ackAt10M)} events/s`, `${fmt(ackAt10M / rawAt10M, 2)}× raw COPY`);
+  line('parcel fold at 10 M events (2 M parcels), 1,000 a call', `${fmt(foldAt10M)} events/s`, `${fmt(foldAt10M / rawAt10M, 2)}× raw COPY`);
 }
 
 export async function benchPg(): Promise<void> {

@@ -1,5 +1,5 @@
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { resolve, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomSecret } from '../hub/auth/passwords.ts';
 import { brokerUserIssue, mosquittoAcl, mosquittoConf, mosquittoPasswordFile } from '../hub/broker-config.ts';
@@ -169,7 +169,7 @@ export async function runBrokerConfig(argv: string[], io: Printer = { out: (l) =
     if (gid !== undefined) chownSync(f, 0, gid);
   }
 
-  const secretsName = values.dynsec ? 'dynamic-security.json' : 'passwd';
+  const secretsName = basename(secrets);
   io.out(`Mosquitto config written to ${outDir}: mosquitto.conf, ${values.dynsec ? 'dynamic-security.json' : 'acl, passwd'} (${gateways.size} gateway(s) + ${hubUser})${tls ? ', certs/' : ''}.`);
   io.out(`Run: mosquitto -c ${configDir}/mosquitto.conf${gid === undefined ? `   (first let the broker's user read the secrets: chgrp mosquitto ${configDir}/${secretsName}${tls ? ` ${configDir}/certs/server.key` : ''})` : ''}`);
   if (values.dynsec) io.out('Set mqtt.dynamicSecurity: true in the hub config: credentials issued, rotated or revoked at the hub then apply at the broker at once.');

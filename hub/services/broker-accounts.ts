@@ -65,15 +65,13 @@ export function dynsecBrokerAccounts(o: DynsecOptions): BrokerAccounts {
       client = c;
       c.on('error', (e) => o.log.warn({ err: e.message }, 'broker accounts connection error'));
       c.on('message', (_topic, payload) => {
-        const parsed = Response.safeParse((() => {
-          try {
-            return JSON.parse(payload.toString('utf8'));
-          } catch {
-            return undefined;
-          }
-        })());
-        if (!parsed.success) return o.log.warn('unreadable dynamic security response');
-        for (const r of parsed.data.responses) {
+        let parsed: z.infer<typeof Response>;
+        try {
+          parsed = Response.parse(JSON.parse(payload.toString('utf8')));
+        } catch {
+          return o.log.warn('unreadable dynamic security response');
+        }
+        for (const r of parsed.responses) {
           const done = r.correlationData === undefined ? undefined : waiting.get(r.correlationData);
           if (done) done({ command: r.command, ...(r.error !== undefined ? { error: r.error } : {}) });
         }

@@ -20,8 +20,7 @@ import type { Projection, ProjectionBatch } from './projections.ts';
  * so replays, redeliveries and two hubs folding the same parcel all converge on the fold of every stored event in
  * HLC order.
  */
-export function parcelProjection(storage: Pick<Storage, 'foldParcels'>, opts: { followers?: readonly Projection[]; now?: () => number } = {}): Projection {
-  const now = opts.now ?? Date.now;
+export function parcelProjection(storage: Pick<Storage, 'foldParcels'>, opts: { followers?: readonly Projection[] } = {}): Projection {
   const followers = (opts.followers ?? []).map((p) => ({ p, types: new Set<string>(p.types) }));
   const inputs = (events: readonly EdgeEvent[], receivedMs: number): FoldInput[] => events.filter((e) => e.parcelKey).map((event) => ({ event, receivedMs }));
   const applyBatches = async (batches: readonly ProjectionBatch[]) => {
@@ -40,7 +39,8 @@ export function parcelProjection(storage: Pick<Storage, 'foldParcels'>, opts: { 
     // Any event naming a parcel moves its row (a scan's station, an officer's action, a gate passage…).
     types: EVENT_TYPES,
     parcelEventsOnly: true,
-    apply: (gatewayId, events) => applyBatches([{ gatewayId, events, receivedMs: now() }]),
+    // The runner always calls applyBatches; apply serves any caller holding a plain Projection.
+    apply: (gatewayId, events) => applyBatches([{ gatewayId, events, receivedMs: Date.now() }]),
     applyBatches,
   };
 }

@@ -73,22 +73,17 @@ const MAX_EVENTS_PER_APPLY = 20_000;
 /** A failed apply is tried again after these pauses (a dropped connection, a statement timeout) before it counts as failed. */
 const RETRY_PAUSES_MS = [200, 1000];
 
-interface Queued extends ProjectionBatch {
-  enqueuedMs: number;
-}
-
 interface Runner {
   p: Projection;
   types: ReadonlySet<string>;
   /** Serialises this projection's work: queue drains, catch-ups and adoptions never overlap. */
   chain: Promise<void>;
   /** Batches handed over and not yet taken by a drain. */
-  queue: Queued[];
-  queuedEvents: number;
+  queue: ProjectionBatch[];
   /** A drain is on the chain and will take whatever is queued when it runs. */
   draining: boolean;
   /** Batches taken by the running drain and not yet applied. */
-  inFlight: Queued[];
+  inFlight: ProjectionBatch[];
   /** An apply failed in this process: the cursor stays where it was, so a recovery (or the next start) replays it. */
   failed: boolean;
   /** Receive time of the earliest batch that failed: a recovery replays from there, less the margin. */
@@ -121,14 +116,19 @@ export class Projections {
     this.now = d.now ?? Date.now;
     this.marginMs = d.catchUpMarginMs ?? 120_000;
     this.hubId = d.hubId ?? '';
-    this.runners = d.projections.map((p) => ({ p, types: new Set(p.types), chain: Promise.resolve(), queue: [], queuedEvents: 0, draining: false, inFlight: [], failed: false, failedFromMs: undefined }));
+    this.runners = d.projections.map((p) => ({ p, types: new Set(p.types), chain: Promise.resolve(), queue: [], draining: false, inFlight: [], failed: false, failedFromMs: undefined }));
   }
 
   /** Each projection's queue and the age of its oldest unapplied batch (metrics, the gateways page). */
   backlog(): ProjectionBacklog[] {
     return this.runners.map((r) => {
-      const oldest = [...r.inFlight, ...r.queue].reduce<number | undefined>((m, q) => (m === undefined || q.receivedMs < m ? q.receivedMs : m), undefined);
-      return { name: r.p.name, queuedEvents: r.queuedEvents + r.inFlight.reduce((n, q) => n + q.events.length, 0), oldestMs: oldest, failed: r.failed };
+      const pending = [...r.inFlight, ...r.queue];
+      return {
+        name: r.p.name,
+        queuedEvents: pending.reduce((n, q) => n + q.events.length, 0),
+        oldestMs: pending.length === 0 ? undefined : Math.min(...pending.map((q) => q.receivedMs)),
+        failed: r.failed,
+      };
     });
   }
 
@@ -144,8 +144,7 @@ export class Projections {
     for (const r of this.runners) {
       const mine = events.filter((e) => r.types.has(e.type) && (!r.p.parcelEventsOnly || e.parcelKey));
       if (mine.length === 0) continue;
-      r.queue.push({ gatewayId, events: mine, receivedMs, enqueuedMs: this.now() });
-      r.queuedEvents += mine.length;
+      r.queue.push({ gatewayId, events: mine, receivedMs });
       if (r.draining) continue;
       r.draining = true;
       r.chain = r.chain.then(() => this.drainQueue(r));
@@ -161,7 +160,6 @@ export class Projections {
         // A projection without applyBatches takes one batch per call, as handed over.
         while (take < r.queue.length && (take === 0 || (batched && n + r.queue[take]!.events.length <= MAX_EVENTS_PER_APPLY))) n += r.queue[take++]!.events.length;
         r.inFlight = r.queue.splice(0, take);
-        r.queuedEvents -= n;
         const t0 = performance.now();
         const batches = r.inFlight;
         try {
@@ -234,14 +232,12 @@ export class Projections {
     for (const r of this.runners) {
       if (!r.failed || r.failedFromMs === undefined) continue;
       const from = Math.max(0, r.failedFromMs - this.marginMs);
-      const job = r.chain.then(async () => {
+      await this.exclusive(r, 'projection still failing: replayed again at the next tick', async () => {
         await this.catchUp(r, from);
         r.failed = false;
         r.failedFromMs = undefined;
         this.d.log.info({ projection: r.p.name, fromMs: from }, 'projection recovered: replayed from its failed batch');
       });
-      r.chain = job.catch((e: Error) => this.d.log.warn({ projection: r.p.name, err: e.message }, 'projection still failing: replayed again at the next tick'));
-      await r.chain;
     }
   }
 
@@ -258,13 +254,17 @@ export class Projections {
       if (stale.length === 0) continue;
       const from = Math.max(0, Math.min(...stale.map((c) => c.receivedMs)) - this.marginMs);
       this.d.log.warn({ projection: r.p.name, hubs: stale.map((c) => c.hubId), fromMs: from }, "adopting stale hubs' projection cursors: replaying what they may not have projected");
-      const job = r.chain.then(async () => {
+      await this.exclusive(r, 'adopting stale projection cursors failed: tried again later', async () => {
         await this.catchUp(r, from);
         await this.dropRows(r, stale);
       });
-      r.chain = job.catch((e: Error) => this.d.log.error({ projection: r.p.name, err: e.message }, 'adopting stale projection cursors failed: tried again later'));
-      await r.chain;
     }
+  }
+
+  /** Run `job` in the projection's queue, so it never overlaps a live batch; a failure is logged, and tried again by the caller's next tick. */
+  private async exclusive(r: Runner, failure: string, job: () => Promise<void>): Promise<void> {
+    r.chain = r.chain.then(job).catch((e: Error) => this.d.log.error({ projection: r.p.name, err: e.message }, failure));
+    await r.chain;
   }
 
   private async cursorRows(r: Runner): Promise<{ hubId: string; receivedMs: number }[]> {
@@ -296,8 +296,8 @@ export class Projections {
     const now = this.now();
     for (const r of this.runners) {
       if (r.failed) continue;
-      // Not past the oldest batch handed over and not yet applied (queued or in flight).
-      await this.saveCursor(r, Math.min(now, ...r.inFlight.map((q) => q.enqueuedMs), ...r.queue.map((q) => q.enqueuedMs)));
+      // Not past the receive time of the oldest batch handed over and not yet applied (queued or in flight).
+      await this.saveCursor(r, Math.min(now, ...r.inFlight.map((q) => q.receivedMs), ...r.queue.map((q) => q.receivedMs)));
     }
   }
 

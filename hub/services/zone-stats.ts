@@ -213,6 +213,7 @@ export class ZoneStatsService {
   private flushing = false;
   private dirtyWhileFlushing = false;
   private lastFlushMs = 0;
+  private backlog: () => readonly ProjectionBacklog[] = () => [];
 
   constructor(
     private readonly d: {
@@ -296,7 +297,6 @@ export class ZoneStatsService {
     };
   }
 
-  private backlog: () => readonly ProjectionBacklog[] = () => [];
   /** Where the read models' backlog comes from (the projections, made after this service: they include its own). */
   watchReadModels(fn: () => readonly ProjectionBacklog[]): void {
     this.backlog = fn;
