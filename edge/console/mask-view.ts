@@ -1,5 +1,5 @@
 import { maskIdNumber, maskPhone } from '../../shared/mask.ts';
-import type { ConsoleView } from './server.ts';
+import type { ConsoleView } from './types.ts';
 
 /**
  * The console never shows a buyer's resident ID number or mobile number (PIPL; customs.md keeps them on the

@@ -3,13 +3,14 @@ import { createServer } from 'node:http';
 import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { BondgateError, isBondgateError, validationError, type FieldIssue } from '../../shared/errors.ts';
-import type { StationDisplay } from '../../shared/stations/types.ts';
 import { ConsoleInput, LoginBody } from './inputs.ts';
 import { maskText, maskView } from './mask-view.ts';
 import { LoginThrottle, OperatorSessions } from './sessions.ts';
 import { StationFeed } from './station-feed.ts';
+import type { ConsoleLog, ConsoleStation } from './types.ts';
 
 export { ConsoleInput } from './inputs.ts';
+export type { ConsoleLog, ConsoleStation, ConsoleView } from './types.ts';
 
 /**
  * The edge's operator console: one small page per station (verdict, scans, weight, devices, sync, recent, actions),
@@ -17,31 +18,6 @@ export { ConsoleInput } from './inputs.ts';
  * interface (127.0.0.1 by default); scans and actions need an operator session. The page is plain files in
  * ./public: no build step, no CDN, so it works with the hub and the internet unreachable.
  */
-
-export interface ConsoleView {
-  display: StationDisplay;
-  devices: { id: string; kind: string; state: 'up' | 'stale' | 'down' | 'starting' }[];
-  sync: { online: boolean; backlog: number; backlogAgeMs: number; cacheVersion: number; cacheAgeMs: number | null; stale: boolean };
-  /** Buttons/choices the station offers now (e.g. officer bench: pass / seize / return; gate: manual release). */
-  actions: { id: string; zh: string; en: string; key?: string; needsReason?: boolean; tone?: 'go' | 'stop' | 'wait' }[];
-}
-
-export interface ConsoleStation {
-  id: string;
-  kind: 'inspection' | 'gate' | 'warehouse' | 'overseas' | 'bench';
-  title: { zh: string; en: string };
-  view(): ConsoleView;
-  /** operatorId is the logged-in operator; the station records it (a manual release records who and why). */
-  submit(input: ConsoleInput, operatorId: string): Promise<{ ok: boolean; zh?: string; en?: string }>;
-  subscribe(onChange: () => void): () => void;
-}
-
-/** The few logger methods the console uses (a pino Logger fits). PINs, tokens and scan texts are never passed. */
-export interface ConsoleLog {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
 
 export interface ConsoleOptions {
   host: string;

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { ConsoleStation } from './server.ts';
+import type { ConsoleStation } from './types.ts';
 
 /** A client that stopped reading (a frozen tab) is cut off past this much unsent data; it reconnects to a fresh view. */
 const MAX_BUFFERED_BYTES = 1 << 20;

@@ -1,7 +1,7 @@
 import { scryptSync, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { cacheIsStale } from '../../shared/stations/types.ts';
-import type { ConsoleStation, ConsoleView } from '../console/server.ts';
+import type { ConsoleStation, ConsoleView } from '../console/types.ts';
 import type { EdgeDevices } from '../devices.ts';
 import type { EdgeJournal } from '../journal.ts';
 import type { StationCache } from '../station-cache.ts';
