@@ -72,7 +72,7 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
       hub: { mqttUrl: hub.mqttUrl, password: secrets.gatewayPassword, rulesPublicKey: hub.rulesPublicKeyPem },
       http: { host: '127.0.0.1', port: 0 },
       devices: rig.devices,
-      console: { host: '127.0.0.1', port: (await portFree('127.0.0.1', 8088)) ? 8088 : 0, operators: [{ id: 'op1', pinHash: await hashPassword('1234') }] },
+      console: { host: '127.0.0.1', port: (await portFree('127.0.0.1', 8088)) ? 8088 : 0, operators: [{ id: 'op1', pinHash: await hashPassword('123456') }] },
       stations: [
         { kind: 'bench', id: 'BENCH-1', bench: { benchId: 'BENCH-1' } },
         // The exit lane has a real (simulated) barrier on Modbus; no weighbridge in the demo, so weight is not required.
@@ -97,7 +97,7 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
     ...(seeded > 0 ? [`  Customs:       ${seeded} demo declarations decided (most released, some in the officers' queue)`] : []),
     `  MQTT broker:   ${hub.mqttUrl}${hub.broker?.movedFromPort ? `   (port ${hub.broker.movedFromPort} is busy — another broker runs there; set MQTT_PORT to choose a port or MQTT_URL to use that broker)` : ''}`,
     `  Edge gateway:  ${DEMO_GATEWAY}, simulated inspection line, health ${edge.healthUrl}/healthz`,
-    `  Station pages: ${edge.consoleUrl}/   (operator op1, PIN 1234; keyboard only: scan, Enter, F1–F3)`,
+    `  Station pages: ${edge.consoleUrl}/   (operator op1, PIN 123456; keyboard only: scan, Enter, F1–F3)`,
     `  Devices:       ${rig.devices.map((d) => `${d.id} (${d.kind})`).join(', ')}`,
     ...notes.map((n) => `  Note: ${n}`),
     httpPort === 0 && wantedHttp !== 0 ? `  (HTTP port ${wantedHttp} was busy; set PORT to choose another)` : '',

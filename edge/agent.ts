@@ -10,7 +10,7 @@ import { StationCache } from './station-cache.ts';
 import { IMAGE_REF, ImageStore } from './images.ts';
 import { ImageRequest, MAX_IMAGE_BYTES } from '../shared/image-protocol.ts';
 import { startStations, type RunningStations } from './stations/index.ts';
-import { consoleStations, verifyPin } from './stations/console-adapter.ts';
+import { consoleStations, operatorVerifier } from './stations/console-adapter.ts';
 import { startConsole } from './console/server.ts';
 import { decodeMessage } from '../shared/sync-protocol.ts';
 import { EdgeJournal } from './journal.ts';
@@ -231,15 +231,12 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
 
   let consoleServer: { url: string; stop(): Promise<void> } | undefined;
   if (config.console) {
-    const operators = new Map(config.console.operators.map((op) => [op.id, op.pinHash]));
     consoleServer = await startConsole({
       host: config.console.host,
       port: config.console.port,
       stations: consoleStations(stations.runners, { devices, sync, journal, cache, deviceIds: stations.deviceIds }),
-      verifyOperator: (id, pin) => {
-        const hash = operators.get(id);
-        return hash !== undefined && verifyPin(pin, hash);
-      },
+      verifyOperator: operatorVerifier(config.console.operators),
+      minPinLength: config.console.minPinLength,
       log: log.child({ component: 'console' }),
     });
   }

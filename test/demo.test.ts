@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -32,6 +32,11 @@ describe('bondgate demo', () => {
       const consoleUrl = /Station pages: (http:\/\/127\.0\.0\.1:\d+)/.exec(p.output())![1]!;
       const stations = (await (await fetch(`${consoleUrl}/api/stations`)).json()) as { items: { id: string }[] };
       expect(stations.items.map((s) => s.id)).toEqual(['BENCH-1', 'GATE-OUT-1', 'INSPECTION-LINE-1']);
+      // The operator and PIN the banner and the README give sign in (the PIN meets the console's minimum length).
+      const [, operatorId, pin] = /operator (\S+), PIN (\S+);/.exec(p.output())!;
+      expect(readFileSync(resolve(import.meta.dirname, '../README.md'), 'utf8')).toContain(`(operator \`${operatorId}\`, PIN \`${pin}\`)`);
+      const login = await fetch(`${consoleUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ operatorId, pin }) });
+      expect([login.status, await login.json()]).toEqual([200, { operatorId }]);
       const metrics = await (await fetch(`${healthUrl}/metrics`)).text();
       expect(metrics).toMatch(/bondgate_edge_device_up\{device="xray-line",kind="opcua"\} 1/);
     } finally {

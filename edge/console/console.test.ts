@@ -7,7 +7,7 @@ import { maskText } from './mask-view.ts';
 import { startConsole, type ConsoleInput, type ConsoleLog, type ConsoleStation, type ConsoleView } from './server.ts';
 
 const OPERATOR = 'op-7';
-const PIN = '2468';
+const PIN = '246813';
 const verifyOperator = (id: string, pin: string) => id === OPERATOR && pin === PIN;
 
 /** An in-memory station: a scan turns the verdict red (risk hold), the actions turn it green or amber. */
@@ -316,7 +316,7 @@ describe('failed sign-ins', () => {
     const { log, lines } = captureLog();
     const c = await startConsole({ host: '127.0.0.1', port: 0, stations: [fakeStation().station], verifyOperator, log, now: () => nowMs, loginFailures: { max: 3, windowMs: 60_000 } });
     try {
-      for (const pin of ['0000', '1111', '9999']) {
+      for (const pin of ['000000', '111111', '999999']) {
         const r = await call(c.url, '/api/login', { body: { operatorId: OPERATOR, pin } });
         expect([r.status, r.json.code]).toEqual([401, 'UNAUTHENTICATED']);
         expect(r.headers['set-cookie']).toBeUndefined();
@@ -326,7 +326,7 @@ describe('failed sign-ins', () => {
       expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
       nowMs += 60_001;
       expect((await call(c.url, '/api/login', { body: { operatorId: OPERATOR, pin: PIN } })).status).toBe(200);
-      expect(lines.join('\n')).not.toMatch(/0000|1111|9999|2468/);
+      expect(lines.join('\n')).not.toMatch(/000000|111111|999999|246813/);
     } finally {
       await c.stop();
     }

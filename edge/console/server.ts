@@ -23,13 +23,25 @@ export interface ConsoleOptions {
   host: string;
   port: number;
   stations: ConsoleStation[];
-  verifyOperator(id: string, pin: string): boolean;
+  /**
+   * Whether `pin` is operator `id`'s. Hash off the event loop (console-adapter's `operatorVerifier` runs scrypt in
+   * libuv's threadpool): journal, sync and stations share this thread. A plain boolean is fine for a test.
+   */
+  verifyOperator(id: string, pin: string): boolean | Promise<boolean>;
   /** Shown in the page header instead of "Bondgate 边缘控制台 / Bondgate edge console". */
   title?: string;
   /** A session ends after this long without a request that used it. Default 12 h (one shift and a half). */
   sessionIdleMs?: number;
-  /** Failed sign-ins allowed per client address within the window. Default 5 per 5 minutes. */
-  loginFailures?: { max: number; windowMs: number };
+  /**
+   * Sign-in attempts allowed per client address and per operator id within the window, counted before the PIN is
+   * checked; past `max` failures in a row, one operator at one address waits longer after each (doubling up to
+   * `maxWaitMs`). Default 5 per 5 minutes, waits up to 1 h (sessions.ts, LoginThrottle).
+   */
+  loginFailures?: { max: number; windowMs: number; maxWaitMs?: number };
+  /** PINs shorter than this are refused unchecked. Default 6. */
+  minPinLength?: number;
+  /** PIN checks (scrypt hashes) running at once; more are refused with 429 SIGN_IN_BUSY and Retry-After. Default 2. */
+  maxConcurrentSignIns?: number;
   /** Default 100 ms. */
   coalesceMs?: number;
   /** Default 5 s. */
@@ -47,7 +59,8 @@ const PUBLIC_DIR = fileURLToPath(new URL('./public', import.meta.url));
 
 /** Codes the console adds to shared/errors.ts's catalogue; the response shape is the same `{ code, message, fields }`. */
 const CONSOLE_ERRORS = {
-  RATE_LIMITED: { status: 429, message: 'Too many failed sign-ins from this address: wait, then try again' },
+  RATE_LIMITED: { status: 429, message: 'Too many failed sign-ins from this address or for this operator: wait, then try again' },
+  SIGN_IN_BUSY: { status: 429, message: 'Too many sign-ins are being checked: try again in a moment' },
   CROSS_SITE: { status: 403, message: 'Cross-site requests are refused' },
   HOST_NOT_ALLOWED: { status: 421, message: 'This console does not answer to that host name' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the body as application/json' },
@@ -89,7 +102,10 @@ function buildConsoleApp(o: ConsoleOptions) {
   const log = o.log ?? silentLog;
   const now = o.now ?? Date.now;
   const sessions = new OperatorSessions(o.sessionIdleMs ?? 12 * 3600_000, now);
-  const throttle = new LoginThrottle(o.loginFailures?.max ?? 5, o.loginFailures?.windowMs ?? 5 * 60_000, now);
+  const throttle = new LoginThrottle({ max: o.loginFailures?.max ?? 5, windowMs: o.loginFailures?.windowMs ?? 5 * 60_000, maxWaitMs: o.loginFailures?.maxWaitMs ?? 3600_000 }, now);
+  const minPinLength = o.minPinLength ?? 6;
+  const maxConcurrentSignIns = o.maxConcurrentSignIns ?? 2;
+  let signInsChecking = 0;
   const stations = new Map<string, ConsoleStation>();
   for (const s of o.stations) {
     if (stations.has(s.id)) throw new Error(`two console stations share the id ${s.id}`);
@@ -171,38 +187,50 @@ function buildConsoleApp(o: ConsoleOptions) {
   app.get('/api/me', (req, res) => {
     res.json({ operatorId: operatorOf(req) ?? null });
   });
-  app.post(
-    '/api/login',
-    sameOriginOnly,
-    (req, res, next) => {
-      const waitMs = throttle.retryAfterMs(clientAddress(req));
-      if (waitMs === 0) return next();
-      res.set('retry-after', String(Math.ceil(waitMs / 1000)));
-      log.warn({ ip: clientAddress(req) }, 'console sign-in refused: too many failures');
-      next(new ConsoleError('RATE_LIMITED'));
-    },
-    jsonOnly,
-    jsonBody,
-    (req, res) => {
-      const body = LoginBody.safeParse(req.body);
-      if (!body.success) throw validationError(body.error);
-      const { operatorId, pin } = body.data;
-      const ip = clientAddress(req);
-      if (o.verifyOperator(operatorId, pin) !== true) {
-        throttle.fail(ip);
-        log.warn({ operatorId, ip }, 'console sign-in refused');
-        throw new BondgateError('UNAUTHENTICATED', 'wrong operator id or PIN');
-      }
-      throttle.succeed(ip);
-      // A new token at every sign-in: a token planted before it (session fixation) is worthless.
-      const previous = cookieToken(req);
-      if (previous) sessions.end(previous);
-      const token = sessions.create(operatorId);
-      res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', path: '/', secure: req.secure });
-      log.info({ operatorId, ip }, 'console sign-in');
-      res.json({ operatorId });
-    },
-  );
+  // The attempt is counted (reserved) in the same synchronous step that checks the limits, before the PIN is
+  // hashed: however many requests arrive together, no more than the limit are ever checked.
+  app.post('/api/login', sameOriginOnly, jsonOnly, jsonBody, async (req, res) => {
+    const body = LoginBody.safeParse(req.body);
+    if (!body.success) throw validationError(body.error);
+    const { operatorId, pin } = body.data;
+    // Cannot be anyone's PIN, so it costs no hash and no attempt.
+    if ([...pin].length < minPinLength) throw new BondgateError('VALIDATION_FAILED', `a PIN has at least ${minPinLength} characters`, [{ field: 'pin', message: `at least ${minPinLength} characters` }]);
+    const ip = clientAddress(req);
+    // Each check is a scrypt hash in libuv's small threadpool, which file and DNS work share: a burst waits its turn at the client.
+    if (signInsChecking >= maxConcurrentSignIns) {
+      res.set('retry-after', '1');
+      throw new ConsoleError('SIGN_IN_BUSY');
+    }
+    const slot = throttle.reserve(operatorId, ip);
+    if (!slot.ok) {
+      res.set('retry-after', String(Math.ceil(slot.retryAfterMs / 1000)));
+      log.warn({ operatorId, ip }, 'console sign-in refused: too many failures');
+      throw new ConsoleError('RATE_LIMITED');
+    }
+    signInsChecking++;
+    let ok: boolean;
+    try {
+      ok = (await o.verifyOperator(operatorId, pin)) === true;
+    } catch (e) {
+      slot.failed();
+      throw e;
+    } finally {
+      signInsChecking--;
+    }
+    if (!ok) {
+      slot.failed();
+      log.warn({ operatorId, ip }, 'console sign-in refused');
+      throw new BondgateError('UNAUTHENTICATED', 'wrong operator id or PIN');
+    }
+    slot.succeeded();
+    // A new token at every sign-in: a token planted before it (session fixation) is worthless.
+    const previous = cookieToken(req);
+    if (previous) sessions.end(previous);
+    const token = sessions.create(operatorId);
+    res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', path: '/', secure: req.secure });
+    log.info({ operatorId, ip }, 'console sign-in');
+    res.json({ operatorId });
+  });
   app.post('/api/logout', sameOriginOnly, (req, res) => {
     const token = cookieToken(req);
     if (token) sessions.end(token);

@@ -1,4 +1,4 @@
-import { scryptSync, timingSafeEqual } from 'node:crypto';
+import { scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { z } from 'zod';
 import { cacheIsStale } from '../../shared/stations/types.ts';
 import type { ConsoleStation, ConsoleView } from '../console/types.ts';
@@ -12,18 +12,41 @@ import type { StationRunner } from './runtime.ts';
 export const ConsoleConfig = z.object({
   host: z.string().default('127.0.0.1').describe('address the station consoles listen on (a lane PC on the LAN: its LAN address)'),
   port: z.number().int().min(0).max(65535).default(8088),
-  operators: z.array(z.object({ id: z.string().min(1).max(64), pinHash: z.string().startsWith('scrypt$') })).default([]),
+  operators: z.array(z.object({ id: z.string().min(1).max(64), pinHash: z.string().regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/]+=*\$[A-Za-z0-9+/]+=*$/, 'scrypt$N$r$p$salt$hash') })).default([]),
+  minPinLength: z.number().int().min(4).max(64).default(6).describe('PINs shorter than this are refused at sign-in (give operators PINs at least this long)'),
 });
 export type ConsoleConfig = z.output<typeof ConsoleConfig>;
 
-/** Constant-time PIN check against `scrypt$N$r$p$salt$hash` (hub/auth/passwords.ts format). */
-export function verifyPin(pin: string, stored: string): boolean {
+function scryptAsync(pin: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => scrypt(pin, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))));
+}
+
+/**
+ * Constant-time PIN check against `scrypt$N$r$p$salt$hash` (hub/auth/passwords.ts format). The hash runs in libuv's
+ * threadpool (async scrypt), never on the event loop the journal, sync and stations share.
+ */
+export async function verifyPin(pin: string, stored: string): Promise<boolean> {
   const parts = stored.split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
   const [n, r, p] = parts.slice(1, 4).map(Number);
   const expected = Buffer.from(parts[5]!, 'base64');
-  const key = scryptSync(pin, Buffer.from(parts[4]!, 'base64'), expected.length, { N: n!, r: r!, p: p!, maxmem: 64 * 1024 * 1024 });
+  const key = await scryptAsync(pin, Buffer.from(parts[4]!, 'base64'), expected.length, { N: n!, r: r!, p: p!, maxmem: 64 * 1024 * 1024 });
   return key.length === expected.length && timingSafeEqual(key, expected);
+}
+
+/**
+ * The console's `verifyOperator` for these operators. An unknown id is hashed against a configured operator's hash
+ * (and refused whatever the result), so it takes as long as a known one and the timing does not tell which ids exist.
+ */
+export function operatorVerifier(operators: { id: string; pinHash: string }[]): (id: string, pin: string) => Promise<boolean> {
+  const hashes = new Map(operators.map((op) => [op.id, op.pinHash]));
+  const decoy = operators[0]?.pinHash;
+  return async (id, pin) => {
+    const hash = hashes.get(id);
+    if (hash !== undefined) return verifyPin(pin, hash);
+    if (decoy !== undefined) await verifyPin(pin, decoy);
+    return false;
+  };
 }
 
 const TITLES: Record<string, { zh: string; en: string }> = {
