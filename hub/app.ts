@@ -25,6 +25,7 @@ import { returnRoutes, stockRoutes } from './routes/returns.ts';
 import type { ReturnsService } from './services/returns.ts';
 import type { StockService } from './services/stock.ts';
 import type { StationFeedService } from './services/station-feed.ts';
+import { maskResponses } from './auth/mask-responses.ts';
 import { traceRoutes } from './routes/trace.ts';
 import { alarmRoutes } from './routes/alarms.ts';
 import type { AlarmService } from './services/alarms.ts';
@@ -84,6 +85,8 @@ export interface AppDeps {
 export function buildApp(d: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // Personal data leaves masked for every role but customs officers, whatever the route (hub/auth/mask-responses.ts).
+  app.use(maskResponses());
   // Feed puts carry release slips with their goods lists: a larger, route-scoped limit.
   app.use('/api/feed', express.json({ limit: '2mb' }));
   // A slip lists up to 10,000 parcel keys.

@@ -309,6 +309,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
         await projections.stop();
         partitions.stop();
         zoneStats.close(); // ends open overview streams, which would keep server.close waiting
+        feed.close(); // deferred snapshot answers
         await client.endAsync();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskIdNumber, maskPersonal, maskPhone } from './mask.ts';
+import { maskAddress, maskForViewer, maskIdNumber, maskName, maskPersonal, maskPhone } from './mask.ts';
 
 describe('personal data masking', () => {
   it('keeps the region prefix and the last four of an 18-character ID', () => {
@@ -18,7 +18,31 @@ describe('personal data masking', () => {
 
   it('masks nested objects and arrays and redacts secrets', () => {
     const out = maskPersonal({ order: { buyerIdNumber: '11010519491231002X', buyerName: '张三', lines: [{ consigneeTelephone: '13812345678' }] }, password: 'p', token: 't' });
-    expect(out).toEqual({ order: { buyerIdNumber: '110***********002X', buyerName: '张三', lines: [{ consigneeTelephone: '138****5678' }] }, password: '[redacted]', token: '[redacted]' });
+    expect(out).toEqual({ order: { buyerIdNumber: '110***********002X', buyerName: '张*', lines: [{ consigneeTelephone: '138****5678' }] }, password: '[redacted]', token: '[redacted]' });
+  });
+
+  it('masks names and addresses: the family name and the opening of an address stay', () => {
+    expect(maskPersonal({ buyerName: '欧阳晓梅', payerName: 'Li', consignee: '王五', consigneeAddress: '浙江省杭州市西湖区文三路478号华星时代广场A座1203室' })).toEqual({ buyerName: '欧***', payerName: 'L*', consignee: '王*', consigneeAddress: `浙江省杭州市${'*'.repeat(23)}` });
+    expect(maskAddress('北京')).toBe('**');
+    expect(maskName('')).toBe('*');
+  });
+
+  it('masks a finding about a personal field: its values and the message quoting them, stored before masking or after', () => {
+    const stored = { rule: 'payment.payer-is-buyer', field: 'buyerName', rightField: 'payerName', left: '欧阳晓梅', right: '司马长风', message: 'order.buyerName "欧阳晓梅" ≠ payment.payerName "司马长风"' };
+    const once = maskPersonal(stored);
+    expect(once).toEqual({ ...stored, left: '欧***', right: '司***', message: 'order.buyerName "欧***" ≠ payment.payerName "司***"' });
+    expect(maskPersonal(once)).toEqual(once);
+    const issue = { rule: 'header.differs', field: 'consigneeAddress', expected: '上海市浦东新区世纪大道100号', actual: '上海市浦东新区世纪大道200号', message: 'x' };
+    expect(maskPersonal(issue)).toMatchObject({ expected: `上海市浦东${'*'.repeat(10)}`, actual: `上海市浦东${'*'.repeat(10)}` });
+    // A finding about another field is left as it is.
+    const other = { field: 'orderNo', left: 'A1', right: 'A2', message: 'orderNo "A1" ≠ "A2"' };
+    expect(maskPersonal(other)).toEqual(other);
+  });
+
+  it('shows officers everything; every other role gets the masked form, without redacting what a response means to show', () => {
+    const body = { buyerName: '张三', password: 'shown-once' };
+    expect(maskForViewer('officer', body)).toBe(body);
+    for (const role of ['manager', 'admin', 'operator', undefined]) expect(maskForViewer(role, body)).toEqual({ buyerName: '张*', password: 'shown-once' });
   });
 
   it('masks personal fields at any depth, inside arrays of arrays, and leaves other fields alone', () => {

@@ -35,7 +35,7 @@ describe('audit trail at the hub', () => {
   let hub: RunningHub;
   afterAll(async () => hub?.stop());
 
-  it('records officer feed decisions, verifies for managers, refuses operators, and points at a tampered entry (HTTP and CLI)', async () => {
+  it('records officer feed puts, verifies for managers, refuses operators, and points at a tampered entry (HTTP and CLI)', async () => {
     const config = { dataDir: join(dir, 'hub'), http: { host: '127.0.0.1', port: 0 }, mqtt: { embedded: { host: '127.0.0.1', port: await freePort() } }, auth: { adminPassword: 'audit-admin' } };
     hub = await startHub(parseConfig(HubConfig, config, 'test'), log);
     for (const [username, role] of [['officer-1', 'officer'], ['manager-1', 'manager'], ['operator-1', 'operator']] as const) {
@@ -47,23 +47,25 @@ describe('audit trail at the hub', () => {
     const operator = await token('operator-1', 'operator-1-pw');
     const call = (t: string, path: string, init: RequestInit = {}) => fetch(`${hub.httpUrl}${path}`, { ...init, headers: { 'content-type': 'application/json', authorization: `Bearer ${t}`, ...(init.headers ?? {}) } });
 
-    for (const [key, decision] of [['EA000000015CN', 'hold'], ['EA000000029CN', 'released'], ['EA000000032CN', 'inspect']]) {
-      expect((await call(officer, '/api/feed', { method: 'PUT', body: JSON.stringify({ changes: [{ kind: 'decision', key, value: { parcelKey: key, decision } }] }) })).status).toBe(200);
+    // Expected lists an officer puts in the station feed go on the chain with their content.
+    const list = (listId: string, kind: string) => ({ changes: [{ kind: 'expected', key: listId, value: { listId, kind, warehouse: 'bonded', items: [{ sku: 'SKU-1' }] } }] });
+    for (const [listId, kind] of [['IN-1', 'inbound'], ['OUT-1', 'outbound'], ['RET-1', 'return']]) {
+      expect((await call(officer, '/api/feed', { method: 'PUT', body: JSON.stringify(list(listId!, kind!)) })).status).toBe(200);
     }
-    expect((await call(operator, '/api/feed', { method: 'PUT', body: JSON.stringify({ changes: [{ kind: 'decision', key: 'X1', value: { parcelKey: 'X1', decision: 'released' } }] }) })).status).toBe(403);
+    expect((await call(operator, '/api/feed', { method: 'PUT', body: JSON.stringify(list('IN-2', 'inbound')) })).status).toBe(403);
     const items = ((await (await call(manager, '/api/audit')).json()) as { items: { seq: number; actor: string; action: string; subject: string }[] }).items;
     expect(items.map((e) => [e.seq, e.actor, e.action, e.subject])).toEqual([
-      [1, 'officer-1', 'feed.put', 'decision:EA000000015CN'],
-      [2, 'officer-1', 'feed.put', 'decision:EA000000029CN'],
-      [3, 'officer-1', 'feed.put', 'decision:EA000000032CN'],
+      [1, 'officer-1', 'feed.put', 'expected:IN-1'],
+      [2, 'officer-1', 'feed.put', 'expected:OUT-1'],
+      [3, 'officer-1', 'feed.put', 'expected:RET-1'],
     ]);
     expect(await (await call(manager, '/api/audit/verify')).json()).toMatchObject({ ok: true, checked: 3 });
     expect((await call(operator, '/api/audit/verify')).status).toBe(403);
     expect((await call(officer, '/api/audit')).status).toBe(403);
 
-    // Someone with database access turns the hold into something else.
+    // Someone with database access changes what the list said.
     const db = new Database(join(dir, 'hub', 'hub.sqlite'));
-    db.prepare("UPDATE audit SET detail = json_set(detail, '$.decision', 'released') WHERE seq = 1").run();
+    db.prepare("UPDATE audit SET detail = json_set(detail, '$.value.kind', 'outbound') WHERE seq = 1").run();
     db.close();
     expect(await (await call(manager, '/api/audit/verify')).json()).toMatchObject({ ok: false, firstBad: { seq: 1, reason: expect.stringMatching(/edited/) } });
 

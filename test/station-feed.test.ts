@@ -69,19 +69,49 @@ describe('station feed, hub to edge', () => {
     expect(e().cache.rules(Date.now())?.rulesId).toBe('R1');
   }, 60_000);
 
-  it('the HTTP feed route: officers and admins put entries, bad ones are refused by field', async () => {
+  it('the HTTP feed route: rules and expected lists only, parsed and audited; a slip or decision put by an admin is refused and reaches no gateway', async () => {
     const login = await fetch(`${hub.httpUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'feed-admin' }) });
     const token = ((await login.json()) as { token: string }).token;
-    const put = (body: unknown, auth = true) => fetch(`${hub.httpUrl}/api/feed`, { method: 'PUT', headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
-    expect((await put({ changes: [decision('EA000000063CN', 'hold')] }, false)).status).toBe(401);
-    const ok = await put({ changes: [decision('EA000000063CN', 'hold')] });
-    expect(ok.status).toBe(200);
-    const bad = await put({ changes: [{ kind: 'slip', key: 'Z1', value: { passportNo: 'Z1', ioType: 'X' } }] });
+    const send = (body: string, auth = true) => fetch(`${hub.httpUrl}/api/feed`, { method: 'PUT', headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${token}` } : {}) }, body });
+    const put = (body: unknown, auth = true) => send(JSON.stringify(body), auth);
+    const slipNo = 'Z5301E260000000000009';
+    const slip = { kind: 'slip', key: slipNo, value: { passportNo: slipNo, ioType: 'E', status: 'approved', vehicleNo: '粤B99999', totalGrossWtKg: 100, goods: [] } };
+    const list = (id: string, extra: Record<string, unknown> = {}) => ({ kind: 'expected', key: id, value: { listId: id, kind: 'inbound', warehouse: 'bonded', items: [{ sku: 'SKU-1', qty: 2 }], ...extra } });
+    const head = (await hub.storage.feedSince(0, 1)).headVersion;
+
+    expect((await put({ changes: [list('L-0')] }, false)).status).toBe(401);
+    // The admin's slip the slip API never issued, a decision, and either of them hidden beside an allowed list.
+    for (const changes of [[slip], [decision('EA000000063CN', 'released')], [list('L-1'), slip], [{ kind: 'decision', key: 'EA000000015CN', value: null }]]) {
+      const refused = await put({ changes });
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toMatchObject({ code: 'FORBIDDEN', fields: [expect.objectContaining({ field: expect.stringMatching(/^body\.changes\.\d\.kind$/) })] });
+    }
+    expect((await hub.storage.feedSince(0, 1)).headVersion).toBe(head);
+
+    // 100,000-deep nesting is a clear 400, not a 500.
+    const deep = await send(`{"changes":[{"kind":"expected","key":"L-D","value":${'['.repeat(100_000)}${']'.repeat(100_000)}}]}`);
+    expect(deep.status).toBe(400);
+    expect(await deep.json()).toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ field: 'body' }] });
+    const bad = await put({ changes: [{ kind: 'rules', key: 'R-BAD', value: { ...rules('R-BAD'), samplingRate: 7 } }] });
     expect(bad.status).toBe(400);
-    expect(JSON.stringify(await bad.json())).toMatch(/ioType/);
+    expect(await bad.json()).toMatchObject({ fields: [expect.objectContaining({ field: 'body.changes.0.value.samplingRate' })] });
+
+    // An allowed list with junk beside it: the parsed list is stored, pushed and audited with its content.
+    const ok = await put({ changes: [list('L-2', { junk: 'x'.repeat(100_000) })] });
+    expect(ok.status).toBe(200);
+    const { headVersion } = (await ok.json()) as { headVersion: number };
+    expect(headVersion).toBe(head + 1);
+    await vi.waitFor(() => expect(edge!.cache.expected('L-2')?.items).toEqual([{ sku: 'SKU-1', qty: 2 }]), { timeout: 10_000 });
+    expect(edge!.cache.expected('L-2')).not.toHaveProperty('junk');
+    expect(edge!.cache.slip(slipNo)).toBeUndefined();
+    expect(edge!.cache.decision('EA000000063CN')).toBeUndefined();
+    expect(edge!.cache.decision('EA000000015CN')?.decision).toBe('inspect');
+    const audit = (await hub.storage.auditRange(1, 10_000)).filter((a) => a.action.startsWith('feed.'));
+    expect(audit.map((a) => [a.actor, a.action, a.subject, a.detail])).toEqual([['admin', 'feed.put', 'expected:L-2', { version: headVersion, value: { listId: 'L-2', kind: 'inbound', warehouse: 'bonded', items: [{ sku: 'SKU-1', qty: 2 }] } }]]);
+
     const key = await fetch(`${hub.httpUrl}/api/feed/public-key`, { headers: { authorization: `Bearer ${token}` } });
     expect(await key.text()).toBe(hub.rulesPublicKeyPem);
-  });
+  }, 30_000);
 });
 
 describe('station cache (edge)', () => {

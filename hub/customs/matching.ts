@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { maskIdNumber, maskPhone } from '../../shared/mask.ts';
+import { maskField } from '../../shared/mask.ts';
 import { weightWithin } from '../../shared/stations/inspection.ts';
 import type { DocumentSet, InventoryList, Order, Payment, Waybill } from './documents.ts';
 
@@ -131,15 +131,10 @@ function productAt(price: number, qty: number, decimals: number): number {
 // ---------------------------------------------------------------------------------------------------------------------
 // Recording a mismatch
 
-const ID_FIELDS = new Set(['buyerIdNumber', 'payerIdNumber']);
-const PHONE_FIELDS = new Set(['buyerTelephone', 'consigneeTelephone', 'telephone']);
-
-/** What may be shown of a value: ID numbers and phones masked (shared/mask.ts), the rest as declared. */
+/** What may be shown of a value: personal data (names, addresses, ID numbers, phones) masked by shared/mask.ts, the rest as declared. */
 function shown(field: string, value: unknown): unknown {
   if (typeof value !== 'string' && typeof value !== 'number') return value;
-  if (ID_FIELDS.has(field)) return maskIdNumber(String(value));
-  if (PHONE_FIELDS.has(field)) return maskPhone(String(value));
-  return value;
+  return maskField(field, String(value)) ?? value;
 }
 
 const show = (v: unknown) => (v === undefined || v === null ? 'absent' : typeof v === 'string' ? `"${v}"` : String(v));

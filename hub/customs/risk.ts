@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { maskIdNumber, maskPhone } from '../../shared/mask.ts';
+import { maskIdNumber, maskName, maskPhone } from '../../shared/mask.ts';
 import type { ParcelDecision } from '../../shared/stations/feed.ts';
 import { sampled, weightWithin } from '../../shared/stations/inspection.ts';
 import type { DocumentSet, Receipt } from './documents.ts';
@@ -285,7 +285,7 @@ export function assessRisk(facts: ParcelFacts, ruleSet: RiskRules | PreparedRisk
     const address = normalizeIdentity(c.address);
     const candidates = [...(byTelephone.get(telephone) ?? []), ...(byName.get(name) ?? []), ...(byAddress.get(address) ?? [])];
     const hit = candidates.some((w) => (w.name === undefined || w.name === name) && (w.telephone === undefined || w.telephone === telephone) && (w.address === undefined || w.address === address));
-    if (hit) fire('watch.consignee', watch.severity, `consignee ${c.name} (${maskPhone(c.telephone)}) is on the watch list`);
+    if (hit) fire('watch.consignee', watch.severity, `consignee ${maskName(c.name)} (${maskPhone(c.telephone)}) is on the watch list`);
   }
   if (prepared.buyerIds.size > 0 && facts.buyer && prepared.buyerIds.has(normalizeIdentity(facts.buyer.idNumber))) {
     fire('watch.buyer', watch.severity, `buyer ID ${maskIdNumber(facts.buyer.idNumber)} is on the watch list`);

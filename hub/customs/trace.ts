@@ -95,8 +95,4 @@ export function lotLinks(declared: readonly DeclaredLine[], picked: readonly Pic
 }
 
 /** Buyer names are masked like ID numbers: the first character kept (the family name), the rest starred. */
-export function maskName(name: string): string {
-  const chars = [...name.trim()];
-  if (chars.length <= 1) return '*';
-  return `${chars[0]}${'*'.repeat(chars.length - 1)}`;
-}
+export { maskName } from '../../shared/mask.ts';

@@ -30,7 +30,7 @@ export function documentRoutes(storage: Storage, customs: CustomsService): Route
         decision: o.release.decision,
         reasons: o.release.reasons,
         risk: { level: o.risk.level, rulesVersion: o.risk.rulesVersion, reasons: o.risk.reasons },
-        // Mismatch values are masked by the matcher (ID numbers, phones).
+        // Mismatch values are masked by the matcher (names, addresses, ID numbers, phones).
         match: { complete: o.match.complete, consistent: o.match.consistent, missing: o.match.missing, mismatches: o.match.mismatches },
       })),
     });

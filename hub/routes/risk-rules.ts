@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { validationError } from '../../shared/errors.ts';
 import { requireRole } from '../auth/sessions.ts';
+import { unmasked } from '../auth/mask-responses.ts';
 import { ApplyBody, WhatIfBody, type RiskRulesService } from '../services/risk-rules.ts';
 import type { Storage } from '../storage/storage.ts';
 
@@ -14,6 +15,8 @@ const Version = z.coerce.number().int().positive();
  */
 export function riskRuleRoutes(storage: Storage, service: RiskRulesService): Router {
   const r = Router();
+  // Admins edit the watch lists as entered: these answers are not masked (only admins read them).
+  r.use('/api/risk-rules', unmasked);
   const admin = requireRole(storage, 'admin');
   const parse = <T extends z.ZodType>(schema: T, v: unknown, prefix = ''): z.output<T> => {
     const p = schema.safeParse(v);
