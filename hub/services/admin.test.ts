@@ -4,6 +4,7 @@ import { eachStore } from '../../test/helpers/stores.ts';
 import { verifyPassword } from '../auth/passwords.ts';
 import { backoffDelayMs, hashToken, LOGIN_BACKOFF, login, LoginRateLimited, loginThrottle } from '../auth/sessions.ts';
 import { openUsersRepo, type UsersRepo } from '../repos/users.ts';
+import { HubConfig } from '../config.ts';
 import type { Role } from '../storage/storage.ts';
 import { AdminService, passwordIssues, userActionRefusal, type UserAction } from './admin.ts';
 
@@ -41,6 +42,20 @@ describe('password policy', () => {
     const issues = passwordIssues(username, password);
     expect(issues.map((i) => i.message)).toEqual(messages);
     expect(issues.every((i) => i.field === 'password')).toBe(true);
+  });
+});
+
+describe('the first admin password (auth.adminPassword)', () => {
+  it.each([
+    ['bondgate-demo', true], // the demo's
+    ['changeme', false], // 8 characters were enough before
+    ['aaaaaaaaaaaa', false],
+    ['admin-admin-2024', false],
+    ['harbour-lamp-at-dusk', true],
+  ] as const)('%j accepted: %s', (adminPassword, ok) => {
+    const r = HubConfig.safeParse({ auth: { adminPassword } });
+    expect(r.success).toBe(ok);
+    if (!r.success) expect(r.error.issues.every((i) => i.path.join('.') === 'auth.adminPassword')).toBe(true);
   });
 });
 
