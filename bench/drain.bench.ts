@@ -90,7 +90,7 @@ export async function benchDrain(): Promise<void> {
 
     const httpPort = await freePort();
     const hubConfig = join(dir, 'hub.json');
-    writeFileSync(hubConfig, JSON.stringify({ hubId: 'bench-hub', dataDir: join(dir, 'hub'), http: { host: '127.0.0.1', port: httpPort }, mqtt: { url: broker.url, password: 'x' }, auth: { adminPassword: 'bench-admin-pw' } }));
+    writeFileSync(hubConfig, JSON.stringify({ hubId: 'bench-hub', dataDir: join(dir, 'hub'), http: { host: '127.0.0.1', port: httpPort }, mqtt: { url: broker.url, password: 'x' }, auth: { adminPassword: 'bench-admin-pw-password' } }));
     hub = spawn(process.execPath, [join(ROOT, 'bin/bondgate.mjs'), 'hub', '--config', hubConfig], { env: { ...process.env, LOG_LEVEL: 'warn', DATABASE_URL: '', MQTT_URL: '' }, stdio: ['ignore', 'ignore', 'inherit'] });
     // Wait for the hub's HTTP to answer (it subscribes before listening).
     for (let i = 0; i < 100; i++) {

@@ -1,10 +1,12 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { BondgateError, isBondgateError } from '../shared/errors.ts';
 import { hashToken, tokenFrom } from './auth/sessions.ts';
+import { DEFAULT_STREAM_LIMITS, requestGuards, StreamLimiter } from './http-guards.ts';
 import type { HubMetrics } from './metrics.ts';
 import { authRoutes } from './routes/auth.ts';
 import { gatewayRoutes } from './routes/gateways.ts';
@@ -44,7 +46,20 @@ import type { Storage } from './storage/storage.ts';
 import { overviewRoutes } from './routes/overview.ts';
 import type { ZoneStatsService } from './services/zone-stats.ts';
 
+/** How the hub is reached over HTTP (config `http`): what it answers to and whom it trusts to say who the client is. */
+export interface HttpOptions {
+  /** The listen address; a name here is answered (besides IP literals and localhost). */
+  listenHost: string;
+  /** express's 'trust proxy' (config http.trustProxy). Default false: X-Forwarded-For is ignored. */
+  trustProxy: boolean | number | string | string[];
+  publicOrigins: string[];
+  allowedHosts: string[];
+  streams: { perSession: number; total: number };
+}
+
 export interface AppDeps {
+  /** Default: 127.0.0.1, no proxy trusted, no public origin or extra host name, the default stream limits. */
+  http?: Partial<HttpOptions>;
   /** The zone overview's figures (GET /api/overview, /api/overview/stream). */
   zoneStats?: ZoneStatsService;
   storage: Storage;
@@ -85,14 +100,30 @@ export interface AppDeps {
 export function buildApp(d: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // req.ip and req.protocol come from X-Forwarded-For / -Proto only from a proxy trusted here (login backoff keys on req.ip).
+  app.set('trust proxy', d.http?.trustProxy ?? false);
+  // The dashboard (hub/ui, built by `npm run build:ui` — npm start and npm test build it first); the minimal page in
+  // hub/public stands in when it has not been built, its inline script and style allowed by their hashes.
+  const ui = fileURLToPath(new URL('./ui/dist', import.meta.url));
+  const uiBuilt = existsSync(join(ui, 'index.html'));
+  const fallbackPage = fileURLToPath(new URL('./public', import.meta.url));
+  app.use(
+    requestGuards({
+      listenHost: d.http?.listenHost ?? '127.0.0.1',
+      publicOrigins: d.http?.publicOrigins ?? [],
+      allowedHosts: d.http?.allowedHosts ?? [],
+      ...(uiBuilt ? {} : { csp: inlineHashes(join(fallbackPage, 'index.html')) }),
+    }),
+  );
+  const streams = new StreamLimiter(d.http?.streams ?? DEFAULT_STREAM_LIMITS);
   // Personal data leaves masked for every role but customs officers, whatever the route (hub/auth/mask-responses.ts).
   app.use(maskResponses());
-  // Feed puts carry release slips with their goods lists: a larger, route-scoped limit.
+  // Feed puts carry expected lists and signed rules (up to 2 MB a value): a larger, route-scoped limit.
   app.use('/api/feed', express.json({ limit: '2mb' }));
   // A slip lists up to 10,000 parcel keys.
   app.use('/api/slips', express.json({ limit: '1mb' }));
   // Batch uploads (up to 200 MB) stream their own bodies: mounted before the JSON parsers so theirs never run on them.
-  if (d.batches) app.use(documentBatchRoutes(d.storage, d.batches));
+  if (d.batches) app.use(documentBatchRoutes(d.storage, d.batches, streams));
   app.use('/api/documents', express.json({ limit: '16mb' }), express.text({ type: ['application/xml', 'text/xml'], limit: '10mb' }));
   // Rule sets carry watch lists and the positive list (up to 100,000 entries each).
   app.use('/api/risk-rules', express.json({ limit: '8mb' }));
@@ -137,16 +168,14 @@ export function buildApp(d: AppDeps): express.Express {
   if (d.trace) app.use(traceRoutes(d.storage, d.trace));
   if (d.releaseSlips) app.use(releaseSlipRoutes(d.storage, d.releaseSlips));
   if (d.search) app.use(searchRoutes(d.storage, d.search));
-  if (d.zoneStats) app.use(overviewRoutes(d.storage, d.zoneStats));
+  if (d.zoneStats) app.use(overviewRoutes(d.storage, d.zoneStats, { streams }));
   if (d.stats) app.use(statsRoutes(d.storage, d.stats));
   if (d.riskRules) app.use(riskRuleRoutes(d.storage, d.riskRules));
-  // The dashboard (hub/ui, built by `npm run build:ui` — npm start and npm test build it first); the minimal page in
-  // hub/public stands in when it has not been built. Hashed assets are immutable; index.html is always revalidated.
-  const ui = fileURLToPath(new URL('./ui/dist', import.meta.url));
-  if (existsSync(join(ui, 'index.html'))) {
+  // Hashed assets are immutable; index.html is always revalidated.
+  if (uiBuilt) {
     app.use('/assets', express.static(join(ui, 'assets'), { immutable: true, maxAge: '365d', index: false }));
     app.use(express.static(ui, { index: 'index.html', maxAge: 0 }));
-  } else app.use(express.static(fileURLToPath(new URL('./public', import.meta.url)), { index: 'index.html' }));
+  } else app.use(express.static(fallbackPage, { index: 'index.html' }));
 
   app.use('/api', (_req, _res, next) => next(new BondgateError('NOT_FOUND', 'no such API route')));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
@@ -160,4 +189,11 @@ export function buildApp(d: AppDeps): express.Express {
     res.status(500).json({ code: 'INTERNAL', message: 'internal error', fields: [] });
   });
   return app;
+}
+
+/** CSP hashes of a page's inline <script> and <style> elements. */
+function inlineHashes(file: string): { scriptSrc: string[]; styleSrc: string[] } {
+  const html = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const hashes = (tag: string) => [...html.matchAll(new RegExp(`<${tag}[^>]*>([\\s\\S]*?)</${tag}>`, 'g'))].map((m) => `sha256-${createHash('sha256').update(m[1]!).digest('base64')}`);
+  return { scriptSrc: hashes('script'), styleSrc: hashes('style') };
 }

@@ -1,6 +1,7 @@
 import { RiskRules } from './customs/risk.ts';
 import { z } from 'zod';
 import { GatewayId } from '../shared/schemas/events.ts';
+import { passwordIssues } from './auth/password-policy.ts';
 
 /** Hub configuration (YAML or JSON); environment variables override the file (see README). */
 export const HubConfig = z.object({
@@ -11,8 +12,23 @@ export const HubConfig = z.object({
     .object({
       host: z.string().default('127.0.0.1').describe('the address to listen on, e.g. "0.0.0.0"'),
       port: z.number().int().min(0).max(65535).default(8080).describe('the HTTP port (0 = any free port)'),
+      trustProxy: z
+        .union([z.boolean(), z.number().int().min(0).max(16), z.string().min(1), z.array(z.string().min(1))])
+        .default(false)
+        .describe("express's 'trust proxy': behind the shipped nginx, 1 (one proxy hop) or its address, so X-Forwarded-For names the client; false when clients connect directly (the header is then ignored: anyone could write it)"),
+      publicOrigins: z
+        .array(z.string().url().refine((u) => /^https?:\/\//.test(u) && new URL(u).origin === u.replace(/\/$/, ''), 'an origin: scheme://host[:port], no path'))
+        .default([])
+        .describe('the origins browsers reach the hub at, e.g. "https://bondgate.zone.example" behind a TLS proxy: state-changing requests from them are accepted, and their host names answered'),
+      allowedHosts: z.array(z.string().min(1).max(253)).default([]).describe('host names (besides IP literals, localhost and the public origins) the hub answers to, e.g. "hub-1"'),
+      streams: z
+        .object({
+          perSession: z.number().int().min(1).max(100).default(6).describe('open Server-Sent Event streams one session may hold'),
+          total: z.number().int().min(1).max(100_000).default(200).describe('open Server-Sent Event streams in all'),
+        })
+        .default({ perSession: 6, total: 200 }),
     })
-    .default({ host: '127.0.0.1', port: 8080 }),
+    .default({ host: '127.0.0.1', port: 8080, trustProxy: false, publicOrigins: [], allowedHosts: [], streams: { perSession: 6, total: 200 } }),
   mqtt: z
     .object({
       url: z.string().regex(/^mqtts?:\/\/.+/, 'must be an mqtt:// URL').optional().describe('an external broker, e.g. "mqtt://127.0.0.1:1883"; omit for the embedded broker'),
@@ -36,7 +52,13 @@ export const HubConfig = z.object({
   auth: z
     .object({
       sessionTtlHours: z.number().positive().default(12),
-      adminPassword: z.string().min(8).optional().describe('the first admin password (at least 8 characters); generated and printed once when omitted'),
+      adminPassword: z
+        .string()
+        .superRefine((pw, ctx) => {
+          for (const i of passwordIssues('admin', pw)) ctx.addIssue({ code: 'custom', message: i.message });
+        })
+        .optional()
+        .describe('the first admin password (the password policy: at least 12 characters, not a common password or pattern); generated and printed once when omitted'),
       metricsToken: z.string().min(16).optional().describe('a bearer token Prometheus may use for /metrics'),
     })
     .default({ sessionTtlHours: 12 }),
@@ -85,9 +107,21 @@ export function applyHubEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv
   if (env.MQTT_PORT) out.mqtt = { ...(out.mqtt ?? {}), embedded: { ...(out.mqtt?.embedded ?? {}), port: Number(env.MQTT_PORT) } };
   if (env.PORT) out.http = { ...(out.http ?? {}), port: Number(env.PORT) };
   if (env.HTTP_HOST) out.http = { ...(out.http ?? {}), host: env.HTTP_HOST };
+  if (env.TRUST_PROXY) out.http = { ...(out.http ?? {}), trustProxy: parseTrustProxy(env.TRUST_PROXY) };
+  if (env.HTTP_PUBLIC_ORIGINS) out.http = { ...(out.http ?? {}), publicOrigins: commaList(env.HTTP_PUBLIC_ORIGINS) };
+  if (env.HTTP_ALLOWED_HOSTS) out.http = { ...(out.http ?? {}), allowedHosts: commaList(env.HTTP_ALLOWED_HOSTS) };
   if (env.BONDGATE_DATA_DIR) out.dataDir = env.BONDGATE_DATA_DIR;
   if (env.BONDGATE_ADMIN_PASSWORD) out.auth = { ...(out.auth ?? {}), adminPassword: env.BONDGATE_ADMIN_PASSWORD };
   if (env.METRICS_TOKEN) out.auth = { ...(out.auth ?? {}), metricsToken: env.METRICS_TOKEN };
   if (env.HUB_ID) out.hubId = env.HUB_ID;
   return out;
+}
+
+const commaList = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+
+/** TRUST_PROXY=true|false|<hops>|<addresses, comma-separated>, as express reads 'trust proxy'. */
+function parseTrustProxy(v: string): boolean | number | string[] {
+  if (v === 'true' || v === 'false') return v === 'true';
+  if (/^\d+$/.test(v)) return Number(v);
+  return commaList(v);
 }

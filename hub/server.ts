@@ -262,6 +262,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   const batches = new DocumentBatchService({ customs, log: log.child({ component: 'document-batches' }), spoolDir: join(config.dataDir, 'document-batches') });
   const dropFolder = config.dropFolder ? startDropFolder({ path: config.dropFolder.path, pollMs: config.dropFolder.pollMs, customs, log: log.child({ component: 'drop-folder' }) }) : undefined;
   const app = buildApp({
+    http: { listenHost: config.http.host, trustProxy: config.http.trustProxy, publicOrigins: config.http.publicOrigins, allowedHosts: config.http.allowedHosts, streams: config.http.streams },
     storage,
     metrics,
     log: log.child({ component: 'http' }),

@@ -36,7 +36,7 @@ describe('audit trail at the hub', () => {
   afterAll(async () => hub?.stop());
 
   it('records officer feed puts, verifies for managers, refuses operators, and points at a tampered entry (HTTP and CLI)', async () => {
-    const config = { dataDir: join(dir, 'hub'), http: { host: '127.0.0.1', port: 0 }, mqtt: { embedded: { host: '127.0.0.1', port: await freePort() } }, auth: { adminPassword: 'audit-admin' } };
+    const config = { dataDir: join(dir, 'hub'), http: { host: '127.0.0.1', port: 0 }, mqtt: { embedded: { host: '127.0.0.1', port: await freePort() } }, auth: { adminPassword: 'audit-admin-password' } };
     hub = await startHub(parseConfig(HubConfig, config, 'test'), log);
     for (const [username, role] of [['officer-1', 'officer'], ['manager-1', 'manager'], ['operator-1', 'operator']] as const) {
       await hub.storage.createUser({ username, passwordHash: await hashPassword(`${username}-pw`), role, displayName: username, createdMs: Date.now() });

@@ -42,7 +42,7 @@ let manager: string;
 
 beforeAll(async () => {
   // Unknown annual totals count as low risk here, so complete, consistent, customs-released sets are released.
-  const config = parseConfig(HubConfig, { dataDir: join(dir, 'hub'), http: { host: '127.0.0.1', port: 0 }, mqtt: { embedded: { host: '127.0.0.1', port: await freePort() } }, auth: { adminPassword: 'intake-admin' }, riskRules: { version: 'zone-2026-11', valueLimits: { annualUnknown: 'low' } }, dropFolder: { path: drop, pollMs: 100 } }, 'test');
+  const config = parseConfig(HubConfig, { dataDir: join(dir, 'hub'), http: { host: '127.0.0.1', port: 0 }, mqtt: { embedded: { host: '127.0.0.1', port: await freePort() } }, auth: { adminPassword: 'intake-admin-password' }, riskRules: { version: 'zone-2026-11', valueLimits: { annualUnknown: 'low' } }, dropFolder: { path: drop, pollMs: 100 } }, 'test');
   hub = await startHub(config, log);
   await hub.storage.createUser({ username: 'officer-1', passwordHash: await hashPassword('officer-pw'), role: 'officer', displayName: 'Officer', createdMs: Date.now() });
   await hub.storage.createUser({ username: 'manager-1', passwordHash: await hashPassword('manager-pw'), role: 'manager', displayName: 'Manager', createdMs: Date.now() });

@@ -26,7 +26,7 @@ describe('customs documents at the hub', () => {
 
   it('matches, assesses and decides each order, pushes the decision to the stations and the audit chain', async () => {
     // The buyer's annual total is not computed yet: this zone's rules accept "unknown" as low (the default holds).
-    hub = await startHub(parseConfig(HubConfig, { dataDir: join(dir, 'hub'), http: { host: '127.0.0.1', port: 0 }, mqtt: { embedded: { host: '127.0.0.1', port: await freePort() } }, auth: { adminPassword: 'docs-admin' }, riskRules: { version: 'zone-2026-11', valueLimits: { annualUnknown: 'low' } } }, 'test'), log);
+    hub = await startHub(parseConfig(HubConfig, { dataDir: join(dir, 'hub'), http: { host: '127.0.0.1', port: 0 }, mqtt: { embedded: { host: '127.0.0.1', port: await freePort() } }, auth: { adminPassword: 'docs-admin-password' }, riskRules: { version: 'zone-2026-11', valueLimits: { annualUnknown: 'low' } } }, 'test'), log);
     await hub.storage.createUser({ username: 'officer-1', passwordHash: await hashPassword('officer-pw'), role: 'officer', displayName: 'Officer', createdMs: Date.now() });
     await hub.storage.createUser({ username: 'manager-1', passwordHash: await hashPassword('manager-pw'), role: 'manager', displayName: 'Manager', createdMs: Date.now() });
     const token = async (u: string, p: string) => ((await (await fetch(`${hub.httpUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: u, password: p }) })).json()) as { token: string }).token;

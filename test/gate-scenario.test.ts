@@ -47,7 +47,7 @@ describe.skipIf(!socatAvailable())('gate lane: a truck load of 200 parcels', () 
 
   it('releases the truck whose slip, plate, weight and goods match; refuses the slip the second time; stops a load with a held carton', async () => {
     const [brokerPort, llrpPort, lockPort] = await Promise.all([freePort(), freePort(), freePort()]);
-    hub = await startHub(parseConfig(HubConfig, { dataDir: join(dir, 'hub'), http: { host: '127.0.0.1', port: 0 }, mqtt: { embedded: { host: '127.0.0.1', port: brokerPort } }, auth: { adminPassword: 'gate-admin' }, gateways: [{ id: 'GW-GATE', password: 'password-of-gate' }], ingest: { decodeWorkers: 0 } }, 'test'), log);
+    hub = await startHub(parseConfig(HubConfig, { dataDir: join(dir, 'hub'), http: { host: '127.0.0.1', port: 0 }, mqtt: { embedded: { host: '127.0.0.1', port: brokerPort } }, auth: { adminPassword: 'gate-admin-password' }, gateways: [{ id: 'GW-GATE', password: 'password-of-gate' }], ingest: { decodeWorkers: 0 } }, 'test'), log);
     const now = Date.now();
     const slip = (no: string, goods: string[]) => ({ kind: 'slip' as const, key: no, value: { passportNo: no, ioType: 'E', status: 'approved', vehicleNo: '粤B12345', vehicleWtKg: 9000, totalGrossWtKg: 3000, goods } });
     await hub.feed.put([

@@ -29,7 +29,7 @@ describe('hub store lost after the edge pruned', () => {
   it('declares the pruned range as a gap and resumes delivery', async () => {
     const port = await freePort();
     const startHubAt = (dataDir: string) =>
-      startHub(parseConfig(HubConfig, { dataDir, http: { host: '127.0.0.1', port: 0 }, mqtt: { embedded: { host: '127.0.0.1', port } }, auth: { adminPassword: 'restore-admin' }, gateways: [{ id: 'GW-R', password: 'password-r' }] }, 'test'), log);
+      startHub(parseConfig(HubConfig, { dataDir, http: { host: '127.0.0.1', port: 0 }, mqtt: { embedded: { host: '127.0.0.1', port } }, auth: { adminPassword: 'restore-admin-password' }, gateways: [{ id: 'GW-R', password: 'password-r' }] }, 'test'), log);
     hub = await startHubAt(join(dir, 'hub-1'));
     const time = manualTimeSource();
     const journal = new EdgeJournal({ file: join(dir, 'edge', 'journal.sqlite'), gatewayId: 'GW-R', time, quotaBytes: 1e9, retentionMs: 1000, synchronous: 'NORMAL' });

@@ -31,7 +31,7 @@ describe('station images', () => {
     const frame = await sharp({ create: { width: 1280, height: 720, channels: 3, background: '#c8a064' } }).jpeg({ quality: 90 }).toBuffer();
     const frameFile = join(dir, 'frame.jpg');
     writeFileSync(frameFile, frame);
-    hub = await startHub(parseConfig(HubConfig, { dataDir: join(dir, 'hub'), http: { host: '127.0.0.1', port: 0 }, mqtt: { embedded: { host: '127.0.0.1', port: await freePort() } }, auth: { adminPassword: 'images-admin' }, gateways: [{ id: 'GW-IMG', password: 'password-of-img' }, { id: 'GW-OTHER', password: 'password-of-other' }], ingest: { decodeWorkers: 0 }, imageFetchTimeoutMs: 1500 }, 'test'), log);
+    hub = await startHub(parseConfig(HubConfig, { dataDir: join(dir, 'hub'), http: { host: '127.0.0.1', port: 0 }, mqtt: { embedded: { host: '127.0.0.1', port: await freePort() } }, auth: { adminPassword: 'images-admin-password' }, gateways: [{ id: 'GW-IMG', password: 'password-of-img' }, { id: 'GW-OTHER', password: 'password-of-other' }], ingest: { decodeWorkers: 0 }, imageFetchTimeoutMs: 1500 }, 'test'), log);
     const now = Date.now();
     await hub.feed.put([
       { kind: 'rules', key: 'R', value: { rulesId: 'R', validFromMs: now - 1000, validToMs: now + 3600_000 } },
@@ -63,7 +63,7 @@ describe('station images', () => {
     expect(thumb.length).toBeLessThan(8 * 1024);
     expect(await sharp(thumb).metadata()).toMatchObject({ format: 'webp', width: 160, height: 90 });
 
-    const login = await fetch(`${hub.httpUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'images-admin' }) });
+    const login = await fetch(`${hub.httpUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'images-admin-password' }) });
     const token = ((await login.json()) as { token: string }).token;
     const get = (gw: string, ref: string, auth = true) => fetch(`${hub.httpUrl}/api/gateways/${gw}/images/${ref}`, { headers: auth ? { authorization: `Bearer ${token}` } : {} });
     const full = await get('GW-IMG', ev.payload.photoRef!);

@@ -25,7 +25,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const RULES = { rulesId: 'LINE-RULES', validFromMs: Date.now() - 60_000, validToMs: Date.now() + 3600_000, weightTolerancePct: 10, weightToleranceKg: 0.05, xraySuspectToInspection: true, samplingRate: 0, gateWeightTolerancePct: 3, gateWeightToleranceKg: 50, maxCacheAgeMs: 15 * 60_000 };
 
 async function hubAt(name: string, brokerPort: number): Promise<RunningHub> {
-  return startHub(parseConfig(HubConfig, { dataDir: join(dir, name, 'hub'), http: { host: '127.0.0.1', port: 0 }, mqtt: { embedded: { host: '127.0.0.1', port: brokerPort } }, auth: { adminPassword: 'line-admin' }, gateways: [{ id: 'GW-LINE', password: 'password-of-line' }], ingest: { decodeWorkers: 0 } }, 'test'), log);
+  return startHub(parseConfig(HubConfig, { dataDir: join(dir, name, 'hub'), http: { host: '127.0.0.1', port: 0 }, mqtt: { embedded: { host: '127.0.0.1', port: brokerPort } }, auth: { adminPassword: 'line-admin-password' }, gateways: [{ id: 'GW-LINE', password: 'password-of-line' }], ingest: { decodeWorkers: 0 } }, 'test'), log);
 }
 
 async function inspectedAtHub(storage: Storage): Promise<Record<string, unknown>[]> {

@@ -153,6 +153,23 @@ describe('compose.yaml', () => {
     expect(targets('bondgate-edge')).toEqual(['edge-sim:9464']);
     expect(prom.scrape_configs.find((j) => j.job_name === 'bondgate-hub')!.authorization!.credentials).toBe(services['hub-1']!.environment!.METRICS_TOKEN);
   });
+
+  it('has the proxy pass the browser\'s host and port and the client address on every route, which the hubs trust from one hop', () => {
+    const nginx = read('nginx/bondgate.conf');
+    const locations = [...nginx.matchAll(/location [^{]+\{([^}]*)\}/g)].map((m) => m[1]!).filter((b) => b.includes('proxy_pass'));
+    expect(locations.length).toBeGreaterThanOrEqual(3);
+    for (const b of locations) {
+      // Host with its port: the hub compares a change's Origin with it (CSRF) and answers only known names.
+      expect(b).toMatch(/proxy_set_header Host \$http_host;/);
+      // The client's address, overwriting what the client sent: the login backoff keys on it.
+      expect(b).toMatch(/proxy_set_header X-Forwarded-For \$remote_addr;/);
+      expect(b).toMatch(/proxy_set_header X-Forwarded-Proto \$scheme;/);
+    }
+    const hub = parseConfig(HubConfig, parseYaml(read('compose/hub.yaml')), 'compose/hub.yaml');
+    expect(hub.http.trustProxy).toBe(1);
+    // Prometheus scrapes the hubs by their service names: the hubs answer to them.
+    expect(hub.http.allowedHosts).toEqual(expect.arrayContaining(['hub-1', 'hub-2']));
+  });
 });
 
 describe('docker/mosquitto sample', () => {

@@ -35,7 +35,7 @@ describe('station feed, hub to edge', () => {
 
   it('syncs a snapshot, live changes, and everything missed during an outage; uses only hub-signed rules', async () => {
     const brokerPort = await freePort();
-    const hubConfig = parseConfig(HubConfig, { dataDir: join(dir, 'hub'), http: { host: '127.0.0.1', port: 0 }, mqtt: { embedded: { host: '127.0.0.1', port: brokerPort } }, auth: { adminPassword: 'feed-admin' }, gateways: [{ id: 'GW-F', password: 'password-of-f' }] }, 'test');
+    const hubConfig = parseConfig(HubConfig, { dataDir: join(dir, 'hub'), http: { host: '127.0.0.1', port: 0 }, mqtt: { embedded: { host: '127.0.0.1', port: brokerPort } }, auth: { adminPassword: 'feed-admin-password' }, gateways: [{ id: 'GW-F', password: 'password-of-f' }] }, 'test');
     hub = await startHub(hubConfig, log);
     await hub.feed.put([decision('EA000000015CN', 'released'), decision('EA000000029CN', 'hold'), { kind: 'rules', key: 'R1', value: rules('R1') }]);
     const edgeConfig = parseConfig(EdgeConfig, { gatewayId: 'GW-F', dataDir: join(dir, 'edge'), hub: { mqttUrl: hub.mqttUrl, password: 'password-of-f', rulesPublicKey: hub.rulesPublicKeyPem }, http: { host: '127.0.0.1', port: 0 }, clock: { sync: 'assume-synced' } }, 'test');
@@ -70,7 +70,7 @@ describe('station feed, hub to edge', () => {
   }, 60_000);
 
   it('the HTTP feed route: rules and expected lists only, parsed and audited; a slip or decision put by an admin is refused and reaches no gateway', async () => {
-    const login = await fetch(`${hub.httpUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'feed-admin' }) });
+    const login = await fetch(`${hub.httpUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'feed-admin-password' }) });
     const token = ((await login.json()) as { token: string }).token;
     const send = (body: string, auth = true) => fetch(`${hub.httpUrl}/api/feed`, { method: 'PUT', headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${token}` } : {}) }, body });
     const put = (body: unknown, auth = true) => send(JSON.stringify(body), auth);

@@ -14,7 +14,7 @@ import type { Role } from '../storage/storage.ts';
 const MIGRATIONS: readonly Migration[] = [
   'ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0',
   'ALTER TABLE gateways ADD COLUMN revoked_ms BIGINT',
-  // One row per counted login attempt and key (`user:<name>`, `ip:<address>`); the attempt id lets a success take
+  // One row per counted login attempt and key (`pair:<address> <name>`, `user:<name>`, `ip:<address>`); the attempt id lets a success take
   // back the row it reserved under the IP key without touching other attempts from that address.
   'CREATE TABLE login_failures (attempt_id TEXT NOT NULL, key TEXT NOT NULL, at_ms BIGINT NOT NULL, PRIMARY KEY (attempt_id, key))',
   'CREATE INDEX login_failures_key ON login_failures (key, at_ms)',

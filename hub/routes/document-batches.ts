@@ -2,6 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { BondgateError, validationError } from '../../shared/errors.ts';
 import { requireRole } from '../auth/sessions.ts';
+import { DEFAULT_STREAM_LIMITS, StreamLimiter } from '../http-guards.ts';
 import { tooLarge, type BatchFormat, type BatchJobView, type DocumentBatchService } from '../services/document-batches.ts';
 import type { Storage } from '../storage/storage.ts';
 
@@ -28,7 +29,7 @@ function formatOf(req: Request): BatchFormat {
 /** Whether the job will change no more. */
 const finished = (v: BatchJobView) => v.status === 'done' || v.status === 'failed';
 
-export function documentBatchRoutes(storage: Storage, batches: DocumentBatchService): Router {
+export function documentBatchRoutes(storage: Storage, batches: DocumentBatchService, streams: StreamLimiter = new StreamLimiter(DEFAULT_STREAM_LIMITS)): Router {
   const r = Router();
   const readers = requireRole(storage, 'admin', 'officer', 'manager');
 
@@ -56,7 +57,7 @@ export function documentBatchRoutes(storage: Storage, batches: DocumentBatchServ
     res.json(find(batches, req.params));
   });
 
-  r.get('/api/documents/batches/:id/events', readers, (req, res) => {
+  r.get('/api/documents/batches/:id/events', readers, streams.middleware(), (req, res) => {
     const first = find(batches, req.params);
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
     let open = true;

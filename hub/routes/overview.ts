@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { validationError } from '../../shared/errors.ts';
 import { hashToken, requireRole, tokenFrom } from '../auth/sessions.ts';
+import { DEFAULT_STREAM_LIMITS, StreamLimiter } from '../http-guards.ts';
 import type { ZoneStatsService } from '../services/zone-stats.ts';
 import type { Storage } from '../storage/storage.ts';
 
@@ -16,7 +17,7 @@ const HEARTBEAT_MS = 15_000;
  * GET /api/overview?hours=24 — the figures once; GET /api/overview/stream?hours=24 — Server-Sent Events, an `overview`
  * message at once, every 5 s and soon after each ingested batch, with heartbeats; closed with the connection.
  */
-export function overviewRoutes(storage: Storage, zoneStats: ZoneStatsService, opts: { heartbeatMs?: number } = {}): Router {
+export function overviewRoutes(storage: Storage, zoneStats: ZoneStatsService, opts: { heartbeatMs?: number; streams?: StreamLimiter } = {}): Router {
   const r = Router();
   const read = requireRole(storage, 'admin', 'manager', 'officer', 'operator');
   const parse = (query: unknown) => {
@@ -27,7 +28,8 @@ export function overviewRoutes(storage: Storage, zoneStats: ZoneStatsService, op
   r.get('/api/overview', read, async (req, res) => {
     res.json(await zoneStats.overview(parse(req.query).hours));
   });
-  r.get('/api/overview/stream', read, (req, res) => {
+  // Streams are bounded per session and in all (http.streams): one more is refused with 429 TOO_MANY_STREAMS.
+  r.get('/api/overview/stream', read, (opts.streams ?? new StreamLimiter(DEFAULT_STREAM_LIMITS)).middleware(), (req, res) => {
     const { hours } = parse(req.query);
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { BondgateError, type FieldIssue } from '../../shared/errors.ts';
+import { BondgateError } from '../../shared/errors.ts';
 import { GATEWAY_ID_PATTERN } from '../../shared/ids.ts';
 import { TOPIC_ROOT, topics } from '../../shared/topics.ts';
+import { passwordIssues } from '../auth/password-policy.ts';
 import { hashPassword, randomSecret } from '../auth/passwords.ts';
 import type { UserAccount, UserChange, UserSummary, UsersRepo } from '../repos/users.ts';
 import type { Role, Storage } from '../storage/storage.ts';
@@ -18,8 +19,10 @@ export const UserRole = z.enum(['admin', 'manager', 'officer', 'operator']);
 const _rolesAgree: [Role, z.infer<typeof UserRole>] extends [z.infer<typeof UserRole>, Role] ? true : never = true;
 void _rolesAgree;
 
+export { MIN_PASSWORD_LENGTH, passwordIssues } from '../auth/password-policy.ts';
+
 export const Username = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-", at most 64, starting with a letter or digit');
-// Limits only; the policy (length, not the user name) is checked by passwordIssues, which needs the user name too.
+// Limits only; the policy (hub/auth/password-policy.ts) is checked by passwordIssues, which needs the user name too.
 const Password = z.string().max(256);
 const DisplayName = z.string().trim().min(1).max(128);
 
@@ -37,17 +40,6 @@ export const GatewayRegistration = z.object({
     .regex(GATEWAY_ID_PATTERN, 'letters, digits, _ or -, at most 64, starting with a letter or digit')
     .refine((id) => id.toLowerCase() !== 'hub', 'reserved for the hub itself'),
 });
-
-export const MIN_PASSWORD_LENGTH = 10;
-
-/** Pure: what is wrong with a new password for this user (empty when it is acceptable). */
-export function passwordIssues(username: string, password: string): FieldIssue[] {
-  const issues: FieldIssue[] = [];
-  if ([...password].length < MIN_PASSWORD_LENGTH) issues.push({ field: 'password', message: `must be at least ${MIN_PASSWORD_LENGTH} characters` });
-  // Case-insensitively: "Admin1" for user "admin1" is the first thing a guesser tries.
-  if (password.toLowerCase() === username.toLowerCase()) issues.push({ field: 'password', message: 'must not be the user name' });
-  return issues;
-}
 
 /** What an admin asks of an existing user. */
 export type UserAction = { kind: 'set-role'; role: Role } | { kind: 'disable' };

@@ -37,7 +37,7 @@ describe.skipIf(!chromiumAvailable())('admin page in a real browser', () => {
     await page.getByLabel('用户名', { exact: true }).fill('clerk-7');
     await page.getByLabel('姓名', { exact: true }).fill('王小明');
     await page.locator('#new-role').selectOption('manager');
-    await page.getByLabel('初始密码').fill('clerk-7-password!');
+    await page.getByLabel('初始密码').fill('amber-otter-lantern-7');
     await page.getByRole('button', { name: '创建用户' }).click();
     await expect.poll(() => page.locator('tbody tr', { hasText: 'clerk-7' }).count()).toBe(1);
     expect(await page.locator('#role-clerk-7').inputValue()).toBe('manager');
@@ -57,7 +57,7 @@ describe.skipIf(!chromiumAvailable())('admin page in a real browser', () => {
     const other = await context.newPage();
     await other.goto(rig.hub.httpUrl);
     await other.locator('#username').fill('clerk-7');
-    await other.locator('#password').fill('clerk-7-password!');
+    await other.locator('#password').fill('amber-otter-lantern-7');
     await other.locator('#password').press('Enter');
     await expect.poll(() => other.locator('.who').innerText()).toContain('clerk-7');
     expect(await other.locator('nav.side a', { hasText: '统计监测' }).count()).toBe(1);

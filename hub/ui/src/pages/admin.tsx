@@ -137,7 +137,7 @@ function UsersSection({ me }: { me: Me }) {
         </div>
         <div>
           <label for="new-password">{t('admin.users.password')}</label>
-          <input id="new-password" type="password" required minLength={10} autocomplete="new-password" aria-describedby="new-password-hint" value={form.password} onInput={(e) => setForm({ ...form, password: (e.target as HTMLInputElement).value })} />
+          <input id="new-password" type="password" required minLength={12} autocomplete="new-password" aria-describedby="new-password-hint" value={form.password} onInput={(e) => setForm({ ...form, password: (e.target as HTMLInputElement).value })} />
         </div>
         <button type="submit" class="primary">
           {t('admin.users.create')}
