@@ -241,6 +241,8 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
         return hash !== undefined && verifyPin(pin, hash);
       },
       log: log.child({ component: 'console' }),
+      // Bench stations check the officer's bench token with the hub key the station rules are checked with.
+      bench: { gatewayId: config.gatewayId, publicKeyPem: config.hub.rulesPublicKey },
     });
   }
 

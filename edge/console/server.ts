@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { BondgateError, isBondgateError, validationError, type FieldIssue } from '../../shared/errors.ts';
 import type { StationDisplay } from '../../shared/stations/types.ts';
+import { BenchOfficers, benchSignInRoutes } from './bench-signin.ts';
 import { ConsoleInput, LoginBody } from './inputs.ts';
 import { maskText, maskView } from './mask-view.ts';
 import { LoginThrottle, OperatorSessions } from './sessions.ts';
@@ -31,8 +32,11 @@ export interface ConsoleStation {
   kind: 'inspection' | 'gate' | 'warehouse' | 'overseas' | 'bench';
   title: { zh: string; en: string };
   view(): ConsoleView;
-  /** operatorId is the logged-in operator; the station records it (a manual release records who and why). */
-  submit(input: ConsoleInput, operatorId: string): Promise<{ ok: boolean; zh?: string; en?: string }>;
+  /**
+   * operatorId is the logged-in operator; the station records it (a manual release records who and why). At a bench,
+   * `officerToken` is the verified bench token of the customs officer signed in there (bench-signin.ts).
+   */
+  submit(input: ConsoleInput, operatorId: string, ctx?: { officerToken?: string }): Promise<{ ok: boolean; zh?: string; en?: string }>;
   subscribe(onChange: () => void): () => void;
 }
 
@@ -61,6 +65,8 @@ export interface ConsoleOptions {
   /** Host names (besides IP literals, localhost and `host`) the console answers to, e.g. `gate-3.zone.local`. */
   allowedHosts?: string[];
   log?: ConsoleLog;
+  /** This gateway's id and the hub's rules public key: bench stations check officers' bench tokens with them. */
+  bench?: { gatewayId: string; publicKeyPem: string | undefined };
   /** Wall clock for session expiry and the login throttle (tests). */
   now?: () => number;
 }
@@ -113,6 +119,7 @@ function buildConsoleApp(o: ConsoleOptions) {
   const log = o.log ?? silentLog;
   const now = o.now ?? Date.now;
   const sessions = new OperatorSessions(o.sessionIdleMs ?? 12 * 3600_000, now);
+  const benchOfficers = new BenchOfficers({ gatewayId: o.bench?.gatewayId ?? '', publicKeyPem: o.bench?.publicKeyPem, now });
   const throttle = new LoginThrottle(o.loginFailures?.max ?? 5, o.loginFailures?.windowMs ?? 5 * 60_000, now);
   const stations = new Map<string, ConsoleStation>();
   for (const s of o.stations) {
@@ -261,7 +268,8 @@ function buildConsoleApp(o: ConsoleOptions) {
     }
     let result: Awaited<ReturnType<ConsoleStation['submit']>>;
     try {
-      result = await station.submit(input, operatorId);
+      const officer = station.kind === 'bench' && input.kind === 'action' ? benchOfficers.current(station.id) : undefined;
+      result = await station.submit(input, operatorId, officer ? { officerToken: officer.token } : undefined);
     } catch (e) {
       log.error({ stationId: station.id, operatorId, kind: input.kind, err: (e as Error).message }, 'console input failed');
       throw new ConsoleError('STATION_FAILED');
@@ -270,6 +278,8 @@ function buildConsoleApp(o: ConsoleOptions) {
     log.info({ stationId: station.id, operatorId, kind: input.kind, actionId: input.kind === 'action' ? input.id : undefined, scanChars: input.kind === 'scan' ? input.text.length : undefined, ok: result.ok }, 'console input');
     res.json({ ok: result.ok === true, zh: result.zh === undefined ? undefined : maskText(result.zh), en: result.en === undefined ? undefined : maskText(result.en) });
   });
+
+  app.use(benchSignInRoutes({ officers: benchOfficers, isBench: (id) => stations.get(id)?.kind === 'bench', guard: [sameOriginOnly, requireOperator, jsonOnly, jsonBody], log }));
 
   app.use((_req, _res, next) => next(new BondgateError('NOT_FOUND')));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
