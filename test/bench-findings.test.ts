@@ -97,6 +97,7 @@ describe('bench tokens', () => {
     const r = await call('POST', '/api/bench-tokens', 'officer-1', { gatewayId: 'GW-BENCH', stationId: 'BENCH-1' });
     expect(r.status).toBe(201);
     expect(r.json.claims).toMatchObject({ officer: 'officer-1', gatewayId: 'GW-BENCH', stationId: 'BENCH-1' });
+    expect(r.json.qrSvg).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
     expect(r.json.claims.expiresAtMs - r.json.claims.issuedAtMs).toBe(12 * 3600_000);
     const check = verifyBenchToken(r.json.token, hub.rulesPublicKeyPem, { gatewayId: 'GW-BENCH', stationId: 'BENCH-1', atMs: Date.now() });
     expect(check).toMatchObject({ ok: true, claims: { officer: 'officer-1' } });
