@@ -43,6 +43,8 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
       mqtt: { embedded: { host: '127.0.0.1', port: 1883, fallbackToFreePort: true } },
       auth: { adminPassword },
       gateways: [{ id: DEMO_GATEWAY, password: secrets.gatewayPassword }],
+      // The demo gateway's inspection bench (station BENCH-1 below): its findings reach the officers' queue.
+      benches: [{ gatewayId: DEMO_GATEWAY, stationId: 'BENCH-1' }],
     }),
     'demo defaults',
   );

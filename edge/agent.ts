@@ -238,6 +238,8 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
       verifyOperator: operatorVerifier(config.console.operators),
       minPinLength: config.console.minPinLength,
       log: log.child({ component: 'console' }),
+      // Bench stations check the officer's bench token with the hub key the station rules are checked with.
+      bench: { gatewayId: config.gatewayId, publicKeyPem: config.hub.rulesPublicKey },
     });
   }
 

@@ -19,6 +19,8 @@ import type { DocumentBatchService } from './services/document-batches.ts';
 import type { CustomsService } from './services/customs.ts';
 import type { CaseService } from './services/cases.ts';
 import { caseRoutes } from './routes/cases.ts';
+import { benchTokenRoutes } from './routes/bench-tokens.ts';
+import type { BenchTokenService } from './services/bench-tokens.ts';
 import { feedRoutes } from './routes/feed.ts';
 import { imageRoutes } from './routes/images.ts';
 import type { ImageFetchService } from './services/image-fetch.ts';
@@ -77,6 +79,8 @@ export interface AppDeps {
   /** Users and gateway credentials (admin only). */
   admin?: AdminService;
   cases?: CaseService;
+  /** Bench tokens for officers at edge inspection benches (GET /api/bench-tokens/benches, POST /api/bench-tokens). */
+  benchTokens?: BenchTokenService;
   /** Returns (退货) and warehouse stock (GET /api/returns, /api/export-returns, /api/stock). */
   returns?: ReturnsService;
   stock?: StockService;
@@ -161,6 +165,7 @@ export function buildApp(d: AppDeps): express.Express {
   if (d.admin) app.use(adminRoutes(d.storage, d.admin));
   if (d.customs) app.use(documentRoutes(d.storage, d.customs));
   if (d.cases) app.use(caseRoutes(d.storage, d.cases));
+  if (d.benchTokens) app.use(benchTokenRoutes(d.storage, d.benchTokens));
   if (d.returns) app.use(returnRoutes(d.storage, d.returns));
   if (d.stockStates) app.use(stockStateRoutes(d.storage, d.stockStates));
   if (d.stock) app.use(stockRoutes(d.storage, d.stock));

@@ -84,6 +84,16 @@ export const HubConfig = z.object({
     .default({ eventsDays: 1461 }),
   /** Gateways provisioned at start (id + password); `bondgate gateway add` does the same from the CLI. */
   gateways: z.array(z.object({ id: GatewayId, password: z.string().min(8).describe('a gateway password of at least 8 characters') })).default([]),
+  /**
+   * The inspection benches the hub knows: only an `officer.action` from one of these (gateway AND station) is taken,
+   * and only as a finding (hub/services/cases.ts edgeActions); from anywhere else it is refused and raises an alarm.
+   * Officers get bench tokens for these benches (POST /api/bench-tokens).
+   */
+  benches: z
+    .array(z.object({ gatewayId: GatewayId, stationId: z.string().min(1).max(128).describe('the bench station id in the gateway config, e.g. "BENCH-1"') }))
+    .default([])
+    .describe('the gateway stations that run an inspection bench, e.g. [{ gatewayId: "GW-01", stationId: "BENCH-1" }]'),
+  benchTokenTtlHours: z.number().positive().max(24).default(12).describe('how long a bench token lets an officer sign findings at a bench (one shift)'),
   /** A gateway is shown offline when nothing was heard from it for this long. */
   gatewayOfflineAfterMs: z.number().int().positive().default(30_000),
   riskRules: RiskRules.optional().describe('the risk rules (hub/customs/risk.ts); default: built-in defaults, version "default"'),

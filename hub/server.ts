@@ -21,6 +21,7 @@ import { AdminService } from './services/admin.ts';
 import { dynsecBrokerAccounts } from './services/broker-accounts.ts';
 import { openUsersRepo } from './repos/users.ts';
 import { CaseService } from './services/cases.ts';
+import { BenchTokenService } from './services/bench-tokens.ts';
 import { Projections } from './services/projections.ts';
 import { parcelProjection } from './services/parcel-projection.ts';
 import { openZoneStatsRepo } from './repos/zone-stats.ts';
@@ -213,7 +214,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   await riskRulesRepo.migrate();
   const riskRules = new RiskRulesService({ repo: riskRulesRepo, customs, cases: caseRepo, storage, log: log.child({ component: 'risk-rules' }) });
   await riskRules.init(config.riskRules);
-  const cases = new CaseService({ storage, cases: caseRepo, feed, log: log.child({ component: 'cases' }) });
+
   // Release slips: issued by officers, pushed to the gates, closed by gate passages (the 'release-slips' projection).
   const slipRepo = openReleaseSlipRepo(storage.sql);
   await slipRepo.migrate();
@@ -226,6 +227,9 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   const alarmRepo = openAlarmRepo(storage.sql);
   await alarmRepo.migrate();
   const alarms = new AlarmService({ storage, alarms: alarmRepo, log: log.child({ component: 'alarms' }) });
+  // Officers' queue and actions; findings from the configured edge benches (a refused one raises an alarm).
+  const cases = new CaseService({ storage, cases: caseRepo, feed, log: log.child({ component: 'cases' }), benches: config.benches, benchKeyPem: signingKey.publicKeyPem, alarms: alarmRepo });
+  const benchTokens = new BenchTokenService({ storage, benches: config.benches, privateKeyPem: signingKey.privateKeyPem, ttlMs: config.benchTokenTtlHours * 3600_000 });
   // The zone overview's hourly figures (the 'zone-stats' projection); a slip passing a gate counts its goods out.
   const zoneStatsRepo = openZoneStatsRepo(storage.sql);
   await zoneStatsRepo.migrate();
@@ -275,6 +279,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     customs,
     batches,
     cases,
+    benchTokens,
     releaseSlips,
     search,
     trace,

@@ -63,23 +63,23 @@ function target(state: ParcelState, event: EdgeEvent): { next: ParcelState; anom
       if (state === 'seized' || state === 'destroyed') return { next: state, anomaly: `released_while_${state}` };
       return { next: state === 'exited' ? 'exited' : 'released' };
     case 'officer.action':
+      // A finding at an edge bench, not a customs decision (customs decides at the hub and its word reaches the
+      // stations as the feed's decision): a pass changes nothing, and every other finding can only stop the parcel —
+      // holding is within the zone's power, releasing and closing a case are not.
       switch (event.payload.action) {
         case 'release':
         case 'pass':
-          if (state === 'seized' || state === 'destroyed') return { next: state, anomaly: `released_while_${state}` };
-          // As for parcel.released: a parcel that already left stays exited.
-          return { next: state === 'exited' ? 'exited' : 'released' };
-        case 'hold':
-          // As for parcel.held.
-          return state === 'exited' ? { next: state, anomaly: 'held_after_exit' } : { next: 'on_hold' };
+          return { next: state };
         case 'inspect':
-          return { next: 'inspection' };
+          if (state === 'exited') return { next: state, anomaly: 'held_after_exit' };
+          return { next: state === 'seized' || state === 'destroyed' ? state : 'inspection' };
+        case 'hold':
         case 'seize':
-          return { next: 'seized' };
         case 'return':
-          return { next: 'returned' };
         case 'destroy':
-          return { next: 'destroyed' };
+          // As for parcel.held.
+          if (state === 'exited') return { next: state, anomaly: 'held_after_exit' };
+          return { next: state === 'seized' || state === 'destroyed' || state === 'returned' ? state : 'on_hold' };
       }
       break;
     case 'gate.passed':

@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { BondgateError, isBondgateError, validationError, type FieldIssue } from '../../shared/errors.ts';
+import { BenchOfficers, benchSignInRoutes } from './bench-signin.ts';
 import { ConsoleInput, LoginBody } from './inputs.ts';
 import { maskText, maskView } from './mask-view.ts';
 import { LoginThrottle, OperatorSessions } from './sessions.ts';
@@ -49,6 +50,8 @@ export interface ConsoleOptions {
   /** Host names (besides IP literals, localhost and `host`) the console answers to, e.g. `gate-3.zone.local`. */
   allowedHosts?: string[];
   log?: ConsoleLog;
+  /** This gateway's id and the hub's rules public key: bench stations check officers' bench tokens with them. */
+  bench?: { gatewayId: string; publicKeyPem: string | undefined };
   /** Wall clock for session expiry and the login throttle (tests). */
   now?: () => number;
 }
@@ -102,6 +105,7 @@ function buildConsoleApp(o: ConsoleOptions) {
   const log = o.log ?? silentLog;
   const now = o.now ?? Date.now;
   const sessions = new OperatorSessions(o.sessionIdleMs ?? 12 * 3600_000, now);
+  const benchOfficers = new BenchOfficers({ gatewayId: o.bench?.gatewayId ?? '', publicKeyPem: o.bench?.publicKeyPem, now });
   const throttle = new LoginThrottle({ max: o.loginFailures?.max ?? 5, windowMs: o.loginFailures?.windowMs ?? 5 * 60_000, maxWaitMs: o.loginFailures?.maxWaitMs ?? 3600_000 }, now);
   const minPinLength = o.minPinLength ?? 6;
   const maxConcurrentSignIns = o.maxConcurrentSignIns ?? 2;
@@ -265,7 +269,8 @@ function buildConsoleApp(o: ConsoleOptions) {
     }
     let result: Awaited<ReturnType<ConsoleStation['submit']>>;
     try {
-      result = await station.submit(input, operatorId);
+      const officer = station.kind === 'bench' && input.kind === 'action' ? benchOfficers.current(station.id) : undefined;
+      result = await station.submit(input, operatorId, officer ? { officerToken: officer.token } : undefined);
     } catch (e) {
       log.error({ stationId: station.id, operatorId, kind: input.kind, err: (e as Error).message }, 'console input failed');
       throw new ConsoleError('STATION_FAILED');
@@ -274,6 +279,8 @@ function buildConsoleApp(o: ConsoleOptions) {
     log.info({ stationId: station.id, operatorId, kind: input.kind, actionId: input.kind === 'action' ? input.id : undefined, scanChars: input.kind === 'scan' ? input.text.length : undefined, ok: result.ok }, 'console input');
     res.json({ ok: result.ok === true, zh: result.zh === undefined ? undefined : maskText(result.zh), en: result.en === undefined ? undefined : maskText(result.en) });
   });
+
+  app.use(benchSignInRoutes({ officers: benchOfficers, isBench: (id) => stations.get(id)?.kind === 'bench', guard: [sameOriginOnly, requireOperator, jsonOnly, jsonBody], log }));
 
   app.use((_req, _res, next) => next(new BondgateError('NOT_FOUND')));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {

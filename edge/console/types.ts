@@ -19,8 +19,11 @@ export interface ConsoleStation {
   kind: 'inspection' | 'gate' | 'warehouse' | 'overseas' | 'bench';
   title: { zh: string; en: string };
   view(): ConsoleView;
-  /** operatorId is the logged-in operator; the station records it (a manual release records who and why). */
-  submit(input: ConsoleInput, operatorId: string): Promise<{ ok: boolean; zh?: string; en?: string }>;
+  /**
+   * operatorId is the logged-in operator; the station records it (a manual release records who and why). At a bench,
+   * `officerToken` is the verified bench token of the customs officer signed in there (bench-signin.ts).
+   */
+  submit(input: ConsoleInput, operatorId: string, ctx?: { officerToken?: string }): Promise<{ ok: boolean; zh?: string; en?: string }>;
   subscribe(onChange: () => void): () => void;
 }
 

@@ -82,8 +82,8 @@ export function consoleStations(runners: StationRunner<unknown, unknown>[], o: {
         actions: r.def.actions?.(r.current) ?? [],
       };
     },
-    async submit(input, operatorId) {
-      const i = r.def.consoleInput?.(input, operatorId);
+    async submit(input, operatorId, ctx) {
+      const i = r.def.consoleInput?.(input, operatorId, ctx);
       if (i === undefined) return { ok: false, zh: '此站不接受该输入', en: 'Not accepted at this station' };
       for (const one of Array.isArray(i) ? i : [i]) await r.input(one);
       return { ok: true };

@@ -84,12 +84,14 @@ export function benchStation(_config: BenchStationConfig): StationDef<BenchState
     fromReading: (role, r) => (role === 'scanner' && r.kind === 'scan' ? { kind: 'scan', code: String((r.read as { value?: string } | undefined)?.value ?? r.raw) } : undefined),
     timer: (id) => ({ kind: 'timer', id }),
     commandFailed: () => undefined,
-    consoleInput: (i, operatorId) => {
+    // The operator who pressed the button is `officerId` (a claim); the officer signed in at the bench, if any, comes as
+    // the bench token the console verified, which the hub checks again before naming anyone.
+    consoleInput: (i, operatorId, ctx) => {
       if (i.kind === 'scan') {
         const s = scanOf(i.text);
         return s.kind === 'scan' ? { kind: 'scan', code: s.code } : undefined;
       }
-      if (i.id === 'pass' || i.id === 'seize' || i.id === 'return') return { kind: 'action', action: i.id, officerId: operatorId, ...(i.reason ? { reason: i.reason } : {}) };
+      if (i.id === 'pass' || i.id === 'seize' || i.id === 'return') return { kind: 'action', action: i.id, officerId: operatorId, ...(i.reason ? { reason: i.reason } : {}), ...(ctx?.officerToken ? { officerToken: ctx.officerToken } : {}) };
       return undefined;
     },
     actions: (s) =>

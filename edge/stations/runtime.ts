@@ -20,7 +20,7 @@ export interface StationDef<S, I> {
   commandFailed(cmd: StationCommand, reason: string): I | undefined;
   photo?(transactionId: string, photoRef: string, thumbnailWebp: string | undefined): I;
   /** Console input (a scan typed or scanned at the station's screen, an action button) as an input; undefined = not accepted. */
-  consoleInput?(input: { kind: 'scan'; text: string } | { kind: 'action'; id: string; reason?: string }, operatorId: string): I | I[] | undefined;
+  consoleInput?(input: { kind: 'scan'; text: string } | { kind: 'action'; id: string; reason?: string }, operatorId: string, ctx?: { officerToken?: string }): I | I[] | undefined;
   /** The buttons the console offers now. */
   actions?(state: S): { id: string; zh: string; en: string; key?: string; needsReason?: boolean; tone?: 'go' | 'stop' | 'wait' }[];
   /** Timers the persisted state still needs after a restart (open parcels waiting for their decision). */

@@ -18,6 +18,9 @@ import type { JournalAlertKind } from '../storage/storage.ts';
  * - Journal alerts the ingest path records (chain break, hash mismatch, gap, checkpoint problems, key change) are
  *   critical: the evidence chain of that gateway is in question.
  *
+ * - An `officer.action` from a gateway station the hub is not configured with as a bench is refused, not applied, and
+ *   raises `bench_refused` (critical): a gateway tried to act as customs (hub/services/cases.ts).
+ *
  * An acknowledged alarm that fires again stays acknowledged (its count and last-seen move on): the person who took
  * it on is already dealing with it. A cleared alarm that fires again reopens and needs a new acknowledgement.
  */
@@ -31,6 +34,7 @@ export const AlarmKind = z.enum([
   'journal_key_changed',
   'device_down',
   'journal_alert',
+  'bench_refused',
 ]);
 export type AlarmKind = z.infer<typeof AlarmKind>;
 export const AlarmSeverity = z.enum(['critical', 'warning']);

@@ -14,6 +14,28 @@ export const FINAL_STATUSES: ReadonlySet<CaseStatus> = new Set(['seized', 'retur
 export const CaseReason = z.object({ rule: z.string(), message: z.string() });
 export type CaseReason = z.infer<typeof CaseReason>;
 
+/**
+ * What an edge inspection bench found (an `officer.action` from a bench the hub is configured with): kept on the case
+ * for the officer who decides, never a decision itself. `operator` is who pressed the button at the console, as the
+ * gateway claims; `officer` is named only when the bench token checked out at the hub (shared/bench-token.ts).
+ */
+export const BenchFinding = z.object({
+  eventId: z.string(),
+  atMs: z.number(),
+  gatewayId: z.string(),
+  stationId: z.string(),
+  finding: z.enum(['release', 'hold', 'inspect', 'pass', 'seize', 'return', 'destroy']),
+  reason: z.string(),
+  operator: z.string(),
+  officer: z.string().nullable(),
+  officerVerified: z.boolean(),
+  /** Why the bench token did not check out (absent when verified or when none was sent). */
+  tokenProblem: z.string().optional(),
+});
+export type BenchFinding = z.infer<typeof BenchFinding>;
+/** The case keeps its latest findings only: an officer reads a handful, and a flood from one bench cannot grow a row. */
+export const MAX_BENCH_FINDINGS = 20;
+
 export interface CaseRecord {
   parcelKey: string;
   orderNo: string;
@@ -34,6 +56,8 @@ export interface CaseRecord {
   /** An officer's hold sticks until an officer lifts it; the engine cannot release over it. */
   officerHold: boolean;
   inspectionResult: 'pass' | 'seize' | 'return' | 'destroy' | null;
+  /** Findings recorded at edge benches, newest last (absent: none yet). */
+  benchFindings?: BenchFinding[];
   /** SHA-256 of the normalised buyer ID number (the annual total's key; no PII stored here). */
   buyerKey: string | null;
   /** Masked buyer ID, for screens. */
@@ -122,6 +146,7 @@ const MIGRATIONS = [
   'CREATE INDEX customs_cases_updated ON customs_cases (updated_ms DESC, parcel_key DESC)',
   'CREATE INDEX customs_cases_order ON customs_cases (order_no)',
   'CREATE INDEX customs_cases_buyer ON customs_cases (buyer_key, year)',
+  "ALTER TABLE customs_cases ADD COLUMN bench_findings TEXT NOT NULL DEFAULT '[]'",
 ];
 
 type Row = {
@@ -149,6 +174,7 @@ type Row = {
   created_ms: number;
   updated_ms: number;
   version: number;
+  bench_findings: string;
 };
 
 const fromRow = (r: Row): CaseRecord => ({
@@ -176,9 +202,10 @@ const fromRow = (r: Row): CaseRecord => ({
   createdMs: Number(r.created_ms),
   updatedMs: Number(r.updated_ms),
   version: Number(r.version),
+  benchFindings: JSON.parse(r.bench_findings ?? '[]') as BenchFinding[],
 });
 
-const COLUMNS = 'parcel_key, order_no, direction, trade_mode, status, decided_by, engine_decision, risk_level, rules_version, reasons, match_complete, match_consistent, customs_status, officer_hold, inspection_result, buyer_key, buyer_id_masked, value_cny, year, ebc_code, declared_weight_kg, created_ms, updated_ms, version';
+const COLUMNS = 'parcel_key, order_no, direction, trade_mode, status, decided_by, engine_decision, risk_level, rules_version, reasons, match_complete, match_consistent, customs_status, officer_hold, inspection_result, buyer_key, buyer_id_masked, value_cny, year, ebc_code, declared_weight_kg, created_ms, updated_ms, version, bench_findings';
 const UPSERT = `INSERT INTO customs_cases (${COLUMNS}) VALUES (${COLUMNS.split(',').map(() => '?').join(', ')})
   ON CONFLICT (parcel_key) DO UPDATE SET ${COLUMNS.split(', ')
     .filter((c) => c !== 'parcel_key' && c !== 'created_ms')
@@ -187,7 +214,7 @@ const UPSERT = `INSERT INTO customs_cases (${COLUMNS}) VALUES (${COLUMNS.split('
 const toParams = (c: CaseRecord): SqlParam[] => [
   c.parcelKey, c.orderNo, c.direction, c.tradeMode, c.status, c.decidedBy, c.engineDecision, c.riskLevel, c.rulesVersion, JSON.stringify(c.reasons),
   c.matchComplete ? 1 : 0, c.matchConsistent ? 1 : 0, c.customsStatus, c.officerHold ? 1 : 0, c.inspectionResult, c.buyerKey, c.buyerIdMasked,
-  c.valueCny, c.year, c.ebcCode, c.declaredWeightKg, c.createdMs, c.updatedMs, c.version,
+  c.valueCny, c.year, c.ebcCode, c.declaredWeightKg, c.createdMs, c.updatedMs, c.version, JSON.stringify(c.benchFindings ?? []),
 ];
 
 /** Cases whose goods never reached the buyer do not count against the annual limit. */

@@ -3,9 +3,11 @@ import { BondgateError } from '../../shared/errors.ts';
 import { maskPersonal } from '../../shared/mask.ts';
 import type { EdgeEvent } from '../../shared/schemas/events.ts';
 import { applyOfficer, caseToParcelDecision, type OfficerAction } from '../customs/cases.ts';
-import type { CaseQuery, CaseRecord, CaseRepo } from '../repos/cases.ts';
+import { verifyBenchToken } from '../../shared/bench-token.ts';
+import type { AlarmRepo } from '../repos/alarms.ts';
+import { FINAL_STATUSES, MAX_BENCH_FINDINGS, type BenchFinding, type CaseQuery, type CaseRecord, type CaseRepo } from '../repos/cases.ts';
 import type { Role, Storage } from '../storage/storage.ts';
-import type { Projection } from './projections.ts';
+import type { Projection, ProjectionBatch } from './projections.ts';
 import type { StationFeedService } from './station-feed.ts';
 
 /**
@@ -24,7 +26,21 @@ export interface ActionResult {
 
 export class CaseService {
   private readonly now: () => number;
-  constructor(private readonly d: { storage: Storage; cases: CaseRepo; feed: StationFeedService; log: Logger; now?: () => number }) {
+  constructor(
+    private readonly d: {
+      storage: Storage;
+      cases: CaseRepo;
+      feed: StationFeedService;
+      log: Logger;
+      now?: () => number;
+      /** The benches whose findings are taken (hub config `benches`); none: every edge officer action is refused. */
+      benches?: readonly { gatewayId: string; stationId: string }[];
+      /** The hub's rules-signing public key, which bench tokens are checked against. */
+      benchKeyPem?: string;
+      /** Where a refused edge action raises its alarm. */
+      alarms?: AlarmRepo;
+    },
+  ) {
     this.now = d.now ?? Date.now;
   }
 
@@ -129,22 +145,88 @@ export class CaseService {
   }
 
   /**
-   * Results recorded at an edge inspection bench (`officer.action` events) become case actions at the hub. A replayed
-   * event finds the case already moved on and is refused by the rules, which is what makes this idempotent.
+   * Findings recorded at an edge inspection bench (`officer.action` events). Customs is the authority, not the zone:
+   * - only a bench the hub is configured with (gateway AND station, `benches` in the hub config) may send findings;
+   *   from anyone else the event is refused — not applied — with a `bench_refused` alarm and an audit entry naming
+   *   the gateway as the actor;
+   * - a finding is recorded on the case (benchFindings) and never releases it or lifts a hold: a pass changes no
+   *   status; any other finding (seize, return, …) puts the case on hold for an officer's decision here — holding is
+   *   within the zone's power, releasing is not;
+   * - the officer is named only when the bench token checks out (hub key, this gateway and station, valid at the
+   *   event's time, issued before the hub received it); `officerId` in the payload is the console operator, a claim
+   *   recorded apart from the verified identity, on the case and on the audit chain.
+   * Idempotent: a replayed event finds its id among the case's findings (or, refused, the alarm already past its seq).
    */
   edgeActions(): Projection {
+    const applyBatches = async (batches: readonly ProjectionBatch[]) => {
+      for (const b of batches) for (const e of b.events) if (e.type === 'officer.action') await this.edgeAction(b.gatewayId, e, b.receivedMs);
+    };
     return {
       name: 'case-edge-actions',
       types: ['officer.action'],
-      apply: async (gatewayId: string, events: readonly EdgeEvent[]) => {
-        for (const e of events) {
-          if (e.type !== 'officer.action' || !e.parcelKey) continue;
-          const a = e.payload.action;
-          const action: OfficerAction = a === 'release' || a === 'hold' || a === 'inspect' ? { action: a, reason: e.payload.reason } : { action: 'result', result: a, reason: e.payload.reason };
-          const r = await this.apply(e.parcelKey, action, `${e.payload.officerId}@${gatewayId}`);
-          if (!r.ok) this.d.log.debug({ parcelKey: e.parcelKey, action: e.payload.action, why: r.message }, 'edge officer action not applied at the hub');
-        }
-      },
+      apply: (gatewayId: string, events: readonly EdgeEvent[]) => applyBatches([{ gatewayId, events, receivedMs: this.now() }]),
+      applyBatches,
     };
+  }
+
+  private isBench(gatewayId: string, stationId: string): boolean {
+    return (this.d.benches ?? []).some((b) => b.gatewayId === gatewayId && b.stationId === stationId);
+  }
+
+  private async edgeAction(gatewayId: string, e: Extract<EdgeEvent, { type: 'officer.action' }>, receivedMs: number): Promise<void> {
+    const p = e.payload;
+    if (!this.isBench(gatewayId, e.stationId)) return this.refuseEdgeAction(gatewayId, e);
+    if (!e.parcelKey) return;
+    const check = p.officerToken && this.d.benchKeyPem ? verifyBenchToken(p.officerToken, this.d.benchKeyPem, { gatewayId, stationId: e.stationId, atMs: e.time.wallMs, receivedMs }) : undefined;
+    const officer = check?.ok ? check.claims.officer : null;
+    const tokenProblem = !p.officerToken ? undefined : !check ? 'no key to check bench tokens with' : check.ok ? undefined : check.reason;
+    const finding: BenchFinding = { eventId: e.id, atMs: e.time.wallMs, gatewayId, stationId: e.stationId, finding: p.action, reason: p.reason, operator: p.officerId, officer, officerVerified: officer !== null, ...(tokenProblem ? { tokenProblem } : {}) };
+    const actor = officer ?? `gateway:${gatewayId}`;
+    const holds = p.action !== 'pass' && p.action !== 'release';
+    let before: CaseRecord | undefined;
+    let changed = false;
+    const stored = await this.d.cases.update(
+      e.parcelKey,
+      (current) => {
+        before = current;
+        if (!current || current.benchFindings?.some((f) => f.eventId === e.id)) return null;
+        changed = true;
+        const next: CaseRecord = { ...current, benchFindings: [...(current.benchFindings ?? []), finding].slice(-MAX_BENCH_FINDINGS) };
+        if (holds && !FINAL_STATUSES.has(current.status) && !(current.status === 'held' && current.officerHold)) return { ...next, status: 'held', officerHold: true, decidedBy: actor };
+        return next;
+      },
+      this.now(),
+    );
+    if (!changed || !stored) {
+      if (!before) this.d.log.debug({ parcelKey: e.parcelKey, gatewayId, stationId: e.stationId }, 'bench finding for a parcel without a customs case: not recorded');
+      return;
+    }
+    const where = `${gatewayId}/${e.stationId}`;
+    if (stored.status !== before!.status || stored.officerHold !== before!.officerHold) {
+      await this.d.feed.put([{ kind: 'decision', key: e.parcelKey, value: caseToParcelDecision(stored, `held: bench finding ${p.action} at ${where}${officer ? ` by officer ${officer}` : ''}: ${p.reason}`) }]);
+    }
+    await this.d.storage.appendAudit(
+      {
+        actor,
+        action: 'bench.finding',
+        subject: e.parcelKey,
+        detail: { gateway: gatewayId, station: e.stationId, operator: p.officerId, officerVerified: officer !== null, ...(tokenProblem ? { tokenProblem } : {}), finding: p.action, reason: p.reason, from: before!.status, to: stored.status, eventId: e.id, seq: e.seq },
+      },
+      this.now(),
+    );
+  }
+
+  /** A gateway that is no bench sent an officer action: nothing is applied; the control room and the audit chain hear of it. */
+  private async refuseEdgeAction(gatewayId: string, e: Extract<EdgeEvent, { type: 'officer.action' }>): Promise<void> {
+    const p = e.payload;
+    const detail = `officer.action ${p.action}${e.parcelKey ? ` on ${e.parcelKey}` : ''} from station ${e.stationId}, which the hub does not know as a bench: refused (operator ${p.officerId})`;
+    // The alarm keeps the highest seq it has seen: a replayed event changes nothing, and is not audited twice either.
+    const alarm = this.d.alarms ? await this.d.alarms.signal(gatewayId, { op: 'raise', kind: 'bench_refused', subject: e.stationId, stationId: e.stationId, deviceId: null, severity: 'critical', detail }, e.time.wallMs, e.seq) : undefined;
+    if (alarm === null) return;
+    this.d.log.warn({ gatewayId, stationId: e.stationId, seq: e.seq, action: p.action }, 'officer action from a station that is no configured bench: refused');
+    await this.d.storage.appendAudit(
+      { actor: `gateway:${gatewayId}`, action: 'bench.refused', subject: e.parcelKey ?? `gateway:${gatewayId}`, detail: { gateway: gatewayId, station: e.stationId, operator: p.officerId, officerVerified: false, finding: p.action, reason: p.reason, eventId: e.id, seq: e.seq } },
+      this.now(),
+    );
   }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HLC_PATTERN } from '../hlc.ts';
+import { BENCH_TOKEN_MAX_CHARS, BENCH_TOKEN_PATTERN } from '../bench-token.ts';
 import { GATEWAY_ID_PATTERN } from '../ids.ts';
 
 /**
@@ -54,7 +55,18 @@ export const Payloads = {
   'parcel.diverted': z.object({ lane: z.enum(['release', 'inspection', 'exception']), reason: reason.optional() }),
   'parcel.released': z.object({ by: z.enum(['auto', 'officer']), officerId: shortText.optional(), reason: reason.optional() }),
   'parcel.held': z.object({ reason, officerId: shortText.optional() }),
-  'officer.action': z.object({ officerId: shortText, action: z.enum(['release', 'hold', 'inspect', 'pass', 'seize', 'return', 'destroy']), reason }),
+  /**
+   * A finding at an edge inspection bench. `officerId` is the console operator who pressed the button (a claim the
+   * gateway makes, never an identity the hub trusts); `officerToken` is the bench token of the customs officer signed
+   * in at the bench (shared/bench-token.ts), which the hub verifies before it names an officer. The hub takes this
+   * event only from the benches it is configured with, and only as a finding: never a release, never a lifted hold.
+   */
+  'officer.action': z.object({
+    officerId: shortText,
+    action: z.enum(['release', 'hold', 'inspect', 'pass', 'seize', 'return', 'destroy']),
+    reason,
+    officerToken: z.string().max(BENCH_TOKEN_MAX_CHARS).regex(BENCH_TOKEN_PATTERN, 'a bench token').optional(),
+  }),
   'gate.passed': z.object({
     laneId: shortText,
     direction: z.enum(['in', 'out']),

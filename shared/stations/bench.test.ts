@@ -15,6 +15,15 @@ describe('officer bench', () => {
     expect(s2.state.current).toBeNull();
   });
 
+  it("a finding carries the signed-in officer's bench token beside the operator who pressed the button", () => {
+    const s1 = decideBench(initialBenchState(), { kind: 'scan', code: 'EA000000029CN' }, 1, cache);
+    const token = `${'e'.repeat(40)}.${'s'.repeat(86)}`;
+    const s2 = decideBench(s1.state, { kind: 'action', action: 'seize', officerId: 'op-7', reason: 'batteries', officerToken: token }, 2, cache);
+    expect(s2.events[0]!.payload).toEqual({ officerId: 'op-7', action: 'seize', reason: 'batteries', officerToken: token });
+    Payloads['officer.action'].parse(s2.events[0]!.payload);
+    expect(() => Payloads['officer.action'].parse({ ...s2.events[0]!.payload, officerToken: 'x'.repeat(2000) })).toThrow();
+  });
+
   it('seize and return need a reason; an action without a scanned parcel is refused', () => {
     const scanned = decideBench(initialBenchState(), { kind: 'scan', code: 'EA000000015CN' }, 1, cache).state;
     const noReason = decideBench(scanned, { kind: 'action', action: 'seize', officerId: 'o' }, 2, cache);

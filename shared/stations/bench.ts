@@ -4,13 +4,15 @@ import type { CacheView, Decision, StationDisplay } from './types.ts';
 /**
  * The officer's manual inspection bench: scan the parcel taken off the inspection lane, see what the hub and the line
  * said about it, choose pass / seize / return (a reason is required for seize and return) — recorded as
- * `officer.action` with the officer who chose it. Pure, like every station.
+ * `officer.action`, a finding: with the console operator who pressed the button and, when a customs officer has
+ * signed in at the bench, that officer's bench token (verified by the console shell before it reaches here, and again
+ * by the hub). Pure, like every station.
  */
 export const BenchConfig = z.object({ benchId: z.string().min(1).max(64) });
 export type BenchConfig = z.output<typeof BenchConfig>;
 
 export type BenchAction = 'pass' | 'seize' | 'return';
-export type BenchInput = { kind: 'scan'; code: string } | { kind: 'action'; action: BenchAction; officerId: string; reason?: string } | { kind: 'timer'; id: string };
+export type BenchInput = { kind: 'scan'; code: string } | { kind: 'action'; action: BenchAction; officerId: string; reason?: string; officerToken?: string } | { kind: 'timer'; id: string };
 
 export interface BenchState {
   phase: 'idle' | 'parcel';
@@ -40,7 +42,7 @@ export function decideBench(state: BenchState, input: BenchInput, nowMs: number,
   return {
     state: { phase: 'idle', current: null, error: null, recent: [{ atMs: nowMs, zh: `${state.current.code} ${l.zh}`, en: `${state.current.code} ${l.en}: ${reason}`, tone: l.tone }, ...state.recent].slice(0, 20) },
     commands: [],
-    events: [{ type: 'officer.action', parcelKey: state.current.code, payload: { officerId: input.officerId, action: input.action, reason: reason.slice(0, 500) } }],
+    events: [{ type: 'officer.action', parcelKey: state.current.code, payload: { officerId: input.officerId, action: input.action, reason: reason.slice(0, 500), ...(input.officerToken ? { officerToken: input.officerToken } : {}) } }],
   };
 }
 

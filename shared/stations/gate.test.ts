@@ -498,13 +498,17 @@ describe('gate lane station', () => {
     ]);
   });
 
-  it('a manual reject ends the passage: the refusal and the officer action are recorded', () => {
+  it('a manual reject ends the passage: the refusal is recorded with who and why, and no officer.action (the hub takes those from benches only)', () => {
     const { state, all } = run([...upToWeight(), [5000, weigh(40_300)], [9000, { kind: 'manual.reject', officerId: 'officer-7', reason: 'send back to re-weigh' }]]);
     expect(state.phase).toBe('idle');
     expect(all[6]!.events.map((e) => [e.type, e.payload])).toEqual([
       ['gate.alarmed', expect.objectContaining({ reasons: ['weight off: +1500 kg, tolerance 1164 kg', 'rejected by officer: officer-7: send back to re-weigh'] })],
-      ['officer.action', { officerId: 'officer-7', action: 'return', reason: 'send back to re-weigh' }],
     ]);
+    // From an alarm already raised, the refusal is a gate.alarmed of its own too.
+    const fromAlarm = run([...upToWeight({ plate: '沪B99999' }), [5000, weigh(39_000)], [9000, { kind: 'manual.reject', officerId: 'officer-7', reason: 'wrong truck' }]]);
+    expect(fromAlarm.all[5]!.state.phase).toBe('alarm');
+    expect(fromAlarm.state.phase).toBe('idle');
+    expect(fromAlarm.all[6]!.events.map((e) => [e.type, (e.payload as { reasons?: string[] }).reasons?.at(-1)])).toEqual([['gate.alarmed', 'rejected by officer: officer-7: wrong truck']]);
   });
 
   it('after an alarm, a corrected capture never releases by itself: it waits for an officer', () => {

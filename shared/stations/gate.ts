@@ -872,28 +872,30 @@ function manualRelease(s: GateState, input: Extract<GateInput, { kind: 'manual.r
   }
 }
 
+/**
+ * An operator sends the vehicle back. Recorded as the lane's refusal (gate.alarmed with who and why), not as an
+ * `officer.action`: the hub takes officer actions from configured inspection benches only, as findings, and refuses
+ * (and alarms on) any other — a gate lane deciding nothing for customs has no reason to send one.
+ */
 function manualReject(s: GateState, input: Extract<GateInput, { kind: 'manual.reject' }>, ctx: Ctx): GateState {
   const by = cleanText(input.officerId, 128);
   const why = cleanText(input.reason, 500);
   if (by === '' || why === '') return s;
   const rejected: GateReason = { code: 'rejected', detail: `${by}: ${why}` };
-  const officer = (v: GateVerdict): StationEvent => ({ type: 'officer.action', ...(v.slipNo ? { parcelKey: clip(v.slipNo, 64) } : {}), payload: { officerId: by, action: 'return', reason: why } });
   switch (s.phase) {
     case 'capturing':
     case 'waiting': {
       if (s.phase === 'capturing') ctx.commands.push({ kind: 'cancel-timer', id: timerId(s.passage.passageId, 'capture') });
       const v = s.phase === 'waiting' ? s.verdict : toVerdict(evaluatePassage(s.passage, s.lane, ctx.cache, ctx.config, ctx.nowMs, true));
       const lane = emitAlarm(ctx, s.lane, s.passage, { ...v, outcome: 'alarm' }, [...v.reasons, rejected]);
-      ctx.events.push(officer(v));
       return { phase: 'idle', lane: { ...lane, recent: lane.recent.map((r, i) => (i === 0 ? { ...r, outcome: 'rejected' as const } : r)) } };
     }
     case 'alarm': {
       if (s.passage === null) return { phase: 'idle', lane: s.lane };
-      ctx.events.push(officer(s.verdict));
-      return { phase: 'idle', lane: remember(ctx, s.lane, { atMs: ctx.nowMs, passageId: s.passage.passageId, outcome: 'rejected', ...ids(s.verdict), reasons: [rejected] }) };
+      const lane = emitAlarm(ctx, s.lane, s.passage, s.verdict, [...s.verdict.reasons, rejected]);
+      return { phase: 'idle', lane: remember(ctx, lane, { atMs: ctx.nowMs, passageId: s.passage.passageId, outcome: 'rejected', ...ids(s.verdict), reasons: [rejected] }) };
     }
     case 'releasing': {
-      ctx.events.push(officer(s.verdict));
       const t = abortRelease(s, [rejected], ctx, false);
       return t.phase === 'alarm' ? { phase: 'idle', lane: t.lane } : t;
     }

@@ -20,6 +20,10 @@ let pendingAction = null;
 let bindings = [];
 let queue = Promise.resolve();
 let resultTimer;
+/** At a bench: the customs officer signed in with a bench token ({ officer, expiresAtMs } or { officer: null }). */
+let benchOfficer = null;
+/** A bench token (shared/bench-token.ts): scanned from its QR code or pasted into the scan field. */
+const BENCH_TOKEN = /^[A-Za-z0-9_-]{1,800}\.[A-Za-z0-9_-]{86}$/;
 
 // ---- rendering -------------------------------------------------------------------------------------------
 
@@ -126,8 +130,23 @@ function renderRecent() {
   );
 }
 
+function renderOfficer() {
+  const isBench = station?.kind === 'bench';
+  $('officer-box').hidden = !isBench;
+  if (!isBench) return;
+  const o = benchOfficer?.officer ? benchOfficer : null;
+  const locale = lang === 'zh' ? 'zh-CN' : 'en-GB';
+  $('officer-state').replaceChildren(
+    ...(o
+      ? [el('b', { id: 'officer-name', text: o.officer }), ` · ${t('officerSignedIn', lang)} · ${t('officerUntil', lang)} ${new Date(o.expiresAtMs).toLocaleString(locale, { hour12: false })}`]
+      : [el('span', { class: 'hint', text: `${t('officerNone', lang)} / ${t('officerNone', other(lang))}` })]),
+  );
+  $('officer-signout').hidden = !o || !operatorId;
+}
+
 function renderAll() {
   renderTitle();
+  renderOfficer();
   renderVerdict();
   renderActions();
   renderScans();
@@ -169,6 +188,7 @@ function setOperator(id) {
   $('signout').hidden = !id;
   $('operator-id').textContent = id ?? '';
   setMode(id ? 'scan' : 'login');
+  renderOfficer();
 }
 
 function toggleLang() {
@@ -237,6 +257,42 @@ function submit(input) {
       showResult(r.ok === true, { zh: r.zh ?? t(r.ok ? 'done' : 'refused', 'zh'), en: r.en ?? t(r.ok ? 'done' : 'refused', 'en') });
     } else showResult(false, errorText(res));
   });
+}
+
+async function loadOfficer() {
+  if (station?.kind !== 'bench') return renderOfficer();
+  try {
+    const r = await fetch(`${base}/officer`, { credentials: 'same-origin' });
+    benchOfficer = r.ok ? await r.json() : null;
+  } catch {
+    benchOfficer = null;
+  }
+  renderOfficer();
+}
+
+/** The officer's bench token: checked by the console (this hub's key, this gateway and bench, not expired). */
+function officerSignIn(token) {
+  showResult(null, both('sending'), 30_000);
+  queue = queue.then(async () => {
+    const res = await post(`${base}/officer`, { token });
+    if (res.status === 401) {
+      setOperator(null);
+      showResult(false, both('sessionEnded'));
+    } else if (res.ok) {
+      benchOfficer = res.body;
+      renderOfficer();
+      showResult(true, { zh: `${t('officerSignedIn', 'zh')}: ${res.body.officer}`, en: `${t('officerSignedIn', 'en')}: ${res.body.officer}` });
+    } else {
+      const why = `officerErr_${res.body?.fields?.[0]?.message ?? ''}`;
+      showResult(false, why in I18N.zh ? both(why) : errorText(res));
+    }
+  });
+}
+
+async function officerSignOut() {
+  const res = await post(`${base}/officer/signout`, {});
+  if (res.ok) benchOfficer = res.body;
+  renderOfficer();
 }
 
 function trigger(action) {
@@ -339,7 +395,8 @@ $('scan-form').addEventListener('submit', (e) => {
   // trim() leaves GS (0x1D) alone: it is part of a GS1 code, not whitespace.
   const text = $('scan').value.trim();
   $('scan').value = '';
-  if (text) submit({ kind: 'scan', text });
+  if (text && station?.kind === 'bench' && BENCH_TOKEN.test(text)) officerSignIn(text);
+  else if (text) submit({ kind: 'scan', text });
 });
 
 $('reason-form').addEventListener('submit', (e) => {
@@ -371,6 +428,7 @@ $('login').addEventListener('submit', async (e) => {
 
 $('lang').addEventListener('click', toggleLang);
 $('signout').addEventListener('click', signOut);
+$('officer-signout').addEventListener('click', officerSignOut);
 // Buttons and links work with the mouse without taking focus from the input.
 document.addEventListener('mousedown', (e) => {
   if (e.target instanceof window.Element && e.target.closest('button, a')) e.preventDefault();
@@ -379,6 +437,8 @@ document.addEventListener('focusout', () => setTimeout(keepFocus, 0));
 document.addEventListener('click', () => setTimeout(keepFocus, 0));
 window.addEventListener('focus', keepFocus);
 setInterval(() => view && renderSync(), 1000);
+// A bench token expires (or another screen signs the officer out): look again now and then.
+setInterval(() => station?.kind === 'bench' && loadOfficer(), 30_000);
 
 // ---- start -----------------------------------------------------------------------------------------------
 
@@ -391,6 +451,7 @@ fetch('/api/stations')
   .then((list) => {
     station = list.items.find((s) => s.id === stationId) ?? null;
     renderTitle();
+    loadOfficer();
   })
   .catch((err) => console.warn('station list unavailable', err));
 fetch('/api/me', { credentials: 'same-origin' })

@@ -16,6 +16,8 @@ export interface QueueCase {
   riskLevel: RiskLevel;
   reasons: { rule: string; message: string }[];
   decidedBy: string;
+  /** Findings from edge inspection benches (hub/repos/cases.ts BenchFinding), newest last. */
+  benchFindings?: { finding: string; reason: string; gatewayId: string; stationId: string; operator: string; officer: string | null; officerVerified: boolean }[];
   createdMs: number;
   updatedMs: number;
   version: number;
@@ -52,6 +54,22 @@ export function Reasons({ reasons }: { reasons: QueueCase['reasons'] }) {
         </li>
       ))}
     </ul>
+  );
+}
+
+/**
+ * The latest bench finding: evidence for the officer's decision, never a decision. Who found it says whether the hub
+ * verified an officer's bench token or only has the console operator's word.
+ */
+export function LatestBenchFinding({ findings }: { findings: QueueCase['benchFindings'] }) {
+  const f = findings?.at(-1);
+  if (!f) return null;
+  const who = f.officerVerified && f.officer ? t('queue.bench.verified', { officer: f.officer }) : t('queue.bench.unverified', { operator: f.operator });
+  return (
+    <div class="small bench-finding" title={f.reason}>
+      {t('queue.bench.finding', { finding: t(`queue.bench.f.${f.finding}`), where: `${f.stationId} · ${f.gatewayId}` })} — {who}
+      {f.reason ? <span class="muted"> — {f.reason}</span> : null}
+    </div>
   );
 }
 

@@ -4,7 +4,7 @@ import { Empty, ErrorBox, Loading, MoreButton, ReasonDialog, useAsync } from '..
 import { fmtDuration, fmtNumber, fmtTime, t } from '../i18n/index.ts';
 import { href, type Route } from '../router.ts';
 import type { Me } from '../session.ts';
-import { actionLabel, Reasons, RiskPill, ShortcutHelp, StatusPill, type Action, type CaseStatus, type QueueCase, type RiskLevel } from './queue-parts.tsx';
+import { actionLabel, LatestBenchFinding, Reasons, RiskPill, ShortcutHelp, StatusPill, type Action, type CaseStatus, type QueueCase, type RiskLevel } from './queue-parts.tsx';
 import { RULE_OPTIONS } from './queue-rules.ts';
 import './queue.css';
 
@@ -483,6 +483,7 @@ export function QueuePage({ me }: { route: Route; me: Me }) {
                   <td>
                     <StatusPill status={c.status} />
                     {c.decidedBy !== 'auto' ? <div class="muted small">{c.decidedBy}</div> : null}
+                    <LatestBenchFinding findings={c.benchFindings} />
                   </td>
                   <td>
                     <RiskPill level={c.riskLevel} />
