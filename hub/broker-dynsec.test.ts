@@ -35,7 +35,7 @@ describe('dynamic security config and commands (pure)', () => {
   });
 
   it('sets a password idempotently and counts only "already so" answers as success', () => {
-    expect(setGatewayCommands('GW-7', 'pw').map((c) => c.command)).toEqual(['createRole', 'createClient', 'setClientPassword', 'removeClientRole', 'addClientRole', 'enableClient']);
+    expect(setGatewayCommands('GW-7', 'pw').map((c) => c.command)).toEqual(['createRole', 'createClient', 'setClientPassword', 'setClientId', 'removeClientRole', 'addClientRole', 'enableClient']);
     expect(removeGatewayCommands('GW-7')).toEqual([{ command: 'deleteClient', username: 'GW-7' }, { command: 'deleteRole', rolename: 'bondgate-gw-GW-7' }]);
     expect(isBenignDynsecError('createClient', 'Client already exists')).toBe(true);
     expect(isBenignDynsecError('deleteClient', 'Client not found')).toBe(true);
