@@ -118,7 +118,7 @@ export async function runBrokerConfig(argv: string[], io: Printer = { out: (l) =
       if (ids.length === 0) throw new Error('--issue: no gateway named with --gateway ID and none in the hub store');
       for (const id of ids) {
         const issue = brokerUserIssue(id);
-        if (issue || hubUsers.includes(id)) throw new Error(`--gateway: ${issue ?? `"${id}" is a hub user name`}`);
+        if (issue || hubUsers.includes(id)) throw new Error(`--gateway: ${issue ?? `"${id}" is the hub's own user name`}`);
         // Through the admin service, so the hub's store and audit chain agree with the broker's password file.
         const known = await users.gatewayCredential(id);
         const creds = known ? await admin.rotateGatewayCredentials('cli:broker-config', id) : await admin.registerGateway('cli:broker-config', id);

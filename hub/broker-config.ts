@@ -166,7 +166,14 @@ export function mosquittoConf(o: MosquittoConfOptions): string {
     );
   }
   if (o.localPort !== null) {
-    lines.push('', '# Local tools on the broker host only (loopback): still authenticated and under the same ACL.', `listener ${o.localPort} 127.0.0.1`, 'protocol mqtt', ...bindIds);
+    lines.push(
+      '',
+      '# Local tools on the broker host only (loopback): still authenticated and under the same ACL.',
+      ...(o.dynsec ? [] : ['# A tool signed in as a running hub process\'s user would displace it: give tools a user of their own.']),
+      `listener ${o.localPort} 127.0.0.1`,
+      'protocol mqtt',
+      ...bindIds,
+    );
   }
   if (o.plain) {
     lines.push('', '# Plain listener (--no-tls): lab use only.', `listener ${o.plain.port}${o.plain.bind ? ` ${o.plain.bind}` : ''}`, 'protocol mqtt', ...bindIds);
