@@ -26,7 +26,10 @@ export const BROKER_CONFIG_USAGE = `bondgate broker config --out DIR [options]
                       their edge configs.
   The hub's own password is generated and printed once when neither the config nor MQTT_PASSWORD has one.
 
-  --hub-user NAME       the hub's MQTT user (default: mqtt.username from --config, else "hub")
+  --hub-user NAME       an MQTT user with the hub's rights and password (default: mqtt.username from --config, else
+                        "hub"). Repeat it for several hub processes: with a password file the broker uses the user
+                        name as the client id, so each hub process needs its own user (its mqtt.username or
+                        MQTT_USERNAME), and tools such as a health check another
   --tls-cert FILE --tls-key FILE --ca FILE
                         server certificate, its key and the CA that signed it (copied into DIR/certs/)
   --no-tls              no TLS listener (lab use only: passwords cross the network in clear); then --tls-port
@@ -65,7 +68,7 @@ export async function runBrokerConfig(argv: string[], io: Printer = { out: (l) =
     options: {
       out: { type: 'string' },
       config: { type: 'string', short: 'c' },
-      'hub-user': { type: 'string' },
+      'hub-user': { type: 'string', multiple: true },
       issue: { type: 'boolean' },
       gateway: { type: 'string', multiple: true },
       'tls-cert': { type: 'string' },
@@ -100,7 +103,7 @@ export async function runBrokerConfig(argv: string[], io: Printer = { out: (l) =
   const localPort = values['local-port'] === 'none' || (!tls && Number(values['local-port']) === tlsPort) ? null : port('local-port', values['local-port']);
 
   const config = parseConfig(HubConfig, applyHubEnv(values.config ? (loadConfigFile(HubConfig, values.config) as unknown as Record<string, unknown>) : {}), values.config ?? 'environment');
-  const hubUser = values['hub-user'] ?? config.mqtt.username;
+  const hubUsers = [...new Set(values['hub-user']?.length ? values['hub-user'] : [config.mqtt.username])];
   const accounts = new Map<string, string>();
   for (const g of config.gateways) accounts.set(g.id, g.password);
 
@@ -115,7 +118,7 @@ export async function runBrokerConfig(argv: string[], io: Printer = { out: (l) =
       if (ids.length === 0) throw new Error('--issue: no gateway named with --gateway ID and none in the hub store');
       for (const id of ids) {
         const issue = brokerUserIssue(id);
-        if (issue || id === hubUser) throw new Error(`--gateway: ${issue ?? `"${id}" is the hub's own user name`}`);
+        if (issue || hubUsers.includes(id)) throw new Error(`--gateway: ${issue ?? `"${id}" is the hub's own user name`}`);
         // Through the admin service, so the hub's store and audit chain agree with the broker's password file.
         const known = await users.gatewayCredential(id);
         const creds = known ? await admin.rotateGatewayCredentials('cli:broker-config', id) : await admin.registerGateway('cli:broker-config', id);
@@ -126,13 +129,13 @@ export async function runBrokerConfig(argv: string[], io: Printer = { out: (l) =
       await storage.close();
     }
   }
-  if (accounts.has(hubUser)) throw new Error(`"${hubUser}" is both the hub's user and a gateway id`);
+  for (const h of hubUsers) if (accounts.has(h)) throw new Error(`"${h}" is both a hub user and a gateway id`);
   let hubPassword = config.mqtt.password;
   if (!hubPassword) {
     hubPassword = randomSecret(24);
-    shown.unshift(`  ${hubUser} (hub): ${hubPassword}   (set MQTT_PASSWORD or mqtt.password in the hub config)`);
+    shown.unshift(`  ${hubUsers.join(', ')} (hub): ${hubPassword}   (set MQTT_PASSWORD or mqtt.password in the hub config)`);
   }
-  accounts.set(hubUser, hubPassword);
+  for (const h of hubUsers) accounts.set(h, hubPassword);
 
   const outDir = resolve(values.out);
   const configDir = values['config-dir'] ?? outDir;
@@ -149,17 +152,17 @@ export async function runBrokerConfig(argv: string[], io: Printer = { out: (l) =
     localPort,
     persistenceDir: values.persistence === 'none' ? null : values.persistence,
     logDest: values['log-stdout'] ? 'stdout' : null,
+    // --no-tls: the "TLS" port becomes a plain listener so gateways can still reach the broker in a lab.
+    ...(tls ? {} : { plain: { port: tlsPort, ...(values.bind ? { bind: values.bind } : {}) } }),
     ...(values.dynsec ? { dynsec: { pluginPath: values['dynsec-plugin'] ?? DEFAULT_DYNSEC_PLUGIN, configFile: `${configDir}/dynamic-security.json` } } : {}),
   });
-  // --no-tls: the "TLS" port becomes a plain listener so gateways can still reach the broker in a lab.
-  const plain = tls ? '' : `\n# Plain listener (--no-tls): lab use only.\nlistener ${tlsPort}${values.bind ? ` ${values.bind}` : ''}\nprotocol mqtt\n`;
-  writeFileSync(join(outDir, 'mosquitto.conf'), conf + plain);
-  const gateways = new Map([...accounts].filter(([user]) => user !== hubUser));
+  writeFileSync(join(outDir, 'mosquitto.conf'), conf);
+  const gateways = new Map([...accounts].filter(([user]) => !hubUsers.includes(user)));
   // The secrets file: passwd, or the plugin's JSON (which the broker also writes: group-writable).
   const secrets = values.dynsec ? join(outDir, 'dynamic-security.json') : join(outDir, 'passwd');
-  if (values.dynsec) writeFileSync(secrets, await dynsecConfigFile({ username: hubUser, password: hubPassword }, gateways), { mode: 0o660 });
+  if (values.dynsec) writeFileSync(secrets, await dynsecConfigFile(hubUsers.map((username) => ({ username, password: hubPassword })), gateways), { mode: 0o660 });
   else {
-    writeFileSync(join(outDir, 'acl'), mosquittoAcl(hubUser));
+    writeFileSync(join(outDir, 'acl'), mosquittoAcl(hubUsers));
     writeFileSync(secrets, await mosquittoPasswordFile(accounts), { mode: 0o640 });
   }
   // Secrets: group-readable for the broker's group, never world-readable.
@@ -170,7 +173,7 @@ export async function runBrokerConfig(argv: string[], io: Printer = { out: (l) =
   }
 
   const secretsName = basename(secrets);
-  io.out(`Mosquitto config written to ${outDir}: mosquitto.conf, ${values.dynsec ? 'dynamic-security.json' : 'acl, passwd'} (${gateways.size} gateway(s) + ${hubUser})${tls ? ', certs/' : ''}.`);
+  io.out(`Mosquitto config written to ${outDir}: mosquitto.conf, ${values.dynsec ? 'dynamic-security.json' : 'acl, passwd'} (${gateways.size} gateway(s) + ${hubUsers.join(', ')})${tls ? ', certs/' : ''}.`);
   io.out(`Run: mosquitto -c ${configDir}/mosquitto.conf${gid === undefined ? `   (first let the broker's user read the secrets: chgrp mosquitto ${configDir}/${secretsName}${tls ? ` ${configDir}/certs/server.key` : ''})` : ''}`);
   if (values.dynsec) io.out('Set mqtt.dynamicSecurity: true in the hub config: credentials issued, rotated or revoked at the hub then apply at the broker at once.');
   if (shown.length > 0) io.out(`\nCredentials (shown only now; the broker keeps only PBKDF2 hashes, the hub only scrypt hashes):\n${shown.join('\n')}`);

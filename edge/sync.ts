@@ -1,7 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { signCheckpoint } from '../shared/journal-chain.ts';
-import { Ack, decodeMessage, encodeBatch, encodeMessage, PROTOCOL_VERSION, type Checkpoint, type GatewayStatus, type Hello } from '../shared/sync-protocol.ts';
+import { Ack, decodeMessage, encodeBatch, encodeMessage, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, type Checkpoint, type GatewayStatus, type Hello } from '../shared/sync-protocol.ts';
 import { topics } from '../shared/topics.ts';
 import type { EdgeJournal, JournalRow } from './journal.ts';
 
@@ -26,6 +26,7 @@ export interface SyncOptions {
   agentVersion: string;
   /** Events per MQTT message. */
   batchMax?: number;
+  /** UTF-8 bytes of events per MQTT message; capped at BATCH_BYTES_CEILING. */
   batchMaxBytes?: number;
   windowInitial?: number;
   windowMax?: number;
@@ -45,6 +46,14 @@ export interface SyncOptions {
 }
 
 interface Batch { from: number; to: number; count: number }
+
+/**
+ * Most event bytes one batch carries, whatever batchMaxBytes says: half the largest message the hub takes
+ * (MAX_MESSAGE_BYTES, which the brokers' packet limit is sized for), leaving the other half for the one row a batch
+ * always takes past the budget (an event is at most ~100 KB by its schema) and the batch's head. Deflate cannot grow
+ * it past that either (a few bytes per 16 KB block). A bigger batch would be dropped by the broker, and resent forever.
+ */
+export const BATCH_BYTES_CEILING = MAX_MESSAGE_BYTES / 2;
 
 export interface SyncState {
   connected: boolean;
@@ -101,6 +110,7 @@ export class SyncClient {
       compress: true,
       ...opts,
     };
+    this.o.batchMaxBytes = Math.min(this.o.batchMaxBytes, BATCH_BYTES_CEILING);
     this.journal = opts.journal;
     this.window = this.o.windowInitial;
     this.rtoMs = this.o.ackTimeoutMs;
@@ -119,9 +129,11 @@ export class SyncClient {
   }
 
   start(): void {
-    const gw = this.journal.gatewayId;
     const client = mqtt.connect(this.o.url, {
-      clientId: `bondgate-edge-${gw}`,
+      // The user name itself (normally the gateway id): every broker Bondgate configures binds a client id to its
+      // account (shared/topics.ts clientIdBelongsTo; Mosquitto's dynamic security binds it exactly), and one edge
+      // runs per gateway, so the id is unique.
+      clientId: this.o.username,
       username: this.o.username,
       password: this.o.password,
       clean: true,
@@ -298,9 +310,11 @@ export class SyncClient {
     const out: JournalRow[] = [];
     let bytes = 0;
     for (const r of rows) {
-      if (r.seq > end || (out.length > 0 && bytes + r.json.length > this.o.batchMaxBytes)) break;
+      // Bytes, not string length: a non-ASCII text takes up to 3 bytes a character on the wire.
+      const size = Buffer.byteLength(r.json);
+      if (r.seq > end || (out.length > 0 && bytes + size > this.o.batchMaxBytes)) break;
       out.push(r);
-      bytes += r.json.length;
+      bytes += size;
     }
     const last = out[out.length - 1]!;
     if (lane === 'backlog') this.backlogNext = last.seq + 1;

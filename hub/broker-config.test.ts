@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MAX_MESSAGE_BYTES, MAX_MQTT_PACKET_BYTES } from '../shared/sync-protocol.ts';
 import { brokerUserIssue, mosquittoAcl, mosquittoConf, mosquittoPasswordFile, mosquittoPasswordHash, verifyMosquittoPassword } from './broker-config.ts';
 
 /** Made by `mosquitto_passwd -c -b FILE alice secret123` (mosquitto 2.0.11). */
@@ -89,6 +90,17 @@ describe('ACL', () => {
     ]);
   });
 
+  it('grants the hub rights to each hub user named (one per hub process), and refuses an unsafe one', () => {
+    const acl = mosquittoAcl(['hub', 'hub-1', 'hub-2']);
+    for (const u of ['hub', 'hub-1', 'hub-2']) {
+      const at = acl.split('\n').indexOf(`user ${u}`);
+      expect(at).toBeGreaterThan(0);
+      expect(acl.split('\n').slice(at + 1, at + 4)).toEqual(['topic read bondgate/v1/gw/+/up/#', 'topic read $share/hub/bondgate/v1/gw/+/up/#', 'topic write bondgate/v1/gw/+/down/#']);
+    }
+    expect(() => mosquittoAcl(['hub', 'hub/#'])).toThrow(/not a valid broker user name/);
+    expect(() => mosquittoAcl([])).toThrow(/at least one hub user/);
+  });
+
   it('grants no readwrite and no bare wildcard anywhere', () => {
     const acl = mosquittoAcl('hub');
     expect(acl).not.toMatch(/readwrite/);
@@ -116,6 +128,21 @@ describe('mosquitto.conf', () => {
       expect(at).toBeLessThan(localAt);
     }
     expect(conf).not.toMatch(/allow_anonymous true/);
+  });
+
+  it('binds client ids to user names on every listener (password file), and caps packets at the largest message plus its topic', () => {
+    const conf = mosquittoConf({ configDir: '/c', tls, localPort: 1883, persistenceDir: null, logDest: null, plain: { port: 1884 } });
+    const blocks = conf.split(/^listener /m).slice(1);
+    expect(blocks).toHaveLength(3);
+    for (const b of blocks) expect(b).toMatch(/^use_username_as_clientid true$/m);
+    expect(conf).toMatch(new RegExp(`^max_packet_size ${MAX_MQTT_PACKET_BYTES}$`, 'm'));
+    expect(MAX_MQTT_PACKET_BYTES).toBe(MAX_MESSAGE_BYTES + 65_536);
+  });
+
+  it('with the dynamic security plugin, leaves client ids to the plugin (gateways bound one by one, hub connections shared)', () => {
+    const conf = mosquittoConf({ configDir: '/c', tls, localPort: 1883, persistenceDir: null, logDest: null, dynsec: { pluginPath: '/p.so', configFile: '/c/dynamic-security.json' } });
+    expect(conf).not.toMatch(/use_username_as_clientid/);
+    expect(conf).toMatch(new RegExp(`^max_packet_size ${MAX_MQTT_PACKET_BYTES}$`, 'm'));
   });
 
   it('leaves out what is switched off', () => {

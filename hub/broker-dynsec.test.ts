@@ -23,19 +23,24 @@ describe('dynamic security config and commands (pure)', () => {
   it('writes one account and one role per gateway, publish and subscribe denied by default', async () => {
     const doc = JSON.parse(await dynsecConfigFile({ username: 'hub', password: 'hub-secret-0001' }, new Map([['GW-B', 'b-secret-0001'], ['GW-A', 'a-secret-0001']]))) as {
       defaultACLAccess: Record<string, boolean>;
-      clients: { username: string; roles: { rolename: string }[]; password: string; salt: string; iterations: number }[];
+      clients: { username: string; clientid?: string; roles: { rolename: string }[]; password: string; salt: string; iterations: number }[];
       roles: { rolename: string }[];
     };
     expect(doc.defaultACLAccess).toEqual({ publishClientSend: false, publishClientReceive: true, subscribe: false, unsubscribe: true });
     expect(doc.clients.map((c) => [c.username, c.roles.map((r) => r.rolename)])).toEqual([['hub', ['bondgate-hub']], ['GW-A', ['bondgate-gw-GW-A']], ['GW-B', ['bondgate-gw-GW-B']]]);
     expect(doc.roles.map((r) => r.rolename)).toEqual(['bondgate-hub', gatewayRole('GW-A'), gatewayRole('GW-B')]);
+    // Each gateway bound to the client id equal to its id; the hub's account is not (several connections share it).
+    expect(doc.clients.map((c) => c.clientid)).toEqual([undefined, 'GW-A', 'GW-B']);
     const a = doc.clients[1]!;
     expect(await verifyMosquittoPassword('a-secret-0001', `$7$${a.iterations}$${a.salt}$${a.password}`)).toBe(true);
     await expect(dynsecConfigFile({ username: 'hub', password: 'x' }, new Map([['GW/1', 'p']]))).rejects.toThrow(/not a valid broker user name/);
   });
 
   it('sets a password idempotently and counts only "already so" answers as success', () => {
-    expect(setGatewayCommands('GW-7', 'pw').map((c) => c.command)).toEqual(['createRole', 'createClient', 'setClientPassword', 'removeClientRole', 'addClientRole', 'enableClient']);
+    expect(setGatewayCommands('GW-7', 'pw').map((c) => c.command)).toEqual(['createRole', 'createClient', 'setClientPassword', 'setClientId', 'removeClientRole', 'addClientRole', 'enableClient']);
+    // Bound to its own client id when made, and again on every change (an account made before ids were bound).
+    expect(setGatewayCommands('GW-7', 'pw').find((c) => c.command === 'createClient')).toMatchObject({ username: 'GW-7', clientid: 'GW-7' });
+    expect(setGatewayCommands('GW-7', 'pw').find((c) => c.command === 'setClientId')).toEqual({ command: 'setClientId', username: 'GW-7', clientid: 'GW-7' });
     expect(removeGatewayCommands('GW-7')).toEqual([{ command: 'deleteClient', username: 'GW-7' }, { command: 'deleteRole', rolename: 'bondgate-gw-GW-7' }]);
     expect(isBenignDynsecError('createClient', 'Client already exists')).toBe(true);
     expect(isBenignDynsecError('deleteClient', 'Client not found')).toBe(true);

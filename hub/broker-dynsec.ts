@@ -12,6 +12,10 @@ import { brokerUserIssue, MOSQUITTO_PBKDF2_ITERATIONS } from './broker-config.ts
  *
  * Each gateway gets a role of its own naming its own topics (`bondgate-gw-<id>`), rather than one role with `%u`
  * patterns: explicit ACLs read the same in every Mosquitto version and in `mosquitto_ctrl dynsec getRole`.
+ *
+ * Each gateway's account is also bound to one client id, its gateway id (the plugin's `clientid`: it refuses the
+ * account's password with any other id), so a gateway's password cannot take over the hub's or another gateway's
+ * connection. Why the hub's account is not bound: hub/broker-config.ts.
  */
 
 const pbkdf2Async = promisify(pbkdf2);
@@ -68,8 +72,9 @@ export async function dynsecPassword(password: string, opts: { salt?: Buffer; it
  * every change: the hub's account and role, and one account and role per gateway known now. Whatever no ACL allows
  * is refused: publishing and subscribing default to deny.
  */
-export async function dynsecConfigFile(hub: { username: string; password: string }, gateways: ReadonlyMap<string, string>): Promise<string> {
-  for (const user of [hub.username, ...gateways.keys()]) {
+export async function dynsecConfigFile(hubAccounts: { username: string; password: string } | readonly { username: string; password: string }[], gateways: ReadonlyMap<string, string>): Promise<string> {
+  const hubs = Array.isArray(hubAccounts) ? hubAccounts : [hubAccounts as { username: string; password: string }];
+  for (const user of [...hubs.map((h) => h.username), ...gateways.keys()]) {
     const issue = brokerUserIssue(user);
     if (issue) throw new Error(issue);
   }
@@ -77,8 +82,8 @@ export async function dynsecConfigFile(hub: { username: string; password: string
   const doc = {
     defaultACLAccess: { publishClientSend: false, publishClientReceive: true, subscribe: false, unsubscribe: true },
     clients: [
-      { username: hub.username, textname: 'Bondgate hub', ...(await dynsecPassword(hub.password)), roles: [{ rolename: HUB_ROLE }] },
-      ...(await Promise.all(ids.map(async (id) => ({ username: id, textname: `Bondgate gateway ${id}`, ...(await dynsecPassword(gateways.get(id)!)), roles: [{ rolename: gatewayRole(id) }] })))),
+      ...(await Promise.all(hubs.map(async (hub) => ({ username: hub.username, textname: 'Bondgate hub', ...(await dynsecPassword(hub.password)), roles: [{ rolename: HUB_ROLE }] })))),
+      ...(await Promise.all(ids.map(async (id) => ({ username: id, clientid: id, textname: `Bondgate gateway ${id}`, ...(await dynsecPassword(gateways.get(id)!)), roles: [{ rolename: gatewayRole(id) }] })))),
     ],
     groups: [],
     roles: [{ rolename: HUB_ROLE, acls: hubAcls() }, ...ids.map((id) => ({ rolename: gatewayRole(id), acls: gatewayAcls(id) }))],
@@ -89,14 +94,16 @@ export async function dynsecConfigFile(hub: { username: string; password: string
 /**
  * Give a gateway this password, creating its account and role when missing. Sent as one message, run in order;
  * `createRole`/`createClient` fail harmlessly when they exist, and the rest makes an existing account right: its
- * password (the broker drops connections made with the old one), its role, enabled.
+ * password (the broker drops connections made with the old one), its client id (an account made before ids were
+ * bound gets bound here), its role, enabled.
  */
 export function setGatewayCommands(gatewayId: string, password: string): DynsecCommand[] {
   const rolename = gatewayRole(gatewayId);
   return [
     { command: 'createRole', rolename, acls: gatewayAcls(gatewayId) },
-    { command: 'createClient', username: gatewayId, password, textname: `Bondgate gateway ${gatewayId}`, roles: [{ rolename }] },
+    { command: 'createClient', username: gatewayId, password, clientid: gatewayId, textname: `Bondgate gateway ${gatewayId}`, roles: [{ rolename }] },
     { command: 'setClientPassword', username: gatewayId, password },
+    { command: 'setClientId', username: gatewayId, clientid: gatewayId },
     // Re-granted rather than added: the plugin (2.0) answers "Internal error" to adding a role the client has.
     { command: 'removeClientRole', username: gatewayId, rolename },
     { command: 'addClientRole', username: gatewayId, rolename },

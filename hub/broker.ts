@@ -2,14 +2,20 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { createServer, type Server } from 'node:net';
 import type { Logger } from 'pino';
 import { BondgateError } from '../shared/errors.ts';
-import { TOPIC_ROOT } from '../shared/topics.ts';
+import { MAX_MQTT_PACKET_BYTES } from '../shared/sync-protocol.ts';
+import { clientIdBelongsTo, TOPIC_ROOT } from '../shared/topics.ts';
 import { verifyPassword } from './auth/passwords.ts';
+import { mqttFrameGuard } from './mqtt-frame-guard.ts';
 
 /**
  * The embedded MQTT broker (aedes), the zero-setup default. It enforces the same rules as the Mosquitto
  * ACL in docker/: a gateway authenticates with its own credentials, publishes only under its own `up/`
  * topics and subscribes only to its own `down/` topics. The hub account alone reads every gateway's `up/`
  * and writes `down/`.
+ *
+ * A client id belongs to the account that authenticated (clientIdBelongsTo in shared/topics.ts): MQTT lets a new connection with a
+ * live client's id take that client's place, so without this a gateway's password could take the hub (or another
+ * gateway) off the broker.
  *
  * aedes speaks MQTT 3.1.1 and has no shared subscriptions: with it, one hub process consumes. Several hub
  * processes need an external MQTT v5 broker (MQTT_URL), where they share `$share/hub/…`.
@@ -23,6 +29,8 @@ export interface EmbeddedBrokerOptions {
   hubPassword: string;
   gatewayPasswordHash: (gatewayId: string) => Promise<string | null | undefined>;
   log: Logger;
+  /** Largest MQTT packet taken (default MAX_MQTT_PACKET_BYTES); a client that sends a larger one is dropped. */
+  maxPacketBytes?: number;
 }
 
 export interface EmbeddedBroker {
@@ -68,21 +76,23 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
         o.log.warn({ clientId: client.id, username }, 'broker refused a connection: bad credentials');
         done(err, false);
       };
-      if (!username) return deny();
-      if (username === o.hubUsername) {
-        if (pw === o.hubPassword) {
-          client.bondgateUser = username;
-          return done(null, true);
+      // Checked after the password (a wrong password says only that), before aedes registers the client: it is
+      // registering that closes a live client with the same id.
+      const admit = (user: string) => {
+        if (!clientIdBelongsTo(client.id, user)) {
+          const err = new Error('client id not allowed for this user') as AuthenticateError;
+          err.returnCode = 5;
+          o.log.warn({ clientId: client.id, username: user }, `broker refused a connection: client id must be "${user}" or start with "${user}:"`);
+          return done(err, false);
         }
-        return deny();
-      }
+        client.bondgateUser = user;
+        done(null, true);
+      };
+      if (!username) return deny();
+      if (username === o.hubUsername) return pw === o.hubPassword ? admit(username) : deny();
       o.gatewayPasswordHash(username)
         .then((hash) => verifyPassword(pw, hash))
-        .then((ok) => {
-          if (!ok) return deny();
-          client.bondgateUser = username;
-          done(null, true);
-        })
+        .then((ok) => (ok ? admit(username) : deny()))
         .catch(() => deny());
     },
     authorizePublish: (client: AuthClient | null, packet, done) => {
@@ -119,8 +129,23 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
     set?.delete(c);
     if (set?.size === 0) live.delete(c.bondgateUser!);
   });
+  const maxPacketBytes = o.maxPacketBytes ?? MAX_MQTT_PACKET_BYTES;
   // Small acks and live batches must not wait on Nagle's algorithm.
-  const server = createServer({ noDelay: true }, broker.handle);
+  const server = createServer({ noDelay: true }, (socket) => {
+    broker.handle(socket);
+    // aedes reads the socket on 'readable'; with a 'readable' listener present, 'data' fires for each chunk it reads
+    // (Node stream docs) without changing the flow. So the guard sees every chunk as aedes takes it, and a packet
+    // declared over the limit ends the connection at its header, before aedes buffers the body.
+    const guard = mqttFrameGuard(maxPacketBytes);
+    const onData = (chunk: Buffer) => {
+      const verdict = guard(chunk);
+      if (!verdict) return;
+      socket.off('data', onData);
+      o.log.warn({ declaredBytes: verdict.declaredBytes, maxPacketBytes, remote: socket.remoteAddress }, verdict.declaredBytes === null ? 'broker dropped a client: malformed packet length' : 'broker dropped a client: packet larger than the limit');
+      socket.destroy();
+    };
+    socket.on('data', onData);
+  });
   let port: number;
   let movedFromPort: number | null = null;
   try {

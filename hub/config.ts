@@ -32,7 +32,7 @@ export const HubConfig = z.object({
   mqtt: z
     .object({
       url: z.string().regex(/^mqtts?:\/\/.+/, 'must be an mqtt:// URL').optional().describe('an external broker, e.g. "mqtt://127.0.0.1:1883"; omit for the embedded broker'),
-      username: z.string().min(1).default('hub').describe("the hub's MQTT user name"),
+      username: z.string().min(1).default('hub').describe("the hub's MQTT user name; Mosquitto with a password file: one per hub process (MQTT_USERNAME)"),
       password: z.string().min(1).optional().describe("the hub's MQTT password (generated for the embedded broker when omitted)"),
       shared: z.boolean().optional().describe('true to consume through an MQTT v5 shared subscription ($share/hub/…); default: true with an external broker'),
       dynamicSecurity: z
@@ -114,6 +114,7 @@ export function applyHubEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv
   if (env.DATABASE_URL) out.databaseUrl = env.DATABASE_URL;
   if (env.MQTT_URL) out.mqtt = { ...(out.mqtt ?? {}), url: env.MQTT_URL };
   if (env.MQTT_PASSWORD) out.mqtt = { ...(out.mqtt ?? {}), password: env.MQTT_PASSWORD };
+  if (env.MQTT_USERNAME) out.mqtt = { ...(out.mqtt ?? {}), username: env.MQTT_USERNAME };
   if (env.MQTT_PORT) out.mqtt = { ...(out.mqtt ?? {}), embedded: { ...(out.mqtt?.embedded ?? {}), port: Number(env.MQTT_PORT) } };
   if (env.PORT) out.http = { ...(out.http ?? {}), port: Number(env.PORT) };
   if (env.HTTP_HOST) out.http = { ...(out.http ?? {}), host: env.HTTP_HOST };

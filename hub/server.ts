@@ -1,12 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { BondgateError } from '../shared/errors.ts';
 import { encodeMessage } from '../shared/sync-protocol.ts';
-import { topics } from '../shared/topics.ts';
+import { clientIdFor, topics } from '../shared/topics.ts';
 import { buildApp } from './app.ts';
 import { hashPassword, randomSecret } from './auth/passwords.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.ts';
@@ -131,7 +132,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   // An external Mosquitto with the dynamic security plugin: credential changes reach the broker at once, and gateways
   // revoked while it was unreachable are removed again (in the background: a broker that is down must not stop the hub).
   const brokerAccounts = config.mqtt.dynamicSecurity && mqttUrl
-    ? dynsecBrokerAccounts({ url: mqttUrl, username: config.mqtt.username, ...(mqttPassword ? { password: mqttPassword } : {}), clientId: `bondgate-hub-${hubId}-accounts`, log: log.child({ component: 'broker-accounts' }) })
+    ? dynsecBrokerAccounts({ url: mqttUrl, username: config.mqtt.username, ...(mqttPassword ? { password: mqttPassword } : {}), clientId: clientIdFor(config.mqtt.username, hubId, 'accounts', randomBytes(4).toString('hex')), log: log.child({ component: 'broker-accounts' }) })
     : undefined;
   const admin = new AdminService({
     storage,
@@ -148,7 +149,9 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   }
 
   const client: MqttClient = mqtt.connect(mqttUrl, {
-    clientId: `bondgate-hub-${hubId}`,
+    // Owned by the hub's user (the brokers refuse an id another account owns) and unique per process: several hubs
+    // may share one user on an external broker (see README, MQTT broker).
+    clientId: clientIdFor(config.mqtt.username, hubId, randomBytes(4).toString('hex')),
     username: config.mqtt.username,
     ...(mqttPassword ? { password: mqttPassword } : {}),
     // MQTT v5 for shared subscriptions; aedes (embedded) speaks 3.1.1.
@@ -169,6 +172,11 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     });
   });
   client.on('error', (err) => log.warn({ err: err.message }, 'hub broker connection error'));
+  // MQTT v5: the broker says why it dropped us. 0x8E "session taken over": another connection got this client id —
+  // with Mosquitto's use_username_as_clientid, another hub process (or tool) signed in with the same user name.
+  client.on('disconnect', (packet) => {
+    if (packet.reasonCode === 0x8e) log.error({ username: config.mqtt.username }, 'broker dropped the hub: another client connected with its client id (Mosquitto with a password file: each hub process needs its own MQTT user, mqtt.username / MQTT_USERNAME)');
+  });
   const decodeWorkers = config.ingest.decodeWorkers ?? (availableParallelism() >= 2 ? 1 : 0);
   const decodePool = decodeWorkers > 0 ? new DecodePool(decodeWorkers, log.child({ component: 'decode' })) : undefined;
   // The hub signs station rules; gateways are configured with its public key (GET /api/feed/public-key).

@@ -13,6 +13,12 @@ export const PROTOCOL_VERSION = 1;
 /** Largest MQTT payload either side accepts, and the largest a compressed one may inflate to. */
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 export const MAX_INFLATED_BYTES = 32 * 1024 * 1024;
+/**
+ * Largest MQTT packet either broker (embedded and generated Mosquitto config) takes: one message of at most
+ * MAX_MESSAGE_BYTES plus its topic (at most 64 KiB by the MQTT spec) and header. Anything larger is refused by the
+ * receiver anyway; the broker drops it at the header, before buffering it.
+ */
+export const MAX_MQTT_PACKET_BYTES = MAX_MESSAGE_BYTES + 64 * 1024;
 
 const Backlog = z.object({ count: z.number().int().nonnegative(), oldestWallMs: z.number().int().nonnegative().nullable() });
 

@@ -35,3 +35,18 @@ export function parseUpTopic(topic: string): { gatewayId: string; kind: UpKind }
   if (kind !== 'events' && kind !== 'hello' && kind !== 'status' && kind !== 'checkpoint' && kind !== 'feed' && kind !== 'image') return undefined;
   return { gatewayId: parts[0]!, kind };
 }
+
+/**
+ * MQTT client ids. A new connection with a live client's id takes that client's place, so every broker Bondgate
+ * configures binds ids to accounts: an id belongs to a user when it is the user name itself (an edge: its gateway
+ * id) or starts with `<user name>:` (a hub process: `<hub user>:<hubId>:<random>`, unique per process). `:` is in no
+ * gateway id, so no account owns another's ids (with `-`, gateway `GW-A` would own `GW-A-2`'s).
+ */
+export function clientIdBelongsTo(clientId: string, username: string): boolean {
+  return clientId === username || clientId.startsWith(`${username}:`);
+}
+
+/** A client id owned by `username`; `parts` (e.g. the hub id and a random suffix) make it unique per connection. */
+export function clientIdFor(username: string, ...parts: string[]): string {
+  return [username, ...parts].join(':');
+}

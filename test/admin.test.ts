@@ -40,7 +40,7 @@ describe('user and gateway administration', () => {
     return r.json.token as string;
   };
   const mqttAs = async (username: string, password: string, opts: IClientOptions = {}) => {
-    const c = await connectAsync(hub.mqttUrl, { username, password, clientId: `${username}-${clients.length}`, reconnectPeriod: 0, connectTimeout: 5000, ...opts });
+    const c = await connectAsync(hub.mqttUrl, { username, password, clientId: `${username}:${clients.length}`, reconnectPeriod: 0, connectTimeout: 5000, ...opts });
     clients.push(c);
     return c;
   };

@@ -8,6 +8,7 @@ import { runBrokerConfig } from '../cli/broker-config.ts';
 import { verifyPassword } from '../hub/auth/passwords.ts';
 import { verifyMosquittoPassword } from '../hub/broker-config.ts';
 import { openStorage } from '../hub/storage/open.ts';
+import { MAX_MESSAGE_BYTES } from '../shared/sync-protocol.ts';
 import { topics } from '../shared/topics.ts';
 import { startMosquitto, type MosquittoInstance } from './helpers/mosquitto.ts';
 import { freePort } from './helpers/ports.ts';
@@ -53,6 +54,8 @@ describe.skipIf(!run)('Mosquitto with the generated config (TLS, passwords, ACL)
     clients.push(c);
     return c;
   };
+
+  const closed = (c: MqttClient) => new Promise<void>((resolve) => (c.connected ? c.once('close', () => resolve()) : resolve()));
 
   beforeAll(async () => {
     // Started as root, mosquitto reads its files as the `mosquitto` user: it must be able to enter the directory.
@@ -134,6 +137,46 @@ describe.skipIf(!run)('Mosquitto with the generated config (TLS, passwords, ACL)
     // Its own feed arrives (through its own filter and the wildcard: two overlapping subscriptions), B's never.
     expect(aGot.length).toBeGreaterThan(0);
     expect(aGot.filter((t) => t.includes('/GW-B/'))).toEqual([]);
+  });
+
+  it("never lets a gateway's password take over the hub's or another gateway's connection (the client id is the user name)", async () => {
+    const b = await connect('GW-B', PW['GW-B'], { clientId: 'GW-B' });
+    let dropped = 0;
+    hub.once('close', () => dropped++);
+    b.once('close', () => dropped++);
+    // Mosquitto takes any id and replaces it with the user name: the takeover attempts connect, as GW-A.
+    const asHub = await connect('GW-A', PW['GW-A'], { clientId: 'hub' });
+    const asHubGone = closed(asHub);
+    const asHubProcess = await connect('GW-A', PW['GW-A'], { clientId: 'hub:hub-1:0badcafe' });
+    // …so the second took the first's place (both were GW-A): proof the ids were replaced.
+    await asHubGone;
+    const asHubProcessGone = closed(asHubProcess);
+    await connect('GW-A', PW['GW-A'], { clientId: 'GW-B' });
+    await asHubProcessGone;
+    // The hub and B still work, end to end.
+    const bGot: string[] = [];
+    b.on('message', (_t, payload) => bGot.push(payload.toString()));
+    await b.subscribeAsync(topics.down('GW-B'), { qos: 1 });
+    await b.publishAsync(topics.events('GW-B'), 'b-after-takeover-attempts', { qos: 1 });
+    await hub.publishAsync(topics.ack('GW-B'), 'hub-after-takeover-attempts', { qos: 1 });
+    await vi.waitFor(() => expect(hubGot.map((m) => m.body)).toContain('b-after-takeover-attempts'), { timeout: 5000 });
+    await vi.waitFor(() => expect(bGot).toContain('hub-after-takeover-attempts'), { timeout: 5000 });
+    expect(dropped).toBe(0);
+    hub.removeAllListeners('close');
+  });
+
+  it('takes the largest message the hub accepts and drops a client that sends a larger packet', async () => {
+    const a = await connect('GW-A', PW['GW-A']);
+    await a.publishAsync(topics.events('GW-A'), Buffer.alloc(MAX_MESSAGE_BYTES, 0x7b), { qos: 1 });
+    await vi.waitFor(() => expect(hubGot.some((m) => m.topic === topics.events('GW-A') && m.body.length === MAX_MESSAGE_BYTES)).toBe(true), { timeout: 10_000 });
+    const gone = closed(a);
+    a.publish(topics.events('GW-A'), Buffer.alloc(MAX_MESSAGE_BYTES + 128 * 1024, 0x7b), { qos: 0 });
+    await gone;
+    // The control, from a fresh connection, arrives; the oversize message never did.
+    const again = await connect('GW-A', PW['GW-A']);
+    await again.publishAsync(topics.events('GW-A'), 'after-oversize', { qos: 1 });
+    await vi.waitFor(() => expect(hubGot.map((m) => m.body)).toContain('after-oversize'), { timeout: 5000 });
+    expect(hubGot.filter((m) => m.body.length > MAX_MESSAGE_BYTES)).toEqual([]);
   });
 
   it('refuses a wrong password, an unknown user and an anonymous client at CONNECT', async () => {

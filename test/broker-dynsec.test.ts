@@ -30,6 +30,7 @@ const run = requireService('Mosquitto with its dynamic security plugin (Debian p
 const log = createLogger('test', 'silent');
 
 const HUB_PW = 'hub-password-0001';
+const HUB_CLIENT_ID = 'hub:hub-1:0badcafe';
 const PW = { 'GW-A': 'password-of-gw-a', 'GW-B': 'password-of-gw-b' } as const;
 /** The mosquitto user's uid and gid: started as root, the broker drops to it and must rewrite the plugin's file. */
 function mosquittoIds(): { uid: number; gid: number } | undefined {
@@ -49,8 +50,9 @@ describe.skipIf(!run)('Mosquitto dynamic security: gateway credentials changed a
   const hubGot: string[] = [];
   const clients: MqttClient[] = [];
   const url = () => `mqtt://127.0.0.1:${port}`;
-  const connect = async (username: string, password: string) => {
-    const c = await mqtt.connectAsync(url(), { username, password, reconnectPeriod: 0, connectTimeout: 3000, protocolVersion: 4 }, false);
+  // A gateway's account is bound to the client id equal to its id; the hub's ids are `hub:…`.
+  const connect = async (username: string, password: string, clientId = username) => {
+    const c = await mqtt.connectAsync(url(), { username, password, clientId, reconnectPeriod: 0, connectTimeout: 3000, protocolVersion: 4 }, false);
     clients.push(c);
     return c;
   };
@@ -84,10 +86,10 @@ describe.skipIf(!run)('Mosquitto dynamic security: gateway credentials changed a
     users = openUsersRepo(storage.sql);
     await users.migrate();
     for (const [id, pw] of Object.entries(PW)) await storage.upsertGateway({ id, passwordHash: await hashPassword(pw) });
-    accounts = dynsecBrokerAccounts({ url: url(), username: 'hub', password: HUB_PW, clientId: 'hub-accounts', log, timeoutMs: 3000 });
+    accounts = dynsecBrokerAccounts({ url: url(), username: 'hub', password: HUB_PW, clientId: 'hub:test:accounts', log, timeoutMs: 3000 });
     admin = new AdminService({ storage, users, brokerAccounts: accounts });
 
-    hub = await connect('hub', HUB_PW);
+    hub = await connect('hub', HUB_PW, HUB_CLIENT_ID);
     hub.on('message', (_t, payload) => hubGot.push(payload.toString()));
     await hub.subscribeAsync(topics.hubUp(false), { qos: 1 });
   }, 60_000);
@@ -110,8 +112,31 @@ describe.skipIf(!run)('Mosquitto dynamic security: gateway credentials changed a
     await expect(connect('GW-A', PW['GW-B'])).rejects.toMatchObject({ code: 5 });
   });
 
+  it("binds each gateway to its own client id: its password with the hub's or another gateway's id is refused, and neither is dropped", async () => {
+    const b = await connect('GW-B', PW['GW-B']);
+    let dropped = 0;
+    hub.once('close', () => dropped++);
+    b.once('close', () => dropped++);
+    await expect(connect('GW-A', PW['GW-A'], HUB_CLIENT_ID)).rejects.toMatchObject({ code: 5 });
+    await expect(connect('GW-A', PW['GW-A'], 'GW-B')).rejects.toMatchObject({ code: 5 });
+    await expect(connect('GW-A', PW['GW-A'], 'GW-A:other')).rejects.toMatchObject({ code: 5 });
+    // Both still work, end to end: the hub still takes B's event and B still gets the hub's message.
+    const bGot: string[] = [];
+    b.on('message', (_t, payload) => bGot.push(payload.toString()));
+    await b.subscribeAsync(topics.down('GW-B'), { qos: 1 });
+    await b.publishAsync(topics.events('GW-B'), 'b-after-takeover-attempts', { qos: 1 });
+    await hub.publishAsync(topics.ack('GW-B'), 'hub-after-takeover-attempts', { qos: 1 });
+    await vi.waitFor(() => expect(hubGot).toContain('b-after-takeover-attempts'), { timeout: 5000 });
+    await vi.waitFor(() => expect(bGot).toContain('hub-after-takeover-attempts'), { timeout: 5000 });
+    expect(dropped).toBe(0);
+    hub.removeAllListeners('close');
+    await b.endAsync();
+  });
+
   it('a gateway registered at the hub connects at once with its issued password, and only to its own topics', async () => {
     const creds = await admin.registerGateway('admin1', 'GW-C');
+    // Bound to its id from the start, like the gateways in the generated file.
+    await expect(connect('GW-C', creds.password, 'GW-A')).rejects.toMatchObject({ code: 5 });
     const c = await connect('GW-C', creds.password);
     const cGot: string[] = [];
     c.on('message', (topic) => cGot.push(topic));
@@ -191,7 +216,7 @@ describe.skipIf(!run)('Mosquitto dynamic security: gateway credentials changed a
 
   it('says plainly when the broker does not apply a change, and records that on the audit chain', async () => {
     const deadPort = await freePort();
-    const dead = dynsecBrokerAccounts({ url: `mqtt://127.0.0.1:${deadPort}`, username: 'hub', password: HUB_PW, clientId: 'hub-accounts-dead', log, timeoutMs: 500 });
+    const dead = dynsecBrokerAccounts({ url: `mqtt://127.0.0.1:${deadPort}`, username: 'hub', password: HUB_PW, clientId: 'hub:test:accounts-dead', log, timeoutMs: 500 });
     try {
       const offline = new AdminService({ storage, users, brokerAccounts: dead });
       await expect(offline.rotateGatewayCredentials('admin1', 'GW-C')).rejects.toMatchObject({ code: 'BROKER_FAILED', status: 502, message: expect.stringMatching(/rotated at the hub, but the broker did not apply it .*repeat the request/) });

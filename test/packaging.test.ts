@@ -112,6 +112,10 @@ describe('compose.yaml', () => {
       expect(services[name]!.depends_on).toMatchObject({ postgres: { condition: 'service_healthy' }, mosquitto: { condition: 'service_healthy' } });
     }
     expect([...ids].sort()).toEqual(['hub-1', 'hub-2']);
+    // Mosquitto uses the user name as the client id: each hub process its own MQTT user, granted in the ACL.
+    const mqttUsers = ['hub-1', 'hub-2'].map((name) => services[name]!.environment!.MQTT_USERNAME);
+    expect(mqttUsers).toEqual(['hub-1', 'hub-2']);
+    for (const u of mqttUsers) expect(read('mosquitto/acl')).toMatch(new RegExp(`^user ${u}$`, 'm'));
     const pg = services.postgres!.environment!;
     expect(services['hub-1']!.environment!.DATABASE_URL).toBe(`postgres://${pg.POSTGRES_USER}:${pg.POSTGRES_PASSWORD}@postgres:5432/${pg.POSTGRES_DB}`);
   });
@@ -178,7 +182,8 @@ describe('docker/mosquitto sample', () => {
     expect(read('mosquitto/mosquitto.conf')).toBe(
       mosquittoConf({ configDir: dir, tls: { port: 8883, caFile: `${dir}/certs/ca.crt`, certFile: `${dir}/certs/server.crt`, keyFile: `${dir}/certs/server.key` }, localPort: 1883, persistenceDir: '/mosquitto/data/', logDest: 'stdout' }),
     );
-    expect(read('mosquitto/acl')).toBe(mosquittoAcl('hub'));
+    // `--hub-user hub --hub-user hub-1 --hub-user hub-2`: the healthcheck's user and one per hub process.
+    expect(read('mosquitto/acl')).toBe(mosquittoAcl(['hub', 'hub-1', 'hub-2']));
   });
 });
 

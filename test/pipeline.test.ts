@@ -126,7 +126,7 @@ describe('edge → hub pipeline', () => {
   });
 
   it('keeps a gateway from publishing as another, at the broker and at the hub', async () => {
-    const client = await mqtt.connectAsync(hub.mqttUrl, { username: 'GW-B', password: 'password-of-b', reconnectPeriod: 0 });
+    const client = await mqtt.connectAsync(hub.mqttUrl, { username: 'GW-B', password: 'password-of-b', clientId: 'GW-B', reconnectPeriod: 0 });
     const before = (await hub.storage.getGateway('GW-A'))!.ackedSeq;
     // Topic of another gateway: the broker refuses it (MQTT 3.1.1 closes the connection).
     const refused = new Promise<void>((resolve) => client.once('close', () => resolve()));
@@ -134,7 +134,7 @@ describe('edge → hub pipeline', () => {
     await refused;
     client.end(true);
     // Own topic, payload naming another gateway: the hub refuses it as forged.
-    const c2 = await mqtt.connectAsync(hub.mqttUrl, { username: 'GW-B', password: 'password-of-b', reconnectPeriod: 0 });
+    const c2 = await mqtt.connectAsync(hub.mqttUrl, { username: 'GW-B', password: 'password-of-b', clientId: 'GW-B', reconnectPeriod: 0 });
     await c2.publishAsync(topics.events('GW-B'), encodeMessage({ v: PROTOCOL_VERSION, gatewayId: 'GW-A', events: [{ seq: 1 }], backlog: { count: 0, oldestWallMs: null }, sentAtMs: Date.now() }), { qos: 1 });
     // Garbage of every kind on its own topics: counted, never a crash.
     await c2.publishAsync(topics.events('GW-B'), Buffer.from([0xff, 0x00, 0x13]), { qos: 1 });
