@@ -81,7 +81,7 @@ function declaredGetRoutes(): string[] {
 
 beforeAll(async () => {
   hub = await startHub(
-    parseConfig(HubConfig, { dataDir: join(dir, 'hub'), http: { host: '127.0.0.1', port: 0 }, mqtt: { embedded: { host: '127.0.0.1', port: await freePort() } }, auth: { adminPassword: 'pii-test-admin' }, gateways: [{ id: GATEWAY, password: 'gateway-secret-pii' }] }, 'test'),
+    parseConfig(HubConfig, { dataDir: join(dir, 'hub'), http: { host: '127.0.0.1', port: 0 }, mqtt: { embedded: { host: '127.0.0.1', port: await freePort() } }, auth: { adminPassword: 'pii-masking-secret' }, gateways: [{ id: GATEWAY, password: 'gateway-secret-pii' }] }, 'test'),
     log,
   );
   for (const [u, role] of [['officer-1', 'officer'], ['manager-1', 'manager'], ['operator-1', 'operator']] as const) {

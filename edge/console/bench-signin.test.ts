@@ -54,14 +54,14 @@ describe('bench officer sign-in at the console', () => {
       host: '127.0.0.1',
       port: 0,
       stations: [bench.station, gate.station],
-      verifyOperator: (id, pin) => id === 'op-7' && pin === '2468',
+      verifyOperator: (id, pin) => id === 'op-7' && pin === '246813',
       bench: { gatewayId: 'GW-1', publicKeyPem: hubKey.publicKeyPem },
       log: { info: push, warn: push, error: push },
       now: () => nowMs,
     });
     base = c.url;
     stop = c.stop;
-    const login = await fetch(`${base}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ operatorId: 'op-7', pin: '2468' }) });
+    const login = await fetch(`${base}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ operatorId: 'op-7', pin: '246813' }) });
     cookie = String(login.headers.get('set-cookie')).split(';')[0]!;
   });
   afterAll(() => stop?.());
