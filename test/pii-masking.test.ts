@@ -87,7 +87,7 @@ beforeAll(async () => {
   for (const [u, role] of [['officer-1', 'officer'], ['manager-1', 'manager'], ['operator-1', 'operator']] as const) {
     await hub.storage.createUser({ username: u, passwordHash: await hashPassword(`${u}-password`), role, displayName: u, createdMs: Date.now() });
   }
-  for (const [u, pw] of [['officer-1', 'officer-1-password'], ['manager-1', 'manager-1-password'], ['operator-1', 'operator-1-password'], ['admin', 'pii-test-admin']]) {
+  for (const [u, pw] of [['officer-1', 'officer-1-password'], ['manager-1', 'manager-1-password'], ['operator-1', 'operator-1-password'], ['admin', 'pii-masking-secret']]) {
     tokens[u!] = ((await (await fetch(`${hub.httpUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: u, password: pw }) })).json()) as { token: string }).token;
   }
   const first = await call('POST', '/api/documents', 'officer-1', { documents: docs(disputed) });
