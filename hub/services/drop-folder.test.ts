@@ -7,7 +7,7 @@ import { createLogger } from '../../shared/log.ts';
 import { fixtureXml } from '../customs/ceb/fixtures.ts';
 import { safeParseDocument, type CustomsDocument } from '../customs/documents.ts';
 import { generateDocumentSets } from '../customs/generate-docs.ts';
-import type { OrderOutcome } from './customs.ts';
+import type { OrderOutcome, OriginalMessage } from './customs.ts';
 import { DROP_ACTOR, isDropCandidate, startDropFolder, type DropFolder } from './drop-folder.ts';
 
 /**
@@ -18,10 +18,12 @@ import { DROP_ACTOR, isDropCandidate, startDropFolder, type DropFolder } from '.
 const log = createLogger('test', 'silent');
 
 class FakeCustoms {
+  /** `original`: the message as text (the fixtures are UTF-8), to compare with what was dropped. */
   readonly calls: { actor: string; original: string | null; documents: CustomsDocument[] }[] = [];
   failWith: Error | null = null;
 
-  async ingest(inputs: unknown[], actor: string, original: string | null = null): Promise<OrderOutcome[]> {
+  async ingest(inputs: unknown[], actor: string, message: OriginalMessage | null = null): Promise<OrderOutcome[]> {
+    const original = message && Buffer.from(message.xml).toString('utf8');
     if (this.failWith) throw this.failWith;
     const docs: CustomsDocument[] = [];
     const issues: FieldIssue[] = [];
