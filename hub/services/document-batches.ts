@@ -9,6 +9,7 @@ import { BondgateError, isBondgateError, validationError, type ErrorCode } from 
 import { isUtf8 } from 'node:buffer';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ReleaseDecision } from '../customs/risk.ts';
+import { xmlTextBytes } from '../customs/ceb/xml.ts';
 import { mapCebHere, type MapCeb } from './ceb-pool.ts';
 import type { AuditInput } from '../audit.ts';
 import { AUDIT_ERROR_FIELDS, intakeAudit } from './intake-audit.ts';
@@ -319,9 +320,10 @@ export async function runBatch(source: ItemSource, o: RunOptions, progress: Batc
       if (chunk.kind === 'xml') {
         const xml = values[0];
         if (typeof xml !== 'string' && !(xml instanceof Uint8Array)) throw new BondgateError('VALIDATION_FAILED', 'a CEB XML item must be a string', [{ field: '', message: 'not a string' }]);
-        const mapped = await (o.mapXml ?? mapCebHere)(xml);
+        const bytes = typeof xml === 'string' ? xmlTextBytes(xml) : xml;
+        const mapped = await (o.mapXml ?? mapCebHere)(bytes);
         if (!mapped.ok) throw new BondgateError('VALIDATION_FAILED', `the CEB message is not valid (${mapped.issues.length} problem(s)); nothing of it was stored`, mapped.issues.map((f) => ({ field: f.field, message: f.message })));
-        outcomes = await o.customs.ingest(mapped.documents, o.actor, { xml: typeof xml === 'string' ? Buffer.from(xml, 'utf8') : xml, sha256: mapped.sha256 });
+        outcomes = await o.customs.ingest(mapped.documents, o.actor, { xml: bytes, sha256: mapped.sha256 });
         stored = mapped.documents.length;
       } else {
         outcomes = await o.customs.ingest(values, o.actor, null);

@@ -115,6 +115,17 @@ export function decodeXmlBytes(bytes: Uint8Array): { ok: true; text: string } | 
 }
 
 /**
+ * A message that arrived as text (a JSON string in an NDJSON batch) as the bytes to parse and keep: UTF-8, with a BOM
+ * when its declaration names another encoding (the text was decoded by whoever sent it), so that the stored bytes
+ * decode back to the same text — the BOM wins over the declaration in {@link decodeXmlBytes}.
+ */
+export function xmlTextBytes(text: string): Uint8Array {
+  const declared = /^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(text.slice(0, 200))?.[1]?.toLowerCase();
+  const utf8 = Buffer.from(text, 'utf8');
+  return declared && declared !== 'utf-8' && declared !== 'utf8' ? Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), utf8]) : utf8;
+}
+
+/**
  * A DOCTYPE is refused before the parser reads any of it: with no DTD there are no entity declarations, so no
  * XXE (external entities), no external parameter entities and no entity-expansion bombs. Only the prolog is
  * scanned (comments and processing instructions are skipped); saxes' doctype event is the second line of defence.
