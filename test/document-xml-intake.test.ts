@@ -82,10 +82,13 @@ describe('CEB XML intake at the hub', () => {
 
     // While the upload is in: health, an edge batch acked through the embedded broker, and a second XML upload
     // refused at once (one XML upload at a time in this hub) with a retry delay.
+    // (Each check is followed by "the upload is not answered yet": on the main thread they would wait for the parse.)
     const health = await fetch(`${hub.httpUrl}/healthz`);
     expect(health.status).toBe(200);
+    expect(up.answered()).toBe(false);
     const seq = (await edge.journal.append({ type: 'parcel.scanned', stationId: 'LINE-1', parcelKey: 'EA000000001CN', payload: { code: 'EA000000001CN', source: 'scanner' } })).seq;
     await vi.waitFor(() => expect(edge.journal.ackedSeq).toBeGreaterThanOrEqual(seq), { timeout: 60_000, interval: 20 });
+    expect(up.answered()).toBe(false);
     const second = await postXml(fixtureXml('CEB411'));
     expect(second.status).toBe(429);
     expect(second.headers.get('retry-after')).toMatch(/^\d+$/);
