@@ -172,4 +172,16 @@ describe('CEB XML intake at the hub', () => {
     // No personal data in the entries (the buyer's name is in the message).
     expect(JSON.stringify(entries)).not.toMatch(/张伟/);
   });
+
+  it('puts a finished batch on the audit chain, one that decided no parcel and one refused whole included', async () => {
+    const post = (body: string | Uint8Array) => fetch(`${hub.httpUrl}/api/documents/batches`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${officer}` }, body });
+    // A payment alone (CEB411 as an NDJSON line) decides nothing; a batch of bytes that are not UTF-8 is refused whole.
+    const ok = (await (await post(`${JSON.stringify(fixtureXml('CEB411'))}\n`)).json()) as { id: string };
+    const bad = (await (await post(new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x7d, 0x0a]))).json()) as { id: string };
+    await vi.waitFor(async () => expect((await audits('documents.batch.done')).map((e) => e.subject)).toEqual(expect.arrayContaining([ok.id, bad.id])), { timeout: 30_000, interval: 50 });
+    const done = await audits('documents.batch.done');
+    expect(done.find((e) => e.subject === ok.id)!.detail).toMatchObject({ status: 'done', stored: 1, documentsStored: 1, errorsTotal: 0 });
+    expect(done.find((e) => e.subject === bad.id)!.detail).toMatchObject({ status: 'done', rejected: 1, errorsTotal: 1, errorFields: ['documents.0'] });
+    expect(done.every((e) => e.actor === 'officer-1')).toBe(true);
+  });
 });
