@@ -174,7 +174,7 @@ describe('CEB XML intake at the hub', () => {
   });
 
   it('puts a finished batch on the audit chain, one that decided no parcel and one refused whole included', async () => {
-    const post = (body: string | Uint8Array) => fetch(`${hub.httpUrl}/api/documents/batches`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${officer}` }, body });
+    const post = (body: string | Uint8Array<ArrayBuffer>) => fetch(`${hub.httpUrl}/api/documents/batches`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${officer}` }, body });
     // A payment alone (CEB411 as an NDJSON line) decides nothing; a batch of bytes that are not UTF-8 is refused whole.
     const ok = (await (await post(`${JSON.stringify(fixtureXml('CEB411'))}\n`)).json()) as { id: string };
     const bad = (await (await post(new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x7d, 0x0a]))).json()) as { id: string };
