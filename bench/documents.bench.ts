@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -110,7 +111,8 @@ async function run(storage: Storage, label: string, dir: string): Promise<{ json
     for (const m of messages) {
       const mapped = cebToDocuments(m);
       if (!mapped.ok) throw new Error(`bench XML not valid: ${JSON.stringify(mapped.issues.slice(0, 3))}`);
-      const out = await customs.ingest(mapped.documents, 'bench', m);
+      const xml = Buffer.from(m, 'utf8');
+      const out = await customs.ingest(mapped.documents, 'bench', { xml, sha256: createHash('sha256').update(xml).digest('hex') });
       released += out.filter((o) => o.release.decision === 'released').length;
     }
   }

@@ -1,8 +1,10 @@
+import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import { decodeXmlBytes } from '../hub/customs/ceb/xml.ts';
 import type { BatchJobView } from '../hub/services/document-batches.ts';
 import { isDropCandidate } from '../hub/services/drop-folder.ts';
 
@@ -82,12 +84,18 @@ async function* ndjsonOf(files: readonly string[], ranges: LineRange[]): AsyncGe
       }
       continue;
     }
-    const text = await readFile(f, 'utf8');
+    const bytes = await readFile(f);
     if (ext === '.xml') {
+      // Decoded by the encoding the message declares (GBK/GB18030 too), strictly: bad bytes stop the import here
+      // rather than reaching the hub as U+FFFD.
+      const decoded = decodeXmlBytes(bytes);
+      if (!decoded.ok) throw new Error(`${f}: ${decoded.issue.message}`);
       line++;
-      yield Buffer.from(`${JSON.stringify(text)}\n`);
+      yield Buffer.from(`${JSON.stringify(decoded.text)}\n`);
       continue;
     }
+    if (!isUtf8(bytes)) throw new Error(`${f}: not valid UTF-8 (JSON is UTF-8)`);
+    const text = bytes.toString('utf8');
     let value: unknown;
     try {
       value = JSON.parse(text);

@@ -1,4 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { gatewayRoutes } from './routes/gateways.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { adminRoutes } from './routes/admin.ts';
 import type { AdminService } from './services/admin.ts';
-import { documentRoutes } from './routes/documents.ts';
+import { documentRoutes, type DocumentIntake } from './routes/documents.ts';
 import { documentBatchRoutes } from './routes/document-batches.ts';
 import type { DocumentBatchService } from './services/document-batches.ts';
 import type { CustomsService } from './services/customs.ts';
@@ -74,6 +75,8 @@ export interface AppDeps {
   feed?: { service: StationFeedService; publicKeyPem: string };
   images?: ImageFetchService;
   customs?: CustomsService;
+  /** Where POST /api/documents parses CEB XML (a worker pool) and how many XML uploads it takes at once. */
+  documentIntake?: DocumentIntake;
   /** Batch document intake with progress (POST /api/documents/batches). */
   batches?: DocumentBatchService;
   /** Users and gateway credentials (admin only). */
@@ -100,6 +103,14 @@ export interface AppDeps {
   riskRules?: RiskRulesService;
 }
 
+/**
+ * JSON bodies are UTF-8 (RFC 8259), and body-parser would decode bad bytes to U+FFFD and go on: refuse them instead
+ * (mapped to a 400 VALIDATION_FAILED by the error handler).
+ */
+function utf8Only(_req: unknown, _res: unknown, buf: Buffer): void {
+  if (!isUtf8(buf)) throw new Error('the request body is not valid UTF-8');
+}
+
 /** The hub's HTTP app, separate from listen() so tests can drive it directly. */
 export function buildApp(d: AppDeps): express.Express {
   const app = express();
@@ -123,15 +134,16 @@ export function buildApp(d: AppDeps): express.Express {
   // Personal data leaves masked for every role but customs officers, whatever the route (hub/auth/mask-responses.ts).
   app.use(maskResponses());
   // Feed puts carry expected lists and signed rules (up to 2 MB a value): a larger, route-scoped limit.
-  app.use('/api/feed', express.json({ limit: '2mb' }));
+  app.use('/api/feed', express.json({ limit: '2mb', verify: utf8Only }));
   // A slip lists up to 10,000 parcel keys.
-  app.use('/api/slips', express.json({ limit: '1mb' }));
+  app.use('/api/slips', express.json({ limit: '1mb', verify: utf8Only }));
   // Batch uploads (up to 200 MB) stream their own bodies: mounted before the JSON parsers so theirs never run on them.
   if (d.batches) app.use(documentBatchRoutes(d.storage, d.batches, streams));
-  app.use('/api/documents', express.json({ limit: '16mb' }), express.text({ type: ['application/xml', 'text/xml'], limit: '10mb' }));
+  // CEB XML is read as bytes by its own route (routes/documents.ts: admitted first, decoded by its declared encoding).
+  app.use('/api/documents', express.json({ limit: '16mb', verify: utf8Only }));
   // Rule sets carry watch lists and the positive list (up to 100,000 entries each).
-  app.use('/api/risk-rules', express.json({ limit: '8mb' }));
-  app.use(express.json({ limit: '64kb' }));
+  app.use('/api/risk-rules', express.json({ limit: '8mb', verify: utf8Only }));
+  app.use(express.json({ limit: '64kb', verify: utf8Only }));
   app.use((req, res, next) => {
     const t0 = process.hrtime.bigint();
     res.on('finish', () => {
@@ -163,7 +175,7 @@ export function buildApp(d: AppDeps): express.Express {
   if (d.images) app.use(imageRoutes(d.storage, d.images));
   app.use(auditRoutes(d.storage));
   if (d.admin) app.use(adminRoutes(d.storage, d.admin));
-  if (d.customs) app.use(documentRoutes(d.storage, d.customs));
+  if (d.customs) app.use(documentRoutes(d.storage, d.customs, d.documentIntake));
   if (d.cases) app.use(caseRoutes(d.storage, d.cases));
   if (d.benchTokens) app.use(benchTokenRoutes(d.storage, d.benchTokens));
   if (d.returns) app.use(returnRoutes(d.storage, d.returns));
@@ -185,6 +197,7 @@ export function buildApp(d: AppDeps): express.Express {
   app.use('/api', (_req, _res, next) => next(new BondgateError('NOT_FOUND', 'no such API route')));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if ((err as { type?: string }).type === 'entity.too.large') err = new BondgateError('PAYLOAD_TOO_LARGE');
+    else if ((err as { type?: string }).type === 'entity.verify.failed') err = new BondgateError('VALIDATION_FAILED', 'the request body is not valid UTF-8', [{ field: 'body', message: 'not valid UTF-8' }]);
     else if ((err as { type?: string }).type === 'entity.parse.failed') err = new BondgateError('VALIDATION_FAILED', 'the request body is not valid JSON', [{ field: 'body', message: 'not JSON' }]);
     if (isBondgateError(err)) {
       if (err.status >= 500) d.log.error({ code: err.code, path: req.path }, err.message);

@@ -67,6 +67,12 @@ export const HubConfig = z.object({
       decodeWorkers: z.number().int().min(0).max(16).optional().describe('worker threads that decode and hash-check events (0 = on the main thread; default 1 on a machine with 2 or more cores)'),
     })
     .default({}),
+  documents: z
+    .object({
+      xmlWorkers: z.number().int().min(1).max(16).default(1).describe('worker threads that parse, check and map CEB XML (never the main thread: a 5 MB message takes seconds)'),
+      maxXmlUploads: z.number().int().min(1).max(64).default(4).describe('CEB XML uploads (POST /api/documents) taken at once; one more gets 429 with Retry-After'),
+    })
+    .default({ xmlWorkers: 1, maxXmlUploads: 4 }),
   postgres: z
     .object({
       poolSize: z.number().int().min(1).max(200).default(10).describe('connections per hub process; every hub shares PostgreSQL max_connections'),

@@ -14,6 +14,8 @@ import { startEmbeddedBroker, type EmbeddedBroker } from './broker.ts';
 import type { HubConfig } from './config.ts';
 import { createHubMetrics } from './metrics.ts';
 import { DecodePool } from './services/decode-pool.ts';
+import { CebPool, UploadGate } from './services/ceb-pool.ts';
+import type { AuditInput } from './audit.ts';
 import { ImageFetchService } from './services/image-fetch.ts';
 import { CustomsService } from './services/customs.ts';
 import { DocumentBatchService } from './services/document-batches.ts';
@@ -271,8 +273,11 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   client.connect();
 
   // Document intake at scale: batch uploads spooled under the data dir, and the drop folder when configured.
-  const batches = new DocumentBatchService({ customs, log: log.child({ component: 'document-batches' }), spoolDir: join(config.dataDir, 'document-batches') });
-  const dropFolder = config.dropFolder ? startDropFolder({ path: config.dropFolder.path, pollMs: config.dropFolder.pollMs, customs, log: log.child({ component: 'drop-folder' }) }) : undefined;
+  // CEB XML is parsed in worker threads on every path (API, batches, drop folder): the main thread runs the broker.
+  const cebPool = new CebPool(config.documents.xmlWorkers, log.child({ component: 'ceb-xml' }));
+  const appendAudit = (input: AuditInput, atMs: number) => storage.appendAudit(input, atMs);
+  const batches = new DocumentBatchService({ customs, mapXml: cebPool.map, appendAudit, log: log.child({ component: 'document-batches' }), spoolDir: join(config.dataDir, 'document-batches') });
+  const dropFolder = config.dropFolder ? startDropFolder({ path: config.dropFolder.path, pollMs: config.dropFolder.pollMs, customs, mapXml: cebPool.map, appendAudit, log: log.child({ component: 'drop-folder' }) }) : undefined;
   const app = buildApp({
     http: { listenHost: config.http.host, trustProxy: config.http.trustProxy, publicOrigins: config.http.publicOrigins, allowedHosts: config.http.allowedHosts, streams: config.http.streams },
     storage,
@@ -285,6 +290,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     feed: { service: feed, publicKeyPem: signingKey.publicKeyPem },
     images,
     customs,
+    documentIntake: { mapXml: cebPool.map, gate: new UploadGate(config.documents.maxXmlUploads) },
     batches,
     cases,
     benchTokens,
@@ -332,6 +338,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
         await decodePool?.close();
         await dropFolder?.stop();
         await batches.close();
+        await cebPool.close(); // after the intake paths that use it have stopped
         await storage.close();
       })()),
   };

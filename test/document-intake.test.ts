@@ -171,7 +171,10 @@ describe('drop folder at the hub', () => {
     // The result is written beside the file's new place, then the file moves: wait for both.
     await vi.waitFor(() => expect([existsSync(join(drop, 'done', 'export-order.xml.result.json')), existsSync(join(drop, 'export-order.xml'))]).toEqual([true, false]), { timeout: 10_000, interval: 50 });
     const stored = await hub.storage.documentsByOrder('YW-EX-20240728-0042');
-    expect(stored).toEqual([expect.objectContaining({ kind: 'exportOrder', original: xml })]);
+    expect(stored).toEqual([expect.objectContaining({ kind: 'exportOrder', originalSha256: expect.stringMatching(/^[0-9a-f]{64}$/) })]);
+    // Kept once as received, and the drop is on the audit chain.
+    expect(Buffer.from((await hub.storage.getOriginal(stored[0]!.originalSha256!))!.xml).toString('utf8')).toBe(xml);
+    expect((await hub.storage.auditRange(1, 10_000)).filter((e) => e.action === 'documents.drop' && e.subject === 'export-order.xml')).toHaveLength(1);
     expect(JSON.parse(readFileSync(join(drop, 'done', 'export-order.xml.result.json'), 'utf8'))).toMatchObject({ stored: 1, rejected: 0 });
   });
 });

@@ -1,39 +1,102 @@
-import { Router } from 'express';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { BondgateError, validationError } from '../../shared/errors.ts';
-import { cebToDocuments } from '../customs/ceb/to-documents.ts';
+import { BondgateError, isBondgateError, validationError } from '../../shared/errors.ts';
 import { requireRole } from '../auth/sessions.ts';
-import type { CustomsService } from '../services/customs.ts';
+import { mapCebHere, UploadGate, type MapCeb } from '../services/ceb-pool.ts';
+import type { CustomsService, OrderOutcome } from '../services/customs.ts';
+import { errorFields, intakeAudit } from '../services/intake-audit.ts';
 import type { Storage } from '../storage/storage.ts';
 
-/** `POST /api/documents`: `{documents: [...]}` as JSON, or one CEB XML message (application/xml); each order touched is matched and decided. */
+/**
+ * `POST /api/documents`: `{documents: [...]}` as JSON, or one CEB XML message (application/xml, text/xml); each order
+ * touched is matched and decided.
+ *
+ * XML arrives as bytes and is decoded by the encoding the message declares (UTF-8, UTF-16 with a BOM, GBK/GB18030);
+ * bytes invalid in it are refused (400 XML_ENCODING), never turned into U+FFFD. It is parsed, checked and mapped in a
+ * worker thread (`intake.mapXml`, services/ceb-pool.ts): the main thread — HTTP, ingest, the embedded broker — keeps
+ * answering during a 5 MB message. At most `intake.gate.max` XML uploads are in at once; one more gets 429 with
+ * Retry-After before its body is read. Every upload, accepted or refused, leaves an audit entry.
+ */
 const Body = z.object({ documents: z.array(z.unknown()).min(1).max(5000) });
 
-export function documentRoutes(storage: Storage, customs: CustomsService): Router {
+const XML_TYPES = ['application/xml', 'text/xml'];
+const MAX_XML_BYTES = '10mb';
+
+export interface DocumentIntake {
+  mapXml: MapCeb;
+  gate: UploadGate;
+}
+
+const view = (o: OrderOutcome) => ({
+  orderNo: o.orderNo,
+  parcelKey: o.parcelKey,
+  decision: o.release.decision,
+  reasons: o.release.reasons,
+  risk: { level: o.risk.level, rulesVersion: o.risk.rulesVersion, reasons: o.risk.reasons },
+  // Mismatch values are masked by the matcher (names, addresses, ID numbers, phones).
+  match: { complete: o.match.complete, consistent: o.match.consistent, missing: o.match.missing, mismatches: o.match.mismatches },
+});
+
+/** Counts for the audit entry: what an upload decided (possibly nothing). */
+const decided = (outcomes: readonly OrderOutcome[]) => ({ orders: outcomes.length, parcelsDecided: outcomes.filter((o) => o.parcelKey !== null).length });
+
+export function documentRoutes(storage: Storage, customs: CustomsService, intake: DocumentIntake = { mapXml: mapCebHere, gate: new UploadGate(4) }): Router {
   const r = Router();
-  r.post('/api/documents', requireRole(storage, 'admin', 'officer'), async (req, res) => {
-    let outcomes;
-    if (typeof req.body === 'string') {
-      // A CEB XML message: parsed safely, validated against the XSD rules, mapped; the message is kept as received.
-      const mapped = cebToDocuments(req.body);
-      if (!mapped.ok) throw new BondgateError('VALIDATION_FAILED', `the CEB message is not valid (${mapped.issues.length} problem(s)); nothing was stored`, mapped.issues);
-      outcomes = await customs.ingest(mapped.documents, req.session!.username, req.body);
-    } else {
-      const b = Body.safeParse(req.body);
-      if (!b.success) throw validationError(b.error, 'VALIDATION_FAILED', 'body');
-      outcomes = await customs.ingest(b.data.documents, req.session!.username);
+  const audit = (actor: string, subject: string, detail: Record<string, unknown>) => storage.appendAudit(intakeAudit(actor, 'documents.upload', subject, detail), Date.now());
+
+  /** XML uploads only: a place at the gate before the body is read, released when the response is done. */
+  const admit = (req: Request, res: Response, next: NextFunction) => {
+    if (!req.is(XML_TYPES)) return next();
+    try {
+      const release = intake.gate.enter();
+      res.on('close', release);
+      next();
+    } catch (e) {
+      res.setHeader('retry-after', String(intake.gate.retryAfterSeconds));
+      // The body is not read: close the connection after the answer instead of draining it.
+      res.setHeader('connection', 'close');
+      next(e);
     }
-    res.json({
-      outcomes: outcomes.map((o) => ({
-        orderNo: o.orderNo,
-        parcelKey: o.parcelKey,
-        decision: o.release.decision,
-        reasons: o.release.reasons,
-        risk: { level: o.risk.level, rulesVersion: o.risk.rulesVersion, reasons: o.risk.reasons },
-        // Mismatch values are masked by the matcher (names, addresses, ID numbers, phones).
-        match: { complete: o.match.complete, consistent: o.match.consistent, missing: o.match.missing, mismatches: o.match.mismatches },
-      })),
-    });
+  };
+
+  r.post('/api/documents', requireRole(storage, 'admin', 'officer'), admit, express.raw({ type: XML_TYPES, limit: MAX_XML_BYTES }), async (req, res) => {
+    const actor = req.session!.username;
+    if (Buffer.isBuffer(req.body)) {
+      const bytes = req.body;
+      const mapped = await intake.mapXml(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      const message = { sha256: mapped.sha256, bytes: bytes.byteLength };
+      if (!mapped.ok) {
+        await audit(actor, mapped.sha256, { format: 'xml', ...message, status: 'refused', errorsTotal: mapped.issues.length, errorFields: errorFields(mapped.issues) });
+        throw new BondgateError('VALIDATION_FAILED', `the CEB message is not valid (${mapped.issues.length} problem(s)); nothing was stored`, mapped.issues);
+      }
+      const what = { format: 'xml', ...message, messageType: mapped.messageType, guid: mapped.guid, documents: mapped.documents.length };
+      let outcomes: OrderOutcome[];
+      try {
+        outcomes = await customs.ingest(mapped.documents, actor, { xml: bytes, sha256: mapped.sha256 });
+      } catch (e) {
+        await audit(actor, mapped.sha256, { ...what, status: 'refused', errorsTotal: isBondgateError(e) ? e.fields.length : 1, errorFields: isBondgateError(e) ? errorFields(e.fields) : [] });
+        throw e;
+      }
+      await audit(actor, mapped.sha256, { ...what, status: 'stored', ...decided(outcomes), warningsTotal: mapped.warnings.length, warningFields: errorFields(mapped.warnings) });
+      res.json({ outcomes: outcomes.map(view), warnings: mapped.warnings });
+      return;
+    }
+    const b = Body.safeParse(req.body);
+    if (!b.success) {
+      const err = validationError(b.error, 'VALIDATION_FAILED', 'body');
+      await audit(actor, 'json', { format: 'json', status: 'refused', errorsTotal: err.fields.length, errorFields: errorFields(err.fields) });
+      throw err;
+    }
+    const what = { format: 'json', documents: b.data.documents.length };
+    let outcomes: OrderOutcome[];
+    try {
+      outcomes = await customs.ingest(b.data.documents, actor);
+    } catch (e) {
+      await audit(actor, 'json', { ...what, status: 'refused', errorsTotal: isBondgateError(e) ? e.fields.length : 1, errorFields: isBondgateError(e) ? errorFields(e.fields) : [] });
+      throw e;
+    }
+    await audit(actor, 'json', { ...what, status: 'stored', ...decided(outcomes) });
+    res.json({ outcomes: outcomes.map(view) });
   });
   return r;
 }

@@ -40,8 +40,8 @@ eachStore('returns and stock routes', (store) => {
       await s.createSession({ tokenHash: hashToken(`token-${role}`), username: `${role}-1`, role, expiresMs: Date.now() + 3_600_000 });
     }
     // The list (not released) and a return against it; stock at one site.
-    await s.putDocument({ kind: 'inventory', key: documentKey(list), orderNo: list.orderNo, subjectKey: null, body: list as unknown as Record<string, unknown>, original: null, receivedMs: 1 });
-    await s.putDocument({ kind: 'return', key: documentKey(request), orderNo: request.orderNo, subjectKey: null, body: request as unknown as Record<string, unknown>, original: null, receivedMs: 1 });
+    await s.putDocument({ kind: 'inventory', key: documentKey(list), orderNo: list.orderNo, subjectKey: null, body: list as unknown as Record<string, unknown>, originalSha256: null, receivedMs: 1 });
+    await s.putDocument({ kind: 'return', key: documentKey(request), orderNo: request.orderNo, subjectKey: null, body: request as unknown as Record<string, unknown>, originalSha256: null, receivedMs: 1 });
     await returns.onDocuments([list, request], 'officer-1');
     const j = new JournalBuilder('gw-http');
     const tx = (payload: Record<string, unknown>) => j.next({ type: 'warehouse.transaction', stationId: 'OVS-1', payload: { warehouse: 'overseas', outcome: 'ok', qty: 1, ...payload } as never }).event!;

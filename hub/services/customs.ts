@@ -27,6 +27,12 @@ export interface OrderOutcome {
   case?: CaseRecord;
 }
 
+/** A message as received: its bytes (in the encoding it came in) and their SHA-256 (hex), the key it is stored by. */
+export interface OriginalMessage {
+  xml: Uint8Array;
+  sha256: string;
+}
+
 /** Documents stored by an ingest, for the services that index them (returns, traceability). */
 export type DocumentsListener = (docs: readonly CustomsDocument[], actor: string) => Promise<unknown>;
 
@@ -94,8 +100,11 @@ export class CustomsService {
     return { set, parcelKey, buyerIdNumber, buyerKey };
   }
 
-  /** `original`: the message the documents came from (CEB XML), kept beside each for audit. */
-  async ingest(inputs: unknown[], actor: string, original: string | null = null): Promise<OrderOutcome[]> {
+  /**
+   * `original`: the message the documents came from (CEB XML, the bytes as received and their SHA-256), stored once
+   * and referenced from each of its documents for audit.
+   */
+  async ingest(inputs: unknown[], actor: string, original: OriginalMessage | null = null): Promise<OrderOutcome[]> {
     const docs: CustomsDocument[] = [];
     const issues: FieldIssue[] = [];
     inputs.forEach((input, i) => {
@@ -115,13 +124,13 @@ export class CustomsService {
     for (const doc of docs) {
       const orderNo = 'orderNo' in doc && typeof doc.orderNo === 'string' ? doc.orderNo : null;
       const subjectKey = doc.kind === 'receipt' ? documentKey(doc.refersTo) : null;
-      rows.push({ kind: doc.kind, key: documentKey(doc), orderNo, subjectKey, body: doc as unknown as Record<string, unknown>, original, receivedMs: now });
+      rows.push({ kind: doc.kind, key: documentKey(doc), orderNo, subjectKey, body: doc as unknown as Record<string, unknown>, originalSha256: original?.sha256 ?? null, receivedMs: now });
       if (orderNo && doc.kind !== 'return') orders.add(orderNo);
       if (doc.kind === 'exportInventory') links.push({ documentKey: documentKey({ kind: 'exportWaybill', logisticsCode: doc.logisticsCode, logisticsNo: doc.logisticsNo as unknown as ExportWaybill['logisticsNo'] }), orderNo: doc.orderNo });
       if (doc.kind === 'receipt' && 'orderNo' in doc.refersTo) orders.add(doc.refersTo.orderNo);
     }
     // One transaction for the whole upload: all of it is stored or none of it.
-    await putDocuments(this.d.storage.sql, rows, links);
+    await putDocuments(this.d.storage.sql, rows, links, original ? { sha256: original.sha256, xml: original.xml, receivedMs: now } : undefined);
     // Receipts name their document by its own key (a list by copNo): find the order those documents belong to.
     const receiptSubjects = docs.filter((d): d is Receipt => d.kind === 'receipt' && !('orderNo' in d.refersTo)).map((r) => ({ kind: r.refersTo.kind, key: documentKey(r.refersTo) }));
     if (receiptSubjects.length > 0) for (const o of await ordersOfDocuments(this.d.storage.sql, receiptSubjects)) orders.add(o);

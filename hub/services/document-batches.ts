@@ -6,8 +6,13 @@ import { Transform, type Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { BondgateError, isBondgateError, validationError, type ErrorCode } from '../../shared/errors.ts';
-import { cebToDocuments } from '../customs/ceb/to-documents.ts';
+import { isUtf8 } from 'node:buffer';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ReleaseDecision } from '../customs/risk.ts';
+import { xmlTextBytes } from '../customs/ceb/xml.ts';
+import { mapCebHere, type MapCeb } from './ceb-pool.ts';
+import type { AuditInput } from '../audit.ts';
+import { AUDIT_ERROR_FIELDS, intakeAudit } from './intake-audit.ts';
 import type { CustomsService, OrderOutcome } from './customs.ts';
 
 /**
@@ -177,8 +182,8 @@ export function jsonSource(body: unknown): ItemSource {
   return { entries: values.map((v) => entryOf(v)), read: async (items) => items.map((i) => values[i]), close: async () => {} };
 }
 
-/** One CEB XML message (a drop-folder .xml file). */
-export function xmlSource(xml: string): ItemSource {
+/** One CEB XML message (a drop-folder .xml file: its bytes, decoded by the encoding the message declares). */
+export function xmlSource(xml: string | Uint8Array): ItemSource {
   return { entries: [{ kind: 'xml' }], read: async () => [xml], close: async () => {} };
 }
 
@@ -193,10 +198,16 @@ export async function ndjsonFileSource(file: string, maxItems = BATCH_MAX_DOCUME
   const entries: ItemEntry[] = [];
   const spans: { offset: number; length: number }[] = [];
   const addLine = (bytes: Buffer, offset: number, line: number) => {
-    const text = bytes.toString('utf8').trim();
+    // NDJSON is UTF-8 (RFC 8259): bytes that are not would become U+FFFD in the documents, so the line is refused.
+    const valid = isUtf8(bytes);
+    const text = valid ? bytes.toString('utf8').trim() : '?';
     if (text === '') return;
     if (entries.length >= maxItems) throw new BondgateError('VALIDATION_FAILED', `at most ${maxItems} documents per batch`, [{ field: 'body', message: `more than ${maxItems} lines` }]);
     spans.push({ offset, length: bytes.length });
+    if (!valid) {
+      entries.push({ kind: 'bad', message: 'not valid UTF-8', line });
+      return;
+    }
     try {
       entries.push(entryOf(JSON.parse(text), line));
     } catch (e) {
@@ -254,6 +265,8 @@ export function emptyProgress(): BatchProgress {
 
 export interface RunOptions {
   customs: Pick<CustomsService, 'ingest'>;
+  /** Where CEB XML is parsed and checked: a worker pool in the hub (ceb-pool.ts), the calling thread by default. */
+  mapXml?: MapCeb;
   actor: string;
   log: Logger;
   chunkSize?: number;
@@ -296,16 +309,21 @@ export async function runBatch(source: ItemSource, o: RunOptions, progress: Batc
 
   for (const [n, chunk] of chunks.entries()) {
     if (o.signal?.aborted) throw new BondgateError('CONFLICT', 'the hub is stopping: the batch was interrupted between chunks; post it again');
+    // Each chunk starts on a fresh turn of the event loop: whatever a chunk does on the main thread (storing, deciding),
+    // health checks, ingest and the broker get their turn between two chunks of a large batch.
+    await nextTurn();
     const items = chunk.kind === 'xml' ? [chunk.item] : chunk.items;
     const values = await source.read(items);
     try {
       let outcomes;
       let stored: number;
       if (chunk.kind === 'xml') {
-        const xml = values[0] as string;
-        const mapped = cebToDocuments(xml);
+        const xml = values[0];
+        if (typeof xml !== 'string' && !(xml instanceof Uint8Array)) throw new BondgateError('VALIDATION_FAILED', 'a CEB XML item must be a string', [{ field: '', message: 'not a string' }]);
+        const bytes = typeof xml === 'string' ? xmlTextBytes(xml) : xml;
+        const mapped = await (o.mapXml ?? mapCebHere)(bytes);
         if (!mapped.ok) throw new BondgateError('VALIDATION_FAILED', `the CEB message is not valid (${mapped.issues.length} problem(s)); nothing of it was stored`, mapped.issues.map((f) => ({ field: f.field, message: f.message })));
-        outcomes = await o.customs.ingest(mapped.documents, o.actor, xml);
+        outcomes = await o.customs.ingest(mapped.documents, o.actor, { xml: bytes, sha256: mapped.sha256 });
         stored = mapped.documents.length;
       } else {
         outcomes = await o.customs.ingest(values, o.actor, null);
@@ -337,6 +355,19 @@ export async function runBatch(source: ItemSource, o: RunOptions, progress: Batc
   return progress;
 }
 
+/** What an audit entry says of a run: counts, and the fields of the first problems (never their messages: those may quote values). */
+export function batchCounts(p: BatchProgress) {
+  return {
+    total: p.total,
+    stored: p.stored,
+    rejected: p.rejected,
+    documentsStored: p.documentsStored,
+    outcomes: p.outcomes,
+    errorsTotal: p.errorsTotal,
+    errorFields: p.errors.slice(0, AUDIT_ERROR_FIELDS).map((e) => e.field),
+  };
+}
+
 // ---------------------------------------------------------------------------------------------------------------------
 // Jobs
 
@@ -363,6 +394,10 @@ interface Job {
 
 export interface DocumentBatchDeps {
   customs: Pick<CustomsService, 'ingest'>;
+  /** Where CEB XML is parsed (the hub's worker pool); the calling thread when absent. */
+  mapXml?: MapCeb;
+  /** The audit chain: each finished job leaves an entry, whatever it decided (hub/audit.ts, intakeAudit). */
+  appendAudit?: (input: AuditInput, atMs: number) => Promise<unknown>;
   log: Logger;
   /** A directory of its own: uploads are spooled there and it is emptied at start (a crashed run's leftovers). */
   spoolDir: string;
@@ -526,14 +561,16 @@ export class DocumentBatchService {
       else {
         // A JSON body has to be parsed whole (one string and its objects); NDJSON is the streaming format.
         let body: unknown;
+        const bytes = await readFile(job.file);
+        if (!isUtf8(bytes)) throw new BondgateError('VALIDATION_FAILED', 'the upload is not valid UTF-8 (JSON is UTF-8)', [{ field: 'body', message: 'not valid UTF-8' }]);
         try {
-          body = JSON.parse(await readFile(job.file, 'utf8'));
+          body = JSON.parse(bytes.toString('utf8'));
         } catch (e) {
           throw new BondgateError('VALIDATION_FAILED', 'the upload is not valid JSON', [{ field: 'body', message: (e as Error).message }]);
         }
         source = jsonSource(body);
       }
-      await runBatch(source, { customs: this.d.customs, actor: v.actor, log: this.d.log, ...(this.d.chunkSize ? { chunkSize: this.d.chunkSize } : {}), signal: this.abort.signal, onProgress: () => this.emit(job) }, v);
+      await runBatch(source, { customs: this.d.customs, ...(this.d.mapXml ? { mapXml: this.d.mapXml } : {}), actor: v.actor, log: this.d.log, ...(this.d.chunkSize ? { chunkSize: this.d.chunkSize } : {}), signal: this.abort.signal, onProgress: () => this.emit(job) }, v);
       v.status = 'done';
       this.d.log.info({ batch: v.id, actor: v.actor, total: v.total, stored: v.stored, rejected: v.rejected, outcomes: v.outcomes }, 'document batch done');
     } catch (e) {
@@ -545,6 +582,8 @@ export class DocumentBatchService {
       await source?.close();
       await rm(job.file, { force: true });
       v.finishedMs = this.now();
+      // On the chain whatever the batch decided — a batch of receipts, or one refused whole, decides no parcel.
+      await this.d.appendAudit?.(intakeAudit(v.actor, 'documents.batch.done', v.id, { format: v.format, bytes: v.bytes, status: v.status, ...batchCounts(v), failure: v.failure?.code ?? null }), v.finishedMs).catch((e: Error) => this.d.log.error({ batch: v.id, err: e.message }, 'document batch: the audit entry failed'));
       this.emit(job);
       job.listeners.clear();
     }

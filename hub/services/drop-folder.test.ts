@@ -7,7 +7,8 @@ import { createLogger } from '../../shared/log.ts';
 import { fixtureXml } from '../customs/ceb/fixtures.ts';
 import { safeParseDocument, type CustomsDocument } from '../customs/documents.ts';
 import { generateDocumentSets } from '../customs/generate-docs.ts';
-import type { OrderOutcome } from './customs.ts';
+import type { AuditInput } from '../audit.ts';
+import type { OrderOutcome, OriginalMessage } from './customs.ts';
 import { DROP_ACTOR, isDropCandidate, startDropFolder, type DropFolder } from './drop-folder.ts';
 
 /**
@@ -18,10 +19,12 @@ import { DROP_ACTOR, isDropCandidate, startDropFolder, type DropFolder } from '.
 const log = createLogger('test', 'silent');
 
 class FakeCustoms {
+  /** `original`: the message as text (the fixtures are UTF-8), to compare with what was dropped. */
   readonly calls: { actor: string; original: string | null; documents: CustomsDocument[] }[] = [];
   failWith: Error | null = null;
 
-  async ingest(inputs: unknown[], actor: string, original: string | null = null): Promise<OrderOutcome[]> {
+  async ingest(inputs: unknown[], actor: string, message: OriginalMessage | null = null): Promise<OrderOutcome[]> {
+    const original = message && Buffer.from(message.xml).toString('utf8');
     if (this.failWith) throw this.failWith;
     const docs: CustomsDocument[] = [];
     const issues: FieldIssue[] = [];
@@ -52,6 +55,7 @@ let folder: DropFolder | undefined;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'bg-drop-'));
   customs = new FakeCustoms();
+  audit = [];
 });
 afterEach(async () => {
   await folder?.stop();
@@ -59,7 +63,8 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 /** A timer that never fires during a test: the test looks at the folder itself with poll(). */
-const start = () => (folder = startDropFolder({ path: dir, pollMs: 3_600_000, customs, log }));
+let audit: AuditInput[] = [];
+const start = () => (folder = startDropFolder({ path: dir, pollMs: 3_600_000, customs, log, appendAudit: async (e) => audit.push(e) }));
 const inRoot = () => readdirSync(dir).filter((n) => n !== 'done' && n !== 'failed').sort();
 const json = (p: string) => JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>;
 
@@ -93,6 +98,16 @@ describe('drop folder', () => {
     expect(errors.rejected).toBe(1);
     expect(errors.errors).toEqual([expect.objectContaining({ field: 'documents.0.xml', message: expect.stringMatching(/DOCTYPE/) })]);
     expect(readFileSync(join(dir, 'failed', 'c-hostile.xml'), 'utf8')).toMatch(/DOCTYPE/);
+
+    // Every file is on the audit chain, the refused one and those that decided no parcel included.
+    expect(audit.map((e) => [e.actor, e.action, e.subject, e.detail?.status])).toEqual([
+      [DROP_ACTOR, 'documents.drop', 'a-order.xml', 'done'],
+      [DROP_ACTOR, 'documents.drop', 'b-set.json', 'done'],
+      [DROP_ACTOR, 'documents.drop', 'c-hostile.xml', 'failed'],
+      [DROP_ACTOR, 'documents.drop', 'd-lines.ndjson', 'done'],
+    ]);
+    expect(audit[2]!.detail).toMatchObject({ rejected: 1, errorsTotal: 1, errorFields: ['documents.0.xml'] });
+    expect(audit[0]!.detail).toMatchObject({ stored: 1, documentsStored: 1, outcomes: { pending: 1 } });
   });
 
   it('a file still being written is not taken until its size holds across two looks', async () => {

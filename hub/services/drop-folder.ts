@@ -1,9 +1,13 @@
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { Logger } from 'pino';
-import { ErrorCatalogue, isBondgateError, type FieldIssue } from '../../shared/errors.ts';
+import { isUtf8 } from 'node:buffer';
+import { BondgateError, ErrorCatalogue, isBondgateError, type FieldIssue } from '../../shared/errors.ts';
+import type { AuditInput } from '../audit.ts';
+import type { MapCeb } from './ceb-pool.ts';
 import type { CustomsService, OrderOutcome } from './customs.ts';
-import { jsonSource, ndjsonFileSource, runBatch, xmlSource, type BatchProgress, type ItemSource } from './document-batches.ts';
+import { errorFields, intakeAudit } from './intake-audit.ts';
+import { batchCounts, jsonSource, ndjsonFileSource, runBatch, xmlSource, type BatchProgress, type ItemSource } from './document-batches.ts';
 
 /**
  * A watched drop folder for customs documents, for partners that deliver files rather than call the API: `*.xml` (one
@@ -24,6 +28,10 @@ export interface DropFolderOptions {
   pollMs: number;
   customs: Pick<CustomsService, 'ingest'>;
   log: Logger;
+  /** Where CEB XML is parsed (the hub's worker pool); the calling thread when absent. */
+  mapXml?: MapCeb;
+  /** The audit chain: every file taken leaves an entry, whatever it decided. */
+  appendAudit?: (input: AuditInput, atMs: number) => Promise<unknown>;
 }
 
 export interface DropFolder {
@@ -47,16 +55,19 @@ interface Seen {
   mtimeMs: number;
 }
 
-function sourceFor(file: string, ext: string, text: () => Promise<string>): Promise<ItemSource> {
+async function sourceFor(file: string, ext: string): Promise<ItemSource> {
   if (ext === '.ndjson') return ndjsonFileSource(file);
-  return text().then((t) => {
-    if (ext === '.xml') return xmlSource(t);
-    const value: unknown = JSON.parse(t);
+  const bytes = await readFile(file);
+  // The bytes as they are: the XML decoder reads the encoding the message declares (GBK/GB18030 included).
+  if (ext === '.xml') return xmlSource(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  if (!isUtf8(bytes)) throw new BondgateError('VALIDATION_FAILED', 'the file is not valid UTF-8 (JSON is UTF-8)', [{ field: 'body', message: 'not valid UTF-8' }]);
+  {
+    const value: unknown = JSON.parse(bytes.toString('utf8'));
     // A bare array or one document is accepted as well as the API's {documents: […]}.
     if (Array.isArray(value)) return jsonSource({ documents: value });
     if (typeof value === 'object' && value !== null && 'documents' in value) return jsonSource(value);
     return jsonSource({ documents: [value] });
-  });
+  }
 }
 
 const summaryOf = (p: BatchProgress) => ({ total: p.total, stored: p.stored, rejected: p.rejected, documentsStored: p.documentsStored, outcomes: p.outcomes });
@@ -82,9 +93,10 @@ export function startDropFolder(o: DropFolderOptions): DropFolder {
     let refusal: { code: string; message: string; fields: FieldIssue[] } | undefined;
     let source: ItemSource | undefined;
     try {
-      source = await sourceFor(file, ext, () => readFile(file, 'utf8'));
+      source = await sourceFor(file, ext);
       progress = await runBatch(source, {
         customs: o.customs,
+        ...(o.mapXml ? { mapXml: o.mapXml } : {}),
         actor: DROP_ACTOR,
         log: o.log,
         signal: abort.signal,
@@ -110,6 +122,9 @@ export function startDropFolder(o: DropFolderOptions): DropFolder {
       return;
     }
     const base = { file: name, startedMs: started, finishedMs: Date.now() };
+    // On the chain whatever the file decided (receipts alone, or a refused file, decide no parcel).
+    const counts = progress ? batchCounts(progress) : { errorsTotal: refusal!.fields.length || 1, errorFields: errorFields(refusal!.fields) };
+    await o.appendAudit?.(intakeAudit(DROP_ACTOR, 'documents.drop', name, { status: progress && progress.rejected === 0 ? 'done' : 'failed', ...counts, failure: refusal?.code ?? null }), base.finishedMs);
     if (progress && progress.rejected === 0) {
       await writeFile(join(done, `${name}.result.json`), `${JSON.stringify({ ...base, ...summaryOf(progress), orders: [...orders.values()] }, null, 2)}\n`);
       await rename(file, join(done, name));

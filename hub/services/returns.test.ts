@@ -14,7 +14,7 @@ async function store(s: Storage, docs: readonly CustomsDocument[]): Promise<void
   for (const doc of docs) {
     const orderNo = 'orderNo' in doc && typeof doc.orderNo === 'string' ? doc.orderNo : null;
     const subjectKey = doc.kind === 'receipt' ? documentKey(doc.refersTo) : null;
-    await s.putDocument({ kind: doc.kind, key: documentKey(doc), orderNo, subjectKey, body: doc as unknown as Record<string, unknown>, original: null, receivedMs: 1 });
+    await s.putDocument({ kind: doc.kind, key: documentKey(doc), orderNo, subjectKey, body: doc as unknown as Record<string, unknown>, originalSha256: null, receivedMs: 1 });
   }
 }
 

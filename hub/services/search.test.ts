@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { expect, it } from 'vitest';
 import type { EdgeEvent, NewEvent } from '../../shared/schemas/events.ts';
 import type { ReleaseSlip } from '../../shared/stations/feed.ts';
@@ -160,10 +161,13 @@ eachStore('parcel search', (store) => {
   });
 
   it('gives officers the original CEB message, on the audit chain; others are refused', async () => {
-    await s.putDocument({ kind: 'order', key: 'order:ORD-7-5', orderNo: 'ORD-7-5', subjectKey: null, body: { orderNo: 'ORD-7-5' }, original: '<CEB311Message>…</CEB311Message>', receivedMs: 1 });
-    await s.putDocument({ kind: 'waybill', key: 'waybill:ORD-7-5', orderNo: 'ORD-7-5', subjectKey: null, body: { logisticsNo: 'EA70005CN' }, original: null, receivedMs: 1 });
+    const xml = Buffer.from('<CEB311Message>…</CEB311Message>');
+    const sha256 = createHash('sha256').update(xml).digest('hex');
+    await s.putOriginal({ sha256, xml, receivedMs: 1 });
+    await s.putDocument({ kind: 'order', key: 'order:ORD-7-5', orderNo: 'ORD-7-5', subjectKey: null, body: { orderNo: 'ORD-7-5' }, originalSha256: sha256, receivedMs: 1 });
+    await s.putDocument({ kind: 'waybill', key: 'waybill:ORD-7-5', orderNo: 'ORD-7-5', subjectKey: null, body: { logisticsNo: 'EA70005CN' }, originalSha256: null, receivedMs: 1 });
     const got = await svc.original('EA70005CN', 'order', { username: 'officer-1', role: 'officer' });
-    expect(got).toEqual({ kind: 'order', key: 'order:ORD-7-5', xml: '<CEB311Message>…</CEB311Message>' });
+    expect(got).toEqual({ kind: 'order', key: 'order:ORD-7-5', sha256, xml: '<CEB311Message>…</CEB311Message>' });
     const trail = await svc.history('EA70005CN', 0, 10);
     expect(trail.items.map((e) => [e.action, e.actor, e.detail.kind])).toEqual([['document.original.view', 'officer-1', 'order']]);
     await expect(svc.original('EA70005CN', 'order', { username: 'manager-1', role: 'manager' })).rejects.toMatchObject({ code: 'FORBIDDEN' });

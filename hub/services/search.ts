@@ -1,3 +1,4 @@
+import { decodeXmlBytes } from '../customs/ceb/xml.ts';
 import { BondgateError } from '../../shared/errors.ts';
 import { maskPersonal } from '../../shared/mask.ts';
 import type { EdgeEvent, EventType } from '../../shared/schemas/events.ts';
@@ -87,15 +88,20 @@ export class SearchService {
    * The CEB message one of the parcel's documents came in, as received (officers only: it carries the buyer's ID and
    * phone unmasked). The view is put on the audit chain like the unmasked case detail.
    */
-  async original(parcelKey: string, kind: string, viewer: { username: string; role: Role }): Promise<{ kind: string; key: string; xml: string }> {
+  async original(parcelKey: string, kind: string, viewer: { username: string; role: Role }): Promise<{ kind: string; key: string; sha256: string; xml: string }> {
     if (viewer.role !== 'officer') throw new BondgateError('FORBIDDEN', 'only customs officers read original messages');
     const c = await this.d.cases.get(parcelKey);
     if (!c) throw new BondgateError('NOT_FOUND', `no customs case for parcel ${parcelKey}`);
     const doc = (await this.d.storage.documentsByOrder(c.orderNo)).find((x) => x.kind === kind);
     if (!doc) throw new BondgateError('NOT_FOUND', `parcel ${parcelKey} has no ${kind} document`);
-    if (doc.original === null) throw new BondgateError('NOT_FOUND', `the ${kind} document came as JSON: there is no original message`);
-    await this.d.storage.appendAudit({ actor: viewer.username, action: 'document.original.view', subject: parcelKey, detail: { kind, key: doc.key, orderNo: c.orderNo } }, (this.d.now ?? Date.now)());
-    return { kind, key: doc.key, xml: doc.original };
+    if (doc.originalSha256 === null) throw new BondgateError('NOT_FOUND', `the ${kind} document came as JSON: there is no original message`);
+    const original = await this.d.storage.getOriginal(doc.originalSha256);
+    if (!original) throw new BondgateError('NOT_FOUND', `the original message of the ${kind} document (sha256 ${doc.originalSha256}) is not in the store`);
+    // Stored as received (bytes, in the encoding the message declares); it was decoded strictly once at intake.
+    const text = decodeXmlBytes(original.xml);
+    if (!text.ok) throw new BondgateError('STORAGE_FAILED', `the stored original ${doc.originalSha256} no longer decodes`);
+    await this.d.storage.appendAudit({ actor: viewer.username, action: 'document.original.view', subject: parcelKey, detail: { kind, key: doc.key, orderNo: c.orderNo, sha256: doc.originalSha256 } }, (this.d.now ?? Date.now)());
+    return { kind, key: doc.key, sha256: doc.originalSha256, xml: text.text };
   }
 
   /** The identifiers read model's feed. Idempotent: an upsert that only widens first/last seen. */

@@ -104,7 +104,7 @@ eachStore('stock projection', (store) => {
 
   it('matches overseas returns with the export that sent them, once per event', async () => {
     const { s, returnsRepo, service } = await setup();
-    await s.putDocument({ kind: 'exportInventory', key: documentKey(exportList), orderNo: exportList.orderNo, subjectKey: null, body: exportList as unknown as Record<string, unknown>, original: null, receivedMs: 1 });
+    await s.putDocument({ kind: 'exportInventory', key: documentKey(exportList), orderNo: exportList.orderNo, subjectKey: null, body: exportList as unknown as Record<string, unknown>, originalSha256: null, receivedMs: 1 });
     const ret = (listId: string, sku: string, qty: number, orderNo = 'W-EXP-7'): Payload => ({ transactionId: `overseas:return:${listId}:${sku}`, op: 'return', sku, qty, listId, orderNo, condition: 'sellable', locationId: 'RETURNS' });
     const events = journal('gw-ret', [ret('P-1', A, 1), ret('P-2', A, 2), ret('P-3', 'HAT-9', 1), ret('P-4', A, 1, 'W-ORD-404')]);
     await service.apply('gw-ret', events);

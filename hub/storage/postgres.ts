@@ -21,8 +21,8 @@ import { DAY_MS, ensurePartitionFor, listPartitions, planPartitions } from './pg
  * never deadlock. New events and new parcels go in by COPY, everything else as arrays through UNNEST: one statement
  * per table per batch.
  */
-type PgDocRow = { kind: string; key: string; order_no: string | null; subject_key: string | null; body: Record<string, unknown>; original: string | null; received_ms: string };
-const pgDoc = (r: PgDocRow) => ({ kind: r.kind, key: r.key, orderNo: r.order_no, subjectKey: r.subject_key, body: r.body, original: r.original, receivedMs: Number(r.received_ms) });
+type PgDocRow = { kind: string; key: string; order_no: string | null; subject_key: string | null; body: Record<string, unknown>; original_sha256: string | null; received_ms: string };
+const pgDoc = (r: PgDocRow) => ({ kind: r.kind, key: r.key, orderNo: r.order_no, subjectKey: r.subject_key, body: r.body, originalSha256: r.original_sha256, receivedMs: Number(r.received_ms) });
 
 /** Exported for the upgrade test, which builds a store as it was before a given step. */
 export const MIGRATIONS: string[] = [
@@ -136,7 +136,18 @@ export const MIGRATIONS: string[] = [
   // changes. One-off cost: the key's indexes are rebuilt under an exclusive lock (seconds per million parcels).
   `ALTER TABLE parcels ALTER COLUMN parcel_key TYPE TEXT COLLATE "C";
    DROP INDEX IF EXISTS parcels_key_prefix;`,
+  // Originals stored once by the SHA-256 of their bytes (a CEB311 with 100 orders was written 100 times). Existing
+  // originals move over; a TEXT original's bytes are its UTF-8, which is how it was received.
+  `CREATE TABLE document_originals (sha256 TEXT PRIMARY KEY, xml BYTEA NOT NULL, received_ms BIGINT NOT NULL);
+   ALTER TABLE customs_documents ADD COLUMN original_sha256 TEXT;
+   INSERT INTO document_originals (sha256, xml, received_ms)
+     SELECT encode(sha256(convert_to(original, 'UTF8')), 'hex'), convert_to(original, 'UTF8'), MIN(received_ms) FROM customs_documents WHERE original IS NOT NULL GROUP BY original
+     ON CONFLICT (sha256) DO NOTHING;
+   UPDATE customs_documents SET original_sha256 = encode(sha256(convert_to(original, 'UTF8')), 'hex') WHERE original IS NOT NULL;
+   ALTER TABLE customs_documents DROP COLUMN original;`,
 ];
+/** For tests of the migrations themselves. */
+export const POSTGRES_MIGRATIONS: readonly string[] = MIGRATIONS;
 
 const WATERMARK_SCAN = 20_000;
 /** Any two hubs migrating at once take turns on this advisory lock. */
@@ -479,7 +490,14 @@ export async function openPostgresStorage(opts: { url: string; schema?: string }
       return 0;
     },
     async putDocument(d) {
-      await pool.query('INSERT INTO customs_documents (kind, key, order_no, subject_key, body, original, received_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (kind, key) DO UPDATE SET order_no = excluded.order_no, subject_key = excluded.subject_key, body = excluded.body, original = excluded.original, received_ms = excluded.received_ms', [d.kind, d.key, d.orderNo, d.subjectKey, JSON.stringify(d.body), d.original, d.receivedMs]);
+      await pool.query('INSERT INTO customs_documents (kind, key, order_no, subject_key, body, original_sha256, received_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (kind, key) DO UPDATE SET order_no = excluded.order_no, subject_key = excluded.subject_key, body = excluded.body, original_sha256 = excluded.original_sha256, received_ms = excluded.received_ms', [d.kind, d.key, d.orderNo, d.subjectKey, JSON.stringify(d.body), d.originalSha256, d.receivedMs]);
+    },
+    async putOriginal(o) {
+      await pool.query('INSERT INTO document_originals (sha256, xml, received_ms) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING', [o.sha256, Buffer.from(o.xml.buffer, o.xml.byteOffset, o.xml.byteLength), o.receivedMs]);
+    },
+    async getOriginal(sha256) {
+      const r = (await pool.query<{ sha256: string; xml: Buffer; received_ms: string }>('SELECT sha256, xml, received_ms FROM document_originals WHERE sha256 = $1', [sha256])).rows[0];
+      return r && { sha256: r.sha256, xml: new Uint8Array(r.xml), receivedMs: Number(r.received_ms) };
     },
     async documentsByOrder(orderNo) {
       return (await pool.query<PgDocRow>('SELECT * FROM customs_documents WHERE order_no = $1', [orderNo])).rows.map(pgDoc);

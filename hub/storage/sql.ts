@@ -16,7 +16,8 @@ import type pg from 'pg';
  * DOUBLE PRECISION, INTEGER for booleans), ON CONFLICT upserts, RETURNING. JSON goes in TEXT columns. Where the
  * dialects really differ a migration gives both texts.
  */
-export type SqlParam = string | number | bigint | null;
+/** Buffer: a BLOB (SQLite) or BYTEA (PostgreSQL). */
+export type SqlParam = string | number | bigint | null | Buffer;
 export interface SqlReq {
   readonly mode: 'all' | 'run' | 'lock';
   readonly sql: string;

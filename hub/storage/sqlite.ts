@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { GENESIS_HASH } from '../../shared/canonical.ts';
@@ -74,12 +75,23 @@ const MIGRATIONS: string[] = [
   `CREATE TABLE customs_documents (kind TEXT NOT NULL, key TEXT NOT NULL, order_no TEXT, subject_key TEXT, body TEXT NOT NULL, original TEXT, received_ms INTEGER NOT NULL, PRIMARY KEY (kind, key));
    CREATE INDEX customs_documents_order ON customs_documents (order_no);
    CREATE INDEX customs_documents_subject ON customs_documents (subject_key);`,
+  // Originals stored once by the SHA-256 of their bytes (a CEB311 with 100 orders was written 100 times). Existing
+  // originals move over: bg_sha256_hex is registered on the connection (openSqliteStorage); a TEXT original's bytes
+  // are its UTF-8, which is how it was received (the text parsers took UTF-8 only).
+  `CREATE TABLE document_originals (sha256 TEXT PRIMARY KEY, xml BLOB NOT NULL, received_ms INTEGER NOT NULL);
+   ALTER TABLE customs_documents ADD COLUMN original_sha256 TEXT;
+   INSERT OR IGNORE INTO document_originals (sha256, xml, received_ms)
+     SELECT bg_sha256_hex(original), CAST(original AS BLOB), MIN(received_ms) FROM customs_documents WHERE original IS NOT NULL GROUP BY original;
+   UPDATE customs_documents SET original_sha256 = bg_sha256_hex(original) WHERE original IS NOT NULL;
+   ALTER TABLE customs_documents DROP COLUMN original;`,
 ];
+/** For tests of the migrations themselves. */
+export const SQLITE_MIGRATIONS: readonly string[] = MIGRATIONS;
 
 const WATERMARK_SCAN = 20_000;
 
-type DocRow = { kind: string; key: string; order_no: string | null; subject_key: string | null; body: string; original: string | null; received_ms: number };
-const docFromRow = (r: DocRow) => ({ kind: r.kind, key: r.key, orderNo: r.order_no, subjectKey: r.subject_key, body: JSON.parse(r.body) as Record<string, unknown>, original: r.original, receivedMs: r.received_ms });
+type DocRow = { kind: string; key: string; order_no: string | null; subject_key: string | null; body: string; original_sha256: string | null; received_ms: number };
+const docFromRow = (r: DocRow) => ({ kind: r.kind, key: r.key, orderNo: r.order_no, subjectKey: r.subject_key, body: JSON.parse(r.body) as Record<string, unknown>, originalSha256: r.original_sha256, receivedMs: r.received_ms });
 
 export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | 'NORMAL' }): Storage {
   mkdirSync(dirname(opts.file), { recursive: true });
@@ -90,6 +102,8 @@ export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | '
   // Benchmarks and tests may pass NORMAL.
   db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
   db.pragma('busy_timeout = 5000');
+  // Used by the migration that moves originals into document_originals (SQLite has no hash function of its own).
+  db.function('bg_sha256_hex', { deterministic: true }, (v: unknown) => createHash('sha256').update(typeof v === 'string' ? v : Buffer.from(v as Uint8Array)).digest('hex'));
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_ms INTEGER NOT NULL)');
 
   // The SQL port shares this connection (and its statement cache) with the domain repositories.
@@ -258,7 +272,14 @@ export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | '
       return 0;
     },
     async putDocument(d) {
-      db.prepare('INSERT INTO customs_documents (kind, key, order_no, subject_key, body, original, received_ms) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET order_no = excluded.order_no, subject_key = excluded.subject_key, body = excluded.body, original = excluded.original, received_ms = excluded.received_ms').run(d.kind, d.key, d.orderNo, d.subjectKey, JSON.stringify(d.body), d.original, d.receivedMs);
+      db.prepare('INSERT INTO customs_documents (kind, key, order_no, subject_key, body, original_sha256, received_ms) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET order_no = excluded.order_no, subject_key = excluded.subject_key, body = excluded.body, original_sha256 = excluded.original_sha256, received_ms = excluded.received_ms').run(d.kind, d.key, d.orderNo, d.subjectKey, JSON.stringify(d.body), d.originalSha256, d.receivedMs);
+    },
+    async putOriginal(o) {
+      db.prepare('INSERT INTO document_originals (sha256, xml, received_ms) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING').run(o.sha256, Buffer.from(o.xml.buffer, o.xml.byteOffset, o.xml.byteLength), o.receivedMs);
+    },
+    async getOriginal(sha256) {
+      const r = db.prepare('SELECT sha256, xml, received_ms FROM document_originals WHERE sha256 = ?').get(sha256) as { sha256: string; xml: Buffer; received_ms: number } | undefined;
+      return r && { sha256: r.sha256, xml: new Uint8Array(r.xml), receivedMs: r.received_ms };
     },
     async documentsByOrder(orderNo) {
       return (await port.all<DocRow>('SELECT * FROM customs_documents WHERE order_no = ?', [orderNo])).map(docFromRow);

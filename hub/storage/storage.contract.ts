@@ -364,17 +364,26 @@ export function storageContract(name: string, make: () => Promise<Storage>, tear
     });
 
     it('stores customs documents by (kind, key), finds an order\'s set and the receipts answering it', async () => {
-      const base = { orderNo: 'ORD-CONTRACT-1', subjectKey: null, original: '<xml/>', receivedMs: 1 };
+      const base = { orderNo: 'ORD-CONTRACT-1', subjectKey: null, originalSha256: 'a'.repeat(64), receivedMs: 1 };
       await s.putDocument({ ...base, kind: 'order', key: 'order:EBP:ORD-CONTRACT-1', body: { orderNo: 'ORD-CONTRACT-1', acturalPaid: 10 } });
       await s.putDocument({ ...base, kind: 'order', key: 'order:EBP:ORD-CONTRACT-1', body: { orderNo: 'ORD-CONTRACT-1', acturalPaid: 12.5 } }); // resent: replaced
       await s.putDocument({ ...base, kind: 'waybill', key: 'waybill:LC:EA1', body: { orderNo: 'ORD-CONTRACT-1' } });
-      await s.putDocument({ kind: 'receipt', key: 'r1', orderNo: null, subjectKey: 'waybill:LC:EA1', body: { returnStatus: 120 }, original: null, receivedMs: 2 });
+      await s.putDocument({ kind: 'receipt', key: 'r1', orderNo: null, subjectKey: 'waybill:LC:EA1', body: { returnStatus: 120 }, originalSha256: null, receivedMs: 2 });
       const set = await s.documentsByOrder('ORD-CONTRACT-1');
       expect(set.map((d) => d.kind).sort()).toEqual(['order', 'waybill']);
       expect(set.find((d) => d.kind === 'order')!.body).toEqual({ orderNo: 'ORD-CONTRACT-1', acturalPaid: 12.5 });
-      expect(set[0]!.original).toBe('<xml/>');
+      expect(set[0]!.originalSha256).toBe('a'.repeat(64));
       expect((await s.receiptsFor(['waybill:LC:EA1', 'nothing'])).map((r) => r.body)).toEqual([{ returnStatus: 120 }]);
       expect(await s.receiptsFor([])).toEqual([]);
+    });
+
+    it('stores an original message once by its SHA-256, bytes as received (any encoding)', async () => {
+      const xml = new Uint8Array([0x3c, 0x61, 0x3e, 0xd6, 0xd0, 0xce, 0xc4, 0x3c, 0x2f, 0x61, 0x3e]); // <a>中文</a> in GBK
+      const sha256 = 'b'.repeat(64);
+      await s.putOriginal({ sha256, xml, receivedMs: 5 });
+      await s.putOriginal({ sha256, xml: new Uint8Array([1]), receivedMs: 6 }); // already there: left as it is
+      expect(await s.getOriginal(sha256)).toEqual({ sha256, xml, receivedMs: 5 });
+      expect(await s.getOriginal('c'.repeat(64))).toBeUndefined();
     });
   });
 }

@@ -124,7 +124,20 @@ export interface StoredDocument {
   orderNo: string | null;
   subjectKey: string | null;
   body: Record<string, unknown>;
-  original: string | null;
+  /**
+   * SHA-256 (hex) of the message the document came from, as received (CEB XML), or null for a JSON document. The
+   * message is stored once in `document_originals` however many documents it holds (a CEB311 carries up to 100
+   * orders); read it with `getOriginal`.
+   */
+  originalSha256: string | null;
+  receivedMs: number;
+}
+
+/** One original message, stored once by the SHA-256 of its bytes. */
+export interface StoredOriginal {
+  sha256: string;
+  /** The bytes as received, in the encoding they came in (UTF-8, UTF-16, GBK/GB18030). */
+  xml: Uint8Array;
   receivedMs: number;
 }
 
@@ -193,6 +206,9 @@ export interface Storage {
    * an order's documents together, `subjectKey` ties a receipt to the document it answers.
    */
   putDocument(d: StoredDocument): Promise<void>;
+  /** Store an original message once (a message already stored by its SHA-256 is left as it is). */
+  putOriginal(o: StoredOriginal): Promise<void>;
+  getOriginal(sha256: string): Promise<StoredOriginal | undefined>;
   documentsByOrder(orderNo: string): Promise<StoredDocument[]>;
   receiptsFor(subjectKeys: string[]): Promise<StoredDocument[]>;
 

@@ -240,3 +240,31 @@ describe('cebToDocuments: failures', () => {
     expect(issuesOf(xml)).toEqual([{ field: '(root)', message: expect.stringContaining('CEB900') }]);
   });
 });
+
+describe('cebToDocuments: attributes (issue 13 item 13)', () => {
+  const xml = fixtureXml('CEB311');
+  it('refuses an attribute the XSD does not declare on an element it declares, root included', () => {
+    for (const [from, to, field] of [
+      ['<ceb:OrderHead>', '<ceb:OrderHead junk="1">', 'Order[0].OrderHead.@junk'],
+      ['<ceb:gnum>1<', '<ceb:gnum note="x">1<', 'Order[0].OrderList[0].gnum.@note'],
+      ['version="1.0" xmlns:ceb', 'version="1.0" extra="y" xmlns:ceb', '@extra'],
+    ] as const) {
+      const r = cebToDocuments(xml.replace(from, to));
+      expect(r).toMatchObject({ ok: false, issues: [expect.objectContaining({ field, rule: 'attribute' })] });
+    }
+  });
+
+  it('takes xsi: attributes and warns of attributes on district additions, which are kept', () => {
+    const r = cebToDocuments(xml.replace('<ceb:OrderHead>', '<ceb:OrderHead xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="x">').replace('</ceb:OrderHead>', '<ceb:sortLine id="7">S-07</ceb:sortLine></ceb:OrderHead>'));
+    expect(r.ok).toBe(true);
+    if (r.ok) {
+      expect(r.warnings).toEqual([{ field: 'Order[0].OrderHead.sortLine.@id', message: expect.stringMatching(/does not declare/) }]);
+      expect(r.documents[0]).toMatchObject({ extensions: { sortLine: 'S-07' } });
+    }
+  });
+
+  it('bounds attribute values before building the tree', () => {
+    const r = cebToDocuments(xml.replace('</ceb:OrderHead>', `<ceb:sortLine id="${'x'.repeat(4097)}">S</ceb:sortLine></ceb:OrderHead>`));
+    expect(r).toMatchObject({ ok: false, issues: [expect.objectContaining({ code: 'XML_ATTRIBUTE_TOO_LONG' })] });
+  });
+});

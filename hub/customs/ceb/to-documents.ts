@@ -3,7 +3,7 @@ import { CustomsDocument, type DocumentKind, type ReceiptMessageType, type Recei
 import { parseCebXml, type CebType } from './parse.ts';
 import { CEB_MESSAGE_XSD, CEB_XSD_RULES } from './rules.generated.ts';
 import { CEB_NS, DS_NS, type Content, type Particle, type ValueRule, type XsdRules } from './schema.ts';
-import { validateCeb } from './validate.ts';
+import { checkCeb } from './validate.ts';
 import type { XmlElement } from './xml.ts';
 
 /**
@@ -24,7 +24,8 @@ import type { XmlElement } from './xml.ts';
  * - Issues name the CEB element: `Order[0].OrderHead.orderNo`, `Order[1].OrderList[0].qty` (0-based, as validateCeb).
  */
 
-export type CebToDocumentsResult = { ok: true; documents: CustomsDocument[]; messageType: CebType; guid: string } | { ok: false; issues: FieldIssue[] };
+/** `warnings`: what the message holds that the schema says nothing about (kept, not used; see checkCeb). */
+export type CebToDocumentsResult = { ok: true; documents: CustomsDocument[]; messageType: CebType; guid: string; warnings: FieldIssue[] } | { ok: false; issues: FieldIssue[] };
 
 interface BusinessSpec {
   kind: Exclude<DocumentKind, 'receipt'>;
@@ -254,8 +255,8 @@ export function cebToDocuments(xml: string | Uint8Array): CebToDocumentsResult {
   const receipt = isReceiptType(type) ? RECEIPTS[type] : undefined;
   if (!spec && !receipt) return { ok: false, issues: [{ field: '(root)', message: `${type} is not mapped to a customs document` }] };
 
-  const xsdIssues = validateCeb(parsed.message);
-  if (xsdIssues.length > 0) return { ok: false, issues: xsdIssues };
+  const checked = checkCeb(parsed.message);
+  if (checked.issues.length > 0) return { ok: false, issues: checked.issues };
 
   const rules = CEB_XSD_RULES[CEB_MESSAGE_XSD[type]];
   const rootParticles = rules.messages[type]?.sequence ?? [];
@@ -275,5 +276,5 @@ export function cebToDocuments(xml: string | Uint8Array): CebToDocumentsResult {
     if (r.success) documents.push(r.data);
     else issues.push(...r.error.issues.map((issue) => ({ field: draft.cebPath(issue.path), message: issue.message })));
   });
-  return issues.length > 0 ? { ok: false, issues } : { ok: true, documents, messageType: type, guid };
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, documents, messageType: type, guid, warnings: checked.warnings.map(({ field, message }) => ({ field, message })) };
 }

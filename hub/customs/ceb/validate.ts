@@ -16,7 +16,8 @@ export type CebRule =
   | 'format'
   | 'fixed'
   | 'enumeration'
-  | 'uppercase';
+  | 'uppercase'
+  | 'attribute';
 
 /** A field-level issue: `field` is the path below the root (`Order[0].OrderHead.acturalPaid`), `rule` the rule kind. */
 export interface CebIssue extends FieldIssue {
@@ -24,6 +25,22 @@ export interface CebIssue extends FieldIssue {
 }
 
 const NS_URI = { ceb: CEB_NS, ds: DS_NS } as const;
+/** XSD Part 1 §3.2.7: xsi:type, xsi:nil, xsi:schemaLocation… are allowed on every element without a declaration. */
+const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance';
+
+/** Attribute keys as the tree holds them (Clark notation for a namespaced one) that no declaration is needed for. */
+function implicitlyAllowed(key: string): boolean {
+  return key.startsWith(`{${XSI_NS}}`);
+}
+
+function attrLabel(key: string): string {
+  return key.replace(/^\{[^}]*\}/, '');
+}
+
+/** A field issue that does not refuse the message: what the hub met that the schema says nothing about. */
+export interface CebWarning extends FieldIssue {
+  rule: 'attribute';
+}
 
 const FORMAT_TEXT: Record<ValueFormat, string> = { datetime14: 'YYYYMMDDhhmmss', datetime17: 'YYYYMMDDhhmmssSSS', date8: 'YYYYMMDD' };
 
@@ -96,9 +113,34 @@ function missing(p: Particle, count: number): string {
 
 class Validator {
   readonly issues: CebIssue[] = [];
+  readonly warnings: CebWarning[] = [];
   constructor(private readonly rules: XsdRules) {}
 
+  /**
+   * The CEB XSDs declare no attribute on any element but the root: an attribute on an element the XSD declares is
+   * invalid by the schema (strict, as the schema is). `allowed` names the declared ones.
+   */
+  attributes(el: XmlElement, path: string, allowed: ReadonlySet<string> = new Set()): void {
+    for (const key of Object.keys(el.attrs)) {
+      if (allowed.has(key) || implicitlyAllowed(key)) continue;
+      this.issues.push({ field: `${path ? `${path}.` : ''}@${attrLabel(key)}`, rule: 'attribute', message: `the XSD declares no attribute ${attrLabel(key)} on ${el.name}` });
+    }
+  }
+
+  /**
+   * An element the XSD does not name (a district addition, kept as customs.md §2 asks): the schema says nothing about
+   * it, so its attributes refuse nothing; they are reported as warnings (their size is bounded by the parser).
+   */
+  extension(el: XmlElement, path: string): void {
+    for (const key of Object.keys(el.attrs)) {
+      if (!implicitlyAllowed(key)) this.warnings.push({ field: `${path}.@${attrLabel(key)}`, rule: 'attribute', message: `an attribute on ${el.name}, an element the XSD does not declare, was kept as received but is not used` });
+    }
+    el.children.forEach((c) => this.extension(c, join(path, c.name)));
+  }
+
   content(el: XmlElement, content: Content, path: string): void {
+    // Opaque content is xs:any (processContents="skip") or xmldsig: the schema allows anything inside, attributes too.
+    if (content.kind !== 'opaque' && content.kind !== 'ref') this.attributes(el, path);
     switch (content.kind) {
       case 'opaque':
         return;
@@ -124,9 +166,9 @@ class Validator {
    * the children outside it are reported — moving one field gives one issue, not one per field it jumped over.
    */
   sequence(el: XmlElement, particles: Particle[], path: string): void {
-    const known = el.children
-      .map((child) => ({ child, index: particles.findIndex((p) => p.name === child.name && NS_URI[p.ns] === child.ns) }))
-      .filter((k) => k.index >= 0);
+    const all = el.children.map((child) => ({ child, index: particles.findIndex((p) => p.name === child.name && NS_URI[p.ns] === child.ns) }));
+    for (const { child } of all.filter((k) => k.index < 0)) this.extension(child, join(path, child.name));
+    const known = all.filter((k) => k.index >= 0);
     const inOrder = longestNonDecreasing(known.map((k) => k.index));
     const counts = particles.map(() => 0);
     known.forEach(({ child, index }, i) => {
@@ -179,10 +221,19 @@ function longestNonDecreasing(xs: number[]): Set<number> {
  * and upper-case guids. Pure. Root attributes are reported as `@guid` / `@version`.
  */
 export function validateCeb(message: CebMessage): CebIssue[] {
+  return checkCeb(message).issues;
+}
+
+/**
+ * {@link validateCeb} with its warnings: what the schema says nothing about (attributes on district additions), kept
+ * and reported rather than refused — a real customs message is never refused for a rule the schema does not state.
+ */
+export function checkCeb(message: CebMessage): { issues: CebIssue[]; warnings: CebWarning[] } {
   const rules = CEB_XSD_RULES[CEB_MESSAGE_XSD[message.type]];
   const messageRule = rules.messages[message.type];
-  if (!messageRule) return [{ field: '(root)', rule: 'required', message: `no rules for ${message.type}` }];
+  if (!messageRule) return { issues: [{ field: '(root)', rule: 'required', message: `no rules for ${message.type}` }], warnings: [] };
   const v = new Validator(rules);
+  v.attributes(message.root, '', new Set(messageRule.attributes.map((a) => a.name)));
   for (const attr of messageRule.attributes) {
     const value = message.root.attrs[attr.name];
     if (value === undefined) {
@@ -193,5 +244,5 @@ export function validateCeb(message: CebMessage): CebIssue[] {
     if (problem) v.issues.push({ field: `@${attr.name}`, ...problem });
   }
   v.sequence(message.root, messageRule.sequence, '');
-  return v.issues;
+  return { issues: v.issues, warnings: v.warnings };
 }

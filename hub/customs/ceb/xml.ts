@@ -34,6 +34,11 @@ export interface XmlLimits {
   maxAttributesPerElement: number;
   /** Character data of one element, in UTF-16 code units. */
   maxTextLength: number;
+  /**
+   * One attribute value, in UTF-16 code units. The CEB XSDs declare attributes only on the root (guid: 36, version:
+   * a few characters) and xmldsig's Algorithm/URI references: 4 KB is far above any of them.
+   */
+  maxAttributeLength: number;
 }
 
 /**
@@ -46,6 +51,7 @@ export const DEFAULT_XML_LIMITS: Readonly<XmlLimits> = Object.freeze({
   maxElements: 200_000,
   maxAttributesPerElement: 32,
   maxTextLength: 256 * 1024,
+  maxAttributeLength: 4096,
 });
 
 export type XmlIssueCode =
@@ -56,6 +62,7 @@ export type XmlIssueCode =
   | 'XML_TOO_DEEP'
   | 'XML_TOO_MANY_ELEMENTS'
   | 'XML_TOO_MANY_ATTRIBUTES'
+  | 'XML_ATTRIBUTE_TOO_LONG'
   | 'XML_TEXT_TOO_LONG';
 
 /** A FieldIssue with a stable code (tests and callers match on it) and the position in the document when known. */
@@ -85,7 +92,7 @@ function issue(code: XmlIssueCode, message: string, line?: number, column?: numb
 }
 
 /** Bytes → text per the BOM or the encoding in the XML declaration; strict, so bad bytes are an issue, not U+FFFD. */
-function decode(bytes: Uint8Array): { ok: true; text: string } | { ok: false; issue: XmlIssue } {
+export function decodeXmlBytes(bytes: Uint8Array): { ok: true; text: string } | { ok: false; issue: XmlIssue } {
   let label = 'utf-8';
   let start = 0;
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3;
@@ -105,6 +112,17 @@ function decode(bytes: Uint8Array): { ok: true; text: string } | { ok: false; is
   } catch {
     return { ok: false, issue: issue('XML_ENCODING', `the bytes are not valid ${label.toUpperCase()}`) };
   }
+}
+
+/**
+ * A message that arrived as text (a JSON string in an NDJSON batch) as the bytes to parse and keep: UTF-8, with a BOM
+ * when its declaration names another encoding (the text was decoded by whoever sent it), so that the stored bytes
+ * decode back to the same text — the BOM wins over the declaration in {@link decodeXmlBytes}.
+ */
+export function xmlTextBytes(text: string): Uint8Array {
+  const declared = /^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(text.slice(0, 200))?.[1]?.toLowerCase();
+  const utf8 = Buffer.from(text, 'utf8');
+  return declared && declared !== 'utf-8' && declared !== 'utf8' ? Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), utf8]) : utf8;
 }
 
 /**
@@ -149,7 +167,7 @@ export function parseXml(xml: string | Uint8Array, limits: Partial<XmlLimits> = 
   let text: string;
   if (typeof xml === 'string') text = xml;
   else {
-    const decoded = decode(xml);
+    const decoded = decodeXmlBytes(xml);
     if (!decoded.ok) return { ok: false, issues: [decoded.issue] };
     text = decoded.text;
   }
@@ -175,7 +193,8 @@ export function parseXml(xml: string | Uint8Array, limits: Partial<XmlLimits> = 
     // saxes' column counts the characters read on the line (here '<' and the name), so this is the 1-based column of '<'.
     tagStart = { line: parser.line, column: Math.max(1, parser.column - tagName.length) };
   });
-  parser.on('attribute', () => {
+  parser.on('attribute', (a) => {
+    if (a.value.length > lim.maxAttributeLength) stop('XML_ATTRIBUTE_TOO_LONG', `the attribute ${a.name} is longer than ${lim.maxAttributeLength} characters`);
     if (++attributes > lim.maxAttributesPerElement) stop('XML_TOO_MANY_ATTRIBUTES', `an element has more than ${lim.maxAttributesPerElement} attributes`);
   });
   parser.on('opentag', (tag: SaxesTagNS) => {

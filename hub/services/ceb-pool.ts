@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import { BondgateError } from '../../shared/errors.ts';
+import { cebToDocuments, type CebToDocumentsResult } from '../customs/ceb/to-documents.ts';
+
+/**
+ * CEB XML is decoded, parsed, checked against the XSD rules and mapped in worker threads. A legal maximum-size CEB311
+ * (5 MB, 100 orders × 99 lines) takes seconds of CPU; on the main thread that froze the whole hub for as long — HTTP,
+ * ingest and the embedded MQTT broker, which dropped the edges. Here the main thread only posts the bytes and gets
+ * plain documents back.
+ *
+ * Work waits in a FIFO for a free worker. A worker that dies fails its task (the caller reports it) and is replaced:
+ * there is no fallback to the main thread, since that would bring the freeze back.
+ */
+export type CebMapped = CebToDocumentsResult & { sha256: string };
+
+/** What is parsed where: `mapCeb` (in a pool or on the calling thread) is what the intake paths are given. */
+export type MapCeb = (xml: Uint8Array | string) => Promise<CebMapped>;
+
+export function sha256Hex(xml: Uint8Array | string): string {
+  return createHash('sha256').update(xml).digest('hex');
+}
+
+/** On the calling thread (tests, tools, and a hub configured with 0 workers). */
+export const mapCebHere: MapCeb = async (xml) => ({ ...cebToDocuments(xml), sha256: sha256Hex(xml) });
+
+interface Task {
+  id: number;
+  xml: Uint8Array | string;
+  resolve: (r: CebMapped) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  task: Task | undefined;
+}
+
+export class CebPool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Task[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(size: number, private readonly log: Logger) {
+    for (let i = 0; i < Math.max(1, size); i++) this.slots.push(this.spawn());
+  }
+
+  /** Messages being parsed or waiting for a worker. */
+  get pending(): number {
+    return this.queue.length + this.slots.filter((s) => s.task).length;
+  }
+
+  private spawn(): Slot {
+    const slot: Slot = { worker: new Worker(new URL('./ceb-worker.mjs', import.meta.url)), task: undefined };
+    slot.worker.on('message', (m: { id: number; result: CebToDocumentsResult; sha256: string }) => {
+      const t = slot.task;
+      slot.task = undefined;
+      if (t?.id === m.id) t.resolve({ ...m.result, sha256: m.sha256 });
+      this.dispatch();
+    });
+    const lost = (why: string) => {
+      if (this.closed) return;
+      const t = slot.task;
+      slot.task = undefined;
+      this.log.error({ why }, 'a CEB XML worker died; replacing it');
+      t?.reject(new BondgateError('STORAGE_FAILED', 'the XML worker failed while parsing this message; post it again'));
+      const i = this.slots.indexOf(slot);
+      if (i >= 0) this.slots[i] = this.spawn();
+      this.dispatch();
+    };
+    slot.worker.on('error', (err) => lost(err.message));
+    slot.worker.on('exit', (code) => lost(`exit ${code}`));
+    return slot;
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (slot.task) continue;
+      const t = this.queue.shift();
+      if (!t) return;
+      slot.task = t;
+      slot.worker.postMessage({ id: t.id, xml: t.xml });
+    }
+  }
+
+  map: MapCeb = (xml) => {
+    if (this.closed) return Promise.reject(new BondgateError('CONFLICT', 'the hub is stopping'));
+    return new Promise<CebMapped>((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, xml, resolve, reject });
+      this.dispatch();
+    });
+  };
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.queue.splice(0)) t.reject(new BondgateError('CONFLICT', 'the hub is stopping'));
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+}
+
+/**
+ * At most `max` uploads of CEB XML in the hub at once (read, parsed, stored): each holds up to 10 MB and seconds of a
+ * worker. One more is refused at once with RATE_LIMITED and a retry delay instead of piling up in memory.
+ */
+export class UploadGate {
+  private active = 0;
+  constructor(readonly max: number, readonly retryAfterSeconds = 5) {}
+
+  /** A release function, or a RATE_LIMITED error when `max` uploads are already in. */
+  enter(): () => void {
+    if (this.active >= this.max) {
+      throw new BondgateError('RATE_LIMITED', `the hub is taking ${this.active} XML upload(s) already; retry in ${this.retryAfterSeconds} s`, [{ field: 'body', message: 'too many uploads at once' }]);
+    }
+    this.active++;
+    let released = false;
+    return () => {
+      if (!released) this.active--;
+      released = true;
+    };
+  }
+}
