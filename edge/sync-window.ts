@@ -64,6 +64,11 @@ interface InFlight {
   count: number;
   /** Order of sending: evidence of loss is a batch sent after this one being held by the hub. */
   sendNo: number;
+  /**
+   * No seq of it was sent before. Only such a batch being held is evidence: when a resent seq is acked, the
+   * first copy may be the one that arrived (Karn's ambiguity), and counting it would feed a retransmit storm.
+   */
+  firstSend: boolean;
   sentAtMs: number;
   /** Acks seen since a later-sent batch was held, with this one still missing. */
   dupAcks: number;
@@ -79,8 +84,11 @@ export class DeliveryWindow {
   private backlogEnd: number;
   private liveNext: number;
   private nextSendNo = 1;
-  /** Highest sendNo among batches the hub has acknowledged. */
+  /** Highest sendNo among first-send batches the hub has acknowledged. */
   private heldSendNo = 0;
+  /** Highest seq ever sent, and the highest that has been (or may have been) sent more than once. */
+  private sentMax = 0;
+  private resentUpTo = 0;
   /** Set by a selective retransmit, cleared when the cumulative ack advances: the window halves once per loss. */
   private recovering = false;
   private acked: number;
@@ -113,6 +121,8 @@ export class DeliveryWindow {
   /** The link came up: everything unacked is backlog; anything appended from now on is live. */
   reset(ackedSeq: number, headSeq: number): void {
     this.acked = Math.max(this.acked, ackedSeq);
+    // Copies sent on the old connection may still reach the hub: the backlog is a resend.
+    this.resentUpTo = this.sentMax;
     this.batches = [];
     this.inflightCount = 0;
     this.resendQueue = [];
@@ -151,7 +161,9 @@ export class DeliveryWindow {
       else if (hole) hole[0] = consumedTo + 1;
     }
     if (!batch || batch.count === 0) return;
-    this.batches.push({ ...batch, sendNo: this.nextSendNo++, sentAtMs: nowMs, dupAcks: 0 });
+    const firstSend = lane !== 'resend' && batch.from > this.resentUpTo;
+    this.sentMax = Math.max(this.sentMax, batch.to);
+    this.batches.push({ ...batch, sendNo: this.nextSendNo++, firstSend, sentAtMs: nowMs, dupAcks: 0 });
     this.inflightCount += batch.count;
     this.deadlineMs ??= nowMs + this.cfg.jitter(this.rtoMs);
   }
@@ -160,6 +172,7 @@ export class DeliveryWindow {
     if (ack.ackedSeq > headSeq) return { kind: 'ahead-of-journal' };
     const before = this.acked;
     if (ack.ackedSeq < before) {
+      this.resentUpTo = this.sentMax;
       this.backlogNext = ack.ackedSeq + 1;
       this.backlogEnd = Math.max(this.backlogEnd, this.liveNext - 1);
       return { kind: 'hub-behind', localAckedSeq: before };
@@ -171,12 +184,15 @@ export class DeliveryWindow {
     const covered = (b: InFlight) => b.to <= acked || ack.ranges.some(([a, z]) => b.from >= a && b.to <= z);
     const kept: InFlight[] = [];
     let freed = 0;
+    /** The newest first-send batch this ack shows held: news, unlike an ack repeated for a duplicate. */
+    let newlyHeldSendNo = 0;
     for (const b of this.batches) {
       if (covered(b)) {
         freed += b.count;
-        this.heldSendNo = Math.max(this.heldSendNo, b.sendNo);
+        if (b.firstSend) newlyHeldSendNo = Math.max(newlyHeldSendNo, b.sendNo);
       } else kept.push(b);
     }
+    this.heldSendNo = Math.max(this.heldSendNo, newlyHeldSendNo);
     // Selective retransmit: a batch still missing while one sent after it is held was lost on the way (or is
     // late behind reordering). Resend it after dupAckThreshold such acks, or at once when it is older than the
     // ack timeout. Without this, a later batch's ack would keep the timer from ever firing under live traffic.
@@ -184,7 +200,7 @@ export class DeliveryWindow {
     this.batches = [];
     for (const b of kept) {
       if (b.sendNo < this.heldSendNo) {
-        b.dupAcks += 1;
+        if (b.sendNo < newlyHeldSendNo) b.dupAcks += 1;
         if (b.dupAcks >= this.cfg.dupAckThreshold || nowMs - b.sentAtMs >= this.cfg.ackTimeoutMs) {
           resent.push([b.from, b.to]);
           continue;
@@ -209,9 +225,10 @@ export class DeliveryWindow {
       this.recovering = false;
       this.rtoMs = this.cfg.ackTimeoutMs;
       this.deadlineMs = this.inflightCount > 0 ? nowMs + this.cfg.jitter(this.rtoMs) : null;
-    } else if (this.inflightCount === 0) {
+    } else if (this.inflightCount === 0 && this.resendQueue.length === 0) {
       this.deadlineMs = null;
     }
+    // A resent hole keeps the running deadline, as TCP keeps its timer over a fast retransmit (RFC 6298 §5).
     return { kind: 'applied', ackedSeq: acked, advanced, freed, resent };
   }
 
@@ -225,6 +242,7 @@ export class DeliveryWindow {
     this.deadlineMs = null;
     if (this.inflightCount === 0) return false;
     this.timeouts += 1;
+    this.resentUpTo = this.sentMax;
     this.window = Math.max(this.cfg.batchMax, Math.floor(this.window / 2));
     this.rtoMs = Math.min(this.cfg.ackTimeoutMaxMs, this.rtoMs * 2);
     this.batches = [];
