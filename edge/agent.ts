@@ -96,6 +96,7 @@ function edgeMetrics(journal: EdgeJournal, sync: () => SyncClient, devices: Edge
   c('bondgate_edge_telemetry_dropped_total', 'Telemetry not journalled past the soft limit', () => journal.stats.telemetryDropped);
   c('bondgate_edge_appends_refused_total', 'Appends refused at the hard limit', () => journal.stats.refused);
   c('bondgate_edge_retransmits_total', 'Ack timeouts that resent from the last ack', () => sync().state.retransmits);
+  c('bondgate_edge_holes_resent_total', 'Batches resent alone because the hub acked later ones (selective retransmit)', () => sync().state.holesResent);
   return registry;
 }
 

@@ -4,15 +4,17 @@ import { signCheckpoint } from '../shared/journal-chain.ts';
 import { Ack, decodeMessage, encodeBatch, encodeMessage, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, type Checkpoint, type GatewayStatus, type Hello } from '../shared/sync-protocol.ts';
 import { topics } from '../shared/topics.ts';
 import type { EdgeJournal, JournalRow } from './journal.ts';
+import { DeliveryWindow, type Lane } from './sync-window.ts';
 
 /**
  * Edge → hub sync. The journal plus the hub's cumulative ack is the delivery guarantee; MQTT QoS 1 only
  * makes each hop likely. Flow control is a sliding window of unacknowledged events that grows while acks
- * come back and halves on a timeout (AIMD), so the drain adapts to what the hub commits.
+ * come back and halves on a loss (AIMD), so the drain adapts to what the hub commits.
  *
  * Live first: events appended after the link came up are sent as soon as they are committed, ahead of the
  * backlog, which is paged behind them from the journal. The hub stores both and acks the contiguous
- * prefix plus the ranges above it, so nothing is sent twice unless an ack is lost.
+ * prefix plus the ranges above it, so nothing is sent twice unless an ack is lost. A hole below those ranges
+ * is resent on its own (selective retransmit); the decisions live in sync-window.ts, this class is the I/O.
  */
 export interface SyncOptions {
   url: string;
@@ -30,7 +32,7 @@ export interface SyncOptions {
   batchMaxBytes?: number;
   windowInitial?: number;
   windowMax?: number;
-  /** Retransmit from the ack if nothing is acknowledged for this long (doubles on each timeout). */
+  /** Retransmit from the ack if the cumulative ack does not advance for this long (doubles on each timeout). */
   ackTimeoutMs?: number;
   ackTimeoutMaxMs?: number;
   reconnectMinMs?: number;
@@ -43,9 +45,9 @@ export interface SyncOptions {
   onConnected?: () => void;
   /** Down messages other than acks (`feed`), by the last topic level. */
   onDownMessage?: (kind: string, payload: Buffer) => void;
+  /** Monotonic milliseconds for the ack timer (tests inject one); default performance.now. */
+  now?: () => number;
 }
-
-interface Batch { from: number; to: number; count: number }
 
 /**
  * Most event bytes one batch carries, whatever batchMaxBytes says: half the largest message the hub takes
@@ -64,7 +66,10 @@ export interface SyncState {
   lastAckAtMs: number | null;
   lastConnectAtMs: number | null;
   published: number;
+  /** Ack timeouts that went back to the ack (go-back-N). */
   retransmits: number;
+  /** Batches resent on their own because the hub's ack showed them missing below later ones. */
+  holesResent: number;
   reconnects: number;
 }
 
@@ -75,17 +80,10 @@ export class SyncClient {
   private readonly o: Required<Omit<SyncOptions, 'extraStatus' | 'onConnected' | 'onDownMessage'>> & Pick<SyncOptions, 'extraStatus' | 'onConnected' | 'onDownMessage'>;
   private readonly journal: EdgeJournal;
 
-  private window: number;
-  private batches: Batch[] = [];
-  private inflight = 0;
-  private sacked: [number, number][] = [];
-  /** Backlog region [backlogNext .. backlogEnd], paged from the journal. */
-  private backlogNext = 1;
-  private backlogEnd = 0;
-  /** Live region starts at backlogEnd + 1; liveNext is the next live seq to send. */
-  private liveNext = 1;
-  private rtoMs: number;
+  private readonly w: DeliveryWindow;
   private ackTimer: NodeJS.Timeout | undefined;
+  /** The deadline ackTimer is armed for. */
+  private ackTimerAt: number | null = null;
   private pumpScheduled = false;
   private reconnectAttempt = 0;
   private timers: NodeJS.Timeout[] = [];
@@ -108,22 +106,27 @@ export class SyncClient {
       statusIntervalMs: 10_000,
       checkpointIntervalMs: 60_000,
       compress: true,
+      now: () => performance.now(),
       ...opts,
     };
     this.o.batchMaxBytes = Math.min(this.o.batchMaxBytes, BATCH_BYTES_CEILING);
     this.journal = opts.journal;
-    this.window = this.o.windowInitial;
-    this.rtoMs = this.o.ackTimeoutMs;
+    this.w = new DeliveryWindow(
+      { batchMax: this.o.batchMax, windowInitial: this.o.windowInitial, windowMax: this.o.windowMax, ackTimeoutMs: this.o.ackTimeoutMs, ackTimeoutMaxMs: this.o.ackTimeoutMaxMs, jitter },
+      this.journal.ackedSeq,
+      this.journal.headSeq,
+    );
     this.state = {
       connected: false,
       ackedSeq: this.journal.ackedSeq,
       headSeq: this.journal.headSeq,
-      window: this.window,
+      window: this.w.window,
       inflight: 0,
       lastAckAtMs: null,
       lastConnectAtMs: null,
       published: 0,
       retransmits: 0,
+      holesResent: 0,
       reconnects: 0,
     };
   }
@@ -186,12 +189,8 @@ export class SyncClient {
   }
 
   private resetCursors(): void {
-    this.batches = [];
-    this.inflight = 0;
-    this.backlogNext = this.journal.ackedSeq + 1;
-    this.backlogEnd = this.journal.headSeq;
-    this.liveNext = this.backlogEnd + 1;
-    this.clearAckTimer();
+    this.w.reset(this.journal.ackedSeq, this.journal.headSeq);
+    this.syncAckTimer();
   }
 
   /** Publish a small control message on one of this gateway's up topics (QoS 1). */
@@ -221,40 +220,25 @@ export class SyncClient {
   }
 
   private applyAck(ack: Ack): void {
-    const before = this.journal.ackedSeq;
     this.journal.observeRemoteHlc(ack.hubHlc);
-    if (ack.ackedSeq > this.journal.headSeq) {
+    const r = this.w.onAck(ack, this.journal.headSeq, this.o.now());
+    if (r.kind === 'ahead-of-journal') {
       this.o.log.error({ hubAcked: ack.ackedSeq, head: this.journal.headSeq }, 'hub acknowledges seqs this journal never wrote (was the journal replaced?)');
       return;
     }
-    if (ack.ackedSeq < before) {
+    if (r.kind === 'hub-behind') {
       // The hub has less than it once acknowledged (its store was restored from a backup): resend what we still hold.
-      this.o.log.warn({ hubAcked: ack.ackedSeq, localAcked: before }, 'hub is behind its earlier ack; resending from its ack');
-      this.backlogNext = ack.ackedSeq + 1;
-      this.backlogEnd = Math.max(this.backlogEnd, this.liveNext - 1);
+      this.o.log.warn({ hubAcked: ack.ackedSeq, localAcked: r.localAckedSeq }, 'hub is behind its earlier ack; resending from its ack');
       this.schedulePump();
       return;
     }
-    this.journal.markAcked(ack.ackedSeq);
-    this.sacked = ack.ranges;
-    const acked = this.journal.ackedSeq;
-    const covered = (b: Batch) => b.to <= acked || ack.ranges.some(([a, z]) => b.from >= a && b.to <= z);
-    const kept: Batch[] = [];
-    let freed = 0;
-    for (const b of this.batches) {
-      if (covered(b)) freed += b.count;
-      else kept.push(b);
+    this.journal.markAcked(r.ackedSeq);
+    if (r.advanced || r.freed > 0) this.state.lastAckAtMs = Date.now();
+    if (r.resent.length > 0) {
+      this.state.holesResent = this.w.holesResent;
+      this.o.log.warn({ acked: r.ackedSeq, holes: r.resent.slice(0, 5), heldAbove: ack.ranges.slice(0, 3) }, 'hub holds events above a hole; resending the hole');
     }
-    this.batches = kept;
-    this.inflight = kept.reduce((n, b) => n + b.count, 0);
-    if (this.backlogNext <= acked) this.backlogNext = acked + 1;
-    if (acked > before || freed > 0) {
-      this.state.lastAckAtMs = Date.now();
-      this.window = Math.min(this.o.windowMax, this.window + Math.max(this.o.batchMax, freed));
-      this.rtoMs = this.o.ackTimeoutMs;
-      this.clearAckTimer();
-      if (this.inflight > 0) this.armAckTimer();
-    }
+    this.syncAckTimer();
     this.schedulePump();
   }
 
@@ -267,40 +251,25 @@ export class SyncClient {
     });
   }
 
-  /** Publish while the window has room: live events first, then the backlog behind them. */
+  /** Publish while the window has room: holes first, then live events, then the backlog behind them. */
   private pump(): void {
     const client = this.client;
     if (!client || !this.state.connected || this.stopped) return;
     const head = this.journal.headSeq;
-    while (this.inflight < this.window) {
-      if (this.liveNext <= head) {
-        if (!this.sendFrom(this.liveNext, head, 'live')) break;
-        continue;
-      }
-      if (this.backlogNext <= this.backlogEnd) {
-        if (!this.sendFrom(this.backlogNext, this.backlogEnd, 'backlog')) break;
-        continue;
-      }
-      break;
-    }
-    this.state.window = this.window;
-    this.state.inflight = this.inflight;
+    for (let plan = this.w.nextSend(head); plan; plan = this.w.nextSend(head)) this.sendFrom(plan.from, plan.to, plan.limit, plan.lane);
+    this.syncAckTimer();
+    this.state.window = this.w.window;
+    this.state.inflight = this.w.inflight;
     this.state.ackedSeq = this.journal.ackedSeq;
     this.state.headSeq = head;
   }
 
-  private isSacked(seq: number): boolean {
-    return this.sacked.some(([a, z]) => seq >= a && seq <= z);
-  }
-
-  private sendFrom(from: number, to: number, lane: 'live' | 'backlog'): boolean {
-    const limit = Math.min(this.o.batchMax, to - from + 1, Math.max(1, this.window - this.inflight));
+  private sendFrom(from: number, to: number, limit: number, lane: Lane): void {
     const rows = this.journal.readFrom(from, limit);
     const first = rows[0];
     if (!first) {
-      if (lane === 'backlog') this.backlogNext = to + 1;
-      else this.liveNext = to + 1;
-      return true;
+      this.w.recordSend(lane, to, undefined, this.o.now());
+      return;
     }
     // Rows from `from` are gone only when they were acked and pruned and the hub has since lost them (its store
     // was restored): send what comes next with `gapFrom`, so the hub records the hole and moves on rather than
@@ -317,10 +286,11 @@ export class SyncClient {
       bytes += size;
     }
     const last = out[out.length - 1]!;
-    if (lane === 'backlog') this.backlogNext = last.seq + 1;
-    else this.liveNext = last.seq + 1;
-    const toSend = out.filter((r) => !this.isSacked(r.seq));
-    if (toSend.length === 0) return true;
+    const toSend = out.filter((r) => !this.w.isSacked(r.seq));
+    if (toSend.length === 0) {
+      this.w.recordSend(lane, last.seq, undefined, this.o.now());
+      return;
+    }
     const batch = encodeBatch(
       {
         v: PROTOCOL_VERSION,
@@ -333,39 +303,40 @@ export class SyncClient {
       this.o.compress,
     );
     this.client!.publish(topics.events(this.journal.gatewayId), batch, { qos: 1 });
-    this.batches.push({ from: toSend[0]!.seq, to: toSend[toSend.length - 1]!.seq, count: toSend.length });
-    this.inflight += toSend.length;
+    this.w.recordSend(lane, last.seq, { from: toSend[0]!.seq, to: toSend[toSend.length - 1]!.seq, count: toSend.length }, this.o.now());
     this.state.published += toSend.length;
-    if (!this.ackTimer) this.armAckTimer();
-    return true;
   }
 
-  private armAckTimer(): void {
-    this.ackTimer = setTimeout(() => this.onAckTimeout(), jitter(this.rtoMs));
+  /** Keep the one ack timer armed for the window's deadline (none while disconnected). */
+  private syncAckTimer(): void {
+    const at = this.state.connected && !this.stopped ? this.w.deadlineMs : null;
+    if (at === this.ackTimerAt) return;
+    this.clearAckTimer();
+    if (at === null) return;
+    this.ackTimerAt = at;
+    this.ackTimer = setTimeout(() => this.onAckTimer(), Math.max(0, Math.ceil(at - this.o.now())));
     this.ackTimer.unref();
   }
 
   private clearAckTimer(): void {
     if (this.ackTimer) clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
+    this.ackTimerAt = null;
   }
 
-  /** No ack progress: the hub, the broker or the link lost something. Go back to the ack and resend. */
-  private onAckTimeout(): void {
+  /** The cumulative ack did not advance in time: the hub, the broker or the link lost something. Go back to the ack. */
+  private onAckTimer(): void {
     this.ackTimer = undefined;
-    if (this.inflight === 0 || !this.state.connected) return;
-    this.state.retransmits += 1;
-    this.o.log.warn({ acked: this.journal.ackedSeq, inflight: this.inflight, rtoMs: this.rtoMs }, 'no ack in time; resending from the last ack');
-    this.window = Math.max(this.o.batchMax, Math.floor(this.window / 2));
-    this.rtoMs = Math.min(this.o.ackTimeoutMaxMs, this.rtoMs * 2);
-    const liveEnd = this.liveNext - 1;
-    this.batches = [];
-    this.inflight = 0;
-    this.backlogNext = this.journal.ackedSeq + 1;
-    this.backlogEnd = Math.max(this.backlogEnd, liveEnd);
-    // Ask the hub where it stands too: the answer may move the ack on.
-    this.sendHello();
-    this.schedulePump();
+    this.ackTimerAt = null;
+    const inflight = this.w.inflight;
+    if (this.state.connected && this.w.onTimer(this.o.now())) {
+      this.state.retransmits = this.w.timeouts;
+      this.o.log.warn({ acked: this.journal.ackedSeq, inflight, rtoMs: this.w.rtoMs }, 'no ack in time; resending from the last ack');
+      // Ask the hub where it stands too: the answer may move the ack on.
+      this.sendHello();
+      this.schedulePump();
+    }
+    this.syncAckTimer();
   }
 
   /** Hello: who we are, what we hold; the hub answers with its ack. */
