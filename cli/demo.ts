@@ -82,7 +82,8 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
         {
           kind: 'inspection',
           id: 'INSPECTION-LINE-1',
-          line: { lineId: 'LINE-1', decideTimeoutMs: 4000 },
+          // The simulated tunnel reads one parcel at a time, seconds apart: two labels within 300 ms are one parcel.
+          line: { lineId: 'LINE-1', decideTimeoutMs: 4000, multiReadWindowMs: 300 },
           devices: { scanners: rig.devices.filter((d) => d.kind === 'serial-scanner').map((d) => d.id), ...(rig.devices.some((d) => d.id === 'scale-1') ? { scale: 'scale-1' } : {}), xray: 'xray-line', diverter: 'xray-line' },
         },
       ],

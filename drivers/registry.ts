@@ -28,7 +28,7 @@ const id = z.string().min(1);
 
 export const DeviceConfig = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('scale'), id, serial: SerialConfig, scale: ScaleConfig }),
-  z.object({ kind: z.literal('serial-scanner'), id, serial: SerialConfig, scanner: SerialScannerConfig.default({ terminator: 'CR', idleMs: 50, maxLength: 1024 }) }),
+  z.object({ kind: z.literal('serial-scanner'), id, serial: SerialConfig, scanner: SerialScannerConfig.prefault({}) }),
   z.object({ kind: z.literal('keyboard-scanner'), id, scanner: EvdevScannerConfig.extend({ path: z.string().min(1).describe('the /dev/input/by-id/…-event-kbd link') }) }),
   z.object({ kind: z.literal('hid-pos-scanner'), id, scanner: HidPosScannerConfig }),
   z.object({ kind: z.literal('camera-scanner'), id, camera: CameraScannerConfig }),

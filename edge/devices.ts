@@ -3,15 +3,35 @@ import type { CommandResult, Driver } from '../drivers/contract.ts';
 import { createDriver, type AnyReading, type DeviceConfig } from '../drivers/registry.ts';
 import { type DeviceState, Supervisor, type SupervisionPolicy, type SupervisorClock } from '../drivers/supervisor.ts';
 import { isBondgateError } from '../shared/errors.ts';
-import { EVENT_TYPES, type NewEvent } from '../shared/schemas/events.ts';
+import { EVENT_TYPES, MAX_READ_TEXT, type NewEvent } from '../shared/schemas/events.ts';
 import type { EdgeJournal } from './journal.ts';
 
 /**
  * The gateway's devices, under the one supervisor: every configured device is started, watched and restarted with
  * backoff; its health changes and its errors are journalled (telemetry), and readings that are already domain events
- * (an e-seal opened outside the fence) are journalled as they are. Everything else — scans, weights, PLC values — is
- * handed to the stations through `onReading`.
+ * (an e-seal opened outside the fence) are journalled as they are. Every scanner read, accepted or rejected, is
+ * journalled as a `scan.read` (customs class) before any station sees it, so no later step can lose it. Everything —
+ * scans, weights, PLC values — is then handed to the stations through `onReading`.
  */
+
+/** Pure: a scanner's reading (ScanReading of drivers/barcode) as the `scan.read` event that keeps it; undefined for other readings. */
+export function scanReadEvent(stationId: string, deviceId: string, r: AnyReading): NewEvent | undefined {
+  if (r.kind !== 'scan' && r.kind !== 'scan.rejected') return undefined;
+  const raw = typeof r.raw === 'string' ? r.raw : String(r.raw ?? '');
+  const text = raw.length > MAX_READ_TEXT ? raw.slice(0, MAX_READ_TEXT) : raw;
+  const head = { text, ...(text.length < raw.length ? { truncated: true as const } : {}), length: raw.length };
+  if (r.kind === 'scan.rejected') {
+    return { type: 'scan.read', stationId, deviceId, payload: { ...head, accepted: false, reason: String(r.reason ?? 'rejected').slice(0, 500) || 'rejected' } };
+  }
+  const read = (r.read ?? {}) as { kind?: unknown; value?: unknown; symbology?: unknown };
+  // The code a station keys the parcel by: the classified value, or the whole read (a GS1 element string).
+  const value = typeof read.value === 'string' ? read.value : raw;
+  const code = value.length > 0 && value.length <= 512 ? value : undefined;
+  const short = (v: unknown) => (typeof v === 'string' && v.length > 0 && v.length <= 128 ? v : undefined);
+  const kind = short(read.kind);
+  const symbology = short(read.symbology);
+  return { type: 'scan.read', stationId, deviceId, payload: { ...head, accepted: true, ...(code ? { code } : {}), ...(kind ? { kind } : {}), ...(symbology ? { symbology } : {}) } };
+}
 
 /** How long each kind may be quiet before it is stale, and whether that means restart (polled) or not (event-only). */
 export function policyFor(kind: DeviceConfig['kind']): SupervisionPolicy {
@@ -168,7 +188,9 @@ export class EdgeDevices {
 
   private reading(deviceId: string, r: AnyReading): void {
     const type = (r as { type?: string }).type;
-    if (r.kind === 'device.error' || type === 'device.error') {
+    const read = scanReadEvent(this.stationId, deviceId, r);
+    if (read) this.append(read);
+    else if (r.kind === 'device.error' || type === 'device.error') {
       const { journal, suppressedBefore } = this.budgets.get(deviceId)!.admit(this.clock.now());
       const reason = String((r as { reason?: unknown }).reason ?? 'device error');
       if (suppressedBefore > 0) this.append({ type: 'device.error', stationId: this.stationId, deviceId, payload: { reason: `${suppressedBefore} more errors in the last minute were not journalled` } });

@@ -130,7 +130,7 @@ describe('inspection line scenarios', () => {
           http: { host: '127.0.0.1', port: 0 },
           clock: { sync: 'assume-synced' },
           devices: rig.devices,
-          stations: [{ kind: 'inspection', id: 'LINE-1', line: { lineId: 'LINE-1', decideTimeoutMs: 4000 }, devices: { scanners: ['scanner-top'], scale: 'scale-1', xray: 'xray-line', diverter: 'xray-line' } }],
+          stations: [{ kind: 'inspection', id: 'LINE-1', line: { lineId: 'LINE-1', decideTimeoutMs: 4000, multiReadWindowMs: 300 }, devices: { scanners: ['scanner-top'], scale: 'scale-1', xray: 'xray-line', diverter: 'xray-line' } }],
         }, 'test'),
         log,
       );

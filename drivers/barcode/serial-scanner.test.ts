@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { socatAvailable, startPtyPair } from '../../test/helpers/pty.ts';
 import { requireService } from '../../test/helpers/services.ts';
 import { SerialConfig, serialTransport } from '../transport/serial.ts';
-import { ReadSplitter, SerialScannerConfig, SerialScannerDriver, type ScanReading } from './serial-scanner.ts';
+import { OpenFragment, ReadSplitter, SerialScannerConfig, SerialScannerDriver, type ScanReading } from './serial-scanner.ts';
 
 const GS = '\x1d';
 const LABEL = `]C10036901234000000001702169012340000133748${GS}3301000125400PO-2024-001${GS}420518000`;
@@ -25,23 +25,58 @@ describe('ReadSplitter', () => {
   });
 });
 
+describe('OpenFragment (bytes that began before the port opened)', () => {
+  it.each([
+    ['CR', ['85CN-8981\rEA123456785CN\r'], '85CN-8981\r', 'EA123456785CN\r'],
+    ['CRLF', ['CN-8', '981\r\nEA1', '23456785CN\r\n'], '981\r\n', 'EA1'],
+    ['LF', ['\nA-1\n'], '\n', 'A-1\n'],
+  ] as const)('%s: discards up to the first terminator, then passes everything through', (terminator, chunks, discarded, firstRest) => {
+    const f = new OpenFragment(SerialScannerConfig.parse({ terminator }));
+    const outs = chunks.map((c) => f.push(Buffer.from(c, 'latin1')));
+    const hit = outs.find((o) => o.discarded !== undefined)!;
+    expect(hit.discarded!.endsWith(discarded)).toBe(true);
+    expect(Buffer.from(hit.rest!).toString('latin1')).toBe(firstRest);
+    expect(f.inStep).toBe(true);
+    expect(Buffer.from(f.push(Buffer.from('X\r')).rest!).toString()).toBe('X\r');
+  });
+  it('after silence nothing is discarded', () => {
+    const f = new OpenFragment(SerialScannerConfig.parse({ terminator: 'CR' }));
+    f.settle();
+    expect(f.push(Buffer.from('EA123456785CN\r'))).toEqual({ rest: Buffer.from('EA123456785CN\r') });
+  });
+  it('a fragment with no terminator past maxLength is reported as overflow', () => {
+    const f = new OpenFragment(SerialScannerConfig.parse({ terminator: 'CR', maxLength: 8 }));
+    expect(f.push(Buffer.from('0123456789'))).toEqual({ overflow: '0123456789' });
+    expect(f.inStep).toBe(false);
+  });
+});
+
 const run = requireService('socat', socatAvailable());
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function rig(config: Partial<SerialScannerConfig>) {
+/**
+ * A driver on the host end of a pty. Its clock is manual: `quiet` (the default) moves it past openSilenceMs after the
+ * port opened, as if the line had been silent; `quiet: false` keeps it at the open instant (bytes are already flowing).
+ */
+async function rig(config: Partial<SerialScannerConfig>, o: { quiet?: boolean; beforeOpen?: string } = {}) {
   const pty = await startPtyPair();
   cleanups.push(pty.close);
   const device = await serialTransport(SerialConfig.parse({ path: pty.device }))();
   cleanups.push(() => device.close());
-  const driver = new SerialScannerDriver(SerialScannerConfig.parse(config), serialTransport(SerialConfig.parse({ path: pty.host })));
+  // Bytes the scanner sent while the gateway was not reading (a crash, a restart): waiting in the pty at open.
+  if (o.beforeOpen !== undefined) await device.write(Buffer.from(o.beforeOpen, 'latin1'));
+  const clock = { t: 1_000_000 };
+  const c = SerialScannerConfig.parse(config);
+  const driver = new SerialScannerDriver(c, serialTransport(SerialConfig.parse({ path: pty.host })), () => clock.t);
   const readings: ScanReading[] = [];
   driver.onReading((r) => readings.push(r));
   const abort = new AbortController();
   await driver.start(abort.signal);
   cleanups.push(() => abort.abort());
+  if (o.quiet !== false) clock.t += c.openSilenceMs;
   return { device, driver, readings };
 }
 
@@ -61,6 +96,35 @@ describe.skipIf(!run)('serial scanner over a pty', () => {
     const { device, readings } = await rig({ terminator: 'none', idleMs: 30 });
     await device.write(Buffer.from('EE000000014CN'));
     await vi.waitFor(() => expect(readings).toContainEqual(expect.objectContaining({ kind: 'scan', read: expect.objectContaining({ value: 'EE000000014CN' }) })), { timeout: 2000 });
+  });
+
+  it('discards the partial first line after a restart (it began before the port opened) and reports it; every later line is read', async () => {
+    // The gateway died mid-line: the tail of that line ("85CN-8981") waits in the pty, and lines keep coming.
+    const { device, readings, driver } = await rig({ terminator: 'CR' }, { quiet: false, beforeOpen: '85CN-8981\rEA123456785CN\r' });
+    await device.write(Buffer.from('JDX000123456789\rSF1234567890123\r', 'latin1'));
+    await vi.waitFor(() => expect(readings.filter((r) => r.kind === 'scan')).toHaveLength(3), { timeout: 3000 });
+    expect(readings.filter((r) => r.kind === 'scan').map((r) => r.raw)).toEqual(['EA123456785CN', 'JDX000123456789', 'SF1234567890123']);
+    const errors = readings.filter((r) => r.kind === 'device.error');
+    expect(errors).toEqual([expect.objectContaining({ reason: expect.stringMatching(/began before the port opened/), rawHex: Buffer.from('85CN-8981\r').toString('hex') })]);
+    expect(driver.health().garbage).toBe(1);
+  });
+
+  it('a fragment arriving in pieces is discarded whole, and the next read in the same chunk is kept', async () => {
+    const { device, readings } = await rig({ terminator: 'CRLF' }, { quiet: false });
+    await device.write(Buffer.from('CN-89', 'latin1'));
+    await new Promise((r) => setTimeout(r, 30));
+    await device.write(Buffer.from('81\r\nEA123456785CN\r\n', 'latin1'));
+    await vi.waitFor(() => expect(readings.filter((r) => r.kind === 'scan')).toHaveLength(1), { timeout: 3000 });
+    expect(readings.map((r) => r.kind)).toEqual(['device.error', 'scan']);
+    expect(readings[0]).toMatchObject({ rawHex: Buffer.from('CN-8981\r\n').toString('hex') });
+  });
+
+  it('every line of one chunk is its own read', async () => {
+    const { device, readings } = await rig({ terminator: 'CR' });
+    const lines = Array.from({ length: 50 }, (_, i) => `JDX${String(i).padStart(12, '0')}`);
+    await device.write(Buffer.from(lines.map((l) => `${l}\r`).join(''), 'latin1'));
+    await vi.waitFor(() => expect(readings).toHaveLength(50), { timeout: 3000 });
+    expect(readings.map((r) => (r.kind === 'device.error' ? r.rawHex : r.raw))).toEqual(lines);
   });
 
   it('reports garbage without a terminator as a device error with its bytes', async () => {

@@ -7,11 +7,23 @@ import { classifyRead, type ClassifiedRead } from './parse.ts';
  * A serial (or USB-CDC) barcode scanner: lines with a configurable terminator and an optional AIM symbology prefix
  * (devices.md §2) — the mode to prefer for GS1, because GS survives it. Every read is classified (GS1, S10,
  * waybill number) or rejected with a reason; nothing a scanner sends is dropped without a trace.
+ *
+ * Each line is its own read, however many arrive in one chunk. After the port opens (a restart, a re-plug) the
+ * driver cannot know whether the first bytes start a line: the scanner may have been mid-line. Unless the line was
+ * silent for `openSilenceMs` after opening, the bytes up to the first terminator began before the port opened: they
+ * are discarded and reported as a device.error with their bytes, never read as a (phantom) parcel.
  */
 export const SerialScannerConfig = z.object({
   terminator: z.enum(['CR', 'LF', 'CRLF', 'none']).default('CR').describe('"CR", "LF", "CRLF" or "none" (a read ends after idleMs of silence)'),
   idleMs: z.number().int().min(5).max(2000).default(50).describe('with terminator "none": silence that ends a read'),
   maxLength: z.number().int().min(8).max(8192).default(1024),
+  openSilenceMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(60_000)
+    .default(200)
+    .describe('after the port opens, silence that proves the next byte starts a read; bytes before it, up to the first terminator, are a fragment and discarded (0: trust the first bytes)'),
 });
 export type SerialScannerConfig = z.output<typeof SerialScannerConfig>;
 
@@ -65,17 +77,70 @@ export class ReadSplitter {
   }
 }
 
+/**
+ * Pure: bytes that began before the port opened, up to and including the first terminator. `push` returns what is
+ * left once the line is in step (undefined while still inside the fragment), and the fragment it discarded.
+ */
+export class OpenFragment {
+  private frag = '';
+  private done = false;
+  constructor(private readonly c: SerialScannerConfig) {}
+
+  get inStep(): boolean {
+    return this.done;
+  }
+
+  /** The line was silent long enough: whatever comes next starts a read. */
+  settle(): void {
+    this.done = true;
+  }
+
+  push(bytes: Uint8Array): { rest?: Uint8Array; discarded?: string; overflow?: string } {
+    if (this.done) return { rest: bytes };
+    this.frag += Buffer.from(bytes).toString('latin1');
+    const sep = { CR: '\r', LF: '\n', CRLF: '\r\n', none: undefined }[this.c.terminator];
+    const i = sep === undefined ? -1 : this.frag.indexOf(sep);
+    if (i >= 0) {
+      const discarded = this.frag.slice(0, i + sep!.length);
+      const rest = Buffer.from(this.frag.slice(i + sep!.length), 'latin1');
+      this.frag = '';
+      this.done = true;
+      return { rest, discarded };
+    }
+    if (this.frag.length > this.c.maxLength) {
+      const overflow = this.frag;
+      this.frag = '';
+      return { overflow };
+    }
+    return {};
+  }
+
+  /** Terminator "none": the silence that ends the fragment. */
+  flush(): string | undefined {
+    if (this.done) return undefined;
+    this.done = true;
+    const f = this.frag;
+    this.frag = '';
+    return f.length > 0 ? f : undefined;
+  }
+}
+
 export class SerialScannerDriver extends DriverBase<ScanReading, never> {
   private readonly splitter: ReadSplitter;
+  private readonly fragment: OpenFragment;
   private idleTimer: NodeJS.Timeout | undefined;
+  private openedAtMs = 0;
 
   constructor(private readonly config: SerialScannerConfig, private readonly transport: Transport, private readonly now: () => number = Date.now) {
     super();
     this.splitter = new ReadSplitter(config);
+    this.fragment = new OpenFragment(config);
+    if (config.openSilenceMs === 0) this.fragment.settle();
   }
 
   async start(signal: AbortSignal): Promise<void> {
     const link: Link = await this.transport();
+    this.openedAtMs = this.now();
     this.h.connected = true;
     link.onData((b) => this.onBytes(b));
     link.onClose(() => (this.h.connected = false));
@@ -85,20 +150,50 @@ export class SerialScannerDriver extends DriverBase<ScanReading, never> {
     }, { once: true });
   }
 
-  private onBytes(bytes: Uint8Array): void {
+  private onBytes(input: Uint8Array): void {
+    let bytes = input;
+    if (!this.fragment.inStep) {
+      if (this.now() - this.openedAtMs >= this.config.openSilenceMs) this.fragment.settle();
+      else if (this.config.terminator === 'none') {
+        // The whole first burst (until idleMs of silence) began before the port opened.
+        const f = this.fragment.push(bytes);
+        if (f.overflow !== undefined) this.discard(f.overflow);
+        this.armIdle();
+        return;
+      } else {
+        const f = this.fragment.push(bytes);
+        if (f.overflow !== undefined) this.discard(f.overflow);
+        if (f.discarded !== undefined) this.discard(f.discarded);
+        if (f.rest === undefined || f.rest.length === 0) return;
+        bytes = f.rest;
+      }
+    }
     const { reads, overflow } = this.splitter.push(bytes);
     for (const r of reads) this.handle(r);
     if (overflow !== undefined) {
       this.h.garbage += 1;
       this.emit({ kind: 'device.error', reason: `no terminator within ${this.config.maxLength} bytes`, rawHex: toHex(Buffer.from(overflow.slice(0, 256), 'latin1')), atMs: this.now() });
     }
-    if (this.config.terminator === 'none') {
-      clearTimeout(this.idleTimer);
-      this.idleTimer = setTimeout(() => {
-        const r = this.splitter.flush();
-        if (r !== undefined) this.handle(r);
-      }, this.config.idleMs);
-    }
+    if (this.config.terminator === 'none') this.armIdle();
+  }
+
+  private armIdle(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (!this.fragment.inStep) {
+        const f = this.fragment.flush();
+        if (f !== undefined) this.discard(f);
+        return;
+      }
+      const r = this.splitter.flush();
+      if (r !== undefined) this.handle(r);
+    }, this.config.idleMs);
+  }
+
+  /** A fragment that began before the port opened: reported with its bytes (as a device.error), never read. */
+  private discard(fragment: string): void {
+    this.h.garbage += 1;
+    this.emit({ kind: 'device.error', reason: `partial read discarded: it began before the port opened (${fragment.length} bytes up to the first terminator)`, rawHex: toHex(Buffer.from(fragment.slice(0, 1024), 'latin1')), atMs: this.now() });
   }
 
   private handle(raw: string): void {

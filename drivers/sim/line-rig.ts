@@ -46,7 +46,7 @@ export async function startLineRig(o: LineRigOptions): Promise<RunningLineRig> {
       scale = await serialTransport(SerialConfig.parse({ path: scalePty.device }))();
       stops.push(() => scanner!.close(), () => scale!.close());
       devices.push(
-        { kind: 'serial-scanner', id: 'scanner-top', serial: SerialConfig.parse({ path: scanPty.host }), scanner: { terminator: 'CR', idleMs: 50, maxLength: 1024 } },
+        { kind: 'serial-scanner', id: 'scanner-top', serial: SerialConfig.parse({ path: scanPty.host }), scanner: { terminator: 'CR', idleMs: 50, maxLength: 1024, openSilenceMs: 200 } },
         {
           kind: 'scale',
           id: 'scale-1',

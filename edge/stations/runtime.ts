@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AnyReading } from '../../drivers/registry.ts';
+import { MAX_READ_TEXT, Payloads, type EventType, type NewEvent } from '../../shared/schemas/events.ts';
 import type { CacheView, Decision, StationCommand, StationDisplay } from '../../shared/stations/types.ts';
 import type { EdgeJournal } from '../journal.ts';
 
@@ -8,6 +9,11 @@ import type { EdgeJournal } from '../journal.ts';
  * input into inputs, calls `decide`, journals the events — the station's state committed with the last of them, in
  * the same SQLite transaction — and only then reports them; it runs the commands (diverter, barrier, camera,
  * timers) and feeds their failures back as inputs. It decides nothing itself.
+ *
+ * Nothing a station was given is lost to its own failure: an event that fails its schema is journalled instead as a
+ * `station.exception` carrying its reads and payload, and a station that throws on an input journals the input the
+ * same way; both with an `edge.alarm` station_event_refused. Timers fire in deadline order, ties in creation order,
+ * however late the process gets to them.
  */
 export interface StationDef<S, I> {
   kind: string;
@@ -41,9 +47,44 @@ export interface StationStats {
   latenciesMs: number[];
 }
 
+/** Pure: the read texts an event payload or an input carries (codes, rejected reads, a scanned code), for an exception. */
+export function readsOf(value: unknown): string[] {
+  if (!value || typeof value !== 'object') return [];
+  const v = value as { codes?: unknown; rejectedReads?: unknown; code?: unknown; kind?: unknown };
+  const out: string[] = [];
+  if (Array.isArray(v.codes)) for (const c of v.codes) if (typeof c === 'string') out.push(c);
+  if (Array.isArray(v.rejectedReads)) for (const r of v.rejectedReads) out.push(typeof r === 'string' ? r : String((r as { text?: unknown })?.text ?? ''));
+  if (typeof v.code === 'string') out.push(v.code);
+  return out.map((r) => r.slice(0, MAX_READ_TEXT)).slice(0, 10_000);
+}
+
+/** Pure: the event to journal for a station event — itself when it is valid, else a `station.exception` that keeps its reads. */
+export function checkedEvent(e: NewEvent): { event: NewEvent; refused?: string } {
+  const schema = Payloads[e.type as EventType];
+  const parsed = schema?.safeParse(e.payload);
+  const keyOk = e.parcelKey === undefined || (e.parcelKey.length > 0 && e.parcelKey.length <= 64);
+  if (parsed?.success && keyOk) return { event: e };
+  const error = !schema ? `unknown event type ${String(e.type)}` : !parsed!.success ? parsed!.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ') : 'parcelKey must be 1..64 characters';
+  return { event: exceptionEvent(e.stationId, String(e.type), error, e.payload), refused: error };
+}
+
+function exceptionEvent(stationId: string, eventType: string, error: string, payload: unknown): NewEvent {
+  let payloadJson: string;
+  try {
+    payloadJson = JSON.stringify(payload) ?? '';
+  } catch {
+    payloadJson = String(payload);
+  }
+  return { type: 'station.exception', stationId, payload: { eventType: eventType.slice(0, 128) || 'unknown', error: error.slice(0, 1000) || 'invalid', reads: readsOf(payload), payloadJson: payloadJson.slice(0, 65_536) } };
+}
+
 export class StationRunner<S, I> {
   private state: S;
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Pending timers by id: deadline and creation order. One Node timer waits for the earliest. */
+  private readonly timers = new Map<string, { atMs: number; order: number }>();
+  private timerOrder = 0;
+  private wake: NodeJS.Timeout | undefined;
+  private wakeAtMs = Infinity;
   private readonly listeners = new Set<() => void>();
   private persistTimer: NodeJS.Timeout | undefined;
   readonly stats: StationStats = { decided: 0, latenciesMs: [] };
@@ -92,13 +133,18 @@ export class StationRunner<S, I> {
     try {
       d = this.def.decide(this.state, input, this.now(), this.cache);
     } catch (e) {
-      // A bug in a station must not take the agent down; the input is logged with the error.
-      this.log.error({ err: (e as Error).message, input }, 'station decide failed');
+      // A bug in a station must not take the agent down, nor lose what it was given: the input is journalled.
+      const error = `station failed on an input: ${(e as Error).message}`;
+      this.log.error({ err: (e as Error).message }, 'station decide failed');
+      await this.journalRefusal(exceptionEvent(this.id, 'decide', error, input), error);
       return;
     }
     this.state = d.state;
-    const snapshot = JSON.stringify(d.state);
-    const appends = d.events.map((e, i) => this.journal.append({ ...e, stationId: this.id } as Parameters<EdgeJournal['append']>[0], i === d.events.length - 1 ? { key: this.metaKey, value: snapshot } : undefined));
+    const checked = d.events.map((e) => checkedEvent({ ...e, stationId: this.id } as NewEvent));
+    // The state is serialised only when it is committed with events; otherwise it is saved a moment later, once.
+    const snapshot = checked.length > 0 ? JSON.stringify(d.state) : '';
+    const appends = checked.map((c, i) => this.journal.append(c.event, i === checked.length - 1 ? { key: this.metaKey, value: snapshot } : undefined));
+    for (const c of checked) if (c.refused) void this.journalRefusal(undefined, `${this.id}: ${c.refused}`);
     if (d.events.length === 0) this.persistSoon();
     // Device commands go out at once: the diverter must not wait for the disk. The event records the decision
     // whatever the device then does; a failed command comes back as an input.
@@ -112,6 +158,18 @@ export class StationRunner<S, I> {
       if (this.stats.latenciesMs.length > 1000) this.stats.latenciesMs.shift();
     } catch (e) {
       this.log.error({ err: (e as Error).message }, 'station events not journalled');
+    }
+  }
+
+  /** The exception (if not already appended) and its alarm; a refusal is never silent. */
+  private async journalRefusal(exception: NewEvent | undefined, detail: string): Promise<void> {
+    try {
+      await Promise.all([
+        ...(exception ? [this.journal.append(exception)] : []),
+        this.journal.append({ type: 'edge.alarm', stationId: this.id, payload: { alarm: 'station_event_refused', detail: detail.slice(0, 1000) } }),
+      ]);
+    } catch (e) {
+      this.log.error({ err: (e as Error).message }, 'station exception not journalled');
     }
   }
 
@@ -130,17 +188,11 @@ export class StationRunner<S, I> {
 
   private run(c: StationCommand): void {
     if (c.kind === 'timer') {
-      clearTimeout(this.timers.get(c.id));
-      const t = setTimeout(() => {
-        this.timers.delete(c.id);
-        void this.input(this.def.timer(c.id));
-      }, Math.max(0, c.atMs - this.now()));
-      t.unref();
-      this.timers.set(c.id, t);
+      this.timers.set(c.id, { atMs: c.atMs, order: this.timerOrder++ });
+      this.arm();
       return;
     }
     if (c.kind === 'cancel-timer') {
-      clearTimeout(this.timers.get(c.id));
       this.timers.delete(c.id);
       return;
     }
@@ -158,9 +210,36 @@ export class StationRunner<S, I> {
     );
   }
 
+  /** One Node timer, for the earliest deadline (a cancelled timer's wake-up finds nothing due and re-arms). */
+  private arm(): void {
+    let next = Infinity;
+    for (const t of this.timers.values()) if (t.atMs < next) next = t.atMs;
+    if (next === Infinity || next >= this.wakeAtMs) return;
+    clearTimeout(this.wake);
+    this.wakeAtMs = next;
+    this.wake = setTimeout(() => this.fireDue(), Math.max(0, next - this.now()));
+    this.wake.unref();
+  }
+
+  /**
+   * Every timer that is due, in deadline order and ties in creation order: Node's own timers, computed from a clock that
+   * moved while the process was busy, fire out of that order.
+   */
+  private fireDue(): void {
+    this.wake = undefined;
+    this.wakeAtMs = Infinity;
+    const now = this.now();
+    const due = [...this.timers.entries()].filter(([, t]) => t.atMs <= now).sort(([, a], [, b]) => a.atMs - b.atMs || a.order - b.order);
+    for (const [id] of due) this.timers.delete(id);
+    for (const [id] of due) void this.input(this.def.timer(id));
+    this.arm();
+  }
+
   /** After a restart, timers of persisted open work are re-armed by the station's own next input; stop clears them. */
   stop(): void {
-    for (const t of this.timers.values()) clearTimeout(t);
+    clearTimeout(this.wake);
+    this.wake = undefined;
+    this.wakeAtMs = Infinity;
     this.timers.clear();
     if (this.persistTimer) {
       clearTimeout(this.persistTimer);

@@ -12,7 +12,9 @@ import type { JournalAlertKind } from '../storage/storage.ts';
  * - A fence breach is an alarm; `confidence: low` (coarse LBS fix, stale position) makes it a warning, not critical.
  * - `edge.alarm`: disk soft limit (warning), hard limit (critical: the gateway starts shedding telemetry), both
  *   cleared by `disk_recovered`; clock unsynced (warning: event times lose their trust) and a changed journal key
- *   (critical) have no clearing event, a person acknowledges them.
+ *   (critical) have no clearing event, a person acknowledges them. `station_event_refused` (critical, acknowledged by a
+ *   person): a station's event failed its schema or the station failed on an input; its reads were journalled as a
+ *   `station.exception` instead, but the parcel was not decided as it should have been.
  * - `device.health` down raises `device_down` for that device; `up` clears it. `degraded` raises nothing: it shows
  *   in the device list, and a station that limps on is not a control-room alarm.
  * - Journal alerts the ingest path records (chain break, hash mismatch, gap, checkpoint problems, key change) are
@@ -35,6 +37,7 @@ export const AlarmKind = z.enum([
   'device_down',
   'journal_alert',
   'bench_refused',
+  'station_event_refused',
 ]);
 export type AlarmKind = z.infer<typeof AlarmKind>;
 export const AlarmSeverity = z.enum(['critical', 'warning']);
@@ -110,6 +113,8 @@ export function signalsOf(e: EdgeEvent): AlarmSignal[] {
           return [{ op: 'raise', kind: 'clock_unsynced', subject: 'clock', ...at, severity: 'warning', detail: p.detail }];
         case 'journal_key_changed':
           return [{ op: 'raise', kind: 'journal_key_changed', subject: 'journal', ...at, severity: 'critical', detail: p.detail }];
+        case 'station_event_refused':
+          return [{ op: 'raise', kind: 'station_event_refused', subject: e.stationId, ...at, severity: 'critical', detail: p.detail }];
       }
       return [];
     }

@@ -47,9 +47,31 @@ const gatePassageFields = {
   ...decisionFields,
 };
 
+/** Codes one `parcel.inspected` transaction may fuse: a station opens a new parcel rather than exceed it. */
+export const MAX_INSPECTED_CODES = 16;
+/** The longest raw read text journalled as is (the serial scanner's own maxLength ceiling); longer reads are cut and say so. */
+export const MAX_READ_TEXT = 8192;
+
 export const Payloads = {
   // customs-relevant: never evicted or expired before the hub has acknowledged them
   'parcel.scanned': z.object({ code: z.string().min(1).max(512), symbology: shortText.optional(), source: z.enum(['scanner', 'rfid', 'camera', 'manual']) }),
+  /**
+   * One device read, exactly as the scanner (serial, keyboard wedge, HID POS, camera) delivered it, journalled before
+   * any station logic sees it: a read a station later refuses, fuses or fails on is never lost. `accepted` reads
+   * carry the classified code; rejected ones their reason. Evidence only: the hub folds no parcel state from it.
+   */
+  'scan.read': z.object({
+    text: z.string().max(MAX_READ_TEXT),
+    /** The read was longer than MAX_READ_TEXT and `text` is its head; `length` is the whole. */
+    truncated: z.literal(true).optional(),
+    length: z.number().int().nonnegative(),
+    accepted: z.boolean(),
+    code: z.string().min(1).max(512).optional(),
+    /** How the read was classified (gs1, s10, logistics_no…). */
+    kind: shortText.optional(),
+    symbology: shortText.optional(),
+    reason: reason.optional(),
+  }),
   'parcel.weighed': z.object({ grossWeightKg: z.number().nonnegative().max(100_000), resolutionKg: z.number().positive().optional(), stable: z.literal(true) }),
   'xray.verdict': z.object({ verdict: z.enum(['clear', 'suspect', 'unreadable']), imageRef: shortText.optional() }),
   'parcel.diverted': z.object({ lane: z.enum(['release', 'inspection', 'exception']), reason: reason.optional() }),
@@ -86,7 +108,11 @@ export const Payloads = {
     revision: z.number().int().min(1).default(1),
     lineId: shortText,
     outcome: z.enum(['ok', 'no_read', 'multi_read', 'unknown_parcel', 'weight_unstable', 'out_of_tolerance', 'xray_fault', 'stale_cache']),
-    codes: z.array(z.string().min(1).max(512)).max(16),
+    codes: z.array(z.string().min(1).max(512)).max(MAX_INSPECTED_CODES),
+    /** Reads on this parcel that were refused (check digit, format), with their text (cut to 512) and why. */
+    rejectedReads: z.array(z.object({ text: z.string().min(1).max(512), reason })).max(MAX_INSPECTED_CODES).optional(),
+    /** The station's read sequence of the parcel's first read: decisions are journalled in this order. */
+    scanSeq: z.number().int().positive().optional(),
     grossWeightKg: z.number().nonnegative().max(100_000).optional(),
     declaredWeightKg: z.number().nonnegative().max(100_000).optional(),
     xray: z.object({ verdict: z.enum(['clear', 'suspect', 'reject', 'unreadable']), imageRef: shortText.optional() }).optional(),
@@ -130,8 +156,21 @@ export const Payloads = {
     /** low: the position was too coarse (LBS), too old or missing to be sure the seal was outside. */
     confidence: z.enum(['high', 'low']).optional(),
   }),
+  /**
+   * A station's own event failed its schema, or the station failed on an input: instead of the event (which would be
+   * refused and lost) the journal keeps this, with the reads involved and the refused payload (cut to 64 KiB), beside
+   * an `edge.alarm` station_event_refused.
+   */
+  'station.exception': z.object({
+    /** The event type the station tried to journal; "decide" when the station threw on an input. */
+    eventType: shortText,
+    error: z.string().min(1).max(1000),
+    /** The read texts (codes, rejected reads) the refused event or input carried. */
+    reads: z.array(z.string().max(MAX_READ_TEXT)).max(10_000),
+    payloadJson: z.string().max(65_536),
+  }),
   'edge.alarm': z.object({
-    alarm: z.enum(['disk_soft_limit', 'disk_hard_limit', 'disk_recovered', 'clock_unsynced', 'journal_key_changed']),
+    alarm: z.enum(['disk_soft_limit', 'disk_hard_limit', 'disk_recovered', 'clock_unsynced', 'journal_key_changed', 'station_event_refused']),
     detail: z.string().max(1000),
   }),
   // telemetry: may be shed under the journal's stated policy (see edge/journal.ts)

@@ -134,3 +134,90 @@ describe('inspection line station', () => {
     expect(inspectionDisplay(initialInspectionState()).verdict).toMatchObject({ tone: 'idle' });
   });
 });
+
+describe('inspection station: every read is evidence (issue 14)', () => {
+  const c0 = InspectionConfig.parse({ lineId: 'LINE-1' }); // the defaults: no multi-read pairing
+  const decideAll = (inputs: [number, InspectionInput][], cfg: InspectionConfig, state = initialInspectionState()) => {
+    const all: Decision<InspectionState>[] = [];
+    for (const [dt, input] of inputs) {
+      const d = decideInspection(state, input, T0 + dt, fresh, cfg);
+      all.push(d);
+      state = d.state;
+    }
+    return { state, all };
+  };
+  /** Fire every timer the decisions armed, in the order given (ids by the parcel's first code). */
+  const timersOf = (all: Decision<InspectionState>[]) => all.flatMap((d) => d.commands).filter((c): c is { kind: 'timer'; id: string; atMs: number } => c.kind === 'timer');
+  const codes = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `JDX${String(from + i).padStart(12, '0')}`);
+
+  // Item 2: distinct codes read together (one serial chunk: the same instant) are distinct parcels.
+  const distinct: { name: string; cfg: InspectionConfig; reads: [number, string][]; parcels: string[][] }[] = [
+    { name: 'window 0, one instant', cfg: InspectionConfig.parse({ lineId: 'LINE-1', multiReadWindowMs: 0 }), reads: codes(5).map((c) => [0, c]), parcels: codes(5).map((c) => [c]) },
+    { name: 'defaults, 10 ms apart (100 lines/s)', cfg: c0, reads: codes(40).map((c, i) => [i * 10, c]), parcels: codes(40).map((c) => [c]) },
+    { name: 'the same code twice is one parcel (two symbols of one label)', cfg: c0, reads: [[0, 'EA000000015CN'], [0, 'EA000000015CN'], [5, 'EA000000046CN']], parcels: [['EA000000015CN'], ['EA000000046CN']] },
+    { name: 'an opt-in pairing window fuses two labels of one parcel', cfg: InspectionConfig.parse({ lineId: 'LINE-1', multiReadWindowMs: 300 }), reads: [[0, 'EA000000015CN'], [80, 'EA000000046CN'], [900, 'EA000000029CN']], parcels: [['EA000000015CN', 'EA000000046CN'], ['EA000000029CN']] },
+  ];
+  for (const row of distinct) {
+    it(`distinct parcels: ${row.name}`, () => {
+      const { state, all } = decideAll(row.reads.map(([t, code]) => [t, scan(code)]), row.cfg);
+      const ts = timersOf(all);
+      const closed = decideAll(ts.map((t) => [t.atMs - T0, { kind: 'timer', id: t.id }] as [number, InspectionInput]), row.cfg, state);
+      const ps = events(closed.all).map((e) => Payloads['parcel.inspected'].parse(e.payload));
+      expect(ps.map((p) => p.codes)).toEqual(row.parcels);
+    });
+  }
+
+  // Item 1: a window that would fuse more codes than one event may carry opens a new parcel instead; nothing is refused.
+  it('a pairing window never fuses past the event limit: 1,000 reads at 100 lines/s all reach valid events', () => {
+    const cfg = InspectionConfig.parse({ lineId: 'LINE-1', multiReadWindowMs: 300 });
+    const all1000 = codes(1000);
+    const { state, all } = decideAll(all1000.map((c, i) => [i * 10, scan(c)]), cfg);
+    const closed = decideAll(timersOf(all).map((t) => [t.atMs - T0 + 10_000, { kind: 'timer', id: t.id }] as [number, InspectionInput]), cfg, state);
+    const ps = events(closed.all).map((e) => Payloads['parcel.inspected'].safeParse(e.payload));
+    expect(ps.every((p) => p.success)).toBe(true);
+    expect(ps.flatMap((p) => p.data!.codes)).toEqual(all1000);
+    expect(closed.state.open).toEqual([]);
+  });
+
+  // Item 3: a refused read keeps its text and reason.
+  it.each([
+    ['a bad check digit', 'EA000000016CN', 'S10 check digit is 5, not 6'],
+    ['a long garbage read (cut to 512)', 'x'.repeat(900), 'not a waybill, S10 or GS1 read'],
+  ])('a rejected read (%s) is its own no-read parcel carrying its text and reason', (_name, text, reason) => {
+    const { state, all } = decideAll([[0, { kind: 'scan', code: text, valid: false, reason }], [0, { kind: 'scan', code: 'EA000000099CN', valid: false, reason: 'check digit' }]], c0);
+    const closed = decideAll(timersOf(all).map((t) => [t.atMs - T0, { kind: 'timer', id: t.id }] as [number, InspectionInput]), c0, state);
+    const ps = events(closed.all).map((e) => Payloads['parcel.inspected'].parse(e.payload));
+    expect(ps.map((p) => [p.outcome, p.rejectedReads])).toEqual([
+      ['no_read', [{ text: text.slice(0, 512), reason }]],
+      ['no_read', [{ text: 'EA000000099CN', reason: 'check digit' }]],
+    ]);
+    expect(ps[0]!.reasons).toEqual([`read refused: ${reason}`]);
+  });
+
+  // Item 5: timers due together fire in any order; decisions come out in scan order.
+  it.each([
+    ['newest timer first', [2, 1, 0]],
+    ['middle first', [1, 2, 0]],
+    ['in order', [0, 1, 2]],
+  ])('decisions follow the scan sequence whatever order due timers fire in (%s)', (_name, order) => {
+    const three = ['EA000000015CN', 'EA000000046CN', 'EA000000029CN'];
+    const { state, all } = decideAll(three.map((c, i) => [i, scan(c)]), c0);
+    const ts = timersOf(all);
+    const late = 5000 + 500; // the process was busy: all three are due when the first fires
+    const closed = decideAll(order.map((i) => [late, { kind: 'timer', id: ts[i]!.id }] as [number, InspectionInput]), c0, state);
+    const ps = events(closed.all).map((e) => Payloads['parcel.inspected'].parse(e.payload));
+    expect(ps.map((p) => p.codes[0])).toEqual(three);
+    expect(ps.map((p) => p.scanSeq)).toEqual([1, 2, 3]);
+    expect(closed.all.flatMap((d) => d.commands).filter((cmd) => cmd.kind === 'divert').map((cmd) => (cmd as { parcelKey: string }).parcelKey)).toEqual(three);
+  });
+
+  it('a parcel whose time is not up yet is not decided early by a younger one', () => {
+    const { state, all } = decideAll([[0, scan('EA000000015CN')], [10, scan('EA000000046CN')]], c0);
+    const ts = timersOf(all);
+    // The X-ray names the younger parcel before the older one's time is up: only the younger is decided.
+    const d = decideInspection(state, xray('EA000000046CN'), T0 + 600, fresh, c0);
+    expect(d.events.map((e) => (e.payload as { codes: string[] }).codes)).toEqual([['EA000000046CN']]);
+    expect(d.state.open.map((t) => t.codes)).toEqual([['EA000000015CN']]);
+    expect(ts).toHaveLength(2);
+  });
+});

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { Payloads } from '../schemas/events.ts';
+import { MAX_INSPECTED_CODES, type Payloads } from '../schemas/events.ts';
 import type { ParcelDecision, StationRules } from './feed.ts';
 import { cacheIsStale, type CacheView, type Decision, type StationCommand, type StationDisplay, type StationEvent } from './types.ts';
 
@@ -11,13 +11,22 @@ import { cacheIsStale, type CacheView, type Decision, type StationCommand, type 
  * transaction and commands the diverter. Parcels are tracked in belt order (FIFO): a weight belongs to the oldest
  * parcel still waiting for one; a verdict to the parcel the PLC names, or to a new no-read transaction when it names
  * one nobody scanned.
+ *
+ * Every read is its own parcel unless there is a reason to fuse: the same code again (two symbols of one label, two
+ * scanners) joins its open parcel; a different code joins only under the configured multi-read window (off by
+ * default), and never past MAX_INSPECTED_CODES. Decisions are made in scan order: a parcel's decision first decides
+ * every older parcel whose time is up, so the journal follows the belt whatever order timers fire in.
  */
 export const InspectionConfig = z.object({
   lineId: z.string().min(1).max(64),
   /** From the first read to the latest a verdict may come before the station decides without it (fail safe). */
   decideTimeoutMs: z.number().int().min(50).max(600_000).default(5000),
-  /** A second, different code within this window of a parcel's first read is the same parcel (multi-read). */
-  multiReadWindowMs: z.number().int().min(0).max(10_000).default(300),
+  /**
+   * A pairing rule for a line that reads one parcel at a time with gaps between them: a second, different code within
+   * this window of a parcel's first read is the same parcel (a multi-read, to the exception lane). 0 (the default):
+   * different codes are always different parcels — reads arriving together (one serial chunk, a backlog) never fuse.
+   */
+  multiReadWindowMs: z.number().int().min(0).max(10_000).default(0),
   /** Re-scans of a decided parcel within this window amend its transaction instead of opening a new one. */
   amendWindowMs: z.number().int().min(0).max(86_400_000).default(10 * 60_000),
   /** Take a photo (camera snapshot) for every parcel. */
@@ -44,8 +53,11 @@ interface Tx {
   transactionId: string;
   revision: number;
   firstAtMs: number;
+  /** The station's read sequence of the parcel's first read (absent in state saved by an older version). */
+  scanSeq?: number;
   codes: string[];
-  rejectedReads: string[];
+  /** Refused reads, as "text" (state saved by an older version) or with their reason. */
+  rejectedReads: (string | { text: string; reason: string })[];
   weightKg?: number;
   weightUnstable?: boolean;
   xray?: { verdict: XrayVerdict; imageRef?: string };
@@ -66,10 +78,12 @@ export interface InspectionState {
   last: { transactionId: string; codes: string[]; lane: Lane; outcome: string; reasons: string[]; weightKg?: number; xray?: XrayVerdict; atMs: number } | null;
   recent: StationDisplay['recent'];
   nextSeq: number;
+  /** Reads seen so far (monotonic, per station): each read's scan sequence is the next one. */
+  reads?: number;
 }
 
 export function initialInspectionState(): InspectionState {
-  return { phase: 'running', open: [], decided: [], xrayFault: null, counters: { decided: 0, released: 0, inspection: 0, exception: 0 }, last: null, recent: [], nextSeq: 1 };
+  return { phase: 'running', open: [], decided: [], xrayFault: null, counters: { decided: 0, released: 0, inspection: 0, exception: 0 }, last: null, recent: [], nextSeq: 1, reads: 0 };
 }
 
 /** Pure, deterministic "random" sample: the same parcel under the same rules is always sampled the same way. */
@@ -87,14 +101,17 @@ const timerId = (tx: Tx) => `decide:${tx.transactionId}`;
 
 /** Pure: the lane for a parcel, its outcome and every reason — the heart of the station. */
 export function chooseLane(
-  tx: Pick<Tx, 'codes' | 'weightKg' | 'weightUnstable' | 'xray'>,
+  tx: Pick<Tx, 'codes' | 'weightKg' | 'weightUnstable' | 'xray'> & Partial<Pick<Tx, 'rejectedReads'>>,
   decision: ParcelDecision | undefined,
   rules: StationRules | undefined,
   stale: boolean,
   xrayFault: string | null,
 ): { lane: Lane; outcome: Outcome; reasons: string[] } {
   const codes = [...new Set(tx.codes)];
-  if (codes.length === 0) return { lane: 'exception', outcome: 'no_read', reasons: ['no read: no barcode decoded'] };
+  if (codes.length === 0) {
+    const refused = (tx.rejectedReads ?? []).map((r) => `read refused: ${rejectedRead(r).reason}`);
+    return { lane: 'exception', outcome: 'no_read', reasons: refused.length > 0 ? [...new Set(refused)].slice(0, 16) : ['no read: no barcode decoded'] };
+  }
   if (codes.length > 1) return { lane: 'exception', outcome: 'multi_read', reasons: [`multiple labels read: ${codes.join(', ')}`] };
   if (stale || !rules) {
     return { lane: 'inspection', outcome: 'stale_cache', reasons: [!rules ? 'no valid signed rules from the hub: failing safe' : 'local copy of hub decisions is older than the staleness bound: failing safe'] };
@@ -122,6 +139,31 @@ export function chooseLane(
 }
 
 
+const rejectedRead = (r: Tx['rejectedReads'][number]) => {
+  const text = typeof r === 'string' ? r : r.text;
+  const reason = typeof r === 'string' ? 'rejected' : r.reason;
+  return { text: text.length > 0 ? text.slice(0, 512) : '(empty read)', reason: reason.slice(0, 500) || 'rejected' };
+};
+
+/**
+ * Decide `tx`, after every older open parcel whose decision time has passed (belt order): a decision is never
+ * journalled before an older parcel's that was already due.
+ */
+function closeInOrder(state: InspectionState, tx: Tx, nowMs: number, cache: CacheView, config: InspectionConfig): Decision<InspectionState> {
+  const at = state.open.indexOf(tx);
+  const due = state.open.slice(0, Math.max(0, at)).filter((t) => t.firstAtMs + config.decideTimeoutMs <= nowMs);
+  let s = state;
+  const commands: StationCommand[] = [];
+  const events: StationEvent[] = [];
+  for (const t of [...due, tx]) {
+    const d = close(s, t, nowMs, cache, config);
+    s = d.state;
+    commands.push(...d.commands);
+    events.push(...d.events);
+  }
+  return { state: s, commands, events };
+}
+
 function close(state: InspectionState, tx: Tx, nowMs: number, cache: CacheView, config: InspectionConfig): Decision<InspectionState> {
   const rules = cache.rules(nowMs);
   const stale = cacheIsStale(cache, rules, nowMs);
@@ -138,6 +180,8 @@ function close(state: InspectionState, tx: Tx, nowMs: number, cache: CacheView, 
       lineId: config.lineId,
       outcome,
       codes: [...new Set(tx.codes)],
+      ...(tx.rejectedReads.length > 0 ? { rejectedReads: tx.rejectedReads.slice(0, MAX_INSPECTED_CODES).map(rejectedRead) } : {}),
+      ...(tx.scanSeq !== undefined ? { scanSeq: tx.scanSeq } : {}),
       ...(tx.weightKg !== undefined ? { grossWeightKg: tx.weightKg } : {}),
       ...(decision?.declaredWeightKg !== undefined ? { declaredWeightKg: decision.declaredWeightKg } : {}),
       ...(tx.xray ? { xray: { verdict: tx.xray.verdict, ...(tx.xray.imageRef ? { imageRef: tx.xray.imageRef } : {}) } } : {}),
@@ -170,9 +214,9 @@ function close(state: InspectionState, tx: Tx, nowMs: number, cache: CacheView, 
   return { state: next, commands, events: [event] };
 }
 
-function openTx(state: InspectionState, nowMs: number, config: InspectionConfig, codes: string[], amend?: { transactionId: string; revision: number }): { state: InspectionState; tx: Tx; commands: StationCommand[] } {
+function openTx(state: InspectionState, nowMs: number, config: InspectionConfig, codes: string[], amend?: { transactionId: string; revision: number }, scanSeq?: number): { state: InspectionState; tx: Tx; commands: StationCommand[] } {
   const transactionId = amend?.transactionId ?? `${config.lineId}-${nowMs.toString(36)}-${state.nextSeq}`;
-  const tx: Tx = { transactionId, revision: amend ? amend.revision + 1 : 1, firstAtMs: nowMs, codes, rejectedReads: [] };
+  const tx: Tx = { transactionId, revision: amend ? amend.revision + 1 : 1, firstAtMs: nowMs, ...(scanSeq !== undefined ? { scanSeq } : {}), codes, rejectedReads: [] };
   const commands: StationCommand[] = [{ kind: 'timer', id: timerId(tx), atMs: nowMs + config.decideTimeoutMs }];
   if (config.photo) commands.push({ kind: 'snapshot', transactionId });
   return { state: { ...state, open: [...state.open, tx], nextSeq: state.nextSeq + 1 }, tx, commands };
@@ -184,23 +228,29 @@ export function decideInspection(state: InspectionState, input: InspectionInput,
   const none = { state, commands: [], events: [] };
   switch (input.kind) {
     case 'scan': {
+      const scanSeq = (state.reads ?? 0) + 1;
+      state = { ...state, reads: scanSeq };
+      const none = { state, commands: [], events: [] };
       const newest = state.open[state.open.length - 1];
-      // A read that failed its check digit is kept on the parcel being read, never dropped: it may be the only read.
+      // Fusing a different read into the newest parcel needs the configured pairing window (0: never), and room.
+      const pairs = newest !== undefined && config.multiReadWindowMs > 0 && nowMs - newest.firstAtMs <= config.multiReadWindowMs;
+      // A read that failed its check digit is kept with its text and reason, never dropped: it may be the only read.
       if (!input.valid) {
-        if (newest && nowMs - newest.firstAtMs <= config.multiReadWindowMs) return { ...none, state: replaceTx(state, newest, { ...newest, rejectedReads: [...newest.rejectedReads, input.code] }) };
-        const o = openTx(state, nowMs, config, []);
-        return { state: replaceTx(o.state, o.tx, { ...o.tx, rejectedReads: [input.code] }), commands: o.commands, events: [] };
+        const rejected = { text: input.code, reason: input.reason ?? 'rejected' };
+        if (pairs && newest.rejectedReads.length < MAX_INSPECTED_CODES) return { ...none, state: replaceTx(state, newest, { ...newest, rejectedReads: [...newest.rejectedReads, rejected] }) };
+        const o = openTx(state, nowMs, config, [], undefined, scanSeq);
+        return { state: replaceTx(o.state, o.tx, { ...o.tx, rejectedReads: [rejected] }), commands: o.commands, events: [] };
       }
       const same = state.open.find((t) => t.codes.includes(input.code));
       if (same) return none; // the side scanner read the same label again: one parcel, one read
-      if (newest && !newest.xray && nowMs - newest.firstAtMs <= config.multiReadWindowMs && newest.codes.length > 0) {
+      if (pairs && !newest.xray && newest.codes.length > 0 && newest.codes.length < MAX_INSPECTED_CODES) {
         return { ...none, state: replaceTx(state, newest, { ...newest, codes: [...newest.codes, input.code] }) };
       }
-      if (newest && newest.codes.length === 0 && nowMs - newest.firstAtMs <= config.multiReadWindowMs) {
+      if (pairs && newest.codes.length === 0) {
         return { ...none, state: replaceTx(state, newest, { ...newest, codes: [input.code] }) };
       }
       const prior = state.decided.find((d) => d.code === input.code && nowMs - d.atMs <= config.amendWindowMs);
-      const o = openTx(state, nowMs, config, [input.code], prior);
+      const o = openTx(state, nowMs, config, [input.code], prior, scanSeq);
       return { state: o.state, commands: o.commands, events: [] };
     }
     case 'weight': {
@@ -226,7 +276,7 @@ export function decideInspection(state: InspectionState, input: InspectionInput,
       // A verdict means the X-ray works again, whatever fault it reported before.
       s = { ...s, phase: 'running', xrayFault: null };
       const withXray: Tx = { ...tx, plcId: input.parcelId, xray: { verdict: input.verdict, ...(input.imageRef ? { imageRef: input.imageRef } : {}) } };
-      const d = close(replaceTx(s, tx, withXray), withXray, nowMs, cache, config);
+      const d = closeInOrder(replaceTx(s, tx, withXray), withXray, nowMs, cache, config);
       return { ...d, commands: [...opened, ...d.commands] };
     }
     case 'xray.fault':
@@ -239,7 +289,7 @@ export function decideInspection(state: InspectionState, input: InspectionInput,
     }
     case 'timer': {
       const tx = state.open.find((t) => timerId(t) === input.id);
-      return tx ? close(state, tx, nowMs, cache, config) : none;
+      return tx ? closeInOrder(state, tx, nowMs, cache, config) : none;
     }
     case 'divert.failed': {
       const recent = [{ atMs: nowMs, zh: `分拣指令失败: ${input.reason}`, en: `Divert command failed: ${input.reason}`, tone: 'stop' as const }, ...state.recent].slice(0, 20);

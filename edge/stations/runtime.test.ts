@@ -1,0 +1,104 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { memoryCache, type Decision, type StationCommand, type StationEvent } from '../../shared/stations/types.ts';
+import { EdgeJournal } from '../journal.ts';
+import { manualTimeSource } from '../time-source.ts';
+import { checkedEvent, readsOf, StationRunner, type StationDef } from './runtime.ts';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  vi.useRealTimers();
+  for (const c of cleanups.splice(0).reverse()) c();
+});
+
+function journal(): EdgeJournal {
+  const dir = mkdtempSync(join(tmpdir(), 'bg-runner-'));
+  const j = new EdgeJournal({ file: join(dir, 'j.sqlite'), gatewayId: 'GW-1', time: manualTimeSource(), quotaBytes: 1e8, synchronous: 'NORMAL' });
+  cleanups.push(() => (j.close(), rmSync(dir, { recursive: true, force: true })));
+  return j;
+}
+const rows = (j: EdgeJournal) => j.readFrom(1, 10_000).map((r) => JSON.parse(r.json) as { type: string; stationId: string; payload: Record<string, unknown> });
+const quiet = pino({ level: 'silent' });
+const noCommands = { run: async () => null };
+
+/** A station that emits what its input says, as a table row would: events, timers, or a throw. */
+type ToyInput = { events?: StationEvent[]; commands?: StationCommand[]; fail?: string; code?: string };
+const toy = (fired: string[] = []): StationDef<{ n: number }, ToyInput> => ({
+  kind: 'toy',
+  initial: () => ({ n: 0 }),
+  decide: (s, i): Decision<{ n: number }> => {
+    if (i.fail) throw new Error(i.fail);
+    return { state: { n: s.n + 1 }, events: i.events ?? [], commands: i.commands ?? [] };
+  },
+  display: () => ({ verdict: null, lastCodes: [], weightKg: null, recent: [] }),
+  fromReading: () => undefined,
+  timer: (id) => (fired.push(id), {}),
+  commandFailed: () => undefined,
+});
+
+const inspected = (codes: string[]): StationEvent =>
+  ({ type: 'parcel.inspected', payload: { transactionId: 'T-1', revision: 1, lineId: 'LINE-1', outcome: 'multi_read', codes, hubDecision: 'unknown', lane: 'exception', reasons: ['multiple labels read'] } }) as StationEvent;
+
+describe('station runner: nothing a station was given is lost to its own failure', () => {
+  const refused: { name: string; input: ToyInput; eventType: string; error: RegExp; reads: string[] }[] = [
+    {
+      name: 'a transaction with 17 codes (over the event limit)',
+      input: { events: [inspected(Array.from({ length: 17 }, (_, i) => `JDX${i}`))] },
+      eventType: 'parcel.inspected',
+      error: /codes/,
+      reads: Array.from({ length: 17 }, (_, i) => `JDX${i}`),
+    },
+    { name: 'a station that throws on an input', input: { fail: 'boom', code: 'EA000000015CN' }, eventType: 'decide', error: /boom/, reads: ['EA000000015CN'] },
+  ];
+  for (const row of refused) {
+    it(`${row.name}: journalled as a station.exception carrying the reads, with an alarm`, async () => {
+      const j = journal();
+      const r = new StationRunner('LINE-1', toy(), j, memoryCache(), noCommands, quiet);
+      await r.input(row.input);
+      await vi.waitFor(() => expect(rows(j).map((e) => e.type).sort()).toEqual(['edge.alarm', 'station.exception']));
+      const ex = rows(j).find((e) => e.type === 'station.exception')!;
+      expect(ex).toMatchObject({ stationId: 'LINE-1', payload: { eventType: row.eventType, reads: row.reads } });
+      expect(ex.payload.error).toMatch(row.error);
+      expect(JSON.parse(String(ex.payload.payloadJson))).toBeTruthy();
+      expect(rows(j).find((e) => e.type === 'edge.alarm')).toMatchObject({ payload: { alarm: 'station_event_refused' } });
+    });
+  }
+
+  it('a valid event is journalled as it is, with the state', async () => {
+    const j = journal();
+    const r = new StationRunner('LINE-1', toy(), j, memoryCache(), noCommands, quiet);
+    await r.input({ events: [inspected(['EA000000015CN'])] });
+    expect(rows(j).map((e) => e.type)).toEqual(['parcel.inspected']);
+    expect(JSON.parse(j.getMeta('station:LINE-1')!)).toEqual({ n: 1 });
+  });
+
+  it('pure helpers: readsOf and checkedEvent', () => {
+    expect(readsOf({ codes: ['A', 'B'], rejectedReads: [{ text: 'X', reason: 'r' }, 'Y'], code: 'C' })).toEqual(['A', 'B', 'X', 'Y', 'C']);
+    expect(readsOf(null)).toEqual([]);
+    const ok = { ...inspected(['A']), stationId: 'S' } as Parameters<typeof checkedEvent>[0];
+    expect(checkedEvent(ok)).toEqual({ event: ok });
+    expect(checkedEvent({ ...ok, parcelKey: 'x'.repeat(65) } as typeof ok).refused).toMatch(/parcelKey/);
+  });
+
+  it('timers due together fire in deadline order, ties in creation order, however the clock moved while they were set', async () => {
+    vi.useFakeTimers();
+    const j = journal();
+    let now = 0;
+    const fired: string[] = [];
+    const r = new StationRunner('LINE-1', toy(fired), j, memoryCache(), noCommands, quiet, () => now);
+    await r.input({ commands: [{ kind: 'timer', id: 'first', atMs: 100 }] });
+    // The process was busy: its clock moved on before the next parcel's timer was set (same deadline).
+    now = 60;
+    await r.input({ commands: [{ kind: 'timer', id: 'second', atMs: 100 }] });
+    await r.input({ commands: [{ kind: 'timer', id: 'third', atMs: 120 }, { kind: 'timer', id: 'cancelled', atMs: 90 }, { kind: 'cancel-timer', id: 'cancelled' }] });
+    await vi.advanceTimersByTimeAsync(45);
+    expect(fired).toEqual([]); // nothing is due before its deadline
+    now = 130;
+    await vi.advanceTimersByTimeAsync(100);
+    expect(fired).toEqual(['first', 'second', 'third']);
+    r.stop();
+  });
+});
