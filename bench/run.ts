@@ -13,6 +13,7 @@ const all: Record<string, () => Promise<unknown>> = {
   'station-latency': async () => (await import('./station-latency.bench.ts')).benchStationLatency(),
   documents: async () => (await import('./documents.bench.ts')).benchDocuments(),
   'barcode-decode': async () => (await import('./barcode-decode.bench.ts')).benchBarcodeDecode(),
+  barcode: async () => (await import('./barcode-decode.bench.ts')).benchBarcodeDecode(), // the name README used
   trace: async () => (await import('./trace.bench.ts')).benchTrace(),
   dashboard: async () => (await import('./dashboard.bench.ts')).benchDashboard(),
   pg: async () => (await import('./pg.bench.ts')).benchPg(),

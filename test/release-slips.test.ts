@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPixels, zxingWasmDecoder } from '../drivers/barcode/image-decoder.ts';
+import { loadFrame, zxingWasmDecoder } from '../drivers/barcode/image-decoder.ts';
 import { hashPassword } from '../hub/auth/passwords.ts';
 import { HubConfig } from '../hub/config.ts';
 import { applyEngine } from '../hub/customs/cases.ts';
@@ -126,10 +126,10 @@ describe('release slips', () => {
     const decoder = zxingWasmDecoder();
     const svg = await image(`/api/slips/${slipNo}/qr.svg`);
     expect(svg.type).toMatch(/^image\/svg\+xml/);
-    expect(await decoder.decode(await loadPixels(svg.body, { width: 600 }))).toEqual([expect.objectContaining({ text: slipNo, format: 'QRCode' })]);
+    expect((await decoder.decode(await loadFrame(svg.body, { width: 600 }))).symbols).toEqual([expect.objectContaining({ text: slipNo, format: 'QRCode' })]);
     const png = await image(`/api/slips/${slipNo}/qr.svg?format=png`);
     expect(png.type).toBe('image/png');
-    expect((await decoder.decode(await loadPixels(png.body))).map((d) => d.text)).toEqual([slipNo]);
+    expect((await decoder.decode(await loadFrame(png.body))).symbols.map((d) => d.text)).toEqual([slipNo]);
   });
 
   it('shows parcels customs stopped after issue; voiding frees them; a void slip cannot be voided again', async () => {

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import bwipjs from 'bwip-js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { drawEan13 } from '../../test/helpers/barcode-frames.ts';
 import { CameraScannerConfig, CameraScannerDriver, freshCodes, type CameraReading } from './camera-scanner.ts';
 
 /** A camera's HTTP snapshot endpoint, served for real; the frame it returns is whatever the test puts under it. */
@@ -70,6 +71,30 @@ describe('camera scanner', () => {
     expect(readings.at(-1)).toMatchObject({ kind: 'device.error' });
     abort.abort();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('emits a read that fails its check digit as scan.rejected with its text, never as a code, once per window', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'bg-cam-'));
+    const file = join(dir, 'frame.png');
+    writeFileSync(file, await drawEan13('6901234000017'));
+    const driver = new CameraScannerDriver(CameraScannerConfig.parse({ file, intervalMs: 60_000 }));
+    const readings: CameraReading[] = [];
+    driver.onReading((r) => readings.push(r));
+    const abort = new AbortController();
+    await driver.start(abort.signal);
+    expect(await driver.send('snapshot')).toMatchObject({ ok: true });
+    expect(readings).toEqual([{ kind: 'scan.rejected', raw: ']E06901234000017', reason: expect.stringMatching(/check/i), format: 'EAN13', atMs: expect.any(Number) }]);
+    abort.abort();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('defaults to one symbol of the label formats; formats and maxSymbols are checked', () => {
+    expect(CameraScannerConfig.parse({ file: '/tmp/x' })).toMatchObject({ maxSymbols: 1, formats: ['Code128', 'EAN13', 'UPCA', 'EAN8', 'QRCode', 'DataMatrix'] });
+    expect(() => CameraScannerConfig.parse({ file: '/tmp/x', formats: ['Snapcode'] })).toThrow();
+    expect(() => CameraScannerConfig.parse({ file: '/tmp/x', maxSymbols: 0 })).toThrow();
   });
 
   it('de-duplicates by time window (pure)', () => {

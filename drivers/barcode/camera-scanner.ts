@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { type CommandResult, DriverBase } from '../contract.ts';
-import { loadPixels, zxingWasmDecoder, type ImageDecoder } from './image-decoder.ts';
+import { CAMERA_FORMATS, DEFAULT_FORMATS, loadFrame, zxingWasmDecoder, type ImageDecoder } from './image-decoder.ts';
 import { scanReading, type ScanReading } from './serial-scanner.ts';
 
 /**
@@ -9,6 +9,8 @@ import { scanReading, type ScanReading } from './serial-scanner.ts';
  * capture tool keeps overwriting) decoded with zxing. A parcel sits under the camera for many snapshots, so the same
  * code is reported once per `repeatAfterMs`, not once per frame. An unreachable camera or an unreadable image is a
  * device.error and the link goes down, so the supervisor restarts it; a frame without a barcode is not an error.
+ * It reads the symbols the station expects (`formats`, at most `maxSymbols`, one by default) and emits a code only
+ * when its check digits hold; a read that fails them is a `scan.rejected` with its text and the reason.
  */
 export const CameraScannerConfig = z
   .object({
@@ -16,15 +18,18 @@ export const CameraScannerConfig = z
     file: z.string().min(1).optional().describe('image file a capture tool keeps overwriting'),
     intervalMs: z.number().int().min(50).max(60_000).default(500),
     timeoutMs: z.number().int().min(100).max(30_000).default(2000),
-    width: z.number().int().min(160).max(8192).optional().describe('scale frames to this width before decoding'),
+    width: z.number().int().min(160).max(8192).optional().describe('decode a copy scaled to this width first (cheaper); the full frame is tried when it finds nothing'),
     rotateDeg: z.number().int().min(-360).max(360).optional(),
     repeatAfterMs: z.number().int().min(0).default(5000).describe('report the same code again only after this long'),
     maxImageBytes: z.number().int().min(1024).default(20 * 1024 * 1024),
+    formats: z.array(z.enum(CAMERA_FORMATS)).min(1).default(DEFAULT_FORMATS).describe('the symbologies this station reads'),
+    maxSymbols: z.number().int().min(1).max(8).default(1).describe('symbols per frame: 1 for a station, more only for a portal (each costs decode time)'),
   })
   .refine((c) => (c.url === undefined) !== (c.file === undefined), { message: 'set exactly one of url or file', path: ['url'] });
 export type CameraScannerConfig = z.output<typeof CameraScannerConfig>;
 
-export type CameraReading = ScanReading & { format?: string };
+/** `bytesHex`/`eci`: a symbol whose content is bytes, not text (binary, or an ECI the decoder cannot transcode). */
+export type CameraReading = ScanReading & { format?: string; bytesHex?: string; eci?: boolean };
 
 /** Pure: which codes of this frame are new, given when each was last reported. Mutates `seen`. */
 export function freshCodes(codes: string[], seen: Map<string, number>, nowMs: number, repeatAfterMs: number): string[] {
@@ -91,14 +96,23 @@ export class CameraScannerDriver extends DriverBase<CameraReading, 'snapshot' | 
     this.busy = true;
     try {
       const image = await this.fetchImage();
-      const symbols = await this.decoder.decode(await loadPixels(image, { width: this.config.width, rotateDeg: this.config.rotateDeg }));
+      const c = this.config;
+      const frame = await loadFrame(image, { width: c.width, rotateDeg: c.rotateDeg });
+      const { symbols, rejected } = await this.decoder.decode(frame, { formats: c.formats, maxSymbols: c.maxSymbols });
       const atMs = this.now();
       this.h.connected = true;
       this.h.lastReadingMs = atMs; // a frame decoded is a sign of life, barcode or not
-      const fresh = new Set(freshCodes(symbols.map((s) => s.aimText), this.seen, atMs, this.config.repeatAfterMs));
+      const fresh = new Set(freshCodes([...symbols.map((s) => s.aimText), ...rejected.map((r) => r.raw)], this.seen, atMs, c.repeatAfterMs));
       for (const s of symbols) {
         if (!fresh.delete(s.aimText)) continue;
-        this.emit({ ...scanReading(s.aimText, atMs), format: s.format });
+        const reading: CameraReading = { ...scanReading(s.aimText, atMs), format: s.format };
+        if (s.bytesHex !== undefined) Object.assign(reading, { bytesHex: s.bytesHex, eci: s.eci });
+        this.emit(reading);
+      }
+      // Read but not trusted (check digit, two reads of one symbol): kept with its text and why, never a code.
+      for (const r of rejected) {
+        if (!fresh.delete(r.raw)) continue;
+        this.emit({ kind: 'scan.rejected', reason: r.reason, raw: r.raw, atMs, format: r.format });
       }
     } catch (e) {
       this.h.errors += 1;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPixels, zxingWasmDecoder } from '../../drivers/barcode/image-decoder.ts';
+import { loadFrame, zxingWasmDecoder } from '../../drivers/barcode/image-decoder.ts';
 import { generateDocumentSets, type GeneratedParcel } from '../../hub/customs/generate-docs.ts';
 import { chromiumAvailable, screenshot, startDashboardRig, uiBuilt, type DashboardRig } from '../helpers/dashboard.ts';
 
@@ -72,7 +72,7 @@ describe.skipIf(!chromiumAvailable())('release slips in a real browser', () => {
     await screenshot(page, 'slip-print');
     const png = await qr.screenshot();
     // Decoded from what the browser drew, as a gate scanner would (the wasm from node_modules, as the drivers use it).
-    const symbols = await zxingWasmDecoder().decode(await loadPixels(png));
+    const { symbols } = await zxingWasmDecoder().decode(await loadFrame(png));
     expect(symbols.map((s) => [s.format, s.text])).toEqual([['QRCode', slipNo]]);
     await page.emulateMedia({ media: 'screen' });
 
