@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { classifyRead, isValidGs1Key, parseAimPrefix } from '../../drivers/barcode/parse.ts';
+import { classifyRead, isValidGs1Key, parseAimPrefix } from '../identifiers/gs1.ts';
 import type { Payloads } from '../schemas/events.ts';
 import type { ExpectedList } from './feed.ts';
 import { cacheIsStale, type CacheView, type Decision, type StationCommand, type StationDisplay, type StationEvent } from './types.ts';

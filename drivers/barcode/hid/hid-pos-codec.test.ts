@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyRead, GS } from '../parse.ts';
+import { classifyRead, GS } from '../../../shared/identifiers/gs1.ts';
 import { HidPosCodec } from './hid-pos-codec.ts';
 import { concatBytes, everySplitPoint, feedChunks, randomBytes, splits } from '../../../test/helpers/codec-replay.ts';
 

@@ -10,7 +10,7 @@ import {
   parseS10,
   s10CheckDigit,
   type Gs1Result,
-} from './parse.ts';
+} from './gs1.ts';
 
 /** Test vectors write FNC1 as `<GS>`. */
 const gs = (s: string) => s.replaceAll('<GS>', GS);
