@@ -1,7 +1,7 @@
 import bwipjs from 'bwip-js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadPixels, zxingWasmDecoder } from './image-decoder.ts';
-import { classifyRead } from '../../shared/identifiers/gs1.ts';
+import { classifyRead } from '../../shared/identifiers/read.ts';
 
 /** The chosen decoder (bench/RESULTS.md): zxing-wasm, loaded from node_modules with the network forbidden. */
 const render = (bcid: string, text: string) => bwipjs.toBuffer({ bcid, text, scale: 3, height: 12, paddingwidth: 20, paddingheight: 20, backgroundcolor: 'FFFFFF' });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type CommandResult, DriverBase, toHex } from '../contract.ts';
 import type { Link, Transport } from '../transport/transport.ts';
-import { classifyRead, type ClassifiedRead } from '../../shared/identifiers/gs1.ts';
+import { classifyRead, type ClassifiedRead } from '../../shared/identifiers/read.ts';
 
 /**
  * A serial (or USB-CDC) barcode scanner: lines with a configurable terminator and an optional AIM symbology prefix

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { classifyRead } from '../../shared/identifiers/gs1.ts';
+import { classifyRead } from '../../shared/identifiers/read.ts';
 import type { AnyReading } from '../../drivers/registry.ts';
 import { BenchConfig, benchDisplay, decideBench, initialBenchState, type BenchInput, type BenchState } from '../../shared/stations/bench.ts';
 import { decideInspection, initialInspectionState, InspectionConfig, inspectionDisplay, type InspectionInput, type InspectionState } from '../../shared/stations/inspection.ts';

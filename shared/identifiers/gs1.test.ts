@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  classifyRead,
-  GS,
-  GS1_AIS,
-  gs1CheckDigit,
-  isValidGs1Key,
-  parseAimPrefix,
-  parseGs1,
-  parseS10,
-  s10CheckDigit,
-  type Gs1Result,
-} from './gs1.ts';
+import { parseAimPrefix } from './aim.ts';
+import { GS, GS1_AIS, gs1CheckDigit, isValidGs1Key, parseGs1, type Gs1Result } from './gs1.ts';
 
 /** Test vectors write FNC1 as `<GS>`. */
 const gs = (s: string) => s.replaceAll('<GS>', GS);
@@ -22,33 +12,6 @@ function okGs1(r: Gs1Result) {
   if (!r.ok) throw new Error(`expected ok, got: ${r.reason}`);
   return r;
 }
-
-describe('parseAimPrefix', () => {
-  it.each([
-    [']C1abc', 'gs1-128', ']C1', true],
-    [']C0abc', 'code128', ']C0', false],
-    [']d2abc', 'gs1-datamatrix', ']d2', true],
-    [']d1abc', 'datamatrix', ']d1', false],
-    [']Q3abc', 'gs1-qr', ']Q3', true],
-    [']Q1abc', 'qr', ']Q1', false],
-    [']e0abc', 'gs1-databar', ']e0', true],
-    [']J1abc', 'gs1-dotcode', ']J1', true],
-    [']E0abc', 'ean13', ']E0', false],
-    [']E4abc', 'ean8', ']E4', false],
-    [']L2abc', 'pdf417', ']L2', false],
-    [']L0abc', 'pdf417', ']L0', false],
-  ] as const)('%s → %s', (text, symbology, aim, gs1) => {
-    expect(parseAimPrefix(text)).toEqual({ symbology, aim, gs1, data: 'abc' });
-  });
-
-  it.each([['abc'], [']Z9abc'], [']C'], [''], ['C1abc']])('no or unknown prefix %j → unknown, data untouched', (text) => {
-    expect(parseAimPrefix(text)).toEqual({ symbology: 'unknown', gs1: false, data: text });
-  });
-
-  it('is case-sensitive where AIM is (]D2 is not ]d2)', () => {
-    expect(parseAimPrefix(']D2x').symbology).toBe('unknown');
-  });
-});
 
 describe('GS1 check digits (devices.md §3 ✓)', () => {
   it.each([
@@ -188,102 +151,5 @@ describe('parseGs1', () => {
     if (r.ok) return;
     expect(r.reason).toMatch(reason);
     expect(r.at).toBe(at);
-  });
-});
-
-describe('parseS10 (customs.md §7)', () => {
-  it.each([
-    ['EA123456785CN', 'EA', '12345678', 5, 'CN'],
-    ['EE000000014CN', 'EE', '00000001', 4, 'CN'],
-    ['CP202501019CN', 'CP', '20250101', 9, 'CN'],
-    ['RB123456785GB', 'RB', '12345678', 5, 'GB'],
-    ['ea123456785cn', 'EA', '12345678', 5, 'CN'],
-    ['EA123456785cn', 'EA', '12345678', 5, 'CN'],
-    ['  RB123456785gb\r\n', 'RB', '12345678', 5, 'GB'],
-  ])('valid %j', (text, serviceIndicator, serial, checkDigit, country) => {
-    expect(parseS10(text)).toEqual({
-      ok: true,
-      value: `${serviceIndicator}${serial}${checkDigit}${country}`,
-      serviceIndicator,
-      serial,
-      checkDigit,
-      country,
-    });
-  });
-
-  it.each([
-    ['EA123456789CN', /check digit 9, expected 5/],
-    ['RB123456786US', /check digit 6, expected 5/],
-    ['EA12345678CN', /not a UPU S10/],
-    ['E1123456785CN', /not a UPU S10/],
-    ['EA1234567855CN', /not a UPU S10/],
-    ['', /not a UPU S10/],
-  ])('invalid %j', (text, reason) => {
-    const r = parseS10(text);
-    expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.reason).toMatch(reason);
-  });
-
-  it.each([
-    ['00000000', 5], // sum 0 → r 0 → 5
-    ['02000000', 0], // 2×6 = 12 → r 1 → 0
-    ['00000001', 4], // 1×7 = 7 → 11 − 7
-    ['00000003', 1], // 3×7 = 21 → r 10 → 1
-    ['00000020', 4], // 2×9 = 18 → r 7 → 11 − 7
-  ])('s10CheckDigit rule branches: %s → %i', (serial, expected) => {
-    expect(s10CheckDigit(serial)).toBe(expected);
-  });
-});
-
-describe('classifyRead', () => {
-  it('logistic label → gs1', () => {
-    const r = classifyRead(LOGISTIC_LABEL + '\r\n');
-    expect(r).toMatchObject({ kind: 'gs1', symbology: 'gs1-128', aim: ']C1' });
-    if (r.kind === 'gs1') expect(r.derived).toMatchObject({ sscc: '369012340000000017', grossWeightKg: 12.5, shipToPostal: '518000' });
-  });
-
-  it('item label → gs1', () => {
-    const r = classifyRead(ITEM_LABEL);
-    expect(r).toMatchObject({ kind: 'gs1', symbology: 'gs1-datamatrix', derived: { gtin: '06901234000016', expiry: '2026-12-31' } });
-  });
-
-  it.each([
-    ['no AIM, contains GS', gs('0106901234000016<GS>10LOT'), { kind: 'gs1', symbology: 'unknown', derived: { gtin: '06901234000016', batch: 'LOT' } }],
-    ['no AIM, valid SSCC element string', '00369012340000000017', { kind: 'gs1', derived: { sscc: '369012340000000017' } }],
-    ['no AIM, GTIN + expiry without GS', '010690123400001617261231', { kind: 'gs1', derived: { expiry: '2026-12-31' } }],
-    ['EAN-13', ']E04006381333931', { kind: 'gs1', symbology: 'ean13', derived: { gtin: '04006381333931' } }],
-    ['EAN-8', ']E496385074', { kind: 'gs1', symbology: 'ean8', derived: { gtin: '00000096385074' } }],
-    ['GS1 DataBar', ']e00106901234000016', { kind: 'gs1', symbology: 'gs1-databar' }],
-    ['GS1 QR', gs(']Q3' + '00369012340000000017<GS>'), { kind: 'gs1', symbology: 'gs1-qr' }],
-    ['S10', 'EA123456785CN', { kind: 's10', value: 'EA123456785CN', country: 'CN', checkDigit: 5 }],
-    ['S10 lowercase', 'rb123456785gb', { kind: 's10', value: 'RB123456785GB', serviceIndicator: 'RB' }],
-    ['S10 in Code 128', ']C0CP202501019CN', { kind: 's10', symbology: 'code128', aim: ']C0', serial: '20250101' }],
-    ['SF waybill', 'SF1234567890123', { kind: 'logistics_no', value: 'SF1234567890123' }],
-    ['JD waybill', 'JDVA12345678901', { kind: 'logistics_no', value: 'JDVA12345678901' }],
-    ['digits-only waybill (ZTO/STO/Yunda style)', '773123456789012', { kind: 'logistics_no', value: '773123456789012' }],
-    ['13 digits without EAN identifier is a waybill', '4006381333931', { kind: 'logistics_no' }],
-    ['digits starting 00 with a bad SSCC check is still a waybill', '00369012340000000018', { kind: 'logistics_no' }],
-    ['waybill in Code 128', ']C0YT1234567890123', { kind: 'logistics_no', symbology: 'code128', value: 'YT1234567890123' }],
-    ['hyphenated, 32 chars', 'A-' + '1'.repeat(30), { kind: 'logistics_no' }],
-  ])('%s', (_name, raw, expected) => {
-    expect(classifyRead(raw)).toMatchObject(expected);
-  });
-
-  it.each([
-    ['S10 with a bad check digit', 'EA123456789CN', /check digit 9, expected 5/],
-    ['S10 with a bad check digit (US)', 'RB123456786US', /check digit 6, expected 5/],
-    ['GS1-128 with a bad SSCC', ']C100369012340000000018', /AI \(00\)/],
-    ['GS1 DataMatrix with an unknown AI', ']d20512', /unknown AI/],
-    ['GS1 with an over-long lot', ']C110' + 'A'.repeat(21), /AI \(10\).*maximum 20/],
-    ['GS but not GS1', gs('ABC<GS>DEF'), /not valid GS1/],
-    ['EAN-13 with a bad check digit', ']E04006381333932', /not a valid GTIN-13/],
-    ['space inside', 'SF 123', /only letters, digits/],
-    ['33 characters', 'A'.repeat(33), /33 characters/],
-    ['empty', '\r\n', /empty/],
-    ['only an AIM prefix', ']C0', /empty/],
-  ])('rejects %s', (_name, raw, reason) => {
-    const r = classifyRead(raw);
-    expect(r.kind).toBe('rejected');
-    if (r.kind === 'rejected') expect(r.reason).toMatch(reason);
   });
 });

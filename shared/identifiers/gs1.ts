@@ -1,92 +1,15 @@
 /**
- * Pure parsing of what a barcode scanner read: AIM symbology identifiers, GS1 element strings,
- * UPU S10 postal identifiers and plain waybill (logisticsNo) numbers. No I/O, no clock, no logging.
+ * GS1 keys and element strings: mod-10 check digits (GTIN, SSCC, GLN, GSIN, GSRN) and the parser of Application
+ * Identifier element strings. No I/O, no clock, no logging.
  *
- * References: devices.md §2–3 (scanners, GS1), customs.md §7 (identifiers).
+ * References: devices.md §3 (GS1), GS1 General Specifications §3 (AIs) and §7.8 (FNC1 / GS separators).
  */
 
 /** GS (0x1D): how FNC1 separators arrive from a scanner. */
 export const GS = '\x1D';
 
-export type Symbology =
-  | 'gs1-128'
-  | 'code128'
-  | 'gs1-datamatrix'
-  | 'datamatrix'
-  | 'gs1-qr'
-  | 'qr'
-  | 'gs1-databar'
-  | 'dotcode'
-  | 'gs1-dotcode'
-  | 'ean13'
-  | 'ean8'
-  | 'pdf417'
-  | 'code39'
-  | 'itf'
-  | 'unknown';
-
 // ---------------------------------------------------------------------------------------------
-// 1. AIM symbology identifiers
-// ---------------------------------------------------------------------------------------------
-
-/** `]` + code character + modifier → symbology; gs1 = the data is a GS1 element string (FNC1 first). */
-const AIM_TABLE: Readonly<Record<string, { symbology: Symbology; gs1: boolean }>> = {
-  C0: { symbology: 'code128', gs1: false },
-  C1: { symbology: 'gs1-128', gs1: true },
-  C2: { symbology: 'code128', gs1: false }, // FNC1 in second position: an AIM application, not GS1
-  C4: { symbology: 'code128', gs1: false },
-  d0: { symbology: 'datamatrix', gs1: false },
-  d1: { symbology: 'datamatrix', gs1: false },
-  d2: { symbology: 'gs1-datamatrix', gs1: true },
-  d3: { symbology: 'datamatrix', gs1: false },
-  d4: { symbology: 'datamatrix', gs1: false },
-  d5: { symbology: 'gs1-datamatrix', gs1: true }, // ECI + FNC1 in first position
-  d6: { symbology: 'datamatrix', gs1: false },
-  Q0: { symbology: 'qr', gs1: false },
-  Q1: { symbology: 'qr', gs1: false },
-  Q2: { symbology: 'qr', gs1: false },
-  Q3: { symbology: 'gs1-qr', gs1: true },
-  Q4: { symbology: 'gs1-qr', gs1: true }, // ECI + FNC1 in first position
-  Q5: { symbology: 'qr', gs1: false },
-  Q6: { symbology: 'qr', gs1: false },
-  e0: { symbology: 'gs1-databar', gs1: true },
-  J0: { symbology: 'dotcode', gs1: false },
-  J1: { symbology: 'gs1-dotcode', gs1: true },
-  E0: { symbology: 'ean13', gs1: false }, // EAN-13 / UPC-A (13 digits): a bare GTIN, no AI
-  E4: { symbology: 'ean8', gs1: false },
-  L0: { symbology: 'pdf417', gs1: false },
-  L1: { symbology: 'pdf417', gs1: false },
-  L2: { symbology: 'pdf417', gs1: false },
-  A0: { symbology: 'code39', gs1: false },
-  A1: { symbology: 'code39', gs1: false },
-  A3: { symbology: 'code39', gs1: false },
-  A4: { symbology: 'code39', gs1: false },
-  A5: { symbology: 'code39', gs1: false },
-  A7: { symbology: 'code39', gs1: false },
-  I0: { symbology: 'itf', gs1: false },
-  I1: { symbology: 'itf', gs1: false },
-};
-
-export interface AimResult {
-  symbology: Symbology;
-  /** The identifier as read, e.g. `]C1`; absent when the text had no (known) prefix. */
-  aim?: string;
-  gs1: boolean;
-  data: string;
-}
-
-/** Strip an AIM symbology identifier prefix. Unknown or missing prefix → 'unknown', text untouched. */
-export function parseAimPrefix(text: string): AimResult {
-  if (text.length >= 3 && text[0] === ']') {
-    const code = text.slice(1, 3);
-    const known = AIM_TABLE[code];
-    if (known) return { symbology: known.symbology, aim: `]${code}`, gs1: known.gs1, data: text.slice(3) };
-  }
-  return { symbology: 'unknown', gs1: false, data: text };
-}
-
-// ---------------------------------------------------------------------------------------------
-// 2. GS1 mod-10 check digits
+// 1. GS1 mod-10 check digits
 // ---------------------------------------------------------------------------------------------
 
 /** GS1 mod-10 check digit over the data digits (weights 3,1,3,1… from the rightmost data digit). */
@@ -107,7 +30,7 @@ export function isValidGs1Key(full: string): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 3. GS1 element strings
+// 2. GS1 element strings
 // ---------------------------------------------------------------------------------------------
 
 type Charset = 'N' | 'X';
@@ -401,120 +324,4 @@ function derive(elements: Gs1Element[]): Gs1Derived {
     }
   }
   return d;
-}
-
-// ---------------------------------------------------------------------------------------------
-// 4. UPU S10
-// ---------------------------------------------------------------------------------------------
-
-export type S10Result =
-  | { ok: true; value: string; serviceIndicator: string; serial: string; checkDigit: number; country: string }
-  | { ok: false; reason: string };
-
-const S10_SHAPE = /^([A-Z]{2})(\d{8})(\d)([A-Z]{2})$/;
-const S10_WEIGHTS = [8, 6, 4, 2, 3, 5, 9, 7] as const;
-
-/** UPU S10 check digit over the 8 serial digits. */
-export function s10CheckDigit(serial: string): number {
-  if (!/^\d{8}$/.test(serial)) throw new RangeError(`s10CheckDigit: expected 8 digits, got ${JSON.stringify(serial)}`);
-  let sum = 0;
-  for (let i = 0; i < 8; i++) sum += (serial.charCodeAt(i) - 48) * S10_WEIGHTS[i]!;
-  const r = sum % 11;
-  return r === 0 ? 5 : r === 1 ? 0 : 11 - r;
-}
-
-/** The S10 number with serial `n` (mod 10^8) and its check digit: `s10Number(12345678)` = `EA123456785CN`. */
-export function s10Number(n: number, service = 'EA', country = 'CN'): string {
-  const serial = String(Math.abs(Math.trunc(n)) % 100_000_000).padStart(8, '0');
-  return `${service}${serial}${s10CheckDigit(serial)}${country}`;
-}
-
-/** Parse a UPU S10 identifier (e.g. `EA123456785CN`); trimmed and uppercased first. */
-export function parseS10(text: string): S10Result {
-  const value = text.trim().toUpperCase();
-  const m = S10_SHAPE.exec(value);
-  if (!m) return { ok: false, reason: `"${value}" is not a UPU S10 identifier (2 letters, 9 digits, 2 letters)` };
-  const [, serviceIndicator, serial, check, country] = m as unknown as [string, string, string, string, string];
-  const expected = s10CheckDigit(serial);
-  const checkDigit = Number(check);
-  if (checkDigit !== expected) {
-    return { ok: false, reason: `S10 "${value}" has check digit ${checkDigit}, expected ${expected}` };
-  }
-  return { ok: true, value, serviceIndicator, serial, checkDigit, country };
-}
-
-// ---------------------------------------------------------------------------------------------
-// 5. Classify one scanner read
-// ---------------------------------------------------------------------------------------------
-
-interface ReadSource {
-  symbology: Symbology;
-  aim?: string;
-}
-
-export type ClassifiedRead =
-  | ({ kind: 'gs1'; elements: Gs1Element[]; derived: Gs1Derived } & ReadSource)
-  | ({ kind: 's10'; value: string; serviceIndicator: string; serial: string; checkDigit: number; country: string } & ReadSource)
-  | ({ kind: 'logistics_no'; value: string } & ReadSource)
-  | ({ kind: 'rejected'; reason: string } & ReadSource);
-
-/** CEB logisticsNo: 1–32 characters of letters, digits and '-'. */
-const LOGISTICS_NO = /^[A-Za-z0-9-]{1,32}$/;
-
-/**
- * Decide what one read is: a GS1 element string, a UPU S10 postal identifier, or a plain waybill number
- * (logisticsNo). Carrier numbers without a published check digit (SF, YTO, ZTO, JD, …) are never rejected for
- * lacking one; a bare digit string without an EAN/UPC symbology identifier is a waybill, not a GTIN.
- */
-export function classifyRead(raw: string, options: Gs1Options = {}): ClassifiedRead {
-  const text = raw.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
-  const { symbology, aim, gs1, data } = parseAimPrefix(text);
-  const src: ReadSource = aim === undefined ? { symbology } : { symbology, aim };
-  if (data.length === 0) return { kind: 'rejected', reason: 'empty read', ...src };
-
-  if (gs1) {
-    const r = parseGs1(data, options);
-    return r.ok
-      ? { kind: 'gs1', elements: r.elements, derived: r.derived, ...src }
-      : { kind: 'rejected', reason: `GS1 ${symbology}: ${r.reason}`, ...src };
-  }
-
-  if (symbology === 'ean13' || symbology === 'ean8') {
-    const digits = symbology === 'ean13' ? 13 : 8;
-    if (data.length !== digits || !isValidGs1Key(data)) {
-      return { kind: 'rejected', reason: `${symbology} "${data}" is not a valid GTIN-${digits}`, ...src };
-    }
-    const gtin = data.padStart(14, '0');
-    return { kind: 'gs1', elements: [{ ai: '01', value: gtin, label: 'GTIN' }], derived: { gtin }, ...src };
-  }
-
-  // No GS1 symbology identifier: GS1 only if it is unmistakably an element string.
-  if (data.includes(GS)) {
-    const r = parseGs1(data, options);
-    return r.ok
-      ? { kind: 'gs1', elements: r.elements, derived: r.derived, ...src }
-      : { kind: 'rejected', reason: `contains GS separators but is not valid GS1: ${r.reason}`, ...src };
-  }
-  if (/^0[01]\d/.test(data)) {
-    const r = parseGs1(data, options);
-    // starts with (00) SSCC or (01) GTIN, which therefore passed the check digit, and parses to the end
-    if (r.ok) return { kind: 'gs1', elements: r.elements, derived: r.derived, ...src };
-  }
-
-  const upper = data.toUpperCase();
-  if (/^[A-Z]{2}\d{9}[A-Z]{2}$/.test(upper)) {
-    const s = parseS10(upper);
-    return s.ok
-      ? { kind: 's10', value: s.value, serviceIndicator: s.serviceIndicator, serial: s.serial, checkDigit: s.checkDigit, country: s.country, ...src }
-      : { kind: 'rejected', reason: s.reason, ...src };
-  }
-
-  if (LOGISTICS_NO.test(data)) return { kind: 'logistics_no', value: data, ...src };
-  return {
-    kind: 'rejected',
-    reason: data.length > 32
-      ? `not a logisticsNo: ${data.length} characters (max 32)`
-      : 'not a logisticsNo: only letters, digits and "-" are allowed',
-    ...src,
-  };
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { classifyRead, isValidGs1Key, parseAimPrefix } from '../identifiers/gs1.ts';
+import { parseAimPrefix } from '../identifiers/aim.ts';
+import { isValidGs1Key } from '../identifiers/gs1.ts';
+import { classifyRead } from '../identifiers/read.ts';
 import type { Payloads } from '../schemas/events.ts';
 import type { ExpectedList } from './feed.ts';
 import { cacheIsStale, type CacheView, type Decision, type StationCommand, type StationDisplay, type StationEvent } from './types.ts';
