@@ -17,14 +17,17 @@ export type SerialScannerConfig = z.output<typeof SerialScannerConfig>;
 
 /** What every scanner driver (serial, keyboard wedge, HID POS, camera) emits. */
 export type ScanReading =
-  | { kind: 'scan'; read: Exclude<ClassifiedRead, { kind: 'rejected' }>; raw: string; atMs: number }
-  | { kind: 'scan.rejected'; reason: string; raw: string; atMs: number }
+  | { kind: 'scan'; read: Exclude<ClassifiedRead, { kind: 'rejected' | 'ambiguous' }>; raw: string; atMs: number }
+  /** `ambiguous`: GS1 read without GS separators that has several valid readings; kept, never guessed. */
+  | { kind: 'scan.rejected'; reason: string; raw: string; atMs: number; ambiguous?: true }
   | { kind: 'device.error'; reason: string; rawHex: string; atMs: number };
 
 /** One read, classified: a scan, or a rejection with its reason (never dropped). */
 export function scanReading(raw: string, atMs: number): ScanReading {
   const read = classifyRead(raw);
-  return read.kind === 'rejected' ? { kind: 'scan.rejected', reason: read.reason, raw, atMs } : { kind: 'scan', read, raw, atMs };
+  if (read.kind === 'rejected') return { kind: 'scan.rejected', reason: read.reason, raw, atMs };
+  if (read.kind === 'ambiguous') return { kind: 'scan.rejected', reason: read.reason, raw, atMs, ambiguous: true };
+  return { kind: 'scan', read, raw, atMs };
 }
 
 /** Pure: bytes → complete reads by terminator. The idle timeout for "none" lives in the driver (it is time). */

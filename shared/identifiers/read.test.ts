@@ -60,3 +60,42 @@ describe('classifyRead', () => {
     if (r.kind === 'rejected') expect(r.reason).toMatch(reason);
   });
 });
+
+describe('classifyRead: GS1 without GS separators, and AIs beyond the old table (issue 14 items 7, 8)', () => {
+  // what @zxing/library returns for the item label: the FNC1 separators gone
+  const GS_LESS = ']C1' + '0106901234000016' + '17261231' + '10LOT4221SN0001';
+
+  it('a GS-less GS1-128 whose batch may hide the serial is ambiguous: kept whole with its readings, never a gs1 read', () => {
+    const r = classifyRead(GS_LESS + '\r\n');
+    expect(r).toMatchObject({ kind: 'ambiguous', symbology: 'gs1-128', aim: ']C1', text: GS_LESS, complete: true });
+    if (r.kind !== 'ambiguous') return;
+    expect(r.reason).toMatch(/^GS1 gs1-128: no GS separators/);
+    expect(r.readings.map((els) => els.find((e) => e.ai === '10')?.value)).toContain('LOT42');
+  });
+
+  it('without an AIM identifier too (a scanner set up without FNC1 and AIM transmission)', () => {
+    expect(classifyRead(GS_LESS.slice(3))).toMatchObject({ kind: 'ambiguous', symbology: 'unknown' });
+  });
+
+  it('the same label with its GS separators is a gs1 read', () => {
+    expect(classifyRead(ITEM_LABEL)).toMatchObject({ kind: 'gs1', derived: { batch: 'LOT42', serial: 'SN0001' } });
+  });
+
+  it('a source known to send its separators can say so', () => {
+    expect(classifyRead(GS_LESS, { separators: 'transmitted' })).toMatchObject({ kind: 'gs1', derived: { batch: 'LOT4221SN0001' } });
+  });
+
+  it('an AI the dictionary does not list no longer costs the read its GTIN', () => {
+    const r = classifyRead(gs(']d2' + '0106901234000016' + '8101106141411<GS>' + '10LOT42'));
+    expect(r).toMatchObject({ kind: 'gs1', derived: { gtin: '06901234000016', batch: 'LOT42' } });
+    if (r.kind === 'gs1') expect(r.elements[1]).toEqual({ ai: '8101', value: '106141411', uninterpreted: true });
+  });
+
+  it.each([['8200'], ['3922'], ['8110']])('AI %s (seen on public labels) is read beside the GTIN', (ai) => {
+    const value = ai === '3922' ? '1234' : ai === '8200' ? 'HTTPS://EXAMPLE.COM' : '106141416543213500110000310123196000';
+    const text = gs(`]d2${ai === '3922' ? '0106901234000016' + '30' + '2<GS>' : '0106901234000016'}${ai}${value}<GS>`);
+    const r = classifyRead(text);
+    expect(r.kind).toBe('gs1');
+    if (r.kind === 'gs1') expect(r.elements.find((e) => e.ai === ai)?.value).toBe(value);
+  });
+});

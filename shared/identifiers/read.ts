@@ -15,6 +15,11 @@ export type ClassifiedRead =
   | ({ kind: 'gs1'; elements: Gs1Element[]; derived: Gs1Derived } & ReadSource)
   | ({ kind: 's10'; value: string; serviceIndicator: string; serial: string; checkDigit: number; country: string } & ReadSource)
   | ({ kind: 'logistics_no'; value: string } & ReadSource)
+  /**
+   * A GS1 read that has more than one valid reading (no GS separators): kept whole with every reading, never
+   * stored as one of them. `text` is the read as received (trimmed, AIM identifier included).
+   */
+  | ({ kind: 'ambiguous'; reason: string; text: string; readings: Gs1Element[][]; complete: boolean } & ReadSource)
   | ({ kind: 'rejected'; reason: string } & ReadSource);
 
 /** CEB logisticsNo: 1–32 characters of letters, digits and '-'. */
@@ -33,9 +38,9 @@ export function classifyRead(raw: string, options: Gs1Options = {}): ClassifiedR
 
   if (gs1) {
     const r = parseGs1(data, options);
-    return r.ok
-      ? { kind: 'gs1', elements: r.elements, derived: r.derived, ...src }
-      : { kind: 'rejected', reason: `GS1 ${symbology}: ${r.reason}`, ...src };
+    if (r.status === 'ok') return { kind: 'gs1', elements: r.elements, derived: r.derived, ...src };
+    if (r.status === 'ambiguous') return { kind: 'ambiguous', reason: `GS1 ${symbology}: ${r.reason}`, text, readings: r.readings, complete: r.complete, ...src };
+    return { kind: 'rejected', reason: `GS1 ${symbology}: ${r.reason}`, ...src };
   }
 
   if (symbology === 'ean13' || symbology === 'ean8') {
@@ -50,14 +55,16 @@ export function classifyRead(raw: string, options: Gs1Options = {}): ClassifiedR
   // No GS1 symbology identifier: GS1 only if it is unmistakably an element string.
   if (data.includes(GS)) {
     const r = parseGs1(data, options);
-    return r.ok
+    return r.status === 'ok'
       ? { kind: 'gs1', elements: r.elements, derived: r.derived, ...src }
       : { kind: 'rejected', reason: `contains GS separators but is not valid GS1: ${r.reason}`, ...src };
   }
   if (/^0[01]\d/.test(data)) {
     const r = parseGs1(data, options);
     // starts with (00) SSCC or (01) GTIN, which therefore passed the check digit, and parses to the end
-    if (r.ok) return { kind: 'gs1', elements: r.elements, derived: r.derived, ...src };
+    if (r.status === 'ok') return { kind: 'gs1', elements: r.elements, derived: r.derived, ...src };
+    // a valid key followed by AIs that can be cut two ways: GS1 for sure, but which GS1 is not known
+    if (r.status === 'ambiguous') return { kind: 'ambiguous', reason: `GS1 without AIM identifier: ${r.reason}`, text, readings: r.readings, complete: r.complete, ...src };
   }
 
   const upper = data.toUpperCase();
