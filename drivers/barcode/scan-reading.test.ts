@@ -13,4 +13,9 @@ describe('scanReading: what every scanner driver emits for one read', () => {
     const r = scanReading(']d2' + '0106901234000016' + '8200HTTPS://EXAMPLE.COM', 1000);
     expect(r).toMatchObject({ kind: 'scan', read: { kind: 'gs1', derived: { gtin: '06901234000016' } } });
   });
+
+  it('a source known to send its separators is taken at its word', () => {
+    const raw = ']C1' + '0106901234000016' + '10LOT4221SN0001';
+    expect(scanReading(raw, 1000, { separators: 'transmitted' })).toMatchObject({ kind: 'scan', read: { kind: 'gs1', derived: { batch: 'LOT4221SN0001' } } });
+  });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type CommandResult, DriverBase, toHex } from '../contract.ts';
 import type { Link, Transport } from '../transport/transport.ts';
+import type { Gs1Options } from '../../shared/identifiers/gs1.ts';
 import { classifyRead, type ClassifiedRead } from '../../shared/identifiers/read.ts';
 
 /**
@@ -22,9 +23,12 @@ export type ScanReading =
   | { kind: 'scan.rejected'; reason: string; raw: string; atMs: number; ambiguous?: true }
   | { kind: 'device.error'; reason: string; rawHex: string; atMs: number };
 
-/** One read, classified: a scan, or a rejection with its reason (never dropped). */
-export function scanReading(raw: string, atMs: number): ScanReading {
-  const read = classifyRead(raw);
+/**
+ * One read, classified: a scan, or a rejection with its reason (never dropped). A source known to send every FNC1
+ * as GS passes `{ separators: 'transmitted' }` so a GS-less GS1 read is not second-guessed (shared/identifiers/gs1.ts).
+ */
+export function scanReading(raw: string, atMs: number, options: Gs1Options = {}): ScanReading {
+  const read = classifyRead(raw, options);
   if (read.kind === 'rejected') return { kind: 'scan.rejected', reason: read.reason, raw, atMs };
   if (read.kind === 'ambiguous') return { kind: 'scan.rejected', reason: read.reason, raw, atMs, ambiguous: true };
   return { kind: 'scan', read, raw, atMs };
