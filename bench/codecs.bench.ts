@@ -1,4 +1,4 @@
-import { classifyRead } from '../drivers/barcode/parse.ts';
+import { classifyRead } from '../shared/identifiers/read.ts';
 import { adAsciiCodec } from '../drivers/scale/ad-ascii.ts';
 import { mtSicsCodec } from '../drivers/scale/mt-sics.ts';
 import { renderFrame } from '../drivers/scale/simulator.ts';

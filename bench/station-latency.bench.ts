@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { s10Number } from '../drivers/barcode/parse.ts';
+import { s10Number } from '../shared/identifiers/s10.ts';
 import { EdgeJournal } from '../edge/journal.ts';
 import { inspectionStation, InspectionStationConfig } from '../edge/stations/inspection-station.ts';
 import { StationRunner } from '../edge/stations/runtime.ts';

@@ -14,7 +14,7 @@ import { LlrpReaderSimulator } from '../drivers/rfid/llrp-simulator.ts';
 import { renderFrame, type SimProtocol } from '../drivers/scale/simulator.ts';
 import { SerialConfig, serialTransport } from '../drivers/transport/serial.ts';
 import type { Link } from '../drivers/transport/transport.ts';
-import { s10Number } from '../drivers/barcode/parse.ts';
+import { s10Number } from '../shared/identifiers/s10.ts';
 import { startPtyPair } from '../drivers/transport/pty.ts';
 
 /**

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseS10 } from '../drivers/barcode/parse.ts';
+import { parseS10 } from '../shared/identifiers/s10.ts';
 import { createLogger } from '../shared/log.ts';
 import { EdgeJournal } from './journal.ts';
 import { LineSimulator, s10 } from './simulator.ts';

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { isBondgateError } from '../shared/errors.ts';
 import type { NewEvent } from '../shared/schemas/events.ts';
-import { s10Number } from '../drivers/barcode/parse.ts';
+import { s10Number } from '../shared/identifiers/s10.ts';
 import type { EdgeJournal } from './journal.ts';
 
 /**

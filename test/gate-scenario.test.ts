@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { LockSimulator } from '../drivers/modbus/lock-simulator.ts';
-import { decodeEpc, encodeSscc96 } from '../drivers/rfid/epc.ts';
+import { decodeEpc, encodeSscc96 } from '../shared/identifiers/epc.ts';
 import { LlrpReaderSimulator } from '../drivers/rfid/llrp-simulator.ts';
 import { renderFrame } from '../drivers/scale/simulator.ts';
 import { socatAvailable, startPtyPair } from '../drivers/transport/pty.ts';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { s10Number } from '../drivers/barcode/parse.ts';
+import { s10Number } from '../shared/identifiers/s10.ts';
 import { startLineRig } from '../drivers/sim/line-rig.ts';
 import { Scenario } from '../drivers/sim/scenario.ts';
 import { socatAvailable } from '../drivers/transport/pty.ts';

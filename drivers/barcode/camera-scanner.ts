@@ -105,7 +105,9 @@ export class CameraScannerDriver extends DriverBase<CameraReading, 'snapshot' | 
       const fresh = new Set(freshCodes([...symbols.map((s) => s.aimText), ...rejected.map((r) => r.raw)], this.seen, atMs, c.repeatAfterMs));
       for (const s of symbols) {
         if (!fresh.delete(s.aimText)) continue;
-        const reading: CameraReading = { ...scanReading(s.aimText, atMs), format: s.format };
+        // The decoder sees each FNC1 in the symbol and writes it as GS: a GS-less GS1 read from a camera is one whose
+        // only variable-length element is last, never one whose separators a scanner dropped.
+        const reading: CameraReading = { ...scanReading(s.aimText, atMs, { separators: 'transmitted' }), format: s.format };
         if (s.bytesHex !== undefined) Object.assign(reading, { bytesHex: s.bytesHex, eci: s.eci });
         this.emit(reading);
       }

@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { drawEan13, renderFrame, SYMBOLS, type Distortion } from '../../test/helpers/barcode-frames.ts';
 import { decodeFrame, DEFAULT_DECODE, judgeResults, loadFrame, symbolProblem, zxingRead, zxingWasmDecoder } from './image-decoder.ts';
-import { classifyRead } from './parse.ts';
+import { classifyRead } from '../../shared/identifiers/read.ts';
 
 /** The camera decode path: zxing-wasm from node_modules with the network forbidden, validated before emitting. */
 const render = (bcid: string, text: string, extra: Record<string, unknown> = {}) =>

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { type CommandResult, DriverBase, toHex } from '../contract.ts';
 import type { Link, Transport } from '../transport/transport.ts';
-import { classifyRead, type ClassifiedRead } from './parse.ts';
+import type { Gs1Options } from '../../shared/identifiers/gs1.ts';
+import { classifyRead, type ClassifiedRead } from '../../shared/identifiers/read.ts';
 
 /**
  * A serial (or USB-CDC) barcode scanner: lines with a configurable terminator and an optional AIM symbology prefix
@@ -29,14 +30,20 @@ export type SerialScannerConfig = z.output<typeof SerialScannerConfig>;
 
 /** What every scanner driver (serial, keyboard wedge, HID POS, camera) emits. */
 export type ScanReading =
-  | { kind: 'scan'; read: Exclude<ClassifiedRead, { kind: 'rejected' }>; raw: string; atMs: number }
-  | { kind: 'scan.rejected'; reason: string; raw: string; atMs: number }
+  | { kind: 'scan'; read: Exclude<ClassifiedRead, { kind: 'rejected' | 'ambiguous' }>; raw: string; atMs: number }
+  /** `ambiguous`: GS1 read without GS separators that has several valid readings; kept, never guessed. */
+  | { kind: 'scan.rejected'; reason: string; raw: string; atMs: number; ambiguous?: true }
   | { kind: 'device.error'; reason: string; rawHex: string; atMs: number };
 
-/** One read, classified: a scan, or a rejection with its reason (never dropped). */
-export function scanReading(raw: string, atMs: number): ScanReading {
-  const read = classifyRead(raw);
-  return read.kind === 'rejected' ? { kind: 'scan.rejected', reason: read.reason, raw, atMs } : { kind: 'scan', read, raw, atMs };
+/**
+ * One read, classified: a scan, or a rejection with its reason (never dropped). A source known to send every FNC1
+ * as GS passes `{ separators: 'transmitted' }` so a GS-less GS1 read is not second-guessed (shared/identifiers/gs1.ts).
+ */
+export function scanReading(raw: string, atMs: number, options: Gs1Options = {}): ScanReading {
+  const read = classifyRead(raw, options);
+  if (read.kind === 'rejected') return { kind: 'scan.rejected', reason: read.reason, raw, atMs };
+  if (read.kind === 'ambiguous') return { kind: 'scan.rejected', reason: read.reason, raw, atMs, ambiguous: true };
+  return { kind: 'scan', read, raw, atMs };
 }
 
 /** Pure: bytes → complete reads by terminator. The idle timeout for "none" lives in the driver (it is time). */

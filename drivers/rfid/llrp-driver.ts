@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type CommandResult, DriverBase } from '../contract.ts';
 import type { Link, Transport } from '../transport/transport.ts';
-import { decodeEpc } from './epc.ts';
+import { decodeEpc } from '../../shared/identifiers/epc.ts';
 import { addRospec, encodeMessage, keepaliveAck, llrpCodec, MessageType, parseRoAccessReport, parseStatus, rospecCommand, type LlrpFrame } from './llrp-codec.ts';
 
 /**

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { s10Number } from '../barcode/parse.ts';
+import { s10Number } from '../../shared/identifiers/s10.ts';
 import { SerialScannerConfig, SerialScannerDriver, type ScanReading } from '../barcode/serial-scanner.ts';
 import { OpcUaDriver, type OpcUaReading, xrayLineDriverConfig } from '../opcua/driver.ts';
 import { XrayLineSimulator } from '../opcua/line-simulator.ts';

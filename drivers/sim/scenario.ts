@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { s10Number } from '../barcode/parse.ts';
+import { s10Number } from '../../shared/identifiers/s10.ts';
 import type { XrayLineSimulator } from '../opcua/line-simulator.ts';
 import { renderFrame, type SimProtocol } from '../scale/simulator.ts';
 import type { Link } from '../transport/transport.ts';

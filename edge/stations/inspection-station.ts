@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { classifyRead } from '../../drivers/barcode/parse.ts';
+import { classifyRead } from '../../shared/identifiers/read.ts';
 import type { AnyReading } from '../../drivers/registry.ts';
 import { BenchConfig, benchDisplay, decideBench, initialBenchState, type BenchInput, type BenchState } from '../../shared/stations/bench.ts';
 import { decideInspection, initialInspectionState, InspectionConfig, inspectionDisplay, type InspectionInput, type InspectionState } from '../../shared/stations/inspection.ts';
@@ -64,7 +64,8 @@ export function inspectionStation(config: InspectionStationConfig): StationDef<I
 /** A scan typed or scanned at a console, classified like a scanner's read. */
 function scanOf(text: string): InspectionInput {
   const read = classifyRead(text);
-  return read.kind === 'rejected' ? { kind: 'scan', code: text, valid: false, reason: read.reason } : { kind: 'scan', code: 'value' in read ? String(read.value) : text, valid: true };
+  // An ambiguous GS1 read (no GS separators, two valid readings) is kept as read with its reason, like a rejected one.
+  return read.kind === 'rejected' || read.kind === 'ambiguous' ? { kind: 'scan', code: text, valid: false, reason: read.reason } : { kind: 'scan', code: 'value' in read ? String(read.value) : text, valid: true };
 }
 
 export const BenchStationConfig = z.object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isValidGs1Key } from '../../drivers/barcode/parse.ts';
+import { isValidGs1Key } from '../../shared/identifiers/gs1.ts';
 
 /**
  * Traceability (质量追溯), the pure part: what a GTIN is, and which lots an order's declared goods came from.

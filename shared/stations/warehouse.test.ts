@@ -148,6 +148,12 @@ describe('reading warehouse labels', () => {
     expect(r.kind).toBe('rejected');
     expect(r.kind === 'rejected' && r.reason.length).toBeGreaterThan(0);
   });
+
+  it('a GS-less item label whose lot may hide a serial is rejected as ambiguous, never stocked with a wrong lot', () => {
+    const r = readWarehouseLabel(`]C1${item(GTIN_A)}10LOT4221SN0001`, cfg);
+    expect(r).toMatchObject({ kind: 'rejected' });
+    expect(r.kind === 'rejected' && r.reason).toMatch(/^ambiguous: .*\(10\)LOT42 \(21\)SN0001/);
+  });
 });
 
 describe('batch/lot (AI 10) for traceability', () => {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { classifyRead, isValidGs1Key, parseAimPrefix } from '../../drivers/barcode/parse.ts';
+import { parseAimPrefix } from '../identifiers/aim.ts';
+import { isValidGs1Key } from '../identifiers/gs1.ts';
+import { classifyRead } from '../identifiers/read.ts';
 import type { Payloads } from '../schemas/events.ts';
 import type { ExpectedList } from './feed.ts';
 import { cacheIsStale, type CacheView, type Decision, type StationCommand, type StationDisplay, type StationEvent } from './types.ts';
@@ -207,6 +209,9 @@ export function readWarehouseLabel(text: string, config: Pick<ScanDeskConfig, 'l
       const bare = config.bareDigitsAsGtin && BARE_GTIN.test(read.value) && isValidGs1Key(read.value);
       return { kind: 'reference', value: read.value, ...(bare && { gtin: read.value.padStart(14, '0') }) };
     }
+    case 'ambiguous':
+      // Two valid readings (GS1 without GS separators): recorded as a rejected label with the text, never as a guess.
+      return { kind: 'rejected', reason: `ambiguous: ${read.reason}` };
     case 'rejected':
       return { kind: 'rejected', reason: read.reason };
   }

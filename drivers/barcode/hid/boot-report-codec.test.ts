@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyRead, GS } from '../parse.ts';
+import { GS } from '../../../shared/identifiers/gs1.ts';
+import { classifyRead } from '../../../shared/identifiers/read.ts';
 import { BootReportCodec } from './boot-report-codec.ts';
 import { concatBytes, everySplitPoint, feedChunks, randomBytes, splits } from '../../../test/helpers/codec-replay.ts';
 

@@ -23,7 +23,7 @@ export const HidPosConfig = z
   .refine((c) => c.moreDataFlag.byte < c.bodySize, { message: 'moreDataFlag.byte must lie inside the report body', path: ['moreDataFlag', 'byte'] });
 export type HidPosConfig = z.output<typeof HidPosConfig>;
 
-/** `text` keeps the AIM prefix and GS (0x1D) as sent; `parseAimPrefix` / `classifyRead` in ../parse.ts take it from here. */
+/** `text` keeps the AIM prefix and GS (0x1D) as sent; `parseAimPrefix` / `classifyRead` in shared/identifiers take it from here. */
 export type HidPosFrame = { kind: 'scan'; text: string; reports: number } | GarbageFrame;
 
 export class HidPosCodec implements Codec<HidPosFrame> {

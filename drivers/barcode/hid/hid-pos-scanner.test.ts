@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hidTransport, HidMatch, pickHidDevice, type HidDeviceInfo } from '../../transport/hid.ts';
 import type { Link } from '../../transport/transport.ts';
-import { GS } from '../parse.ts';
+import { GS } from '../../../shared/identifiers/gs1.ts';
 import type { ScanReading } from '../serial-scanner.ts';
 import { HidPosScannerConfig, HidPosScannerDriver } from './hid-pos-scanner.ts';
 

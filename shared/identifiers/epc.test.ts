@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isValidGs1Key } from '../barcode/parse.ts';
+import { isValidGs1Key } from './gs1.ts';
 import { decodeEpc, encodeSgtin96, encodeSscc96 } from './epc.ts';
 
 /** Packs [value, bits] fields, most significant first, into 96-bit upper-case hex: builds tags no vector covers. */

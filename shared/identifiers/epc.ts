@@ -1,4 +1,4 @@
-import { gs1CheckDigit } from '../barcode/parse.ts';
+import { gs1CheckDigit } from './gs1.ts';
 
 /**
  * EPC binary encodings from the GS1 EPC Tag Data Standard (devices.md §4): SGTIN-96 (header 0x30) and SSCC-96
