@@ -84,7 +84,7 @@ describe.skipIf(!run)('serial scanner over a pty', () => {
   it('classifies GS1 (GS preserved), S10 and waybill reads; rejects a bad S10 check digit', async () => {
     const { device, readings, driver } = await rig({ terminator: 'CRLF' });
     await device.write(Buffer.from(`${LABEL}\r\nEA123456785CN\r\nJDX000123456789\r\nEA123456789CN\r\n`, 'latin1'));
-    await vi.waitFor(() => expect(readings).toHaveLength(4), { timeout: 3000 });
+    await vi.waitFor(() => expect(readings).toHaveLength(4), { timeout: 20_000 });
     expect(readings[0]).toMatchObject({ kind: 'scan', read: { kind: 'gs1', symbology: 'gs1-128', derived: { sscc: '369012340000000017', grossWeightKg: 12.5 } } });
     expect(readings[1]).toMatchObject({ kind: 'scan', read: { kind: 's10', value: 'EA123456785CN', country: 'CN' } });
     expect(readings[2]).toMatchObject({ kind: 'scan', read: { kind: 'logistics_no', value: 'JDX000123456789' } });
@@ -95,14 +95,14 @@ describe.skipIf(!run)('serial scanner over a pty', () => {
   it('ends reads on silence when the scanner sends no terminator', async () => {
     const { device, readings } = await rig({ terminator: 'none', idleMs: 30 });
     await device.write(Buffer.from('EE000000014CN'));
-    await vi.waitFor(() => expect(readings).toContainEqual(expect.objectContaining({ kind: 'scan', read: expect.objectContaining({ value: 'EE000000014CN' }) })), { timeout: 2000 });
+    await vi.waitFor(() => expect(readings).toContainEqual(expect.objectContaining({ kind: 'scan', read: expect.objectContaining({ value: 'EE000000014CN' }) })), { timeout: 20_000 });
   });
 
   it('discards the partial first line after a restart (it began before the port opened) and reports it; every later line is read', async () => {
     // The gateway died mid-line: the tail of that line ("85CN-8981") waits in the pty, and lines keep coming.
     const { device, readings, driver } = await rig({ terminator: 'CR' }, { quiet: false, beforeOpen: '85CN-8981\rEA123456785CN\r' });
     await device.write(Buffer.from('JDX000123456789\rSF1234567890123\r', 'latin1'));
-    await vi.waitFor(() => expect(readings.filter((r) => r.kind === 'scan')).toHaveLength(3), { timeout: 3000 });
+    await vi.waitFor(() => expect(readings.filter((r) => r.kind === 'scan')).toHaveLength(3), { timeout: 20_000 });
     expect(readings.filter((r) => r.kind === 'scan').map((r) => r.raw)).toEqual(['EA123456785CN', 'JDX000123456789', 'SF1234567890123']);
     const errors = readings.filter((r) => r.kind === 'device.error');
     expect(errors).toEqual([expect.objectContaining({ reason: expect.stringMatching(/began before the port opened/), rawHex: Buffer.from('85CN-8981\r').toString('hex') })]);
@@ -114,7 +114,7 @@ describe.skipIf(!run)('serial scanner over a pty', () => {
     await device.write(Buffer.from('CN-89', 'latin1'));
     await new Promise((r) => setTimeout(r, 30));
     await device.write(Buffer.from('81\r\nEA123456785CN\r\n', 'latin1'));
-    await vi.waitFor(() => expect(readings.filter((r) => r.kind === 'scan')).toHaveLength(1), { timeout: 3000 });
+    await vi.waitFor(() => expect(readings.filter((r) => r.kind === 'scan')).toHaveLength(1), { timeout: 20_000 });
     expect(readings.map((r) => r.kind)).toEqual(['device.error', 'scan']);
     expect(readings[0]).toMatchObject({ rawHex: Buffer.from('CN-8981\r\n').toString('hex') });
   });
@@ -123,14 +123,14 @@ describe.skipIf(!run)('serial scanner over a pty', () => {
     const { device, readings } = await rig({ terminator: 'CR' });
     const lines = Array.from({ length: 50 }, (_, i) => `JDX${String(i).padStart(12, '0')}`);
     await device.write(Buffer.from(lines.map((l) => `${l}\r`).join(''), 'latin1'));
-    await vi.waitFor(() => expect(readings).toHaveLength(50), { timeout: 3000 });
+    await vi.waitFor(() => expect(readings).toHaveLength(50), { timeout: 20_000 });
     expect(readings.map((r) => (r.kind === 'device.error' ? r.rawHex : r.raw))).toEqual(lines);
   });
 
   it('reports garbage without a terminator as a device error with its bytes', async () => {
     const { device, readings, driver } = await rig({ terminator: 'CR', maxLength: 16 });
     await device.write(Buffer.from([0xff, 0xfe, ...Buffer.from('xxxxxxxxxxxxxxxxxxxx')]));
-    await vi.waitFor(() => expect(readings).toContainEqual(expect.objectContaining({ kind: 'device.error', rawHex: expect.stringMatching(/^fffe/) })), { timeout: 2000 });
+    await vi.waitFor(() => expect(readings).toContainEqual(expect.objectContaining({ kind: 'device.error', rawHex: expect.stringMatching(/^fffe/) })), { timeout: 20_000 });
     expect(driver.health().garbage).toBe(1);
   });
 });

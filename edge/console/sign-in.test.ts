@@ -122,7 +122,7 @@ describe('the sign-in limit', () => {
       let answered = 0;
       wrong.forEach((l) => void l.reply.then(() => answered++));
       // Five are being checked (none has failed yet); the other 55 were refused without a check.
-      await vi.waitFor(() => expect([pending.length, answered]).toEqual([5, 55]));
+      await vi.waitFor(() => expect([pending.length, answered]).toEqual([5, 55]), { timeout: 20_000 });
       const right = await login(base, 'op-7', PINS['op-7']!).reply;
       expect([right.status, right.json.code]).toEqual([429, 'RATE_LIMITED']);
       expect(calls).toBe(5);
@@ -190,7 +190,7 @@ describe('PIN checks off the event loop', () => {
       const right = login(base, 'op-7', '246813');
       const wrong = login(base, 'op-7', '999999');
       // Both hashes are in flight (their results held back): the event loop is free, and answers.
-      await vi.waitFor(() => expect(scryptHeld.pending).toHaveLength(2), { timeout: 10_000 });
+      await vi.waitFor(() => expect(scryptHeld.pending).toHaveLength(2), { timeout: 20_000 });
       const me = await request(base, '/api/me').reply;
       expect(me.status).toBe(200);
       // A third check would exceed the bound: refused at once, told when to come back, not counted as a failure.
@@ -209,7 +209,7 @@ describe('PIN checks off the event loop', () => {
     const verify = operatorVerifier([{ id: 'op-7', pinHash: `scrypt$1024$8$1$${salt.toString('base64')}$${key.toString('base64')}` }]);
     scryptHeld.on = true;
     const unknown = verify('nobody', '246813');
-    await vi.waitFor(() => expect(scryptHeld.pending).toHaveLength(1));
+    await vi.waitFor(() => expect(scryptHeld.pending).toHaveLength(1), { timeout: 20_000 });
     releaseHashes();
     expect(await unknown).toBe(false);
     expect(await verify('op-7', '246813')).toBe(true);
