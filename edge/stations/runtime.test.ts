@@ -58,7 +58,7 @@ describe('station runner: nothing a station was given is lost to its own failure
       const j = journal();
       const r = new StationRunner('LINE-1', toy(), j, memoryCache(), noCommands, quiet);
       await r.input(row.input);
-      await vi.waitFor(() => expect(rows(j).map((e) => e.type).sort()).toEqual(['edge.alarm', 'station.exception']));
+      await vi.waitFor(() => expect(rows(j).map((e) => e.type).sort()).toEqual(['edge.alarm', 'station.exception']), { timeout: 20_000 });
       const ex = rows(j).find((e) => e.type === 'station.exception')!;
       expect(ex).toMatchObject({ stationId: 'LINE-1', payload: { eventType: row.eventType, reads: row.reads } });
       expect(ex.payload.error).toMatch(row.error);
