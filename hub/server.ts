@@ -9,6 +9,7 @@ import { BondgateError } from '../shared/errors.ts';
 import { encodeMessage } from '../shared/sync-protocol.ts';
 import { clientIdFor, topics } from '../shared/topics.ts';
 import { buildApp } from './app.ts';
+import { passwordIssues } from './auth/password-policy.ts';
 import { hashPassword, randomSecret } from './auth/passwords.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.ts';
 import type { HubConfig } from './config.ts';
@@ -73,6 +74,12 @@ export interface RunningHub {
 
 async function ensureAdmin(storage: Storage, password: string | undefined): Promise<string | undefined> {
   if ((await storage.countUsers()) > 0) return undefined;
+  // The config check ran the policy's rules; the strength estimate runs here, only when the password is used.
+  const issues = password === undefined ? [] : passwordIssues('admin', password);
+  if (issues.length > 0) {
+    await storage.close();
+    throw new BondgateError('CONFIG_INVALID', `auth.adminPassword (BONDGATE_ADMIN_PASSWORD) does not meet the password policy: ${issues.map((i) => i.message).join('; ')}`, issues.map((i) => ({ field: 'auth.adminPassword', message: i.message })));
+  }
   const pw = password ?? randomSecret(12);
   await storage.createUser({ username: 'admin', passwordHash: await hashPassword(pw), role: 'admin', displayName: 'Administrator', createdMs: Date.now() });
   return password ? undefined : pw;
