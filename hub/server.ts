@@ -153,6 +153,11 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
       (ids) => ids.length > 0 && log.info({ gateways: ids }, 'revoked gateways removed at the broker'),
       (e: Error) => log.warn({ err: e.message }, 'could not remove revoked gateways at the broker: tried again at the next start, or revoke again'),
     );
+    // Accounts made before client ids were bound: bound now rather than at each gateway's next credential change.
+    void admin.reconcileClientIds().then(
+      (ids) => ids.length > 0 && log.info({ gateways: ids }, 'gateway accounts bound to their client ids at the broker'),
+      (e: Error) => log.warn({ err: e.message }, 'could not bind gateway accounts to their client ids at the broker: tried again at the next start, or rotate their credentials'),
+    );
   }
 
   const client: MqttClient = mqtt.connect(mqttUrl, {
