@@ -30,7 +30,7 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
   const secretsFile = join(dataDir, 'demo-secrets.json');
   const secrets: { gatewayPassword: string } = existsSync(secretsFile) ? JSON.parse(readFileSync(secretsFile, 'utf8')) : { gatewayPassword: randomSecret() };
   writeFileSync(secretsFile, JSON.stringify(secrets), { mode: 0o600 });
-  const adminPassword = process.env.BONDGATE_ADMIN_PASSWORD ?? 'bondgate-demo';
+  const adminPassword = process.env.BONDGATE_ADMIN_PASSWORD ?? 'bondgate-demo-harbour';
 
   const wantedHttp = Number(process.env.PORT ?? 8080);
   const httpPort = (await portFree('127.0.0.1', wantedHttp)) ? wantedHttp : 0;

@@ -21,6 +21,8 @@ Usage:
   bondgate demo                      hub + embedded broker + a simulated edge gateway (data in ./data/demo)
   bondgate hub [--config FILE]       run the hub (SQLite by default; DATABASE_URL for PostgreSQL; MQTT_URL for an external broker)
   bondgate edge --config FILE        run an edge gateway agent
+  bondgate console pin-hash [--config EDGE_FILE]
+                                     read an operator's console PIN from stdin (not echoed) and print its hash for the edge config
   bondgate audit verify [--config FILE]  verify the hub's audit hash chain; exit 3 and the first bad entry if broken
   bondgate gateway add ID [--config FILE]
                                      provision a gateway on the hub's store and print its credentials
@@ -92,6 +94,17 @@ export async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'documents' && argv[1] === 'import') {
     try {
       process.exitCode = await runDocumentsImport(argv.slice(2));
+    } catch (e) {
+      console.error(`bondgate: ${(e as Error).message}`);
+      process.exitCode = 1;
+    }
+    return;
+  }
+  // The console PIN hash reads stdin and takes its own options: routed before the strict parser below.
+  if (argv[0] === 'console' && argv[1] === 'pin-hash') {
+    try {
+      const { runPinHash } = await import('./console-pin.ts');
+      process.exitCode = await runPinHash(argv.slice(2));
     } catch (e) {
       console.error(`bondgate: ${(e as Error).message}`);
       process.exitCode = 1;

@@ -111,6 +111,21 @@ export function setGatewayCommands(gatewayId: string, password: string): DynsecC
   ];
 }
 
+/** What the broker holds for these gateways' accounts (their client ids among it). */
+export function getClientCommands(gatewayIds: readonly string[]): DynsecCommand[] {
+  return gatewayIds.map((username) => ({ command: 'getClient', username }));
+}
+
+/**
+ * Bind an existing gateway account to its client id, its password untouched: for accounts made before ids were bound,
+ * which would otherwise stay unbound until the gateway's next credential change.
+ */
+export function bindClientIdCommands(gatewayId: string): DynsecCommand[] {
+  const issue = brokerUserIssue(gatewayId);
+  if (issue) throw new Error(issue);
+  return [{ command: 'setClientId', username: gatewayId, clientid: gatewayId }];
+}
+
 /** Revoke a gateway at the broker: its account goes (live connections dropped), then its role. */
 export function removeGatewayCommands(gatewayId: string): DynsecCommand[] {
   const issue = brokerUserIssue(gatewayId);

@@ -1,7 +1,7 @@
 import { RiskRules } from './customs/risk.ts';
 import { z } from 'zod';
 import { GatewayId } from '../shared/schemas/events.ts';
-import { passwordIssues } from './auth/password-policy.ts';
+import { passwordRuleIssues } from './auth/password-policy.ts';
 
 /** Hub configuration (YAML or JSON); environment variables override the file (see README). */
 export const HubConfig = z.object({
@@ -55,10 +55,12 @@ export const HubConfig = z.object({
       adminPassword: z
         .string()
         .superRefine((pw, ctx) => {
-          for (const i of passwordIssues('admin', pw)) ctx.addIssue({ code: 'custom', message: i.message });
+          // The rules only: the strength estimate loads its dictionaries (half a second), so it runs when the first admin
+          // is made (hub/server.ts ensureAdmin), not at every start.
+          for (const i of passwordRuleIssues('admin', pw)) ctx.addIssue({ code: 'custom', message: i.message });
         })
         .optional()
-        .describe('the first admin password (the password policy: at least 12 characters, not a common password or pattern); generated and printed once when omitted'),
+        .describe('the first admin password (the password policy: at least 12 characters, not a common password, hard to guess by the zxcvbn estimate, checked when the first admin is made); generated and printed once when omitted'),
       metricsToken: z.string().min(16).optional().describe('a bearer token Prometheus may use for /metrics'),
     })
     .default({ sessionTtlHours: 12 }),

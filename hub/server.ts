@@ -9,6 +9,7 @@ import { BondgateError } from '../shared/errors.ts';
 import { encodeMessage } from '../shared/sync-protocol.ts';
 import { clientIdFor, topics } from '../shared/topics.ts';
 import { buildApp } from './app.ts';
+import { passwordIssues } from './auth/password-policy.ts';
 import { hashPassword, randomSecret } from './auth/passwords.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.ts';
 import type { HubConfig } from './config.ts';
@@ -75,6 +76,12 @@ export interface RunningHub {
 
 async function ensureAdmin(storage: Storage, password: string | undefined): Promise<string | undefined> {
   if ((await storage.countUsers()) > 0) return undefined;
+  // The config check ran the policy's rules; the strength estimate runs here, only when the password is used.
+  const issues = password === undefined ? [] : passwordIssues('admin', password);
+  if (issues.length > 0) {
+    await storage.close();
+    throw new BondgateError('CONFIG_INVALID', `auth.adminPassword (BONDGATE_ADMIN_PASSWORD) does not meet the password policy: ${issues.map((i) => i.message).join('; ')}`, issues.map((i) => ({ field: 'auth.adminPassword', message: i.message })));
+  }
   const pw = password ?? randomSecret(12);
   await storage.createUser({ username: 'admin', passwordHash: await hashPassword(pw), role: 'admin', displayName: 'Administrator', createdMs: Date.now() });
   return password ? undefined : pw;
@@ -147,6 +154,11 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     void admin.reconcileRevoked().then(
       (ids) => ids.length > 0 && log.info({ gateways: ids }, 'revoked gateways removed at the broker'),
       (e: Error) => log.warn({ err: e.message }, 'could not remove revoked gateways at the broker: tried again at the next start, or revoke again'),
+    );
+    // Accounts made before client ids were bound: bound now rather than at each gateway's next credential change.
+    void admin.reconcileClientIds().then(
+      (ids) => ids.length > 0 && log.info({ gateways: ids }, 'gateway accounts bound to their client ids at the broker'),
+      (e: Error) => log.warn({ err: e.message }, 'could not bind gateway accounts to their client ids at the broker: tried again at the next start, or rotate their credentials'),
     );
   }
 

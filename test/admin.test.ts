@@ -191,4 +191,12 @@ describe('user and gateway administration', () => {
       await h.stop();
     }
   }, 30_000);
+
+  it('refuses to make the first admin with a password the estimator finds guessable, and says which setting', async () => {
+    // The config check (the policy's cheap rules) lets it through; the estimate runs when the admin would be made.
+    const cfg = parseConfig(HubConfig, { dataDir: join(dir, 'hub-weak-admin'), http: { host: '127.0.0.1', port: 0 }, mqtt: { embedded: { host: '127.0.0.1', port: await freePort() } }, auth: { adminPassword: 'sunflower1987' } }, 'test');
+    const err = await startHub(cfg, log).then((h) => h.stop().then(() => undefined), (e: unknown) => e);
+    expect(err).toMatchObject({ code: 'CONFIG_INVALID', fields: [{ field: 'auth.adminPassword', message: expect.stringMatching(/^is too easy to guess/) }] });
+    expect(String((err as Error).message)).toContain('BONDGATE_ADMIN_PASSWORD');
+  }, 30_000);
 });

@@ -10,6 +10,7 @@ import { startHub } from '../hub/server.ts';
 import { parseConfig } from '../shared/config-file.ts';
 import { openUsersRepo, type UsersRepo } from '../hub/repos/users.ts';
 import { AdminService } from '../hub/services/admin.ts';
+import { DYNSEC_RESPONSE_TOPIC, DYNSEC_TOPIC, gatewayAcls, gatewayRole } from '../hub/broker-dynsec.ts';
 import { dynsecBrokerAccounts, type BrokerAccounts } from '../hub/services/broker-accounts.ts';
 import { openSqliteStorage } from '../hub/storage/sqlite.ts';
 import type { Storage } from '../hub/storage/storage.ts';
@@ -185,12 +186,64 @@ describe.skipIf(!run)('Mosquitto dynamic security: gateway credentials changed a
     await expect(connect('GW-D', creds.password)).rejects.toMatchObject({ code: 5 });
   });
 
+  /** Dynamic security commands sent as the hub's user, answered in order: how the broker was set up by older hubs. */
+  const dynsec = async (commands: Record<string, unknown>[]) => {
+    const tag = `raw-${Math.random().toString(36).slice(2)}`;
+    const answers: { command: string; error?: string; correlationData?: string }[] = [];
+    const onMessage = (topic: string, payload: Buffer) => {
+      if (topic === DYNSEC_RESPONSE_TOPIC) answers.push(...(JSON.parse(payload.toString()) as { responses: typeof answers }).responses.filter((r) => r.correlationData?.startsWith(tag)));
+    };
+    hub.on('message', onMessage);
+    await hub.subscribeAsync(DYNSEC_RESPONSE_TOPIC, { qos: 1 });
+    await hub.publishAsync(DYNSEC_TOPIC, JSON.stringify({ commands: commands.map((c, i) => ({ ...c, correlationData: `${tag}-${i}` })) }), { qos: 1 });
+    await vi.waitFor(() => expect(answers).toHaveLength(commands.length), { timeout: 5000 });
+    hub.off('message', onMessage);
+    return answers;
+  };
+  /** A gateway account as hubs made it before client ids were bound: any client id goes with its password. */
+  const unboundAccount = async (id: string, password: string) => {
+    const answers = await dynsec([
+      { command: 'createRole', rolename: gatewayRole(id), acls: gatewayAcls(id) },
+      { command: 'createClient', username: id, password, roles: [{ rolename: gatewayRole(id) }] },
+    ]);
+    expect(answers.map((a) => a.error)).toEqual([undefined, undefined]);
+    await (await connect(id, password, `${id}-any-id`)).endAsync();
+  };
+
+  it('binds gateway accounts made before client ids were bound, at start-up, once: idempotent and audited once', async () => {
+    await unboundAccount('GW-OLD', 'password-of-gw-old');
+    await storage.upsertGateway({ id: 'GW-OLD', passwordHash: await hashPassword('password-of-gw-old') });
+    // The others (configured, issued, rotated) are bound already; the revoked ones have no account.
+    expect(await admin.reconcileClientIds()).toEqual(['GW-OLD']);
+    await expect(connect('GW-OLD', 'password-of-gw-old', 'GW-OLD-any-id')).rejects.toMatchObject({ code: 5 });
+    await expect(connect('GW-OLD', 'password-of-gw-old', HUB_CLIENT_ID)).rejects.toMatchObject({ code: 5 });
+    const old = await connect('GW-OLD', 'password-of-gw-old');
+    await old.publishAsync(topics.events('GW-OLD'), 'old-after-binding', { qos: 1 });
+    await vi.waitFor(() => expect(hubGot).toContain('old-after-binding'), { timeout: 5000 });
+    // Again (the next start): nothing to bind, nothing audited.
+    expect(await admin.reconcileClientIds()).toEqual([]);
+    const audit = (await storage.auditRange(0, 1000)).filter((e) => e.action === 'gateway.broker.client-id-bound');
+    expect(audit.map((e) => [e.actor, e.subject, e.detail])).toEqual([['system', 'GW-OLD', { clientId: 'GW-OLD' }]]);
+    // A broker that does not answer: the binding fails loudly (the hub logs it and tries again at its next start).
+    const dead = dynsecBrokerAccounts({ url: `mqtt://127.0.0.1:${await freePort()}`, username: 'hub', password: HUB_PW, clientId: 'hub:test:accounts-dead-bind', log, timeoutMs: 500 });
+    try {
+      await expect(new AdminService({ storage, users, brokerAccounts: dead }).reconcileClientIds()).rejects.toMatchObject({ code: 'BROKER_FAILED' });
+    } finally {
+      await dead.close();
+    }
+  });
+
   it('a hub configured with mqtt.dynamicSecurity issues and revokes through its HTTP API, live at the broker', async () => {
+    // A gateway in the hub's config whose account an older hub made unbound: the hub binds it when it starts.
+    await unboundAccount('GW-CFG-OLD', 'password-of-gw-cfg-old');
     const hubProcess = await startHub(
-      parseConfig(HubConfig, { dataDir: join(dir, 'hub-http'), http: { host: '127.0.0.1', port: 0 }, mqtt: { url: url(), username: 'hub', password: HUB_PW, dynamicSecurity: true }, auth: { adminPassword: 'dynsec-admin-password' } }, 'test'),
+      parseConfig(HubConfig, { dataDir: join(dir, 'hub-http'), http: { host: '127.0.0.1', port: 0 }, mqtt: { url: url(), username: 'hub', password: HUB_PW, dynamicSecurity: true }, auth: { adminPassword: 'dynsec-admin-password' }, gateways: [{ id: 'GW-CFG-OLD', password: 'password-of-gw-cfg-old' }] }, 'test'),
       log,
     );
     try {
+      await vi.waitFor(async () => expect((await hubProcess.storage.auditRange(0, 100)).some((e) => e.action === 'gateway.broker.client-id-bound' && e.subject === 'GW-CFG-OLD')).toBe(true), { timeout: 10_000 });
+      await expect(connect('GW-CFG-OLD', 'password-of-gw-cfg-old', 'GW-CFG-OLD-any-id')).rejects.toMatchObject({ code: 5 });
+      await (await connect('GW-CFG-OLD', 'password-of-gw-cfg-old')).endAsync();
       const call = async (method: string, path: string, token?: string, body?: unknown) => {
         const res = await fetch(`${hubProcess.httpUrl}${path}`, { method, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
         return { status: res.status, json: (await res.json()) as Record<string, unknown> };

@@ -69,6 +69,8 @@ describe('station images', () => {
     const full = await get('GW-IMG', ev.payload.photoRef!);
     expect(full.status).toBe(200);
     expect(full.headers.get('content-type')).toBe('image/jpeg');
+    // A label photo shows names and addresses: kept by no cache, like every other API answer.
+    expect(full.headers.get('cache-control')).toBe('no-store');
     expect(Buffer.from(await full.arrayBuffer()).equals(frame)).toBe(true); // the full frame, byte for byte
     expect((await get('GW-IMG', ev.payload.photoRef!, false)).status).toBe(401);
     expect((await get('GW-IMG', 'img-00000000-0000-0000-0000-000000000000.jpg')).status).toBe(404);

@@ -1,16 +1,31 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import type { FieldIssue } from '../../shared/errors.ts';
 
 /**
- * The hub's password policy for people (users and the first admin): a minimum length and a blocklist of what
- * guessers try first — the leaked-password lists' leaders with digits and symbols added around them or letters
- * swapped for look-alikes, one character or a short pattern repeated, runs along the alphabet or the keyboard, digits
- * only, the user name with little else. No strength estimator is in the dependencies (zxcvbn would be the
- * maintained one: @zxcvbn-ts/core); this catches what an online guesser, slowed by the login backoff, tries.
+ * The hub's password policy for people (users and the first admin), in two parts:
+ *  - rules (`passwordRuleIssues`, cheap): a minimum length, not only spaces, not the user name with little added, not a
+ *    blocklisted word with digits or symbols around it, letters or at least 16 characters;
+ *  - a strength estimate (zxcvbn, `@zxcvbn-ts/core` with its common and English dictionaries): at least
+ *    `MIN_STRENGTH_SCORE` of 4, with the user name and the product's name as words a guesser knows. It finds what a
+ *    list cannot: repeats, sequences, keyboard walks, dates, l33t, common words and names in any arrangement.
+ * The blocklist stays because the estimator's dictionaries are English: it scores pinyin (woaini, laopo, nihao…), the
+ * zone's own words (customs, warehouse, bondgate…) and a leaked-list leader with a year and a symbol added
+ * (`qwerty2024!1`, `Admin@202611`) as strong enough (score 3 or 4); guessers here try those first.
  */
 export const MIN_PASSWORD_LENGTH = 12;
-/** Without letters (a phone number, a date) a password must be this long. */
+/** Without letters (a phone number, a date) a password must be this long: the estimator scores 138-1234-5678 a 4. */
 export const MIN_DIGITS_ONLY_LENGTH = 16;
+/** zxcvbn's score (0–4): 3 is "safely unguessable", about 10^8 guesses or more. */
+export const MIN_STRENGTH_SCORE = 3;
+/**
+ * The estimator reads this many characters: its matching grows fast with length (a 256-character string of look-alike
+ * symbols took seconds of the hub's only thread); a longer password is at least as strong as its first 64 characters.
+ */
+const ESTIMATED_LENGTH = 64;
+/** Words every password here is near: the estimator treats them (and the user name) as known. */
+const CONTEXT_WORDS = ['bondgate'];
 
 const COMMON = new Set(
   readFileSync(new URL('./common-passwords.txt', import.meta.url), 'utf8')
@@ -21,8 +36,6 @@ const COMMON = new Set(
 
 const LEET: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's', '!': 'i' };
 const SEPARATORS = /[\s._\-+*/\\|,;:'"`~^]+/gu;
-// Rows of a US and a Chinese keyboard (the same layout), forwards and backwards.
-const KEYBOARD = ['`1234567890-=', 'qwertyuiop[]\\', "asdfghjkl;'", 'zxcvbnm,./', '1234567890qwertyuiopasdfghjklzxcvbnm', '1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik,9ol.0p;/'];
 
 /** The forms a guesser's list would hold this password under. */
 function lookupForms(password: string): string[] {
@@ -48,43 +61,72 @@ function repeatedUnit(s: string): string | undefined {
   return undefined;
 }
 
-/** Every step between neighbouring characters the same (aaaa, abcd, 9876), or a run along a keyboard row. */
-function isRun(s: string): boolean {
-  const cps = [...s.toLowerCase()].map((c) => c.codePointAt(0)!);
-  if (cps.length >= 3) {
-    const step = cps[1]! - cps[0]!;
-    if (Math.abs(step) <= 1 && cps.every((c, i) => i === 0 || c - cps[i - 1]! === step)) return true;
-  }
-  const lower = s.toLowerCase();
-  return lower.length >= 4 && KEYBOARD.some((row) => row.includes(lower) || [...row].reverse().join('').includes(lower));
+let estimator: ZxcvbnFactory | undefined;
+/**
+ * Built on first use, not at import: loading and ranking the dictionaries takes about half a second, which a hub start
+ * (or a config check) should not pay when nobody sets a password.
+ */
+function strengthEstimator(): ZxcvbnFactory {
+  if (estimator) return estimator;
+  // require(), not import(): the policy is synchronous (a config schema refinement uses it), and the packages are CommonJS.
+  const require = createRequire(import.meta.url);
+  const core = require('@zxcvbn-ts/core') as typeof import('@zxcvbn-ts/core');
+  const common = require('@zxcvbn-ts/language-common') as typeof import('@zxcvbn-ts/language-common');
+  const en = require('@zxcvbn-ts/language-en') as typeof import('@zxcvbn-ts/language-en');
+  estimator = new core.ZxcvbnFactory({
+    dictionary: { ...common.dictionary, ...en.dictionary },
+    graphs: common.adjacencyGraphs,
+    translations: en.translations,
+    maxLength: ESTIMATED_LENGTH,
+    // Look-alike substitutions tried per password (default 100): past a dozen the work explodes and finds nothing new.
+    l33tMaxSubstitutions: 12,
+  });
+  return estimator;
 }
 
-/** Why this text is guessable whatever its length, or undefined. */
-function weakness(text: string): string | undefined {
-  if (text.trim() === '') return 'must not be only spaces';
-  if (lookupForms(text).some((f) => COMMON.has(f))) return 'is a commonly used password (with digits, symbols or look-alike letters added)';
-  const joined = text.replace(SEPARATORS, '');
-  if (repeatedUnit(joined) !== undefined || isRun(joined)) return 'is a repeated or sequential pattern';
-  if (new Set([...text.toLowerCase()]).size < 5) return 'uses too few different characters';
-  if (!/\p{L}/u.test(text) && [...text].length < MIN_DIGITS_ONLY_LENGTH) return `needs letters, or at least ${MIN_DIGITS_ONLY_LENGTH} characters`;
-  return undefined;
-}
-
-/** Pure: what is wrong with a new password for this user (empty when it is acceptable). */
-export function passwordIssues(username: string, password: string): FieldIssue[] {
+/**
+ * Pure: what the rules (no estimator) find wrong with a new password for this user. Cheap; the config check of
+ * `auth.adminPassword` uses only these, the full policy runs when the first admin is made.
+ */
+export function passwordRuleIssues(username: string, password: string): FieldIssue[] {
   const issues: FieldIssue[] = [];
   const issue = (message: string) => issues.push({ field: 'password', message });
   // Counted as characters, not bytes: 密码 is two.
   if ([...password].length < MIN_PASSWORD_LENGTH) issue(`must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  if (password.trim() === '') {
+    issue('must not be only spaces');
+    return issues;
+  }
   const lower = password.toLowerCase();
   const user = username.toLowerCase();
   // Case-insensitively: "Admin1" for user "admin1" is the first thing a guesser tries.
   if (user !== '' && lower === user) issue('must not be the user name');
-  else if (user.length >= 3 && lower.includes(user)) {
-    const rest = lower.split(user).join('');
-    if ([...rest.replace(SEPARATORS, '')].length < 8 || weakness(rest) !== undefined) issue('must not be the user name with little else added');
-  }
-  const w = weakness(password);
-  if (w) issue(w);
+  else if (user.length >= 3 && lower.includes(user) && littleAdded(lower.split(user).join(''))) issue('must not be the user name with little else added');
+  if (onBlocklist(password)) issue('is a commonly used password (with digits, symbols or look-alike letters added)');
+  else if (!/\p{L}/u.test(password) && [...password].length < MIN_DIGITS_ONLY_LENGTH) issue(`needs letters, or at least ${MIN_DIGITS_ONLY_LENGTH} characters`);
   return issues;
+}
+
+const onBlocklist = (text: string) => lookupForms(text).some((f) => COMMON.has(f));
+
+/**
+ * What is added to a user name is "little" when it is short, digits only (a year, a birthday: the estimator scores
+ * wang.fang.19870612 a 3) or a blocklisted word ("Wang.Fang-password").
+ */
+function littleAdded(rest: string): boolean {
+  const joined = rest.replace(SEPARATORS, '');
+  return [...joined].length < 8 || (!/\p{L}/u.test(joined) && [...joined].length < MIN_DIGITS_ONLY_LENGTH) || onBlocklist(rest);
+}
+
+/**
+ * What is wrong with a new password for this user (empty when it is acceptable): the rules, then (when they pass) the
+ * strength estimate, whose warning and suggestions go into the message. Synchronous, tens of milliseconds once loaded.
+ */
+export function passwordIssues(username: string, password: string): FieldIssue[] {
+  const issues = passwordRuleIssues(username, password);
+  if (issues.length > 0) return issues;
+  const { score, feedback } = strengthEstimator().check(password, [username, ...CONTEXT_WORDS]);
+  if (score >= MIN_STRENGTH_SCORE) return [];
+  const advice = [feedback.warning, ...feedback.suggestions].filter((s): s is string => !!s).join(' ');
+  return [{ field: 'password', message: `is too easy to guess (strength ${score} of 4, at least ${MIN_STRENGTH_SCORE} needed)${advice ? `: ${advice}` : ''}` }];
 }

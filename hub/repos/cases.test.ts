@@ -1,5 +1,7 @@
 import { expect, it } from 'vitest';
+import { maskForViewer } from '../../shared/mask.ts';
 import { eachStore } from '../../test/helpers/stores.ts';
+import { run } from '../storage/sql.ts';
 import { applyEngine, type EngineOutcome } from '../customs/cases.ts';
 import { openCaseRepo, type CaseRecord } from './cases.ts';
 
@@ -23,6 +25,38 @@ const outcome = (parcelKey: string, over: Partial<EngineOutcome> = {}): EngineOu
 });
 
 eachStore('customs case repository', (store) => {
+  it('re-masks reasons stored before names and addresses were masked, once, and a manager reads them masked', async () => {
+    const sql = store().sql;
+    const repo = openCaseRepo(sql);
+    await repo.migrate();
+    const old = [
+      { rule: 'customs.800', message: 'customs 800 (released)' },
+      { rule: 'match:payment.payer-is-buyer', message: 'order.buyerName "欧阳锋" ≠ payment.payerName "黄药师"' },
+      { rule: 'match:order-waybill.consignee', message: 'order.consigneeAddress "广东省深圳市南山区科技园科苑路15号" ≠ waybill.consigneeAddress "广东省深圳市南山区科技园科苑路16号"' },
+      { rule: 'risk:watch.consignee', message: 'high: consignee 欧阳锋 (138****5678) is on the watch list' },
+    ];
+    // A store as the hub left it before the re-masking step: the old texts in place, the step not yet applied.
+    const stored = await repo.update('REMASK-1', (c) => ({ ...applyEngine(c, outcome('REMASK-1'), 5000)!, reasons: old }), 5000);
+    const untouched = await repo.update('REMASK-2', (c) => applyEngine(c, outcome('REMASK-2'), 5000), 5000);
+    await sql.tx(function* () {
+      yield* run("DELETE FROM module_migrations WHERE module = 'cases' AND version = 7");
+    });
+    await repo.migrate();
+
+    const after = (await repo.get('REMASK-1'))!;
+    expect(after.reasons).toEqual([
+      old[0],
+      { rule: 'match:payment.payer-is-buyer', message: 'order.buyerName "欧**" ≠ payment.payerName "黄**"' },
+      { rule: 'match:order-waybill.consignee', message: 'order.consigneeAddress "广东省深圳市************" ≠ waybill.consigneeAddress "广东省深圳市************" (they differ in the masked part)' },
+      { rule: 'risk:watch.consignee', message: 'high: consignee 欧** (138****5678) is on the watch list' },
+    ]);
+    // A rewrite of stored text, not a change to the case: its version and time stay.
+    expect({ ...after, reasons: stored!.reasons }).toEqual(stored);
+    expect(await repo.get('REMASK-2')).toEqual(untouched);
+    const shown = JSON.stringify(maskForViewer('manager', after));
+    for (const full of ['欧阳锋', '黄药师', '科技园']) expect(shown).not.toContain(full);
+  });
+
   it('creates and updates a case under its lock, versioning each write', async () => {
     const repo = openCaseRepo(store().sql);
     await repo.migrate();

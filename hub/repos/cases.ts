@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { lock, one, run, type Sql, type SqlParam } from '../storage/sql.ts';
+import { remaskReason } from '../customs/remask-reasons.ts';
+import { all, lock, one, run, type Sql, type SqlBody, type SqlParam } from '../storage/sql.ts';
 
 /**
  * Customs cases: one per parcel, the hub's record of where the parcel stands with customs — the engine's latest
@@ -147,7 +148,24 @@ const MIGRATIONS = [
   'CREATE INDEX customs_cases_order ON customs_cases (order_no)',
   'CREATE INDEX customs_cases_buyer ON customs_cases (buyer_key, year)',
   "ALTER TABLE customs_cases ADD COLUMN bench_findings TEXT NOT NULL DEFAULT '[]'",
+  // Reasons stored before names and addresses were masked in them: re-masked once (hub/customs/remask-reasons.ts).
+  { data: remaskStoredReasons },
 ];
+
+/** Every case's reasons through remaskReason, a page at a time; only rows that change are written. */
+function* remaskStoredReasons(): SqlBody<void> {
+  let after = '';
+  for (;;) {
+    const page = yield* all<{ parcel_key: string; reasons: string }>('SELECT parcel_key, reasons FROM customs_cases WHERE parcel_key > ? ORDER BY parcel_key LIMIT 1000', [after]);
+    for (const row of page) {
+      const reasons = JSON.parse(row.reasons) as CaseReason[];
+      const masked = reasons.map(remaskReason);
+      if (masked.some((r, i) => r !== reasons[i])) yield* run('UPDATE customs_cases SET reasons = ? WHERE parcel_key = ?', [JSON.stringify(masked), row.parcel_key]);
+    }
+    if (page.length < 1000) return;
+    after = page[page.length - 1]!.parcel_key;
+  }
+}
 
 type Row = {
   parcel_key: string;
@@ -281,7 +299,8 @@ export function openCaseRepo(sql: Sql): CaseRepo {
         const current = row && fromRow(row);
         const next = change(current);
         if (!next) return current;
-        const stored: CaseRecord = { ...next, parcelKey, updatedMs: nowMs, version: (current?.version ?? 0) + 1, createdMs: current?.createdMs ?? nowMs };
+        // As a read gives it back: no findings yet is an empty list.
+        const stored: CaseRecord = { ...next, parcelKey, updatedMs: nowMs, version: (current?.version ?? 0) + 1, createdMs: current?.createdMs ?? nowMs, benchFindings: next.benchFindings ?? [] };
         yield* run(UPSERT, toParams(stored));
         return stored;
       });

@@ -17,7 +17,8 @@ export function imageRoutes(storage: Storage, images: ImageFetchService): Router
     if (!(await storage.getGateway(gw))) throw new BondgateError('NOT_FOUND', `no gateway ${gw}`);
     const result = await images.fetch(gw, ref);
     if (!result.ok) throw new BondgateError(result.code === 'NOT_FOUND' ? 'NOT_FOUND' : result.code === 'TOO_LARGE' ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED', result.message);
-    res.setHeader('cache-control', 'private, max-age=3600');
+    // Labels show names and addresses: never kept by the browser or a proxy, like every API answer (http-guards.ts).
+    res.setHeader('cache-control', 'no-store');
     res.type(result.contentType).send(Buffer.from(result.dataB64, 'base64'));
   });
   return r;

@@ -88,7 +88,7 @@ export interface AdminDeps {
    * hub's so an issued password works, and a rotated or revoked one stops working, at once. Absent: the embedded
    * broker checks the hub's store itself, and a password-file broker needs `bondgate broker config` again.
    */
-  brokerAccounts?: Pick<BrokerAccounts, 'setGateway' | 'removeGateway'>;
+  brokerAccounts?: Pick<BrokerAccounts, 'setGateway' | 'removeGateway'> & Partial<Pick<BrokerAccounts, 'bindGatewayClientIds'>>;
   now?: () => number;
 }
 
@@ -209,6 +209,19 @@ export class AdminService {
     const revoked = await this.d.users.revokedGateways();
     for (const id of revoked) await this.d.brokerAccounts.removeGateway(id);
     return revoked;
+  }
+
+  /**
+   * Gateway accounts made at the broker before client ids were bound stay unbound until the gateway's next credential
+   * change: bound at start-up instead, every gateway with credentials at the hub. Repeating it binds nothing new, so
+   * each gateway is audited once, when it is bound. Returns the gateways it bound.
+   */
+  async reconcileClientIds(): Promise<string[]> {
+    if (!this.d.brokerAccounts?.bindGatewayClientIds) return [];
+    const active = (await this.d.storage.listGateways()).filter((g) => g.passwordHash !== null).map((g) => g.id);
+    const bound = await this.d.brokerAccounts.bindGatewayClientIds(active);
+    for (const id of bound) await this.audit('system', 'gateway.broker.client-id-bound', id, { clientId: id });
+    return bound;
   }
 
   /** The broker side of a credential change; undefined without a broker to tell. Never throws: see brokerFailure. */

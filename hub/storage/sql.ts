@@ -44,8 +44,11 @@ export function* lock(key: string): Generator<SqlReq, void, unknown> {
   yield { mode: 'lock', sql: '', params: [key] };
 }
 
-/** A migration step: one text for both dialects, or one each. */
-export type Migration = string | { sqlite: string; postgres: string };
+/**
+ * A migration step: one text for both dialects, one each, or a data step — a transaction body (rows read and rewritten
+ * in code) run inside the migration's transaction, once, like any other step.
+ */
+export type Migration = string | { sqlite: string; postgres: string } | { data: () => SqlBody<void> };
 
 export interface Sql {
   readonly dialect: 'sqlite' | 'postgres';
@@ -61,7 +64,7 @@ export interface Sql {
 }
 
 const MODULE_MIGRATIONS = 'CREATE TABLE IF NOT EXISTS module_migrations (module TEXT NOT NULL, version INTEGER NOT NULL, applied_ms BIGINT NOT NULL, PRIMARY KEY (module, version))';
-const stepText = (m: Migration, dialect: Sql['dialect']) => (typeof m === 'string' ? m : m[dialect]);
+const stepText = (m: Exclude<Migration, { data: unknown }>, dialect: Sql['dialect']) => (typeof m === 'string' ? m : m[dialect]);
 
 // ---------------------------------------------------------------------------------------------------------------------
 // SQLite
@@ -102,7 +105,8 @@ export function sqliteSql(db: Database.Database): Sql {
         const applied = new Set(db.prepare('SELECT version FROM module_migrations WHERE module = ?').pluck().all(module) as number[]);
         steps.forEach((m, i) => {
           if (applied.has(i + 1)) return;
-          db.exec(stepText(m, 'sqlite'));
+          if (typeof m === 'object' && 'data' in m) drive(m.data);
+          else db.exec(stepText(m, 'sqlite'));
           db.prepare('INSERT INTO module_migrations (module, version, applied_ms) VALUES (?, ?, ?)').run(module, i + 1, Date.now());
         });
       }).immediate();
@@ -179,7 +183,11 @@ export function postgresSql(pool: pg.Pool, types: typeof pg.types): Sql {
         const applied = new Set((await c.query<{ version: number }>('SELECT version FROM module_migrations WHERE module = $1', [module])).rows.map((r) => Number(r.version)));
         for (const [i, m] of steps.entries()) {
           if (applied.has(i + 1)) continue;
-          await c.query(stepText(m, 'postgres'));
+          if (typeof m === 'object' && 'data' in m) {
+            const g = m.data();
+            let step = g.next();
+            while (!step.done) step = g.next(await exec(c, step.value));
+          } else await c.query(stepText(m, 'postgres'));
           await c.query('INSERT INTO module_migrations (module, version, applied_ms) VALUES ($1, $2, $3)', [module, i + 1, Date.now()]);
         }
         await c.query('COMMIT');
