@@ -6,6 +6,7 @@ import pg from 'pg';
 import { startMosquitto, type MosquittoInstance } from '../helpers/mosquitto.ts';
 import { freePort } from '../helpers/ports.ts';
 import { spawnNode, type ManagedProcess } from '../helpers/processes.ts';
+import { START_TIMEOUT_MS } from './fixture.ts';
 
 /**
  * A scale-out deployment as separate OS processes: one private Mosquitto, one fresh PostgreSQL database, several
@@ -104,10 +105,10 @@ export async function cluster(opts: { name: string; hubs: number; gateways: stri
     async startHub(i) {
       const p = spawnNode([CLI, 'hub', '--config', hubConfig(i)], { name: `hub-${i + 1}`, env: ENV, logFile: join(dir, `hub-${i + 1}.log`) });
       c.hubs[i] = p;
-      await p.waitForOutput(/hub ready/, 60_000);
+      await p.waitForOutput(/hub ready/, START_TIMEOUT_MS);
       // Taking messages needs the broker connection too (the shared subscription is made on connect), which may be
       // logged before or after "hub ready".
-      const deadline = Date.now() + 30_000;
+      const deadline = Date.now() + START_TIMEOUT_MS;
       while (!/hub connected to broker/.test(p.output())) {
         if (Date.now() > deadline) throw new Error(`hub-${i + 1} did not connect to the broker:\n${p.tail()}`);
         await sleep(50);
@@ -117,7 +118,7 @@ export async function cluster(opts: { name: string; hubs: number; gateways: stri
     async startEdge(gatewayId, o) {
       const p = spawnNode([CLI, 'edge', '--config', edgeConfig(gatewayId, o?.totalParcels)], { name: `edge-${gatewayId}`, env: ENV, logFile: join(dir, `edge-${gatewayId}.log`) });
       c.edges.set(gatewayId, p);
-      await p.waitForOutput(/edge agent started/, 30_000);
+      await p.waitForOutput(/edge agent started/, START_TIMEOUT_MS);
       return p;
     },
     login(i, username = 'admin', password = ADMIN_PASSWORD) {
