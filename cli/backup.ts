@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { EdgeConfig } from '../edge/config.ts';
 import { applyHubEnv, HubConfig } from '../hub/config.ts';
+import { AUDIT_HEAD_FILE } from '../hub/audit-anchor.ts';
 import { loadConfigFile, parseConfig } from '../shared/config-file.ts';
+import { ensurePrivateDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, writePrivateFile } from '../shared/private-files.ts';
 
 /**
  * Backups and restore (README, "Backups and restore").
@@ -18,19 +20,25 @@ import { loadConfigFile, parseConfig } from '../shared/config-file.ts';
  *
  * A PostgreSQL hub is backed up with pg_dump (custom format, one consistent snapshot of the database while hubs keep
  * ingesting) and restored with pg_restore into an empty database.
+ *
+ * A backup holds private keys, password hashes and PII (issue 13, item 10): it is created 0600 (a new directory for it
+ * 0700) before anything is written into it, whatever the umask, and so is everything a restore puts in place.
  */
 const run = promisify(execFile);
 const FILES_TABLE = 'bondgate_backup_files';
 const EDGE_KEYS = ['journal-key.pem', 'journal-key.pub.pem'];
-const HUB_KEYS = ['rules-signing-key.pem', 'rules-signing-key.pub.pem'];
+// The audit head checkpoint goes with the store it anchors (hub/audit-anchor.ts).
+const HUB_KEYS = ['rules-signing-key.pem', 'rules-signing-key.pub.pem', AUDIT_HEAD_FILE];
 
 export interface BackupReport { kind: 'sqlite' | 'postgres'; out: string; bytes?: number; detail: Record<string, number | string> }
 
 /** Online copy of a live SQLite database into `out`, with the named files of `dataDir` carried inside it. */
 async function backupSqlite(file: string, dataDir: string, keyFiles: readonly string[], out: string): Promise<void> {
   if (!existsSync(file)) throw new Error(`no database at ${file} (is dataDir right?)`);
-  mkdirSync(dirname(out), { recursive: true });
-  rmSync(out, { force: true });
+  createPrivateOut(out);
+  // The files are read before the snapshot: the audit head checkpoint names an entry already committed, so the
+  // snapshot taken after it holds that entry (a checkpoint newer than the snapshot would read as a truncation).
+  const files = keyFiles.filter((name) => existsSync(join(dataDir, name))).map((name) => ({ name, content: readFileSync(join(dataDir, name)) }));
   // A second connection to the live file: readers never block the writer in WAL mode, so what lands in `out` is
   // one consistent snapshot while the owner keeps writing.
   const src = new Database(file, { fileMustExist: true });
@@ -48,19 +56,29 @@ async function backupSqlite(file: string, dataDir: string, keyFiles: readonly st
     if (ok !== 'ok') throw new Error(`backup of ${file} failed its integrity check: ${String(ok)}`);
     db.exec(`CREATE TABLE ${FILES_TABLE} (name TEXT PRIMARY KEY, content BLOB NOT NULL)`);
     const put = db.prepare(`INSERT INTO ${FILES_TABLE} (name, content) VALUES (?, ?)`);
-    for (const name of keyFiles) if (existsSync(join(dataDir, name))) put.run(name, readFileSync(join(dataDir, name)));
+    for (const f of files) put.run(f.name, f.content);
     db.pragma('journal_mode = DELETE'); // one self-contained file
   } finally {
     db.close();
   }
+  chmodSync(out, PRIVATE_FILE_MODE);
+}
+
+/** An empty 0600 file at `out` (its directory made 0700 if new), so the backup is never readable by others, not even while it is written. */
+function createPrivateOut(out: string): void {
+  mkdirSync(dirname(out), { recursive: true, mode: PRIVATE_DIR_MODE });
+  rmSync(out, { force: true });
+  closeSync(openSync(out, 'wx', PRIVATE_FILE_MODE));
+  chmodSync(out, PRIVATE_FILE_MODE); // the umask may have narrowed it further, never widened; this states it
 }
 
 /** Put a SQLite backup in place of `file` (the process using it must be stopped) and restore the files it carries. */
 function restoreSqlite(from: string, file: string, dataDir: string): string[] {
   if (!existsSync(from)) throw new Error(`no backup at ${from}`);
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   const tmp = `${file}.restoring`;
-  copyFileSync(from, tmp);
+  copyFileSync(from, tmp); // copies the backup's mode: made private before it holds anything readable for long
+  chmodSync(tmp, PRIVATE_FILE_MODE);
   const db = new Database(tmp);
   const restored: string[] = [];
   try {
@@ -68,9 +86,7 @@ function restoreSqlite(from: string, file: string, dataDir: string): string[] {
     const hasFiles = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").pluck().get(FILES_TABLE);
     if (hasFiles) {
       for (const f of db.prepare(`SELECT name, content FROM ${FILES_TABLE}`).all() as { name: string; content: Buffer }[]) {
-        const path = join(dataDir, basename(f.name));
-        writeFileSync(path, f.content, { mode: 0o600 });
-        if (!f.name.includes('.pub.')) chmodSync(path, 0o600);
+        writePrivateFile(join(dataDir, basename(f.name)), f.content);
         restored.push(basename(f.name));
       }
       db.exec(`DROP TABLE ${FILES_TABLE}`);
@@ -80,8 +96,7 @@ function restoreSqlite(from: string, file: string, dataDir: string): string[] {
   }
   // A stale WAL beside the old file would be replayed into the restored one: remove it with the file.
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
-  copyFileSync(tmp, file);
-  rmSync(tmp, { force: true });
+  renameSync(tmp, file); // keeps the 0600 of tmp
   return restored;
 }
 
@@ -118,11 +133,12 @@ export function restoreEdge(dataDir: string, from: string): string[] {
 
 export async function backupHub(opts: { dataDir: string; databaseUrl?: string | undefined }, out: string): Promise<BackupReport> {
   if (opts.databaseUrl) {
-    mkdirSync(dirname(out), { recursive: true });
+    createPrivateOut(out); // pg_dump writes into it and keeps its mode
     // --format=custom: compressed, restorable table by table with pg_restore; one snapshot (repeatable read).
     await run('pg_dump', ['--format=custom', '--no-owner', '--file', out, '--dbname', opts.databaseUrl], { maxBuffer: 16 << 20 }).catch((e: NodeJS.ErrnoException) => {
       throw new Error(e.code === 'ENOENT' ? 'pg_dump not found: install the PostgreSQL client tools (same or newer major version as the server)' : `pg_dump failed: ${(e as { stderr?: string }).stderr ?? e.message}`);
     });
+    chmodSync(out, PRIVATE_FILE_MODE);
     return { kind: 'postgres', out, detail: {} };
   }
   await backupSqlite(join(opts.dataDir, 'hub.sqlite'), opts.dataDir, HUB_KEYS, out);
@@ -137,14 +153,25 @@ export async function restoreHub(opts: { dataDir: string; databaseUrl?: string |
     });
     return [];
   }
-  return restoreSqlite(from, join(opts.dataDir, 'hub.sqlite'), opts.dataDir);
+  const restored = restoreSqlite(from, join(opts.dataDir, 'hub.sqlite'), opts.dataDir);
+  const head = join(opts.dataDir, AUDIT_HEAD_FILE);
+  if (!restored.includes(AUDIT_HEAD_FILE) && existsSync(head)) {
+    // A backup from before head checkpoints: the data dir's checkpoint is of the store being replaced, and would
+    // report the restored chain as truncated. Kept aside, not deleted: it still says how far the old chain went.
+    renameSync(head, join(opts.dataDir, AUDIT_HEAD_ASIDE));
+    restored.push(`${AUDIT_HEAD_FILE} of the replaced store moved to ${AUDIT_HEAD_ASIDE}`);
+  }
+  return restored;
 }
+const AUDIT_HEAD_ASIDE = 'audit-head.before-restore.json';
 
 const BACKUP_USAGE = `usage:
   bondgate backup edge --config EDGE.yaml --out FILE    online backup of the edge journal (and its key) while it runs
   bondgate backup hub [--config HUB.yaml] --out FILE    online backup of the hub store: SQLite file, or pg_dump of PostgreSQL
   bondgate restore edge --config EDGE.yaml --from FILE  put a backup in place (stop the edge first)
   bondgate restore hub [--config HUB.yaml] --from FILE  SQLite: replace the store (stop the hub first); PostgreSQL: pg_restore into an empty database`;
+
+const PRIVATE_NOTE = 'The backup file is mode 0600 (owner only): keep it that way wherever you copy it, because';
 
 /** `bondgate backup …` / `bondgate restore …`; returns the exit code. */
 export async function runBackupCli(argv: string[]): Promise<number> {
@@ -160,9 +187,10 @@ export async function runBackupCli(argv: string[]): Promise<number> {
     if (command === 'backup') {
       const r = await backupEdge(dataDir, file);
       console.log(`edge journal backed up to ${file}: head seq ${r.detail.headSeq}, acked ${r.detail.ackedSeq}`);
+      console.log(`${PRIVATE_NOTE} it holds the gateway's journal signing key.`);
     } else {
       const keys = restoreEdge(dataDir, file);
-      console.log(`edge journal restored from ${file} into ${dataDir}${keys.length ? ` (with ${keys.join(', ')})` : ''}`);
+      console.log(`edge journal restored from ${file} into ${dataDir}${keys.length ? ` (with ${keys.join(', ')})` : ''}; the journal and keys are mode 0600 (owner only)`);
     }
     return 0;
   }
@@ -172,9 +200,10 @@ export async function runBackupCli(argv: string[]): Promise<number> {
   if (command === 'backup') {
     const r = await backupHub(where, file);
     console.log(`hub ${r.kind} store backed up to ${file}${Object.keys(r.detail).length ? `: ${Object.entries(r.detail).map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}`);
+    console.log(`${PRIVATE_NOTE} it holds password hashes and personal data${r.kind === 'sqlite' ? ', and the rules-signing key' : ''}.`);
   } else {
     const keys = await restoreHub(where, file);
-    console.log(`hub store restored from ${file}${keys.length ? ` (with ${keys.join(', ')})` : ''}; run "bondgate audit verify" before starting it`);
+    console.log(`hub store restored from ${file}${keys.length ? ` (with ${keys.join(', ')})` : ''}${where.databaseUrl ? '' : '; the store and keys are mode 0600 (owner only)'}; run "bondgate audit verify" before starting it`);
   }
   return 0;
 }

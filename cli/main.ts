@@ -172,11 +172,16 @@ export async function main(argv: string[]): Promise<void> {
         const config = hubConfigFrom(values.config && existsSync(values.config) ? values.config : undefined);
         const storage = await openStorage({ ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), sqliteFile: `${config.dataDir}/hub.sqlite` });
         const { verifyAuditChain } = await import('../hub/services/audit.ts');
-        const v = await verifyAuditChain(storage, 5000, (n) => process.stderr.write(`\rverified ${n} entries…`));
+        const { readAuditHead } = await import('../hub/audit-anchor.ts');
+        const { readSigningPublicKey } = await import('../hub/signing-key.ts');
+        // The signed head checkpoint is the hub's (its data dir), kept apart from the database it anchors.
+        const anchor = readAuditHead(config.dataDir, readSigningPublicKey(config.dataDir));
+        const v = await verifyAuditChain(storage, 5000, (n) => process.stderr.write(`\rverified ${n} entries…`), anchor);
         await storage.close();
         process.stderr.write('\n');
         if (v.ok) {
           console.log(`audit chain intact: ${v.checked} entries, head ${v.headHash}`);
+          console.log(v.checkpoint ? `the head reaches the hub's signed checkpoint (entry ${v.checkpoint.seq}, ${new Date(v.checkpoint.atMs).toISOString()})` : `no signed head checkpoint in ${config.dataDir}: deleting the newest entries could not be detected`);
           return;
         }
         console.log(`audit chain BROKEN at entry ${v.firstBad.seq}: ${v.firstBad.reason} (${v.checked} entries before it verified)`);

@@ -1,9 +1,10 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { generateJournalKeys } from '../shared/journal-chain.ts';
+import { ensurePrivateDir, makePrivate, writePrivateFile } from '../shared/private-files.ts';
 import type { EdgeConfig } from './config.ts';
 import { EdgeDevices } from './devices.ts';
 import { StationCache } from './station-cache.ts';
@@ -37,10 +38,12 @@ export interface RunningEdge {
 function loadOrCreateKeys(dataDir: string): { privateKeyPem: string; publicKeyPem: string } {
   const privFile = join(dataDir, 'journal-key.pem');
   const pubFile = join(dataDir, 'journal-key.pub.pem');
-  if (existsSync(privFile) && existsSync(pubFile)) return { privateKeyPem: readFileSync(privFile, 'utf8'), publicKeyPem: readFileSync(pubFile, 'utf8') };
+  if (existsSync(privFile) && existsSync(pubFile)) {
+    makePrivate(privFile); // a key written by an older version may be world-readable
+    return { privateKeyPem: readFileSync(privFile, 'utf8'), publicKeyPem: readFileSync(pubFile, 'utf8') };
+  }
   const keys = generateJournalKeys();
-  writeFileSync(privFile, keys.privateKeyPem, { mode: 0o600 });
-  chmodSync(privFile, 0o600);
+  writePrivateFile(privFile, keys.privateKeyPem);
   writeFileSync(pubFile, keys.publicKeyPem);
   return keys;
 }
@@ -101,7 +104,7 @@ function edgeMetrics(journal: EdgeJournal, sync: () => SyncClient, devices: Edge
 }
 
 export async function startEdge(config: EdgeConfig, log: Logger): Promise<RunningEdge> {
-  mkdirSync(config.dataDir, { recursive: true });
+  ensurePrivateDir(config.dataDir); // journal, key, images: owner-only (issue 13, item 10)
   const time = systemTimeSource(config.clock.sync);
   const journal = new EdgeJournal({
     file: join(config.dataDir, 'journal.sqlite'),

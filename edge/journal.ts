@@ -6,6 +6,7 @@ import { BondgateError, validationError } from '../shared/errors.ts';
 import { decodeHlc, encodeHlc, HybridLogicalClock, type HlcTimestamp } from '../shared/hlc.ts';
 import { newEventId } from '../shared/ids.ts';
 import { sealEnvelope } from '../shared/journal-chain.ts';
+import { preparePrivateSqliteFile, PRIVATE_DIR_MODE } from '../shared/private-files.ts';
 import { eventClass, GatewayId, Payloads, type EventType, type NewEvent } from '../shared/schemas/events.ts';
 import type { DiskLevel } from '../shared/sync-protocol.ts';
 import type { TimeSource } from './time-source.ts';
@@ -97,7 +98,7 @@ export class EdgeJournal {
   };
 
   constructor(opts: JournalOptions) {
-    mkdirSync(dirname(opts.file), { recursive: true });
+    mkdirSync(dirname(opts.file), { recursive: true, mode: PRIVATE_DIR_MODE });
     this.gatewayId = GatewayId.parse(opts.gatewayId);
     this.time = opts.time;
     this.quotaBytes = opts.quotaBytes;
@@ -105,6 +106,7 @@ export class EdgeJournal {
     this.retentionMs = opts.retentionMs ?? 7 * 24 * 3600_000;
     this.telemetryTtlMs = opts.telemetryTtlMs ?? 24 * 3600_000;
 
+    preparePrivateSqliteFile(opts.file); // owner-only, like the key beside it (issue 13, item 10)
     this.db = new Database(opts.file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);

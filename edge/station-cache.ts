@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { preparePrivateSqliteFile } from '../shared/private-files.ts';
 import { FeedBatch, parseFeedValue, type ExpectedList, type FeedKind, type ParcelDecision, type ReleaseSlip, type SignedRules, type StationRules } from '../shared/stations/feed.ts';
 import { verifyRules } from '../shared/stations/rules-signing.ts';
 import type { CacheView } from '../shared/stations/types.ts';
@@ -23,6 +24,7 @@ export class StationCache implements CacheView {
   rejectedRules = 0;
 
   constructor(file: string, private readonly hubRulesKeyPem: string | undefined) {
+    preparePrivateSqliteFile(file);
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL'); // a lost tail is re-fetched from the hub by version

@@ -46,6 +46,7 @@ import { riskRuleRoutes } from './routes/risk-rules.ts';
 import type { RiskRulesService } from './services/risk-rules.ts';
 import type { StatsService } from './services/stats.ts';
 import type { Storage } from './storage/storage.ts';
+import type { AuditHeadAnchor } from './audit.ts';
 import { overviewRoutes } from './routes/overview.ts';
 import type { ZoneStatsService } from './services/zone-stats.ts';
 
@@ -73,6 +74,8 @@ export interface AppDeps {
   gatewayOfflineAfterMs: number;
   health: () => { mqttConnected: boolean; hubId: string };
   feed?: { service: StationFeedService; publicKeyPem: string };
+  /** The signed checkpoint of the audit chain's head that verification holds the chain against (hub/audit-anchor.ts). */
+  auditHead?: () => AuditHeadAnchor;
   images?: ImageFetchService;
   customs?: CustomsService;
   /** Where POST /api/documents parses CEB XML (a worker pool) and how many XML uploads it takes at once. */
@@ -173,7 +176,7 @@ export function buildApp(d: AppDeps): express.Express {
   app.use(gatewayRoutes(d.storage, d.gatewayOfflineAfterMs));
   if (d.feed) app.use(feedRoutes(d.storage, d.feed.service, d.feed.publicKeyPem));
   if (d.images) app.use(imageRoutes(d.storage, d.images));
-  app.use(auditRoutes(d.storage));
+  app.use(auditRoutes(d.storage, d.auditHead));
   if (d.admin) app.use(adminRoutes(d.storage, d.admin));
   if (d.customs) app.use(documentRoutes(d.storage, d.customs, d.documentIntake));
   if (d.cases) app.use(caseRoutes(d.storage, d.cases));

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
@@ -6,6 +5,8 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { BondgateError } from '../shared/errors.ts';
+import { ensurePrivateDir } from '../shared/private-files.ts';
+import { AuditAnchor } from './audit-anchor.ts';
 import { encodeMessage } from '../shared/sync-protocol.ts';
 import { clientIdFor, topics } from '../shared/topics.ts';
 import { buildApp } from './app.ts';
@@ -101,7 +102,7 @@ function listenHttp(server: Server, host: string, port: number): Promise<number>
 
 export async function startHub(config: HubConfig, log: Logger): Promise<RunningHub> {
   const hubId = config.hubId ?? `${hostname()}-${process.pid}`;
-  mkdirSync(config.dataDir, { recursive: true });
+  ensurePrivateDir(config.dataDir); // store, keys, spooled documents: owner-only (issue 13, item 10)
   const storage = await openStorage({
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
     sqliteFile: join(config.dataDir, 'hub.sqlite'),
@@ -195,6 +196,9 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   const decodePool = decodeWorkers > 0 ? new DecodePool(decodeWorkers, log.child({ component: 'decode' })) : undefined;
   // The hub signs station rules; gateways are configured with its public key (GET /api/feed/public-key).
   const signingKey = loadOrCreateSigningKey(config.dataDir);
+  // The audit chain's head, signed with the same key and kept apart from the database (hub/audit-anchor.ts).
+  const auditAnchor = new AuditAnchor({ storage, dataDir: config.dataDir, key: signingKey, log: log.child({ component: 'audit' }) });
+  await auditAnchor.start();
   const feed = new StationFeedService({
     storage,
     log: log.child({ component: 'feed' }),
@@ -300,6 +304,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     gatewayOfflineAfterMs: config.gatewayOfflineAfterMs,
     health: () => ({ mqttConnected: client.connected ?? false, hubId }),
     feed: { service: feed, publicKeyPem: signingKey.publicKeyPem },
+    auditHead: () => auditAnchor.read(),
     images,
     customs,
     documentIntake: { mapXml: cebPool.map, gate: new UploadGate(config.documents.maxXmlUploads) },
@@ -351,6 +356,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
         await dropFolder?.stop();
         await batches.close();
         await cebPool.close(); // after the intake paths that use it have stopped
+        await auditAnchor.stop(); // anchors the last entries appended before the store closes
         await storage.close();
       })()),
   };

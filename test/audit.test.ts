@@ -74,5 +74,5 @@ describe('audit trail at the hub', () => {
     const cli = spawnNode([resolve(import.meta.dirname, '../bin/bondgate.mjs'), 'audit', 'verify', '--config', cfg], { name: 'audit-verify' });
     expect((await cli.exited).code).toBe(3);
     expect(cli.output()).toMatch(/audit chain BROKEN at entry 1: content does not match its hash/);
-  }, 30_000);
+  }, 120_000);
 });

@@ -1,7 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { envOf, execForm, parseDockerfile, type Dockerfile } from './helpers/dockerfile.ts';
 import { freePort } from './helpers/ports.ts';
@@ -27,8 +29,14 @@ interface Image {
   healthcheck: string[];
 }
 
+/**
+ * A command run without blocking this worker: the UI build and the production prune take minutes on a loaded machine,
+ * and a worker blocked that long misses Vitest's 60 s RPC deadline ("Timeout calling onTaskUpdate", issue 13).
+ */
+const sh = promisify(execFile);
+
 /** /app of the image's runtime stage, rehearsed under `dir`. */
-function rehearse(file: string, dir: string): Image {
+async function rehearse(file: string, dir: string): Promise<Image> {
   const df = parseDockerfile(join(ROOT, 'docker', file));
   const [build, runtime] = [df.stages[0]!, df.stages.at(-1)!];
   const stage = join(dir, 'build');
@@ -37,16 +45,17 @@ function rehearse(file: string, dir: string): Image {
     if (/^COPY /.test(line)) {
       const parts = line.split(/\s+/).slice(1);
       const dest = parts.pop()!;
-      for (const src of parts) cpSync(join(ROOT, src), join(stage, dest.endsWith('/') ? src : dest), { recursive: true });
+      for (const src of parts) await cp(join(ROOT, src), join(stage, dest.endsWith('/') ? src : dest), { recursive: true });
     } else if (/^RUN /.test(line)) {
       const cmd = line.slice(4);
       if (/apt-get/.test(cmd)) continue; // the base image's packages: not rehearsable here
       if (/^npm ci\b/.test(cmd)) {
-        cpSync(join(ROOT, 'node_modules'), join(stage, 'node_modules'), { recursive: true, verbatimSymlinks: true });
+        await cp(join(ROOT, 'node_modules'), join(stage, 'node_modules'), { recursive: true, verbatimSymlinks: true });
         continue;
       }
-      const r = spawnSync('sh', ['-c', cmd], { cwd: stage, encoding: 'utf8', env: { ...process.env, npm_config_offline: 'true' } });
-      if (r.status !== 0) throw new Error(`${file}: RUN ${cmd} failed: ${r.stdout}${r.stderr}`);
+      await sh('sh', ['-c', cmd], { cwd: stage, encoding: 'utf8', env: { ...process.env, npm_config_offline: 'true' }, maxBuffer: 64 << 20 }).catch((e: { stdout?: string; stderr?: string }) => {
+        throw new Error(`${file}: RUN ${cmd} failed: ${e.stdout ?? ''}${e.stderr ?? ''}`);
+      });
     }
   }
   const app = join(dir, 'app');
@@ -54,7 +63,7 @@ function rehearse(file: string, dir: string): Image {
   for (const line of runtime.lines.filter((l) => /^COPY --from=build /.test(l))) {
     const [src, dest] = line.split(/\s+/).slice(-2) as [string, string];
     const rel = src.replace(/^\/app\//, '');
-    cpSync(join(stage, rel), join(app, dest.endsWith('/') ? basename(rel) : dest), { recursive: true, verbatimSymlinks: true });
+    await cp(join(stage, rel), join(app, dest.endsWith('/') ? basename(rel) : dest), { recursive: true, verbatimSymlinks: true });
   }
   const entry = runtime.lines.find((l) => /^ENTRYPOINT /.test(l))!;
   const cmd = runtime.lines.find((l) => /^CMD /.test(l))!;
@@ -65,10 +74,10 @@ function rehearse(file: string, dir: string): Image {
 }
 
 /** Readable by everyone, writable by nobody but root: what `--chown=root:root` and `USER node` give the process. */
-function lockDown(dir: string): void {
+async function lockDown(dir: string): Promise<void> {
   if (!asRoot) return;
-  spawnSync('chown', ['-R', '0:0', dir]);
-  spawnSync('chmod', ['-R', 'go-w,a+rX', dir]);
+  await sh('chown', ['-R', '0:0', dir]);
+  await sh('chmod', ['-R', 'go-w,a+rX', dir]);
 }
 
 function start(img: Image, args: string[], env: Record<string, string>): ChildProcess & { output: () => string } {
@@ -97,12 +106,12 @@ describe('the images, rehearsed without Docker', () => {
   let edge: Image;
   const running: ChildProcess[] = [];
 
-  beforeAll(() => {
+  beforeAll(async () => {
     chmodSync(dir, 0o755);
-    hub = rehearse('Dockerfile.hub', join(dir, 'hub'));
-    edge = rehearse('Dockerfile.edge', join(dir, 'edge'));
-    lockDown(join(dir, 'hub'));
-    lockDown(join(dir, 'edge'));
+    hub = await rehearse('Dockerfile.hub', join(dir, 'hub'));
+    edge = await rehearse('Dockerfile.edge', join(dir, 'edge'));
+    await lockDown(join(dir, 'hub'));
+    await lockDown(join(dir, 'edge'));
   }, 240_000);
 
   afterAll(() => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { eachStore } from '../../test/helpers/stores.ts';
-import { StatsParams, statsCsv, statsQuery, totalOf } from '../services/stats.ts';
+import { csvCell, StatsParams, statsCsv, statsQuery, totalOf } from '../services/stats.ts';
 import { openCaseRepo, type CaseRecord, type CaseStatus } from './cases.ts';
 import { chinaDay, chinaDayStartMs, openStatsRepo, trackCaseStats, type StatsRow } from './stats.ts';
 
@@ -75,6 +75,29 @@ describe('stats query and CSV (pure)', () => {
     expect(en.split('\r\n')[0]).toBe('\uFEFFE-commerce enterprise code,Cases,Declared value (CNY),Pending,Released,Held,Inspection,Seized,Returned,Destroyed');
     expect(en.split('\r\n')[1]).toBe(`"'=HYPERLINK(""x"")",1,1.00,0,0,0,0,0,0,0`);
     expect(en.split('\r\n')[2]).toMatch(/^\(none\),1,0\.00,/);
+  });
+  it('keeps every formula start a spreadsheet accepts as text: after spaces, full-width, DDE pipe, tab and CR (issue 13)', () => {
+    const asText: [string, string][] = [
+      [' =1+1', "' =1+1"],
+      ['\t =cmd', "'\t =cmd"],
+      ['\u3000=1', "'\u3000=1"], // ideographic space
+      ['\u00A0@SUM(A1)', "'\u00A0@SUM(A1)"],
+      ['＝1+1', "'＝1+1"],
+      ['＋1', "'＋1"],
+      ['－1', "'－1"],
+      ['＠SUM(A1)', "'＠SUM(A1)"],
+      ["|' /C calc'!A0", "'|' /C calc'!A0"],
+      ["cmd|' /C calc'!A0", "cmd|' /C calc'!A0"], // a pipe inside is harmless: Excel reads DDE only at the start
+      ['\tx', "'\tx"],
+      ['\rx', `"'\rx"`],
+      ['-5', "'-5"],
+      ['1-2', '1-2'],
+      ['3100000000', '3100000000'],
+      ['  plain', '  plain'],
+      ['上海 =', '上海 ='],
+    ];
+    for (const [v, out] of asText) expect([v, csvCell(v)]).toEqual([v, out]);
+    expect(csvCell(-5)).toBe('-5'); // numbers are written by us, never text
   });
 });
 

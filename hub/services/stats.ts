@@ -92,10 +92,17 @@ const HEADERS = {
   },
 } as const;
 
-/** A CSV cell; text that a spreadsheet would run as a formula (=, +, -, @) is prefixed with ' (CSV injection). */
-function cell(v: string | number): string {
+/**
+ * Text a spreadsheet may run as a formula (CSV injection, OWASP): = + - @ first, also after leading whitespace
+ * (spreadsheets trim it, and \s takes the ideographic space U+3000 too), their full-width forms ＝＋－＠ (WPS and
+ * Excel read them as formulas when typed with a CJK input method), | (a DDE call in Excel), or a tab or CR first.
+ */
+const FORMULA_START = /^\s*[=+\-@|\uFF1D\uFF0B\uFF0D\uFF20]|^[\t\r]/;
+
+/** A CSV cell; text a spreadsheet would run as a formula is prefixed with ' so it stays text. */
+export function csvCell(v: string | number): string {
   if (typeof v === 'number') return String(v);
-  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  const safe = FORMULA_START.test(v) ? `'${v}` : v;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
@@ -109,7 +116,7 @@ export function statsCsv(report: StatsReport, lang: StatsParams['lang']): string
     if (report.groupBy === 'direction') return h.direction[key as 'import' | 'export'] ?? key;
     return key;
   };
-  const line = (cells: (string | number)[]) => cells.map(cell).join(',');
+  const line = (cells: (string | number)[]) => cells.map(csvCell).join(',');
   const lines = [line([h.group[report.groupBy], h.cases, h.value, ...statuses.map((s) => h.status[s])])];
   for (const r of report.rows) lines.push(line([label(r.key), r.cases, r.valueCny.toFixed(2), ...statuses.map((s) => r.byStatus[s] ?? 0)]));
   lines.push(line([h.total, report.total.cases, report.total.valueCny.toFixed(2), ...statuses.map((s) => report.total.byStatus[s] ?? 0)]));

@@ -516,6 +516,10 @@ export async function openPostgresStorage(opts: { url: string; schema?: string }
         return e;
       });
     },
+    async auditHead() {
+      const head = (await pool.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1')).rows[0];
+      return head ? { seq: Number(head.seq), hash: head.hash } : undefined;
+    },
     async auditRange(fromSeq, limit) {
       const rows = (await pool.query<{ seq: string; at_ms: string; actor: string; action: string; subject: string; detail: Record<string, unknown>; prev_hash: string; hash: string }>('SELECT * FROM audit WHERE seq >= $1 ORDER BY seq LIMIT $2', [fromSeq, limit])).rows;
       return rows.map((r) => ({ seq: Number(r.seq), atMs: Number(r.at_ms), actor: r.actor, action: r.action, subject: r.subject, detail: r.detail, prevHash: r.prev_hash, hash: r.hash }));

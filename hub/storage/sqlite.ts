@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { GENESIS_HASH } from '../../shared/canonical.ts';
+import { preparePrivateSqliteFile, PRIVATE_DIR_MODE } from '../../shared/private-files.ts';
 import type { FeedKind } from '../../shared/stations/feed.ts';
 import { sealAudit } from '../audit.ts';
 import type { EdgeEvent } from '../../shared/schemas/events.ts';
@@ -94,7 +95,8 @@ type DocRow = { kind: string; key: string; order_no: string | null; subject_key:
 const docFromRow = (r: DocRow) => ({ kind: r.kind, key: r.key, orderNo: r.order_no, subjectKey: r.subject_key, body: JSON.parse(r.body) as Record<string, unknown>, originalSha256: r.original_sha256, receivedMs: r.received_ms });
 
 export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | 'NORMAL' }): Storage {
-  mkdirSync(dirname(opts.file), { recursive: true });
+  mkdirSync(dirname(opts.file), { recursive: true, mode: PRIVATE_DIR_MODE });
+  preparePrivateSqliteFile(opts.file); // password hashes, PII: owner-only (issue 13, item 10)
   const db = new Database(opts.file);
   db.pragma('journal_mode = WAL');
   // The hub acks only after commit, and the edge may prune what was acked. NORMAL in WAL mode survives a process crash
@@ -299,6 +301,9 @@ export function openSqliteStorage(opts: { file: string; synchronous?: 'FULL' | '
           return e;
         })
         .immediate();
+    },
+    async auditHead() {
+      return db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
     },
     async auditRange(fromSeq, limit) {
       const rows = db.prepare('SELECT * FROM audit WHERE seq >= ? ORDER BY seq LIMIT ?').all(fromSeq, limit) as { seq: number; at_ms: number; actor: string; action: string; subject: string; detail: string; prev_hash: string; hash: string }[];

@@ -216,6 +216,8 @@ export interface Storage {
   appendAudit(input: AuditInput, atMs: number): Promise<AuditEntry>;
   /** Audit entries with seq ≥ fromSeq, in order. */
   auditRange(fromSeq: number, limit: number): Promise<AuditEntry[]>;
+  /** The newest audit entry's seq and hash (what a head checkpoint signs), or undefined when the chain is empty. */
+  auditHead(): Promise<{ seq: number; hash: string } | undefined>;
 
   listParcels(q: ParcelQuery): Promise<Page<ParcelRecord>>;
   getParcel(parcelKey: string): Promise<ParcelRecord | undefined>;

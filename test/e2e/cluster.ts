@@ -6,6 +6,7 @@ import pg from 'pg';
 import { startMosquitto, type MosquittoInstance } from '../helpers/mosquitto.ts';
 import { freePort } from '../helpers/ports.ts';
 import { spawnNode, type ManagedProcess } from '../helpers/processes.ts';
+import { START_TIMEOUT_MS } from './fixture.ts';
 
 /**
  * A scale-out deployment as separate OS processes: one private Mosquitto, one fresh PostgreSQL database, several
@@ -31,14 +32,16 @@ export interface Cluster {
   httpPorts: number[];
   edges: Map<string, ManagedProcess | undefined>;
   startHub(i: number): Promise<ManagedProcess>;
-  startEdge(gatewayId: string): Promise<ManagedProcess>;
+  /** Start (or restart) an edge; `totalParcels` overrides the cluster's total for this start (the simulator resumes after its last parcel). */
+  startEdge(gatewayId: string, opts?: { totalParcels?: number }): Promise<ManagedProcess>;
   /** POST /api/login on hub i. */
   login(i: number, username?: string, password?: string): Promise<Response>;
   /** GET on hub i with a bearer token. */
   get(i: number, path: string, token: string): Promise<Response>;
   /** Gateways' acked seqs as any running hub reports them (undefined while none answers). */
   gateways(): Promise<GatewayStatus[] | undefined>;
-  waitForAcked(n: number, timeoutMs: number): Promise<void>;
+  /** Wait until every gateway (or those named) has n acked. */
+  waitForAcked(n: number, timeoutMs: number, gatewayIds?: readonly string[]): Promise<void>;
   /** The edge's journal as it is on disk (open it after the edge stopped). */
   journal(gatewayId: string): { headSeq: number; ackedSeq: number };
   cleanup(): Promise<void>;
@@ -75,7 +78,7 @@ export async function cluster(opts: { name: string; hubs: number; gateways: stri
     );
     return file;
   };
-  const edgeConfig = (gatewayId: string) => {
+  const edgeConfig = (gatewayId: string, totalParcels = opts.total) => {
     const file = join(dir, `edge-${gatewayId}.json`);
     writeFileSync(
       file,
@@ -86,7 +89,7 @@ export async function cluster(opts: { name: string; hubs: number; gateways: stri
         http: { host: '127.0.0.1', port: 0 },
         clock: { sync: 'assume-synced' },
         sync: { ackTimeoutMs: opts.ackTimeoutMs ?? 1500 },
-        simulator: { mode: 'scans', stationId: `LINE-${gatewayId}`, parcelsPerSecond: typeof opts.parcelsPerSecond === 'number' ? opts.parcelsPerSecond : opts.parcelsPerSecond(gatewayId), totalParcels: opts.total },
+        simulator: { mode: 'scans', stationId: `LINE-${gatewayId}`, parcelsPerSecond: typeof opts.parcelsPerSecond === 'number' ? opts.parcelsPerSecond : opts.parcelsPerSecond(gatewayId), totalParcels },
       }),
     );
     return file;
@@ -102,20 +105,20 @@ export async function cluster(opts: { name: string; hubs: number; gateways: stri
     async startHub(i) {
       const p = spawnNode([CLI, 'hub', '--config', hubConfig(i)], { name: `hub-${i + 1}`, env: ENV, logFile: join(dir, `hub-${i + 1}.log`) });
       c.hubs[i] = p;
-      await p.waitForOutput(/hub ready/, 60_000);
+      await p.waitForOutput(/hub ready/, START_TIMEOUT_MS);
       // Taking messages needs the broker connection too (the shared subscription is made on connect), which may be
       // logged before or after "hub ready".
-      const deadline = Date.now() + 30_000;
+      const deadline = Date.now() + START_TIMEOUT_MS;
       while (!/hub connected to broker/.test(p.output())) {
         if (Date.now() > deadline) throw new Error(`hub-${i + 1} did not connect to the broker:\n${p.tail()}`);
         await sleep(50);
       }
       return p;
     },
-    async startEdge(gatewayId) {
-      const p = spawnNode([CLI, 'edge', '--config', edgeConfig(gatewayId)], { name: `edge-${gatewayId}`, env: ENV, logFile: join(dir, `edge-${gatewayId}.log`) });
+    async startEdge(gatewayId, o) {
+      const p = spawnNode([CLI, 'edge', '--config', edgeConfig(gatewayId, o?.totalParcels)], { name: `edge-${gatewayId}`, env: ENV, logFile: join(dir, `edge-${gatewayId}.log`) });
       c.edges.set(gatewayId, p);
-      await p.waitForOutput(/edge agent started/, 30_000);
+      await p.waitForOutput(/edge agent started/, START_TIMEOUT_MS);
       return p;
     },
     login(i, username = 'admin', password = ADMIN_PASSWORD) {
@@ -148,12 +151,12 @@ export async function cluster(opts: { name: string; hubs: number; gateways: stri
       }
       return undefined;
     },
-    async waitForAcked(n, timeoutMs) {
+    async waitForAcked(n, timeoutMs, gatewayIds = opts.gateways) {
       const deadline = Date.now() + timeoutMs;
       let last: GatewayStatus[] | undefined;
       while (Date.now() < deadline) {
         last = (await c.gateways()) ?? last;
-        if (last && opts.gateways.every((id) => (last!.find((g) => g.id === id)?.ackedSeq ?? 0) >= n)) return;
+        if (last && gatewayIds.every((id) => (last!.find((g) => g.id === id)?.ackedSeq ?? 0) >= n)) return;
         await new Promise((r) => setTimeout(r, 300));
       }
       throw new Error(`not all gateways acked ${n} within ${timeoutMs} ms: ${JSON.stringify(last?.map((g) => [g.id, g.ackedSeq]))} (logs in ${dir})`);

@@ -17,6 +17,8 @@ const CLI = join(ROOT, 'bin/bondgate.mjs');
 export const GATEWAY = 'GW-E2E-01';
 const GW_PASSWORD = 'e2e-gateway-password';
 const ADMIN_PASSWORD = 'e2e-admin-password';
+/** A bound on a process start, not a speed requirement: a start takes ~2 s quiet and over 30 s on a loaded 2-core machine. */
+export const START_TIMEOUT_MS = 120_000;
 
 export interface Scenario {
   dir: string;
@@ -85,13 +87,13 @@ export async function scenario(opts: {
     edgeConfigFile,
     async startHub() {
       s.hub = spawnNode([CLI, 'hub', '--config', hubConfigFile], { name: `hub-${opts.name}`, env, logFile: join(dir, 'hub.log') });
-      await s.hub.waitForOutput(/hub ready/, 30_000);
+      await s.hub.waitForOutput(/hub ready/, START_TIMEOUT_MS);
       token = undefined;
       return s.hub;
     },
     async startEdge() {
       s.edge = spawnNode([CLI, 'edge', '--config', edgeConfigFile], { name: `edge-${opts.name}`, env, logFile: join(dir, 'edge.log') });
-      await s.edge.waitForOutput(/edge agent started/, 30_000);
+      await s.edge.waitForOutput(/edge agent started/, START_TIMEOUT_MS);
       return s.edge;
     },
     async hubStatus() {
