@@ -34,7 +34,8 @@ export interface DashboardRig {
   browser: Browser;
   dir: string;
   /** A new page (1280×800 unless given), signed in as the role, language chosen (zh-CN default). */
-  pageAs(role: Role, opts?: { lang?: 'zh-CN' | 'en'; width?: number; height?: number }): Promise<Page>;
+  /** `bypassCsp`: for a test that injects its own script (axe-core); the CSP itself is tested in csp.test.ts. */
+  pageAs(role: Role, opts?: { lang?: 'zh-CN' | 'en'; width?: number; height?: number; bypassCsp?: boolean }): Promise<Page>;
   /** Bearer token for API calls from the test itself. */
   token(role: Role): Promise<string>;
   /** Store edge events for a gateway and hand them to the hub's projections, as the ingest path does. */
@@ -61,7 +62,7 @@ export async function startDashboardRig(name: string, hubConfig: Record<string, 
     browser,
     dir,
     async pageAs(role, opts = {}) {
-      const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 }, locale: opts.lang ?? 'zh-CN' });
+      const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 }, locale: opts.lang ?? 'zh-CN', bypassCSP: opts.bypassCsp ?? false });
       const page = await context.newPage();
       await page.addInitScript((l) => localStorage.getItem('bg.lang') ?? localStorage.setItem('bg.lang', l), opts.lang ?? 'zh-CN');
       await page.goto(hub.httpUrl);
