@@ -75,6 +75,21 @@ describe('station runner: nothing a station was given is lost to its own failure
     expect(JSON.parse(j.getMeta('station:LINE-1')!)).toEqual({ n: 1 });
   });
 
+  it('a burst of decisions serialises the state once per commit, and the state committed is the one after the last event', async () => {
+    // The state counts its own serialisations (JSON.stringify calls toJSON): cost is visible without timing anything.
+    let serialised = 0;
+    type Counted = { n: number; toJSON(): unknown };
+    const counted = (n: number): Counted => ({ n, toJSON: () => (serialised++, { n }) });
+    const def: StationDef<Counted, ToyInput> = { ...(toy() as unknown as StationDef<Counted, ToyInput>), initial: () => counted(0), decide: (s, i) => ({ state: counted(s.n + 1), events: i.events ?? [], commands: [] }) };
+    const j = journal();
+    const r = new StationRunner('LINE-1', def, j, memoryCache(), noCommands, quiet);
+    const burst = Array.from({ length: 200 }, (_, k) => r.input({ events: [{ ...inspected([`EA${String(k).padStart(9, '0')}CN`]), parcelKey: `P${k}` } as StationEvent] }));
+    await Promise.all(burst);
+    expect(rows(j)).toHaveLength(200);
+    expect(JSON.parse(j.getMeta('station:LINE-1')!)).toEqual({ n: 200 });
+    expect(serialised).toBeLessThanOrEqual(2); // one group commit (old code: 200, one per decision)
+  });
+
   it('pure helpers: readsOf and checkedEvent', () => {
     expect(readsOf({ codes: ['A', 'B'], rejectedReads: [{ text: 'X', reason: 'r' }, 'Y'], code: 'C' })).toEqual(['A', 'B', 'X', 'Y', 'C']);
     expect(readsOf(null)).toEqual([]);

@@ -141,9 +141,12 @@ export class StationRunner<S, I> {
     }
     this.state = d.state;
     const checked = d.events.map((e) => checkedEvent({ ...e, stationId: this.id } as NewEvent));
-    // The state is serialised only when it is committed with events; otherwise it is saved a moment later, once.
-    const snapshot = checked.length > 0 ? JSON.stringify(d.state) : '';
-    const appends = checked.map((c, i) => this.journal.append(c.event, i === checked.length - 1 ? { key: this.metaKey, value: snapshot } : undefined));
+    // The state is committed with the events, in their transaction — serialised at that commit, once for the whole
+    // group (the journal calls `value` for the last update of the key): every decision queued before the commit is
+    // in the same group, so the state written is the one after its last event. A backlog of a thousand scans
+    // costs one serialisation per commit, not a thousand. Decisions without events save it a moment later, once.
+    const snapshot = { key: this.metaKey, value: () => JSON.stringify(this.state) };
+    const appends = checked.map((c, i) => this.journal.append(c.event, i === checked.length - 1 ? snapshot : undefined));
     for (const c of checked) if (c.refused) void this.journalRefusal(undefined, `${this.id}: ${c.refused}`);
     if (d.events.length === 0) this.persistSoon();
     // Device commands go out at once: the diverter must not wait for the disk. The event records the decision
