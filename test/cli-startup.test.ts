@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnNode } from './helpers/processes.ts';
 
 /**
  * `bondgate --help` and `--version` read the arguments before anything else loads: no TypeScript loader, no hub,
@@ -60,4 +61,34 @@ describe('bondgate start-up', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown command "frobnicate"[\s\S]*Usage:/);
   });
+});
+
+describe('a scanner-only gateway loads only what it is configured for', () => {
+  it('starts without node-opcua, modbus-serial or the console (express), which only OPC UA, Modbus and console configs need', async () => {
+    const file = join(dir, 'edge-trace.txt');
+    const config = join(dir, 'edge.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        gatewayId: 'GW-LAZY',
+        dataDir: join(dir, 'edge'),
+        hub: { mqttUrl: 'mqtt://127.0.0.1:1', password: 'password-of-lazy' }, // no hub needed to start
+        http: { host: '127.0.0.1', port: 0 },
+        clock: { sync: 'assume-synced' },
+        devices: [{ kind: 'serial-scanner', id: 'scanner-1', serial: { path: join(dir, 'no-such-tty') } }],
+        stations: [{ kind: 'inspection', id: 'LINE-1', line: { lineId: 'LINE-1' }, devices: { scanners: ['scanner-1'] } }],
+      }),
+    );
+    const p = spawnNode(['--import', TRACE, CLI, 'edge', '--config', config], { name: 'edge-lazy', env: { TRACE_IMPORTS_FILE: file } });
+    try {
+      await p.waitForOutput(/edge agent started/, 120_000);
+    } finally {
+      p.kill('SIGKILL');
+      await p.exited;
+    }
+    const loaded = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    expect(loaded.some((u) => u.endsWith('/edge/agent.ts'))).toBe(true);
+    expect(loaded.some((u) => u.endsWith('/drivers/barcode/serial-scanner.ts'))).toBe(true);
+    expect(loaded.filter((u) => /\/node_modules\/(node-opcua|modbus-serial|express)\/|\/drivers\/(opcua\/driver|modbus\/client)\.ts$|\/edge\/console\/server\.ts$/.test(u))).toEqual([]);
+  }, 150_000);
 });
