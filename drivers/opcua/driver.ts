@@ -24,7 +24,7 @@ import {
 } from 'node-opcua';
 import { z } from 'zod';
 import { type CommandResult, DriverBase } from '../contract.ts';
-import { FieldPath, Name, NodeIdText, OpcUaConfig } from './config.ts';
+import { Name, NodeIdText, OpcUaConfig } from './config.ts';
 import { XRAY_LINE_NAMESPACE, XrayLineIds as Id, xrayNode } from './xray-line-nodes.ts';
 import { builtInDataType, eventFieldKey, type OpcUaValue, plainToVariant, resolveBrowseName, resolveNodeIdText, variantToPlain, WRITABLE_DATA_TYPES } from './values.ts';
 
