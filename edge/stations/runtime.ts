@@ -192,7 +192,8 @@ export class StationRunner<S, I> {
   private run(c: StationCommand): void {
     if (c.kind === 'timer') {
       this.timers.set(c.id, { atMs: c.atMs, order: this.timerOrder++ });
-      this.arm();
+      // Only an earlier deadline moves the wake-up: no walk over every pending timer per timer set (a backlog has thousands).
+      if (c.atMs < this.wakeAtMs) this.armAt(c.atMs);
       return;
     }
     if (c.kind === 'cancel-timer') {
@@ -218,6 +219,10 @@ export class StationRunner<S, I> {
     let next = Infinity;
     for (const t of this.timers.values()) if (t.atMs < next) next = t.atMs;
     if (next === Infinity || next >= this.wakeAtMs) return;
+    this.armAt(next);
+  }
+
+  private armAt(next: number): void {
     clearTimeout(this.wake);
     this.wakeAtMs = next;
     this.wake = setTimeout(() => this.fireDue(), Math.max(0, next - this.now()));
