@@ -78,6 +78,9 @@ function exceptionEvent(stationId: string, eventType: string, error: string, pay
   return { type: 'station.exception', stationId, payload: { eventType: eventType.slice(0, 128) || 'unknown', error: error.slice(0, 1000) || 'invalid', reads: readsOf(payload), payloadJson: payloadJson.slice(0, 65_536) } };
 }
 
+/** Due timers decided per turn of the event loop. */
+export const TIMER_CHUNK = 200;
+
 export class StationRunner<S, I> {
   private state: S;
   /** Pending timers by id: deadline and creation order. One Node timer waits for the earliest. */
@@ -238,9 +241,13 @@ export class StationRunner<S, I> {
     this.wakeAtMs = Infinity;
     const now = this.now();
     const due = [...this.timers.entries()].filter(([, t]) => t.atMs <= now).sort(([, a], [, b]) => a.atMs - b.atMs || a.order - b.order);
-    for (const [id] of due) this.timers.delete(id);
-    for (const [id] of due) void this.input(this.def.timer(id));
-    this.arm();
+    // A backlog makes thousands due at once: decide them in chunks, yielding to the event loop in between, so
+    // /healthz, the serial port and the journal's commits are served while the station works through it.
+    const chunk = due.slice(0, TIMER_CHUNK);
+    for (const [id] of chunk) this.timers.delete(id);
+    for (const [id] of chunk) void this.input(this.def.timer(id));
+    if (due.length > chunk.length) this.armAt(now); // the rest on the next turn of the loop, still in order
+    else this.arm();
   }
 
   /** After a restart, timers of persisted open work are re-armed by the station's own next input; stop clears them. */
