@@ -17,6 +17,7 @@ const all: Record<string, () => Promise<unknown>> = {
   trace: async () => (await import('./trace.bench.ts')).benchTrace(),
   dashboard: async () => (await import('./dashboard.bench.ts')).benchDashboard(),
   pg: async () => (await import('./pg.bench.ts')).benchPg(),
+  'scan-path': async () => (await import('./scan-path.bench.ts')).benchScanPath(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

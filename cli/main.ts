@@ -1,49 +1,13 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { EdgeConfig } from '../edge/config.ts';
-import { startEdge } from '../edge/agent.ts';
-import { hashPassword, randomSecret } from '../hub/auth/passwords.ts';
-import { applyHubEnv, HubConfig } from '../hub/config.ts';
-import { startHub } from '../hub/server.ts';
-import { openStorage } from '../hub/storage/open.ts';
-import { loadConfigFile, parseConfig } from '../shared/config-file.ts';
 import { isBondgateError } from '../shared/errors.ts';
-import { createLogger } from '../shared/log.ts';
-import { GatewayId } from '../shared/schemas/events.ts';
-import { runDemo } from './demo.ts';
-import { runDocumentsImport } from './documents.ts';
-import { listDevices, probeDevice } from './devices.ts';
-import { runSim } from './sim.ts';
+import { USAGE, VERSION } from './usage.mjs';
 
-const USAGE = `bondgate — bonded-zone logistics: edge gateways and the hub
+// Each command imports its own modules when chosen (dynamic import): `bondgate edge` never loads the hub, its
+// HTTP stack or the drivers a gateway does not use, and no command pays for the others' start-up.
 
-Usage:
-  bondgate demo                      hub + embedded broker + a simulated edge gateway (data in ./data/demo)
-  bondgate hub [--config FILE]       run the hub (SQLite by default; DATABASE_URL for PostgreSQL; MQTT_URL for an external broker)
-  bondgate edge --config FILE        run an edge gateway agent
-  bondgate console pin-hash [--config EDGE_FILE]
-                                     read an operator's console PIN from stdin (not echoed) and print its hash for the edge config
-  bondgate audit verify [--config FILE]  verify the hub's audit hash chain; exit 3 and the first bad entry if broken
-  bondgate gateway add ID [--config FILE]
-                                     provision a gateway on the hub's store and print its credentials
-  bondgate broker config --out DIR [--config FILE] [--issue] [--tls-cert F --tls-key F --ca F]
-                                     write a Mosquitto config: TLS, per-gateway passwords, topic ACL (--help)
-  bondgate backup edge|hub --out FILE [--config FILE]
-                                     online backup of an edge journal or the hub store (README, "Backups and restore")
-  bondgate restore edge|hub --from FILE [--config FILE]
-                                     put a backup in place (the edge or hub stopped)
-  bondgate devices list              serial ports (with stable by-id paths), HID devices and keyboard-wedge scanners present
-  bondgate devices probe --config FILE
-                                     open one device and print its decoded readings live
-  bondgate documents import <files or dirs…> --hub URL --user NAME [--password-env VAR]
-                                     upload customs documents (CEB XML, JSON, NDJSON) as a batch and follow its progress
-  bondgate sim <device> …           a device simulator over its real transport: scale, scanner, lock, conveyor,
-                                     xray-line, line (a scripted scenario), rfid, camera, seal (bondgate sim --help)
-  bondgate --help | --version
-
-Config files are YAML or JSON; see README.md for every field.`;
-
-function hubConfigFrom(file: string | undefined) {
+async function hubConfigFrom(file: string | undefined) {
+  const [{ applyHubEnv, HubConfig }, { loadConfigFile, parseConfig }] = await Promise.all([import('../hub/config.ts'), import('../shared/config-file.ts')]);
   const raw = file ? (loadConfigFile(HubConfig, file) as unknown as Record<string, unknown>) : {};
   return parseConfig(HubConfig, applyHubEnv(raw), file ?? 'environment');
 }
@@ -71,6 +35,7 @@ export async function main(argv: string[]): Promise<void> {
   // Simulators take their own options; route them before the strict parser below.
   if (argv[0] === 'sim') {
     try {
+      const { runSim } = await import('./sim.ts');
       const sim = await runSim(argv.slice(1));
       onSignals(sim.stop);
     } catch (e) {
@@ -93,6 +58,7 @@ export async function main(argv: string[]): Promise<void> {
   // Document import takes its own options (--hub, --user …): routed before the strict parser below.
   if (argv[0] === 'documents' && argv[1] === 'import') {
     try {
+      const { runDocumentsImport } = await import('./documents.ts');
       process.exitCode = await runDocumentsImport(argv.slice(2));
     } catch (e) {
       console.error(`bondgate: ${(e as Error).message}`);
@@ -128,12 +94,13 @@ export async function main(argv: string[]): Promise<void> {
     options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } },
   });
   const [command, ...rest] = positionals;
-  if (values.version) return void console.log('bondgate 0.1.0');
+  if (values.version) return void console.log(`bondgate ${VERSION}`);
   if (values.help || !command) return void console.log(USAGE);
   try {
     switch (command) {
       case 'hub': {
-        const config = hubConfigFrom(values.config);
+        const config = await hubConfigFrom(values.config);
+        const [{ startHub }, { createLogger }] = await Promise.all([import('../hub/server.ts'), import('../shared/log.ts')]);
         const log = createLogger('hub');
         const hub = await startHub(config, log);
         log.info({ http: hub.httpUrl, mqtt: hub.mqttUrl, storage: hub.storage.kind }, 'hub ready');
@@ -143,12 +110,19 @@ export async function main(argv: string[]): Promise<void> {
       }
       case 'edge': {
         if (!values.config) throw new Error('bondgate edge needs --config FILE (see README.md, "Edge configuration")');
+        const [{ EdgeConfig }, { loadConfigFile }, { startEdge }, { createLogger }] = await Promise.all([
+          import('../edge/config.ts'),
+          import('../shared/config-file.ts'),
+          import('../edge/agent.ts'),
+          import('../shared/log.ts'),
+        ]);
         const config = loadConfigFile(EdgeConfig, values.config);
         const edge = await startEdge(config, createLogger('edge'));
         onSignals(edge.stop);
         return;
       }
       case 'demo': {
+        const { runDemo } = await import('./demo.ts');
         const demo = await runDemo();
         onSignals(demo.stop);
         return;
@@ -156,9 +130,11 @@ export async function main(argv: string[]): Promise<void> {
       case 'gateway': {
         const [sub, id] = rest;
         if (sub !== 'add' || !id) throw new Error('usage: bondgate gateway add ID [--config FILE]');
+        const { GatewayId } = await import('../shared/schemas/events.ts');
         const gatewayId = GatewayId.safeParse(id);
         if (!gatewayId.success) throw new Error(`gateway id "${id}": ${gatewayId.error.issues[0]?.message}`);
-        const config = hubConfigFrom(values.config && existsSync(values.config) ? values.config : undefined);
+        const config = await hubConfigFrom(values.config && existsSync(values.config) ? values.config : undefined);
+        const [{ openStorage }, { hashPassword, randomSecret }] = await Promise.all([import('../hub/storage/open.ts'), import('../hub/auth/passwords.ts')]);
         const storage = await openStorage({ ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), sqliteFile: `${config.dataDir}/hub.sqlite` });
         const password = randomSecret();
         await storage.upsertGateway({ id, passwordHash: await hashPassword(password) });
@@ -169,7 +145,8 @@ export async function main(argv: string[]): Promise<void> {
       case 'audit': {
         const [sub] = rest;
         if (sub !== 'verify') throw new Error('usage: bondgate audit verify [--config FILE]');
-        const config = hubConfigFrom(values.config && existsSync(values.config) ? values.config : undefined);
+        const config = await hubConfigFrom(values.config && existsSync(values.config) ? values.config : undefined);
+        const { openStorage } = await import('../hub/storage/open.ts');
         const storage = await openStorage({ ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), sqliteFile: `${config.dataDir}/hub.sqlite` });
         const { verifyAuditChain } = await import('../hub/services/audit.ts');
         const { readAuditHead } = await import('../hub/audit-anchor.ts');
@@ -189,6 +166,7 @@ export async function main(argv: string[]): Promise<void> {
       }
       case 'devices': {
         const [sub] = rest;
+        const { listDevices, probeDevice } = await import('./devices.ts');
         if (sub === 'list') return await listDevices();
         if (sub === 'probe' && values.config) {
           const probe = await probeDevice(values.config);

@@ -3,11 +3,10 @@ import { CameraScannerConfig, CameraScannerDriver } from './barcode/camera-scann
 import { EvdevScannerConfig, EvdevScannerDriver } from './barcode/hid/evdev-scanner.ts';
 import { HidPosScannerConfig, HidPosScannerDriver } from './barcode/hid/hid-pos-scanner.ts';
 import { SerialScannerConfig, SerialScannerDriver } from './barcode/serial-scanner.ts';
-import type { Driver } from './contract.ts';
-import { modbusRtu, modbusTcp } from './modbus/client.ts';
+import { DriverBase, type CommandResult, type Driver } from './contract.ts';
 import { LockConfig, LockDriver } from './modbus/lock.ts';
 import { ModbusPlcDriver, PlcConfig } from './modbus/plc.ts';
-import { OpcUaConfig, OpcUaDriver } from './opcua/driver.ts';
+import { OpcUaConfig } from './opcua/config.ts';
 import { LlrpConfig, LlrpReaderDriver } from './rfid/llrp-driver.ts';
 import { ScaleConfig, ScaleDriver } from './scale/driver.ts';
 import { SealMqttConfig, SealMqttDriver } from './seal/mqtt-driver.ts';
@@ -45,6 +44,31 @@ export type DeviceConfig = z.output<typeof DeviceConfig>;
 /** Readings carry `atMs` and say what they are in `kind` (or `type`, for readings that are already domain events). */
 export type AnyReading = { atMs: number } & Record<string, unknown>;
 
+/**
+ * A driver whose module (and library) loads when it first starts: node-opcua (~100 MiB, seconds) and modbus-serial
+ * load only in a gateway that has such a device. Readings, commands and health pass through to the real driver.
+ */
+class LazyDriver extends DriverBase<AnyReading, unknown> {
+  private inner: Driver<AnyReading, unknown> | undefined;
+  constructor(private readonly load: () => Promise<Driver<AnyReading, unknown>>) {
+    super();
+  }
+  async start(signal: AbortSignal): Promise<void> {
+    if (!this.inner) {
+      this.inner = await this.load();
+      this.inner.onReading((r) => this.emit(r));
+    }
+    await this.inner.start(signal);
+  }
+  send(cmd: unknown): Promise<CommandResult> {
+    if (!this.inner) return Promise.resolve({ ok: false, code: 'DEVICE_DISCONNECTED', message: 'the driver has not started yet' });
+    return this.inner.send(cmd);
+  }
+  override health() {
+    return this.inner ? this.inner.health() : super.health();
+  }
+}
+
 /** Commands are each driver's own (a lock takes 'open', a PLC `{op:'write', …}`): the caller knows which it built. */
 export function createDriver(config: DeviceConfig): Driver<AnyReading, unknown> {
   switch (config.kind) {
@@ -59,15 +83,15 @@ export function createDriver(config: DeviceConfig): Driver<AnyReading, unknown> 
     case 'camera-scanner':
       return new CameraScannerDriver(config.camera) as never;
     case 'modbus-plc':
-      return new ModbusPlcDriver(config.plc, modbusTcp(config.tcp)) as never;
+      return new LazyDriver(async () => new ModbusPlcDriver(config.plc, (await import('./modbus/client.ts')).modbusTcp(config.tcp)) as never);
     case 'modbus-rtu-plc':
-      return new ModbusPlcDriver(config.plc, modbusRtu(config.serial)) as never;
+      return new LazyDriver(async () => new ModbusPlcDriver(config.plc, (await import('./modbus/client.ts')).modbusRtu(config.serial)) as never);
     case 'opcua':
-      return new OpcUaDriver(config.opcua) as never;
+      return new LazyDriver(async () => new (await import('./opcua/driver.ts')).OpcUaDriver(config.opcua) as never);
     case 'modbus-lock':
-      return new LockDriver(config.lock, modbusTcp(config.tcp)) as never;
+      return new LazyDriver(async () => new LockDriver(config.lock, (await import('./modbus/client.ts')).modbusTcp(config.tcp)) as never);
     case 'modbus-rtu-lock':
-      return new LockDriver(config.lock, modbusRtu(config.serial)) as never;
+      return new LazyDriver(async () => new LockDriver(config.lock, (await import('./modbus/client.ts')).modbusRtu(config.serial)) as never);
     case 'llrp-reader':
       return new LlrpReaderDriver(config.llrp, tcpTransport(config.tcp)) as never;
     case 'eseal-mqtt':

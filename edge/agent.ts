@@ -12,7 +12,6 @@ import { IMAGE_REF, ImageStore } from './images.ts';
 import { ImageRequest, MAX_IMAGE_BYTES } from '../shared/image-protocol.ts';
 import { startStations, type RunningStations } from './stations/index.ts';
 import { consoleStations, operatorVerifier } from './stations/console-adapter.ts';
-import { startConsole } from './console/server.ts';
 import { decodeMessage } from '../shared/sync-protocol.ts';
 import { EdgeJournal } from './journal.ts';
 import { LineSimulator } from './simulator.ts';
@@ -235,6 +234,8 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
 
   let consoleServer: { url: string; stop(): Promise<void> } | undefined;
   if (config.console) {
+    // The console (express, its pages) loads only when configured: a scanner-only gateway does not carry it.
+    const { startConsole } = await import('./console/server.ts');
     consoleServer = await startConsole({
       host: config.console.host,
       port: config.console.port,

@@ -47,8 +47,12 @@ export interface JournalRow { seq: number; json: string }
 
 export interface JournalAlarm { alarm: 'disk_soft_limit' | 'disk_hard_limit' | 'disk_recovered'; detail: string }
 
-/** A key/value written in the same transaction as the event (e.g. a producer's resume point). */
-export type MetaUpdate = { key: string; value: string };
+/**
+ * A key/value written in the same transaction as the event (e.g. a producer's resume point). A function value is
+ * called once, at commit, for the last update of its key in the group: a station's state, appended with each of
+ * a burst of decisions, is serialised and written once per commit instead of once per decision.
+ */
+export type MetaUpdate = { key: string; value: string | (() => string) };
 
 interface Pending {
   input: NewEvent;
@@ -231,7 +235,7 @@ export class EdgeJournal {
     const level = this.bytesSinceCheck >= 64 * 1024 || this.level !== 'ok' ? this.refreshDiskLevel() : this.level;
     let { seq, hash } = this.head;
     const rows: [number, number, number, string][] = [];
-    const metaWrites: MetaUpdate[] = [];
+    const metaWrites = new Map<string, MetaUpdate['value']>();
     for (const [i, input] of inputs.entries()) {
       const checked = this.check(input, level);
       if (checked instanceof BondgateError) {
@@ -259,16 +263,19 @@ export class EdgeJournal {
       hash = sealed.hash;
       rows.push([seq, CLASS_CODE[cls], wallMs, sealed.json]);
       const meta = metas[i];
-      if (meta) metaWrites.push(meta);
+      if (meta) {
+        metaWrites.delete(meta.key); // last update of a key wins, in append order
+        metaWrites.set(meta.key, meta.value);
+      }
       results.push({ seq, id, hash, hlc: hlcText });
     }
     if (rows.length === 0) return;
-    if (rows.length === 1 && metaWrites.length === 0) {
+    if (rows.length === 1 && metaWrites.size === 0) {
       this.stmt.insert.run(rows[0]!); // autocommit: one statement, one fsync, no BEGIN/COMMIT round
     } else {
       this.db.transaction(() => {
         for (const r of rows) this.stmt.insert.run(r);
-        for (const m of metaWrites) this.stmt.metaSet.run(m.key, m.value);
+        for (const [key, value] of metaWrites) this.stmt.metaSet.run(key, typeof value === 'function' ? value() : value);
       })();
     }
     for (const r of rows) this.bytesSinceCheck += r[3].length + 32;

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { memoryCache, type Decision, type StationCommand, type StationEvent } from '../../shared/stations/types.ts';
 import { EdgeJournal } from '../journal.ts';
 import { manualTimeSource } from '../time-source.ts';
-import { checkedEvent, readsOf, StationRunner, type StationDef } from './runtime.ts';
+import { checkedEvent, readsOf, StationRunner, TIMER_CHUNK, type StationDef } from './runtime.ts';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -73,6 +73,43 @@ describe('station runner: nothing a station was given is lost to its own failure
     await r.input({ events: [inspected(['EA000000015CN'])] });
     expect(rows(j).map((e) => e.type)).toEqual(['parcel.inspected']);
     expect(JSON.parse(j.getMeta('station:LINE-1')!)).toEqual({ n: 1 });
+  });
+
+  it('a burst of decisions serialises the state once per commit, and the state committed is the one after the last event', async () => {
+    // The state counts its own serialisations (JSON.stringify calls toJSON): cost is visible without timing anything.
+    let serialised = 0;
+    type Counted = { n: number; toJSON(): unknown };
+    const counted = (n: number): Counted => ({ n, toJSON: () => (serialised++, { n }) });
+    const def: StationDef<Counted, ToyInput> = { ...(toy() as unknown as StationDef<Counted, ToyInput>), initial: () => counted(0), decide: (s, i) => ({ state: counted(s.n + 1), events: i.events ?? [], commands: [] }) };
+    const j = journal();
+    const r = new StationRunner('LINE-1', def, j, memoryCache(), noCommands, quiet);
+    const burst = Array.from({ length: 200 }, (_, k) => r.input({ events: [{ ...inspected([`EA${String(k).padStart(9, '0')}CN`]), parcelKey: `P${k}` } as StationEvent] }));
+    await Promise.all(burst);
+    expect(rows(j)).toHaveLength(200);
+    expect(JSON.parse(j.getMeta('station:LINE-1')!)).toEqual({ n: 200 });
+    expect(serialised).toBeLessThanOrEqual(2); // one group commit (old code: 200, one per decision)
+  });
+
+  it('a backlog of due timers is decided in chunks, yielding to the event loop between them, in order', async () => {
+    const j = journal();
+    const fired: string[] = [];
+    const seenByOthers: number[] = [];
+    const def = toy(fired);
+    const timer = def.timer;
+    // Whatever else the process has to do (an HTTP request, a serial chunk) runs once the station yields: record how
+    // many timers had fired by then.
+    def.timer = (id) => {
+      if (fired.length === 0) setImmediate(() => seenByOthers.push(fired.length));
+      return timer(id);
+    };
+    const r = new StationRunner('LINE-1', def, j, memoryCache(), noCommands, quiet, () => 1_000);
+    const n = TIMER_CHUNK * 3 + 7;
+    await r.input({ commands: Array.from({ length: n }, (_, k) => ({ kind: 'timer' as const, id: `t${k}`, atMs: 500 + (k % 3) })) });
+    await vi.waitFor(() => expect(fired).toHaveLength(n));
+    expect(seenByOthers).toEqual([TIMER_CHUNK]); // old code: every timer decided before anything else ran
+    const expected = Array.from({ length: n }, (_, k) => ({ id: `t${k}`, at: 500 + (k % 3), k })).sort((a, b) => a.at - b.at || a.k - b.k).map((t) => t.id);
+    expect(fired).toEqual(expected);
+    r.stop();
   });
 
   it('pure helpers: readsOf and checkedEvent', () => {

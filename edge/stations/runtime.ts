@@ -78,6 +78,9 @@ function exceptionEvent(stationId: string, eventType: string, error: string, pay
   return { type: 'station.exception', stationId, payload: { eventType: eventType.slice(0, 128) || 'unknown', error: error.slice(0, 1000) || 'invalid', reads: readsOf(payload), payloadJson: payloadJson.slice(0, 65_536) } };
 }
 
+/** Due timers decided per turn of the event loop. */
+export const TIMER_CHUNK = 200;
+
 export class StationRunner<S, I> {
   private state: S;
   /** Pending timers by id: deadline and creation order. One Node timer waits for the earliest. */
@@ -141,9 +144,12 @@ export class StationRunner<S, I> {
     }
     this.state = d.state;
     const checked = d.events.map((e) => checkedEvent({ ...e, stationId: this.id } as NewEvent));
-    // The state is serialised only when it is committed with events; otherwise it is saved a moment later, once.
-    const snapshot = checked.length > 0 ? JSON.stringify(d.state) : '';
-    const appends = checked.map((c, i) => this.journal.append(c.event, i === checked.length - 1 ? { key: this.metaKey, value: snapshot } : undefined));
+    // The state is committed with the events, in their transaction — serialised at that commit, once for the whole
+    // group (the journal calls `value` for the last update of the key): every decision queued before the commit is
+    // in the same group, so the state written is the one after its last event. A backlog of a thousand scans
+    // costs one serialisation per commit, not a thousand. Decisions without events save it a moment later, once.
+    const snapshot = { key: this.metaKey, value: () => JSON.stringify(this.state) };
+    const appends = checked.map((c, i) => this.journal.append(c.event, i === checked.length - 1 ? snapshot : undefined));
     for (const c of checked) if (c.refused) void this.journalRefusal(undefined, `${this.id}: ${c.refused}`);
     if (d.events.length === 0) this.persistSoon();
     // Device commands go out at once: the diverter must not wait for the disk. The event records the decision
@@ -189,7 +195,8 @@ export class StationRunner<S, I> {
   private run(c: StationCommand): void {
     if (c.kind === 'timer') {
       this.timers.set(c.id, { atMs: c.atMs, order: this.timerOrder++ });
-      this.arm();
+      // Only an earlier deadline moves the wake-up: no walk over every pending timer per timer set (a backlog has thousands).
+      if (c.atMs < this.wakeAtMs) this.armAt(c.atMs);
       return;
     }
     if (c.kind === 'cancel-timer') {
@@ -215,6 +222,10 @@ export class StationRunner<S, I> {
     let next = Infinity;
     for (const t of this.timers.values()) if (t.atMs < next) next = t.atMs;
     if (next === Infinity || next >= this.wakeAtMs) return;
+    this.armAt(next);
+  }
+
+  private armAt(next: number): void {
     clearTimeout(this.wake);
     this.wakeAtMs = next;
     this.wake = setTimeout(() => this.fireDue(), Math.max(0, next - this.now()));
@@ -230,9 +241,13 @@ export class StationRunner<S, I> {
     this.wakeAtMs = Infinity;
     const now = this.now();
     const due = [...this.timers.entries()].filter(([, t]) => t.atMs <= now).sort(([, a], [, b]) => a.atMs - b.atMs || a.order - b.order);
-    for (const [id] of due) this.timers.delete(id);
-    for (const [id] of due) void this.input(this.def.timer(id));
-    this.arm();
+    // A backlog makes thousands due at once: decide them in chunks, yielding to the event loop in between, so
+    // /healthz, the serial port and the journal's commits are served while the station works through it.
+    const chunk = due.slice(0, TIMER_CHUNK);
+    for (const [id] of chunk) this.timers.delete(id);
+    for (const [id] of chunk) void this.input(this.def.timer(id));
+    if (due.length > chunk.length) this.armAt(now); // the rest on the next turn of the loop, still in order
+    else this.arm();
   }
 
   /** After a restart, timers of persisted open work are re-armed by the station's own next input; stop clears them. */

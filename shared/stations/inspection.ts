@@ -205,7 +205,7 @@ function close(state: InspectionState, tx: Tx, nowMs: number, cache: CacheView, 
   const en = lane === 'release' ? 'Release lane' : lane === 'inspection' ? 'Manual inspection' : 'Exception lane';
   const next: InspectionState = {
     ...state,
-    open: state.open.filter((t) => t !== tx),
+    open: without(state.open, tx),
     decided,
     counters,
     last: { transactionId: tx.transactionId, codes: [...new Set(tx.codes)], lane, outcome, reasons, ...(tx.weightKg !== undefined ? { weightKg: tx.weightKg } : {}), ...(tx.xray ? { xray: tx.xray.verdict } : {}), atMs: nowMs },
@@ -220,6 +220,13 @@ function openTx(state: InspectionState, nowMs: number, config: InspectionConfig,
   const commands: StationCommand[] = [{ kind: 'timer', id: timerId(tx), atMs: nowMs + config.decideTimeoutMs }];
   if (config.photo) commands.push({ kind: 'snapshot', transactionId });
   return { state: { ...state, open: [...state.open, tx], nextSeq: state.nextSeq + 1 }, tx, commands };
+}
+
+/** The open parcels less one: by position and slices, not a filter call per parcel (a backlog holds thousands). */
+function without(open: Tx[], tx: Tx): Tx[] {
+  const i = open.indexOf(tx);
+  if (i < 0) return open;
+  return i === 0 ? open.slice(1) : open.slice(0, i).concat(open.slice(i + 1));
 }
 
 const replaceTx = (state: InspectionState, tx: Tx, next: Tx): InspectionState => ({ ...state, open: state.open.map((t) => (t === tx ? next : t)) });
@@ -288,7 +295,10 @@ export function decideInspection(state: InspectionState, input: InspectionInput,
       return tx ? { ...none, state: replaceTx(state, tx, { ...tx, photoRef: input.photoRef, ...(input.thumbnailWebp ? { thumbnailWebp: input.thumbnailWebp } : {}) }) } : none;
     }
     case 'timer': {
-      const tx = state.open.find((t) => timerId(t) === input.id);
+      // By transaction id, without building every open parcel's timer id: timers fire oldest first, so the parcel
+      // is found near the front of a long backlog.
+      const txId = input.id.startsWith('decide:') ? input.id.slice('decide:'.length) : undefined;
+      const tx = txId === undefined ? undefined : state.open.find((t) => t.transactionId === txId);
       return tx ? closeInOrder(state, tx, nowMs, cache, config) : none;
     }
     case 'divert.failed': {

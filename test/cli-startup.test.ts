@@ -1,0 +1,94 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawnNode } from './helpers/processes.ts';
+
+/**
+ * `bondgate --help` and `--version` read the arguments before anything else loads: no TypeScript loader, no hub,
+ * no edge, no driver library. Checked by what the process imported (a module-resolve hook), not by timing.
+ */
+const CLI = resolve(import.meta.dirname, '../bin/bondgate.mjs');
+const TRACE = resolve(import.meta.dirname, 'helpers/trace-imports.mjs');
+const dir = mkdtempSync(join(tmpdir(), 'bg-cli-start-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function runTraced(args: string[], name: string): { code: number | null; stdout: string; stderr: string; loaded: string[] } {
+  const file = join(dir, `${name}.txt`);
+  const r = spawnSync(process.execPath, ['--import', TRACE, CLI, ...args], { env: { ...process.env, TRACE_IMPORTS_FILE: file }, encoding: 'utf8', timeout: 120_000 });
+  let loaded: string[] = [];
+  try {
+    loaded = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    // nothing resolved through the hook: the assertions below say so
+  }
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, loaded };
+}
+
+const HEAVY = [/\/node_modules\/tsx\//, /\/node_modules\/node-opcua/, /\/node_modules\/express\//, /\/node_modules\/sharp\//, /\/(hub|edge|drivers)\//, /\.ts$/];
+
+describe('bondgate start-up', () => {
+  it.each([
+    ['--help', /Usage:\n {2}bondgate demo/],
+    ['-h', /Usage:/],
+    ['--version', /^bondgate \d+\.\d+\.\d+\n$/],
+  ])('%s answers without loading the application', (flag, expected) => {
+    const r = runTraced([flag], flag.replace(/-/g, ''));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(expected);
+    expect(r.loaded.some((u) => u.endsWith('/bin/bondgate.mjs'))).toBe(true); // the hook saw the process
+    expect(r.loaded.filter((u) => HEAVY.some((h) => h.test(u)))).toEqual([]);
+  });
+
+  it('no command prints the usage the same way', () => {
+    const r = runTraced([], 'none');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Usage:/);
+    expect(r.loaded.filter((u) => HEAVY.some((h) => h.test(u)))).toEqual([]);
+  });
+
+  it('`bondgate edge` without a config loads no hub and no edge module before saying what it needs', () => {
+    const r = runTraced(['edge'], 'edge');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/needs --config FILE/);
+    expect(r.loaded.some((u) => u.endsWith('/cli/main.ts'))).toBe(true);
+    expect(r.loaded.filter((u) => /\/(hub|edge|drivers)\//.test(u))).toEqual([]);
+  });
+
+  it('an unknown command still gets the usage and exit 2', () => {
+    const r = runTraced(['frobnicate'], 'unknown');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown command "frobnicate"[\s\S]*Usage:/);
+  });
+});
+
+describe('a scanner-only gateway loads only what it is configured for', () => {
+  it('starts without node-opcua, modbus-serial or the console (express), which only OPC UA, Modbus and console configs need', async () => {
+    const file = join(dir, 'edge-trace.txt');
+    const config = join(dir, 'edge.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        gatewayId: 'GW-LAZY',
+        dataDir: join(dir, 'edge'),
+        hub: { mqttUrl: 'mqtt://127.0.0.1:1', password: 'password-of-lazy' }, // no hub needed to start
+        http: { host: '127.0.0.1', port: 0 },
+        clock: { sync: 'assume-synced' },
+        devices: [{ kind: 'serial-scanner', id: 'scanner-1', serial: { path: join(dir, 'no-such-tty') } }],
+        stations: [{ kind: 'inspection', id: 'LINE-1', line: { lineId: 'LINE-1' }, devices: { scanners: ['scanner-1'] } }],
+      }),
+    );
+    const p = spawnNode(['--import', TRACE, CLI, 'edge', '--config', config], { name: 'edge-lazy', env: { TRACE_IMPORTS_FILE: file } });
+    try {
+      await p.waitForOutput(/edge agent started/, 120_000);
+    } finally {
+      p.kill('SIGKILL');
+      await p.exited;
+    }
+    const loaded = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    expect(loaded.some((u) => u.endsWith('/edge/agent.ts'))).toBe(true);
+    expect(loaded.some((u) => u.endsWith('/drivers/barcode/serial-scanner.ts'))).toBe(true);
+    expect(loaded.filter((u) => /\/node_modules\/(node-opcua|modbus-serial|express)\/|\/drivers\/(opcua\/driver|modbus\/client)\.ts$|\/edge\/console\/server\.ts$/.test(u))).toEqual([]);
+  }, 150_000);
+});
