@@ -66,8 +66,6 @@ async function rig(config: Partial<SerialScannerConfig>, o: { quiet?: boolean; b
   cleanups.push(pty.close);
   const device = await serialTransport(SerialConfig.parse({ path: pty.device }))();
   cleanups.push(() => device.close());
-  // Bytes the scanner sent while the gateway was not reading (a crash, a restart): waiting in the pty at open.
-  if (o.beforeOpen !== undefined) await device.write(Buffer.from(o.beforeOpen, 'latin1'));
   const clock = { t: 1_000_000 };
   const c = SerialScannerConfig.parse(config);
   const driver = new SerialScannerDriver(c, serialTransport(SerialConfig.parse({ path: pty.host })), () => clock.t);
@@ -76,6 +74,10 @@ async function rig(config: Partial<SerialScannerConfig>, o: { quiet?: boolean; b
   const abort = new AbortController();
   await driver.start(abort.signal);
   cleanups.push(() => abort.abort());
+  // Bytes the scanner sent while the gateway was not reading (a crash, a restart). Whether bytes written before the
+  // open survive it is up to socat's relay and the port's open (a race), so they are written just after it, with the
+  // driver's clock still at the open instant: to the driver that is the same thing, bytes already flowing at open.
+  if (o.beforeOpen !== undefined) await device.write(Buffer.from(o.beforeOpen, 'latin1'));
   if (o.quiet !== false) clock.t += c.openSilenceMs;
   return { device, driver, readings };
 }
