@@ -31,6 +31,14 @@ function onSignals(stop: () => Promise<void>): void {
   process.on('SIGINT', () => handler('SIGINT'));
 }
 
+/** Commands with options of their own (--out, --from, --hub, --tls-cert …, or stdin): argv → exit code. */
+const OWN_OPTIONS: { when: (argv: string[]) => boolean; run: (argv: string[]) => Promise<number> }[] = [
+  { when: (a) => a[0] === 'backup' || a[0] === 'restore', run: async (a) => (await import('./backup.ts')).runBackupCli(a) },
+  { when: (a) => a[0] === 'documents' && a[1] === 'import', run: async (a) => (await import('./documents.ts')).runDocumentsImport(a.slice(2)) },
+  { when: (a) => a[0] === 'console' && a[1] === 'pin-hash', run: async (a) => (await import('./console-pin.ts')).runPinHash(a.slice(2)) },
+  { when: (a) => a[0] === 'broker' && a[1] === 'config', run: async (a) => (await import('./broker-config.ts')).runBrokerConfig(a.slice(2)) },
+];
+
 export async function main(argv: string[]): Promise<void> {
   // Simulators take their own options; route them before the strict parser below.
   if (argv[0] === 'sim') {
@@ -44,44 +52,11 @@ export async function main(argv: string[]): Promise<void> {
     }
     return;
   }
-  // Backups take their own options (--out, --from): routed before the strict parser below.
-  if (argv[0] === 'backup' || argv[0] === 'restore') {
+  // Commands that take their own options, routed before the strict parser below; each loads only its own module.
+  const own = OWN_OPTIONS.find((c) => c.when(argv));
+  if (own) {
     try {
-      const { runBackupCli } = await import('./backup.ts');
-      process.exitCode = await runBackupCli(argv);
-    } catch (e) {
-      console.error(`bondgate: ${(e as Error).message}`);
-      process.exitCode = 1;
-    }
-    return;
-  }
-  // Document import takes its own options (--hub, --user …): routed before the strict parser below.
-  if (argv[0] === 'documents' && argv[1] === 'import') {
-    try {
-      const { runDocumentsImport } = await import('./documents.ts');
-      process.exitCode = await runDocumentsImport(argv.slice(2));
-    } catch (e) {
-      console.error(`bondgate: ${(e as Error).message}`);
-      process.exitCode = 1;
-    }
-    return;
-  }
-  // The console PIN hash reads stdin and takes its own options: routed before the strict parser below.
-  if (argv[0] === 'console' && argv[1] === 'pin-hash') {
-    try {
-      const { runPinHash } = await import('./console-pin.ts');
-      process.exitCode = await runPinHash(argv.slice(2));
-    } catch (e) {
-      console.error(`bondgate: ${(e as Error).message}`);
-      process.exitCode = 1;
-    }
-    return;
-  }
-  // Broker config generation takes its own options (--out, --tls-cert …): routed before the strict parser below.
-  if (argv[0] === 'broker' && argv[1] === 'config') {
-    try {
-      const { runBrokerConfig } = await import('./broker-config.ts');
-      process.exitCode = await runBrokerConfig(argv.slice(2));
+      process.exitCode = await own.run(argv);
     } catch (e) {
       console.error(`bondgate: ${(e as Error).message}`);
       process.exitCode = 1;

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DeliveryWindow, type DeliveryWindowConfig, type SeqRange } from './sync-window.ts';
+import { seededRandom } from '../shared/seeded-random.ts';
 
 /**
  * Model test of the sync window (the decisions SyncClient runs) against a simulated channel and hub, in
@@ -48,18 +49,6 @@ interface Scenario {
   disconnects: { atMs: number; downMs: number }[];
 }
 
-/** Deterministic PRNG (mulberry32), so a failing scenario replays exactly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The model hub: stores each seq once; acks the contiguous prefix, then what it holds above as ranges (hub/storage/watermark.ts). */
 class ModelHub {
   readonly stored = new Set<number>();
@@ -101,7 +90,7 @@ interface Outcome {
 }
 
 function simulate(sc: Scenario): Outcome {
-  const rand = prng(sc.seed);
+  const rand = seededRandom(sc.seed);
   const w = new DeliveryWindow({ ...CONFIG, jitter: (ms) => Math.round(ms * (0.5 + rand())) }, 0, 0);
   const queue: SimEvent[] = [];
   let order = 0;

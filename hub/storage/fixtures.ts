@@ -5,6 +5,8 @@ import { checkEntry, sealEnvelope } from '../../shared/journal-chain.ts';
 import { EdgeEvent, type NewEvent } from '../../shared/schemas/events.ts';
 import type { IngestEntry } from './storage.ts';
 
+export { seededRandom } from '../../shared/seeded-random.ts';
+
 /**
  * Builds a gateway's hash-chained journal for store tests, and turns entries into what the ingest service
  * hands the store. `at` sets an event's HLC physical time so tests can make late arrivals.
@@ -64,15 +66,3 @@ export const release = (parcelKey: string): NewEvent => ({ type: 'parcel.release
 export const inspect = (parcelKey: string): NewEvent => ({ type: 'officer.action', stationId: 'DESK-1', parcelKey, payload: { officerId: 'officer-7', action: 'inspect', reason: 'x-ray suspect' } });
 export const xray = (parcelKey: string, verdict: 'clear' | 'suspect'): NewEvent => ({ type: 'xray.verdict', stationId: 'XRAY-1', parcelKey, payload: { verdict } });
 export const gateOut = (parcelKey: string): NewEvent => ({ type: 'gate.passed', stationId: 'GATE-1', parcelKey, payload: { laneId: 'L1', direction: 'out' } });
-
-/** A small seeded PRNG (mulberry32), so a shuffled delivery order is the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}

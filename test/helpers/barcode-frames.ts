@@ -1,5 +1,6 @@
 import bwipjs from 'bwip-js';
 import sharp from 'sharp';
+import { seededRandom } from '../../shared/seeded-random.ts';
 
 /**
  * Camera-sized frames (1280×720) of rendered barcodes under the distortions a station camera meets: rotation, a
@@ -29,18 +30,6 @@ export const DISTORTIONS: Distortion[] = ['clean', 'rotate', 'shear', 'blur', 'n
 
 export interface Frame { label: string; symbol: string; distortion: Distortion; expectAim: string; image: Buffer }
 
-/** mulberry32: a small seeded PRNG, so every run renders the same frames. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const W = 1280;
 const H = 720;
 const BACKGROUND = { r: 196, g: 170, b: 130 }; // brown cardboard under the label
@@ -54,7 +43,7 @@ async function renderLabel(s: SymbolCase, scale: number, barcolor: string): Prom
 
 /** One frame: the label placed on the belt, distorted, as the camera would send it (JPEG, quality 88). */
 export async function renderFrame(s: SymbolCase, d: Distortion, seed: number): Promise<Frame> {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const blue = d === 'blue' || d === 'blue-low-contrast';
   const scale = d === 'small' ? (s.twoD ? 2 : 1.5) : d === 'combined' ? 2 : 3;
   let label = await renderLabel(s, scale, blue ? '0000FF' : '000000');

@@ -1,4 +1,5 @@
-import { connect, createServer, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
+import { linkPair } from './tcp-proxy.ts';
 
 /**
  * A loopback TCP proxy between an MQTT client and its broker that reads the MQTT 3.1.1 framing and can lose one
@@ -61,18 +62,7 @@ export function startMqttDropProxy(target: { host: string; port: number }): Prom
   let armed: { topic: RegExp; resolve: (payload: Buffer) => void } | undefined;
   const server = createServer((client) => {
     accepted++;
-    const upstream = connect(target.port, target.host);
-    client.setNoDelay(true);
-    upstream.setNoDelay(true);
-    const pair: [Socket, Socket] = [client, upstream];
-    pairs.add(pair);
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-      pairs.delete(pair);
-    };
-    client.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
+    const upstream = linkPair(client, target, pairs);
     // Both directions are forwarded packet by packet, so a made-up PUBACK always lands between whole packets.
     client.on(
       'data',

@@ -20,6 +20,26 @@ export interface TcpProxy {
   stats(): TcpProxyStats;
 }
 
+/**
+ * Connects an accepted client to the target and tracks the pair in `pairs` until either side ends (both are then
+ * destroyed). No Nagle delays the real link would not have: the edge sets TCP_NODELAY itself.
+ */
+export function linkPair(client: Socket, target: { host: string; port: number }, pairs: Set<[Socket, Socket]>): Socket {
+  const upstream = connect(target.port, target.host);
+  client.setNoDelay(true);
+  upstream.setNoDelay(true);
+  const pair: [Socket, Socket] = [client, upstream];
+  pairs.add(pair);
+  const drop = () => {
+    client.destroy();
+    upstream.destroy();
+    pairs.delete(pair);
+  };
+  client.on('error', drop).on('close', drop);
+  upstream.on('error', drop).on('close', drop);
+  return upstream;
+}
+
 /** A loopback TCP proxy that can cut the link, standing in for a partition between a gateway and its broker. */
 export function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>();
@@ -32,19 +52,7 @@ export function startTcpProxy(target: { host: string; port: number }): Promise<T
       return;
     }
     counts.accepted++;
-    const upstream = connect(target.port, target.host);
-    // The proxy must not add Nagle delays the real link would not have (the edge sets TCP_NODELAY itself).
-    client.setNoDelay(true);
-    upstream.setNoDelay(true);
-    const pair: [Socket, Socket] = [client, upstream];
-    pairs.add(pair);
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-      pairs.delete(pair);
-    };
-    client.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
+    const upstream = linkPair(client, target, pairs);
     client.on('data', (d: Buffer) => (counts.bytesToTarget += d.length));
     upstream.on('data', (d: Buffer) => (counts.bytesFromTarget += d.length));
     client.pipe(upstream);
