@@ -10,7 +10,7 @@ import { XrayLineSimulator } from '../opcua/line-simulator.ts';
 import { ScaleConfig, ScaleDriver, type ScaleReading } from '../scale/driver.ts';
 import { socatAvailable, startPtyPair } from '../transport/pty.ts';
 import { SerialConfig, serialTransport } from '../transport/serial.ts';
-import { parcelSteps, runScenario, Scenario, ScenarioParcel } from './scenario.ts';
+import { incidentsDue, parcelSteps, runScenario, Scenario, ScenarioParcel } from './scenario.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -51,6 +51,33 @@ describe('scenario planning (pure)', () => {
     expect(s.parcels.length).toBeGreaterThanOrEqual(10);
     expect(() => Scenario.parse({ parcels: [{ weightKg: -1 }] })).toThrow(/weightKg/);
     expect(() => Scenario.parse({ parcels: [{ misbehave: ['explode'] }] })).toThrow(/misbehave/);
+  });
+
+  it('a looping scenario plays an incident on the first pass, then only every `everyLoops` passes (issue 17 item 9)', () => {
+    const s = Scenario.parse({
+      loop: true,
+      parcels: [{}, {}],
+      incidents: [
+        { afterParcel: 1, device: 'xray-line', action: 'restart' },
+        { afterParcel: 1, device: 'xray-line', action: 'fault', everyLoops: 3 },
+      ],
+    });
+    const due = (pass: number) => incidentsDue(s.incidents, 1, pass).map((i) => i.action);
+    expect(due(0)).toEqual(['restart', 'fault']);
+    // A hundred passes: the scripted restart happened once, the fault on passes 0, 3, 6, …
+    const restarts = Array.from({ length: 100 }, (_, pass) => due(pass)).flat().filter((a) => a === 'restart');
+    expect(restarts).toHaveLength(1);
+    expect([1, 2, 3, 4, 6].map((pass) => due(pass))).toEqual([[], [], ['fault'], [], ['fault']]);
+    expect(incidentsDue(s.incidents, 0, 0)).toEqual([]);
+  });
+
+  it('the demo scenario restarts its PLC at most once in ten minutes of passes', () => {
+    const s = Scenario.parse(parseYaml(readFileSync(resolve(import.meta.dirname, 'scenarios/inspection-line.yaml'), 'utf8')));
+    const passMs = s.parcels.length * s.parcelGapMs;
+    const passes = Math.ceil(600_000 / passMs);
+    let restarts = 0;
+    for (let pass = 0; pass < passes; pass++) for (let n = 0; n <= s.parcels.length; n++) restarts += incidentsDue(s.incidents, n, pass).filter((i) => i.action === 'restart').length;
+    expect(restarts).toBe(1);
   });
 });
 

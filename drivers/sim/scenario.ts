@@ -25,7 +25,15 @@ export const Incident = z.object({
   device: z.enum(['xray-line', 'scale', 'scanner']),
   action: z.enum(['fault', 'restart', 'silence']).describe('fault: the line aborts (cleared after forMs); restart: the OPC UA server restarts; silence: the device sends nothing for forMs'),
   forMs: z.number().int().min(0).max(600_000).default(2000),
+  everyLoops: z
+    .number()
+    .int()
+    .min(0)
+    .max(100_000)
+    .default(0)
+    .describe('with `loop`: 0 = on the first pass only; N = on the first pass and then every Nth pass (a PLC that restarts every pass is a broken line, not a demo)'),
 });
+export type Incident = z.output<typeof Incident>;
 
 export const Scenario = z.object({
   name: z.string().min(1).default('scenario'),
@@ -62,6 +70,15 @@ export function parcelSteps(p: ScenarioParcel, code: string, protocol: SimProtoc
   return steps;
 }
 
+/**
+ * Pure: the incidents that happen after `afterParcel` parcels on pass `pass` (0-based) of a looping scenario. Before
+ * this, every pass replayed every incident, so the demo's one scripted PLC restart became one every ~28 s and the
+ * X-ray line dropped its OPC UA session 22 times in 10 minutes (issue 17 item 9).
+ */
+export function incidentsDue(incidents: readonly Incident[], afterParcel: number, pass: number): Incident[] {
+  return incidents.filter((i) => i.afterParcel === afterParcel && (pass === 0 || (i.everyLoops > 0 && pass % i.everyLoops === 0)));
+}
+
 export interface LineRig {
   scanner?: Link;
   scale?: Link;
@@ -88,7 +105,7 @@ export async function runScenario(s: Scenario, rig: LineRig, signal: AbortSignal
   let serial = o.firstSerial ?? 1;
   let played = 0;
   const silent = { scanner: 0, scale: 0 };
-  const incident = async (i: z.output<typeof Incident>) => {
+  const incident = async (i: Incident) => {
     if (i.device === 'xray-line' && rig.line) {
       if (i.action === 'restart') await rig.line.restart();
       else if (i.action === 'fault') {
@@ -102,9 +119,10 @@ export async function runScenario(s: Scenario, rig: LineRig, signal: AbortSignal
       silent[i.device] = Date.now() + i.forMs;
     }
   };
+  let pass = 0;
   do {
     for (const [n, p] of s.parcels.entries()) {
-      for (const i of s.incidents.filter((x) => x.afterParcel === n)) await incident(i);
+      for (const i of incidentsDue(s.incidents, n, pass)) await incident(i);
       if (signal.aborted) return played;
       const code = p.code ?? s10Number(serial++);
       o.onParcel?.(code, p);
@@ -123,7 +141,8 @@ export async function runScenario(s: Scenario, rig: LineRig, signal: AbortSignal
       played += 1;
       await sleep(Math.max(0, s.parcelGapMs - (Date.now() - start)), signal);
     }
-    for (const i of s.incidents.filter((x) => x.afterParcel === s.parcels.length)) await incident(i);
+    for (const i of incidentsDue(s.incidents, s.parcels.length, pass)) await incident(i);
+    pass += 1;
   } while (s.loop && !signal.aborted);
   return played;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EdgeEvent } from '../../shared/schemas/events.ts';
-import { acknowledge, applySignal, journalAlertSignal, signalsOf, type Alarm, type AlarmSignal } from './alarms.ts';
+import { acknowledge, applySignal, effectiveDeviceStatus, FLAPPING_WINDOW_MS, journalAlertSignal, signalsOf, type Alarm, type AlarmSignal } from './alarms.ts';
 
 const ev = (type: string, payload: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ type, payload, stationId: 'GATE-1', seq: 1, ...extra }) as unknown as EdgeEvent;
 
@@ -66,5 +66,35 @@ describe('an alarm through open, acknowledged and cleared', () => {
     const acked = acknowledge(a1, 'op', 'seen', 1)!;
     expect(acknowledge((acked as { alarm: Alarm }).alarm, 'op2', 'again', 2)).toEqual({ ok: false, reason: 'not_open', state: 'acknowledged' });
     expect(acknowledge(applySignal(a1, clear, 2000, 6, id)!, 'op', 'x', 3)).toEqual({ ok: false, reason: 'not_open', state: 'cleared' });
+  });
+
+  it('a repeating failure that recovers stays open, marked recovered, until a person acknowledges it (issue 17 item 9)', () => {
+    // down, up, down, up: the second recovery no longer hides the alarm.
+    const down1 = applySignal(undefined, raise, 1000, 1, id)!;
+    const up1 = applySignal(down1, clear, 1500, 2, id)!;
+    expect(up1).toMatchObject({ state: 'cleared', count: 1 });
+    const down2 = applySignal(up1, raise, 2000, 3, id)!;
+    const up2 = applySignal(down2, clear, 2500, 4, id)!;
+    expect(up2).toMatchObject({ state: 'open', count: 2, clearedMs: 2500 });
+    // Dropping again while latched: still open, counted, no longer marked recovered.
+    const down3 = applySignal(up2, raise, 3000, 5, id)!;
+    expect(down3).toMatchObject({ state: 'open', count: 3, clearedMs: null });
+    const up3 = applySignal(down3, clear, 3500, 6, id)!;
+    expect(up3).toMatchObject({ state: 'open', clearedMs: 3500 });
+    // The acknowledgement of a recovered failure closes it; acknowledging one still down takes it on.
+    expect(acknowledge(up3, 'manager-1', 'PLC firmware ticket', 4000)).toMatchObject({ ok: true, alarm: { state: 'cleared', ackedBy: 'manager-1', clearedMs: 3500 } });
+    expect(acknowledge(down3, 'manager-1', 'on it', 4000)).toMatchObject({ ok: true, alarm: { state: 'acknowledged' } });
+  });
+});
+
+describe('device health as a person should see it', () => {
+  const now = 10 * 60_000 + 1_000_000;
+  it('a device reporting up after dropping three times in ten minutes is degraded, with the count', () => {
+    const drops = [now - 9 * 60_000, now - 5 * 60_000, now - 30_000];
+    expect(effectiveDeviceStatus('up', drops, now)).toEqual({ status: 'degraded', drops: 3, windowMs: FLAPPING_WINDOW_MS, flapping: true });
+    expect(effectiveDeviceStatus('up', drops.slice(1), now)).toMatchObject({ status: 'up', drops: 2, flapping: false });
+    // Drops older than the window do not count; a device down now stays down.
+    expect(effectiveDeviceStatus('up', [now - 11 * 60_000, ...drops.slice(1)], now)).toMatchObject({ status: 'up', drops: 2 });
+    expect(effectiveDeviceStatus('down', drops, now)).toMatchObject({ status: 'down', flapping: true });
   });
 });

@@ -24,7 +24,9 @@ import type { JournalAlertKind } from '../storage/storage.ts';
  *   raises `bench_refused` (critical): a gateway tried to act as customs (hub/services/cases.ts).
  *
  * An acknowledged alarm that fires again stays acknowledged (its count and last-seen move on): the person who took
- * it on is already dealing with it. A cleared alarm that fires again reopens and needs a new acknowledgement.
+ * it on is already dealing with it. A cleared alarm that fires again reopens and needs a new acknowledgement. A
+ * repeating failure (it had recovered before) that recovers again while still open stays open, marked recovered
+ * (`clearedMs`), until acknowledged: a flapping device must stay visible. Device health counts recent drops too.
  */
 
 export const AlarmKind = z.enum([
@@ -63,6 +65,8 @@ export interface Alarm {
   firstMs: number;
   lastMs: number;
   count: number;
+  /** How often the condition cleared by itself: from the second failure after a recovery it is a repeating one. */
+  recoveries: number;
   /** Highest source position applied (the gateway's journal seq; the alert id for journal alerts): replays at or below it change nothing. */
   lastSeq: number;
   ackedBy: string | null;
@@ -141,20 +145,49 @@ export function applySignal(current: Alarm | undefined, signal: AlarmSignal, atM
   if (current && seq <= current.lastSeq) return null;
   if (signal.op === 'clear') {
     if (!current || current.state === 'cleared') return null;
-    return { ...current, state: 'cleared', clearedMs: atMs, lastSeq: seq };
+    // A failure that came back before anyone took it on stays open, marked recovered, until a person acknowledges
+    // it: a device dropping every half minute must not look healthy between its drops (issue 17 item 9).
+    if (current.clearedMs !== null) return { ...current, lastSeq: seq }; // already marked recovered
+    const recoveries = current.recoveries + 1;
+    if (current.state === 'open' && current.recoveries >= 1) return { ...current, clearedMs: atMs, recoveries, lastSeq: seq };
+    return { ...current, state: 'cleared', clearedMs: atMs, recoveries, lastSeq: seq };
   }
   const fresh = { stationId: signal.stationId, deviceId: signal.deviceId, severity: signal.severity, detail: signal.detail.slice(0, 1000), lastMs: Math.max(atMs, current?.lastMs ?? atMs), lastSeq: seq };
   if (!current) {
-    return { id: identity.id, gatewayId: identity.gatewayId, kind: signal.kind, subject: signal.subject, state: 'open', firstMs: atMs, count: 1, ackedBy: null, ackedMs: null, ackReason: null, clearedMs: null, ...fresh };
+    return { id: identity.id, gatewayId: identity.gatewayId, kind: signal.kind, subject: signal.subject, state: 'open', firstMs: atMs, count: 1, recoveries: 0, ackedBy: null, ackedMs: null, ackReason: null, clearedMs: null, ...fresh };
   }
   if (current.state === 'cleared') return { ...current, ...fresh, state: 'open', count: current.count + 1, ackedBy: null, ackedMs: null, ackReason: null, clearedMs: null };
-  return { ...current, ...fresh, count: current.count + 1 };
+  return { ...current, ...fresh, count: current.count + 1, clearedMs: null };
 }
+
 
 export type AckOutcome = { ok: true; alarm: Alarm } | { ok: false; reason: 'not_open'; state: AlarmState };
 
-/** Only an open alarm takes an acknowledgement: an acknowledged one already has its owner, a cleared one needs none. */
+/**
+ * Only an open alarm takes an acknowledgement: an acknowledged one already has its owner, a cleared one needs none. A
+ * repeating failure that has recovered (open, `clearedMs` set) is cleared by its acknowledgement.
+ */
 export function acknowledge(current: Alarm, by: string, reason: string, atMs: number): AckOutcome {
   if (current.state !== 'open') return { ok: false, reason: 'not_open', state: current.state };
-  return { ok: true, alarm: { ...current, state: 'acknowledged', ackedBy: by, ackedMs: atMs, ackReason: reason } };
+  return { ok: true, alarm: { ...current, state: current.clearedMs !== null ? 'cleared' : 'acknowledged', ackedBy: by, ackedMs: atMs, ackReason: reason } };
+}
+
+/** A device that went down this many times within FLAPPING_WINDOW_MS is flapping: degraded, whatever its last report. */
+export const FLAPPING_DROPS = 3;
+export const FLAPPING_WINDOW_MS = 10 * 60_000;
+/** How many recent drops a device's health row keeps (enough to count a window, bounded). */
+export const RECENT_DROPS_KEPT = 50;
+
+/**
+ * The health a person should see for a device: its last report, except that a device which keeps dropping and
+ * coming back is `degraded` with the number of drops in the window, even while its last report says `up`.
+ */
+export function effectiveDeviceStatus(
+  reported: 'up' | 'down' | 'degraded',
+  recentDownMs: readonly number[],
+  nowMs: number,
+): { status: 'up' | 'down' | 'degraded'; drops: number; windowMs: number; flapping: boolean } {
+  const drops = recentDownMs.filter((t) => t > nowMs - FLAPPING_WINDOW_MS).length;
+  const flapping = drops >= FLAPPING_DROPS;
+  return { status: reported === 'up' && flapping ? 'degraded' : reported, drops, windowMs: FLAPPING_WINDOW_MS, flapping };
 }

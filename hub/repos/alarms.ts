@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { acknowledge, applySignal, type AckOutcome, type Alarm, type AlarmSignal, type AlarmState } from '../customs/alarms.ts';
+import { acknowledge, applySignal, effectiveDeviceStatus, RECENT_DROPS_KEPT, type AckOutcome, type Alarm, type AlarmSignal, type AlarmState } from '../customs/alarms.ts';
 import type { JournalAlertKind } from '../storage/storage.ts';
 import { lock, one, run, type Migration, type Sql, type SqlParam } from '../storage/sql.ts';
 
@@ -20,6 +20,10 @@ const MIGRATIONS: readonly Migration[] = [
      seq BIGINT NOT NULL, wall_ms BIGINT NOT NULL, since_ms BIGINT NOT NULL, PRIMARY KEY (gateway_id, device_id))`,
   // How far the journal alerts (the ingest store's `alerts` table, ids ascending) have been folded into alarms.
   'CREATE TABLE alarm_sources (name TEXT PRIMARY KEY, position BIGINT NOT NULL)',
+  // When each device last went down (JSON array of gateway wall ms, newest last, at most RECENT_DROPS_KEPT): a device
+  // that drops and comes back every half minute must show as flapping, not as up (issue 17 item 9).
+  `ALTER TABLE device_health ADD COLUMN recent_downs TEXT NOT NULL DEFAULT '[]'`,
+  'ALTER TABLE alarms ADD COLUMN recoveries BIGINT NOT NULL DEFAULT 0',
 ];
 
 export type DeviceStatus = 'up' | 'down' | 'degraded';
@@ -32,6 +36,12 @@ export interface DeviceHealth {
   /** When the device last reported, and since when it has been in this status (gateway wall clock). */
   lastMs: number;
   sinceMs: number;
+  /** What the device reported last; `status` is what a person should see (degraded while it keeps dropping). */
+  reported: DeviceStatus;
+  /** How often it went down within the flapping window, and whether that makes it flapping. */
+  drops: number;
+  dropsWindowMs: number;
+  flapping: boolean;
 }
 
 export interface AlarmQuery {
@@ -47,7 +57,8 @@ export interface AlarmRepo {
   signal(gatewayId: string, signal: AlarmSignal, atMs: number, seq: number): Promise<Alarm | null>;
   /** Record a device's health report; an older seq than the one held changes nothing. */
   deviceHealth(h: { gatewayId: string; deviceId: string; stationId: string; status: DeviceStatus; detail: string | null; seq: number; atMs: number }): Promise<void>;
-  devices(gatewayId: string): Promise<DeviceHealth[]>;
+  /** `nowMs` judges the flapping window (the hub's clock; gateways' clocks are checked against it). */
+  devices(gatewayId: string, nowMs?: number): Promise<DeviceHealth[]>;
   get(id: string): Promise<Alarm | undefined>;
   /** Newest (last seen) first. */
   list(q: AlarmQuery): Promise<{ items: Alarm[]; nextCursor: string | null }>;
@@ -63,19 +74,19 @@ export const alarmId = (gatewayId: string, kind: string, subject: string) => cre
 
 interface Row {
   id: string; gateway_id: string; kind: Alarm['kind']; subject: string; station_id: string | null; device_id: string | null; severity: Alarm['severity']; state: AlarmState;
-  detail: string; first_ms: number; last_ms: number; count: number; last_seq: number; acked_by: string | null; acked_ms: number | null; ack_reason: string | null; cleared_ms: number | null;
+  detail: string; first_ms: number; last_ms: number; count: number; last_seq: number; acked_by: string | null; acked_ms: number | null; ack_reason: string | null; cleared_ms: number | null; recoveries: number;
 }
 const num = (v: number | null) => (v === null ? null : Number(v));
 const fromRow = (r: Row): Alarm => ({
   id: r.id, gatewayId: r.gateway_id, kind: r.kind, subject: r.subject, stationId: r.station_id, deviceId: r.device_id, severity: r.severity, state: r.state, detail: r.detail,
-  firstMs: Number(r.first_ms), lastMs: Number(r.last_ms), count: Number(r.count), lastSeq: Number(r.last_seq), ackedBy: r.acked_by, ackedMs: num(r.acked_ms), ackReason: r.ack_reason, clearedMs: num(r.cleared_ms),
+  firstMs: Number(r.first_ms), lastMs: Number(r.last_ms), count: Number(r.count), lastSeq: Number(r.last_seq), ackedBy: r.acked_by, ackedMs: num(r.acked_ms), ackReason: r.ack_reason, clearedMs: num(r.cleared_ms), recoveries: Number(r.recoveries),
 });
-const COLUMNS = 'id, gateway_id, kind, subject, station_id, device_id, severity, state, detail, first_ms, last_ms, count, last_seq, acked_by, acked_ms, ack_reason, cleared_ms';
-const UPSERT = `INSERT INTO alarms (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+const COLUMNS = 'id, gateway_id, kind, subject, station_id, device_id, severity, state, detail, first_ms, last_ms, count, last_seq, acked_by, acked_ms, ack_reason, cleared_ms, recoveries';
+const UPSERT = `INSERT INTO alarms (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (id) DO UPDATE SET station_id = excluded.station_id, device_id = excluded.device_id, severity = excluded.severity, state = excluded.state, detail = excluded.detail,
   first_ms = excluded.first_ms, last_ms = excluded.last_ms, count = excluded.count, last_seq = excluded.last_seq, acked_by = excluded.acked_by, acked_ms = excluded.acked_ms,
-  ack_reason = excluded.ack_reason, cleared_ms = excluded.cleared_ms`;
-const toParams = (a: Alarm): SqlParam[] => [a.id, a.gatewayId, a.kind, a.subject, a.stationId, a.deviceId, a.severity, a.state, a.detail, a.firstMs, a.lastMs, a.count, a.lastSeq, a.ackedBy, a.ackedMs, a.ackReason, a.clearedMs];
+  ack_reason = excluded.ack_reason, cleared_ms = excluded.cleared_ms, recoveries = excluded.recoveries`;
+const toParams = (a: Alarm): SqlParam[] => [a.id, a.gatewayId, a.kind, a.subject, a.stationId, a.deviceId, a.severity, a.state, a.detail, a.firstMs, a.lastMs, a.count, a.lastSeq, a.ackedBy, a.ackedMs, a.ackReason, a.clearedMs, a.recoveries];
 
 const encodeCursor = (a: Alarm) => Buffer.from(JSON.stringify([a.lastMs, a.id])).toString('base64url');
 function decodeCursor(c: string): [number, string] | undefined {
@@ -84,6 +95,15 @@ function decodeCursor(c: string): [number, string] | undefined {
     return Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'string' ? [v[0], v[1]] : undefined;
   } catch {
     return undefined;
+  }
+}
+
+function parseDowns(text: string): number[] {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number') : [];
+  } catch {
+    return [];
   }
 }
 
@@ -105,23 +125,35 @@ export function openAlarmRepo(sql: Sql): AlarmRepo {
     deviceHealth(h) {
       return sql.tx(function* () {
         yield* lock(`device:${h.gatewayId}:${h.deviceId}`);
-        const cur = yield* one<{ seq: number; status: string; since_ms: number }>('SELECT seq, status, since_ms FROM device_health WHERE gateway_id = ? AND device_id = ?', [h.gatewayId, h.deviceId]);
+        const cur = yield* one<{ seq: number; status: string; since_ms: number; recent_downs: string }>(
+          'SELECT seq, status, since_ms, recent_downs FROM device_health WHERE gateway_id = ? AND device_id = ?',
+          [h.gatewayId, h.deviceId],
+        );
         if (cur && h.seq <= Number(cur.seq)) return;
         const sinceMs = cur && cur.status === h.status ? Number(cur.since_ms) : h.atMs;
+        let downs = cur ? parseDowns(cur.recent_downs) : [];
+        if (h.status === 'down' && cur?.status !== 'down') downs = [...downs, h.atMs].slice(-RECENT_DROPS_KEPT);
         yield* run(
-          `INSERT INTO device_health (gateway_id, device_id, station_id, status, detail, seq, wall_ms, since_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (gateway_id, device_id) DO UPDATE SET station_id = excluded.station_id, status = excluded.status, detail = excluded.detail, seq = excluded.seq, wall_ms = excluded.wall_ms, since_ms = excluded.since_ms`,
-          [h.gatewayId, h.deviceId, h.stationId, h.status, h.detail, h.seq, h.atMs, sinceMs],
+          `INSERT INTO device_health (gateway_id, device_id, station_id, status, detail, seq, wall_ms, since_ms, recent_downs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (gateway_id, device_id) DO UPDATE SET station_id = excluded.station_id, status = excluded.status, detail = excluded.detail, seq = excluded.seq, wall_ms = excluded.wall_ms,
+           since_ms = excluded.since_ms, recent_downs = excluded.recent_downs`,
+          [h.gatewayId, h.deviceId, h.stationId, h.status, h.detail, h.seq, h.atMs, sinceMs, JSON.stringify(downs)],
         );
       });
     },
 
-    async devices(gatewayId) {
-      const rows = await sql.all<{ gateway_id: string; device_id: string; station_id: string; status: DeviceStatus; detail: string | null; wall_ms: number; since_ms: number }>(
-        'SELECT gateway_id, device_id, station_id, status, detail, wall_ms, since_ms FROM device_health WHERE gateway_id = ? ORDER BY station_id, device_id LIMIT 1000',
+    async devices(gatewayId, nowMs = Date.now()) {
+      const rows = await sql.all<{ gateway_id: string; device_id: string; station_id: string; status: DeviceStatus; detail: string | null; wall_ms: number; since_ms: number; recent_downs: string }>(
+        'SELECT gateway_id, device_id, station_id, status, detail, wall_ms, since_ms, recent_downs FROM device_health WHERE gateway_id = ? ORDER BY station_id, device_id LIMIT 1000',
         [gatewayId],
       );
-      return rows.map((r) => ({ gatewayId: r.gateway_id, deviceId: r.device_id, stationId: r.station_id, status: r.status, detail: r.detail, lastMs: Number(r.wall_ms), sinceMs: Number(r.since_ms) }));
+      return rows.map((r) => {
+        const seen = effectiveDeviceStatus(r.status, parseDowns(r.recent_downs), nowMs);
+        return {
+          gatewayId: r.gateway_id, deviceId: r.device_id, stationId: r.station_id, status: seen.status, reported: r.status, detail: r.detail,
+          lastMs: Number(r.wall_ms), sinceMs: Number(r.since_ms), drops: seen.drops, dropsWindowMs: seen.windowMs, flapping: seen.flapping,
+        };
+      });
     },
 
     async get(id) {

@@ -55,6 +55,25 @@ eachStore('alarms projection and service', (store) => {
     expect((await svc.list({ gatewayId: 'gw-a', limit: 10 })).counts).toEqual({ open: 1, acknowledged: 0, cleared: 2 });
   });
 
+  it('a device that keeps dropping shows degraded with its drop count, and its alarm stays open until acknowledged (issue 17 item 9)', async () => {
+    const { svc, events } = await setup('gw-f');
+    const at = 1_790_000_000_000;
+    // Four drops and recoveries in a row, 10 ms apart on the gateway's clock (all within the window).
+    for (let i = 0; i < 4; i++) await svc.apply('gw-f', events(health('XRAY-LINE', 'down', 'disconnected'), health('XRAY-LINE', 'up')));
+    const svcNow = new AlarmService({ storage: store(), alarms: openAlarmRepo(store().sql), log, now: () => at + 60_000 });
+    const [dev] = await svcNow.devices('gw-f');
+    expect(dev).toMatchObject({ deviceId: 'XRAY-LINE', reported: 'up', status: 'degraded', drops: 4, flapping: true });
+    // Ten minutes later the same history no longer counts as flapping.
+    expect((await new AlarmService({ storage: store(), alarms: openAlarmRepo(store().sql), log, now: () => at + 11 * 60_000 }).devices('gw-f'))[0]).toMatchObject({ status: 'up', drops: 0 });
+    const list = await svc.list({ gatewayId: 'gw-f', state: ['open', 'acknowledged'], limit: 10 });
+    expect(list.items).toHaveLength(1);
+    expect(list.items[0]).toMatchObject({ kind: 'device_down', state: 'open', count: 4 });
+    expect(list.items[0]!.clearedMs).not.toBeNull();
+    const acked = await svc.ack(list.items[0]!.id, 'manager-1', 'PLC vendor called about restarts');
+    expect(acked.state).toBe('cleared');
+    expect((await svc.list({ gatewayId: 'gw-f', state: ['open', 'acknowledged'], limit: 10 })).items).toHaveLength(0);
+  });
+
   it('acknowledges an open alarm once, on the audit chain with who and why', async () => {
     const { svc, events } = await setup('gw-b');
     await svc.apply('gw-b', events({ type: 'seal.state_changed', stationId: 'GPS', payload: { sealId: 'ES-1', state: 'tampered', insideFence: false } }));
@@ -65,7 +84,7 @@ eachStore('alarms projection and service', (store) => {
     await expect(svc.ack(alarm!.id, 'operator-1', 'again')).rejects.toMatchObject({ code: 'CONFLICT' });
     await expect(svc.ack('nope', 'operator-1', 'x')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     const audit = await store().auditRange(1, 1000);
-    const entry = audit.filter((e) => e.action === 'alarm.ack');
+    const entry = audit.filter((e) => e.action === 'alarm.ack' && e.subject === `alarm:${alarm!.id}`);
     expect(entry).toHaveLength(1);
     expect(entry[0]).toMatchObject({ actor: 'manager-1', subject: `alarm:${alarm!.id}`, detail: { reason: 'patrol sent to the truck', gatewayId: 'gw-b', kind: 'seal_opened_outside_fence' } });
   });

@@ -64,7 +64,7 @@ export class AlarmService implements Projection {
   }
 
   devices(gatewayId: string): Promise<DeviceHealth[]> {
-    return this.d.alarms.devices(gatewayId);
+    return this.d.alarms.devices(gatewayId, this.now());
   }
 
   async ack(id: string, actor: string, reason: string): Promise<Alarm> {

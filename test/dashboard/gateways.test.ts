@@ -69,6 +69,22 @@ describe.skipIf(!chromiumAvailable())('gateways and devices page', () => {
     await page.context().close();
   });
 
+  it('a device that keeps dropping is degraded with its count, and its recovered alarm stays until acknowledged (issue 17 item 9)', async () => {
+    const health = (status: 'up' | 'down'): NewEvent => ({ type: 'device.health', stationId: 'LINE-9', deviceId: 'XRAY-09', payload: { status, ...(status === 'down' ? { detail: 'disconnected' } : {}) } });
+    await rig.ingest('gw-line-9', [health('down'), health('up'), health('down'), health('up'), health('down'), health('up')]);
+    const page = await rig.pageAs('manager');
+    await page.goto(`${rig.hub.httpUrl}/#/gateways`);
+    const row = page.locator('tr[data-gateway="gw-line-9"]');
+    await row.getByRole('button', { name: '查看设备' }).click();
+    const dev = page.locator('#devices-gw-line-9 tr', { hasText: 'XRAY-09' });
+    await expect.poll(() => dev.innerText(), { timeout: 20_000 }).toContain('性能下降');
+    expect(await dev.innerText()).toContain('10 分钟内断开 3 次');
+    const alarm = page.locator('tr[data-kind="device_down"]', { hasText: 'XRAY-09' });
+    await expect.poll(() => alarm.innerText(), { timeout: 20_000 }).toContain('反复发生，需确认');
+    expect(await alarm.locator('td.state').innerText()).toContain('未处理');
+    await page.context().close();
+  });
+
   it('lets an officer read alarms without acknowledging, and refuses the ack API to the role', async () => {
     const page = await rig.pageAs('officer', { lang: 'en' });
     await page.goto(`${rig.hub.httpUrl}/#/gateways`);

@@ -20,11 +20,16 @@ interface GatewayView {
   clockOffsetMs: number | null;
   journal: { alerts: number; keyPinned: boolean };
 }
-interface DeviceHealth { deviceId: string; stationId: string; status: 'up' | 'down' | 'degraded'; detail: string | null; lastMs: number; sinceMs: number }
+interface DeviceHealth {
+  deviceId: string; stationId: string; status: 'up' | 'down' | 'degraded'; detail: string | null; lastMs: number; sinceMs: number;
+  drops: number; dropsWindowMs: number; flapping: boolean;
+}
 type AlarmState = 'open' | 'acknowledged' | 'cleared';
 interface Alarm {
   id: string; gatewayId: string; kind: string; subject: string; stationId: string | null; deviceId: string | null; severity: 'critical' | 'warning'; state: AlarmState;
   detail: string; firstMs: number; lastMs: number; count: number; ackedBy: string | null; ackedMs: number | null; ackReason: string | null;
+  /** Set on an open alarm: the repeating failure has recovered but stays until acknowledged. */
+  clearedMs: number | null;
 }
 interface AlarmPage { items: Alarm[]; nextCursor: string | null; counts: Record<AlarmState, number> }
 
@@ -164,6 +169,7 @@ function Devices({ gatewayId, tick }: { gatewayId: string; tick: number }) {
                 <td>{x.stationId}</td>
                 <td>
                   <Pill tone={devTone[x.status]}>{t(`gateways.dev.${x.status}`)}</Pill>
+                  {x.flapping ? <div class="muted small flapping">{t('gateways.dev.flapping', { n: fmtNumber(x.drops), min: fmtNumber(Math.round(x.dropsWindowMs / 60_000)) })}</div> : null}
                 </td>
                 <td>{fmtTime(x.sinceMs)}</td>
                 <td>{fmtTime(x.lastMs)}</td>
@@ -274,6 +280,7 @@ function Alarms({ me, gatewayIds, tick }: { me: Me; gatewayIds: string[]; tick: 
                   <td class="state">
                     <Pill tone={stateTone[a.state]}>{t(`gateways.state.${a.state}`)}</Pill>
                     {a.ackedBy ? <div class="muted small">{t('gateways.ackedBy', { by: a.ackedBy, at: fmtTime(a.ackedMs), reason: a.ackReason ?? '' })}</div> : null}
+                    {a.state === 'open' && a.clearedMs !== null ? <div class="muted small recovered">{t('gateways.recoveredAt', { at: fmtTime(a.clearedMs) })}</div> : null}
                   </td>
                   <td class="detail">{a.detail}</td>
                   {canAck ? (
