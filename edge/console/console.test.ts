@@ -435,4 +435,19 @@ describe.skipIf(!requireService(`Chromium (${chromiumPath}; apt-get install chro
     expect(await activeId()).toBe('scan');
     expect(pageErrors).toEqual([]);
   });
+
+  it("shows times in the zone's clock (China time, labelled) whatever the browser's zone (issue 17 item 10)", async () => {
+    // 2026-12-07 03:04:05 UTC is 11:04:05 in China and 22:04:05 the day before in New York.
+    const atMs = Date.UTC(2026, 11, 7, 3, 4, 5);
+    fake.change((v) => ({ ...v, display: { ...v.display, recent: [{ atMs, zh: '沪A12345 放行', en: '沪A12345 Release', tone: 'go' }] } }));
+    const ctx = await browser.newContext({ timezoneId: 'America/New_York', locale: 'en-US' });
+    const p = await ctx.newPage();
+    p.setDefaultTimeout(5000);
+    await p.goto(`${base}/station/gate-3`);
+    await p.locator('#recent time').first().waitFor();
+    expect(await p.locator('#recent time').first().innerText()).toBe('11:04:05');
+    expect(await p.locator('#recent time').first().getAttribute('datetime')).toBe('2026-12-07T03:04:05.000Z');
+    expect(await p.locator('h2[data-i18n="recent"]').innerText()).toContain('北京时间');
+    await ctx.close();
+  });
 });

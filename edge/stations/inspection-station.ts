@@ -93,6 +93,7 @@ export function benchStation(_config: BenchStationConfig): StationDef<BenchState
         return s.kind === 'scan' ? { kind: 'scan', code: s.code } : undefined;
       }
       if (i.id === 'pass' || i.id === 'seize' || i.id === 'return') return { kind: 'action', action: i.id, officerId: operatorId, ...(i.reason ? { reason: i.reason } : {}), ...(ctx?.officerToken ? { officerToken: ctx.officerToken } : {}) };
+      if (i.id === 'set-aside') return { kind: 'set-aside', officerId: operatorId };
       return undefined;
     },
     actions: (s) =>
@@ -101,6 +102,7 @@ export function benchStation(_config: BenchStationConfig): StationDef<BenchState
             { id: 'pass', zh: '通过', en: 'Pass', key: 'F1', tone: 'go' },
             { id: 'seize', zh: '扣留', en: 'Seize', key: 'F2', needsReason: true, tone: 'stop' },
             { id: 'return', zh: '退运', en: 'Return', key: 'F3', needsReason: true, tone: 'wait' },
+            { id: 'set-aside', zh: '放回待查', en: 'Set aside', key: 'F4' },
           ]
         : [],
   };

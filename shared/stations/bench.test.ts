@@ -34,4 +34,20 @@ describe('officer bench', () => {
     expect(decideBench(initialBenchState(), { kind: 'action', action: 'return', officerId: 'o', reason: 'x' }, 1, cache).events).toEqual([]);
     expect(benchDisplay(decideBench(scanned, { kind: 'scan', code: 'EA000000015CN' }, 1, cache).state).verdict).toMatchObject({ detail: 'hub: unknown' });
   });
+
+  it('a second parcel scanned while one is open never drops the open inspection; set aside ends it explicitly (issue 17 item 10)', () => {
+    const open = decideBench(initialBenchState(), { kind: 'scan', code: 'EA000000029CN' }, 1, cache).state;
+    const second = decideBench(open, { kind: 'scan', code: 'EA000000015CN' }, 2, cache);
+    expect(second.state.current?.code).toBe('EA000000029CN');
+    expect(benchDisplay(second.state).verdict).toMatchObject({ tone: 'stop', en: 'Parcel EA000000029CN has no finding yet: record one, or set it aside first' });
+    // The finding still lands on the first parcel.
+    const passed = decideBench(second.state, { kind: 'action', action: 'pass', officerId: 'officer-7' }, 3, cache);
+    expect(passed.events[0]).toMatchObject({ parcelKey: 'EA000000029CN' });
+    // Set aside: no finding recorded, the bench is free, and the recent list says so.
+    const aside = decideBench(second.state, { kind: 'set-aside', officerId: 'officer-7' }, 4, cache);
+    expect(aside.events).toEqual([]);
+    expect(aside.state.current).toBeNull();
+    expect(aside.state.recent[0]).toMatchObject({ zh: 'EA000000029CN 未出结果，放回待查', en: 'EA000000029CN set aside without a finding' });
+    expect(decideBench(aside.state, { kind: 'scan', code: 'EA000000015CN' }, 5, cache).state.current?.code).toBe('EA000000015CN');
+  });
 });

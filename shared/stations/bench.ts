@@ -12,7 +12,12 @@ export const BenchConfig = z.object({ benchId: z.string().min(1).max(64) });
 export type BenchConfig = z.output<typeof BenchConfig>;
 
 export type BenchAction = 'pass' | 'seize' | 'return';
-export type BenchInput = { kind: 'scan'; code: string } | { kind: 'action'; action: BenchAction; officerId: string; reason?: string; officerToken?: string } | { kind: 'timer'; id: string };
+export type BenchInput =
+  | { kind: 'scan'; code: string }
+  | { kind: 'action'; action: BenchAction; officerId: string; reason?: string; officerToken?: string }
+  /** Put the open parcel back without a finding (it stays in the hub's queue): the only way to leave it unfinished. */
+  | { kind: 'set-aside'; officerId: string }
+  | { kind: 'timer'; id: string };
 
 export interface BenchState {
   phase: 'idle' | 'parcel';
@@ -32,10 +37,20 @@ const LABEL: Record<BenchAction, { zh: string; en: string; tone: 'go' | 'stop' |
 export function decideBench(state: BenchState, input: BenchInput, nowMs: number, cache: CacheView): Decision<BenchState> {
   if (input.kind === 'timer') return { state, commands: [], events: [] };
   if (input.kind === 'scan') {
+    // A second parcel scanned while one is open must not drop the open inspection without a word (issue 17 item 10):
+    // the officer finishes it or sets it aside first. The same label scanned again just refreshes what the hub says.
+    if (state.current && state.current.code !== input.code) {
+      const open = state.current.code;
+      return { state: { ...state, error: { zh: `包裹 ${open} 尚未出查验结果：请先处理，或按“放回待查”`, en: `Parcel ${open} has no finding yet: record one, or set it aside first` } }, commands: [], events: [] };
+    }
     const d = cache.decision(input.code);
     return { state: { ...state, phase: 'parcel', error: null, current: { code: input.code, hubDecision: d?.decision ?? 'unknown', ...(d?.reason ? { reason: d.reason } : {}), scannedAtMs: nowMs } }, commands: [], events: [] };
   }
   if (!state.current) return { state: { ...state, error: { zh: '请先扫描包裹', en: 'Scan the parcel first' } }, commands: [], events: [] };
+  if (input.kind === 'set-aside') {
+    const code = state.current.code;
+    return { state: { phase: 'idle', current: null, error: null, recent: [{ atMs: nowMs, zh: `${code} 未出结果，放回待查`, en: `${code} set aside without a finding`, tone: 'idle' as const }, ...state.recent].slice(0, 20) }, commands: [], events: [] };
+  }
   const reason = input.reason?.trim() || (input.action === 'pass' ? 'inspected at the bench: no findings' : '');
   if (!reason) return { state: { ...state, error: { zh: '扣留或退运须填写原因', en: 'Seize and return need a reason' } }, commands: [], events: [] };
   const l = LABEL[input.action];

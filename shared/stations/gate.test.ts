@@ -520,6 +520,34 @@ describe('gate lane station', () => {
     expect(d.state.phase === 'waiting' && d.state.verdict.reasons.map((r) => r.code)).toEqual(['alarm_cleared']);
   });
 
+  it("after an alarm, the next vehicle's plate starts its own passage: the previous truck's plate and slip never carry over (issue 17 item 10)", () => {
+    // Truck 沪B99999 alarms (wrong vehicle for the slip) and leaves without a reject; no loop sees the next truck.
+    const { state, all } = run([
+      ...upToWeight({ plate: '沪B99999' }),
+      [5000, weigh(39_000)],
+      [60_000, { kind: 'plate', vehicleNo: '沪A12345', source: 'anpr' }],
+    ]);
+    expect(all[5]!.state.phase).toBe('alarm');
+    expect(state.phase).not.toBe('idle');
+    const p = state.phase === 'idle' ? null : state.passage;
+    expect(p?.passageId).not.toBe(P0);
+    expect(p?.capture.plate).toEqual({ vehicleNo: '沪A12345', source: 'anpr' });
+    expect(p?.capture.slipNo).toBeNull();
+    expect(p?.capture.weighbridgeKg).toBeNull();
+    expect(gateDisplay(state).lastCodes).toEqual(['沪A12345']);
+    // The new truck then goes through on its own captures.
+    const next = run(
+      [
+        [61_000, { kind: 'slip.scanned', text: SLIP }],
+        [62_000, { kind: 'container', containerNo: 'CSQU3054383' }],
+        [63_000, { kind: 'seal.read', sealId: 'ACME:0001' }],
+        [64_000, weigh(39_000)],
+      ],
+      { state },
+    );
+    expect(next.state.phase).toBe('releasing');
+  });
+
   it('from waiting, a fresh weight inside the tolerance releases', () => {
     const { all } = run([...upToWeight(), [5000, weigh(40_300)], [9000, weigh(39_100)]]);
     expect(all[6]!.state.phase).toBe('releasing');

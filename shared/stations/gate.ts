@@ -746,8 +746,12 @@ function onCapture(s: GateState, input: CaptureInput, ctx: Ctx): GateState {
     case 'waiting':
     case 'alarm': {
       const barrierTrouble = s.verdict.reasons.filter((r) => BARRIER_CODES.includes(r.code));
-      // A new vehicle on the loop: the one being handled has gone. A broken barrier stays in alarm for the next.
-      if (input.kind === 'vehicle.arrived' || s.passage === null) {
+      // A new vehicle on the loop, or recognised by a plate reader as another vehicle (lanes without a loop, or a
+      // loop that missed it): the one being handled has gone, and nothing of its captures (its plate, its slip) may
+      // carry into the next vehicle's passage. A typed plate is a person correcting this passage, never a new one.
+      // A broken barrier stays in alarm for the next.
+      const anotherVehicle = s.passage !== null && ((input.kind === 'plate' && input.source === 'anpr') || input.kind === 'rfid.plate') && foreignTo(s.passage, s.verdict, input);
+      if (input.kind === 'vehicle.arrived' || s.passage === null || anotherVehicle) {
         if (input.kind === 'vehicle.arrived' && s.passage !== null && s.passage.capture.arrivedAtMs === null) {
           // The loop saw the vehicle already being handled (captures came before the loop).
           return recheck(s, { ...s.passage, capture: applyCapture(s.passage.capture, input, ctx.nowMs) }, ctx);

@@ -70,8 +70,14 @@ describe.skipIf(!chromiumAvailable())('parcel search and timeline in a real brow
 
   it('finds the parcel by waybill no., its start, order no., SSCC and slip no., saying what matched', async () => {
     const page = await rig.pageAs('operator');
+    // An exact waybill no. opens the parcel's journey directly (issue 17 item 10).
+    await page.goto(`${rig.hub.httpUrl}/#/parcels`);
+    await expect.poll(() => page.getByLabel('运单号 / 订单号 / SSCC / EPC / 核放单号').inputValue()).toBe('');
+    await page.getByLabel('运单号 / 订单号 / SSCC / EPC / 核放单号').fill(key);
+    await page.getByLabel('运单号 / 订单号 / SSCC / EPC / 核放单号').press('Enter');
+    await page.locator('ol.timeline li.step').first().waitFor({ timeout: 10_000 });
+    expect(decodeURIComponent(new URL(page.url()).hash)).toBe(`#/parcels/${key}`);
     for (const [q, matched] of [
-      [key, '运单号'],
       [orderNo, '订单号'],
       [`(00)${SSCC}`, 'SSCC'],
       [slipNo, '核放单'],

@@ -37,7 +37,7 @@ export const I18N = {
     never: '从未同步',
     ago: '前',
     cacheStale: '缓存过期',
-    recent: '最近活动',
+    recent: '最近活动（北京时间）',
     live: '实时',
     reconnecting: '重新连接中…',
     connLost: '与工位的连接中断，显示的可能不是最新状态',
@@ -63,6 +63,7 @@ export const I18N = {
     officerNone: '未有关员登录：查验结果仅记录操作员，中心视为未核验',
     officerSignedIn: '关员已登录（令牌已核验）',
     officerUntil: '有效至',
+    chinaTime: '（北京时间）',
     officerSignout: '关员退出',
     officerHint: '关员在中心“查验台令牌”页获取令牌，在扫描框扫描其二维码或粘贴文本，回车登录',
     officerErr_no_key: '本网关未配置中心公钥，无法核验令牌',
@@ -122,7 +123,7 @@ export const I18N = {
     never: 'never synced',
     ago: 'ago',
     cacheStale: 'cache stale',
-    recent: 'Recent activity',
+    recent: 'Recent activity (China time)',
     live: 'live',
     reconnecting: 'reconnecting…',
     connLost: 'Connection to the station lost: the display may be out of date',
@@ -148,6 +149,7 @@ export const I18N = {
     officerNone: 'No officer signed in: findings name the operator only, unverified at the hub',
     officerSignedIn: 'Officer signed in (token verified)',
     officerUntil: 'valid until',
+    chinaTime: '(China time)',
     officerSignout: 'Officer sign-out',
     officerHint: 'The officer gets a bench token on the hub’s “Bench token” page: scan its QR code or paste it into the scan field, then Enter',
     officerErr_no_key: 'This gateway has no hub public key configured: tokens cannot be checked',
@@ -196,6 +198,22 @@ export function setLang(lang) {
 }
 
 export const other = (lang) => (lang === 'zh' ? 'en' : 'zh');
+
+/**
+ * The zone's clock, whatever the browser's zone: the hub's dashboard shows China time, and the same event must read
+ * the same on both screens (issue 17 item 10). Labels that show times say which zone.
+ */
+export const ZONE = 'Asia/Shanghai';
+export function clock(ms, lang = getLang(), withDate = false) {
+  return new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', {
+    timeZone: ZONE,
+    hourCycle: 'h23',
+    ...(withDate ? { year: 'numeric', month: '2-digit', day: '2-digit' } : {}),
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).format(ms);
+}
 
 export function t(key, lang = getLang()) {
   return I18N[lang][key] ?? I18N.zh[key] ?? key;

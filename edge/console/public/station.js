@@ -1,6 +1,6 @@
 // The station page: keyboard-first (a keyboard-wedge scanner types the code, then Enter), live over SSE.
 // Focus always sits in the one input the current mode needs: sign-in (operator id / PIN), scan, or a reason.
-import { I18N, applyLang, duration, el, getLang, other, setLang, t } from './i18n.js';
+import { I18N, applyLang, clock, duration, el, getLang, other, setLang, t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const stationId = decodeURIComponent(window.location.pathname.split('/')[2] ?? '');
@@ -120,11 +120,10 @@ function renderDevices() {
 
 function renderRecent() {
   const recent = view?.display.recent ?? [];
-  const locale = lang === 'zh' ? 'zh-CN' : 'en-GB';
   $('recent').replaceChildren(
     ...(recent.length
       ? recent.slice(0, 20).map((r) =>
-          el('li', { class: `tone-${r.tone}` }, el('time', { text: new Date(r.atMs).toLocaleTimeString(locale, { hour12: false }) }), el('span', { text: r[lang] }), el('span', { class: 'secondary', text: r[other(lang)] })),
+          el('li', { class: `tone-${r.tone}` }, el('time', { datetime: new Date(r.atMs).toISOString(), text: clock(r.atMs, lang) }), el('span', { text: r[lang] }), el('span', { class: 'secondary', text: r[other(lang)] })),
         )
       : [el('li', { class: 'hint', text: t('none', lang) })]),
   );
@@ -135,10 +134,9 @@ function renderOfficer() {
   $('officer-box').hidden = !isBench;
   if (!isBench) return;
   const o = benchOfficer?.officer ? benchOfficer : null;
-  const locale = lang === 'zh' ? 'zh-CN' : 'en-GB';
   $('officer-state').replaceChildren(
     ...(o
-      ? [el('b', { id: 'officer-name', text: o.officer }), ` · ${t('officerSignedIn', lang)} · ${t('officerUntil', lang)} ${new Date(o.expiresAtMs).toLocaleString(locale, { hour12: false })}`]
+      ? [el('b', { id: 'officer-name', text: o.officer }), ` · ${t('officerSignedIn', lang)} · ${t('officerUntil', lang)} ${clock(o.expiresAtMs, lang, true)} ${t('chinaTime', lang)}`]
       : [el('span', { class: 'hint', text: `${t('officerNone', lang)} / ${t('officerNone', other(lang))}` })]),
   );
   $('officer-signout').hidden = !o || !operatorId;

@@ -69,6 +69,13 @@ function SearchView({ q }: { q: string }) {
   const first = useAsync(async (signal) => {
     if (!q) return null;
     const page = await api<{ items: SearchHit[]; nextCursor: string | null }>(`/api/search${qs({ q, limit: 50 })}`, { signal });
+    // An exact waybill no. names one parcel: open its journey instead of a list of one (issue 17 item 10). Replace,
+    // not push, so Back returns to where the search started rather than bouncing into the journey again.
+    const exact = page.items.find((h) => h.matched.some((m) => m.kind === 'parcelKey'));
+    if (exact && !signal.aborted) {
+      window.location.replace(href('parcels', exact.parcelKey));
+      return page;
+    }
     setPages({ q, ...page });
     return page;
   }, [q]);

@@ -6,6 +6,7 @@ import { href, type Route } from '../router.ts';
 import type { Me } from '../session.ts';
 import { actionLabel, LatestBenchFinding, Reasons, RiskPill, ShortcutHelp, StatusPill, type Action, type CaseStatus, type QueueCase, type RiskLevel } from './queue-parts.tsx';
 import { RULE_OPTIONS } from './queue-rules.ts';
+import { cursorAfterAction, cursorAfterChange } from './queue-cursor.ts';
 import './queue.css';
 
 /**
@@ -71,7 +72,16 @@ export function QueuePage({ me }: { route: Route; me: Me }) {
   const [error, setError] = useState<unknown>();
   const [loadedMs, setLoadedMs] = useState(Date.now());
   const [reload, setReload] = useState(0);
-  const [focus, setFocus] = useState(0);
+  // The cursor names a parcel (queue-cursor.ts): rows re-sort and leave the filter, a parcel does not change identity.
+  const [focusKey, setFocusKey] = useState<string | null>(null);
+  /** The parcels in the order the officer last saw them: where "next" is when the cursor's own parcel leaves. */
+  const seen = useRef<string[]>([]);
+  const focusAt = items.findIndex((c) => c.parcelKey === focusKey);
+  const focus = focusAt >= 0 ? focusAt : 0;
+  const setFocus = (i: number) => setFocusKey(items[i]?.parcelKey ?? null);
+  useEffect(() => {
+    seen.current = items.map((c) => c.parcelKey);
+  }, [items]);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [matching, setMatching] = useState<{ state: 'counting' } | { state: 'ready'; count: number; filter: Filter } | { state: 'too-many' | 'no-filter' } | null>(null);
   const [dialog, setDialog] = useState<{ action: Action; target: Target } | null>(null);
@@ -95,7 +105,7 @@ export function QueuePage({ me }: { route: Route; me: Me }) {
         setError(undefined);
         setLoading(false);
         setLoadedMs(Date.now());
-        setFocus((f) => Math.min(f, Math.max(0, r.items.length - 1)));
+        setFocusKey((k) => cursorAfterChange(k, seen.current, r.items.map((c) => c.parcelKey)));
       },
       (e: unknown) => !ac.signal.aborted && (setError(e), setLoading(false)),
     );
@@ -131,11 +141,12 @@ export function QueuePage({ me }: { route: Route; me: Me }) {
     setAnnounce(t(on ? 'queue.announce.selected' : 'queue.announce.unselected', { key, n: s.size }));
   };
 
-  /** The ticked parcels, else every parcel matching the filter once counted, else the row under the cursor. */
+  /** The ticked parcels, else every parcel matching the filter once counted, else the parcel under the cursor. */
   const currentTarget = (): Target | undefined => {
     if (matching?.state === 'ready') return { kind: 'filter', count: matching.count, filter: matching.filter };
     if (selected.size > 0) return { kind: 'keys', keys: [...selected] };
-    const c = items[focus];
+    // Only the parcel the cursor names: never whatever row happens to sit at its old index.
+    const c = items.find((x) => x.parcelKey === focusKey);
     return c ? { kind: 'one', c } : undefined;
   };
 
@@ -181,6 +192,8 @@ export function QueuePage({ me }: { route: Route; me: Me }) {
       try {
         const r = await api<{ case: QueueCase }>(`/api/cases/${encodeURIComponent(key)}/actions`, { method: 'POST', body: { ...body, expectedVersion: target.c.version } });
         setItems((xs) => xs.map((x) => (x.parcelKey === key ? r.case : x)));
+        // Done with this parcel: the cursor goes to the next one in the officer's order (the row below it).
+        setFocusKey(cursorAfterAction(key, seen.current));
         setAnnounce(t('queue.done.single', { key, action: actionLabel(action), status: t(`queue.status.${r.case.status}`) }));
         summary.reload();
       } catch (e) {
@@ -228,7 +241,7 @@ export function QueuePage({ me }: { route: Route; me: Me }) {
     if (!canAct) return;
     if (key === 'x' || (key === ' ' && el.tagName !== 'INPUT')) {
       e.preventDefault();
-      const c = items[focus];
+      const c = items.find((x) => x.parcelKey === focusKey);
       if (c) toggle(c.parcelKey);
       return;
     }
@@ -252,7 +265,8 @@ export function QueuePage({ me }: { route: Route; me: Me }) {
     e.preventDefault();
     setSelected(new Set());
     setMatching(null);
-    setFocus(0);
+    setFocusKey(null);
+    seen.current = [];
     setFilter({ ...form });
   };
   const field = (k: keyof Filter) => ({ value: form[k], onInput: (e: Event) => setForm({ ...form, [k]: (e.target as HTMLInputElement).value }) });
