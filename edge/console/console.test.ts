@@ -450,4 +450,38 @@ describe.skipIf(!requireService(`Chromium (${chromiumPath}; apt-get install chro
     expect(await p.locator('h2[data-i18n="recent"]').innerText()).toContain('北京时间');
     await ctx.close();
   });
+
+  it('fits a phone (390 px) without scrolling sideways, signed in and with a verdict (issue 17 item 7)', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const p = await ctx.newPage();
+    p.setDefaultTimeout(5000);
+    await p.goto(`${base}/station/gate-3`);
+    await p.waitForFunction(() => document.activeElement?.id === 'operator');
+    await p.keyboard.type(OPERATOR);
+    await p.keyboard.press('Tab');
+    await p.keyboard.type(PIN);
+    await p.keyboard.press('Enter');
+    await p.waitForFunction(() => document.activeElement?.id === 'scan');
+    await p.keyboard.type('BG2024000001CN');
+    await p.keyboard.press('Enter');
+    await p.locator('#verdict.tone-stop').waitFor();
+    // A gate's worst case: a long alarm in both languages, a 24-character slip no., a container no., five devices.
+    fake.change((v) => ({
+      ...v,
+      display: {
+        ...v.display,
+        verdict: { tone: 'stop', zh: '查验中: Z5301E260000000000001', en: 'Alarm: wrong vehicle: 沪B99999 ≠ 沪A12345; weight off: +1500 kg, tolerance 1164 kg; seal ACME:0001 opened outside the fence', detail: '车辆不符：沪B99999 ≠ 沪A12345；重量偏差：+1500 kg，允许 1164 kg' },
+        lastCodes: ['Z3111I240728000000000003', '沪A12345', 'CSQU3054383', 'E0040000ABCDEF0123456789'],
+      },
+      devices: ['lpr-in-01', 'barrier-in-01', 'weighbridge-in-01', 'rfid-portal-in-01', 'seal-reader-in-01'].map((id) => ({ id, kind: 'device', state: 'up' })),
+    }));
+    await p.locator('#last-codes', { hasText: 'Z3111I240728000000000003' }).waitFor();
+    const widths = await p.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+    expect(widths.scroll).toBeLessThanOrEqual(widths.client);
+    await p.goto(`${base}/`);
+    await p.locator('a[href*="/station/"]').first().waitFor();
+    const list = await p.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+    expect(list.scroll).toBeLessThanOrEqual(list.client);
+    await ctx.close();
+  });
 });
