@@ -63,6 +63,9 @@ interface Pending {
 
 const CLASS_CODE = { customs: 0, telemetry: 1 } as const;
 
+/** The longest the hub's ack stays in memory only (markAcked). */
+export const ACK_PERSIST_MS = 1000;
+
 export class EdgeJournal {
   readonly gatewayId: GatewayId;
   private readonly db: Database.Database;
@@ -76,6 +79,9 @@ export class EdgeJournal {
 
   private head: { seq: number; hash: string };
   private acked: number;
+  /** The ack as last written to disk; `acked` runs ahead of it until the next commit or ACK_PERSIST_MS. */
+  private ackedOnDisk: number;
+  private ackTimer: NodeJS.Timeout | undefined;
   private pending: Pending[] = [];
   private flushScheduled = false;
   private closed = false;
@@ -156,6 +162,7 @@ export class EdgeJournal {
       this.head = { seq: 0, hash: GENESIS_HASH };
     }
     this.acked = Math.min(Number(this.stmt.metaGet.get('acked_seq') ?? 0), this.head.seq);
+    this.ackedOnDisk = this.acked;
     // Seed the HLC with the newest journalled time so it never runs backwards across a restart,
     // even when the gateway rebooted with its wall clock reset.
     this.hlc = new HybridLogicalClock(() => this.time.wallMs(), lastHlc);
@@ -236,6 +243,9 @@ export class EdgeJournal {
     let { seq, hash } = this.head;
     const rows: [number, number, number, string][] = [];
     const metaWrites = new Map<string, MetaUpdate['value']>();
+    // The hub's latest ack rides along with the commit (no transaction, no fsync of its own).
+    const ackWrite = this.acked !== this.ackedOnDisk ? this.acked : undefined;
+    if (ackWrite !== undefined) metaWrites.set('acked_seq', String(ackWrite));
     for (const [i, input] of inputs.entries()) {
       const checked = this.check(input, level);
       if (checked instanceof BondgateError) {
@@ -277,6 +287,11 @@ export class EdgeJournal {
         for (const r of rows) this.stmt.insert.run(r);
         for (const [key, value] of metaWrites) this.stmt.metaSet.run(key, typeof value === 'function' ? value() : value);
       })();
+      if (ackWrite !== undefined) {
+        this.ackedOnDisk = ackWrite;
+        clearTimeout(this.ackTimer);
+        this.ackTimer = undefined;
+      }
     }
     for (const r of rows) this.bytesSinceCheck += r[3].length + 32;
     this.head = { seq, hash };
@@ -311,11 +326,27 @@ export class EdgeJournal {
     return this.stmt.readFrom.all(fromSeq, limit) as JournalRow[];
   }
 
-  /** The hub committed everything up to `seq`. Persisted so a restart resumes from here. */
+  /**
+   * The hub committed everything up to `seq`. Persisted so a restart resumes from here: with the next commit, or
+   * within ACK_PERSIST_MS when none comes, and at close — not with an fsync per ack. After a crash the journal may
+   * resume from an ack up to that long old: those events are sent again and the hub, which has them, acknowledges
+   * them without storing them twice. Rows are pruned only up to the ack on disk.
+   */
   markAcked(seq: number): void {
     if (seq <= this.acked) return;
     this.acked = Math.min(seq, this.head.seq);
+    if (this.ackTimer || this.closed) return;
+    this.ackTimer = setTimeout(() => {
+      this.ackTimer = undefined;
+      this.persistAck();
+    }, ACK_PERSIST_MS);
+    this.ackTimer.unref();
+  }
+
+  private persistAck(): void {
+    if (this.closed || this.acked === this.ackedOnDisk) return;
     this.stmt.metaSet.run('acked_seq', String(this.acked));
+    this.ackedOnDisk = this.acked;
   }
 
   /** Merge the hub's HLC (from an ack) so events after it sort after it. */
@@ -363,12 +394,13 @@ export class EdgeJournal {
    * age and all unsent telemetry is shed. Returns how many rows were pruned and shed.
    */
   maintain(nowMs: number, pressure = this.level !== 'ok'): { pruned: number; shed: number } {
+    this.persistAck(); // prune below an ack that is on disk: a restart must not find rows it would resend gone
     const pruneBefore = pressure ? Number.MAX_SAFE_INTEGER : nowMs - this.retentionMs;
     const shedBefore = pressure ? Number.MAX_SAFE_INTEGER : nowMs - this.telemetryTtlMs;
     let pruned = 0;
     let shed = 0;
     for (;;) {
-      const n = this.stmt.prune.run(this.acked, this.head.seq, pruneBefore).changes;
+      const n = this.stmt.prune.run(this.ackedOnDisk, this.head.seq, pruneBefore).changes;
       pruned += n;
       if (n < 10000) break;
     }
@@ -403,6 +435,9 @@ export class EdgeJournal {
   close(): void {
     if (this.closed) return;
     this.flush();
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    this.persistAck();
     this.closed = true;
     this.db.close();
   }
