@@ -112,6 +112,19 @@ describe('EdgeJournal', () => {
     j2.close();
   });
 
+  it('a payload its caller already parsed by its schema is not parsed again; every other check still applies', async () => {
+    const j = open(tmp());
+    // Proof that no second parse ran: a payload its schema would refuse goes in as given when marked parsed.
+    const unparsed = { ...scan(1), payload: { code: 'P1', source: 'scanner', extra: 1 } } as unknown as NewEvent;
+    await expect(j.append(unparsed)).resolves.toMatchObject({ seq: 1 }); // parsed here: the unknown key is stripped
+    await expect(j.append(unparsed, undefined, { parsed: true })).resolves.toMatchObject({ seq: 2 });
+    const [first, second] = j.readFrom(1, 2).map((r) => JSON.parse(r.json) as { payload: Record<string, unknown> });
+    expect(first!.payload).toEqual({ code: 'P1', source: 'scanner' });
+    expect(second!.payload).toEqual({ code: 'P1', source: 'scanner', extra: 1 });
+    await expect(j.append({ ...scan(3), parcelKey: '' }, undefined, { parsed: true })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    j.close();
+  });
+
   it('commits a meta update atomically with its event', async () => {
     const dir = tmp();
     const j = open(dir);

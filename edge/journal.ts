@@ -54,9 +54,17 @@ export interface JournalAlarm { alarm: 'disk_soft_limit' | 'disk_hard_limit' | '
  */
 export type MetaUpdate = { key: string; value: string | (() => string) };
 
+/**
+ * `parsed`: the payload is the output of its own schema (`Payloads[type]`), parsed by the caller just before (a
+ * station's events are checked so a refused one becomes an exception): the journal does not parse it a second time.
+ * Every other check (type, station, parcel key, disk level) still applies.
+ */
+export interface AppendOptions { parsed?: true }
+
 interface Pending {
   input: NewEvent;
   meta?: MetaUpdate;
+  parsed?: true;
   resolve: (r: AppendResult) => void;
   reject: (e: unknown) => void;
 }
@@ -183,10 +191,10 @@ export class EdgeJournal {
   }
 
   /** Append and commit; resolves once the event is durable. Concurrent appends share one commit. */
-  append(input: NewEvent, meta?: MetaUpdate): Promise<AppendResult> {
+  append(input: NewEvent, meta?: MetaUpdate, opts: AppendOptions = {}): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new BondgateError('EDGE_JOURNAL_CLOSED'));
     return new Promise((resolve, reject) => {
-      this.pending.push({ input, resolve, reject, ...(meta ? { meta } : {}) });
+      this.pending.push({ input, resolve, reject, ...(meta ? { meta } : {}), ...(opts.parsed ? { parsed: true as const } : {}) });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
@@ -212,7 +220,7 @@ export class EdgeJournal {
     if (batch.length === 0) return;
     const results: (AppendResult | BondgateError)[] = [];
     try {
-      this.commitEach(batch.map((p) => p.input), results, batch.map((p) => p.meta));
+      this.commitEach(batch.map((p) => p.input), results, batch.map((p) => p.meta), batch.map((p) => p.parsed === true));
     } catch (e) {
       for (const p of batch) p.reject(e);
       return;
@@ -238,7 +246,7 @@ export class EdgeJournal {
    * One transaction for the whole group. Per input: a validation error or a refusal is that input's
    * result; the others still commit.
    */
-  private commitEach(inputs: NewEvent[], results: (AppendResult | BondgateError)[], metas: (MetaUpdate | undefined)[] = []): void {
+  private commitEach(inputs: NewEvent[], results: (AppendResult | BondgateError)[], metas: (MetaUpdate | undefined)[] = [], parsed: boolean[] = []): void {
     const level = this.bytesSinceCheck >= 64 * 1024 || this.level !== 'ok' ? this.refreshDiskLevel() : this.level;
     let { seq, hash } = this.head;
     const rows: [number, number, number, string][] = [];
@@ -247,7 +255,7 @@ export class EdgeJournal {
     const ackWrite = this.acked !== this.ackedOnDisk ? this.acked : undefined;
     if (ackWrite !== undefined) metaWrites.set('acked_seq', String(ackWrite));
     for (const [i, input] of inputs.entries()) {
-      const checked = this.check(input, level);
+      const checked = this.check(input, level, parsed[i] === true);
       if (checked instanceof BondgateError) {
         results.push(checked);
         continue;
@@ -300,7 +308,7 @@ export class EdgeJournal {
     for (const l of this.appendListeners) l(seq);
   }
 
-  private check(input: NewEvent, level: DiskLevel): unknown {
+  private check(input: NewEvent, level: DiskLevel, parsed: boolean): unknown {
     const schema = Payloads[input.type as EventType];
     if (!schema) return new BondgateError('VALIDATION_FAILED', `unknown event type ${String(input.type)}`, [{ field: 'type', message: 'unknown event type' }]);
     if (level === 'hard') {
@@ -317,8 +325,9 @@ export class EdgeJournal {
     if (input.parcelKey !== undefined && (input.parcelKey.length === 0 || input.parcelKey.length > 64)) {
       return new BondgateError('VALIDATION_FAILED', 'parcelKey must be 1..64 characters', [{ field: 'parcelKey', message: '1..64 characters' }]);
     }
-    const parsed = schema.safeParse(input.payload);
-    return parsed.success ? parsed.data : validationError(parsed.error, 'VALIDATION_FAILED', 'payload');
+    if (parsed) return input.payload;
+    const result = schema.safeParse(input.payload);
+    return result.success ? result.data : validationError(result.error, 'VALIDATION_FAILED', 'payload');
   }
 
   /** Rows from `fromSeq` upwards, oldest first, as stored JSON (sent as is). */
