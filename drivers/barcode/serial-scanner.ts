@@ -14,14 +14,15 @@ import { classifyRead, type ClassifiedRead } from '../../shared/identifiers/read
  * silent for `openSilenceMs` after opening, the bytes up to the first terminator began before the port opened: they
  * are discarded and reported as a device.error with their bytes, never read as a (phantom) parcel.
  *
- * A chunk can hold thousands of lines (a 64 KiB read of a backlog): they are queued in order and handed on
- * `READS_PER_TURN` per turn of the event loop, so the gateway's other work (its HTTP health check, journal commits,
- * sync) goes on between them. Past `QUEUE_HIGH_WATER` queued reads the driver stops reading the port (flow control:
+ * A chunk can hold thousands of lines (a 64 KiB read of a backlog): they are queued in order and handed on for at
+ * most `TURN_BUDGET_MS` (and `READS_PER_TURN` reads) per turn of the event loop, so the gateway's other work (its
+ * HTTP health check, the journal's commit of those reads, sync) goes on between them. Past `QUEUE_HIGH_WATER` queued reads the driver stops reading the port (flow control:
  * the OS buffer fills and the scanner is held off) and reports the overload as a device.error, until the queue is
  * down to `QUEUE_LOW_WATER`: reads wait, none is dropped.
  */
-/** Reads handed on per turn of the event loop. */
-export const READS_PER_TURN = 64;
+/** Most reads handed on per turn of the event loop, and the time they may take (each read is journalled and decided). */
+export const READS_PER_TURN = 512;
+export const TURN_BUDGET_MS = 10;
 /** Queued reads at which the driver stops reading the port, and at which it reads again. */
 export const QUEUE_HIGH_WATER = 4096;
 export const QUEUE_LOW_WATER = 512;
@@ -206,10 +207,11 @@ export class SerialScannerDriver extends DriverBase<ScanReading, never> {
     }
   }
 
-  /** Hand on up to `max` queued reads, in order; the rest on the next turn of the loop. */
+  /** Hand on up to `max` queued reads (within TURN_BUDGET_MS), in order; the rest on the next turn of the loop. */
   private drain(max: number): void {
     const end = Math.min(this.queue.length, this.head + max);
-    while (this.head < end) {
+    const until = max === Infinity ? Infinity : performance.now() + TURN_BUDGET_MS;
+    while (this.head < end && (this.head % 16 !== 0 || performance.now() < until)) {
       const q = this.queue[this.head]!;
       this.queue[this.head] = undefined as unknown as Queued;
       this.head += 1;
