@@ -19,6 +19,8 @@ import { fmt, line } from './stats.ts';
  */
 const CLI = resolve(import.meta.dirname, '../bin/bondgate.mjs');
 const N = Number(process.env.SCAN_PATH_LINES ?? 20_000);
+/** A directory: the edge runs under `node --cpu-prof` and is stopped with SIGTERM, so its profile is written there. */
+const PROFILE_DIR = process.env.SCAN_PATH_PROFILE;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TICK_MS = 1000 / 100; // USER_HZ on Linux
 
@@ -112,8 +114,15 @@ export async function benchScanPath(): Promise<Record<string, number>> {
 
     // Start-up to first read: spawn → the first line written as soon as the port is up → journalled.
     const s0 = performance.now();
-    const edge = spawnNode([CLI, 'edge', '--config', join(dir, 'edge.json')], { name: 'edge', logFile: join(dir, 'edge.log') });
-    stops.push(() => edge.kill('SIGKILL'));
+    const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${resolve(PROFILE_DIR)}`] : [];
+    const edge = spawnNode([...profile, CLI, 'edge', '--config', join(dir, 'edge.json')], { name: 'edge', logFile: join(dir, 'edge.log') });
+    stops.push(async () => {
+      if (PROFILE_DIR) {
+        edge.kill('SIGTERM');
+        await Promise.race([edge.exited, sleep(30_000)]);
+      }
+      edge.kill('SIGKILL');
+    });
     let first = false;
     for (;;) {
       const h = await health().catch(() => undefined);

@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GENESIS_HASH } from '../shared/canonical.ts';
 import { isBondgateError } from '../shared/errors.ts';
 import { hashMatches } from '../shared/journal-chain.ts';
 import { EdgeEvent, JournalEntry, type NewEvent } from '../shared/schemas/events.ts';
-import { EdgeJournal, type JournalOptions } from './journal.ts';
+import { ACK_PERSIST_MS, EdgeJournal, type JournalOptions } from './journal.ts';
 import { manualTimeSource } from './time-source.ts';
 
 const dirs: string[] = [];
@@ -77,6 +77,52 @@ describe('EdgeJournal', () => {
     expect(JSON.parse(j2.readFrom(3, 1)[0]!.json).prevHash).toBe(last.hash);
     expect(j2.backlog()).toEqual({ count: 2, oldestWallMs: expect.any(Number) });
     j2.close();
+  });
+
+  // Issue 14 item 6: an ack per hub message was an fsync of its own. It rides with the next commit instead, or is
+  // written within ACK_PERSIST_MS when none comes; pruning never passes the ack that is on disk.
+  it('writes the hub\'s ack with the next commit, or within ACK_PERSIST_MS, or at close; prunes only below the ack on disk', async () => {
+    const dir = tmp();
+    const time = manualTimeSource();
+    const j = open(dir, { retentionMs: 1000 }, time);
+    for (let k = 1; k <= 5; k++) await j.append(scan(k));
+    const onDisk = () => j.getMeta('acked_seq');
+    j.markAcked(2);
+    expect(j.ackedSeq).toBe(2);
+    expect(onDisk()).toBeUndefined(); // not an fsync of its own
+    await j.append(scan(6));
+    expect(onDisk()).toBe('2'); // with the commit
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      j.markAcked(4);
+      expect(onDisk()).toBe('2');
+      vi.advanceTimersByTime(ACK_PERSIST_MS);
+      expect(onDisk()).toBe('4'); // no commit came: written on its own, once
+    } finally {
+      vi.useRealTimers();
+    }
+    j.markAcked(5);
+    time.advance(5000);
+    expect(j.maintain(time.wallMs()).pruned).toBe(5); // the ack is written first, then 1..5 pruned (6, the newest, stays)
+    expect(onDisk()).toBe('5');
+    j.markAcked(6);
+    j.close();
+    const j2 = open(dir);
+    expect(j2.ackedSeq).toBe(6);
+    j2.close();
+  });
+
+  it('a payload its caller already parsed by its schema is not parsed again; every other check still applies', async () => {
+    const j = open(tmp());
+    // Proof that no second parse ran: a payload its schema would refuse goes in as given when marked parsed.
+    const unparsed = { ...scan(1), payload: { code: 'P1', source: 'scanner', extra: 1 } } as unknown as NewEvent;
+    await expect(j.append(unparsed)).resolves.toMatchObject({ seq: 1 }); // parsed here: the unknown key is stripped
+    await expect(j.append(unparsed, undefined, { parsed: true })).resolves.toMatchObject({ seq: 2 });
+    const [first, second] = j.readFrom(1, 2).map((r) => JSON.parse(r.json) as { payload: Record<string, unknown> });
+    expect(first!.payload).toEqual({ code: 'P1', source: 'scanner' });
+    expect(second!.payload).toEqual({ code: 'P1', source: 'scanner', extra: 1 });
+    await expect(j.append({ ...scan(3), parcelKey: '' }, undefined, { parsed: true })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    j.close();
   });
 
   it('commits a meta update atomically with its event', async () => {

@@ -54,14 +54,25 @@ export interface JournalAlarm { alarm: 'disk_soft_limit' | 'disk_hard_limit' | '
  */
 export type MetaUpdate = { key: string; value: string | (() => string) };
 
+/**
+ * `parsed`: the payload is the output of its own schema (`Payloads[type]`), parsed by the caller just before (a
+ * station's events are checked so a refused one becomes an exception): the journal does not parse it a second time.
+ * Every other check (type, station, parcel key, disk level) still applies.
+ */
+export interface AppendOptions { parsed?: true }
+
 interface Pending {
   input: NewEvent;
   meta?: MetaUpdate;
+  parsed?: true;
   resolve: (r: AppendResult) => void;
   reject: (e: unknown) => void;
 }
 
 const CLASS_CODE = { customs: 0, telemetry: 1 } as const;
+
+/** The longest the hub's ack stays in memory only (markAcked). */
+export const ACK_PERSIST_MS = 1000;
 
 export class EdgeJournal {
   readonly gatewayId: GatewayId;
@@ -76,6 +87,9 @@ export class EdgeJournal {
 
   private head: { seq: number; hash: string };
   private acked: number;
+  /** The ack as last written to disk; `acked` runs ahead of it until the next commit or ACK_PERSIST_MS. */
+  private ackedOnDisk: number;
+  private ackTimer: NodeJS.Timeout | undefined;
   private pending: Pending[] = [];
   private flushScheduled = false;
   private closed = false;
@@ -156,6 +170,7 @@ export class EdgeJournal {
       this.head = { seq: 0, hash: GENESIS_HASH };
     }
     this.acked = Math.min(Number(this.stmt.metaGet.get('acked_seq') ?? 0), this.head.seq);
+    this.ackedOnDisk = this.acked;
     // Seed the HLC with the newest journalled time so it never runs backwards across a restart,
     // even when the gateway rebooted with its wall clock reset.
     this.hlc = new HybridLogicalClock(() => this.time.wallMs(), lastHlc);
@@ -176,10 +191,10 @@ export class EdgeJournal {
   }
 
   /** Append and commit; resolves once the event is durable. Concurrent appends share one commit. */
-  append(input: NewEvent, meta?: MetaUpdate): Promise<AppendResult> {
+  append(input: NewEvent, meta?: MetaUpdate, opts: AppendOptions = {}): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new BondgateError('EDGE_JOURNAL_CLOSED'));
     return new Promise((resolve, reject) => {
-      this.pending.push({ input, resolve, reject, ...(meta ? { meta } : {}) });
+      this.pending.push({ input, resolve, reject, ...(meta ? { meta } : {}), ...(opts.parsed ? { parsed: true as const } : {}) });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
@@ -205,7 +220,7 @@ export class EdgeJournal {
     if (batch.length === 0) return;
     const results: (AppendResult | BondgateError)[] = [];
     try {
-      this.commitEach(batch.map((p) => p.input), results, batch.map((p) => p.meta));
+      this.commitEach(batch.map((p) => p.input), results, batch.map((p) => p.meta), batch.map((p) => p.parsed === true));
     } catch (e) {
       for (const p of batch) p.reject(e);
       return;
@@ -231,13 +246,16 @@ export class EdgeJournal {
    * One transaction for the whole group. Per input: a validation error or a refusal is that input's
    * result; the others still commit.
    */
-  private commitEach(inputs: NewEvent[], results: (AppendResult | BondgateError)[], metas: (MetaUpdate | undefined)[] = []): void {
+  private commitEach(inputs: NewEvent[], results: (AppendResult | BondgateError)[], metas: (MetaUpdate | undefined)[] = [], parsed: boolean[] = []): void {
     const level = this.bytesSinceCheck >= 64 * 1024 || this.level !== 'ok' ? this.refreshDiskLevel() : this.level;
     let { seq, hash } = this.head;
     const rows: [number, number, number, string][] = [];
     const metaWrites = new Map<string, MetaUpdate['value']>();
+    // The hub's latest ack rides along with the commit (no transaction, no fsync of its own).
+    const ackWrite = this.acked !== this.ackedOnDisk ? this.acked : undefined;
+    if (ackWrite !== undefined) metaWrites.set('acked_seq', String(ackWrite));
     for (const [i, input] of inputs.entries()) {
-      const checked = this.check(input, level);
+      const checked = this.check(input, level, parsed[i] === true);
       if (checked instanceof BondgateError) {
         results.push(checked);
         continue;
@@ -277,6 +295,11 @@ export class EdgeJournal {
         for (const r of rows) this.stmt.insert.run(r);
         for (const [key, value] of metaWrites) this.stmt.metaSet.run(key, typeof value === 'function' ? value() : value);
       })();
+      if (ackWrite !== undefined) {
+        this.ackedOnDisk = ackWrite;
+        clearTimeout(this.ackTimer);
+        this.ackTimer = undefined;
+      }
     }
     for (const r of rows) this.bytesSinceCheck += r[3].length + 32;
     this.head = { seq, hash };
@@ -285,7 +308,7 @@ export class EdgeJournal {
     for (const l of this.appendListeners) l(seq);
   }
 
-  private check(input: NewEvent, level: DiskLevel): unknown {
+  private check(input: NewEvent, level: DiskLevel, parsed: boolean): unknown {
     const schema = Payloads[input.type as EventType];
     if (!schema) return new BondgateError('VALIDATION_FAILED', `unknown event type ${String(input.type)}`, [{ field: 'type', message: 'unknown event type' }]);
     if (level === 'hard') {
@@ -302,8 +325,9 @@ export class EdgeJournal {
     if (input.parcelKey !== undefined && (input.parcelKey.length === 0 || input.parcelKey.length > 64)) {
       return new BondgateError('VALIDATION_FAILED', 'parcelKey must be 1..64 characters', [{ field: 'parcelKey', message: '1..64 characters' }]);
     }
-    const parsed = schema.safeParse(input.payload);
-    return parsed.success ? parsed.data : validationError(parsed.error, 'VALIDATION_FAILED', 'payload');
+    if (parsed) return input.payload;
+    const result = schema.safeParse(input.payload);
+    return result.success ? result.data : validationError(result.error, 'VALIDATION_FAILED', 'payload');
   }
 
   /** Rows from `fromSeq` upwards, oldest first, as stored JSON (sent as is). */
@@ -311,11 +335,27 @@ export class EdgeJournal {
     return this.stmt.readFrom.all(fromSeq, limit) as JournalRow[];
   }
 
-  /** The hub committed everything up to `seq`. Persisted so a restart resumes from here. */
+  /**
+   * The hub committed everything up to `seq`. Persisted so a restart resumes from here: with the next commit, or
+   * within ACK_PERSIST_MS when none comes, and at close — not with an fsync per ack. After a crash the journal may
+   * resume from an ack up to that long old: those events are sent again and the hub, which has them, acknowledges
+   * them without storing them twice. Rows are pruned only up to the ack on disk.
+   */
   markAcked(seq: number): void {
     if (seq <= this.acked) return;
     this.acked = Math.min(seq, this.head.seq);
+    if (this.ackTimer || this.closed) return;
+    this.ackTimer = setTimeout(() => {
+      this.ackTimer = undefined;
+      this.persistAck();
+    }, ACK_PERSIST_MS);
+    this.ackTimer.unref();
+  }
+
+  private persistAck(): void {
+    if (this.closed || this.acked === this.ackedOnDisk) return;
     this.stmt.metaSet.run('acked_seq', String(this.acked));
+    this.ackedOnDisk = this.acked;
   }
 
   /** Merge the hub's HLC (from an ack) so events after it sort after it. */
@@ -363,12 +403,13 @@ export class EdgeJournal {
    * age and all unsent telemetry is shed. Returns how many rows were pruned and shed.
    */
   maintain(nowMs: number, pressure = this.level !== 'ok'): { pruned: number; shed: number } {
+    this.persistAck(); // prune below an ack that is on disk: a restart must not find rows it would resend gone
     const pruneBefore = pressure ? Number.MAX_SAFE_INTEGER : nowMs - this.retentionMs;
     const shedBefore = pressure ? Number.MAX_SAFE_INTEGER : nowMs - this.telemetryTtlMs;
     let pruned = 0;
     let shed = 0;
     for (;;) {
-      const n = this.stmt.prune.run(this.acked, this.head.seq, pruneBefore).changes;
+      const n = this.stmt.prune.run(this.ackedOnDisk, this.head.seq, pruneBefore).changes;
       pruned += n;
       if (n < 10000) break;
     }
@@ -403,6 +444,9 @@ export class EdgeJournal {
   close(): void {
     if (this.closed) return;
     this.flush();
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    this.persistAck();
     this.closed = true;
     this.db.close();
   }

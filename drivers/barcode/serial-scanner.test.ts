@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { socatAvailable, startPtyPair } from '../../test/helpers/pty.ts';
 import { requireService } from '../../test/helpers/services.ts';
 import { SerialConfig, serialTransport } from '../transport/serial.ts';
-import { OpenFragment, ReadSplitter, SerialScannerConfig, SerialScannerDriver, type ScanReading } from './serial-scanner.ts';
+import type { Link } from '../transport/transport.ts';
+import { OpenFragment, QUEUE_HIGH_WATER, QUEUE_LOW_WATER, READS_PER_TURN, ReadSplitter, SerialScannerConfig, SerialScannerDriver, type ScanReading } from './serial-scanner.ts';
 
 const GS = '\x1d';
 const LABEL = `]C10036901234000000001702169012340000133748${GS}3301000125400PO-2024-001${GS}420518000`;
@@ -48,6 +49,66 @@ describe('OpenFragment (bytes that began before the port opened)', () => {
     const f = new OpenFragment(SerialScannerConfig.parse({ terminator: 'CR', maxLength: 8 }));
     expect(f.push(Buffer.from('0123456789'))).toEqual({ overflow: '0123456789' });
     expect(f.inStep).toBe(false);
+  });
+});
+
+/** A link the test feeds by hand, recording flow control. */
+function fakeLink() {
+  let data: ((b: Uint8Array) => void) | undefined;
+  const flow: string[] = [];
+  const link: Link = {
+    write: async () => undefined,
+    onData: (fn) => (data = fn),
+    onClose: () => undefined,
+    close: async () => undefined,
+    pause: () => flow.push('pause'),
+    resume: () => flow.push('resume'),
+  };
+  return { link, flow, feed: (text: string) => data!(Buffer.from(text, 'latin1')) };
+}
+const nextTurn = () => new Promise((r) => setImmediate(r));
+const lines = (n: number) => Array.from({ length: n }, (_, i) => `JDX${String(i).padStart(12, '0')}`);
+
+describe('serial scanner: a backlog is handed on in turns, with flow control (issue 14 item 6)', () => {
+  async function started() {
+    const f = fakeLink();
+    const driver = new SerialScannerDriver(SerialScannerConfig.parse({ terminator: 'CR', openSilenceMs: 0 }), async () => f.link);
+    const readings: ScanReading[] = [];
+    driver.onReading((r) => readings.push(r));
+    const abort = new AbortController();
+    await driver.start(abort.signal);
+    return { ...f, driver, readings, abort };
+  }
+
+  it('a chunk of 1,000 lines is not handed on in one turn of the event loop; every line comes, in order', async () => {
+    const { feed, readings } = await started();
+    feed(lines(1000).map((l) => `${l}\r`).join(''));
+    expect(readings).toHaveLength(0); // nothing synchronously inside the port's data event
+    await nextTurn();
+    expect(readings.length).toBeGreaterThan(0);
+    expect(readings.length).toBeLessThanOrEqual(READS_PER_TURN);
+    await vi.waitFor(() => expect(readings).toHaveLength(1000), { timeout: 20_000 });
+    expect(readings.map((r) => (r as { raw: string }).raw)).toEqual(lines(1000));
+  });
+
+  it('past the high-water mark it stops reading the port and records the overload; it reads again once drained; nothing is dropped', async () => {
+    const { feed, readings, flow, driver } = await started();
+    const n = QUEUE_HIGH_WATER + 100;
+    feed(lines(n).map((l) => `${l}\r`).join(''));
+    expect(flow).toEqual(['pause']);
+    expect(driver.overloads).toBe(1);
+    expect(readings).toEqual([expect.objectContaining({ kind: 'device.error', reason: expect.stringMatching(/^overloaded: /) })]);
+    await vi.waitFor(() => expect(flow).toEqual(['pause', 'resume']), { timeout: 20_000 });
+    expect(driver.queued).toBeLessThanOrEqual(QUEUE_LOW_WATER);
+    await vi.waitFor(() => expect(readings.filter((r) => r.kind === 'scan')).toHaveLength(n), { timeout: 20_000 });
+    expect(readings.filter((r) => r.kind === 'scan').map((r) => (r as { raw: string }).raw)).toEqual(lines(n));
+  });
+
+  it('a stop hands on the reads already taken off the line', async () => {
+    const { feed, readings, abort } = await started();
+    feed(lines(500).map((l) => `${l}\r`).join(''));
+    abort.abort();
+    expect(readings).toHaveLength(500);
   });
 });
 

@@ -13,7 +13,20 @@ import { classifyRead, type ClassifiedRead } from '../../shared/identifiers/read
  * driver cannot know whether the first bytes start a line: the scanner may have been mid-line. Unless the line was
  * silent for `openSilenceMs` after opening, the bytes up to the first terminator began before the port opened: they
  * are discarded and reported as a device.error with their bytes, never read as a (phantom) parcel.
+ *
+ * A chunk can hold thousands of lines (a 64 KiB read of a backlog): they are queued in order and handed on for at
+ * most `TURN_BUDGET_MS` (and `READS_PER_TURN` reads) per turn of the event loop, so the gateway's other work (its
+ * HTTP health check, the journal's commit of those reads, sync) goes on between them. Past `QUEUE_HIGH_WATER` queued reads the driver stops reading the port (flow control:
+ * the OS buffer fills and the scanner is held off) and reports the overload as a device.error, until the queue is
+ * down to `QUEUE_LOW_WATER`: reads wait, none is dropped.
  */
+/** Most reads handed on per turn of the event loop, and the time they may take (each read is journalled and decided). */
+export const READS_PER_TURN = 512;
+export const TURN_BUDGET_MS = 10;
+/** Queued reads at which the driver stops reading the port, and at which it reads again. */
+export const QUEUE_HIGH_WATER = 4096;
+export const QUEUE_LOW_WATER = 512;
+
 export const SerialScannerConfig = z.object({
   terminator: z.enum(['CR', 'LF', 'CRLF', 'none']).default('CR').describe('"CR", "LF", "CRLF" or "none" (a read ends after idleMs of silence)'),
   idleMs: z.number().int().min(5).max(2000).default(50).describe('with terminator "none": silence that ends a read'),
@@ -132,11 +145,22 @@ export class OpenFragment {
   }
 }
 
+/** A read as it came off the line (with the time it did), or a report, in the order the bytes came. */
+type Queued = { raw: string; atMs: number } | { reading: ScanReading };
+
 export class SerialScannerDriver extends DriverBase<ScanReading, never> {
   private readonly splitter: ReadSplitter;
   private readonly fragment: OpenFragment;
   private idleTimer: NodeJS.Timeout | undefined;
   private openedAtMs = 0;
+  private link: Link | undefined;
+  /** Reads not yet handed on, oldest at `head`. */
+  private queue: Queued[] = [];
+  private head = 0;
+  private drainScheduled = false;
+  private paused = false;
+  /** Times the port was paused because reads came faster than they were handed on. */
+  overloads = 0;
 
   constructor(private readonly config: SerialScannerConfig, private readonly transport: Transport, private readonly now: () => number = Date.now) {
     super();
@@ -147,14 +171,71 @@ export class SerialScannerDriver extends DriverBase<ScanReading, never> {
 
   async start(signal: AbortSignal): Promise<void> {
     const link: Link = await this.transport();
+    this.link = link;
     this.openedAtMs = this.now();
     this.h.connected = true;
     link.onData((b) => this.onBytes(b));
     link.onClose(() => (this.h.connected = false));
     signal.addEventListener('abort', () => {
       clearTimeout(this.idleTimer);
+      // Reads already taken off the line are handed on before the driver goes (a graceful stop loses none).
+      this.drain(Infinity);
       void link.close();
     }, { once: true });
+  }
+
+  /** Reads taken off the line and not handed on yet. */
+  get queued(): number {
+    return this.queue.length - this.head;
+  }
+
+  private enqueue(q: Queued): void {
+    this.queue.push(q);
+    if (!this.drainScheduled) {
+      this.drainScheduled = true;
+      setImmediate(() => {
+        this.drainScheduled = false;
+        this.drain(READS_PER_TURN);
+      });
+    }
+    if (!this.paused && this.queued >= QUEUE_HIGH_WATER && this.link?.pause) {
+      this.paused = true;
+      this.overloads += 1;
+      this.link.pause();
+      // Recorded ahead of the reads waiting: the overload is evidence too (a device.error, journalled).
+      this.emit({ kind: 'device.error', reason: `overloaded: ${this.queued} reads waiting to be journalled; reading paused (the scanner is held off) until ${QUEUE_LOW_WATER} are left`, rawHex: '', atMs: this.now() });
+    }
+  }
+
+  /** Hand on up to `max` queued reads (within TURN_BUDGET_MS), in order; the rest on the next turn of the loop. */
+  private drain(max: number): void {
+    const end = Math.min(this.queue.length, this.head + max);
+    const until = max === Infinity ? Infinity : performance.now() + TURN_BUDGET_MS;
+    while (this.head < end && (this.head % 16 !== 0 || performance.now() < until)) {
+      const q = this.queue[this.head]!;
+      this.queue[this.head] = undefined as unknown as Queued;
+      this.head += 1;
+      if ('reading' in q) this.emit(q.reading);
+      else this.handle(q.raw, q.atMs);
+    }
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head >= 4096) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    if (this.paused && this.queued <= QUEUE_LOW_WATER) {
+      this.paused = false;
+      this.link?.resume?.();
+    }
+    if (this.queued > 0 && !this.drainScheduled) {
+      this.drainScheduled = true;
+      setImmediate(() => {
+        this.drainScheduled = false;
+        this.drain(READS_PER_TURN);
+      });
+    }
   }
 
   private onBytes(input: Uint8Array): void {
@@ -176,10 +257,11 @@ export class SerialScannerDriver extends DriverBase<ScanReading, never> {
       }
     }
     const { reads, overflow } = this.splitter.push(bytes);
-    for (const r of reads) this.handle(r);
+    const atMs = this.now();
+    for (const r of reads) this.enqueue({ raw: r, atMs });
     if (overflow !== undefined) {
       this.h.garbage += 1;
-      this.emit({ kind: 'device.error', reason: `no terminator within ${this.config.maxLength} bytes`, rawHex: toHex(Buffer.from(overflow.slice(0, 256), 'latin1')), atMs: this.now() });
+      this.enqueue({ reading: { kind: 'device.error', reason: `no terminator within ${this.config.maxLength} bytes`, rawHex: toHex(Buffer.from(overflow.slice(0, 256), 'latin1')), atMs } });
     }
     if (this.config.terminator === 'none') this.armIdle();
   }
@@ -193,18 +275,17 @@ export class SerialScannerDriver extends DriverBase<ScanReading, never> {
         return;
       }
       const r = this.splitter.flush();
-      if (r !== undefined) this.handle(r);
+      if (r !== undefined) this.enqueue({ raw: r, atMs: this.now() });
     }, this.config.idleMs);
   }
 
   /** A fragment that began before the port opened: reported with its bytes (as a device.error), never read. */
   private discard(fragment: string): void {
     this.h.garbage += 1;
-    this.emit({ kind: 'device.error', reason: `partial read discarded: it began before the port opened (${fragment.length} bytes up to the first terminator)`, rawHex: toHex(Buffer.from(fragment.slice(0, 1024), 'latin1')), atMs: this.now() });
+    this.enqueue({ reading: { kind: 'device.error', reason: `partial read discarded: it began before the port opened (${fragment.length} bytes up to the first terminator)`, rawHex: toHex(Buffer.from(fragment.slice(0, 1024), 'latin1')), atMs: this.now() } });
   }
 
-  private handle(raw: string): void {
-    const atMs = this.now();
+  private handle(raw: string, atMs: number): void {
     this.h.lastReadingMs = atMs;
     this.emit(scanReading(raw, atMs));
   }

@@ -60,6 +60,8 @@ export function serialTransport(config: SerialConfig, list = listUsbSerialPorts)
           onData: (fn) => port.on('data', (d: Buffer) => fn(d)),
           onClose: (fn) => closeListeners.push(fn),
           close: () => new Promise((res) => (port.isOpen ? port.close(() => res()) : res())),
+          pause: () => port.pause(),
+          resume: () => port.resume(),
         });
       });
     });

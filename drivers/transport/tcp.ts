@@ -28,6 +28,8 @@ export function tcpTransport(opts: { host: string; port: number; connectTimeoutM
           write: (bytes) => new Promise((res, rej) => socket.write(bytes, (e) => (e ? rej(e) : res()))),
           onData: (fn) => socket.on('data', fn),
           onClose: (fn) => closeListeners.push(fn),
+          pause: () => socket.pause(),
+          resume: () => socket.resume(),
           close: () =>
             new Promise((res) => {
               if (socket.destroyed) return res();

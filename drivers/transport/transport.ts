@@ -8,6 +8,12 @@ export interface Link {
   /** Called once when the link closes for any reason (unplugged, peer closed, close()). */
   onClose(fn: (err?: Error) => void): void;
   close(): Promise<void>;
+  /**
+   * Flow control: stop reading until `resume` (the OS buffer fills and the device is held off — RTS/CTS or XON/XOFF
+   * on a real line, a blocked writer on a pty or socket). Absent: the link cannot hold its peer off.
+   */
+  pause?(): void;
+  resume?(): void;
   /** Things the driver should report once, as device.error readings: the link works, but not as configured. */
   warnings?: string[];
 }

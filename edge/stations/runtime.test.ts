@@ -90,6 +90,25 @@ describe('station runner: nothing a station was given is lost to its own failure
     expect(serialised).toBeLessThanOrEqual(2); // one group commit (old code: 200, one per decision)
   });
 
+  it('a decision without events after one with events: the state is written with the events, not again on its own', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const j = journal();
+    const writes: string[] = [];
+    const setMeta = j.setMeta.bind(j);
+    j.setMeta = (k, v) => (writes.push(k), setMeta(k, v));
+    const r = new StationRunner('LINE-1', toy(), j, memoryCache(), noCommands, quiet);
+    const a = r.input({}); // no events: its state is saved a moment later …
+    const b = r.input({ events: [inspected(['EA000000015CN'])] }); // … unless events commit it first
+    await Promise.all([a, b]);
+    vi.advanceTimersByTime(1000);
+    expect(JSON.parse(j.getMeta('station:LINE-1')!)).toEqual({ n: 2 });
+    expect(writes).toEqual([]); // old code: a second write of the same state, an fsync of its own
+    r.input({}); // a later decision without events is still saved
+    vi.advanceTimersByTime(1000);
+    expect(writes).toEqual(['station:LINE-1']);
+    expect(JSON.parse(j.getMeta('station:LINE-1')!)).toEqual({ n: 3 });
+  });
+
   it('a backlog of due timers is decided in chunks, yielding to the event loop between them, in order', async () => {
     const j = journal();
     const fired: string[] = [];
@@ -116,7 +135,7 @@ describe('station runner: nothing a station was given is lost to its own failure
     expect(readsOf({ codes: ['A', 'B'], rejectedReads: [{ text: 'X', reason: 'r' }, 'Y'], code: 'C' })).toEqual(['A', 'B', 'X', 'Y', 'C']);
     expect(readsOf(null)).toEqual([]);
     const ok = { ...inspected(['A']), stationId: 'S' } as Parameters<typeof checkedEvent>[0];
-    expect(checkedEvent(ok)).toEqual({ event: ok });
+    expect(checkedEvent(ok)).toEqual({ event: ok, parsed: true });
     expect(checkedEvent({ ...ok, parcelKey: 'x'.repeat(65) } as typeof ok).refused).toMatch(/parcelKey/);
   });
 

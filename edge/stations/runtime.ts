@@ -58,12 +58,15 @@ export function readsOf(value: unknown): string[] {
   return out.map((r) => r.slice(0, MAX_READ_TEXT)).slice(0, 10_000);
 }
 
-/** Pure: the event to journal for a station event — itself when it is valid, else a `station.exception` that keeps its reads. */
-export function checkedEvent(e: NewEvent): { event: NewEvent; refused?: string } {
+/**
+ * Pure: the event to journal for a station event — itself with its payload as its schema parsed it (`parsed`: the
+ * journal need not parse it again) when it is valid, else a `station.exception` that keeps its reads.
+ */
+export function checkedEvent(e: NewEvent): { event: NewEvent; refused?: string; parsed?: true } {
   const schema = Payloads[e.type as EventType];
   const parsed = schema?.safeParse(e.payload);
   const keyOk = e.parcelKey === undefined || (e.parcelKey.length > 0 && e.parcelKey.length <= 64);
-  if (parsed?.success && keyOk) return { event: e };
+  if (parsed?.success && keyOk) return { event: { ...e, payload: parsed.data } as NewEvent, parsed: true };
   const error = !schema ? `unknown event type ${String(e.type)}` : !parsed!.success ? parsed!.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ') : 'parcelKey must be 1..64 characters';
   return { event: exceptionEvent(e.stationId, String(e.type), error, e.payload), refused: error };
 }
@@ -149,9 +152,10 @@ export class StationRunner<S, I> {
     // in the same group, so the state written is the one after its last event. A backlog of a thousand scans
     // costs one serialisation per commit, not a thousand. Decisions without events save it a moment later, once.
     const snapshot = { key: this.metaKey, value: () => JSON.stringify(this.state) };
-    const appends = checked.map((c, i) => this.journal.append(c.event, i === checked.length - 1 ? snapshot : undefined));
+    const appends = checked.map((c, i) => this.journal.append(c.event, i === checked.length - 1 ? snapshot : undefined, c.parsed ? { parsed: true } : {}));
     for (const c of checked) if (c.refused) void this.journalRefusal(undefined, `${this.id}: ${c.refused}`);
     if (d.events.length === 0) this.persistSoon();
+    else this.cancelPersist(); // the state goes with these events, as it is at their commit
     // Device commands go out at once: the diverter must not wait for the disk. The event records the decision
     // whatever the device then does; a failed command comes back as an input.
     for (const c of d.commands) this.run(c);
@@ -177,6 +181,11 @@ export class StationRunner<S, I> {
     } catch (e) {
       this.log.error({ err: (e as Error).message }, 'station exception not journalled');
     }
+  }
+
+  private cancelPersist(): void {
+    clearTimeout(this.persistTimer);
+    this.persistTimer = undefined;
   }
 
   private persistSoon(): void {

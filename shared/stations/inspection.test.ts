@@ -108,6 +108,14 @@ describe('inspection line station', () => {
     expect(second.lane).toBe('inspection');
   });
 
+  it('a second re-scan amends the latest revision (3), not the first decision again', () => {
+    const seq: [number, InspectionInput][] = [];
+    for (const at of [0, 60_000, 120_000]) seq.push([at, scan('EA000000015CN')], [at + 200, { kind: 'weight', weightKg: 1.2 }], [at + 600, xray('EA000000015CN')]);
+    const ps = events(run(seq).all).map((e) => Payloads['parcel.inspected'].parse(e.payload));
+    expect(ps.map((p) => p.revision)).toEqual([1, 2, 3]);
+    expect(new Set(ps.map((p) => p.transactionId)).size).toBe(1);
+  });
+
   it('a misread label is kept, not dropped: alone it is a no-read', () => {
     const { all } = run([[0, scan('EA000000016CN', false)], [200, { kind: 'weight', weightKg: 1.2 }], [5000, { kind: 'timer', id: 'x' }]]);
     expect(events(all)).toEqual([]); // the timer id did not match
@@ -209,6 +217,27 @@ describe('inspection station: every read is evidence (issue 14)', () => {
     expect(ps.map((p) => p.codes[0])).toEqual(three);
     expect(ps.map((p) => p.scanSeq)).toEqual([1, 2, 3]);
     expect(closed.all.flatMap((d) => d.commands).filter((cmd) => cmd.kind === 'divert').map((cmd) => (cmd as { parcelKey: string }).parcelKey)).toEqual(three);
+  });
+
+  // Item 6: the open parcels are indexed (a backlog holds thousands); the state stays plain data, and deciding from an
+  // older state again, or from one read back from its JSON, gives the same result as the first time.
+  it('a backlog of 3,000 open parcels: an older state used again and a state from JSON decide the same', () => {
+    const reads = codes(3000);
+    const { state, all } = decideAll(reads.map((c) => [0, scan(c)]), c0);
+    expect(state.open).toHaveLength(3000);
+    const ts = timersOf(all);
+    const fire = (s: InspectionState) => decideAll(ts.map((t) => [t.atMs - T0, { kind: 'timer', id: t.id }] as [number, InspectionInput]), c0, s);
+    const first = fire(state);
+    expect(events(first.all).map((e) => (e.payload as { codes: string[] }).codes[0])).toEqual(reads);
+    expect(first.state.open).toEqual([]);
+    // The same state again (its index moved on to the states made from it), and the same state as saved and loaded.
+    for (const s of [state, JSON.parse(JSON.stringify(state)) as InspectionState]) {
+      expect(s.open).toHaveLength(3000);
+      const again = fire(s);
+      expect(events(again.all)).toEqual(events(first.all));
+      // A re-scan of an open parcel is still one read, found by its code.
+      expect(decideInspection(s, scan(reads[1234]!), T0 + 1, fresh, c0).state.open).toHaveLength(3000);
+    }
   });
 
   it('a parcel whose time is not up yet is not decided early by a younger one', () => {

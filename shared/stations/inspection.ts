@@ -198,7 +198,7 @@ function close(state: InspectionState, tx: Tx, nowMs: number, cache: CacheView, 
     { kind: 'cancel-timer', id: timerId(tx) },
     { kind: 'divert', transactionId: tx.transactionId, parcelKey: tx.plcId ?? code ?? tx.transactionId, lane },
   ];
-  const decided = [...state.decided.filter((d) => nowMs - d.atMs <= config.amendWindowMs), ...[...new Set(tx.codes)].map((c) => ({ code: c, transactionId: tx.transactionId, revision: tx.revision, atMs: nowMs }))].slice(-500);
+  const decided = remember(state.decided, [...new Set(tx.codes)].map((c) => ({ code: c, transactionId: tx.transactionId, revision: tx.revision, atMs: nowMs })), nowMs, config.amendWindowMs);
   const counters = { ...state.counters, decided: state.counters.decided + 1, [lane === 'release' ? 'released' : lane]: state.counters[lane === 'release' ? 'released' : lane] + 1 };
   const tone = lane === 'release' ? 'go' : lane === 'inspection' ? 'stop' : 'wait';
   const zh = lane === 'release' ? '放行' : lane === 'inspection' ? '转人工查验' : '异常道口';
@@ -214,22 +214,124 @@ function close(state: InspectionState, tx: Tx, nowMs: number, cache: CacheView, 
   return { state: next, commands, events: [event] };
 }
 
-function openTx(state: InspectionState, nowMs: number, config: InspectionConfig, codes: string[], amend?: { transactionId: string; revision: number }, scanSeq?: number): { state: InspectionState; tx: Tx; commands: StationCommand[] } {
+function openTx(
+  state: InspectionState,
+  nowMs: number,
+  config: InspectionConfig,
+  codes: string[],
+  amend?: { transactionId: string; revision: number },
+  scanSeq?: number,
+  rejectedReads: Tx['rejectedReads'] = [],
+): { state: InspectionState; tx: Tx; commands: StationCommand[] } {
   const transactionId = amend?.transactionId ?? `${config.lineId}-${nowMs.toString(36)}-${state.nextSeq}`;
-  const tx: Tx = { transactionId, revision: amend ? amend.revision + 1 : 1, firstAtMs: nowMs, ...(scanSeq !== undefined ? { scanSeq } : {}), codes, rejectedReads: [] };
+  const tx: Tx = { transactionId, revision: amend ? amend.revision + 1 : 1, firstAtMs: nowMs, ...(scanSeq !== undefined ? { scanSeq } : {}), codes, rejectedReads };
   const commands: StationCommand[] = [{ kind: 'timer', id: timerId(tx), atMs: nowMs + config.decideTimeoutMs }];
   if (config.photo) commands.push({ kind: 'snapshot', transactionId });
-  return { state: { ...state, open: [...state.open, tx], nextSeq: state.nextSeq + 1 }, tx, commands };
+  return { state: { ...state, open: withAdded(state.open, tx), nextSeq: state.nextSeq + 1 }, tx, commands };
+}
+
+/**
+ * The open parcels by code and by transaction id. A backlog holds thousands of open parcels, and a walk over them
+ * per scan makes it cost O(n²). The index is a cache of an `open` array (the state stays plain data, saved as JSON):
+ * a new `open` made from an old one takes the old one's index over and updates it, and an array without one (a
+ * state loaded from the journal, or an older state used again) gets it built on first use.
+ */
+interface OpenIndex {
+  byCode: Map<string, Tx>;
+  byTxId: Map<string, Tx>;
+}
+const openIndexes = new WeakMap<readonly Tx[], OpenIndex>();
+
+function indexOfOpen(open: readonly Tx[]): OpenIndex {
+  let ix = openIndexes.get(open);
+  if (!ix) {
+    ix = { byCode: new Map(), byTxId: new Map() };
+    for (const t of open) indexTx(ix, t);
+    openIndexes.set(open, ix);
+  }
+  return ix;
+}
+
+/** First in belt order wins, as a walk from the front would find it. */
+function indexTx(ix: OpenIndex, t: Tx): void {
+  for (const c of t.codes) if (!ix.byCode.has(c)) ix.byCode.set(c, t);
+  if (!ix.byTxId.has(t.transactionId)) ix.byTxId.set(t.transactionId, t);
+}
+
+function unindexTx(ix: OpenIndex, t: Tx, open: readonly Tx[]): void {
+  for (const c of t.codes) if (ix.byCode.get(c) === t) ix.byCode.delete(c);
+  if (ix.byTxId.get(t.transactionId) === t) ix.byTxId.delete(t.transactionId);
+  // Another open parcel with the same code or id (only in a state saved by an older version) takes its place.
+  for (const c of t.codes) if (!ix.byCode.has(c)) for (const o of open) if (o !== t && o.codes.includes(c)) { ix.byCode.set(c, o); break; }
+  if (!ix.byTxId.has(t.transactionId)) for (const o of open) if (o !== t && o.transactionId === t.transactionId) { ix.byTxId.set(o.transactionId, o); break; }
+}
+
+/** The index of `from`, moved to `to` (`from` builds its own again if it is ever used). */
+function moveIndex(from: readonly Tx[], to: readonly Tx[]): OpenIndex | undefined {
+  const ix = openIndexes.get(from);
+  if (!ix) return undefined;
+  openIndexes.delete(from);
+  openIndexes.set(to, ix);
+  return ix;
+}
+
+function withAdded(open: Tx[], tx: Tx): Tx[] {
+  const next = open.slice();
+  next.push(tx);
+  const ix = moveIndex(open, next);
+  if (ix) indexTx(ix, tx);
+  return next;
 }
 
 /** The open parcels less one: by position and slices, not a filter call per parcel (a backlog holds thousands). */
 function without(open: Tx[], tx: Tx): Tx[] {
   const i = open.indexOf(tx);
   if (i < 0) return open;
-  return i === 0 ? open.slice(1) : open.slice(0, i).concat(open.slice(i + 1));
+  const next = i === 0 ? open.slice(1) : open.slice(0, i).concat(open.slice(i + 1));
+  const ix = moveIndex(open, next);
+  if (ix) unindexTx(ix, tx, next);
+  return next;
 }
 
-const replaceTx = (state: InspectionState, tx: Tx, next: Tx): InspectionState => ({ ...state, open: state.open.map((t) => (t === tx ? next : t)) });
+function replaceTx(state: InspectionState, tx: Tx, next: Tx): InspectionState {
+  const i = state.open.indexOf(tx);
+  if (i < 0) return state;
+  const open = state.open.slice();
+  open[i] = next;
+  const ix = moveIndex(state.open, open);
+  if (ix) {
+    unindexTx(ix, tx, open);
+    indexTx(ix, next);
+  }
+  return { ...state, open };
+}
+
+const findOpenByCode = (open: readonly Tx[], code: string): Tx | undefined => indexOfOpen(open).byCode.get(code);
+const findOpenByTxId = (open: readonly Tx[], transactionId: string): Tx | undefined => indexOfOpen(open).byTxId.get(transactionId);
+
+type Decided = InspectionState['decided'][number];
+
+/**
+ * Recently decided parcels, for amendments: the expired ones dropped from the front (they were added in time order),
+ * the new ones added, at most 500. A lookup checks the window again, so one kept a little longer changes nothing.
+ */
+function remember(decided: Decided[], add: Decided[], nowMs: number, windowMs: number): Decided[] {
+  let from = 0;
+  while (from < decided.length && nowMs - decided[from]!.atMs > windowMs) from += 1;
+  from = Math.max(from, decided.length + add.length - 500);
+  const next = from > 0 ? decided.slice(from) : decided.slice();
+  for (const d of add) next.push(d);
+  return next.length > 500 ? next.slice(-500) : next;
+}
+
+/** The latest decision of `code` still within the amendment window. */
+function priorDecision(decided: readonly Decided[], code: string, nowMs: number, windowMs: number): Decided | undefined {
+  for (let i = decided.length - 1; i >= 0; i -= 1) {
+    const d = decided[i]!;
+    if (d.code === code && nowMs - d.atMs <= windowMs) return d;
+  }
+  return undefined;
+}
 
 export function decideInspection(state: InspectionState, input: InspectionInput, nowMs: number, cache: CacheView, config: InspectionConfig): Decision<InspectionState> {
   const none = { state, commands: [], events: [] };
@@ -245,10 +347,10 @@ export function decideInspection(state: InspectionState, input: InspectionInput,
       if (!input.valid) {
         const rejected = { text: input.code, reason: input.reason ?? 'rejected' };
         if (pairs && newest.rejectedReads.length < MAX_INSPECTED_CODES) return { ...none, state: replaceTx(state, newest, { ...newest, rejectedReads: [...newest.rejectedReads, rejected] }) };
-        const o = openTx(state, nowMs, config, [], undefined, scanSeq);
-        return { state: replaceTx(o.state, o.tx, { ...o.tx, rejectedReads: [rejected] }), commands: o.commands, events: [] };
+        const o = openTx(state, nowMs, config, [], undefined, scanSeq, [rejected]);
+        return { state: o.state, commands: o.commands, events: [] };
       }
-      const same = state.open.find((t) => t.codes.includes(input.code));
+      const same = findOpenByCode(state.open, input.code);
       if (same) return none; // the side scanner read the same label again: one parcel, one read
       if (pairs && !newest.xray && newest.codes.length > 0 && newest.codes.length < MAX_INSPECTED_CODES) {
         return { ...none, state: replaceTx(state, newest, { ...newest, codes: [...newest.codes, input.code] }) };
@@ -256,7 +358,7 @@ export function decideInspection(state: InspectionState, input: InspectionInput,
       if (pairs && newest.codes.length === 0) {
         return { ...none, state: replaceTx(state, newest, { ...newest, codes: [input.code] }) };
       }
-      const prior = state.decided.find((d) => d.code === input.code && nowMs - d.atMs <= config.amendWindowMs);
+      const prior = priorDecision(state.decided, input.code, nowMs, config.amendWindowMs);
       const o = openTx(state, nowMs, config, [input.code], prior, scanSeq);
       return { state: o.state, commands: o.commands, events: [] };
     }
@@ -270,7 +372,10 @@ export function decideInspection(state: InspectionState, input: InspectionInput,
       return tx ? { ...none, state: replaceTx(state, tx, { ...tx, weightUnstable: true }) } : none;
     }
     case 'xray': {
-      let tx = state.open.find((t) => t.codes.includes(input.parcelId) || t.transactionId === input.parcelId);
+      const byCode = findOpenByCode(state.open, input.parcelId);
+      const byId = findOpenByTxId(state.open, input.parcelId);
+      // The first in belt order, as a walk would find it.
+      let tx = byCode && byId && byCode !== byId ? (state.open.indexOf(byCode) < state.open.indexOf(byId) ? byCode : byId) : (byCode ?? byId);
       let s = state;
       let opened: StationCommand[] = [];
       if (!tx) {
@@ -291,14 +396,13 @@ export function decideInspection(state: InspectionState, input: InspectionInput,
     case 'xray.recovered':
       return { ...none, state: { ...state, phase: 'running', xrayFault: null } };
     case 'photo': {
-      const tx = state.open.find((t) => t.transactionId === input.transactionId);
+      const tx = findOpenByTxId(state.open, input.transactionId);
       return tx ? { ...none, state: replaceTx(state, tx, { ...tx, photoRef: input.photoRef, ...(input.thumbnailWebp ? { thumbnailWebp: input.thumbnailWebp } : {}) }) } : none;
     }
     case 'timer': {
-      // By transaction id, without building every open parcel's timer id: timers fire oldest first, so the parcel
-      // is found near the front of a long backlog.
+      // By transaction id, without building every open parcel's timer id.
       const txId = input.id.startsWith('decide:') ? input.id.slice('decide:'.length) : undefined;
-      const tx = txId === undefined ? undefined : state.open.find((t) => t.transactionId === txId);
+      const tx = txId === undefined ? undefined : findOpenByTxId(state.open, txId);
       return tx ? closeInOrder(state, tx, nowMs, cache, config) : none;
     }
     case 'divert.failed': {
