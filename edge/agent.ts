@@ -1,5 +1,4 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
@@ -7,6 +6,7 @@ import { generateJournalKeys } from '../shared/journal-chain.ts';
 import { ensurePrivateDir, makePrivate, writePrivateFile } from '../shared/private-files.ts';
 import type { EdgeConfig } from './config.ts';
 import { EdgeDevices } from './devices.ts';
+import { startHealthServer, type HealthServer } from './health-server.ts';
 import { StationCache } from './station-cache.ts';
 import { IMAGE_REF, ImageStore } from './images.ts';
 import { ImageRequest, MAX_IMAGE_BYTES } from '../shared/image-protocol.ts';
@@ -186,12 +186,16 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
   devices?.start();
   const stations = startStations(config.stations, { journal, cache, devices, images, log: log.child({ component: 'stations' }) });
 
-  let server: Server | undefined;
+  let health: HealthServer | undefined;
   let healthUrl: string | undefined;
   if (config.http.port >= 0) {
     const registry = edgeMetrics(journal, () => sync, devices);
-    server = createServer((req, res) => {
-      if (req.url === '/healthz') {
+    // Served from its own thread (edge/health-server.ts): it answers within ~100 ms even while this thread works
+    // through a serial backlog, from the last answer (marked stale, with this thread's loop lag) if need be.
+    health = await startHealthServer({
+      host: config.http.host,
+      port: config.http.port,
+      healthz: () => {
         const b = journal.backlog();
         const body = {
           gatewayId: config.gatewayId,
@@ -207,22 +211,11 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
           stationCache: { version: cache.version, syncedAtMs: cache.syncedAtMs, ...cache.size, rejectedRules: cache.rejectedRules },
           stations: stations.runners.map((r) => ({ id: r.id, kind: r.def.kind, decided: r.stats.decided, display: r.display() })),
         };
-        res.writeHead(journal.diskLevel === 'hard' ? 503 : 200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-      } else if (req.url === '/metrics') {
-        registry.metrics().then(
-          (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
-          (e: Error) => res.writeHead(500).end(e.message),
-        );
-      } else {
-        res.writeHead(404, { 'content-type': 'application/json' }).end('{"code":"NOT_FOUND"}');
-      }
+        return { status: journal.diskLevel === 'hard' ? 503 : 200, body };
+      },
+      metrics: async () => ({ status: 200, contentType: registry.contentType, body: await registry.metrics() }),
     });
-    await new Promise<void>((resolve, reject) => {
-      server!.once('error', reject);
-      server!.listen(config.http.port, config.http.host, () => resolve());
-    });
-    const a = server.address();
-    healthUrl = `http://${config.http.host}:${typeof a === 'object' && a ? a.port : config.http.port}`;
+    healthUrl = `http://${config.http.host}:${health.port}`;
   }
 
   let simulator: LineSimulator | undefined;
@@ -269,7 +262,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
         clearInterval(maintenance);
         time.stop();
         await sync.stop();
-        await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+        await health?.close();
         journal.close();
         cache.close();
       })()),
