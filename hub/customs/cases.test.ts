@@ -182,7 +182,8 @@ describe('only customs releases (issue 16)', () => {
     const released = applyEngine(undefined, clean(list([800, '3'])), T);
     expect(released.status).toBe('released');
     const c = applyEngine(released, clean(cancelledList), T + 1);
-    expect(c).toMatchObject({ status: 'cancelled', reasons: [expect.objectContaining({ rule: 'customs.cancelled' })] });
+    expect(c.status).toBe('cancelled');
+    expect(c.reasons[0]).toMatchObject({ rule: 'customs.cancelled' });
     expect(applyOfficer(c, act('release'), 'o1', officerPolicy)).toMatchObject({ ok: false, message: expect.stringContaining('closed (cancelled)') });
     expect(caseToParcelDecision(c).decision).toBe('hold');
     const inFlight = listState([{ messageType: 'CEB622', status: 800, time: '3' }, { messageType: 'CEB623', status: null, time: '4' }]);
