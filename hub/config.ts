@@ -1,3 +1,4 @@
+import { ReleaseAuthority } from './customs/cases.ts';
 import { RiskRules } from './customs/risk.ts';
 import { z } from 'zod';
 import { GatewayId } from '../shared/schemas/events.ts';
@@ -104,6 +105,14 @@ export const HubConfig = z.object({
   benchTokenTtlHours: z.number().positive().max(24).default(12).describe('how long a bench token lets an officer sign findings at a bench (one shift)'),
   /** A gateway is shown offline when nothing was heard from it for this long. */
   gatewayOfflineAfterMs: z.number().int().positive().default(30_000),
+  customs: z
+    .object({
+      releaseAuthority: ReleaseAuthority.default('receipt').describe(
+        'who may release a parcel: "receipt" (only customs\' 800 on the list; officers hold, order inspection, record findings and annotate) or "officer" (the zone\'s officers\' bench is customs\' system of record: an officer\'s release is recorded with who and why)',
+      ),
+      releaseConfirmWithinHours: z.number().positive().max(24 * 30).default(24).describe('"officer" authority: an officer\'s release with no 800 from customs after this long raises a release_unconfirmed alarm'),
+    })
+    .default({ releaseAuthority: 'receipt', releaseConfirmWithinHours: 24 }),
   riskRules: RiskRules.optional().describe('the risk rules (hub/customs/risk.ts); default: built-in defaults, version "default"'),
   imageFetchTimeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('how long an officer waits for a gateway to send a full-size image'),
   dropFolder: z

@@ -225,12 +225,19 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   const traceRepo = openTraceRepo(storage.sql);
   await traceRepo.migrate();
   const trace = new TraceService({ repo: traceRepo });
+  // Alarms: raised by gateways (the 'alarms' projection) and by the hub itself (customs receipts, unconfirmed releases).
+  const alarmRepo = openAlarmRepo(storage.sql);
+  await alarmRepo.migrate();
   const customs = new CustomsService({
     storage,
     cases: caseRepo,
     feed,
     log: log.child({ component: 'customs' }),
     ...(config.riskRules ? { rules: config.riskRules } : {}),
+    policy: { releaseAuthority: config.customs.releaseAuthority },
+    alarms: alarmRepo,
+    // A cancelled list (624/606 399): its parcel leaves any slip not yet past a gate.
+    onCancelled: (c, actor) => releaseSlips.onCaseCancelled(c, actor),
     // Run after the documents are stored: return requests are matched against the stored original lists.
     onDocuments: [(docs, actor) => returns.onDocuments(docs, actor), (docs) => trace.onDocuments(docs)],
   });
@@ -250,11 +257,22 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   await identifierRepo.migrate();
   const search = new SearchService({ storage, identifiers: identifierRepo, cases: caseRepo });
   // Gateway and device alarms, device health (the 'alarms' projection) for the gateways page.
-  const alarmRepo = openAlarmRepo(storage.sql);
-  await alarmRepo.migrate();
   const alarms = new AlarmService({ storage, alarms: alarmRepo, log: log.child({ component: 'alarms' }) });
   // Officers' queue and actions; findings from the configured edge benches (a refused one raises an alarm).
-  const cases = new CaseService({ storage, cases: caseRepo, feed, log: log.child({ component: 'cases' }), benches: config.benches, benchKeyPem: signingKey.publicKeyPem, alarms: alarmRepo });
+  const cases = new CaseService({
+    storage,
+    cases: caseRepo,
+    feed,
+    log: log.child({ component: 'cases' }),
+    benches: config.benches,
+    benchKeyPem: signingKey.publicKeyPem,
+    alarms: alarmRepo,
+    policy: { releaseAuthority: config.customs.releaseAuthority },
+    releaseConfirmWithinMs: config.customs.releaseConfirmWithinHours * 3600_000,
+  });
+  // `officer` authority: officer releases customs has not confirmed with an 800 are alarmed (checked every minute).
+  const releaseSweep = config.customs.releaseAuthority === 'officer' ? setInterval(() => void cases.sweepUnconfirmedReleases().catch((e: Error) => log.error({ err: e.message }, 'unconfirmed-release sweep failed')), 60_000) : undefined;
+  releaseSweep?.unref();
   const benchTokens = new BenchTokenService({ storage, benches: config.benches, privateKeyPem: signingKey.privateKeyPem, ttlMs: config.benchTokenTtlHours * 3600_000 });
   // The zone overview's hourly figures (the 'zone-stats' projection); a slip passing a gate counts its goods out.
   const zoneStatsRepo = openZoneStatsRepo(storage.sql);
@@ -347,6 +365,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
         partitions.stop();
         zoneStats.close(); // ends open overview streams, which would keep server.close waiting
         feed.close(); // deferred snapshot answers
+        if (releaseSweep) clearInterval(releaseSweep);
         await client.endAsync();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();

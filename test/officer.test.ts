@@ -139,7 +139,7 @@ describe('officer queue and actions', () => {
     const sets = generateDocumentSets({ seed: 630 }, 6);
     // No customs receipt yet: all pending. Then customs clears four; two stay without a receipt.
     for (const p of sets) await call('POST', '/api/documents', 'officer-1', { documents: docs(p) });
-    for (const p of sets.slice(0, 4)) await call('POST', '/api/documents', 'officer-1', { documents: [cleared(p, 120)] });
+    for (const p of sets.slice(0, 4)) await call('POST', '/api/documents', 'officer-1', { documents: [cleared(p)] });
     const keys = sets.map((p) => p.set.waybill.logisticsNo);
     expect((await call('POST', '/api/cases/bulk', 'officer-1', { action: 'release', reason: 'batch', filter: {} })).status).toBe(400);
     const r = await call('POST', '/api/cases/bulk', 'officer-1', { action: 'hold', reason: '批量布控 batch hold', parcelKeys: keys });
@@ -154,6 +154,9 @@ describe('officer queue and actions', () => {
     expect(released.json).toMatchObject({ applied: 1, refused: 0 });
     const statuses = (await hub.storage.sql.all<{ status: string }>(`SELECT status FROM customs_cases WHERE parcel_key IN (${keys.map(() => '?').join(',')}) ORDER BY parcel_key`, keys)).map((x) => x.status);
     expect(statuses.filter((s) => s === 'released')).toHaveLength(1);
+    // Only customs releases: a parcel whose list has no 800 is not released by an officer (releaseAuthority receipt).
+    const unreleased = await call('POST', '/api/cases/bulk', 'officer-1', { action: 'release', reason: 'cleared after check', filter: { status: ['held'], orderNo: sets[5]!.set.order.orderNo } });
+    expect(unreleased.json).toMatchObject({ applied: 0, refused: 1, results: [{ ok: false, message: expect.stringContaining('only customs releases') }] });
   });
 
   it('only officers act: a manager, an operator, an admin and a gateway credential are refused, and nothing changes', async () => {

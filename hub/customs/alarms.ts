@@ -40,6 +40,10 @@ export const AlarmKind = z.enum([
   'journal_alert',
   'bench_refused',
   'station_event_refused',
+  /** Raised by the hub itself (gateway id `hub`): a receipt status its message does not carry (receipt-status.ts). */
+  'customs_unexpected_status',
+  /** Raised by the hub itself: an officer's release (`releaseAuthority: officer`) customs has not confirmed with an 800 in time. */
+  'release_unconfirmed',
 ]);
 export type AlarmKind = z.infer<typeof AlarmKind>;
 export const AlarmSeverity = z.enum(['critical', 'warning']);

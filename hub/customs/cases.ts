@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ParcelDecision } from '../../shared/stations/feed.ts';
-import { FINAL_STATUSES, type CaseReason, type CaseRecord, type CaseStatus } from '../repos/cases.ts';
+import { FINAL_STATUSES, type CaseReason, type CaseRecord, type CaseStatus, type InspectionFinding } from '../repos/cases.ts';
 import { normalizeIdentity } from './matching.ts';
-import type { ReleaseDecision, RiskAssessment } from './risk.ts';
+import type { Receipt } from './documents.ts';
+import type { MatchResult } from './matching.ts';
+import { isExpectedStatus, listState, NO_LIST_STATE, type ListMessage, type ListState } from './receipt-status.ts';
+import { customsStatusOf, decideRelease, type ReleaseDecision, type RiskAssessment } from './risk.ts';
 
 /**
  * A parcel's customs case, pure: what the engine (matching + risk + receipts) decides and what officers do on top of it
@@ -11,24 +14,62 @@ import type { ReleaseDecision, RiskAssessment } from './risk.ts';
  * - an officer's hold sticks: no later document or receipt releases the parcel over it;
  * - customs' own word (a detention 5xx, a rejection, an inspection order 500) overrides an officer's release;
  * - nothing is released without a complete, consistent document set, whoever asks;
- * - seized, returned and destroyed are final.
+ * - only customs releases (customs.md §6): under `customs.releaseAuthority: receipt` a case reaches `released` only when
+ *   its list has customs' 800 (399 审结 is "concluded, awaiting release"); `enforceAuthority` is the last step of every
+ *   transition. Under `officer`, an officer's release is recorded with who and why;
+ * - a cancelled list (624/606 399) and a return (700) close the case over anything an officer did;
+ * - seized, returned, destroyed and cancelled are final.
  */
+
+/** Who may turn a parcel into a release (hub config `customs.releaseAuthority`). */
+export const ReleaseAuthority = z.enum(['receipt', 'officer']);
+export type ReleaseAuthority = z.infer<typeof ReleaseAuthority>;
+export interface CasePolicy {
+  /**
+   * `receipt` (default): only customs' 800 on the list releases; officers hold, order inspection, record findings and
+   * annotate. `officer`: the zone's officers' bench is customs' system of record, and an officer's release stands
+   * (recorded with who and why; a release the 800 never confirms is alarmed).
+   */
+  releaseAuthority: ReleaseAuthority;
+}
+export const DEFAULT_CASE_POLICY: CasePolicy = { releaseAuthority: 'receipt' };
 
 /** What the engine concluded for one parcel, with the facts the case keeps (named as on the case). */
 export type EngineOutcome = Pick<
   CaseRecord,
   'parcelKey' | 'orderNo' | 'direction' | 'tradeMode' | 'matchComplete' | 'matchConsistent' | 'customsStatus' | 'buyerKey' | 'buyerIdMasked' | 'valueCny' | 'year' | 'ebcCode' | 'declaredWeightKg'
-> & { release: ReleaseDecision; risk: RiskAssessment };
+> & {
+  release: ReleaseDecision;
+  risk: RiskAssessment;
+  /** What customs said about the list (receipt-status.ts). Absent: read from `customsStatus` as the list's one receipt. */
+  listState?: ListState;
+};
 
+const reasonText = z.string().trim().min(1).max(500);
 export const OfficerAction = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('release'), reason: z.string().trim().min(1).max(500) }),
-  z.object({ action: z.literal('hold'), reason: z.string().trim().min(1).max(500) }),
-  z.object({ action: z.literal('inspect'), reason: z.string().trim().min(1).max(500) }),
-  z.object({ action: z.literal('result'), result: z.enum(['pass', 'seize', 'return', 'destroy']), reason: z.string().trim().min(1).max(500) }),
+  z.object({ action: z.literal('release'), reason: reasonText }),
+  z.object({ action: z.literal('hold'), reason: reasonText }),
+  z.object({ action: z.literal('inspect'), reason: reasonText }),
+  /** An inspection result, kept as a finding (who: the officer; where: the bench or place; when: now). */
+  z.object({ action: z.literal('result'), result: z.enum(['pass', 'seize', 'return', 'destroy']), reason: reasonText, where: z.string().trim().min(1).max(200).optional() }),
+  /** A note on the case: changes nothing. */
+  z.object({ action: z.literal('annotate'), reason: reasonText }),
 ]);
 export type OfficerAction = z.infer<typeof OfficerAction>;
 
 export type ActionOutcome = { ok: true; next: CaseRecord } | { ok: false; code: 'CONFLICT' | 'NOT_FOUND'; message: string };
+
+/** A stored receipt as the list's state reads it. Cancellation requests (CEB623/605) join as `status: null` once mapped. */
+export const toListMessage = (r: Pick<Receipt, 'messageType' | 'returnStatus' | 'returnTime' | 'returnInfo'>): ListMessage => ({ messageType: r.messageType, status: r.returnStatus, time: r.returnTime, ...(r.returnInfo ? { info: r.returnInfo } : {}) });
+
+/**
+ * Customs' word from an order's receipts (and cancellation requests): the list's state, and the release decision the
+ * risk engine makes on the expected statuses only — a status its message does not carry is never guessed at.
+ */
+export function customsOutcome(match: MatchResult, risk: RiskAssessment, receipts: readonly Receipt[], requests: readonly ListMessage[] = []) {
+  const customsStatus = customsStatusOf(receipts.filter((r) => isExpectedStatus(r.messageType, r.returnStatus)));
+  return { customsStatus, release: decideRelease(match, risk, customsStatus), list: listState([...receipts.map(toListMessage), ...requests]) };
+}
 
 /** SHA-256 of the normalised ID number: the annual total's key, so the case table holds no ID numbers. */
 export const buyerKeyOf = (idNumber: string) => createHash('sha256').update(`buyer:${normalizeIdentity(idNumber)}`).digest('hex');
@@ -38,11 +79,70 @@ export const chinaYear = (ms: number) => new Date(ms + 8 * 3600_000).getUTCFullY
 
 const ENGINE_STATUS: Record<ReleaseDecision['decision'], CaseStatus> = { released: 'released', hold: 'held', inspect: 'inspection', pending: 'pending' };
 
-/** Does customs itself (not our risk rules) stop the parcel? Then an officer's release cannot stand. */
-const customsStops = (engine: ReleaseDecision['decision']) => engine === 'hold' || engine === 'inspect';
+/** The list state a case was decided on; cases stored before receipt-status.ts read their one status as the list's. */
+export function listStateOf(c: Pick<CaseRecord, 'listState' | 'customsStatus' | 'direction'>): ListState {
+  if (c.listState) return c.listState;
+  if (c.customsStatus === null) return NO_LIST_STATE;
+  return listState([{ messageType: c.direction === 'export' ? 'CEB604' : 'CEB622', status: c.customsStatus, time: '' }]);
+}
+
+/** The officer's latest inspection finding, when it is a pass that answers the list's current inspection order. */
+function passAnswersInspection(c: CaseRecord, l: ListState): boolean {
+  const f = c.findings?.[c.findings.length - 1];
+  if (!f || f.result !== 'pass') return false;
+  // A 500 stamped after the finding was recorded is a new order: the pass does not answer it.
+  return !(l.latest?.status === 500 && f.afterReceipt !== null && l.latest.time > f.afterReceipt);
+}
+
+/**
+ * Does customs itself (not our risk rules) stop the parcel? decideRelease gives `hold` and `inspect` only on customs'
+ * word (a detention 5xx, a rejection, a hold from another document, an inspection order 500). An inspection order is
+ * answered by an officer's pass finding (the parcel then waits for customs' release, or is released under `officer`).
+ */
+function customsStops(engine: ReleaseDecision['decision'], c: CaseRecord, l: ListState): boolean {
+  if (engine === 'hold') return true;
+  return engine === 'inspect' && !passAnswersInspection(c, l);
+}
+
+/** Why customs' side keeps the parcel from release although the engine found nothing else: the case's first reasons. */
+function customsReasons(l: ListState): CaseReason[] {
+  const out: CaseReason[] = [];
+  for (const u of l.unexpected) out.push({ rule: 'customs.unexpected', message: `${u.messageType} status ${u.status} is not a status this message carries: kept, not acted on${u.info ? ` (${u.info})` : ''}`.slice(0, 500) });
+  if (l.cancel === 'requested') out.push({ rule: 'customs.cancel-requested', message: 'cancellation of the list requested (623/605): not releasable while customs decides' });
+  if (l.phase === 'cancelled') out.push({ rule: 'customs.cancelled', message: 'customs accepted the cancellation of the list (624/606 399): never releasable' });
+  if (l.phase === 'returned') out.push({ rule: 'customs.700', message: 'returned to origin (700): the case is closed' });
+  if (l.phase === 'concluded') out.push({ rule: 'customs.awaiting-release', message: "examination concluded (399), awaiting customs' release (800)" });
+  if (l.phase === 'closed_without_release') out.push({ rule: 'customs.899-without-800', message: 'clearance closed (899) with no release (800) on record: not a release' });
+  return out;
+}
+
+/** What the engine's decision makes of a case no officer has touched. */
+function engineStatus(decision: ReleaseDecision['decision'], l: ListState): CaseStatus {
+  if (l.phase === 'cancelled') return 'cancelled';
+  if (l.phase === 'returned') return 'returned';
+  if (decision !== 'released') return ENGINE_STATUS[decision];
+  // Never guessed: an unexpected status or a cancellation in flight sends the parcel to an officer.
+  if (l.unexpected.length > 0 || l.cancel === 'requested') return 'pending';
+  return l.customsReleased ? 'released' : 'awaiting_release';
+}
+
+/**
+ * Who released, and is it enough? Under `receipt` only customs' 800 (customsReleased); under `officer` also an
+ * officer's recorded release. The last word on every transition: no path reaches `released` past this.
+ */
+function releaseStands(c: CaseRecord, policy: CasePolicy): boolean {
+  const l = listStateOf(c);
+  if (l.phase === 'cancelled' || l.phase === 'returned' || l.cancel === 'requested') return false;
+  if (l.customsReleased) return true;
+  return policy.releaseAuthority === 'officer' && !!c.officerRelease;
+}
+function enforceAuthority(c: CaseRecord, policy: CasePolicy): CaseRecord {
+  return c.status === 'released' && !releaseStands(c, policy) ? { ...c, status: 'awaiting_release' } : c;
+}
 
 /** The case after the engine has decided again (new documents, new receipts, new line facts). */
-export function applyEngine(current: CaseRecord | undefined, o: EngineOutcome, nowMs: number): CaseRecord {
+export function applyEngine(current: CaseRecord | undefined, o: EngineOutcome, nowMs: number, policy: CasePolicy = DEFAULT_CASE_POLICY): CaseRecord {
+  const l = o.listState ?? listStateOf(o);
   const facts = {
     parcelKey: o.parcelKey,
     orderNo: o.orderNo,
@@ -51,70 +151,135 @@ export function applyEngine(current: CaseRecord | undefined, o: EngineOutcome, n
     engineDecision: o.release.decision,
     riskLevel: o.risk.level,
     rulesVersion: o.risk.rulesVersion,
-    reasons: o.release.reasons as CaseReason[],
+    reasons: [...customsReasons(l), ...(o.release.reasons as CaseReason[])],
     matchComplete: o.matchComplete,
     matchConsistent: o.matchConsistent,
     customsStatus: o.customsStatus,
+    listState: l,
     buyerKey: o.buyerKey,
     buyerIdMasked: o.buyerIdMasked,
     valueCny: o.valueCny,
     ebcCode: o.ebcCode,
     declaredWeightKg: o.declaredWeightKg,
   };
+  const fresh = engineStatus(o.release.decision, l);
   if (!current) {
-    return { ...facts, status: ENGINE_STATUS[o.release.decision], decidedBy: 'auto', officerHold: false, inspectionResult: null, year: o.year, createdMs: nowMs, updatedMs: nowMs, version: 0 };
+    const c: CaseRecord = { ...facts, status: fresh, decidedBy: 'auto', officerHold: false, inspectionResult: null, findings: [], notes: [], officerRelease: null, year: o.year, createdMs: nowMs, updatedMs: nowMs, version: 0 };
+    return enforceAuthority(c, policy);
   }
   // The year a parcel counts against is the year it was first declared, whatever arrives later.
-  const base = { ...current, ...facts, year: current.year };
+  const base: CaseRecord = { ...current, ...facts, year: current.year };
   if (FINAL_STATUSES.has(current.status)) return base;
-  if (current.decidedBy === 'auto') return { ...base, status: ENGINE_STATUS[o.release.decision] };
+  return enforceAuthority(engineOver(current, base, o, fresh, l, policy), policy);
+}
+
+/** The engine's word over a case that is not final: customs' terminal word first, then the officer's actions. */
+function engineOver(current: CaseRecord, base: CaseRecord, o: EngineOutcome, fresh: CaseStatus, l: ListState, policy: CasePolicy): CaseRecord {
+  // Customs' terminal word closes the case over anything an officer did.
+  if (fresh === 'cancelled' || fresh === 'returned') return { ...base, status: fresh, decidedBy: 'auto', officerHold: false };
+  if (current.decidedBy === 'auto') return { ...base, status: fresh };
   // An officer has acted.
   if (current.officerHold) return { ...base, status: 'held' };
-  if (customsStops(o.release.decision)) return { ...base, status: ENGINE_STATUS[o.release.decision], decidedBy: 'auto' };
+  if (customsStops(o.release.decision, base, l)) return { ...base, status: ENGINE_STATUS[o.release.decision], decidedBy: 'auto' };
   if (current.status === 'inspection') return base; // awaiting the officer's result
-  if (current.status === 'released' && !(o.matchComplete && o.matchConsistent)) return { ...base, status: 'pending', decidedBy: 'auto' };
+  const docsOk = o.matchComplete && o.matchConsistent;
+  if (current.status === 'released' && !docsOk) return { ...base, status: 'pending', decidedBy: 'auto', officerRelease: null };
+  // Inspected and passed, waiting for customs: the 800 (or, under `officer`, the officer's release) lets it go.
+  if (current.status === 'awaiting_release' && docsOk && releaseStands(base, policy) && !blockedByCustoms(l)) return { ...base, status: 'released' };
+  if (current.status === 'released' && !releaseStands(base, policy)) return { ...base, status: engineStatus(o.release.decision, l) === 'released' ? 'awaiting_release' : 'pending', decidedBy: 'auto' };
   return base;
 }
 
+/** Customs' side blocks a release whatever the officer found: a cancellation in flight or an unexpected status. */
+const blockedByCustoms = (l: ListState) => l.cancel === 'requested' || l.unexpected.length > 0;
+
+/**
+ * What stops an officer's release, first reason wins; null: nothing. One guard per rule, so another rule is one more
+ * line (e.g. a conflicting order).
+ */
+type ReleaseGuard = (c: CaseRecord, l: ListState, policy: CasePolicy) => string | null;
+const RELEASE_GUARDS: readonly ReleaseGuard[] = [
+  (c) => (c.matchComplete ? null : 'documents are incomplete: a parcel without a complete set cannot be released'),
+  (c) => (c.matchConsistent ? null : 'documents disagree: a parcel without a consistent set cannot be released'),
+  (c, l) => (customsStops(c.engineDecision, c, l) ? `customs stops this parcel (${c.customsStatus ?? 'hold'}): an officer's release cannot override it` : null),
+  (_c, l) => (l.phase === 'cancelled' || l.cancel === 'requested' ? "the list's cancellation is requested or accepted (623/624): never releasable" : null),
+  (_c, l) => (l.unexpected.length > 0 ? `customs sent a status its message does not carry (${l.unexpected.map((u) => `${u.messageType} ${u.status}`).join(', ')}): resolve it with customs first` : null),
+  (c, l, policy) =>
+    policy.releaseAuthority === 'receipt' && !l.customsReleased
+      ? `only customs releases: the list has no release (800) from customs${l.phase === 'concluded' ? ' — 399 (concluded) is not a release' : ''}; under customs.releaseAuthority "receipt" an officer may hold, order inspection, record findings and annotate`
+      : null,
+];
+const releaseRefusal = (c: CaseRecord, policy: CasePolicy): string | null => {
+  const l = listStateOf(c);
+  for (const g of RELEASE_GUARDS) {
+    const why = g(c, l, policy);
+    if (why) return why;
+  }
+  return null;
+};
+
+export interface OfficerContext {
+  nowMs: number;
+  policy?: CasePolicy;
+}
+
 /** An officer's action on a case: the next case, or why it is refused (a 409 with this message). */
-export function applyOfficer(current: CaseRecord | undefined, act: OfficerAction, officer: string): ActionOutcome {
+export function applyOfficer(current: CaseRecord | undefined, act: OfficerAction, officer: string, ctx: OfficerContext = { nowMs: 0 }): ActionOutcome {
   if (!current) return { ok: false, code: 'NOT_FOUND', message: 'no customs case for this parcel (its documents have not arrived)' };
+  const policy = ctx.policy ?? DEFAULT_CASE_POLICY;
+  if (act.action === 'annotate') return { ok: true, next: { ...current, notes: [...(current.notes ?? []), { by: officer, atMs: ctx.nowMs, text: act.reason }] } };
   if (FINAL_STATUSES.has(current.status)) return { ok: false, code: 'CONFLICT', message: `the case is closed (${current.status})` };
   const by = { decidedBy: officer };
-  const releasable = (): string | null => {
-    if (!current.matchComplete) return 'documents are incomplete: a parcel without a complete set cannot be released';
-    if (!current.matchConsistent) return 'documents disagree: a parcel without a consistent set cannot be released';
-    if (customsStops(current.engineDecision)) return `customs stops this parcel (${current.customsStatus ?? 'hold'}): an officer's release cannot override it`;
-    return null;
-  };
+  const l = listStateOf(current);
+  const ok = (next: CaseRecord): ActionOutcome => ({ ok: true, next: enforceAuthority(next, policy) });
   switch (act.action) {
     case 'release': {
       if (current.status === 'released') return { ok: false, code: 'CONFLICT', message: 'already released' };
       if (current.status === 'inspection') return { ok: false, code: 'CONFLICT', message: 'an inspection is ordered: record its result (pass) to release' };
-      const why = releasable();
+      const why = releaseRefusal(current, policy);
       if (why) return { ok: false, code: 'CONFLICT', message: why };
-      return { ok: true, next: { ...current, ...by, status: 'released', officerHold: false } };
+      return ok({ ...current, ...by, status: 'released', officerHold: false, officerRelease: l.customsReleased ? (current.officerRelease ?? null) : { by: officer, reason: act.reason, atMs: ctx.nowMs, alarmedMs: null } });
     }
     case 'hold':
       if (current.status === 'held' && current.officerHold) return { ok: false, code: 'CONFLICT', message: 'already held' };
-      return { ok: true, next: { ...current, ...by, status: 'held', officerHold: true } };
+      return ok({ ...current, ...by, status: 'held', officerHold: true });
     case 'inspect':
       if (current.status === 'inspection') return { ok: false, code: 'CONFLICT', message: 'an inspection is already ordered' };
-      return { ok: true, next: { ...current, ...by, status: 'inspection', officerHold: false, inspectionResult: null } };
+      return ok({ ...current, ...by, status: 'inspection', officerHold: false, inspectionResult: null });
     case 'result': {
       // A result may come without an order from the hub: the line sent the parcel to the bench on its own rules.
       if (act.result === 'pass' && current.status === 'released') return { ok: false, code: 'CONFLICT', message: 'already released' };
-      if (act.result === 'seize') return { ok: true, next: { ...current, ...by, status: 'seized', inspectionResult: 'seize' } };
-      if (act.result === 'return') return { ok: true, next: { ...current, ...by, status: 'returned', inspectionResult: 'return' } };
-      if (act.result === 'destroy') return { ok: true, next: { ...current, ...by, status: 'destroyed', inspectionResult: 'destroy' } };
-      // Passed inspection: released if nothing else stops it, else back to the queue with the result kept.
-      return { ok: true, next: { ...current, ...by, status: releasable() ? 'pending' : 'released', inspectionResult: 'pass' } };
+      const finding: InspectionFinding = { result: act.result, by: officer, where: act.where ?? null, atMs: ctx.nowMs, reason: act.reason, afterReceipt: l.latest?.time ?? null };
+      const recorded = { ...current, ...by, findings: [...(current.findings ?? []), finding], inspectionResult: act.result };
+      if (act.result === 'seize') return ok({ ...recorded, status: 'seized' });
+      if (act.result === 'return') return ok({ ...recorded, status: 'returned' });
+      if (act.result === 'destroy') return ok({ ...recorded, status: 'destroyed' });
+      // Passed: released when customs has released it (or, under `officer`, on this officer's word); else it waits for
+      // customs' 800. Something else stopping it (documents, a detention) sends it back to the queue, the pass kept.
+      const passed: CaseRecord = { ...recorded, officerHold: false };
+      const why = releaseRefusal(passed, { releaseAuthority: 'officer' });
+      if (why) return ok({ ...passed, status: 'pending' });
+      if (l.customsReleased) return ok({ ...passed, status: 'released' });
+      if (policy.releaseAuthority === 'officer') return ok({ ...passed, status: 'released', officerRelease: { by: officer, reason: act.reason, atMs: ctx.nowMs, alarmedMs: null } });
+      return ok({ ...passed, status: 'awaiting_release' });
     }
   }
 }
 
+/**
+ * Officer releases customs never confirmed (no 800 on the list) for longer than `confirmWithinMs`: the cases to alarm
+ * (each once: `alarmedMs` is set by the caller).
+ */
+export function unconfirmedRelease(c: CaseRecord, nowMs: number, confirmWithinMs: number): boolean {
+  const r = c.officerRelease;
+  if (!r || r.alarmedMs !== null || c.status !== 'released') return false;
+  return !listStateOf(c).release && nowMs - r.atMs >= confirmWithinMs;
+}
+
 const FEED_DECISION: Record<CaseStatus, ParcelDecision['decision']> = {
   pending: 'hold',
+  awaiting_release: 'hold',
+  cancelled: 'hold',
   released: 'released',
   held: 'hold',
   inspection: 'inspect',
@@ -130,7 +295,12 @@ export function caseToParcelDecision(c: CaseRecord, note?: string): ParcelDecisi
     (c.decidedBy === 'auto'
       ? c.reasons.map((r) => r.message).join('; ')
       : `${c.status} by officer ${c.decidedBy}`);
-  const text = c.status === 'pending' ? `pending officer review${reason ? `: ${reason}` : ''}` : reason;
+  const text =
+    c.status === 'pending'
+      ? `pending officer review${reason ? `: ${reason}` : ''}`
+      : c.status === 'awaiting_release'
+        ? `awaiting customs' release (800)${c.inspectionResult === 'pass' ? ': inspected, passed' : ''}${reason ? `; ${reason}` : ''}`
+        : reason;
   return {
     parcelKey: c.parcelKey,
     decision: FEED_DECISION[c.status],

@@ -326,7 +326,7 @@ export const CustomsStatus = z.object({
 export type CustomsStatus = z.output<typeof CustomsStatus>;
 
 const STATUS_TEXT: Record<number, string> = {
-  1: 'held at the e-port',
+  1: 'saved as a draft at the e-port',
   2: 'being declared',
   3: 'sent to customs',
   4: 'sending to customs failed',

@@ -18,6 +18,8 @@ describe('customs state of a stock row', () => {
     ['slip passed the gate: written off before the warehouse ships', { warehouse: 'bonded', locationId: 'STAGING/O1' }, [released('passed'), released('passed')], 'written_off', 'exit_passed'],
     ['seized and destroyed parcels are out of the account', { warehouse: 'bonded', locationId: 'STAGING/O1' }, [{ caseStatus: 'seized', slipStatus: null }, { caseStatus: 'destroyed', slipStatus: null }], 'written_off', 'exit_passed'],
     ['one passed, the rest on a live slip: slip applied', { warehouse: 'bonded', locationId: 'STAGING/O1' }, [released('passed'), released('approved')], 'slip_applied', 'exit_slip'],
+    ['a cancelled list (624 399) puts its goods back under bond', { warehouse: 'bonded', locationId: 'STAGING/O1' }, [{ caseStatus: 'cancelled', slipStatus: null }], 'bonded', 'list_cancelled'],
+    ['cancelled parcels are left out of the others', { warehouse: 'bonded', locationId: 'STAGING/O1' }, [{ caseStatus: 'cancelled', slipStatus: null }, released('approved')], 'slip_applied', 'exit_slip'],
     ['a voided slip binds nothing: the list', { warehouse: 'bonded', locationId: 'STAGING/O1' }, [released('void')], 'list_applied', 'exit_list'],
   ] as const)('%s', (_name, row, exit, state, rule) => {
     expect(stockState(row, exit)).toEqual({ state, rule });

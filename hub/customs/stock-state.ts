@@ -17,7 +17,8 @@ import { DEFAULT_STOCK_LOCATIONS, type StockLevel, type StockLocations } from '.
  *    - every remaining parcel is bound to a live release slip (applied, approved, past the first of two gates) →
  *      release slip applied;
  *    - the hub holds a customs case for the order (its inventory list was declared) → exit list applied;
- *    - nothing known of the order → bonded (picked, but no exit list the hub has seen).
+ *    - nothing known of the order → bonded (picked, but no exit list the hub has seen);
+ *    - every parcel's list cancelled (624/606 399) → bonded again (cancelled parcels are left out of the rules above).
  * 4. Anything else bonded (storage, returns, quarantine) → bonded. Quarantine is NOT written off: unexpected,
  *    surplus or damaged goods are still under bond until customs decides (the bucket column says quarantine).
  *
@@ -30,7 +31,7 @@ export const CustomsStockState = z.enum(['non_bonded', 'bonded', 'list_applied',
 export type CustomsStockState = z.infer<typeof CustomsStockState>;
 
 /** Which rule decided: shown next to the state so a person can check it. */
-export const StockStateRule = z.enum(['overseas', 'entry_dock', 'exit_passed', 'exit_slip', 'exit_list', 'staged_unknown', 'in_bond']);
+export const StockStateRule = z.enum(['overseas', 'entry_dock', 'exit_passed', 'exit_slip', 'exit_list', 'staged_unknown', 'list_cancelled', 'in_bond']);
 export type StockStateRule = z.infer<typeof StockStateRule>;
 
 export interface ExitParcel {
@@ -55,8 +56,11 @@ export function stockState(row: Pick<StockLevel, 'warehouse' | 'locationId'>, ex
   if (row.locationId === loc.dockLocationId) return { state: 'list_applied', rule: 'entry_dock' };
   if (stagedList(row.locationId, loc) === null) return { state: 'bonded', rule: 'in_bond' };
   if (exit.length === 0) return { state: 'bonded', rule: 'staged_unknown' };
-  if (exit.every(outOfAccount)) return { state: 'written_off', rule: 'exit_passed' };
-  const remaining = exit.filter((p) => !outOfAccount(p));
+  // A cancelled list (624/606 399) declared nothing: its goods are back under bond, whatever shelf they wait on.
+  const declared = exit.filter((p) => p.caseStatus !== 'cancelled');
+  if (declared.length === 0) return { state: 'bonded', rule: 'list_cancelled' };
+  if (declared.every(outOfAccount)) return { state: 'written_off', rule: 'exit_passed' };
+  const remaining = declared.filter((p) => !outOfAccount(p));
   if (remaining.every((p) => p.slipStatus !== null && LIVE_SLIP.has(p.slipStatus))) return { state: 'slip_applied', rule: 'exit_slip' };
   return { state: 'list_applied', rule: 'exit_list' };
 }

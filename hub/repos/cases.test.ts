@@ -79,7 +79,7 @@ eachStore('customs case repository', (store) => {
     await repo.migrate();
     for (let i = 0; i < 25; i++) {
       const decision = i % 5 === 0 ? 'released' : 'pending';
-      await repo.update(`Q-${String(i).padStart(3, '0')}`, (c) => applyEngine(c, outcome(`Q-${i}`, { orderNo: `QO-${i % 3}`, release: { decision, reasons: [{ rule: i % 2 ? 'risk:weight.out-of-tolerance' : 'customs.800', message: '' }] }, risk: { level: i % 2 ? 'medium' : 'low', reasons: [], rulesVersion: 'r1' } }), 10_000 + i), 10_000 + i);
+      await repo.update(`Q-${String(i).padStart(3, '0')}`, (c) => applyEngine(c, outcome(`Q-${i}`, { orderNo: `QO-${i % 3}`, ...(decision === 'released' ? { customsStatus: 800 } : {}), release: { decision, reasons: [{ rule: i % 2 ? 'risk:weight.out-of-tolerance' : 'customs.800', message: '' }] }, risk: { level: i % 2 ? 'medium' : 'low', reasons: [], rulesVersion: 'r1' } }), 10_000 + i), 10_000 + i);
     }
     const pages: CaseRecord[][] = [];
     let cursor: string | undefined;

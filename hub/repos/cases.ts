@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ListState } from '../customs/receipt-status.ts';
 import { remaskReason } from '../customs/remask-reasons.ts';
 import { all, lock, one, run, type Sql, type SqlBody, type SqlParam } from '../storage/sql.ts';
 
@@ -7,10 +8,38 @@ import { all, lock, one, run, type Sql, type SqlBody, type SqlParam } from '../s
  * decision (matching + risk + receipts), the officer's actions on top of it, and what the buyer's annual total needs.
  * The pure transitions live in hub/customs/cases.ts; this is the repository (SQLite and PostgreSQL through the SQL port).
  */
-export const CaseStatus = z.enum(['pending', 'released', 'held', 'inspection', 'seized', 'returned', 'destroyed']);
+/**
+ * `awaiting_release`: nothing stops the parcel on the zone's side, but customs has not released its list (399 审结
+ * concluded, or an inspection passed): it waits for the 800. `cancelled`: customs accepted the list's cancellation
+ * (CEB624/606 399).
+ */
+export const CaseStatus = z.enum(['pending', 'awaiting_release', 'released', 'held', 'inspection', 'seized', 'returned', 'destroyed', 'cancelled']);
 export type CaseStatus = z.infer<typeof CaseStatus>;
 /** A case in one of these states is settled: nothing changes it any more. */
-export const FINAL_STATUSES: ReadonlySet<CaseStatus> = new Set(['seized', 'returned', 'destroyed']);
+export const FINAL_STATUSES: ReadonlySet<CaseStatus> = new Set(['seized', 'returned', 'destroyed', 'cancelled']);
+
+/** An inspection result, as a finding on the case: what, who, where, when (and the list receipt it answered). */
+export const InspectionFinding = z.object({
+  result: z.enum(['pass', 'seize', 'return', 'destroy']),
+  by: z.string(),
+  where: z.string().nullable(),
+  atMs: z.number(),
+  reason: z.string(),
+  /** The list's latest receipt time when the finding was recorded: a 500 stamped later is a new inspection order. */
+  afterReceipt: z.string().nullable(),
+});
+export type InspectionFinding = z.infer<typeof InspectionFinding>;
+
+/** An officer's note on the case: changes nothing, kept for whoever decides next. */
+export const CaseNote = z.object({ by: z.string(), atMs: z.number(), text: z.string() });
+export type CaseNote = z.infer<typeof CaseNote>;
+
+/**
+ * A release by an officer under `customs.releaseAuthority: officer` (the zone's bench is customs' system of record):
+ * who, why, when; `alarmedMs` once the missing 800 was alarmed.
+ */
+export const OfficerRelease = z.object({ by: z.string(), reason: z.string(), atMs: z.number(), alarmedMs: z.number().nullable() });
+export type OfficerRelease = z.infer<typeof OfficerRelease>;
 
 export const CaseReason = z.object({ rule: z.string(), message: z.string() });
 export type CaseReason = z.infer<typeof CaseReason>;
@@ -59,6 +88,13 @@ export interface CaseRecord {
   inspectionResult: 'pass' | 'seize' | 'return' | 'destroy' | null;
   /** Findings recorded at edge benches, newest last (absent: none yet). */
   benchFindings?: BenchFinding[];
+  /** What customs said about the list, from its receipts (hub/customs/receipt-status.ts); absent on cases stored before it. */
+  listState?: ListState;
+  /** Inspection results recorded by officers at the hub, oldest first. */
+  findings?: InspectionFinding[];
+  notes?: CaseNote[];
+  /** Set when an officer released under `officer` authority; cleared when customs' 800 confirms it or the case moves on. */
+  officerRelease?: OfficerRelease | null;
   /** SHA-256 of the normalised buyer ID number (the annual total's key; no PII stored here). */
   buyerKey: string | null;
   /** Masked buyer ID, for screens. */
@@ -150,6 +186,8 @@ const MIGRATIONS = [
   "ALTER TABLE customs_cases ADD COLUMN bench_findings TEXT NOT NULL DEFAULT '[]'",
   // Reasons stored before names and addresses were masked in them: re-masked once (hub/customs/remask-reasons.ts).
   { data: remaskStoredReasons },
+  // The list's receipt state, inspection findings, notes and an officer's release (JSON: read and written whole with the case).
+  "ALTER TABLE customs_cases ADD COLUMN case_facts TEXT NOT NULL DEFAULT '{}'",
 ];
 
 /** Every case's reasons through remaskReason, a page at a time; only rows that change are written. */
@@ -193,7 +231,18 @@ type Row = {
   updated_ms: number;
   version: number;
   bench_findings: string;
+  case_facts: string;
 };
+
+interface CaseFacts {
+  listState?: ListState;
+  findings?: InspectionFinding[];
+  notes?: CaseNote[];
+  officerRelease?: OfficerRelease | null;
+}
+const factsOf = (raw: string | undefined): CaseFacts => JSON.parse(raw ?? '{}') as CaseFacts;
+const factsJson = (c: CaseRecord): string =>
+  JSON.stringify({ ...(c.listState ? { listState: c.listState } : {}), findings: c.findings ?? [], notes: c.notes ?? [], officerRelease: c.officerRelease ?? null } satisfies CaseFacts);
 
 const fromRow = (r: Row): CaseRecord => ({
   parcelKey: r.parcel_key,
@@ -221,9 +270,13 @@ const fromRow = (r: Row): CaseRecord => ({
   updatedMs: Number(r.updated_ms),
   version: Number(r.version),
   benchFindings: JSON.parse(r.bench_findings ?? '[]') as BenchFinding[],
+  ...(() => {
+    const f = factsOf(r.case_facts);
+    return { ...(f.listState ? { listState: f.listState } : {}), findings: f.findings ?? [], notes: f.notes ?? [], officerRelease: f.officerRelease ?? null };
+  })(),
 });
 
-const COLUMNS = 'parcel_key, order_no, direction, trade_mode, status, decided_by, engine_decision, risk_level, rules_version, reasons, match_complete, match_consistent, customs_status, officer_hold, inspection_result, buyer_key, buyer_id_masked, value_cny, year, ebc_code, declared_weight_kg, created_ms, updated_ms, version, bench_findings';
+const COLUMNS = 'parcel_key, order_no, direction, trade_mode, status, decided_by, engine_decision, risk_level, rules_version, reasons, match_complete, match_consistent, customs_status, officer_hold, inspection_result, buyer_key, buyer_id_masked, value_cny, year, ebc_code, declared_weight_kg, created_ms, updated_ms, version, bench_findings, case_facts';
 const UPSERT = `INSERT INTO customs_cases (${COLUMNS}) VALUES (${COLUMNS.split(',').map(() => '?').join(', ')})
   ON CONFLICT (parcel_key) DO UPDATE SET ${COLUMNS.split(', ')
     .filter((c) => c !== 'parcel_key' && c !== 'created_ms')
@@ -232,11 +285,11 @@ const UPSERT = `INSERT INTO customs_cases (${COLUMNS}) VALUES (${COLUMNS.split('
 const toParams = (c: CaseRecord): SqlParam[] => [
   c.parcelKey, c.orderNo, c.direction, c.tradeMode, c.status, c.decidedBy, c.engineDecision, c.riskLevel, c.rulesVersion, JSON.stringify(c.reasons),
   c.matchComplete ? 1 : 0, c.matchConsistent ? 1 : 0, c.customsStatus, c.officerHold ? 1 : 0, c.inspectionResult, c.buyerKey, c.buyerIdMasked,
-  c.valueCny, c.year, c.ebcCode, c.declaredWeightKg, c.createdMs, c.updatedMs, c.version, JSON.stringify(c.benchFindings ?? []),
+  c.valueCny, c.year, c.ebcCode, c.declaredWeightKg, c.createdMs, c.updatedMs, c.version, JSON.stringify(c.benchFindings ?? []), factsJson(c),
 ];
 
-/** Cases whose goods never reached the buyer do not count against the annual limit. */
-const NOT_COUNTED = "('seized', 'returned', 'destroyed')";
+/** Cases whose goods never reached the buyer do not count against the annual limit (a cancelled list was never a purchase cleared). */
+const NOT_COUNTED = "('seized', 'returned', 'destroyed', 'cancelled')";
 
 const encodeCursor = (c: CaseRecord) => Buffer.from(JSON.stringify([c.updatedMs, c.parcelKey])).toString('base64url');
 function decodeCursor(cursor: string): [number, string] | undefined {
@@ -300,7 +353,7 @@ export function openCaseRepo(sql: Sql): CaseRepo {
         const next = change(current);
         if (!next) return current;
         // As a read gives it back: no findings yet is an empty list.
-        const stored: CaseRecord = { ...next, parcelKey, updatedMs: nowMs, version: (current?.version ?? 0) + 1, createdMs: current?.createdMs ?? nowMs, benchFindings: next.benchFindings ?? [] };
+        const stored: CaseRecord = { ...next, parcelKey, updatedMs: nowMs, version: (current?.version ?? 0) + 1, createdMs: current?.createdMs ?? nowMs, benchFindings: next.benchFindings ?? [], findings: next.findings ?? [], notes: next.notes ?? [], officerRelease: next.officerRelease ?? null };
         yield* run(UPSERT, toParams(stored));
         return stored;
       });

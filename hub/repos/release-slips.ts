@@ -1,5 +1,5 @@
 import { ReleaseSlip } from '../../shared/stations/feed.ts';
-import { bindsParcels, formatPassportNo, type IoType, type SlipBinding, type SlipStatus } from '../customs/release-slips.ts';
+import { bindsParcels, formatPassportNo, voidRefusal, type IoType, type SlipBinding, type SlipStatus } from '../customs/release-slips.ts';
 import { all, lock, one, run, type Sql, type SqlParam } from '../storage/sql.ts';
 
 /**
@@ -80,6 +80,11 @@ export interface ReleaseSlipRepo {
    * Read-modify-write a slip's status under its lock: `change` returns the next status, or a reason string to refuse.
    * Parcels are released when the new status no longer binds them.
    */
+  /**
+   * Take one parcel off a slip that has not passed any gate (its list was cancelled): the goods and weights shrink, the
+   * binding is freed; a slip left with no goods is void. `undefined`: no such slip; a string: why not.
+   */
+  removeParcel(passportNo: string, parcelKey: string, weightKg: number | null, reason: string, by: string, nowMs: number): Promise<{ ok: true; record: SlipRecord } | { ok: false; reason: string } | undefined>;
   setStatus(passportNo: string, change: (current: SlipRecord) => { status: SlipStatus; voidReason?: string; voidedBy?: string } | string, nowMs: number): Promise<{ ok: true; record: SlipRecord } | { ok: false; reason: string } | undefined>;
   /**
    * Apply one gate passage once (by event id): `next` gives the status after it (null: no change). A slip the hub did
@@ -290,6 +295,27 @@ export function openReleaseSlipRepo(sql: Sql): ReleaseSlipRepo {
           voidReason: next.voidReason ?? current.voidReason,
           voidedBy: next.voidedBy ?? current.voidedBy,
         };
+        yield* writeStatus(record);
+        return { ok: true as const, record };
+      });
+    },
+
+    removeParcel(passportNo, parcelKey, weightKg, reason, by, nowMs) {
+      return sql.tx(function* () {
+        yield* lock(slipLock(passportNo));
+        const row = yield* one<SlipRow>('SELECT * FROM release_slips WHERE passport_no = ?', [passportNo]);
+        if (!row) return undefined;
+        const current = fromRow(row);
+        if (!current.slip.goods.includes(parcelKey)) return { ok: false as const, reason: `${parcelKey} is not on slip ${passportNo}` };
+        const refusal = voidRefusal(current.slip.status);
+        if (refusal) return { ok: false as const, reason: refusal };
+        const goods = current.slip.goods.filter((k) => k !== parcelKey);
+        const less = (kg: number | undefined) => (kg === undefined || weightKg === null ? kg : Math.round((kg - weightKg) * 1000) / 1000);
+        const totalWtKg = less(current.slip.totalWtKg);
+        const slip = { ...current.slip, goods, totalGrossWtKg: less(current.slip.totalGrossWtKg)!, ...(totalWtKg !== undefined ? { totalWtKg } : {}), ...(goods.length === 0 ? { status: 'void' as const } : {}) };
+        const record: SlipRecord = { ...current, slip, updatedMs: nowMs, version: current.version + 1, ...(goods.length === 0 ? { voidReason: reason, voidedBy: by } : {}) };
+        yield* run('UPDATE release_slips SET parcel_count = ? WHERE passport_no = ?', [goods.length, passportNo]);
+        yield* run('UPDATE slip_parcels SET open = 0 WHERE passport_no = ? AND parcel_key = ?', [passportNo, parcelKey]);
         yield* writeStatus(record);
         return { ok: true as const, record };
       });

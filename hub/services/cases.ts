@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { BondgateError } from '../../shared/errors.ts';
 import { maskPersonal } from '../../shared/mask.ts';
 import type { EdgeEvent } from '../../shared/schemas/events.ts';
-import { applyOfficer, caseToParcelDecision, type OfficerAction } from '../customs/cases.ts';
+import { applyOfficer, caseToParcelDecision, DEFAULT_CASE_POLICY, unconfirmedRelease, type CasePolicy, type OfficerAction } from '../customs/cases.ts';
 import { verifyBenchToken } from '../../shared/bench-token.ts';
 import type { AlarmRepo } from '../repos/alarms.ts';
 import { FINAL_STATUSES, MAX_BENCH_FINDINGS, type BenchFinding, type CaseQuery, type CaseRecord, type CaseRepo } from '../repos/cases.ts';
@@ -26,6 +26,8 @@ export interface ActionResult {
 
 export class CaseService {
   private readonly now: () => number;
+  /** Where the unconfirmed-release sweep stopped (case write time). */
+  private sweptToMs = 0;
   constructor(
     private readonly d: {
       storage: Storage;
@@ -37,8 +39,12 @@ export class CaseService {
       benches?: readonly { gatewayId: string; stationId: string }[];
       /** The hub's rules-signing public key, which bench tokens are checked against. */
       benchKeyPem?: string;
-      /** Where a refused edge action raises its alarm. */
+      /** Where a refused edge action raises its alarm (and, under `officer` authority, an unconfirmed release). */
       alarms?: AlarmRepo;
+      /** Who may release (hub config `customs.releaseAuthority`); default: customs' receipt only. */
+      policy?: CasePolicy;
+      /** `officer` authority: an officer's release with no 800 after this long is alarmed (hub config `customs.releaseConfirmWithinHours`). */
+      releaseConfirmWithinMs?: number;
     },
   ) {
     this.now = d.now ?? Date.now;
@@ -124,7 +130,7 @@ export class CaseService {
           refusal = { ok: false, code: 'CONFLICT', message: `the case changed since you read it (version ${current.version}, you had ${expectedVersion}): reload` };
           return null;
         }
-        const r = applyOfficer(current, action, officer);
+        const r = applyOfficer(current, action, officer, { nowMs: now, policy: this.d.policy ?? DEFAULT_CASE_POLICY });
         if (!r.ok) {
           refusal = r;
           return null;
@@ -136,12 +142,46 @@ export class CaseService {
     if (refusal) return refusal;
     const next = stored!;
     const what = action.action === 'result' ? `inspection ${action.result}` : action.action;
-    await this.d.feed.put([{ kind: 'decision', key: parcelKey, value: caseToParcelDecision(next, `${what} by officer ${officer}: ${action.reason}`) }]);
+    // A note changes nothing the stations act on.
+    if (action.action !== 'annotate') await this.d.feed.put([{ kind: 'decision', key: parcelKey, value: caseToParcelDecision(next, `${what} by officer ${officer}: ${action.reason}`) }]);
     await this.d.storage.appendAudit(
       { actor: officer, action: `officer.${action.action}`, subject: parcelKey, detail: { ...action, from: before?.status ?? null, to: next.status, orderNo: next.orderNo, ...(bulkSize ? { bulk: bulkSize } : {}) } },
       now,
     );
     return { ok: true, next };
+  }
+
+  /**
+   * `officer` authority: officer releases customs has not confirmed with an 800 within `releaseConfirmWithinMs` raise a
+   * `release_unconfirmed` alarm (once per case; the case shows it through `officerRelease.alarmedMs`). The hub runs
+   * this on a timer; returns the parcels alarmed.
+   */
+  async sweepUnconfirmedReleases(): Promise<string[]> {
+    const within = this.d.releaseConfirmWithinMs;
+    if ((this.d.policy ?? DEFAULT_CASE_POLICY).releaseAuthority !== 'officer' || within === undefined) return [];
+    const now = this.now();
+    // Released cases last written in [where the previous sweep stopped, now − within): each write time is looked at
+    // once after it is old enough (a case written again moves forward and is looked at again), never all released cases.
+    const window = { updatedFromMs: this.sweptToMs, updatedToMs: now - within };
+    if (window.updatedToMs <= window.updatedFromMs) return [];
+    const alarmed: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.d.cases.list({ status: ['released'], ...window, limit: 500, ...(cursor ? { cursor } : {}) });
+      for (const c of page.items) {
+        if (!unconfirmedRelease(c, now, within)) continue;
+        const stored = await this.d.cases.update(c.parcelKey, (cur) => (cur && unconfirmedRelease(cur, now, within) ? { ...cur, officerRelease: { ...cur.officerRelease!, alarmedMs: now } } : null), now);
+        if (!stored?.officerRelease || stored.officerRelease.alarmedMs !== now) continue;
+        const r = stored.officerRelease;
+        const detail = `${c.parcelKey} (order ${c.orderNo}) released by officer ${r.by} (${r.reason}); no release (800) from customs after ${Math.round(within / 60_000)} min`;
+        await this.d.alarms?.signal('hub', { op: 'raise', kind: 'release_unconfirmed', subject: c.parcelKey, stationId: null, deviceId: null, severity: 'critical', detail }, now, now);
+        await this.d.storage.appendAudit({ actor: 'hub', action: 'case.release-unconfirmed', subject: c.parcelKey, detail: { orderNo: c.orderNo, officer: r.by, releasedMs: r.atMs } }, now);
+        alarmed.push(c.parcelKey);
+      }
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    this.sweptToMs = window.updatedToMs;
+    return alarmed;
   }
 
   /**

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
 import { BondgateError, type FieldIssue } from '../../shared/errors.ts';
 import { maskIdNumber } from '../../shared/mask.ts';
-import { applyEngine, buyerKeyOf, caseToParcelDecision, chinaYear, type EngineOutcome } from '../customs/cases.ts';
+import { applyEngine, buyerKeyOf, caseToParcelDecision, chinaYear, customsOutcome, DEFAULT_CASE_POLICY, type CasePolicy, type EngineOutcome } from '../customs/cases.ts';
+import type { ListState } from '../customs/receipt-status.ts';
+import type { AlarmRepo } from '../repos/alarms.ts';
 import { documentKey, DocumentSet, parseDocument, Receipt, type CustomsDocument, type ExportInventoryList, type ExportWaybill } from '../customs/documents.ts';
 import { DEFAULT_MATCH_OPTIONS, matchDocuments, type MatchResult } from '../customs/matching.ts';
-import { assessRisk, customsStatusOf, decideRelease, parcelFacts, ParcelFacts, prepareRiskRules, RiskRules, type PreparedRiskRules, type ReleaseDecision, type RiskAssessment, type RiskContext } from '../customs/risk.ts';
+import { assessRisk, parcelFacts, ParcelFacts, prepareRiskRules, RiskRules, type PreparedRiskRules, type ReleaseDecision, type RiskAssessment, type RiskContext } from '../customs/risk.ts';
 import type { CaseRecord, CaseRepo } from '../repos/cases.ts';
 import { documentBody, linkedOrders, migrateDocumentLinks, ordersOfDocuments, putDocuments } from '../repos/documents.ts';
 import { ExportDocumentSet, matchExport } from '../customs/matching-export.ts';
@@ -51,7 +53,23 @@ export class CustomsService {
   /** Decisions for one buyer run one after another: two orders decided at once must not both fit the annual limit. */
   private readonly buyerChains = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly d: { storage: Storage; cases: CaseRepo; feed: StationFeedService; log: Logger; rules?: RiskRules; now?: () => number; onDocuments?: DocumentsListener[] }) {
+  constructor(
+    private readonly d: {
+      storage: Storage;
+      cases: CaseRepo;
+      feed: StationFeedService;
+      log: Logger;
+      rules?: RiskRules;
+      now?: () => number;
+      onDocuments?: DocumentsListener[];
+      /** Who may release (hub config `customs.releaseAuthority`); default: customs' receipt only. */
+      policy?: CasePolicy;
+      /** Where a receipt status its message does not carry is alarmed (gateway id `hub`). */
+      alarms?: AlarmRepo;
+      /** A case that became cancelled (its slip binding freed, its stock back to bonded). */
+      onCancelled?: (c: CaseRecord, actor: string) => Promise<unknown>;
+    },
+  ) {
     this.rules = prepareRiskRules(d.rules ?? RiskRules.parse({ version: 'default' }));
     this.now = d.now ?? Date.now;
   }
@@ -189,7 +207,7 @@ export class CustomsService {
     const now = this.now();
     const { set, parcelKey, match, facts, receipts } = await this.exportInputs(orderNo, stored);
     const inv = set.exportInventory;
-    const { risk, customsStatus, release } = this.judge(facts, match, receipts, { match });
+    const { risk, customsStatus, release, list } = this.judge(facts, match, receipts, { match });
     if (!parcelKey) return { orderNo, parcelKey, match, risk, release };
     const outcome: EngineOutcome = {
       parcelKey,
@@ -200,7 +218,8 @@ export class CustomsService {
       risk,
       matchComplete: match.complete,
       matchConsistent: match.consistent,
-      customsStatus: customsStatus?.returnStatus ?? null,
+      customsStatus: list.latest?.status ?? customsStatus?.returnStatus ?? null,
+      listState: list,
       buyerKey: null,
       buyerIdMasked: null,
       valueCny: null,
@@ -238,15 +257,18 @@ export class CustomsService {
   /** Risk under the current rules, customs' word from the receipts, and the release decision from all three. */
   private judge(facts: ParcelFacts, match: MatchResult, receipts: Receipt[], context: RiskContext, rules: PreparedRiskRules = this.rules) {
     const risk = assessRisk(facts, rules, context);
-    const customsStatus = customsStatusOf(receipts);
-    return { risk, customsStatus, release: decideRelease(match, risk, customsStatus) };
+    // A status its message does not carry is never guessed at: the release rules see only expected ones, the case
+    // keeps the rest (listState.unexpected) and says so.
+    return { risk, ...customsOutcome(match, risk, receipts) };
   }
 
   /** Store the engine's outcome on the case; a changed case goes to the stations and the audit chain. */
   private async record(outcome: EngineOutcome, result: Omit<OrderOutcome, 'case'>, actor: string, now: number): Promise<OrderOutcome> {
     const { parcelKey, orderNo, release, risk } = outcome;
     let before: CaseRecord | undefined;
-    const after = await this.d.cases.update(parcelKey, (current) => ((before = current), applyEngine(current, outcome, now)), now);
+    const after = await this.d.cases.update(parcelKey, (current) => ((before = current), applyEngine(current, outcome, now, this.d.policy ?? DEFAULT_CASE_POLICY)), now);
+    if (after) await this.alarmUnexpected(before?.listState, after, now);
+    if (after && after.status === 'cancelled' && before?.status !== 'cancelled') await this.d.onCancelled?.(after, actor);
     if (after && (!before || before.status !== after.status || before.decidedBy !== after.decidedBy || JSON.stringify(before.reasons) !== JSON.stringify(after.reasons))) {
       await this.d.feed.put([{ kind: 'decision', key: parcelKey, value: caseToParcelDecision(after) }]);
       await this.d.storage.appendAudit(
@@ -257,10 +279,21 @@ export class CustomsService {
     return { ...result, ...(after ? { case: after } : {}) };
   }
 
+  /** Each receipt status its message does not carry is alarmed once, when it first shows on the case. */
+  private async alarmUnexpected(before: ListState | undefined, after: CaseRecord, now: number): Promise<void> {
+    const seen = new Set((before?.unexpected ?? []).map((u) => `${u.messageType}:${u.status}:${u.time}`));
+    for (const u of after.listState?.unexpected ?? []) {
+      if (seen.has(`${u.messageType}:${u.status}:${u.time}`)) continue;
+      const detail = `${after.parcelKey} (order ${after.orderNo}): ${u.messageType} returned status ${u.status}, which that message does not carry; kept on the case, not acted on`;
+      this.d.log.warn({ parcelKey: after.parcelKey, messageType: u.messageType, returnStatus: u.status }, 'unexpected customs receipt status');
+      await this.d.alarms?.signal('hub', { op: 'raise', kind: 'customs_unexpected_status', subject: `${after.parcelKey}:${u.messageType}:${u.status}`, stationId: null, deviceId: null, severity: 'warning', detail }, now, now);
+    }
+  }
+
   private async decideSet(orderNo: string, set: DocumentSet, stored: StoredDocument[], parcelKey: string | null, buyerKey: string | null, buyerIdNumber: string | undefined, actor: string): Promise<OrderOutcome> {
     const now = this.now();
     const { year, facts, match, context, receipts } = await this.importInputs(set, stored, parcelKey, buyerKey, now);
-    const { risk, customsStatus, release } = this.judge(facts, match, receipts, context);
+    const { risk, customsStatus, release, list } = this.judge(facts, match, receipts, context);
     if (!parcelKey) return { orderNo, parcelKey, match, risk, release };
     const outcome: EngineOutcome = {
       parcelKey,
@@ -271,7 +304,8 @@ export class CustomsService {
       risk,
       matchComplete: match.complete,
       matchConsistent: match.consistent,
-      customsStatus: customsStatus?.returnStatus ?? null,
+      customsStatus: list.latest?.status ?? customsStatus?.returnStatus ?? null,
+      listState: list,
       buyerKey,
       buyerIdMasked: buyerIdNumber ? maskIdNumber(buyerIdNumber) : null,
       valueCny: facts.transactionValueCny ?? null,

@@ -81,6 +81,25 @@ export class ReleaseSlipService {
     return this.withParcels(r.record);
   }
 
+  /**
+   * Customs accepted the cancellation of a parcel's list (624/606 399): the parcel is never releasable, so its binding is
+   * freed — it comes off a slip that has not passed any gate (the slip's weights shrink; a slip left empty is void),
+   * the gates get the new slip. A slip already past a gate keeps it (the goods moved): the gate has the parcel's hold.
+   */
+  async onCaseCancelled(c: CaseRecord, actor: string): Promise<void> {
+    const binding = (await this.d.slips.bindings([c.parcelKey])).get(c.parcelKey);
+    if (!binding) return;
+    const reason = `list of ${c.parcelKey} cancelled by customs`;
+    const r = await this.d.slips.removeParcel(binding.passportNo, c.parcelKey, c.declaredWeightKg, reason, actor, this.now());
+    if (!r || !r.ok) {
+      this.d.log.warn({ slipNo: binding.passportNo, parcelKey: c.parcelKey, why: r ? r.reason : 'no such slip' }, 'cancelled parcel stays on its slip');
+      return;
+    }
+    await this.d.feed.put([{ kind: 'slip', key: binding.passportNo, value: r.record.slip }]);
+    await this.d.storage.appendAudit({ actor, action: 'slip.unbind', subject: binding.passportNo, detail: { parcelKey: c.parcelKey, orderNo: c.orderNo, reason, parcels: r.record.slip.goods.length, status: r.record.slip.status } }, this.now());
+    this.d.log.info({ slipNo: binding.passportNo, parcelKey: c.parcelKey }, 'cancelled parcel taken off its release slip');
+  }
+
   async detail(passportNo: string): Promise<SlipDetail> {
     return this.withParcels(await this.record(passportNo));
   }

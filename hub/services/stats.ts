@@ -78,7 +78,7 @@ const HEADERS = {
     value: '申报货值（元）',
     none: '（无）',
     total: '合计',
-    status: { pending: '待处理', released: '已放行', held: '已扣留', inspection: '查验中', seized: '已查扣', returned: '已退运', destroyed: '已销毁' },
+    status: { pending: '待处理', released: '已放行', held: '已扣留', inspection: '查验中', seized: '已查扣', returned: '已退运', destroyed: '已销毁', awaiting_release: '已审结待放行', cancelled: '已撤销' },
     direction: { import: '进口', export: '出口' },
   },
   en: {
@@ -87,7 +87,7 @@ const HEADERS = {
     value: 'Declared value (CNY)',
     none: '(none)',
     total: 'Total',
-    status: { pending: 'Pending', released: 'Released', held: 'Held', inspection: 'Inspection', seized: 'Seized', returned: 'Returned', destroyed: 'Destroyed' },
+    status: { pending: 'Pending', released: 'Released', held: 'Held', inspection: 'Inspection', seized: 'Seized', returned: 'Returned', destroyed: 'Destroyed', awaiting_release: 'Awaiting release', cancelled: 'Cancelled' },
     direction: { import: 'Import', export: 'Export' },
   },
 } as const;

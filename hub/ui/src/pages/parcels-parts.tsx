@@ -95,7 +95,8 @@ const tr = (prefix: string, v: unknown) => (v === undefined || v === null || v =
 const compact = (xs: string[]) => xs.filter((x) => x !== '');
 
 export function receiptTone(status: number): Tone {
-  if (status === 800 || status === 899 || status === 399) return 'ok';
+  // 399 (审结) is not a release: concluded, awaiting customs' 800.
+  if (status === 800 || status === 899) return 'ok';
   if (status < 0 || status === 100 || (status >= 500 && status < 800)) return 'bad';
   return 'info';
 }

@@ -1,11 +1,11 @@
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import { Pill } from '../components.tsx';
-import { t } from '../i18n/index.ts';
+import { fmtTime, t } from '../i18n/index.ts';
 import { ruleWords } from './queue-rules.ts';
 
 /** Pieces of the queue page: the case shape it reads, status and risk pills, reasons in words, the shortcut help. */
 
-export type CaseStatus = 'pending' | 'released' | 'held' | 'inspection' | 'seized' | 'returned' | 'destroyed';
+export type CaseStatus = 'pending' | 'awaiting_release' | 'released' | 'held' | 'inspection' | 'seized' | 'returned' | 'destroyed' | 'cancelled';
 export type RiskLevel = 'low' | 'medium' | 'high';
 
 /** The fields of GET /api/cases items the page shows (the hub's CaseRecord has more). */
@@ -18,6 +18,12 @@ export interface QueueCase {
   decidedBy: string;
   /** Findings from edge inspection benches (hub/repos/cases.ts BenchFinding), newest last. */
   benchFindings?: { finding: string; reason: string; gatewayId: string; stationId: string; operator: string; officer: string | null; officerVerified: boolean }[];
+  /** The last inspection result an officer recorded (a pass while awaiting release reads "inspected, passed"). */
+  inspectionResult?: 'pass' | 'seize' | 'return' | 'destroy' | null;
+  /** Inspection results as findings: who, where, when (hub/repos/cases.ts InspectionFinding), oldest first. */
+  findings?: { result: 'pass' | 'seize' | 'return' | 'destroy'; by: string; where: string | null; atMs: number; reason: string }[];
+  /** An officer's release under `customs.releaseAuthority: officer`; `alarmedMs` once customs' 800 was overdue. */
+  officerRelease?: { by: string; reason: string; atMs: number; alarmedMs: number | null } | null;
   createdMs: number;
   updatedMs: number;
   version: number;
@@ -27,10 +33,12 @@ export type Action = { action: 'release' | 'hold' | 'inspect' } | { action: 'res
 
 export const actionLabel = (a: Action) => t(a.action === 'result' ? `queue.action.result.${a.result}` : `queue.action.${a.action}`);
 
-const STATUS_TONE: Record<CaseStatus, 'ok' | 'warn' | 'bad' | 'info' | 'muted'> = { pending: 'info', released: 'ok', held: 'bad', inspection: 'warn', seized: 'bad', returned: 'muted', destroyed: 'muted' };
+const STATUS_TONE: Record<CaseStatus, 'ok' | 'warn' | 'bad' | 'info' | 'muted'> = { pending: 'info', awaiting_release: 'info', released: 'ok', held: 'bad', inspection: 'warn', seized: 'bad', returned: 'muted', destroyed: 'muted', cancelled: 'muted' };
 const RISK_TONE: Record<RiskLevel, 'ok' | 'warn' | 'bad'> = { low: 'ok', medium: 'warn', high: 'bad' };
 
-export const StatusPill = ({ status }: { status: CaseStatus }) => <Pill tone={STATUS_TONE[status]}>{t(`queue.status.${status}`)}</Pill>;
+/** The status in words; awaiting release after a passed inspection says so ("inspected, passed — awaiting customs' release"). */
+export const statusLabel = (status: CaseStatus, inspectionResult?: QueueCase['inspectionResult']) => t(status === 'awaiting_release' && inspectionResult === 'pass' ? 'queue.status.awaiting_release.passed' : `queue.status.${status}`);
+export const StatusPill = ({ status, inspectionResult }: { status: CaseStatus; inspectionResult?: QueueCase['inspectionResult'] }) => <Pill tone={STATUS_TONE[status]}>{statusLabel(status, inspectionResult)}</Pill>;
 export const RiskPill = ({ level }: { level: RiskLevel }) => <Pill tone={RISK_TONE[level]}>{t(`queue.risk.${level}`)}</Pill>;
 
 export function reasonText(rule: string): string {
@@ -54,6 +62,26 @@ export function Reasons({ reasons }: { reasons: QueueCase['reasons'] }) {
         </li>
       ))}
     </ul>
+  );
+}
+
+/**
+ * The officers' latest inspection finding (who, where, when) and, under officer release authority, the officer's
+ * release and whether customs' 800 is overdue.
+ */
+export function LatestFinding({ c }: { c: QueueCase }) {
+  const f = c.findings?.at(-1);
+  const r = c.officerRelease;
+  if (!f && !r) return null;
+  return (
+    <>
+      {f ? (
+        <div class="small" title={f.reason}>
+          {t('queue.finding', { result: t(`queue.action.result.${f.result}`), by: f.by, where: f.where ?? '—', at: fmtTime(f.atMs) })}
+        </div>
+      ) : null}
+      {r ? <div class={`small${r.alarmedMs !== null ? ' bad' : ''}`}>{t(r.alarmedMs !== null ? 'queue.officerRelease.unconfirmed' : 'queue.officerRelease', { by: r.by, reason: r.reason })}</div> : null}
+    </>
   );
 }
 

@@ -4,7 +4,7 @@ import { Empty, ErrorBox, Loading, MoreButton, ReasonDialog, useAsync } from '..
 import { fmtDuration, fmtNumber, fmtTime, t } from '../i18n/index.ts';
 import { href, type Route } from '../router.ts';
 import type { Me } from '../session.ts';
-import { actionLabel, LatestBenchFinding, Reasons, RiskPill, ShortcutHelp, StatusPill, type Action, type CaseStatus, type QueueCase, type RiskLevel } from './queue-parts.tsx';
+import { actionLabel, LatestBenchFinding, LatestFinding, Reasons, RiskPill, ShortcutHelp, StatusPill, statusLabel, type Action, type CaseStatus, type QueueCase, type RiskLevel } from './queue-parts.tsx';
 import { RULE_OPTIONS } from './queue-rules.ts';
 import { cursorAfterAction, cursorAfterChange } from './queue-cursor.ts';
 import './queue.css';
@@ -21,7 +21,7 @@ import './queue.css';
 const BULK_LIMIT = 5000;
 const PAGE = 50;
 const OPEN: CaseStatus[] = ['pending', 'held', 'inspection'];
-const STATUSES: CaseStatus[] = ['pending', 'held', 'inspection', 'released', 'seized', 'returned', 'destroyed'];
+const STATUSES: CaseStatus[] = ['pending', 'awaiting_release', 'held', 'inspection', 'released', 'seized', 'returned', 'destroyed', 'cancelled'];
 
 interface Filter {
   status: 'open' | 'all' | CaseStatus;
@@ -127,7 +127,7 @@ export function QueuePage({ me }: { route: Route; me: Me }) {
     const n = Math.max(0, Math.min(items.length - 1, i));
     setFocus(n);
     const c = items[n];
-    if (c) setAnnounce(t('queue.announce.moved', { n: n + 1, key: c.parcelKey, status: t(`queue.status.${c.status}`) }));
+    if (c) setAnnounce(t('queue.announce.moved', { n: n + 1, key: c.parcelKey, status: statusLabel(c.status, c.inspectionResult) }));
     (tbody.current?.querySelector(`tr[data-index="${n}"]`) as HTMLElement | null)?.focus();
   };
 
@@ -194,7 +194,7 @@ export function QueuePage({ me }: { route: Route; me: Me }) {
         setItems((xs) => xs.map((x) => (x.parcelKey === key ? r.case : x)));
         // Done with this parcel: the cursor goes to the next one in the officer's order (the row below it).
         setFocusKey(cursorAfterAction(key, seen.current));
-        setAnnounce(t('queue.done.single', { key, action: actionLabel(action), status: t(`queue.status.${r.case.status}`) }));
+        setAnnounce(t('queue.done.single', { key, action: actionLabel(action), status: statusLabel(r.case.status, r.case.inspectionResult) }));
         summary.reload();
       } catch (e) {
         if (!(e instanceof ApiError) || e.status !== 409) throw e; // shown in the dialog
@@ -495,8 +495,9 @@ export function QueuePage({ me }: { route: Route; me: Me }) {
                     </div>
                   </td>
                   <td>
-                    <StatusPill status={c.status} />
+                    <StatusPill status={c.status} inspectionResult={c.inspectionResult} />
                     {c.decidedBy !== 'auto' ? <div class="muted small">{c.decidedBy}</div> : null}
+                    <LatestFinding c={c} />
                     <LatestBenchFinding findings={c.benchFindings} />
                   </td>
                   <td>
@@ -523,7 +524,7 @@ export function QueuePage({ me }: { route: Route; me: Me }) {
           {dialog.target.kind === 'one' ? (
             <>
               <p>
-                <StatusPill status={dialog.target.c.status} /> <RiskPill level={dialog.target.c.riskLevel} /> · {t('queue.col.version')} {dialog.target.c.version}
+                <StatusPill status={dialog.target.c.status} inspectionResult={dialog.target.c.inspectionResult} /> <RiskPill level={dialog.target.c.riskLevel} /> · {t('queue.col.version')} {dialog.target.c.version}
               </p>
               <Reasons reasons={dialog.target.c.reasons} />
             </>

@@ -25,7 +25,7 @@ interface Report {
 
 const MODES = ['9610', '1210', '9710', '9810'] as const;
 const GROUPS: readonly Group[] = ['mode', 'day', 'enterprise', 'status', 'direction'];
-const STATUSES = ['pending', 'released', 'held', 'inspection', 'seized', 'returned', 'destroyed'] as const;
+const STATUSES = ['pending', 'awaiting_release', 'released', 'held', 'inspection', 'seized', 'returned', 'destroyed', 'cancelled'] as const;
 
 /** Today in China time (the unit of every report), as YYYY-MM-DD. */
 const chinaToday = () => new Intl.DateTimeFormat('en-CA', { timeZone: ZONE, year: 'numeric', month: '2-digit', day: '2-digit' }).format(Date.now());
