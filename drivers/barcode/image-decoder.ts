@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import sharp, { type Sharp } from 'sharp';
 import {
   binarizers, characterSets, contentTypes, defaultReaderOptions, eanAddOnSymbols, encodeFormats, prepareZXingModule, readBarcodes, textModes,
@@ -54,7 +55,7 @@ async function rawRgba(img: Sharp): Promise<Pixels> {
  * mid grey, and the fallback pass needs the colour. `width` adds a downscaled copy tried first (cheaper); the full
  * frame stays, because a downscale below ~1.5 px per module loses the symbol (recall fell to 40 % at 640 px).
  */
-export async function loadFrame(input: string | Buffer, opts: { width?: number; rotateDeg?: number } = {}): Promise<Frame> {
+export async function loadFrame(input: string | Buffer, opts: LoadOptions = {}): Promise<Frame> {
   let img = sharp(input).flatten({ background: '#ffffff' }); // transparent PNGs would turn black
   if (opts.rotateDeg) img = img.rotate(opts.rotateDeg, { background: '#ffffff' });
   const full = await rawRgba(img);
@@ -484,8 +485,96 @@ export async function decodeFrame(frame: Frame, opts: DecodeOptions = DEFAULT_DE
   }
 }
 
+export interface LoadOptions { width?: number; rotateDeg?: number }
+
+/** An encoded image (JPEG, PNG … as a camera sends it) loaded and decoded, on whichever thread calls it. */
+export async function decodeImage(image: Buffer, load: LoadOptions = {}, opts: DecodeOptions = DEFAULT_DECODE): Promise<FrameDecode> {
+  return decodeFrame(await loadFrame(image, load), opts);
+}
+
 /** What the camera driver uses; a seam for tests. */
 export interface ImageDecoder {
   decode(frame: Frame, opts?: DecodeOptions): Promise<FrameDecode>;
+  /** Load an encoded image and decode it: what a camera driver does with each snapshot. */
+  decodeImage(image: Buffer, load?: LoadOptions, opts?: DecodeOptions): Promise<FrameDecode>;
 }
-export const zxingWasmDecoder = (): ImageDecoder => ({ decode: (frame, opts) => decodeFrame(frame, opts) });
+/** Decoding on the calling thread. */
+export const zxingWasmDecoder = (): ImageDecoder => ({ decode: (frame, opts) => decodeFrame(frame, opts), decodeImage });
+
+export interface DecodeRequest { id: number; image: Uint8Array; load: LoadOptions; opts: DecodeOptions }
+export type DecodeResponse = { id: number; out: FrameDecode } | { id: number; error: string };
+
+/**
+ * Decoding in a worker thread. zxing's wasm and the grey/survey loops run synchronously: ~5 ms a frame, up to ~150 ms
+ * for one that needs every pass, during which an edge's event loop (journal, serial reads, /healthz) would stand still.
+ * One worker per process, shared by every camera, started on first use and unref'd while idle (it never keeps the
+ * process alive). If it fails, decoding goes on on the calling thread (the requests in flight included), and
+ * `onFailure` says so once.
+ */
+export class WorkerImageDecoder implements ImageDecoder {
+  private worker: Worker | undefined;
+  private readonly pending = new Map<number, { image: Buffer; req: DecodeRequest; resolve: (d: FrameDecode) => void; reject: (e: Error) => void }>();
+  private nextId = 1;
+  private broken = false;
+
+  constructor(private readonly onFailure: (err: Error) => void = () => undefined) {}
+
+  decode(frame: Frame, opts?: DecodeOptions): Promise<FrameDecode> {
+    return decodeFrame(frame, opts); // pixels already in this thread: a copy to the worker would cost what it saves
+  }
+
+  decodeImage(image: Buffer, load: LoadOptions = {}, opts: DecodeOptions = DEFAULT_DECODE): Promise<FrameDecode> {
+    if (this.broken) return decodeImage(image, load, opts);
+    const worker = this.start();
+    const req: DecodeRequest = { id: this.nextId++, image: new Uint8Array(image), load, opts: { ...opts, formats: [...opts.formats] } };
+    return new Promise<FrameDecode>((resolve, reject) => {
+      this.pending.set(req.id, { image, req, resolve, reject }); // the caller's image stays here for the fallback
+      worker.ref();
+      worker.postMessage(req, [req.image.buffer as ArrayBuffer]); // a copy of the caller's buffer, transferred
+    });
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const w = new Worker(new URL('./decode-worker.mjs', import.meta.url));
+    w.on('message', (m: DecodeResponse) => {
+      const p = this.pending.get(m.id);
+      this.pending.delete(m.id);
+      if (this.pending.size === 0) w.unref();
+      if (!p) return;
+      if ('error' in m) p.reject(new Error(m.error));
+      else p.resolve(m.out);
+    });
+    w.on('error', (err) => this.fail(w, err));
+    w.on('exit', (code) => this.fail(w, new Error(`decode worker exited with code ${code}`)));
+    w.unref();
+    this.worker = w;
+    return w;
+  }
+
+  private fail(w: Worker, err: Error): void {
+    if (this.worker !== w) return; // already handled (error, then exit), or terminated by close()
+    this.worker = undefined;
+    this.broken = true;
+    this.onFailure(err);
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      decodeImage(p.image, p.req.load, p.req.opts).then(p.resolve, p.reject);
+    }
+  }
+
+  /** Stop the worker (tests, shutdown): requests in flight are refused; the next request starts another worker. */
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = undefined;
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      p.reject(new Error('decoder closed'));
+    }
+    if (w) await w.terminate();
+  }
+}
+
+let shared: WorkerImageDecoder | undefined;
+/** The process's one decode worker (see WorkerImageDecoder). */
+export const workerImageDecoder = (): WorkerImageDecoder => (shared ??= new WorkerImageDecoder());
