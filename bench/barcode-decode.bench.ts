@@ -101,7 +101,7 @@ export async function benchBarcodeDecode(): Promise<void> {
     line('time per frame, CPU, least of 3 runs', `p50 ${fmt(cm.p50, 2)} ms`, `p99 ${fmt(cm.p99, 1)} ms`);
     line('time per frame, CPU, first run', `p50 ${fmt(c.p50, 2)} ms`, `p99 ${fmt(c.p99, 1)} ms`);
     line('time per frame, wall, first run', `p50 ${fmt(w.p50, 2)} ms`, `p99 ${fmt(w.p99, 1)} ms`);
-    if (lastPass.size) console.log(`  read by pass: ${[...lastPass].map(([p, n]) => `${p} ${n}`).join(', ')}`);
+    if (lastPass.size) console.log(`  frames by the last pass run (a station stops at its read; a portal runs them all): ${[...lastPass].map(([p, n]) => `${p} ${n}`).join(', ')}`);
     if (missed.length) console.log(`  missed by distortion: ${[...byDistortion].map(([d, n]) => `${d} ${n}`).join(', ')}`);
     if (missed.length) console.log(`  missed: ${missed.join(', ')}`);
     for (const x of wrong) console.log(`  WRONG: ${x}`);
