@@ -91,6 +91,24 @@ describe('camera scanner', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('keeps binary content: the bytes as hex beside the raw read, never an empty read', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'bg-cam-'));
+    const file = join(dir, 'frame.png');
+    writeFileSync(file, await bwipjs.toBuffer({ bcid: 'datamatrix', text: '^000^001^255^128ABC', parse: true, scale: 4, paddingwidth: 30, paddingheight: 30, backgroundcolor: 'FFFFFF' }));
+    const driver = new CameraScannerDriver(CameraScannerConfig.parse({ file, intervalMs: 60_000 }));
+    const readings: CameraReading[] = [];
+    driver.onReading((r) => readings.push(r));
+    const abort = new AbortController();
+    await driver.start(abort.signal);
+    // Not a waybill or GS1 string, so the station gets a rejection — with the bytes it can keep and show.
+    expect(readings).toEqual([expect.objectContaining({ kind: 'scan.rejected', raw: ']d1\x00\x01\xff\x80ABC', format: 'DataMatrix', bytesHex: '0001ff80414243', eci: false })]);
+    abort.abort();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('defaults to one symbol of the label formats; formats and maxSymbols are checked', () => {
     expect(CameraScannerConfig.parse({ file: '/tmp/x' })).toMatchObject({ maxSymbols: 1, formats: ['Code128', 'EAN13', 'UPCA', 'EAN8', 'QRCode', 'DataMatrix'] });
     expect(() => CameraScannerConfig.parse({ file: '/tmp/x', formats: ['Snapcode'] })).toThrow();

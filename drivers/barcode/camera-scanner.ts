@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { type CommandResult, DriverBase } from '../contract.ts';
-import { CAMERA_FORMATS, DEFAULT_FORMATS, loadFrame, zxingWasmDecoder, type ImageDecoder } from './image-decoder.ts';
+import { CAMERA_FORMATS, DEFAULT_FORMATS, workerImageDecoder, type ImageDecoder } from './image-decoder.ts';
 import { scanReading, type ScanReading } from './serial-scanner.ts';
 
 /**
@@ -10,7 +10,8 @@ import { scanReading, type ScanReading } from './serial-scanner.ts';
  * code is reported once per `repeatAfterMs`, not once per frame. An unreachable camera or an unreadable image is a
  * device.error and the link goes down, so the supervisor restarts it; a frame without a barcode is not an error.
  * It reads the symbols the station expects (`formats`, at most `maxSymbols`, one by default) and emits a code only
- * when its check digits hold; a read that fails them is a `scan.rejected` with its text and the reason.
+ * when its check digits hold; a read that fails them is a `scan.rejected` with its text and the reason. Images are
+ * loaded and decoded in a worker thread (image-decoder.ts, WorkerImageDecoder), never on the edge's event loop.
  */
 export const CameraScannerConfig = z
   .object({
@@ -44,7 +45,7 @@ export class CameraScannerDriver extends DriverBase<CameraReading, 'snapshot' | 
   private busy = false;
   private readonly seen = new Map<string, number>();
 
-  constructor(private readonly config: CameraScannerConfig, private readonly decoder: ImageDecoder = zxingWasmDecoder(), private readonly now: () => number = Date.now) {
+  constructor(private readonly config: CameraScannerConfig, private readonly decoder: ImageDecoder = workerImageDecoder(), private readonly now: () => number = Date.now) {
     super();
   }
 
@@ -97,8 +98,8 @@ export class CameraScannerDriver extends DriverBase<CameraReading, 'snapshot' | 
     try {
       const image = await this.fetchImage();
       const c = this.config;
-      const frame = await loadFrame(image, { width: c.width, rotateDeg: c.rotateDeg });
-      const { symbols, rejected } = await this.decoder.decode(frame, { formats: c.formats, maxSymbols: c.maxSymbols });
+      // Image decode and barcode decode both off the event loop (the default decoder is a worker thread).
+      const { symbols, rejected } = await this.decoder.decodeImage(image, { width: c.width, rotateDeg: c.rotateDeg }, { formats: c.formats, maxSymbols: c.maxSymbols });
       const atMs = this.now();
       this.h.connected = true;
       this.h.lastReadingMs = atMs; // a frame decoded is a sign of life, barcode or not

@@ -2,7 +2,7 @@ import bwipjs from 'bwip-js';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { drawEan13, renderFrame, SYMBOLS, type Distortion } from '../../test/helpers/barcode-frames.ts';
-import { decodeFrame, DEFAULT_DECODE, judgeResults, loadFrame, surveyFrame, symbolProblem, zxingRead, zxingWasmDecoder } from './image-decoder.ts';
+import { decodeFrame, DEFAULT_DECODE, greyInto, judgeResults, loadFrame, surveyFrame, symbolProblem, zxingRead, zxingWasmDecoder } from './image-decoder.ts';
 import { classifyRead } from '../../shared/identifiers/read.ts';
 
 /** The camera decode path: zxing-wasm from node_modules with the network forbidden, validated before emitting. */
@@ -125,6 +125,45 @@ describe('image decoding with zxing-wasm', () => {
     expect(classifyRead(rect.symbols[0]!.aimText)).toMatchObject({ kind: 's10', symbology: 'datamatrix' });
     const gs1 = await decode(await render2d('gs1datamatrixrectangular', '(01)06901234000016(10)LOT42'));
     expect(classifyRead(gs1.symbols[0]!.aimText)).toMatchObject({ kind: 'gs1', symbology: 'gs1-datamatrix', derived: { gtin: '06901234000016', batch: 'LOT42' } });
+  });
+
+  it('reads rectangular-extension Data Matrix (DMRE) with ]d7 / ]d8, and checks a GS1 DMRE\'s check digits', async () => {
+    const plain = await decode(await render2d('datamatrixrectangularextension', 'EA123456785CN', { version: '8x48' }));
+    expect(plain.symbols).toMatchObject([{ format: 'DataMatrix', aimText: ']d7EA123456785CN' }]);
+    expect(classifyRead(plain.symbols[0]!.aimText)).toMatchObject({ kind: 's10', symbology: 'datamatrix', value: 'EA123456785CN' });
+    const gs1 = await decode(await render2d('datamatrixrectangularextension', '^FNC1010690123400001610LOT42', { version: '12x64', parsefnc: true }));
+    expect(gs1.symbols).toMatchObject([{ aimText: ']d8010690123400001610LOT42' }]);
+    expect(classifyRead(gs1.symbols[0]!.aimText)).toMatchObject({ kind: 'gs1', symbology: 'gs1-datamatrix', derived: { gtin: '06901234000016', batch: 'LOT42' } });
+    // A GS1 DMRE whose GTIN fails its check digit is a rejection, as for every other GS1 symbology.
+    const bad = await decode(await render2d('datamatrixrectangularextension', '^FNC1010690123400001710LOT42', { version: '12x64', parsefnc: true }));
+    expect(bad.symbols).toEqual([]);
+    expect(bad.rejected).toEqual([expect.objectContaining({ raw: ']d8010690123400001710LOT42', reason: 'GS1 AI (01) 06901234000017 fails its check digit' })]);
+  });
+
+  it('reads most frames in its first pass (every expected format, tryHarder, no rotations), the rest in later ones', async () => {
+    // Data Matrix on the belt: zxing's tryHarder-off pass never found it, so such frames paid for two passes.
+    const dm = await renderFrame(SYMBOLS.find((s) => s.name === 'Data Matrix')!, 'clean', 3);
+    const passes: string[] = [];
+    const out = await decodeFrame(await loadFrame(dm.image), DEFAULT_DECODE, (p) => passes.push(p));
+    expect(out).toMatchObject({ symbols: [{ aimText: dm.expectAim }], passes: 1 });
+    expect(passes).toEqual(['first']);
+    // The bench's rectangular GS1 Data Matrix turned 90° (seed 14122) needs zxing's rotated scans: the second pass.
+    const side = await renderFrame(SYMBOLS.find((s) => s.name === 'GS1 DataMatrix rect.')!, 'rotate', 14122);
+    const sidePasses: string[] = [];
+    const sideOut = await decodeFrame(await loadFrame(side.image), DEFAULT_DECODE, (p) => sidePasses.push(p));
+    expect(sideOut.symbols.map((s) => s.aimText)).toEqual([side.expectAim]);
+    expect(sidePasses).toEqual(['first', 'rotated']);
+  });
+
+  it('makes the same grey as zxing-wasm (luminance), and the darkest channel for coloured ink', () => {
+    const rgba = new Uint8ClampedArray([255, 255, 255, 255, 0, 0, 255, 255, 255, 0, 0, 255, 10, 200, 30, 255]);
+    const lum = new Uint8Array(6);
+    greyInto({ data: rgba, width: 2, height: 2 }, 'luminance', lum, 2);
+    // zxing-wasm's own conversion: (306 R + 601 G + 117 B + 512) >> 10
+    expect([...lum]).toEqual([0, 0, 255, 29, 76, (306 * 10 + 601 * 200 + 117 * 30 + 512) >> 10]);
+    const dark = new Uint8Array(4);
+    greyInto({ data: rgba, width: 2, height: 2 }, 'darkest', dark);
+    expect([...dark]).toEqual([255, 0, 0, 10]);
   });
 
   it('emits binary content with its bytes, not as an empty read', async () => {

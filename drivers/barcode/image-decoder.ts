@@ -1,8 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import sharp, { type Sharp } from 'sharp';
-import { prepareZXingModule, readBarcodes, type ReaderOptions, type ReadResult } from 'zxing-wasm/reader';
+import {
+  binarizers, characterSets, contentTypes, defaultReaderOptions, eanAddOnSymbols, encodeFormats, prepareZXingModule, readBarcodes, textModes,
+  type ReaderOptions, type ReadResult, type ZXingReaderModule, type ZXingReaderOptions,
+} from 'zxing-wasm/reader';
 
 /**
  * Barcodes from camera frames and files. sharp decodes the image to RGBA (colour kept: the luminance is taken by
@@ -51,7 +55,7 @@ async function rawRgba(img: Sharp): Promise<Pixels> {
  * mid grey, and the fallback pass needs the colour. `width` adds a downscaled copy tried first (cheaper); the full
  * frame stays, because a downscale below ~1.5 px per module loses the symbol (recall fell to 40 % at 640 px).
  */
-export async function loadFrame(input: string | Buffer, opts: { width?: number; rotateDeg?: number } = {}): Promise<Frame> {
+export async function loadFrame(input: string | Buffer, opts: LoadOptions = {}): Promise<Frame> {
   let img = sharp(input).flatten({ background: '#ffffff' }); // transparent PNGs would turn black
   if (opts.rotateDeg) img = img.rotate(opts.rotateDeg, { background: '#ffffff' });
   const full = await rawRgba(img);
@@ -66,43 +70,118 @@ export async function loadPixels(input: string | Buffer, opts: { width?: number;
   return f.scaled ?? f.full;
 }
 
+/** How a colour frame becomes the grey image zxing reads. */
+export type GreyMode = 'luminance' | 'darkest';
+
 /**
- * The darkest channel as grey: coloured ink (pure blue, red) on white becomes black on white, where luminance leaves
- * blue at ~30 % and red at ~50 % of the way to white. Not the first choice: on a coloured label (black on yellow) it
- * erases the background instead, hence a fallback pass only.
+ * Pure: RGBA → one grey byte per pixel, written into `out` at `offset` (zxing's wasm memory, so it is copied once).
+ * `luminance` is zxing-wasm's own weighting (BT.601, 306/601/117 of 1024); `darkest` is the darkest channel, so coloured
+ * ink (pure blue, red) on white becomes black on white, where luminance leaves blue at ~30 % and red at ~50 % of the
+ * way to white — not the first choice: on a coloured label (black on yellow) it erases the background instead.
+ * One 32-bit load per pixel (little-endian RGBA: R is the low byte).
  */
-export function minChannel(p: Pixels): Pixels {
-  const out = new Uint8ClampedArray(p.data.length);
-  const d = p.data;
-  for (let j = 0; j < d.length; j += 4) {
-    const r = d[j]!;
-    const g = d[j + 1]!;
-    const b = d[j + 2]!;
-    const m = r < g ? (r < b ? r : b) : g < b ? g : b;
-    out[j] = m;
-    out[j + 1] = m;
-    out[j + 2] = m;
-    out[j + 3] = 255;
+export function greyInto(p: Pixels, mode: GreyMode, out: Uint8Array, offset = 0): void {
+  const n = p.width * p.height;
+  const px = new Uint32Array(p.data.buffer, p.data.byteOffset, n);
+  if (mode === 'luminance') {
+    for (let i = 0; i < n; i++) {
+      const v = px[i]!;
+      out[offset + i] = (306 * (v & 255) + 601 * ((v >>> 8) & 255) + 117 * ((v >>> 16) & 255) + 512) >> 10;
+    }
+    return;
   }
+  for (let i = 0; i < n; i++) {
+    const v = px[i]!;
+    const r = v & 255;
+    const g = (v >>> 8) & 255;
+    const b = (v >>> 16) & 255;
+    out[offset + i] = r < g ? (r < b ? r : b) : g < b ? g : b;
+  }
+}
+
+/** The darkest channel as an RGBA image (grey), for callers that want pixels rather than zxing's buffer. */
+export function minChannel(p: Pixels): Pixels {
+  const grey = new Uint8Array(p.width * p.height);
+  greyInto(p, 'darkest', grey);
+  const out = new Uint8ClampedArray(grey.length * 4);
+  const o32 = new Uint32Array(out.buffer);
+  for (let i = 0; i < grey.length; i++) o32[i] = 0xff000000 | (grey[i]! * 0x010101);
   return { data: out, width: p.width, height: p.height };
 }
 
-let wasmReady: Promise<unknown> | undefined;
+/** The Emscripten module zxing-wasm instantiates: its reader entry points and its memory. */
+type ZXingWasm = ZXingReaderModule & { _malloc(bytes: number): number; _free(ptr: number): void; HEAPU8: Uint8Array };
+let wasmReady: Promise<ZXingWasm> | undefined;
 /** The wasm comes from node_modules, never from the network (zxing-wasm's default is a CDN). */
-function prepareWasm(): Promise<unknown> {
+function prepareWasm(): Promise<ZXingWasm> {
   wasmReady ??= (async () => {
     const entry = createRequire(import.meta.url).resolve('zxing-wasm'); // …/dist/cjs/full/index.js
     const wasm = join(dirname(entry), '..', '..', 'reader', 'zxing_reader.wasm');
     const wasmBinary = readFileSync(wasm);
-    return prepareZXingModule({ overrides: { wasmBinary: wasmBinary.buffer.slice(wasmBinary.byteOffset, wasmBinary.byteOffset + wasmBinary.byteLength) as ArrayBuffer }, fireImmediately: true });
+    const mod = await prepareZXingModule({ overrides: { wasmBinary: wasmBinary.buffer.slice(wasmBinary.byteOffset, wasmBinary.byteOffset + wasmBinary.byteLength) as ArrayBuffer }, fireImmediately: true });
+    return mod as ZXingWasm;
   })();
   return wasmReady;
 }
 
-/** zxing-wasm on RGBA pixels with the given options: the raw results, checksum failures included when asked. */
+/** zxing-wasm's public readBarcodes on RGBA pixels (the raw reference in tests and the bench). */
 export async function zxingRead(p: Pixels, options: ReaderOptions): Promise<ReadResult[]> {
   await prepareWasm();
   return readBarcodes(p as unknown as ImageData, { textMode: 'Plain', ...options });
+}
+
+/** ReaderOptions → the wasm's own option record (what zxing-wasm does inside readBarcodes, from its exported tables). */
+function wasmOptions(o: ReaderOptions): ZXingReaderOptions {
+  const r = { ...defaultReaderOptions, textMode: 'Plain' as const, ...o };
+  return {
+    ...r,
+    formats: encodeFormats(r.formats),
+    binarizer: binarizers.indexOf(r.binarizer),
+    eanAddOnSymbol: eanAddOnSymbols.indexOf(r.eanAddOnSymbol),
+    textMode: textModes.indexOf(r.textMode),
+    characterSet: characterSets.indexOf(r.characterSet),
+  };
+}
+
+/**
+ * A grey image held in zxing's wasm memory: written once (luminance, or the darkest channel), then read by as many
+ * passes as a frame needs. zxing-wasm's readBarcodes on an ImageData converts RGBA to grey in JavaScript and copies it
+ * into the wasm on every call (~2–4 ms a 1280×720 frame, more than a tryHarder read of it); this pays that once.
+ */
+class WasmGrey {
+  private ptr: number;
+  private constructor(private readonly mod: ZXingWasm, readonly width: number, readonly height: number) {
+    this.ptr = mod._malloc(width * height);
+    if (!this.ptr) throw new Error(`zxing-wasm could not allocate ${width * height} bytes`);
+  }
+
+  static async of(p: Pixels, mode: GreyMode): Promise<WasmGrey> {
+    const g = new WasmGrey(await prepareWasm(), p.width, p.height);
+    g.fill(p, mode);
+    return g;
+  }
+
+  /** Overwrite with another rendering of a same-sized image (the darkest channel after luminance). */
+  fill(p: Pixels, mode: GreyMode): void {
+    if (p.width !== this.width || p.height !== this.height) throw new RangeError('image size differs from the buffer');
+    greyInto(p, mode, this.mod.HEAPU8, this.ptr); // HEAPU8 read now: a memory growth replaces the view
+  }
+
+  read(options: ReaderOptions): ReadResult[] {
+    const v = this.mod.readBarcodesFromPixmap(this.ptr, this.width, this.height, wasmOptions(options));
+    const out: ReadResult[] = [];
+    for (let i = 0; i < v.size(); i++) {
+      const r = v.get(i)!;
+      out.push({ ...r, format: r.format as ReadResult['format'], symbology: r.symbology as ReadResult['symbology'], contentType: contentTypes[r.contentType]!, orientation: r.rotation });
+    }
+    (v as { delete?: () => void }).delete?.(); // an embind vector lives in wasm memory until deleted
+    return out;
+  }
+
+  free(): void {
+    if (this.ptr) this.mod._free(this.ptr);
+    this.ptr = 0;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -117,8 +196,8 @@ export function gs1KeyValid(digits: string): boolean {
   return (10 - (sum % 10)) % 10 === digits.charCodeAt(digits.length - 1) - 48;
 }
 
-/** AIM identifiers whose data is a GS1 element string (FNC1 in first position). */
-const GS1_AIMS = new Set([']C1', ']d2', ']d5', ']Q3', ']Q4', ']e0', ']J1', ']z1', ']L3']);
+/** AIM identifiers whose data is a GS1 element string (FNC1 in first position); ]d8 is a GS1 DMRE (rectangular extension) Data Matrix. */
+const GS1_AIMS = new Set([']C1', ']d2', ']d5', ']d8', ']Q3', ']Q4', ']e0', ']J1', ']z1', ']L3']);
 /** GS1 General Specifications' predefined-length table: AIs starting with these two digits have this total length (AI + value), so no GS follows them. */
 const PREDEFINED: Readonly<Record<string, number>> = {
   '00': 20, '01': 16, '02': 16, '03': 16, '04': 18, '11': 8, '12': 8, '13': 8, '14': 8, '15': 8, '16': 8, '17': 8, '18': 8, '19': 8, '20': 4,
@@ -323,47 +402,179 @@ async function uprightCrop(p: Pixels, angleDeg: number, b: Box): Promise<Pixels>
 }
 
 /**
- * One frame, in passes from cheap to thorough, stopping once it has `maxSymbols` sound reads: (1) the downscaled
- * copy if there is one, else the full frame, fast; then a survey (surveyFrame, ~4 ms): a frame without edges ends
- * there, after one pass; (2) the full frame, tryHarder; (3) when linear formats are expected and bars stand obliquely, the
- * region of those bars turned upright, linear formats only (zxing scans rows and columns: a symbol turned 20–35° is
- * crossed by no scan line); (4) the min-channel image of the full frame (coloured ink), tryHarder.
+ * The zxing settings of each pass. `first` is the one most frames are read by: every expected format, tryHarder (all
+ * rows scanned, the thorough 2D detectors), but no rotated (90/180/270°) scans and no downscaled pyramid. tryHarder
+ * off is not the cheap first pass it looks like: it read 60 of the bench's 132 frames (1.8 ms) where `first` reads
+ * 119 (3.5 ms), so trying it first cost most frames both. `rotated` adds what `first` leaves out (a symbol on its side,
+ * a rectangular Data Matrix turned 90°); measured in bench/RESULTS.md.
  */
-export async function decodeFrame(frame: Frame, opts: DecodeOptions = DEFAULT_DECODE): Promise<FrameDecode> {
+export const PASS_SETTINGS = {
+  first: { tryHarder: true, tryRotate: false, tryDownscale: false, tryInvert: false },
+  rotated: { tryHarder: true, tryRotate: true, tryDownscale: true, tryInvert: false },
+} as const satisfies Record<string, ReaderOptions>;
+
+/** One pass of decodeFrame: which image (and how made grey), read with which settings. */
+export type PassName = 'scaled' | 'first' | 'rotated' | 'upright' | 'darkest';
+
+/**
+ * One frame, in passes from cheap to thorough, stopping once it has `maxSymbols` sound reads. The frame is made grey
+ * once, in zxing's wasm memory, and every pass on it reads that buffer. (1) `scaled`: the `width` copy, if one was asked
+ * for; (2) `first`: the full frame, PASS_SETTINGS.first; then a survey (surveyFrame, ~2 ms): a frame without edges ends
+ * there; (3) `rotated`: the full frame, PASS_SETTINGS.rotated; (4) `upright`: when linear formats are expected and bars
+ * stand obliquely, the region of those bars turned upright, linear formats only (zxing scans rows and columns: a symbol
+ * turned 20–35° is crossed by no scan line); (5) `darkest`: the full frame as its darkest channel (coloured ink).
+ * `trace`, when given, receives the name of each pass run (tests, bench).
+ */
+export async function decodeFrame(frame: Frame, opts: DecodeOptions = DEFAULT_DECODE, trace?: (pass: PassName) => void): Promise<FrameDecode> {
   const formats = [...opts.formats];
-  const base: ReaderOptions = { formats, maxNumberOfSymbols: opts.maxSymbols + (opts.probe ?? 0), returnErrors: true, tryInvert: false };
+  const base: ReaderOptions = { formats, maxNumberOfSymbols: opts.maxSymbols + (opts.probe ?? 0), returnErrors: true };
   const linear = formats.filter((f) => LINEAR.has(f));
-  let survey: Survey | undefined;
-  const passes: [Pixels | (() => Pixels | Promise<Pixels> | undefined), ReaderOptions][] = [
-    [frame.scaled ?? frame.full, { ...base, tryHarder: false }],
-    [frame.full, { ...base, tryHarder: true }],
-    [() => (survey?.oblique && linear.length > 0 ? uprightCrop(frame.full, survey.oblique.angleDeg, survey.oblique.box) : undefined), { ...base, formats: linear, tryHarder: true }],
-    [() => minChannel(frame.full), { ...base, tryHarder: true }],
-  ];
   const symbols: DecodedSymbol[] = [];
   const rejected: RejectedSymbol[] = [];
   let n = 0;
-  for (const [px, o] of passes) {
-    if (n === 1 && !survey) {
-      // Most frames are read by the first pass; the survey is for the rest (and ends a frame with nothing on it).
-      survey = surveyFrame(frame.full);
-      if (!survey.edges) break;
-    }
-    const pixels = typeof px === 'function' ? await px() : px;
-    if (!pixels) continue;
+  /** Read one grey image with these settings; true once the frame has all the symbols it expects. */
+  const pass = (name: PassName, grey: WasmGrey, o: ReaderOptions): boolean => {
     n++;
-    const results = await zxingRead(pixels, o);
-    const j = judgeResults(results, opts.maxSymbols);
+    trace?.(name);
+    const j = judgeResults(grey.read({ ...base, ...o }), opts.maxSymbols);
     for (const r of j.rejected) if (!rejected.some((x) => x.raw === r.raw)) rejected.push(r);
     for (const s of j.symbols) if (symbols.length < opts.maxSymbols && !symbols.some((x) => x.aimText === s.aimText)) symbols.push(s);
     // A station stops at its one symbol; a portal keeps looking until it has as many as it was told to expect.
-    if (symbols.length >= opts.maxSymbols) break;
+    return symbols.length >= opts.maxSymbols;
+  };
+  const done = () => ({ symbols, rejected: rejected.filter((r) => !symbols.some((s) => s.aimText === r.raw)), passes: n });
+
+  let full: WasmGrey | undefined;
+  try {
+    let surveyed = false;
+    let survey: Survey | undefined;
+    // Most frames are read by the first pass; the survey is for the rest (and ends a frame with nothing on it).
+    const surveyOnce = () => {
+      if (surveyed) return survey!;
+      surveyed = true;
+      survey = surveyFrame(frame.full);
+      return survey;
+    };
+    if (frame.scaled) {
+      const small = await WasmGrey.of(frame.scaled, 'luminance');
+      try {
+        if (pass('scaled', small, PASS_SETTINGS.first)) return done();
+      } finally {
+        small.free();
+      }
+      if (!surveyOnce().edges) return done();
+    }
+    full = await WasmGrey.of(frame.full, 'luminance');
+    if (pass('first', full, PASS_SETTINGS.first)) return done();
+    if (!surveyOnce().edges) return done();
+    if (pass('rotated', full, PASS_SETTINGS.rotated)) return done();
+    const oblique = surveyOnce().oblique;
+    if (oblique && linear.length > 0) {
+      const upright = await WasmGrey.of(await uprightCrop(frame.full, oblique.angleDeg, oblique.box), 'luminance');
+      try {
+        if (pass('upright', upright, { ...PASS_SETTINGS.rotated, formats: linear })) return done();
+      } finally {
+        upright.free();
+      }
+    }
+    full.fill(frame.full, 'darkest');
+    pass('darkest', full, PASS_SETTINGS.rotated);
+    return done();
+  } finally {
+    full?.free();
   }
-  return { symbols, rejected: rejected.filter((r) => !symbols.some((s) => s.aimText === r.raw)), passes: n };
+}
+
+export interface LoadOptions { width?: number; rotateDeg?: number }
+
+/** An encoded image (JPEG, PNG … as a camera sends it) loaded and decoded, on whichever thread calls it. */
+export async function decodeImage(image: Buffer, load: LoadOptions = {}, opts: DecodeOptions = DEFAULT_DECODE): Promise<FrameDecode> {
+  return decodeFrame(await loadFrame(image, load), opts);
 }
 
 /** What the camera driver uses; a seam for tests. */
 export interface ImageDecoder {
   decode(frame: Frame, opts?: DecodeOptions): Promise<FrameDecode>;
+  /** Load an encoded image and decode it: what a camera driver does with each snapshot. */
+  decodeImage(image: Buffer, load?: LoadOptions, opts?: DecodeOptions): Promise<FrameDecode>;
 }
-export const zxingWasmDecoder = (): ImageDecoder => ({ decode: (frame, opts) => decodeFrame(frame, opts) });
+/** Decoding on the calling thread. */
+export const zxingWasmDecoder = (): ImageDecoder => ({ decode: (frame, opts) => decodeFrame(frame, opts), decodeImage });
+
+export interface DecodeRequest { id: number; image: Uint8Array; load: LoadOptions; opts: DecodeOptions }
+export type DecodeResponse = { id: number; out: FrameDecode } | { id: number; error: string };
+
+/**
+ * Decoding in a worker thread. zxing's wasm and the grey/survey loops run synchronously: ~5 ms a frame, up to ~150 ms
+ * for one that needs every pass, during which an edge's event loop (journal, serial reads, /healthz) would stand still.
+ * One worker per process, shared by every camera, started on first use and unref'd while idle (it never keeps the
+ * process alive). If it fails, decoding goes on on the calling thread (the requests in flight included), and
+ * `onFailure` says so once.
+ */
+export class WorkerImageDecoder implements ImageDecoder {
+  private worker: Worker | undefined;
+  private readonly pending = new Map<number, { image: Buffer; req: DecodeRequest; resolve: (d: FrameDecode) => void; reject: (e: Error) => void }>();
+  private nextId = 1;
+  private broken = false;
+
+  constructor(private readonly onFailure: (err: Error) => void = () => undefined) {}
+
+  decode(frame: Frame, opts?: DecodeOptions): Promise<FrameDecode> {
+    return decodeFrame(frame, opts); // pixels already in this thread: a copy to the worker would cost what it saves
+  }
+
+  decodeImage(image: Buffer, load: LoadOptions = {}, opts: DecodeOptions = DEFAULT_DECODE): Promise<FrameDecode> {
+    if (this.broken) return decodeImage(image, load, opts);
+    const worker = this.start();
+    const req: DecodeRequest = { id: this.nextId++, image: new Uint8Array(image), load, opts: { ...opts, formats: [...opts.formats] } };
+    return new Promise<FrameDecode>((resolve, reject) => {
+      this.pending.set(req.id, { image, req, resolve, reject }); // the caller's image stays here for the fallback
+      worker.ref();
+      worker.postMessage(req, [req.image.buffer as ArrayBuffer]); // a copy of the caller's buffer, transferred
+    });
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const w = new Worker(new URL('./decode-worker.mjs', import.meta.url));
+    w.on('message', (m: DecodeResponse) => {
+      const p = this.pending.get(m.id);
+      this.pending.delete(m.id);
+      if (this.pending.size === 0) w.unref();
+      if (!p) return;
+      if ('error' in m) p.reject(new Error(m.error));
+      else p.resolve(m.out);
+    });
+    w.on('error', (err) => this.fail(w, err));
+    w.on('exit', (code) => this.fail(w, new Error(`decode worker exited with code ${code}`)));
+    w.unref();
+    this.worker = w;
+    return w;
+  }
+
+  private fail(w: Worker, err: Error): void {
+    if (this.worker !== w) return; // already handled (error, then exit), or terminated by close()
+    this.worker = undefined;
+    this.broken = true;
+    this.onFailure(err);
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      decodeImage(p.image, p.req.load, p.req.opts).then(p.resolve, p.reject);
+    }
+  }
+
+  /** Stop the worker (tests, shutdown): requests in flight are refused; the next request starts another worker. */
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = undefined;
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      p.reject(new Error('decoder closed'));
+    }
+    if (w) await w.terminate();
+  }
+}
+
+let shared: WorkerImageDecoder | undefined;
+/** The process's one decode worker (see WorkerImageDecoder). */
+export const workerImageDecoder = (): WorkerImageDecoder => (shared ??= new WorkerImageDecoder());

@@ -7,6 +7,9 @@ describe('parseAimPrefix', () => {
     [']C0abc', 'code128', ']C0', false],
     [']d2abc', 'gs1-datamatrix', ']d2', true],
     [']d1abc', 'datamatrix', ']d1', false],
+    [']d7abc', 'datamatrix', ']d7', false], // DMRE (rectangular extension) sizes
+    [']d8abc', 'gs1-datamatrix', ']d8', true],
+    [']d9abc', 'datamatrix', ']d9', false],
     [']Q3abc', 'gs1-qr', ']Q3', true],
     [']Q1abc', 'qr', ']Q1', false],
     [']e0abc', 'gs1-databar', ']e0', true],

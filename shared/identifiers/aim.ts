@@ -36,6 +36,11 @@ const AIM_TABLE: Readonly<Record<string, { symbology: Symbology; gs1: boolean }>
   d4: { symbology: 'datamatrix', gs1: false },
   d5: { symbology: 'gs1-datamatrix', gs1: true }, // ECI + FNC1 in first position
   d6: { symbology: 'datamatrix', gs1: false },
+  // Data Matrix in the rectangular extension sizes (DMRE, ISO/IEC 21471: 8×48, 12×64 …), as zxing-cpp reports them:
+  // d7 plain, d8 FNC1 in first position (GS1), d9 FNC1 in second position.
+  d7: { symbology: 'datamatrix', gs1: false },
+  d8: { symbology: 'gs1-datamatrix', gs1: true },
+  d9: { symbology: 'datamatrix', gs1: false },
   Q0: { symbology: 'qr', gs1: false },
   Q1: { symbology: 'qr', gs1: false },
   Q2: { symbology: 'qr', gs1: false },

@@ -23,6 +23,8 @@ export const SYMBOLS: SymbolCase[] = [
   { name: 'GS1 DataMatrix', bcid: 'gs1datamatrix', text: '(01)06901234000016(10)LOT42(21)SN0001', expectAim: ']d2010690123400001610LOT42\x1d21SN0001', twoD: true },
   { name: 'Data Matrix rect.', bcid: 'datamatrixrectangular', text: 'EA123456785CN', expectAim: ']d1EA123456785CN', twoD: true },
   { name: 'GS1 DataMatrix rect.', bcid: 'gs1datamatrixrectangular', text: '(01)06901234000016(10)LOT42', expectAim: ']d2010690123400001610LOT42', twoD: true },
+  // A rectangular-extension size (DMRE 12×64): zxing-cpp reports these as ]d7 / ]d8 (GS1: FNC1 first).
+  { name: 'GS1 DataMatrix DMRE', bcid: 'datamatrixrectangularextension', text: '^FNC1010690123400001610LOT42', expectAim: ']d8010690123400001610LOT42', twoD: true, opts: { version: '12x64', parsefnc: true } },
 ];
 
 export type Distortion = 'clean' | 'rotate' | 'shear' | 'blur' | 'noise' | 'low-contrast' | 'glare' | 'blue' | 'blue-low-contrast' | 'small' | 'combined';
