@@ -10,7 +10,8 @@ import { certificateDers, issuedBy, loadCertificate, type Certificate } from './
  *   standard ID, or RSA for the older cards);
  * - a certificate carried in the message's KeyInfo counts only through one of those two: a message cannot vouch for
  *   itself;
- * - a trusted certificate must be valid at the time of the check (`notBefore ≤ now ≤ notAfter`).
+ * - every certificate of the path must be valid at the time of the check (`notBefore ≤ now ≤ notAfter`); a path
+ *   with an expired link is reported as expired, not as untrusted.
  * A message whose KeyInfo has no certificate is checked against a pinned certificate whose serial number equals its
  * KeyName (the e-port's certificate number).
  */
@@ -62,17 +63,23 @@ export class TrustStore {
 
   trust(cert: Certificate, nowMs: number): TrustResult {
     const valid = (c: Certificate) => c.validFromMs <= nowMs && nowMs <= c.validToMs;
-    let via: 'pinned' | 'anchor' | undefined;
-    if (this.pinned.has(cert.fingerprint256)) via = 'pinned';
-    else if (this.chainsToAnchor(cert, 0, valid)) via = 'anchor';
-    if (!via) return { trusted: false, why: 'untrusted' };
-    return valid(cert) ? { trusted: true, via } : { trusted: false, why: 'expired' };
+    if (this.pinned.has(cert.fingerprint256)) return valid(cert) ? { trusted: true, via: 'pinned' } : { trusted: false, why: 'expired' };
+    const chain = this.chainToAnchor(cert, 0);
+    if (!chain) return { trusted: false, why: 'untrusted' };
+    return chain.every(valid) ? { trusted: true, via: 'anchor' } : { trusted: false, why: 'expired' };
   }
 
-  private chainsToAnchor(cert: Certificate, depth: number, valid: (c: Certificate) => boolean): boolean {
-    if (depth >= MAX_CHAIN) return false;
-    if (this.anchors.some((a) => valid(a) && issuedBy(cert, a))) return true;
-    return this.intermediates.some((i) => i.fingerprint256 !== cert.fingerprint256 && valid(i) && issuedBy(cert, i) && this.chainsToAnchor(i, depth + 1, valid));
+  /** `cert` and the issuers up to a configured anchor, each signature checked; undefined when there is no such path. */
+  private chainToAnchor(cert: Certificate, depth: number): Certificate[] | undefined {
+    if (depth >= MAX_CHAIN) return undefined;
+    const anchor = this.anchors.find((a) => issuedBy(cert, a));
+    if (anchor) return [cert, anchor];
+    for (const i of this.intermediates) {
+      if (i.fingerprint256 === cert.fingerprint256 || !issuedBy(cert, i)) continue;
+      const rest = this.chainToAnchor(i, depth + 1);
+      if (rest) return [cert, ...rest];
+    }
+    return undefined;
   }
 
   /** The certificate's SM2 key prepared for fast verification, from its second use on; undefined before. */

@@ -366,7 +366,7 @@ export function prepareEnvelopedSignature(xml: string, spec: EnvelopedSignatureS
     el('SignatureMethod', { Algorithm: spec.signatureMethod }),
     el('Reference', { URI: '' }, el('Transforms', {}, el('Transform', { Algorithm: ENVELOPED })), el('DigestMethod', { Algorithm: spec.digestMethod }), el('DigestValue', {}, digestValue)),
   );
-  const signature = el('Signature', { 'xmlns:ds': DS_NS }, signedInfo);
+  const signature = el('Signature', {}, signedInfo); // the serializer declares xmlns:ds on it
   // Last child of the root, with no whitespace added around it: the enveloped transform removes the element only.
   root.appendChild(signature);
   const canonical = canonicalSignedInfo(signedInfo, c14nMethod);
