@@ -18,6 +18,7 @@ const all: Record<string, () => Promise<unknown>> = {
   dashboard: async () => (await import('./dashboard.bench.ts')).benchDashboard(),
   pg: async () => (await import('./pg.bench.ts')).benchPg(),
   'scan-path': async () => (await import('./scan-path.bench.ts')).benchScanPath(),
+  signatures: async () => (await import('./signatures.bench.ts')).benchSignatures(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -41,6 +41,12 @@ export class TrustStore {
    * certificates sign many messages (a platform's card), a few sign one.
    */
   private readonly prepared = new Map<string, PreparedSm2Key | 'seen'>();
+  /**
+   * The path found for a certificate (null: none), by fingerprint: checking a link is an SM2 verification, and a
+   * signer's certificate comes back with each of its messages. The configured certificates do not change while a
+   * store lives (a new configuration is a new store); validity is checked at every use.
+   */
+  private readonly chains = new Map<string, Certificate[] | null>();
 
   constructor(input: TrustInput = {}) {
     const all = (xs: readonly (string | Uint8Array)[] = []) => xs.flatMap((x) => certificateDers(x)).map((d) => loadCertificate(d));
@@ -64,7 +70,12 @@ export class TrustStore {
   trust(cert: Certificate, nowMs: number): TrustResult {
     const valid = (c: Certificate) => c.validFromMs <= nowMs && nowMs <= c.validToMs;
     if (this.pinned.has(cert.fingerprint256)) return valid(cert) ? { trusted: true, via: 'pinned' } : { trusted: false, why: 'expired' };
-    const chain = this.chainToAnchor(cert, 0);
+    let chain = this.chains.get(cert.fingerprint256);
+    if (chain === undefined) {
+      chain = this.chainToAnchor(cert, 0) ?? null;
+      if (this.chains.size >= MAX_PREPARED) this.chains.delete(this.chains.keys().next().value!);
+      this.chains.set(cert.fingerprint256, chain);
+    }
     if (!chain) return { trusted: false, why: 'untrusted' };
     return chain.every(valid) ? { trusted: true, via: 'anchor' } : { trusted: false, why: 'expired' };
   }
