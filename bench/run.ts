@@ -17,6 +17,7 @@ const all: Record<string, () => Promise<unknown>> = {
   dashboard: async () => (await import('./dashboard.bench.ts')).benchDashboard(),
   pg: async () => (await import('./pg.bench.ts')).benchPg(),
   'scan-path': async () => (await import('./scan-path.bench.ts')).benchScanPath(),
+  signatures: async () => (await import('./signatures.bench.ts')).benchSignatures(),
 };
 
 /** Other names a benchmark answers to (not run twice by a bare `npm run bench`). */

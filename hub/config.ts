@@ -76,6 +76,20 @@ export const HubConfig = z.object({
       maxXmlUploads: z.number().int().min(1).max(64).default(4).describe('CEB XML uploads (POST /api/documents) taken at once; one more gets 429 with Retry-After'),
     })
     .default({ xmlWorkers: 1, maxXmlUploads: 4 }),
+  signatures: z
+    .object({
+      trustAnchors: z.array(z.string().min(1)).max(100).default([]).describe('files (PEM, one or more certificates, or DER) of the e-port CA certificates: a message signer whose certificate they issued is "verified"'),
+      intermediates: z.array(z.string().min(1)).max(100).default([]).describe('files of intermediate CA certificates, used to build a path to a trust anchor (never trusted by themselves)'),
+      pinned: z.array(z.string().min(1)).max(1000).default([]).describe('files of signer certificates trusted as they are (matched by fingerprint, or by KeyName = serial number when a message carries no certificate)'),
+      algorithms: z
+        .object({
+          digest: z.record(z.string().min(1), z.enum(['sm3', 'sha1', 'sha256'])).default({}),
+          signature: z.record(z.string().min(1), z.enum(['sm2-sm3', 'rsa-sha1', 'rsa-sha256'])).default({}),
+        })
+        .default({ digest: {}, signature: {} })
+        .describe('algorithm URIs added to or overriding the built-in table (hub/eport/xmldsig.ts ALGORITHMS), e.g. a DigestMethod URI a sender\'s cards use for SHA-1'),
+    })
+    .default({ trustAnchors: [], intermediates: [], pinned: [], algorithms: { digest: {}, signature: {} } }),
   postgres: z
     .object({
       poolSize: z.number().int().min(1).max(200).default(10).describe('connections per hub process; every hub shares PostgreSQL max_connections'),

@@ -12,6 +12,7 @@ export function createHubMetrics() {
     eventsIngested: new Counter({ name: 'bondgate_hub_events_ingested_total', help: 'Journal entries newly stored', labelNames: ['gateway'], registers: [registry] }),
     eventsDuplicate: new Counter({ name: 'bondgate_hub_events_duplicate_total', help: 'Entries received again and not stored twice', registers: [registry] }),
     messagesRejected: new Counter({ name: 'bondgate_hub_messages_rejected_total', help: 'Messages or entries refused, by reason', labelNames: ['reason'], registers: [registry] }),
+    messageSignatures: new Counter({ name: 'bondgate_hub_message_signatures_total', help: 'CEB messages stored, by the verdict on their ds:Signature (verified, unverified, invalid, absent)', labelNames: ['status'], registers: [registry] }),
     journalAlerts: new Counter({ name: 'bondgate_hub_journal_alerts_total', help: 'Tamper-evidence alerts, by kind', labelNames: ['kind'], registers: [registry] }),
     storageErrors: new Counter({ name: 'bondgate_hub_storage_errors_total', help: 'Store operations that failed (not acked; the gateway resends)', registers: [registry] }),
     ingestQueue: new Gauge({ name: 'bondgate_hub_ingest_queue_events', help: 'Events received and not yet committed', registers: [registry] }),

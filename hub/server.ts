@@ -17,6 +17,7 @@ import type { HubConfig } from './config.ts';
 import { createHubMetrics } from './metrics.ts';
 import { DecodePool } from './services/decode-pool.ts';
 import { CebPool, UploadGate } from './services/ceb-pool.ts';
+import { loadSignatureSettings } from './services/signature-settings.ts';
 import type { AuditInput } from './audit.ts';
 import { ImageFetchService } from './services/image-fetch.ts';
 import { CustomsService } from './services/customs.ts';
@@ -240,6 +241,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     onCancelled: (c, actor) => releaseSlips.onCaseCancelled(c, actor),
     // Run after the documents are stored: return requests are matched against the stored original lists.
     onDocuments: [(docs, actor) => returns.onDocuments(docs, actor), (docs) => trace.onDocuments(docs)],
+    signatureCount: (status) => metrics.messageSignatures.inc({ status }),
   });
   await customs.migrate();
   // The active stored rule version wins over the config file (which seeds version 1 on a fresh store).
@@ -308,7 +310,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
 
   // Document intake at scale: batch uploads spooled under the data dir, and the drop folder when configured.
   // CEB XML is parsed in worker threads on every path (API, batches, drop folder): the main thread runs the broker.
-  const cebPool = new CebPool(config.documents.xmlWorkers, log.child({ component: 'ceb-xml' }));
+  const cebPool = new CebPool(config.documents.xmlWorkers, log.child({ component: 'ceb-xml' }), loadSignatureSettings(config.signatures));
   const appendAudit = (input: AuditInput, atMs: number) => storage.appendAudit(input, atMs);
   const batches = new DocumentBatchService({ customs, mapXml: cebPool.map, appendAudit, log: log.child({ component: 'document-batches' }), spoolDir: join(config.dataDir, 'document-batches') });
   const dropFolder = config.dropFolder ? startDropFolder({ path: config.dropFolder.path, pollMs: config.dropFolder.pollMs, customs, mapXml: cebPool.map, appendAudit, log: log.child({ component: 'drop-folder' }) }) : undefined;

@@ -4,6 +4,7 @@ import type { ParcelDecision } from '../../shared/stations/feed.ts';
 import { sampled, weightWithin } from '../../shared/stations/inspection.ts';
 import type { DocumentSet, Receipt } from './documents.ts';
 import { normalizeIdentity, normalizePhone, type MatchResult } from './matching.ts';
+import type { SignatureVerdict } from '../eport/verdict.ts';
 
 /**
  * The risk engine (风险分级, customs.md §6) and the release decision, both pure: facts, a versioned rule set and the
@@ -74,6 +75,8 @@ export const RiskRules = z.object({
     .prefault({}),
   matching: z.object({ inconsistent: RuleSeverity.default('high'), incomplete: RuleSeverity.default('medium') }).prefault({}),
   sampling: z.object({ severity: RuleSeverity.default('medium'), rate: z.number().min(0).max(1).default(0) }).prefault({}),
+  /** A document whose message signature is invalid (tampered, malformed, wrong key: hub/eport/verdict.ts). */
+  signature: z.object({ invalid: RuleSeverity.default('high') }).prefault({}),
 });
 export type RiskRules = z.output<typeof RiskRules>;
 export type RiskRulesInput = z.input<typeof RiskRules>;
@@ -106,6 +109,8 @@ export interface RiskContext {
   /** Credit class by enterprise code; unknown codes are `general`. */
   enterpriseCredit?: Readonly<Record<string, CreditClass>>;
   match?: MatchResult;
+  /** The signature verdict of each document's message (documents that came as JSON have none). */
+  signatures?: readonly { document: string; verdict: Pick<SignatureVerdict, 'status' | 'reason' | 'message'> }[];
 }
 
 export const RISK_RULE_IDS = [
@@ -125,6 +130,7 @@ export const RISK_RULE_IDS = [
   'match.inconsistent',
   'match.incomplete',
   'sample.random',
+  'signature.invalid',
 ] as const;
 export const RiskRuleId = z.enum(RISK_RULE_IDS);
 export type RiskRuleId = z.infer<typeof RiskRuleId>;
@@ -298,6 +304,10 @@ export function assessRisk(facts: ParcelFacts, ruleSet: RiskRules | PreparedRisk
       fire('match.inconsistent', rules.matching.inconsistent, `documents disagree: ${rulesHit.join(', ')}`);
     }
     if (!match.complete) fire('match.incomplete', rules.matching.incomplete, `documents missing: ${match.missing.join(', ')}`);
+  }
+
+  for (const s of context.signatures ?? []) {
+    if (s.verdict.status === 'invalid') fire('signature.invalid', rules.signature.invalid, `the ${s.document} message's signature is invalid (${s.verdict.reason}): ${s.verdict.message}`.slice(0, 300));
   }
 
   // Random sampling, deterministic per parcel and rules version; the declaring e-commerce enterprise's class scales it.

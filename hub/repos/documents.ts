@@ -1,5 +1,7 @@
 import { run, type Sql } from '../storage/sql.ts';
 import type { StoredDocument, StoredOriginal } from '../storage/storage.ts';
+import type { SignatureVerdict } from '../eport/verdict.ts';
+import { signatureRow } from './signatures.ts';
 
 /**
  * Reads over the stored customs documents (table `customs_documents`, written by Storage.putDocument) that the
@@ -47,11 +49,13 @@ export async function documentBody(sql: Sql, kind: string, key: string): Promise
  * order's documents together, and one fsync for all of them instead of one each is most of the ingest's write cost.
  * Upserts by (kind, key), as Storage.putDocument does.
  */
-export async function putDocuments(sql: Sql, docs: readonly StoredDocument[], links: readonly { documentKey: string; orderNo: string }[] = [], original?: StoredOriginal): Promise<void> {
+export async function putDocuments(sql: Sql, docs: readonly StoredDocument[], links: readonly { documentKey: string; orderNo: string }[] = [], original?: StoredOriginal & { signature?: SignatureVerdict }): Promise<void> {
   if (docs.length === 0 && links.length === 0) return;
   await sql.tx(function* () {
     // The message once, by its hash; each document references it (Storage.putOriginal does the same outside a tx).
     if (original) yield* run('INSERT INTO document_originals (sha256, xml, received_ms) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING', [original.sha256, Buffer.from(original.xml.buffer, original.xml.byteOffset, original.xml.byteLength), original.receivedMs]);
+    // Its signature verdict beside it (repos/signatures.ts): the latest check of these bytes wins.
+    if (original?.signature) yield* run(...signatureRow(original.sha256, original.signature, original.receivedMs));
     for (const d of docs) {
       yield* run(
         'INSERT INTO customs_documents (kind, key, order_no, subject_key, body, original_sha256, received_ms) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET order_no = excluded.order_no, subject_key = excluded.subject_key, body = excluded.body, original_sha256 = excluded.original_sha256, received_ms = excluded.received_ms',

@@ -69,16 +69,16 @@ export function documentRoutes(storage: Storage, customs: CustomsService, intake
         await audit(actor, mapped.sha256, { format: 'xml', ...message, status: 'refused', errorsTotal: mapped.issues.length, errorFields: errorFields(mapped.issues) });
         throw new BondgateError('VALIDATION_FAILED', `the CEB message is not valid (${mapped.issues.length} problem(s)); nothing was stored`, mapped.issues);
       }
-      const what = { format: 'xml', ...message, messageType: mapped.messageType, guid: mapped.guid, documents: mapped.documents.length };
+      const what = { format: 'xml', ...message, messageType: mapped.messageType, guid: mapped.guid, documents: mapped.documents.length, ...(mapped.signature ? { signature: mapped.signature.status, signatureReason: mapped.signature.reason } : {}) };
       let outcomes: OrderOutcome[];
       try {
-        outcomes = await customs.ingest(mapped.documents, actor, { xml: bytes, sha256: mapped.sha256 });
+        outcomes = await customs.ingest(mapped.documents, actor, { xml: bytes, sha256: mapped.sha256, ...(mapped.signature ? { signature: mapped.signature } : {}) });
       } catch (e) {
         await audit(actor, mapped.sha256, { ...what, status: 'refused', errorsTotal: isBondgateError(e) ? e.fields.length : 1, errorFields: isBondgateError(e) ? errorFields(e.fields) : [] });
         throw e;
       }
       await audit(actor, mapped.sha256, { ...what, status: 'stored', ...decided(outcomes), warningsTotal: mapped.warnings.length, warningFields: errorFields(mapped.warnings) });
-      res.json({ outcomes: outcomes.map(view), warnings: mapped.warnings });
+      res.json({ outcomes: outcomes.map(view), warnings: mapped.warnings, ...(mapped.signature ? { signature: mapped.signature } : {}) });
       return;
     }
     const b = Body.safeParse(req.body);

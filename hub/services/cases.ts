@@ -1,3 +1,4 @@
+import { documentSignature, signaturesOf } from '../repos/signatures.ts';
 import type { Logger } from 'pino';
 import { BondgateError } from '../../shared/errors.ts';
 import { maskPersonal } from '../../shared/mask.ts';
@@ -65,11 +66,15 @@ export class CaseService {
   async detail(parcelKey: string, viewer: { username: string; role: Role }) {
     const c = await this.d.cases.get(parcelKey);
     if (!c) throw new BondgateError('NOT_FOUND', `no customs case for parcel ${parcelKey}`);
-    const docs = (await this.d.storage.documentsByOrder(c.orderNo)).map((doc) => ({ kind: doc.kind, key: doc.key, receivedMs: doc.receivedMs, body: doc.body }));
+    const stored = await this.d.storage.documentsByOrder(c.orderNo);
+    const docs = stored.map((doc) => ({ kind: doc.kind, key: doc.key, receivedMs: doc.receivedMs, body: doc.body }));
     const receipts = (await this.d.storage.receiptsFor(docs.map((x) => x.key))).map((r) => r.body);
     const unmasked = viewer.role === 'officer';
     if (unmasked) await this.d.storage.appendAudit({ actor: viewer.username, action: 'pii.view', subject: parcelKey, detail: { orderNo: c.orderNo } }, this.now());
-    return { case: c, documents: unmasked ? docs : maskPersonal(docs), receipts, piiMasked: !unmasked };
+    // Each document with the signature verdict of the message it came in (null: received before signatures were checked).
+    const verdicts = await signaturesOf(this.d.storage.sql, stored.flatMap((d) => (d.originalSha256 ? [d.originalSha256] : [])));
+    const shown = (unmasked ? docs : maskPersonal(docs)).map((d, i) => ({ ...d, signature: documentSignature(stored[i]!.originalSha256, verdicts) }));
+    return { case: c, documents: shown, receipts, piiMasked: !unmasked };
   }
 
   /**

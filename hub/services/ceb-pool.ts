@@ -3,6 +3,10 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { BondgateError } from '../../shared/errors.ts';
 import { cebToDocuments, type CebToDocumentsResult } from '../customs/ceb/to-documents.ts';
+import { decodeXmlBytes } from '../customs/ceb/xml.ts';
+import { TrustStore, type TrustInput } from '../eport/trust.ts';
+import type { SignatureVerdict } from '../eport/verdict.ts';
+import { verifyEnvelopedSignature, type AlgorithmTable } from '../eport/xmldsig.ts';
 
 /**
  * CEB XML is decoded, parsed, checked against the XSD rules and mapped in worker threads. A legal maximum-size CEB311
@@ -13,7 +17,8 @@ import { cebToDocuments, type CebToDocumentsResult } from '../customs/ceb/to-doc
  * Work waits in a FIFO for a free worker. A worker that dies fails its task (the caller reports it) and is replaced:
  * there is no fallback to the main thread, since that would bring the freeze back.
  */
-export type CebMapped = CebToDocumentsResult & { sha256: string };
+/** `signature`: the message's ds:Signature checked (hub/eport/xmldsig.ts), for a message that mapped. */
+export type CebMapped = CebToDocumentsResult & { sha256: string; signature?: SignatureVerdict };
 
 /** What is parsed where: `mapCeb` (in a pool or on the calling thread) is what the intake paths are given. */
 export type MapCeb = (xml: Uint8Array | string) => Promise<CebMapped>;
@@ -22,8 +27,33 @@ export function sha256Hex(xml: Uint8Array | string): string {
   return createHash('sha256').update(xml).digest('hex');
 }
 
-/** On the calling thread (tests, tools, and a hub configured with 0 workers). */
-export const mapCebHere: MapCeb = async (xml) => ({ ...cebToDocuments(xml), sha256: sha256Hex(xml) });
+/** How signatures are checked: the configured trust (certificate bytes, so it crosses to workers) and algorithm URIs. */
+export interface SignatureSettings {
+  trust?: TrustInput;
+  algorithms?: AlgorithmTable;
+}
+
+/**
+ * Map one message and, when it mapped, check its signature — the same function in a worker and on the calling
+ * thread. The signature is checked only after the hardened parser accepted the message (no DOCTYPE, within limits).
+ */
+export function mapAndCheck(xml: Uint8Array | string, trust: TrustStore, settings: SignatureSettings, nowMs: number): CebMapped {
+  const result = cebToDocuments(xml);
+  const sha256 = sha256Hex(xml);
+  if (!result.ok) return { ...result, sha256 };
+  const text = typeof xml === 'string' ? { ok: true as const, text: xml } : decodeXmlBytes(xml);
+  if (!text.ok) return { ...result, sha256 };
+  return { ...result, sha256, signature: verifyEnvelopedSignature(text.text, { trust, nowMs, ...(settings.algorithms ? { algorithms: settings.algorithms } : {}) }) };
+}
+
+/** On the calling thread (tests and tools), with these signature settings. */
+export function mapCebWith(settings: SignatureSettings = {}): MapCeb {
+  const trust = new TrustStore(settings.trust);
+  return async (xml) => mapAndCheck(xml, trust, settings, Date.now());
+}
+
+/** On the calling thread with no trusted signer (signatures are at best `unverified`). */
+export const mapCebHere: MapCeb = mapCebWith();
 
 interface Task {
   id: number;
@@ -43,7 +73,7 @@ export class CebPool {
   private nextId = 1;
   private closed = false;
 
-  constructor(size: number, private readonly log: Logger) {
+  constructor(size: number, private readonly log: Logger, private readonly signatures: SignatureSettings = {}) {
     for (let i = 0; i < Math.max(1, size); i++) this.slots.push(this.spawn());
   }
 
@@ -53,11 +83,11 @@ export class CebPool {
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: new Worker(new URL('./ceb-worker.mjs', import.meta.url)), task: undefined };
-    slot.worker.on('message', (m: { id: number; result: CebToDocumentsResult; sha256: string }) => {
+    const slot: Slot = { worker: new Worker(new URL('./ceb-worker.mjs', import.meta.url), { workerData: { signatures: this.signatures } }), task: undefined };
+    slot.worker.on('message', (m: { id: number; result: CebMapped }) => {
       const t = slot.task;
       slot.task = undefined;
-      if (t?.id === m.id) t.resolve({ ...m.result, sha256: m.sha256 });
+      if (t?.id === m.id) t.resolve(m.result);
       this.dispatch();
     });
     const lost = (why: string) => {

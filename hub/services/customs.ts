@@ -9,6 +9,8 @@ import { DEFAULT_MATCH_OPTIONS, matchDocuments, type MatchResult } from '../cust
 import { assessRisk, parcelFacts, ParcelFacts, prepareRiskRules, RiskRules, type PreparedRiskRules, type ReleaseDecision, type RiskAssessment, type RiskContext } from '../customs/risk.ts';
 import type { CaseRecord, CaseRepo } from '../repos/cases.ts';
 import { documentBody, linkedOrders, migrateDocumentLinks, ordersOfDocuments, putDocuments } from '../repos/documents.ts';
+import { migrateSignatures, signaturesOf } from '../repos/signatures.ts';
+import type { SignatureVerdict } from '../eport/verdict.ts';
 import { ExportDocumentSet, matchExport } from '../customs/matching-export.ts';
 import type { Storage, StoredDocument } from '../storage/storage.ts';
 import type { Projection } from './projections.ts';
@@ -33,6 +35,8 @@ export interface OrderOutcome {
 export interface OriginalMessage {
   xml: Uint8Array;
   sha256: string;
+  /** Its ds:Signature checked at intake (services/ceb-pool.ts); stored beside it and shown with its documents. */
+  signature?: SignatureVerdict;
 }
 
 /** Documents stored by an ingest, for the services that index them (returns, traceability). */
@@ -68,6 +72,7 @@ export class CustomsService {
       alarms?: AlarmRepo;
       /** A case that became cancelled (its slip binding freed, its stock back to bonded). */
       onCancelled?: (c: CaseRecord, actor: string) => Promise<unknown>;
+      signatureCount?: (status: SignatureVerdict['status']) => void;
     },
   ) {
     this.rules = prepareRiskRules(d.rules ?? RiskRules.parse({ version: 'default' }));
@@ -77,6 +82,7 @@ export class CustomsService {
   /** The document links this service keeps (export waybill → order). */
   async migrate(): Promise<void> {
     await migrateDocumentLinks(this.d.storage.sql);
+    await migrateSignatures(this.d.storage.sql);
   }
 
   get rulesVersion(): string {
@@ -102,7 +108,7 @@ export class CustomsService {
     const judgeAll = (facts: ParcelFacts, match: MatchResult, receipts: Receipt[], context: RiskContext) => prepared.map((r) => this.judge(facts, match, receipts, context, r));
     if (stored.some((s) => s.kind === 'exportOrder' || s.kind === 'exportInventory')) {
       const x = await this.exportInputs(orderNo, stored);
-      return { orderNo, parcelKey: x.parcelKey, outcomes: judgeAll(x.facts, x.match, x.receipts, { match: x.match }) };
+      return { orderNo, parcelKey: x.parcelKey, outcomes: judgeAll(x.facts, x.match, x.receipts, { match: x.match, signatures: x.signatures }) };
     }
     const { set, parcelKey, buyerKey } = this.importSet(stored);
     const x = await this.importInputs(set, stored, parcelKey, buyerKey);
@@ -148,7 +154,8 @@ export class CustomsService {
       if (doc.kind === 'receipt' && 'orderNo' in doc.refersTo) orders.add(doc.refersTo.orderNo);
     }
     // One transaction for the whole upload: all of it is stored or none of it.
-    await putDocuments(this.d.storage.sql, rows, links, original ? { sha256: original.sha256, xml: original.xml, receivedMs: now } : undefined);
+    await putDocuments(this.d.storage.sql, rows, links, original ? { sha256: original.sha256, xml: original.xml, receivedMs: now, ...(original.signature ? { signature: original.signature } : {}) } : undefined);
+    if (original?.signature) this.d.signatureCount?.(original.signature.status);
     // Receipts name their document by its own key (a list by copNo): find the order those documents belong to.
     const receiptSubjects = docs.filter((d): d is Receipt => d.kind === 'receipt' && !('orderNo' in d.refersTo)).map((r) => ({ kind: r.refersTo.kind, key: documentKey(r.refersTo) }));
     if (receiptSubjects.length > 0) for (const o of await ordersOfDocuments(this.d.storage.sql, receiptSubjects)) orders.add(o);
@@ -205,9 +212,9 @@ export class CustomsService {
    */
   private async decideExport(orderNo: string, stored: StoredDocument[], actor: string): Promise<OrderOutcome> {
     const now = this.now();
-    const { set, parcelKey, match, facts, receipts } = await this.exportInputs(orderNo, stored);
+    const { set, parcelKey, match, facts, receipts, signatures } = await this.exportInputs(orderNo, stored);
     const inv = set.exportInventory;
-    const { risk, customsStatus, release, list } = this.judge(facts, match, receipts, { match });
+    const { risk, customsStatus, release, list } = this.judge(facts, match, receipts, { match, signatures });
     if (!parcelKey) return { orderNo, parcelKey, match, risk, release };
     const outcome: EngineOutcome = {
       parcelKey,
@@ -251,7 +258,16 @@ export class CustomsService {
       ...(line?.grossWeightKg != null ? { measuredWeightKg: line.grossWeightKg } : {}),
       ...(line?.xrayVerdict ? { xray: line.xrayVerdict } : {}),
     });
-    return { set, parcelKey, match, facts, receipts };
+    return { set, parcelKey, match, facts, receipts, signatures: await this.signatureContext(stored) };
+  }
+
+  /** The signature verdicts of the messages these documents came in, for the risk engine (risk.ts `signature.invalid`). */
+  private async signatureContext(stored: readonly StoredDocument[]): Promise<NonNullable<RiskContext['signatures']>> {
+    const verdicts = await signaturesOf(this.d.storage.sql, stored.flatMap((s) => (s.originalSha256 ? [s.originalSha256] : [])));
+    return stored.flatMap((s) => {
+      const verdict = s.originalSha256 ? verdicts.get(s.originalSha256) : undefined;
+      return verdict ? [{ document: s.kind, verdict }] : [];
+    });
   }
 
   /** Risk under the current rules, customs' word from the receipts, and the release decision from all three. */
@@ -328,7 +344,7 @@ export class CustomsService {
       ...(line?.xrayVerdict ? { xray: line.xrayVerdict } : {}),
     });
     const match = matchDocuments(set, DEFAULT_MATCH_OPTIONS);
-    const context: RiskContext = { match };
+    const context: RiskContext = { match, signatures: await this.signatureContext(stored) };
     if (buyerKey && parcelKey) context.buyerYearToDateCny = await this.d.cases.buyerYearTotal(buyerKey, year, parcelKey);
     return { receipts, year, facts, match, context };
   }

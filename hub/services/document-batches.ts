@@ -323,7 +323,7 @@ export async function runBatch(source: ItemSource, o: RunOptions, progress: Batc
         const bytes = typeof xml === 'string' ? xmlTextBytes(xml) : xml;
         const mapped = await (o.mapXml ?? mapCebHere)(bytes);
         if (!mapped.ok) throw new BondgateError('VALIDATION_FAILED', `the CEB message is not valid (${mapped.issues.length} problem(s)); nothing of it was stored`, mapped.issues.map((f) => ({ field: f.field, message: f.message })));
-        outcomes = await o.customs.ingest(mapped.documents, o.actor, { xml: bytes, sha256: mapped.sha256 });
+        outcomes = await o.customs.ingest(mapped.documents, o.actor, { xml: bytes, sha256: mapped.sha256, ...(mapped.signature ? { signature: mapped.signature } : {}) });
         stored = mapped.documents.length;
       } else {
         outcomes = await o.customs.ingest(values, o.actor, null);

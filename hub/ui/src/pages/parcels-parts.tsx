@@ -41,6 +41,8 @@ export interface DocumentEntry {
   key: string;
   receivedMs: number;
   body: Record<string, unknown>;
+  /** The verdict on the ds:Signature of the message it came in (hub/eport/verdict.ts); null: not checked. */
+  signature?: { status: 'verified' | 'unverified' | 'invalid' | 'absent'; reason: string; message: string } | null;
 }
 
 export type StepKind = 'documents' | 'receipt' | 'decision' | 'officer' | 'scan' | 'weigh' | 'xray' | 'inspected' | 'divert' | 'release' | 'hold' | 'gate' | 'warehouse' | 'slip' | 'view' | 'other';

@@ -46,6 +46,7 @@ interface CaseDetail {
 }
 
 const READS_CUSTOMS = new Set(['officer', 'manager', 'admin']);
+const SIGNATURE_TONE: Record<NonNullable<DocumentEntry['signature']>['status'], Tone> = { verified: 'ok', unverified: 'warn', invalid: 'bad', absent: 'muted' };
 
 const STATUS_TONE: Record<string, Tone> = { released: 'ok', pending: 'info', held: 'bad', inspection: 'warn', seized: 'bad', returned: 'warn', destroyed: 'bad' };
 const STATE_TONE: Record<string, Tone> = { in_zone: 'info', inspection: 'warn', on_hold: 'bad', released: 'ok', seized: 'bad', returned: 'warn', destroyed: 'bad', exited: 'muted' };
@@ -345,6 +346,10 @@ function Documents({ parcelKey, me, detail, receipts, readsCustoms }: { parcelKe
             {t(`parcels.doc.${d.kind}`)} <span class="muted mono">{d.key}</span>
           </h2>
           <p class="muted">{t('parcels.docs.received', { at: fmtTime(d.receivedMs) })}</p>
+          <p>
+            {t('parcels.sig.label')}: <Pill tone={d.signature ? SIGNATURE_TONE[d.signature.status] : 'muted'}>{t(`parcels.sig.${d.signature?.status ?? 'unknown'}`)}</Pill>{' '}
+            {d.signature && d.signature.status !== 'verified' ? <span class="muted">{d.signature.message}</span> : null}
+          </p>
           <DocumentFields body={d.body} />
           {me.role === 'officer' ? <Original parcelKey={parcelKey} kind={d.kind} /> : null}
         </section>

@@ -42,6 +42,7 @@ export const RULE_OPTIONS = [
   'risk:match.inconsistent',
   'risk:match.incomplete',
   'risk:sample.random',
+  'risk:signature.invalid',
   'match.incomplete',
   'customs.no-receipt',
   'hold',

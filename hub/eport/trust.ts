@@ -1,0 +1,106 @@
+import { prepareSm2Key, type PreparedSm2Key } from './sm2.ts';
+import { certificateDers, issuedBy, loadCertificate, type Certificate } from './x509.ts';
+
+/**
+ * The hub's trust in e-port signers. Policy (README "Message signatures"):
+ * - a **pinned** certificate (configured by file; matched by its SHA-256 fingerprint) is trusted as itself — for a
+ *   site that knows its partners' card certificates;
+ * - any other certificate is trusted when it is issued, directly or through configured intermediates, by a
+ *   configured **anchor** (the e-port's CA certificates), each link's signature checked (SM2-with-SM3 with the
+ *   standard ID, or RSA for the older cards);
+ * - a certificate carried in the message's KeyInfo counts only through one of those two: a message cannot vouch for
+ *   itself;
+ * - every certificate of the path must be valid at the time of the check (`notBefore ≤ now ≤ notAfter`); a path
+ *   with an expired link is reported as expired, not as untrusted.
+ * A message whose KeyInfo has no certificate is checked against a pinned certificate whose serial number equals its
+ * KeyName (the e-port's certificate number).
+ */
+export interface TrustInput {
+  /** CA certificates (PEM with one or more blocks, or DER). */
+  anchors?: readonly (string | Uint8Array)[];
+  /** Intermediate CA certificates: used to build chains, never trusted by themselves. */
+  intermediates?: readonly (string | Uint8Array)[];
+  /** End-entity certificates trusted as they are. */
+  pinned?: readonly (string | Uint8Array)[];
+}
+
+export type TrustResult = { trusted: true; via: 'pinned' | 'anchor' } | { trusted: false; why: 'untrusted' | 'expired' };
+
+const MAX_CHAIN = 4;
+const MAX_PREPARED = 1000;
+
+const normalSerial = (s: string) => s.replace(/^0+/, '').toUpperCase();
+
+export class TrustStore {
+  private readonly anchors: Certificate[];
+  private readonly intermediates: Certificate[];
+  private readonly pinned: Map<string, Certificate>;
+  /**
+   * Prepared SM2 keys of trusted certificates, by fingerprint (a bounded cache owned by this store, not global). A
+   * key is prepared the second time it is seen: preparing costs about four verifications (≈23 ms), and most
+   * certificates sign many messages (a platform's card), a few sign one.
+   */
+  private readonly prepared = new Map<string, PreparedSm2Key | 'seen'>();
+  /**
+   * The path found for a certificate (null: none), by fingerprint: checking a link is an SM2 verification, and a
+   * signer's certificate comes back with each of its messages. The configured certificates do not change while a
+   * store lives (a new configuration is a new store); validity is checked at every use.
+   */
+  private readonly chains = new Map<string, Certificate[] | null>();
+
+  constructor(input: TrustInput = {}) {
+    const all = (xs: readonly (string | Uint8Array)[] = []) => xs.flatMap((x) => certificateDers(x)).map((d) => loadCertificate(d));
+    this.anchors = all(input.anchors);
+    this.intermediates = all(input.intermediates);
+    this.pinned = new Map(all(input.pinned).map((c) => [c.fingerprint256, c]));
+  }
+
+  get size(): { anchors: number; intermediates: number; pinned: number } {
+    return { anchors: this.anchors.length, intermediates: this.intermediates.length, pinned: this.pinned.size };
+  }
+
+  /** A pinned certificate whose serial number is `keyName` (hex, leading zeros and case ignored). */
+  pinnedByKeyName(keyName: string): Certificate | undefined {
+    const want = normalSerial(keyName.trim());
+    if (!want) return undefined;
+    for (const c of this.pinned.values()) if (normalSerial(c.serialNumber) === want) return c;
+    return undefined;
+  }
+
+  trust(cert: Certificate, nowMs: number): TrustResult {
+    const valid = (c: Certificate) => c.validFromMs <= nowMs && nowMs <= c.validToMs;
+    if (this.pinned.has(cert.fingerprint256)) return valid(cert) ? { trusted: true, via: 'pinned' } : { trusted: false, why: 'expired' };
+    let chain = this.chains.get(cert.fingerprint256);
+    if (chain === undefined) {
+      chain = this.chainToAnchor(cert, 0) ?? null;
+      if (this.chains.size >= MAX_PREPARED) this.chains.delete(this.chains.keys().next().value!);
+      this.chains.set(cert.fingerprint256, chain);
+    }
+    if (!chain) return { trusted: false, why: 'untrusted' };
+    return chain.every(valid) ? { trusted: true, via: 'anchor' } : { trusted: false, why: 'expired' };
+  }
+
+  /** `cert` and the issuers up to a configured anchor, each signature checked; undefined when there is no such path. */
+  private chainToAnchor(cert: Certificate, depth: number): Certificate[] | undefined {
+    if (depth >= MAX_CHAIN) return undefined;
+    const anchor = this.anchors.find((a) => issuedBy(cert, a));
+    if (anchor) return [cert, anchor];
+    for (const i of this.intermediates) {
+      if (i.fingerprint256 === cert.fingerprint256 || !issuedBy(cert, i)) continue;
+      const rest = this.chainToAnchor(i, depth + 1);
+      if (rest) return [cert, ...rest];
+    }
+    return undefined;
+  }
+
+  /** The certificate's SM2 key prepared for fast verification, from its second use on; undefined before. */
+  preparedKey(cert: Certificate): PreparedSm2Key | undefined {
+    if (cert.publicKey.kind !== 'sm2') return undefined;
+    const p = this.prepared.get(cert.fingerprint256);
+    if (p && p !== 'seen') return p;
+    if (this.prepared.size >= MAX_PREPARED) this.prepared.delete(this.prepared.keys().next().value!);
+    const next = p === 'seen' ? prepareSm2Key(cert.publicKey) : 'seen';
+    this.prepared.set(cert.fingerprint256, next);
+    return next === 'seen' ? undefined : next;
+  }
+}

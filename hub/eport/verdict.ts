@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+/**
+ * What the hub concluded about a message's enveloped ds:Signature (issue 15 item 7), recorded per message and shown
+ * with each of its documents:
+ * - `verified`: structure, digest and signature check, and the signer's certificate is pinned or issued by a
+ *   configured CA and valid now;
+ * - `unverified`: nothing is wrong that the hub can see, but it cannot vouch for the signer (certificate unknown,
+ *   untrusted or expired) or does not implement an algorithm the message names;
+ * - `invalid`: provably wrong — malformed ds:Signature, a value that is not base64, content that does not match the
+ *   digest (tampered), or a signature value that does not verify with the signer's key. A risk reason.
+ * - `absent`: no ds:Signature (or a document that came as JSON).
+ */
+export const SignatureStatus = z.enum(['verified', 'unverified', 'invalid', 'absent']);
+export type SignatureStatus = z.infer<typeof SignatureStatus>;
+
+/** Stable reason codes (tests and the dashboard match on these, not on the message). */
+export const SignatureReason = z.enum([
+  'SIG_OK',
+  'SIG_ABSENT',
+  'SIG_NOT_XML',
+  'SIG_MISPLACED',
+  'SIG_MULTIPLE',
+  'SIG_STRUCTURE',
+  'SIG_NOT_BASE64',
+  'SIG_UNSUPPORTED',
+  'SIG_DIGEST_LENGTH',
+  'SIG_DIGEST_MISMATCH',
+  'SIG_CERTIFICATE_MALFORMED',
+  'SIG_BAD_SIGNATURE',
+  'SIG_SIGNER_UNKNOWN',
+  'SIG_SIGNER_UNTRUSTED',
+  'SIG_CERTIFICATE_EXPIRED',
+]);
+export type SignatureReason = z.infer<typeof SignatureReason>;
+
+export const SignatureVerdict = z.object({
+  status: SignatureStatus,
+  reason: SignatureReason,
+  /** Says what was found, for officers (English; the dashboard words the status and reason code). */
+  message: z.string().max(500),
+  /** The algorithm URIs the signature named. */
+  signatureMethod: z.string().max(300).optional(),
+  digestMethod: z.string().max(300).optional(),
+  /** The signer, from KeyInfo (KeyName: the e-port certificate number) and the certificate that was used. */
+  signer: z
+    .object({ keyName: z.string().max(200).optional(), subject: z.string().max(500).optional(), serialNumber: z.string().max(100).optional(), fingerprint256: z.string().max(100).optional() })
+    .optional(),
+});
+export type SignatureVerdict = z.infer<typeof SignatureVerdict>;
