@@ -1,6 +1,4 @@
 export declare const ROOT: string;
 export declare function sourceFiles(root?: string): string[];
-export declare function treeKey(files: string[], root?: string): string;
-export declare function compiledMain(key: string, root?: string): string | undefined;
 export declare function currentMain(root?: string): string | undefined;
 export declare function compile(root?: string): Promise<string | undefined>;
