@@ -21,6 +21,8 @@ const CLI = resolve(import.meta.dirname, '../bin/bondgate.mjs');
 const N = Number(process.env.SCAN_PATH_LINES ?? 20_000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TICK_MS = 1000 / 100; // USER_HZ on Linux
+/** node's options for the edge as a gateway runs it (NODE_OPTIONS in docker/Dockerfile.edge and the systemd unit). */
+const EDGE_NODE_ARGS = (process.env.SCAN_PATH_EDGE_NODE_ARGS ?? '--max-semi-space-size=2').split(/\s+/).filter(Boolean);
 
 function procCpuMs(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -112,7 +114,7 @@ export async function benchScanPath(): Promise<Record<string, number>> {
 
     // Start-up to first read: spawn → the first line written as soon as the port is up → journalled.
     const s0 = performance.now();
-    const edge = spawnNode([CLI, 'edge', '--config', join(dir, 'edge.json')], { name: 'edge', logFile: join(dir, 'edge.log') });
+    const edge = spawnNode([...EDGE_NODE_ARGS, CLI, 'edge', '--config', join(dir, 'edge.json')], { name: 'edge', logFile: join(dir, 'edge.log') });
     stops.push(() => edge.kill('SIGKILL'));
     let first = false;
     for (;;) {
