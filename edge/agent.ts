@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type * as PromClient from 'prom-client';
 import { generateJournalKeys } from '../shared/journal-chain.ts';
 import { ensurePrivateDir, makePrivate, writePrivateFile } from '../shared/private-files.ts';
 import type { EdgeConfig } from './config.ts';
@@ -47,7 +47,8 @@ function loadOrCreateKeys(dataDir: string): { privateKeyPem: string; publicKeyPe
   return keys;
 }
 
-function edgeMetrics(journal: EdgeJournal, sync: () => SyncClient, devices: EdgeDevices | undefined) {
+/** The /metrics registry, built with the first scrape: a gateway nobody scrapes carries no prom-client. */
+function edgeMetrics({ Counter, Gauge, Registry, collectDefaultMetrics }: typeof PromClient, journal: EdgeJournal, sync: () => SyncClient, devices: EdgeDevices | undefined) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'bondgate_edge_' });
   const g = (name: string, help: string, collect: () => number) =>
@@ -189,7 +190,7 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
   let server: Server | undefined;
   let healthUrl: string | undefined;
   if (config.http.port >= 0) {
-    const registry = edgeMetrics(journal, () => sync, devices);
+    let metrics: Promise<PromClient.Registry> | undefined;
     server = createServer((req, res) => {
       if (req.url === '/healthz') {
         const b = journal.backlog();
@@ -209,10 +210,9 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
         };
         res.writeHead(journal.diskLevel === 'hard' ? 503 : 200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       } else if (req.url === '/metrics') {
-        registry.metrics().then(
-          (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
-          (e: Error) => res.writeHead(500).end(e.message),
-        );
+        (metrics ??= import('prom-client').then((p) => edgeMetrics(p, journal, () => sync, devices)))
+          .then(async (registry) => res.writeHead(200, { 'content-type': registry.contentType }).end(await registry.metrics()))
+          .catch((e: Error) => res.writeHead(500).end(e.message));
       } else {
         res.writeHead(404, { 'content-type': 'application/json' }).end('{"code":"NOT_FOUND"}');
       }

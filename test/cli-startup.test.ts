@@ -64,7 +64,7 @@ describe('bondgate start-up', () => {
 });
 
 describe('a scanner-only gateway loads only what it is configured for', () => {
-  it('runs compiled JavaScript (no TypeScript loader) without node-opcua, modbus-serial, the console (express) or the camera decoder (sharp, zxing-wasm)', async () => {
+  it('runs compiled JavaScript (no TypeScript loader) without node-opcua, modbus-serial, the console (express), the camera decoder (sharp, zxing-wasm) or, until scraped, prom-client', async () => {
     const file = join(dir, 'edge-trace.txt');
     const config = join(dir, 'edge.json');
     writeFileSync(
@@ -93,7 +93,7 @@ describe('a scanner-only gateway loads only what it is configured for', () => {
     expect(loaded.filter((u) => /\/node_modules\/tsx\/|\.ts$/.test(u))).toEqual([]);
     expect(
       loaded.filter((u) =>
-        /\/node_modules\/(node-opcua|modbus-serial|express|sharp|zxing-wasm|@zxing)\/|\/drivers\/(opcua\/driver|modbus\/client|barcode\/camera-scanner|barcode\/image-decoder)\.(ts|js)$|\/edge\/console\/server\.(ts|js)$/.test(u),
+        /\/node_modules\/(node-opcua|modbus-serial|express|sharp|zxing-wasm|@zxing|prom-client)\/|\/drivers\/(opcua\/driver|modbus\/client|barcode\/camera-scanner|barcode\/image-decoder)\.(ts|js)$|\/edge\/console\/server\.(ts|js)$/.test(u),
       ),
     ).toEqual([]);
   }, 150_000);
