@@ -23,6 +23,8 @@ const N = Number(process.env.SCAN_PATH_LINES ?? 20_000);
 const PROFILE_DIR = process.env.SCAN_PATH_PROFILE;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TICK_MS = 1000 / 100; // USER_HZ on Linux
+/** node's options for the edge as a gateway runs it (NODE_OPTIONS in docker/Dockerfile.edge and the systemd unit). */
+const EDGE_NODE_ARGS = (process.env.SCAN_PATH_EDGE_NODE_ARGS ?? '--max-semi-space-size=2').split(/\s+/).filter(Boolean);
 
 function procCpuMs(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -115,7 +117,7 @@ export async function benchScanPath(): Promise<Record<string, number>> {
     // Start-up to first read: spawn → the first line written as soon as the port is up → journalled.
     const s0 = performance.now();
     const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${resolve(PROFILE_DIR)}`] : [];
-    const edge = spawnNode([...profile, CLI, 'edge', '--config', join(dir, 'edge.json')], { name: 'edge', logFile: join(dir, 'edge.log') });
+    const edge = spawnNode([...EDGE_NODE_ARGS, ...profile, CLI, 'edge', '--config', join(dir, 'edge.json')], { name: 'edge', logFile: join(dir, 'edge.log') });
     stops.push(async () => {
       if (PROFILE_DIR) {
         edge.kill('SIGTERM');

@@ -15,3 +15,18 @@ describe('device registry: lazily loaded drivers', () => {
     expect(d.health().connected).toBe(false);
   }, 60_000);
 });
+
+describe('device registry: the camera scanner', () => {
+  it('validates its config without the decoder, and loads the driver (sharp, zxing-wasm) when it starts', async () => {
+    expect(DeviceConfig.safeParse({ kind: 'camera-scanner', id: 'cam-1', camera: { file: '/tmp/x.jpg', formats: ['Snapcode'] } }).success).toBe(false);
+    const config = DeviceConfig.parse({ kind: 'camera-scanner', id: 'cam-1', camera: { file: '/nonexistent/bg-registry-cam.jpg', formats: ['EAN13'] } });
+    const d = createDriver(config);
+    expect(await d.send('capture')).toMatchObject({ ok: false, code: 'DEVICE_DISCONNECTED' });
+    const readings: unknown[] = [];
+    d.onReading((r) => readings.push(r));
+    const abort = new AbortController();
+    await expect(d.start(abort.signal)).rejects.toThrow(/ENOENT/); // the real driver ran: its first snapshot failed
+    abort.abort();
+    expect(readings).toEqual([expect.objectContaining({ kind: 'device.error', reason: expect.stringMatching(/^camera: /) })]);
+  }, 60_000);
+});

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CameraScannerConfig, CameraScannerDriver } from './barcode/camera-scanner.ts';
+import { CameraScannerConfig } from './barcode/camera-config.ts';
 import { EvdevScannerConfig, EvdevScannerDriver } from './barcode/hid/evdev-scanner.ts';
 import { HidPosScannerConfig, HidPosScannerDriver } from './barcode/hid/hid-pos-scanner.ts';
 import { SerialScannerConfig, SerialScannerDriver } from './barcode/serial-scanner.ts';
@@ -45,8 +45,9 @@ export type DeviceConfig = z.output<typeof DeviceConfig>;
 export type AnyReading = { atMs: number } & Record<string, unknown>;
 
 /**
- * A driver whose module (and library) loads when it first starts: node-opcua (~100 MiB, seconds) and modbus-serial
- * load only in a gateway that has such a device. Readings, commands and health pass through to the real driver.
+ * A driver whose module (and library) loads when it first starts: node-opcua (~100 MiB, seconds), modbus-serial,
+ * and the camera's decoder (sharp, zxing-wasm) load only in a gateway that has such a device. Readings, commands
+ * and health pass through to the real driver.
  */
 class LazyDriver extends DriverBase<AnyReading, unknown> {
   private inner: Driver<AnyReading, unknown> | undefined;
@@ -81,7 +82,7 @@ export function createDriver(config: DeviceConfig): Driver<AnyReading, unknown> 
     case 'hid-pos-scanner':
       return new HidPosScannerDriver(config.scanner, hidTransport(config.scanner.usb)) as never;
     case 'camera-scanner':
-      return new CameraScannerDriver(config.camera) as never;
+      return new LazyDriver(async () => new (await import('./barcode/camera-scanner.ts')).CameraScannerDriver(config.camera) as never);
     case 'modbus-plc':
       return new LazyDriver(async () => new ModbusPlcDriver(config.plc, (await import('./modbus/client.ts')).modbusTcp(config.tcp)) as never);
     case 'modbus-rtu-plc':

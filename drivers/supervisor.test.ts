@@ -84,4 +84,14 @@ describe('Supervisor', () => {
     expect(sup.status()[0]!.state).toBe('down');
     sup.stop();
   });
+
+  it('a driver whose start() succeeds is up at once, not at the next tick', async () => {
+    const sup = new Supervisor({ now: () => 0, setInterval: () => ({ stop() {} }) }, 1000, half);
+    sup.add('scanner-1', () => new FakeDriver(false), policy);
+    sup.start(); // the ticker never fires here: only start() and its completion run supervision
+    expect(sup.status()[0]!.state).toBe('starting');
+    await new Promise((r) => setImmediate(r));
+    expect(sup.status()[0]!.state).toBe('up');
+    sup.stop();
+  });
 });

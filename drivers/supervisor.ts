@@ -87,14 +87,16 @@ export class Supervisor {
 
   /** Run one supervision round now (the ticker calls it; tests call it with a hand-driven clock). */
   tick(): void {
-    for (const e of this.entries.values()) {
-      // While start() runs there is no health yet; a failed or stopped driver reads as disconnected.
-      const health = e.starting ? undefined : (e.driver?.health() ?? DISCONNECTED);
-      const { next, action } = superviseStep(e.record, health, this.clock.now(), e.policy, this.random);
-      e.record = next;
-      if (action === 'restart' || (next.state === 'down' && e.driver)) this.stopDriver(e);
-      if (action === 'start') this.startDriver(e);
-    }
+    for (const e of this.entries.values()) this.step(e);
+  }
+
+  private step(e: Entry): void {
+    // While start() runs there is no health yet; a failed or stopped driver reads as disconnected.
+    const health = e.starting ? undefined : (e.driver?.health() ?? DISCONNECTED);
+    const { next, action } = superviseStep(e.record, health, this.clock.now(), e.policy, this.random);
+    e.record = next;
+    if (action === 'restart' || (next.state === 'down' && e.driver)) this.stopDriver(e);
+    if (action === 'start') this.startDriver(e);
   }
 
   private stopDriver(e: Entry): void {
@@ -113,6 +115,8 @@ export class Supervisor {
     driver.start(abort.signal).then(
       () => {
         e.starting = false;
+        // Up now, not at the next tick (up to tickMs later): /healthz says a device is up as soon as it is.
+        if (e.driver === driver) this.step(e);
       },
       (err: Error) => {
         e.starting = false;

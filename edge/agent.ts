@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type * as PromClient from 'prom-client';
 import { generateJournalKeys } from '../shared/journal-chain.ts';
 import { ensurePrivateDir, makePrivate, writePrivateFile } from '../shared/private-files.ts';
 import type { EdgeConfig } from './config.ts';
@@ -47,7 +47,8 @@ function loadOrCreateKeys(dataDir: string): { privateKeyPem: string; publicKeyPe
   return keys;
 }
 
-function edgeMetrics(journal: EdgeJournal, sync: () => SyncClient, devices: EdgeDevices | undefined) {
+/** The /metrics registry, built with the first scrape: a gateway nobody scrapes carries no prom-client. */
+function edgeMetrics({ Counter, Gauge, Registry, collectDefaultMetrics }: typeof PromClient, journal: EdgeJournal, sync: () => SyncClient, devices: EdgeDevices | undefined) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'bondgate_edge_' });
   const g = (name: string, help: string, collect: () => number) =>
@@ -189,7 +190,8 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
   let health: HealthServer | undefined;
   let healthUrl: string | undefined;
   if (config.http.port >= 0) {
-    const registry = edgeMetrics(journal, () => sync, devices);
+    // prom-client loads on the first scrape: a gateway nobody scrapes does not carry it.
+    let metrics: Promise<PromClient.Registry> | undefined;
     // Served from its own thread (edge/health-server.ts): it answers within ~100 ms even while this thread works
     // through a serial backlog, from the last answer (marked stale, with this thread's loop lag) if need be.
     health = await startHealthServer({
@@ -213,7 +215,10 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
         };
         return { status: journal.diskLevel === 'hard' ? 503 : 200, body };
       },
-      metrics: async () => ({ status: 200, contentType: registry.contentType, body: await registry.metrics() }),
+      metrics: async () => {
+        const registry = await (metrics ??= import('prom-client').then((p) => edgeMetrics(p, journal, () => sync, devices)));
+        return { status: 200, contentType: registry.contentType, body: await registry.metrics() };
+      },
     });
     healthUrl = `http://${config.http.host}:${health.port}`;
   }

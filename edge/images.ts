@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import type sharpFn from 'sharp';
+
+/** sharp (a native image library, ~12 MiB) loads with the first image: a gateway without a camera never loads it. */
+let sharpLoaded: Promise<typeof sharpFn> | undefined;
+const loadSharp = () => (sharpLoaded ??= import('sharp').then((m) => m.default));
 
 /**
  * Parcel photos (and other station images) stay on the edge at full size; a small WebP thumbnail travels with the
@@ -18,6 +22,7 @@ export class ImageStore {
 
   /** Keep an image; returns its ref and a thumbnail (WebP, ≤ 160 px wide, base64) for the event. */
   async put(image: Buffer): Promise<{ ref: string; thumbnailWebp: string }> {
+    const sharp = await loadSharp();
     const meta = await sharp(image).metadata(); // throws on anything that is not an image
     const ext = meta.format === 'png' ? 'png' : meta.format === 'webp' ? 'webp' : 'jpg';
     const ref = `img-${randomUUID()}.${ext}`;

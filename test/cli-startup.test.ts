@@ -52,7 +52,7 @@ describe('bondgate start-up', () => {
     const r = runTraced(['edge'], 'edge');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/needs --config FILE/);
-    expect(r.loaded.some((u) => u.endsWith('/cli/main.ts'))).toBe(true);
+    expect(r.loaded.some((u) => /\/cli\/main\.(ts|js)$/.test(u))).toBe(true);
     expect(r.loaded.filter((u) => /\/(hub|edge|drivers)\//.test(u))).toEqual([]);
   });
 
@@ -64,7 +64,7 @@ describe('bondgate start-up', () => {
 });
 
 describe('a scanner-only gateway loads only what it is configured for', () => {
-  it('starts without node-opcua, modbus-serial or the console (express), which only OPC UA, Modbus and console configs need', async () => {
+  it('runs compiled JavaScript (no TypeScript loader) without node-opcua, modbus-serial, the console (express), the camera decoder (sharp, zxing-wasm) or, until scraped, prom-client', async () => {
     const file = join(dir, 'edge-trace.txt');
     const config = join(dir, 'edge.json');
     writeFileSync(
@@ -87,8 +87,14 @@ describe('a scanner-only gateway loads only what it is configured for', () => {
       await p.exited;
     }
     const loaded = readFileSync(file, 'utf8').split('\n').filter(Boolean);
-    expect(loaded.some((u) => u.endsWith('/edge/agent.ts'))).toBe(true);
-    expect(loaded.some((u) => u.endsWith('/drivers/barcode/serial-scanner.ts'))).toBe(true);
-    expect(loaded.filter((u) => /\/node_modules\/(node-opcua|modbus-serial|express)\/|\/drivers\/(opcua\/driver|modbus\/client)\.ts$|\/edge\/console\/server\.ts$/.test(u))).toEqual([]);
+    // The application as bin/compile.mjs built it: every module of ours from dist/run/, none through tsx.
+    expect(loaded.some((u) => /\/dist\/run\/[0-9a-f]+\/edge\/agent\.js$/.test(u))).toBe(true);
+    expect(loaded.some((u) => /\/dist\/run\/[0-9a-f]+\/drivers\/barcode\/serial-scanner\.js$/.test(u))).toBe(true);
+    expect(loaded.filter((u) => /\/node_modules\/tsx\/|\.ts$/.test(u))).toEqual([]);
+    expect(
+      loaded.filter((u) =>
+        /\/node_modules\/(node-opcua|modbus-serial|express|sharp|zxing-wasm|@zxing|prom-client)\/|\/drivers\/(opcua\/driver|modbus\/client|barcode\/camera-scanner|barcode\/image-decoder)\.(ts|js)$|\/edge\/console\/server\.(ts|js)$/.test(u),
+      ),
+    ).toEqual([]);
   }, 150_000);
 });

@@ -11,7 +11,7 @@ import { mosquittoAcl, mosquittoConf } from '../hub/broker-config.ts';
 import { HubConfig } from '../hub/config.ts';
 import { createHubMetrics } from '../hub/metrics.ts';
 import { parseConfig } from '../shared/config-file.ts';
-import { parseDockerfile as parseDockerfileAt } from './helpers/dockerfile.ts';
+import { envOf, parseDockerfile as parseDockerfileAt } from './helpers/dockerfile.ts';
 import { freePort } from './helpers/ports.ts';
 
 /**
@@ -197,6 +197,12 @@ describe('systemd units', () => {
     expect(u).toMatch(/^SupplementaryGroups=.*\bdialout\b/m);
     expect(u).toMatch(/^ExecStart=\/usr\/bin\/node \/opt\/bondgate\/bin\/bondgate\.mjs edge --config /m);
     expect(u).toMatch(/^User=bondgate$/m);
+  });
+
+  it('runs the edge with the same node options as its image (a small young generation)', () => {
+    const edgeImage = envOf(parseDockerfileAt(join(DOCKER, 'Dockerfile.edge')).stages.at(-1)!.lines);
+    expect(edgeImage.NODE_OPTIONS).toBe('--max-semi-space-size=2');
+    expect(unit('bondgate-edge.service').split('\n')).toContain(`Environment=NODE_OPTIONS=${edgeImage.NODE_OPTIONS}`);
   });
 
   it('runs the hub unprivileged with its secrets in an environment file', () => {

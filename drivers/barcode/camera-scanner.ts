@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
 import { type CommandResult, DriverBase } from '../contract.ts';
-import { CAMERA_FORMATS, DEFAULT_FORMATS, workerImageDecoder, type ImageDecoder } from './image-decoder.ts';
+import { CameraScannerConfig } from './camera-config.ts';
+import { workerImageDecoder, type ImageDecoder } from './image-decoder.ts';
 import { scanReading, type ScanReading } from './serial-scanner.ts';
 
 /**
@@ -12,22 +12,9 @@ import { scanReading, type ScanReading } from './serial-scanner.ts';
  * It reads the symbols the station expects (`formats`, at most `maxSymbols`, one by default) and emits a code only
  * when its check digits hold; a read that fails them is a `scan.rejected` with its text and the reason. Images are
  * loaded and decoded in a worker thread (image-decoder.ts, WorkerImageDecoder), never on the edge's event loop.
+ * The config schema lives apart (camera-config.ts), so validating a gateway's config loads no decoder.
  */
-export const CameraScannerConfig = z
-  .object({
-    url: z.url().optional().describe('HTTP snapshot URL (e.g. http://cam/snapshot.jpg)'),
-    file: z.string().min(1).optional().describe('image file a capture tool keeps overwriting'),
-    intervalMs: z.number().int().min(50).max(60_000).default(500),
-    timeoutMs: z.number().int().min(100).max(30_000).default(2000),
-    width: z.number().int().min(160).max(8192).optional().describe('decode a copy scaled to this width first (cheaper); the full frame is tried when it finds nothing'),
-    rotateDeg: z.number().int().min(-360).max(360).optional(),
-    repeatAfterMs: z.number().int().min(0).default(5000).describe('report the same code again only after this long'),
-    maxImageBytes: z.number().int().min(1024).default(20 * 1024 * 1024),
-    formats: z.array(z.enum(CAMERA_FORMATS)).min(1).default(DEFAULT_FORMATS).describe('the symbologies this station reads'),
-    maxSymbols: z.number().int().min(1).max(8).default(1).describe('symbols per frame: 1 for a station, more only for a portal (each costs decode time)'),
-  })
-  .refine((c) => (c.url === undefined) !== (c.file === undefined), { message: 'set exactly one of url or file', path: ['url'] });
-export type CameraScannerConfig = z.output<typeof CameraScannerConfig>;
+export { CameraScannerConfig };
 
 /** `bytesHex`/`eci`: a symbol whose content is bytes, not text (binary, or an ECI the decoder cannot transcode). */
 export type CameraReading = ScanReading & { format?: string; bytesHex?: string; eci?: boolean };
@@ -40,6 +27,14 @@ export function freshCodes(codes: string[], seen: Map<string, number>, nowMs: nu
   return fresh;
 }
 
+/**
+ * A fixed camera over a conveyor or a bench: a periodic snapshot (an IP camera's JPEG snapshot URL, or a file a
+ * capture tool keeps overwriting) decoded with zxing. A parcel sits under the camera for many snapshots, so the same
+ * code is reported once per `repeatAfterMs`, not once per frame. An unreachable camera or an unreadable image is a
+ * device.error and the link goes down, so the supervisor restarts it; a frame without a barcode is not an error.
+ * It reads the symbols the station expects (`formats`, at most `maxSymbols`, one by default) and emits a code only
+ * when its check digits hold; a read that fails them is a `scan.rejected` with its text and the reason.
+ */
 export class CameraScannerDriver extends DriverBase<CameraReading, 'snapshot' | 'capture'> {
   private timer: NodeJS.Timeout | undefined;
   private busy = false;

@@ -7,6 +7,7 @@ import {
   binarizers, characterSets, contentTypes, defaultReaderOptions, eanAddOnSymbols, encodeFormats, prepareZXingModule, readBarcodes, textModes,
   type ReaderOptions, type ReadResult, type ZXingReaderModule, type ZXingReaderOptions,
 } from 'zxing-wasm/reader';
+import { DEFAULT_FORMATS, type CameraFormat } from './camera-config.ts';
 
 /**
  * Barcodes from camera frames and files. sharp decodes the image to RGBA (colour kept: the luminance is taken by
@@ -16,11 +17,8 @@ import {
  * code. Measured in bench/barcode-decode.bench.ts (bench/RESULTS.md).
  */
 
-/** The formats a camera can be told to look for (zxing-wasm names). */
-export const CAMERA_FORMATS = ['EAN13', 'EAN8', 'UPCA', 'UPCE', 'Code128', 'Code39', 'ITF14', 'DataBar', 'DataBarExp', 'QRCode', 'DataMatrix', 'PDF417', 'Aztec'] as const;
-export type CameraFormat = (typeof CAMERA_FORMATS)[number];
-/** What a parcel or goods label carries: waybills (Code 128, QR, Data Matrix), GS1 (GS1-128, GS1 DataMatrix/QR), retail GTINs. */
-export const DEFAULT_FORMATS: CameraFormat[] = ['Code128', 'EAN13', 'UPCA', 'EAN8', 'QRCode', 'DataMatrix'];
+// The format names live with the camera's config schema, which must not load this module (sharp, zxing-wasm).
+export { CAMERA_FORMATS, DEFAULT_FORMATS, type CameraFormat } from './camera-config.ts';
 
 export interface DecodeOptions {
   formats: readonly CameraFormat[];
