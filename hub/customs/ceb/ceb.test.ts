@@ -588,10 +588,12 @@ describe.skipIf(!requireService('xmllint with the official CEB XSDs (apt-get ins
   });
 
   /** Validate documents in one xmllint run per XSD (offline: --nonet; the xmldsig import is a local file). */
-  async function lint(xsd: string, docs: Record<string, string>): Promise<Record<string, boolean>> {
-    const files = await Promise.all(Object.entries(docs).map(async ([name, xml]) => {
+  const lint = (xsd: string, docs: Record<string, string>) => lintBytes(xsd, Object.fromEntries(Object.entries(docs).map(([name, xml]) => [name, Buffer.from(xml)])));
+
+  async function lintBytes(xsd: string, docs: Record<string, Uint8Array>): Promise<Record<string, boolean>> {
+    const files = await Promise.all(Object.entries(docs).map(async ([name, bytes]) => {
       const file = join(dir, `${name}.xml`);
-      await writeFile(file, xml);
+      await writeFile(file, bytes);
       return [name, file] as const;
     }));
     const out = await run('xmllint', ['--noout', '--nonet', '--schema', join(xsdDir, xsd), ...files.map(([, f]) => f)]).then(
@@ -607,6 +609,15 @@ describe.skipIf(!requireService('xmllint with the official CEB XSDs (apt-get ins
       const result = await lint(xsd, Object.fromEntries(types.map((t) => [t, fixtureXml(t)])));
       expect(result).toEqual(Object.fromEntries(types.map((t) => [t, true])));
     }
+  });
+
+  it('accepts the same message as UTF-8, GBK, GB18030 and UTF-16 (issue 15 item 3), as the hub does', async () => {
+    const xml = fixtureXml('CEB311');
+    const as = (label: string) => xml.replace('encoding="UTF-8"', `encoding="${label}"`);
+    const files = { utf8: Buffer.from(as('UTF-8')), gbk: encodeGbk(as('GBK')), gb18030: encodeGbk(as('GB18030')), utf16: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(as('UTF-16'), 'utf16le')]) };
+    const result = await lintBytes('import-business.xsd', files);
+    expect(result).toEqual({ utf8: true, gbk: true, gb18030: true, utf16: true });
+    for (const [name, bytes] of Object.entries(files)) expect(at(parsed(bytes).root, 'Order.OrderHead.buyerName').text, name).toBe('张伟');
   });
 
   it('accepts the generated CEB711 (placeholder-signed), CEB507 and CEB509, and rejects an unsigned CEB711', async () => {
@@ -649,6 +660,17 @@ describe.skipIf(!requireService('xmllint with the official CEB XSDs (apt-get ins
       uppercase: variant('CEB311', (r) => void (at(r, 'Order.OrderHead.guid').text = at(r, 'Order.OrderHead.guid').text.toLowerCase())),
     };
     expect(await lint('import-business.xsd', byDocumentation)).toEqual({ format: true, enumeration: true, uppercase: true });
+    // Issue 15 item 1: the values real messages carry that the old intake refused all validate; the hub keeps them, warned.
+    const realValues = {
+      packNo3: variant('CEB511', (r) => void (at(r, 'Logistics.LogisticsHead.packNo').text = '3')),
+      lowerGuid: variant('CEB621', (r) => void (r.attrs.guid = r.attrs.guid!.toLowerCase())),
+      invtNoOtherShape: variant('CEB622', (r) => void (at(r, 'InventoryReturn.invtNo').text = '516520241000123456')),
+    };
+    expect(await lint('import-business.xsd', realValues)).toEqual({ packNo3: true, lowerGuid: true, invtNoOtherShape: true });
+    for (const [name, xml] of Object.entries(realValues)) expect(checkCeb(parsed(xml)), name).toMatchObject({ issues: [] });
+    const exportValues = { statisticsFlagC: variant('CEB604', (r) => void (at(r, 'InventoryReturn.statisticsFlag').text = 'C')) };
+    expect(await lint('export-business.xsd', exportValues)).toEqual({ statisticsFlagC: true });
+    expect(checkCeb(parsed(exportValues.statisticsFlagC)).issues).toEqual([]);
     expect(placeholderSignatureXml()).toContain('not-a-signature');
   });
 });

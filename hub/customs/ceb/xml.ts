@@ -203,18 +203,18 @@ export function decodeXmlBytes(bytes: Uint8Array): DecodeResult {
     family = declared ?? 'utf-8';
   }
 
+  // A GBK declaration on bytes that are valid UTF-8 with non-ASCII characters: text that was converted to UTF-8 (a JSON
+  // string, an editor's "save as") kept its old declaration, and decoding it as GBK would store mojibake without a single
+  // invalid byte. Real GBK text is practically never valid UTF-8 (a GBK character is a lead byte 81–FE and a trail byte
+  // that is rarely the 80–BF continuation UTF-8 then needs; a few characters in a row break UTF-8): refused, not guessed.
+  if (family === 'gb18030' && !asciiOnly(body) && validIn('utf-8', body) !== undefined) {
+    return { ok: false, issue: issue('XML_ENCODING_MISMATCH', `the declaration says "${label}" but the bytes are UTF-8: declare encoding="UTF-8", or send the GBK bytes themselves`) };
+  }
   const text = validIn(family, body);
   if (text === undefined) {
     // Say what the bytes look like when they read as another accepted encoding: the usual fix is the declaration.
     const gbkHint = family === 'utf-8' && validIn('gb18030', body) !== undefined ? `; they read as GBK/GB18030: declare encoding="GBK"` : '';
     return { ok: false, issue: issue('XML_ENCODING_INVALID', `the bytes are not valid ${NAMES[family]}${label === undefined && family === 'utf-8' ? ' (no BOM or declaration: UTF-8 by default)' : ''}${gbkHint}`) };
-  }
-  // A GBK declaration on bytes that are valid UTF-8 with non-ASCII characters: text that was converted to UTF-8 (a JSON
-  // string, an editor's "save as") kept its old declaration, and decoding it as GBK would store mojibake without a single
-  // invalid byte. Real GBK text is almost never valid UTF-8 (GBK's common lead bytes B0–F7 are UTF-8 continuation or
-  // long-sequence bytes, so two or more Chinese characters in a row break UTF-8): refused, never guessed.
-  if (family === 'gb18030' && !asciiOnly(body) && validIn('utf-8', body) !== undefined) {
-    return { ok: false, issue: issue('XML_ENCODING_MISMATCH', `the declaration says "${label}" but the bytes are UTF-8: declare encoding="UTF-8", or send the GBK bytes themselves`) };
   }
   const replaced = replacementIssue(text);
   if (replaced) return { ok: false, issue: replaced };
