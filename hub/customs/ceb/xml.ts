@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import type { FieldIssue } from '../../../shared/errors.ts';
 
@@ -207,7 +208,7 @@ export function decodeXmlBytes(bytes: Uint8Array): DecodeResult {
   // string, an editor's "save as") kept its old declaration, and decoding it as GBK would store mojibake without a single
   // invalid byte. Real GBK text is practically never valid UTF-8 (a GBK character is a lead byte 81–FE and a trail byte
   // that is rarely the 80–BF continuation UTF-8 then needs; a few characters in a row break UTF-8): refused, not guessed.
-  if (family === 'gb18030' && !asciiOnly(body) && validIn('utf-8', body) !== undefined) {
+  if (family === 'gb18030' && !asciiOnly(body) && isUtf8(body)) {
     return { ok: false, issue: issue('XML_ENCODING_MISMATCH', `the declaration says "${label}" but the bytes are UTF-8: declare encoding="UTF-8", or send the GBK bytes themselves`) };
   }
   const text = validIn(family, body);
