@@ -4,14 +4,14 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { decodeXmlBytes } from '../hub/customs/ceb/xml.ts';
 import type { BatchJobView } from '../hub/services/document-batches.ts';
 import { isDropCandidate } from '../hub/services/drop-folder.ts';
 
 /**
  * `bondgate documents import <files or dirs…> --hub URL --user NAME [--password-env VAR]`: upload customs documents
- * through the hub's batch endpoint (POST /api/documents/batches, as NDJSON: a CEB XML file becomes one line holding the
- * message, a JSON file one line per document, an NDJSON file its lines) and follow the job's progress until it ends.
+ * through the hub's batch endpoint (POST /api/documents/batches, as NDJSON: a CEB XML file becomes one line holding its
+ * bytes, `{"xmlBase64": …}`, a JSON file one line per document, an NDJSON file its lines) and follow the job's progress
+ * until it ends.
  * Exit 0 when everything was stored, 1 otherwise (refused documents, a failed job, or an error before the upload).
  */
 
@@ -86,12 +86,11 @@ async function* ndjsonOf(files: readonly string[], ranges: LineRange[]): AsyncGe
     }
     const bytes = await readFile(f);
     if (ext === '.xml') {
-      // Decoded by the encoding the message declares (GBK/GB18030 too), strictly: bad bytes stop the import here
-      // rather than reaching the hub as U+FFFD.
-      const decoded = decodeXmlBytes(bytes);
-      if (!decoded.ok) throw new Error(`${f}: ${decoded.issue.message}`);
+      // The bytes as they are: the hub decodes them by the BOM and the declaration (GBK/GB18030 too), as it does over
+      // HTTP and from the drop folder, and keeps them as the original. Decoding here would store other bytes than the
+      // file's and lose what the hub checks (a declaration that contradicts the bytes).
       line++;
-      yield Buffer.from(`${JSON.stringify(decoded.text)}\n`);
+      yield Buffer.from(`${JSON.stringify({ xmlBase64: bytes.toString('base64') })}\n`);
       continue;
     }
     if (!isUtf8(bytes)) throw new Error(`${f}: not valid UTF-8 (JSON is UTF-8)`);
@@ -221,5 +220,10 @@ export async function runDocumentsImport(argv: string[], io: CliIo = defaultIo()
   print(`done in ${mmss((now() - started) / 1000)}: ${view.total} item(s), ${view.stored} stored (${view.documentsStored} documents), ${view.rejected} rejected; orders: ${o.released} released, ${o.hold} held, ${o.inspect} to inspect, ${o.pending} pending`);
   for (const e of view.errors.slice(0, 20)) print(`  ${e.line !== undefined ? `${whereIs(e.line, ranges)}: ` : ''}${e.field}: ${e.message}`);
   if (view.errorsTotal > 20) print(`  … and ${view.errorsTotal - 20} more (GET ${hub}/api/documents/batches/${view.id})`);
+  // Stored with warnings (issue 15): not a failure, but the sender should know what the documentation rules out.
+  const warnings = view.warnings ?? [];
+  if ((view.warningsTotal ?? 0) > 0) print(`warnings: ${view.warningsTotal} (stored with the documents)`);
+  for (const w of warnings.slice(0, 20)) print(`  ${w.line !== undefined ? `${whereIs(w.line, ranges)}: ` : ''}${w.code} ${w.field}: ${w.message}`);
+  if ((view.warningsTotal ?? 0) > 20) print(`  … and ${(view.warningsTotal ?? 0) - 20} more (GET ${hub}/api/documents/batches/${view.id})`);
   return view.rejected === 0 ? 0 : 1;
 }

@@ -14,6 +14,8 @@ export function createHubMetrics() {
     messagesRejected: new Counter({ name: 'bondgate_hub_messages_rejected_total', help: 'Messages or entries refused, by reason', labelNames: ['reason'], registers: [registry] }),
     messageSignatures: new Counter({ name: 'bondgate_hub_message_signatures_total', help: 'CEB messages stored, by the verdict on their ds:Signature (verified, unverified, invalid, absent)', labelNames: ['status'], registers: [registry] }),
     journalAlerts: new Counter({ name: 'bondgate_hub_journal_alerts_total', help: 'Tamper-evidence alerts, by kind', labelNames: ['kind'], registers: [registry] }),
+    // Issue 15: what only the XSD documentation or the code tables rule out is stored with a warning, never refused.
+    documentWarnings: new Counter({ name: 'bondgate_hub_document_warnings_total', help: 'Warnings recorded with stored customs documents, by code and document kind', labelNames: ['code', 'kind'], registers: [registry] }),
     storageErrors: new Counter({ name: 'bondgate_hub_storage_errors_total', help: 'Store operations that failed (not acked; the gateway resends)', registers: [registry] }),
     ingestQueue: new Gauge({ name: 'bondgate_hub_ingest_queue_events', help: 'Events received and not yet committed', registers: [registry] }),
     ingestSeconds: new Histogram({ name: 'bondgate_hub_ingest_commit_seconds', help: 'Time to commit one ingest transaction', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry] }),

@@ -242,6 +242,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     // Run after the documents are stored: return requests are matched against the stored original lists.
     onDocuments: [(docs, actor) => returns.onDocuments(docs, actor), (docs) => trace.onDocuments(docs)],
     signatureCount: (status) => metrics.messageSignatures.inc({ status }),
+    countWarnings: (warnings, kind) => warnings.forEach((w) => metrics.documentWarnings.inc({ code: w.code, kind })),
   });
   await customs.migrate();
   // The active stored rule version wins over the config file (which seeds version 1 on a fresh store).

@@ -21,6 +21,7 @@ import {
   type ReceiptRef,
 } from './documents.ts';
 import { generateDocumentSets, generateParcel } from './generate-docs.ts';
+import { documentWarnings } from './document-warnings.ts';
 
 const parcel = generateParcel({ seed: 1 }, 0);
 const { order, payment, waybill, inventory } = parcel.set;
@@ -159,6 +160,27 @@ describe('schemas accept realistic documents', () => {
   });
 });
 
+describe('shapes only the documentation or the code tables give are warnings, not errors (issue 15 item 1)', () => {
+  it.each([
+    ['an ID type other than 1/2', { ...order, buyerIdType: '3' }, 'DOC_CODE_SHAPE', 'buyerIdType'],
+    ['more than one package on an import waybill', { ...waybill, packNo: 2 }, 'DOC_WAYBILL_PACK_NO', 'packNo'],
+    ['an 8-digit HS code', { ...inventory, lines: [{ ...inventory.lines[0]!, gcode: '33049900' }] }, 'DOC_CODE_SHAPE', 'lines.0.gcode'],
+    ['an export invtNo on an import list', { ...inventory, invtNo: '29912025E000000001' }, 'DOC_INVT_NO_SHAPE', 'invtNo'],
+    ['a list number of another district scheme', { ...inventory, invtNo: '516520241000123456' }, 'DOC_INVT_NO_SHAPE', 'invtNo'],
+    ['a 3-digit customs district', { ...inventory, customsCode: '299' }, 'DOC_CODE_SHAPE', 'customsCode'],
+    ['a return of a non-import list', { ...returnRequest, invtNo: '29912025E000000001' }, 'DOC_INVT_NO_SHAPE', 'invtNo'],
+    ['an export list with statisticsFlag C', { ...exportList, statisticsFlag: 'C' }, 'DOC_STATISTICS_FLAG', 'statisticsFlag'],
+    ['a receipt naming a list number of another shape', { ...receipt, refersTo: { ...receipt.refersTo, invtNo: '516520241000123456' } }, 'DOC_INVT_NO_SHAPE', 'refersTo.invtNo'],
+  ])('%s → %s at %s', (_what, input, code, field) => {
+    const doc = parseDocument(input);
+    expect(documentWarnings(doc)).toEqual([expect.objectContaining({ code, field })]);
+  });
+
+  it('the sample documents have none', () => {
+    for (const d of [order, payment, waybill, inventory, returnRequest, exportOrder, exportWaybill, exportList, receipt]) expect(documentWarnings(parseDocument(d)), d.kind).toEqual([]);
+  });
+});
+
 describe('JSON input errors name the field', () => {
   const lines = order.lines;
   it.each([
@@ -169,22 +191,16 @@ describe('JSON input errors name the field', () => {
     ['a zero quantity', { ...order, lines: [{ ...lines[0]!, qty: 0 }] }, 'order.lines.0.qty'],
     ['a repeated gnum', { ...order, lines: [lines[0]!, { ...lines[0]! }] }, 'order.lines.1.gnum'],
     ['no lines', { ...order, lines: [] }, 'order.lines'],
-    ['an ID type other than 1/2', { ...order, buyerIdType: '3' }, 'order.buyerIdType'],
     ['an orderNo over 60', { ...order, orderNo: 'X'.repeat(61) }, 'order.orderNo'],
     ['a currency other than RMB', { ...order, currency: '502' }, 'order.currency'],
     ['a 31 February payTime', { ...payment, payTime: '20250231100000' }, 'payment.payTime'],
     ['a payTime without seconds', { ...payment, payTime: '202502011000' }, 'payment.payTime'],
     ['a logisticsNo over 60', { ...waybill, logisticsNo: '9'.repeat(61) }, 'waybill.logisticsNo'],
     ['a zero weight', { ...waybill, weight: 0 }, 'waybill.weight'],
-    ['more than one package on an import waybill', { ...waybill, packNo: 2 }, 'waybill.packNo'],
-    ['an 8-digit HS code', { ...inventory, lines: [{ ...inventory.lines[0]!, gcode: '33049900' }] }, 'inventory.lines.0.gcode'],
     ['an unknown trade mode', { ...inventory, tradeMode: '0110' }, 'inventory.tradeMode'],
-    ['an export invtNo on an import list', { ...inventory, invtNo: '29912025E000000001' }, 'inventory.invtNo'],
-    ['a 3-digit customs district', { ...inventory, customsCode: '299' }, 'inventory.customsCode'],
     ['a missing copNo', { ...inventory, copNo: undefined }, 'inventory.copNo'],
     ['an export logisticsNo over 32', { ...exportWaybill, logisticsNo: 'P'.repeat(33) }, 'exportWaybill.logisticsNo'],
     ['an unknown export order type', { ...exportOrder, orderType: 'I' }, 'exportOrder.orderType'],
-    ['a return of a non-import list', { ...returnRequest, invtNo: '29912025E000000001' }, 'return.invtNo'],
     ['a receipt answering the wrong document', { ...receipt, messageType: 'CEB312' }, 'receipt.messageType'],
     ['a receipt without its reference key', { ...receipt, refersTo: { kind: 'inventory' } }, 'receipt.refersTo.copNo'],
     ['a receipt with a fractional status', { ...receipt, returnStatus: 1.5 }, 'receipt.returnStatus'],

@@ -43,16 +43,20 @@ const optionalText = (max: number) => z.string().max(max).optional();
 const enterpriseCode = text(18);
 const enterpriseName = text(100);
 const note = optionalText(1000);
-/** JGS-20 parameter codes: units, countries, currencies are 3 characters. */
-const code3 = z.string().regex(/^[0-9A-Z]{3}$/, 'a 3-character JGS-20 code');
-/** JGS/T 18 customs district code. */
-const customsDistrict = z.string().regex(/^\d{4}$/, 'a 4-digit customs district code');
-/** 1 = resident ID card (the only value customs accepts for imports), 2 = other. */
-const idType = z.enum(['1', '2']);
+// Issue 15 item 1: a field here is no stricter than the XSD's types and facets. The shapes only the XSD documentation
+// or customs.md give (JGS-20 code tables, 4-digit districts, 10-digit HS codes, ID type 1/2, the list-number shape,
+// packNo 1, statisticsFlag A/B) are checked in document-warnings.ts and recorded as warnings with the document.
+/** JGS-20 parameter codes: units, countries, currencies (3 characters; some export fields allow fewer). */
+const code3 = z.string().min(1).max(3);
+/** JGS/T 18 customs district code (4 characters in the XSD; 4 digits in the code table). */
+const customsDistrict = z.string().min(1).max(4);
+/** 1 = resident ID card (the only value customs accepts for imports), 2 = other; one character in the XSD. */
+const idType = z.string().length(1);
 /** Imports are declared in RMB only: the XSD fixes `currency` to 142. */
 const rmb = z.literal('142').default('142');
 
-export const HsCode = z.string().regex(/^\d{10}$/, 'a 10-digit HS code (8-digit tariff line + 2 additional digits)');
+/** HS code: 8-digit tariff line + 2 additional digits (10 characters at most in the XSD; the shape is a warning). */
+export const HsCode = z.string().min(1).max(10);
 
 export const OrderNo = text(60).brand<'OrderNo'>();
 export type OrderNo = z.infer<typeof OrderNo>;
@@ -60,11 +64,17 @@ export const LogisticsNo = text(60).brand<'LogisticsNo'>();
 export type LogisticsNo = z.infer<typeof LogisticsNo>;
 /** CEB505/603 (export) cap logisticsNo at 32. */
 export const ExportLogisticsNo = text(32).brand<'LogisticsNo'>();
-/** customs.md §7: 4-digit district + 4-digit year + I/E + serial; 18 characters, export up to 20. */
-export const InvtNo = z.string().regex(/^\d{8}[IE]\d{9,11}$/, 'district(4) + year(4) + I/E + serial').brand<'InvtNo'>();
+/**
+ * The list number customs assigns: 18 characters (import), up to 20 (export), per the XSD. customs.md §7 gives its shape
+ * (4-digit district + 4-digit year + I/E + serial), but only as practice: the hub never takes it apart (returns and
+ * receipts find a list by the whole value), so a number of another shape is stored and matched by value, with a
+ * DOC_INVT_NO_SHAPE warning (INVT_NO_SHAPE below).
+ */
+export const InvtNo = z.string().min(1).max(20).brand<'InvtNo'>();
 export type InvtNo = z.infer<typeof InvtNo>;
-const importInvtNo = z.string().regex(/^\d{8}I\d{9}$/, 'an import list number: district(4) + year(4) + I + serial(9)').brand<'InvtNo'>();
-const exportInvtNo = z.string().regex(/^\d{8}E\d{9,11}$/, 'an export list number: district(4) + year(4) + E + serial(9–11)').brand<'InvtNo'>();
+const importInvtNo = z.string().min(1).max(18).brand<'InvtNo'>();
+const exportInvtNo = z.string().min(1).max(20).brand<'InvtNo'>();
+export const INVT_NO_SHAPE = { import: /^\d{8}I\d{9}$/, export: /^\d{8}E\d{9,11}$/ } as const;
 
 const CEB_TIME = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{3})?$/;
 const BEIJING_OFFSET_MS = 8 * 3_600_000;
@@ -162,7 +172,8 @@ export const Order = z
     consignee: text(100),
     consigneeTelephone: text(50),
     consigneeAddress: text(200),
-    consigneeDistrict: z.string().regex(/^\d{6}$/, 'a 6-digit administrative division code').optional(),
+    /** A 6-digit administrative division code (6 characters in the XSD; the digits are a warning). */
+    consigneeDistrict: z.string().length(6).optional(),
     note,
     lines: z.array(OrderLine).min(1).max(99),
     extensions,
@@ -204,8 +215,11 @@ export const Waybill = z.object({
   currency: rmb,
   /** Gross weight, kg. */
   weight: WeightKg,
-  /** The XSD limits an import waybill to one package. */
-  packNo: z.literal(1).default(1),
+  /**
+   * The XSD's documentation says "限定为1" (one package per import waybill), but its type is an int of 9 digits and
+   * real waybills carry other counts: kept as sent, with a DOC_WAYBILL_PACK_NO warning when it is not 1.
+   */
+  packNo: z.number().int().min(-999_999_999).max(999_999_999).default(1),
   goodsInfo: optionalText(200),
   consignee: text(100),
   consigneeAddress: text(200),
@@ -455,7 +469,8 @@ export const ExportInventoryList = z
     ieFlag: z.literal('E').default('E'),
     portCode: customsDistrict,
     ieDate: cebDate,
-    statisticsFlag: z.enum(['A', 'B']),
+    /** A (simplified) or B (summary declaration) per the XSD documentation; one character by its facets (604s carry others). */
+    statisticsFlag: z.string().length(1),
     agentCode: enterpriseCode,
     agentName: enterpriseName,
     ebcCode: enterpriseCode,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { BondgateError, isBondgateError, validationError } from '../../shared/errors.ts';
 import { requireRole } from '../auth/sessions.ts';
 import { mapCebHere, UploadGate, type MapCeb } from '../services/ceb-pool.ts';
-import type { CustomsService, OrderOutcome } from '../services/customs.ts';
+import type { CustomsService, IntakeWarning, OrderOutcome } from '../services/customs.ts';
 import { errorFields, intakeAudit } from '../services/intake-audit.ts';
 import type { Storage } from '../storage/storage.ts';
 
@@ -11,11 +11,16 @@ import type { Storage } from '../storage/storage.ts';
  * `POST /api/documents`: `{documents: [...]}` as JSON, or one CEB XML message (application/xml, text/xml); each order
  * touched is matched and decided.
  *
- * XML arrives as bytes and is decoded by the encoding the message declares (UTF-8, UTF-16 with a BOM, GBK/GB18030);
- * bytes invalid in it are refused (400 XML_ENCODING), never turned into U+FFFD. It is parsed, checked and mapped in a
+ * XML arrives as raw bytes (express.raw: a charset parameter in Content-Type is not used) and the hub decodes it itself,
+ * by its BOM and XML declaration (UTF-8, UTF-16 with a BOM, GBK/GB18030), exactly as a file from the drop folder or the
+ * CLI: bytes invalid in that encoding, a declaration that contradicts the bytes, or U+FFFD in the text are refused (400,
+ * field `xml`, codes XML_ENCODING_*), nothing stored. It is parsed, checked and mapped in a
  * worker thread (`intake.mapXml`, services/ceb-pool.ts): the main thread — HTTP, ingest, the embedded broker — keeps
  * answering during a 5 MB message. At most `intake.gate.max` XML uploads are in at once; one more gets 429 with
  * Retry-After before its body is read. Every upload, accepted or refused, leaves an audit entry.
+ *
+ * The answer lists `warnings` (issue 15): what only the XSD documentation or the code tables rule out, recorded with the
+ * document it concerns (`document`: its index in the upload, `kind`, `key`) and never a reason to refuse.
  */
 const Body = z.object({ documents: z.array(z.unknown()).min(1).max(5000) });
 
@@ -71,14 +76,15 @@ export function documentRoutes(storage: Storage, customs: CustomsService, intake
       }
       const what = { format: 'xml', ...message, messageType: mapped.messageType, guid: mapped.guid, documents: mapped.documents.length, ...(mapped.signature ? { signature: mapped.signature.status, signatureReason: mapped.signature.reason } : {}) };
       let outcomes: OrderOutcome[];
+      const warnings: IntakeWarning[] = [];
       try {
-        outcomes = await customs.ingest(mapped.documents, actor, { xml: bytes, sha256: mapped.sha256, ...(mapped.signature ? { signature: mapped.signature } : {}) });
+        outcomes = await customs.ingest(mapped.documents, actor, { xml: bytes, sha256: mapped.sha256, ...(mapped.signature ? { signature: mapped.signature } : {}) }, { warnings: mapped.documentWarnings, onWarnings: (w) => warnings.push(...w) });
       } catch (e) {
         await audit(actor, mapped.sha256, { ...what, status: 'refused', errorsTotal: isBondgateError(e) ? e.fields.length : 1, errorFields: isBondgateError(e) ? errorFields(e.fields) : [] });
         throw e;
       }
-      await audit(actor, mapped.sha256, { ...what, status: 'stored', ...decided(outcomes), warningsTotal: mapped.warnings.length, warningFields: errorFields(mapped.warnings) });
-      res.json({ outcomes: outcomes.map(view), warnings: mapped.warnings, ...(mapped.signature ? { signature: mapped.signature } : {}) });
+      await audit(actor, mapped.sha256, { ...what, status: 'stored', ...decided(outcomes), warningsTotal: warnings.length, warningFields: errorFields(warnings) });
+      res.json({ outcomes: outcomes.map(view), warnings, ...(mapped.signature ? { signature: mapped.signature } : {}) });
       return;
     }
     const b = Body.safeParse(req.body);
@@ -89,14 +95,15 @@ export function documentRoutes(storage: Storage, customs: CustomsService, intake
     }
     const what = { format: 'json', documents: b.data.documents.length };
     let outcomes: OrderOutcome[];
+    const warnings: IntakeWarning[] = [];
     try {
-      outcomes = await customs.ingest(b.data.documents, actor);
+      outcomes = await customs.ingest(b.data.documents, actor, null, { onWarnings: (w) => warnings.push(...w) });
     } catch (e) {
       await audit(actor, 'json', { ...what, status: 'refused', errorsTotal: isBondgateError(e) ? e.fields.length : 1, errorFields: isBondgateError(e) ? errorFields(e.fields) : [] });
       throw e;
     }
-    await audit(actor, 'json', { ...what, status: 'stored', ...decided(outcomes) });
-    res.json({ outcomes: outcomes.map(view) });
+    await audit(actor, 'json', { ...what, status: 'stored', ...decided(outcomes), warningsTotal: warnings.length, warningFields: errorFields(warnings) });
+    res.json({ outcomes: outcomes.map(view), warnings });
   });
   return r;
 }

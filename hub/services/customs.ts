@@ -15,6 +15,8 @@ import { ExportDocumentSet, matchExport } from '../customs/matching-export.ts';
 import type { Storage, StoredDocument } from '../storage/storage.ts';
 import type { Projection } from './projections.ts';
 import type { StationFeedService } from './station-feed.ts';
+import { documentWarnings } from '../customs/document-warnings.ts';
+import type { DocumentWarning } from '../customs/warnings.ts';
 
 /**
  * Customs documents in (JSON, or CEB XML mapped by hub/customs/ceb/to-documents.ts): a batch is validated whole before anything is stored, so a bad document leaves
@@ -37,6 +39,16 @@ export interface OriginalMessage {
   sha256: string;
   /** Its ds:Signature checked at intake (services/ceb-pool.ts); stored beside it and shown with its documents. */
   signature?: SignatureVerdict;
+}
+
+/** A warning recorded with a stored document, as an intake reports it: which document of the upload it concerns. */
+export type IntakeWarning = DocumentWarning & { document: number; kind: string; key: string };
+
+export interface IngestOptions {
+  /** Warnings found in the message the documents came from (CEB XML: checkCeb), one list per input, by index. */
+  warnings?: readonly (readonly DocumentWarning[])[];
+  /** Every warning recorded with the stored documents (message and document level). */
+  onWarnings?: (warnings: IntakeWarning[]) => void;
 }
 
 /** Documents stored by an ingest, for the services that index them (returns, traceability). */
@@ -73,6 +85,7 @@ export class CustomsService {
       /** A case that became cancelled (its slip binding freed, its stock back to bonded). */
       onCancelled?: (c: CaseRecord, actor: string) => Promise<unknown>;
       signatureCount?: (status: SignatureVerdict['status']) => void;
+      countWarnings?: (warnings: readonly DocumentWarning[], kind: string) => void;
     },
   ) {
     this.rules = prepareRiskRules(d.rules ?? RiskRules.parse({ version: 'default' }));
@@ -128,7 +141,7 @@ export class CustomsService {
    * `original`: the message the documents came from (CEB XML, the bytes as received and their SHA-256), stored once
    * and referenced from each of its documents for audit.
    */
-  async ingest(inputs: unknown[], actor: string, original: OriginalMessage | null = null): Promise<OrderOutcome[]> {
+  async ingest(inputs: unknown[], actor: string, original: OriginalMessage | null = null, opts: IngestOptions = {}): Promise<OrderOutcome[]> {
     const docs: CustomsDocument[] = [];
     const issues: FieldIssue[] = [];
     inputs.forEach((input, i) => {
@@ -145,10 +158,17 @@ export class CustomsService {
     const orders = new Set<string>();
     const rows: StoredDocument[] = [];
     const links: { documentKey: string; orderNo: string }[] = [];
-    for (const doc of docs) {
+    const recorded: IntakeWarning[] = [];
+    for (const [i, doc] of docs.entries()) {
       const orderNo = 'orderNo' in doc && typeof doc.orderNo === 'string' ? doc.orderNo : null;
       const subjectKey = doc.kind === 'receipt' ? documentKey(doc.refersTo) : null;
-      rows.push({ kind: doc.kind, key: documentKey(doc), orderNo, subjectKey, body: doc as unknown as Record<string, unknown>, originalSha256: original?.sha256 ?? null, receivedMs: now });
+      const key = documentKey(doc);
+      // Warnings live in the body beside the fields (the case view shows bodies to officers); a `warnings` a JSON
+      // client sent was stripped by the schema: only the hub's own are recorded.
+      const warnings = [...(opts.warnings?.[i] ?? []), ...documentWarnings(doc)];
+      const body = (warnings.length > 0 ? { ...doc, warnings } : doc) as unknown as Record<string, unknown>;
+      for (const w of warnings) recorded.push({ ...w, document: i, kind: doc.kind, key });
+      rows.push({ kind: doc.kind, key, orderNo, subjectKey, body, originalSha256: original?.sha256 ?? null, receivedMs: now });
       if (orderNo && doc.kind !== 'return') orders.add(orderNo);
       if (doc.kind === 'exportInventory') links.push({ documentKey: documentKey({ kind: 'exportWaybill', logisticsCode: doc.logisticsCode, logisticsNo: doc.logisticsNo as unknown as ExportWaybill['logisticsNo'] }), orderNo: doc.orderNo });
       if (doc.kind === 'receipt' && 'orderNo' in doc.refersTo) orders.add(doc.refersTo.orderNo);
@@ -156,6 +176,11 @@ export class CustomsService {
     // One transaction for the whole upload: all of it is stored or none of it.
     await putDocuments(this.d.storage.sql, rows, links, original ? { sha256: original.sha256, xml: original.xml, receivedMs: now, ...(original.signature ? { signature: original.signature } : {}) } : undefined);
     if (original?.signature) this.d.signatureCount?.(original.signature.status);
+    rows.forEach((row) => {
+      const w = row.body.warnings as DocumentWarning[] | undefined;
+      if (w) this.d.countWarnings?.(w, row.kind);
+    });
+    if (recorded.length > 0) opts.onWarnings?.(recorded);
     // Receipts name their document by its own key (a list by copNo): find the order those documents belong to.
     const receiptSubjects = docs.filter((d): d is Receipt => d.kind === 'receipt' && !('orderNo' in d.refersTo)).map((r) => ({ kind: r.refersTo.kind, key: documentKey(r.refersTo) }));
     if (receiptSubjects.length > 0) for (const o of await ordersOfDocuments(this.d.storage.sql, receiptSubjects)) orders.add(o);

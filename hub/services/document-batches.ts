@@ -9,16 +9,19 @@ import { BondgateError, isBondgateError, validationError, type ErrorCode } from 
 import { isUtf8 } from 'node:buffer';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ReleaseDecision } from '../customs/risk.ts';
-import { xmlTextBytes } from '../customs/ceb/xml.ts';
 import { mapCebHere, type MapCeb } from './ceb-pool.ts';
 import type { AuditInput } from '../audit.ts';
 import { AUDIT_ERROR_FIELDS, intakeAudit } from './intake-audit.ts';
-import type { CustomsService, OrderOutcome } from './customs.ts';
+import type { CustomsService, IntakeWarning, OrderOutcome } from './customs.ts';
 
 /**
  * Document intake at scale: an upload of up to 100,000 customs documents (JSON `{documents: […]}`, or NDJSON with one
- * document or one CEB XML message as a JSON string per line) becomes a job that feeds `CustomsService.ingest` in
- * chunks and reports its progress. The same runner serves the drop folder (drop-folder.ts).
+ * document or one CEB XML message per line) becomes a job that feeds `CustomsService.ingest` in chunks and reports its
+ * progress. The same runner serves the drop folder (drop-folder.ts).
+ *
+ * A CEB XML message is an item as `{"xmlBase64": "…"}` (the file's bytes, decoded by the hub by its BOM and declaration,
+ * as over HTTP: what `bondgate documents import` sends) or as a JSON string (text: its bytes are the UTF-8 of the
+ * string, so a declaration naming another encoding contradicts them and the message is refused, XML_ENCODING_MISMATCH).
  *
  * - Chunks: `ingest` validates a call whole and stores nothing of it when one document is bad, so a chunk is the unit
  *   of failure: a bad chunk's documents are reported (field by field) and not stored, and the next chunk goes on.
@@ -80,7 +83,13 @@ export interface BatchProgress {
   /** All problems, including those beyond the first MAX_ERRORS kept in `errors`. */
   errorsTotal: number;
   failedChunks: FailedChunk[];
+  /** Warnings recorded with stored documents (issue 15), the first MAX_ERRORS of them; `warningsTotal` counts all. */
+  warnings: BatchWarning[];
+  warningsTotal: number;
 }
+
+/** A warning recorded with a stored document: `item` is the upload's item (line), `document` the document within it. */
+export type BatchWarning = IntakeWarning & { item: number; line?: number };
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Items and chunk planning (pure)
@@ -167,9 +176,29 @@ export function planChunks(entries: readonly ItemEntry[], size: number): Chunk[]
   return chunks;
 }
 
+/** `{"xmlBase64": "…"}`: a CEB XML message as its bytes (no document has an `xmlBase64` field, nor lacks `kind`). */
+function xmlBytesItem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const keys = Object.keys(value);
+  const b64 = (value as { xmlBase64?: unknown }).xmlBase64;
+  return keys.length === 1 && typeof b64 === 'string' ? b64 : undefined;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** An XML item's bytes: a string is text (its UTF-8), `{xmlBase64}` the bytes themselves. */
+function xmlItemBytes(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  if (typeof value === 'string') return Buffer.from(value, 'utf8');
+  const b64 = xmlBytesItem(value);
+  if (b64 === undefined || b64.length % 4 !== 0 || !BASE64.test(b64)) throw new BondgateError('VALIDATION_FAILED', 'a CEB XML item must be a string or {"xmlBase64": "<base64 of the bytes>"}', [{ field: '', message: 'not a string or valid base64' }]);
+  const buf = Buffer.from(b64, 'base64');
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
 function entryOf(value: unknown, line?: number): ItemEntry {
   const at = line !== undefined ? { line } : {};
-  return typeof value === 'string' ? { kind: 'xml', ...at } : { kind: 'document', links: linksOf(value), ...at };
+  return typeof value === 'string' || xmlBytesItem(value) !== undefined ? { kind: 'xml', ...at } : { kind: 'document', links: linksOf(value), ...at };
 }
 
 const JsonUpload = z.object({ documents: z.array(z.unknown()).min(1).max(BATCH_MAX_DOCUMENTS) });
@@ -260,7 +289,7 @@ export async function ndjsonFileSource(file: string, maxItems = BATCH_MAX_DOCUME
 // The runner
 
 export function emptyProgress(): BatchProgress {
-  return { total: 0, processed: 0, stored: 0, rejected: 0, documentsStored: 0, chunks: { total: 0, done: 0, failed: 0 }, outcomes: { released: 0, hold: 0, inspect: 0, pending: 0 }, errors: [], errorsTotal: 0, failedChunks: [] };
+  return { total: 0, processed: 0, stored: 0, rejected: 0, documentsStored: 0, chunks: { total: 0, done: 0, failed: 0 }, outcomes: { released: 0, hold: 0, inspect: 0, pending: 0 }, errors: [], errorsTotal: 0, failedChunks: [], warnings: [], warningsTotal: 0 };
 }
 
 export interface RunOptions {
@@ -314,19 +343,26 @@ export async function runBatch(source: ItemSource, o: RunOptions, progress: Batc
     await nextTurn();
     const items = chunk.kind === 'xml' ? [chunk.item] : chunk.items;
     const values = await source.read(items);
+    const onWarnings = (ws: IntakeWarning[]) => {
+      for (const w of ws) {
+        progress.warningsTotal++;
+        const item = chunk.kind === 'xml' ? chunk.item : items[w.document] ?? items[0]!;
+        const line = entries[item]?.line;
+        if (progress.warnings.length < MAX_ERRORS) progress.warnings.push({ ...w, item, ...(line !== undefined ? { line } : {}) });
+      }
+    };
     try {
       let outcomes;
       let stored: number;
       if (chunk.kind === 'xml') {
-        const xml = values[0];
-        if (typeof xml !== 'string' && !(xml instanceof Uint8Array)) throw new BondgateError('VALIDATION_FAILED', 'a CEB XML item must be a string', [{ field: '', message: 'not a string' }]);
-        const bytes = typeof xml === 'string' ? xmlTextBytes(xml) : xml;
+        const bytes = xmlItemBytes(values[0]);
         const mapped = await (o.mapXml ?? mapCebHere)(bytes);
-        if (!mapped.ok) throw new BondgateError('VALIDATION_FAILED', `the CEB message is not valid (${mapped.issues.length} problem(s)); nothing of it was stored`, mapped.issues.map((f) => ({ field: f.field, message: f.message })));
-        outcomes = await o.customs.ingest(mapped.documents, o.actor, { xml: bytes, sha256: mapped.sha256, ...(mapped.signature ? { signature: mapped.signature } : {}) });
+        // The code too (XML_ENCODING_MISMATCH…): the job's errors are what the sender reads to fix the file.
+        if (!mapped.ok) throw new BondgateError('VALIDATION_FAILED', `the CEB message is not valid (${mapped.issues.length} problem(s)); nothing of it was stored`, mapped.issues.map((f) => ({ field: f.field, message: 'code' in f && typeof f.code === 'string' ? `${f.code}: ${f.message}` : f.message })));
+        outcomes = await o.customs.ingest(mapped.documents, o.actor, { xml: bytes, sha256: mapped.sha256, ...(mapped.signature ? { signature: mapped.signature } : {}) }, { warnings: mapped.documentWarnings, onWarnings });
         stored = mapped.documents.length;
       } else {
-        outcomes = await o.customs.ingest(values, o.actor, null);
+        outcomes = await o.customs.ingest(values, o.actor, null, { onWarnings });
         stored = values.length;
       }
       progress.stored += items.length;

@@ -58,7 +58,7 @@ interface Seen {
 async function sourceFor(file: string, ext: string): Promise<ItemSource> {
   if (ext === '.ndjson') return ndjsonFileSource(file);
   const bytes = await readFile(file);
-  // The bytes as they are: the XML decoder reads the encoding the message declares (GBK/GB18030 included).
+  // The bytes as they are: the hub's XML decoder reads the BOM and the declaration (GBK/GB18030 included), as over HTTP.
   if (ext === '.xml') return xmlSource(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   if (!isUtf8(bytes)) throw new BondgateError('VALIDATION_FAILED', 'the file is not valid UTF-8 (JSON is UTF-8)', [{ field: 'body', message: 'not valid UTF-8' }]);
   {
@@ -70,7 +70,7 @@ async function sourceFor(file: string, ext: string): Promise<ItemSource> {
   }
 }
 
-const summaryOf = (p: BatchProgress) => ({ total: p.total, stored: p.stored, rejected: p.rejected, documentsStored: p.documentsStored, outcomes: p.outcomes });
+const summaryOf = (p: BatchProgress) => ({ total: p.total, stored: p.stored, rejected: p.rejected, documentsStored: p.documentsStored, outcomes: p.outcomes, warningsTotal: p.warningsTotal, warnings: p.warnings });
 
 export function startDropFolder(o: DropFolderOptions): DropFolder {
   const done = join(o.path, 'done');

@@ -1,4 +1,4 @@
-import { decodeXmlBytes } from '../customs/ceb/xml.ts';
+import { decodeStoredOriginal } from '../customs/ceb/xml.ts';
 import { BondgateError } from '../../shared/errors.ts';
 import { maskPersonal } from '../../shared/mask.ts';
 import type { EdgeEvent, EventType } from '../../shared/schemas/events.ts';
@@ -98,7 +98,7 @@ export class SearchService {
     const original = await this.d.storage.getOriginal(doc.originalSha256);
     if (!original) throw new BondgateError('NOT_FOUND', `the original message of the ${kind} document (sha256 ${doc.originalSha256}) is not in the store`);
     // Stored as received (bytes, in the encoding the message declares); it was decoded strictly once at intake.
-    const text = decodeXmlBytes(original.xml);
+    const text = decodeStoredOriginal(original.xml);
     if (!text.ok) throw new BondgateError('STORAGE_FAILED', `the stored original ${doc.originalSha256} no longer decodes`);
     await this.d.storage.appendAudit({ actor: viewer.username, action: 'document.original.view', subject: parcelKey, detail: { kind, key: doc.key, orderNo: c.orderNo, sha256: doc.originalSha256 } }, (this.d.now ?? Date.now)());
     return { kind, key: doc.key, sha256: doc.originalSha256, xml: text.text };

@@ -34,7 +34,8 @@ describe.skipIf(!chromiumAvailable())('parcel search and timeline in a real brow
     // A neighbour sharing the waybill prefix, so a prefix search lists more than one.
     const [other] = generateDocumentSets({ seed: 6107 }, 1) as [GeneratedParcel];
     // Declared first (pending: no receipt), then customs' release receipt: two decisions.
-    await call('POST', '/api/documents', { documents: docs(p) });
+    // The waybill says 2 packages: the CEB511 documentation's "限定为1" is a warning stored with it (issue 15), shown below.
+    await call('POST', '/api/documents', { documents: docs(p).map((d) => (d.kind === 'waybill' ? { ...d, packNo: 2 } : d)) });
     await call('POST', '/api/documents', { documents: [cleared(p)] });
     await call('POST', '/api/documents', { documents: [...docs(other!), cleared(other!)] });
     await call('POST', `/api/cases/${key}/actions`, { action: 'hold', reason: '核查申报价格' });
@@ -155,6 +156,10 @@ describe.skipIf(!chromiumAvailable())('parcel search and timeline in a real brow
     const text = await page.locator('[role=tabpanel]').innerText();
     expect(text).toContain(p.set.order.buyerIdNumber);
     expect(text).toContain('已记入审计日志');
+    // The waybill's warning, above its fields.
+    const waybill = page.locator('section.doc', { has: page.locator('.doc-warnings') });
+    expect(await waybill.count()).toBe(1);
+    expect(await waybill.locator('.doc-warnings').innerText()).toMatch(/提示[\s\S]*DOC_WAYBILL_PACK_NO packNo: .*限定为1/);
     // Keyboard: the arrow key moves back to the timeline tab; the view shows up among the hidden "viewed" steps.
     await page.getByRole('tab', { name: '申报单证' }).press('ArrowLeft');
     await page.getByRole('checkbox').check();

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeGbk } from '../../../test/helpers/ceb-large.ts';
 import { requireService } from '../../../test/helpers/services.ts';
 import { FIXTURE_TYPES, fixtureXml, placeholderSignatureXml, SchemaShapedPlaceholderSigner, type FixtureType } from './fixtures.ts';
 import { cebXsdDir, GENERATED_RULES_FILE, renderFromXsdDir } from './gen-rules.ts';
@@ -12,7 +13,7 @@ import { formatCebTime, generateCeb507, generateCeb509, generateCeb711, Unsigned
 import { CEB_NS, DS_NS, parseCebXml, type CebMessage } from './parse.ts';
 import { CEB_MESSAGE_XSD, CEB_XSD_RULES } from './rules.generated.ts';
 import { deriveXsdRules, type Content, type Particle } from './schema.ts';
-import { validateCeb, type CebIssue } from './validate.ts';
+import { checkCeb, validateCeb, type CebIssue } from './validate.ts';
 import { serializeXml, type XmlElement } from './xml.ts';
 
 const run = promisify(execFile);
@@ -156,8 +157,8 @@ describe('parseCebXml + validateCeb: realistic samples of every listed message',
     expect(at(m.root, 'OrderReturn.returnInfo').text).toBe('张伟');
     expect(validateCeb(m)).toEqual([]);
     const utf8Claim = Buffer.concat([Buffer.from(`<?xml version="1.0"?><CEB312Message xmlns="${CEB_NS}" guid="x" version="1"><a>`), Buffer.from([0xff, 0xfe, 0xfd]), Buffer.from('</a></CEB312Message>')]);
-    expect(parseIssue(utf8Claim).code).toBe('XML_ENCODING');
-    expect(parseIssue(Buffer.from('<?xml version="1.0" encoding="ISO-2022-JP"?><a/>')).code).toBe('XML_ENCODING');
+    expect(parseIssue(utf8Claim).code).toBe('XML_ENCODING_INVALID');
+    expect(parseIssue(Buffer.from('<?xml version="1.0" encoding="ISO-2022-JP"?><a/>')).code).toBe('XML_ENCODING_UNSUPPORTED');
   });
 
   it('accepts a UTF-8 BOM and a Buffer', () => {
@@ -181,6 +182,60 @@ describe('parseCebXml + validateCeb: realistic samples of every listed message',
   });
 });
 
+describe('decoding from bytes (issue 15 item 3): BOM and declaration, strictly', () => {
+  const GUID = 'D3A1F5C7-9B2E-4C8D-A6F0-7E1B3C5D9A24';
+  const receipt = (decl: string, info = '张伟') =>
+    `${decl}<CEB312Message xmlns="${CEB_NS}" guid="${GUID}" version="1.0"><OrderReturn><guid>${GUID}</guid><ebpCode>4401986Y1B</ebpCode><ebcCode>440166K00A</ebcCode><orderNo>GZKJ1</orderNo><returnStatus>120</returnStatus><returnTime>20240728101702318</returnTime><returnInfo>${info}</returnInfo></OrderReturn></CEB312Message>`;
+  const gbkBytes = (text: string) => encodeGbk(text);
+  const utf16le = (text: string, bom = true) => Buffer.concat([bom ? Buffer.from([0xff, 0xfe]) : Buffer.alloc(0), Buffer.from(text, 'utf16le')]);
+  const utf16be = (text: string) => {
+    const le = Buffer.from(text, 'utf16le');
+    for (let i = 0; i < le.length; i += 2) [le[i], le[i + 1]] = [le[i + 1]!, le[i]!];
+    return Buffer.concat([Buffer.from([0xfe, 0xff]), le]);
+  };
+  const info = (xml: string | Uint8Array) => at(parsed(xml).root, 'OrderReturn.returnInfo').text;
+
+  it.each([
+    ['UTF-8, declared', Buffer.from(receipt('<?xml version="1.0" encoding="UTF-8"?>'))],
+    ['UTF-8, no declaration', Buffer.from(receipt(''))],
+    ['UTF-8 with a BOM and a UTF-8 declaration', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(receipt('<?xml version="1.0" encoding="utf-8"?>'))])],
+    ['GBK', gbkBytes(receipt('<?xml version="1.0" encoding="GBK"?>'))],
+    ['GB2312', gbkBytes(receipt('<?xml version="1.0" encoding="gb2312"?>'))],
+    ['GB18030', gbkBytes(receipt(`<?xml version="1.0" encoding='GB18030'?>`))],
+    ['UTF-16LE with a BOM, declared UTF-16', utf16le(receipt('<?xml version="1.0" encoding="UTF-16"?>'))],
+    ['UTF-16LE with a BOM, no declaration', utf16le(receipt(''))],
+    ['UTF-16BE with a BOM', utf16be(receipt('<?xml version="1.0" encoding="UTF-16"?>'))],
+    ['UTF-16LE without a BOM, declared', utf16le(receipt('<?xml version="1.0" encoding="UTF-16"?>'), false)],
+  ])('reads %s', (_name, bytes) => {
+    expect(info(bytes)).toBe('张伟');
+  });
+
+  it.each([
+    ['a UTF-16 BOM under a GBK declaration', utf16le(receipt('<?xml version="1.0" encoding="GBK"?>')), 'XML_ENCODING_MISMATCH'],
+    ['a UTF-16 BOM under a UTF-8 declaration', utf16be(receipt('<?xml version="1.0" encoding="UTF-8"?>')), 'XML_ENCODING_MISMATCH'],
+    ['a UTF-8 BOM under a GBK declaration', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(receipt('<?xml version="1.0" encoding="GBK"?>'))]), 'XML_ENCODING_MISMATCH'],
+    ['a UTF-16 declaration on one-byte text', Buffer.from(receipt('<?xml version="1.0" encoding="UTF-16"?>')), 'XML_ENCODING_MISMATCH'],
+    ['a GBK declaration on UTF-8 bytes', Buffer.from(receipt('<?xml version="1.0" encoding="GBK"?>')), 'XML_ENCODING_MISMATCH'],
+    ['GBK bytes declared UTF-8', gbkBytes(receipt('<?xml version="1.0" encoding="UTF-8"?>')), 'XML_ENCODING_INVALID'],
+    ['GBK bytes with no declaration', gbkBytes(receipt('')), 'XML_ENCODING_INVALID'],
+    ['UTF-16 without BOM or declaration', utf16le(receipt(''), false), 'XML_ENCODING_MISMATCH'],
+    ['an odd byte in UTF-16', Buffer.concat([utf16le(receipt('')), Buffer.from([0x41])]), 'XML_ENCODING_INVALID'],
+    ['UTF-32', Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), Buffer.from('<a/>')]), 'XML_ENCODING_UNSUPPORTED'],
+    ['U+FFFD from an earlier decode', Buffer.from(receipt('<?xml version="1.0" encoding="UTF-8"?>', '\uFFFD\uFFFD')), 'XML_REPLACEMENT_CHARACTER'],
+    ['U+FFFD in text', receipt('', '张\uFFFD'), 'XML_REPLACEMENT_CHARACTER'],
+  ])('refuses %s', (_name, bytes, code) => {
+    expect(parseIssue(bytes)).toMatchObject({ code, field: 'xml' });
+  });
+
+  it('a GBK file that is not valid UTF-8 is told to declare GBK', () => {
+    expect(parseIssue(gbkBytes(receipt(''))).message).toMatch(/declare encoding="GBK"/);
+  });
+
+  it('ASCII-only content declared GBK is the same bytes either way, and read', () => {
+    expect(info(Buffer.from(receipt('<?xml version="1.0" encoding="GBK"?>', 'OK')))).toBe('OK');
+  });
+});
+
 // ---- validation rules ----
 
 describe('validateCeb: every rule kind gives a field-level issue', () => {
@@ -197,16 +252,8 @@ describe('validateCeb: every rule kind gives a field-level issue', () => {
     { kind: 'decimal', type: 'CEB511', field: 'Logistics[0].LogisticsHead.weight', mutate: (r) => void (at(r, 'Logistics.LogisticsHead.weight').text = '12345678901234567890') },
     { kind: 'int', type: 'CEB311', field: 'Order[0].OrderList[0].gnum', mutate: (r) => void (at(r, 'Order.OrderList.gnum').text = 'one') },
     { kind: 'int', type: 'CEB505', field: 'Logistics[0].packNo', mutate: (r) => void (at(r, 'Logistics.packNo').text = '1234567890') },
-    { kind: 'format', type: 'CEB411', field: 'Payment[0].PaymentHead.payTime', mutate: (r) => void (at(r, 'Payment.PaymentHead.payTime').text = '2024-07-28 10:08'), message: 'expected YYYYMMDDhhmmss, got "2024-07-28 10:08"' },
-    { kind: 'format', type: 'CEB311', field: 'Order[0].OrderHead.appTime', mutate: (r) => void (at(r, 'Order.OrderHead.appTime').text = '20240230101530') },
-    { kind: 'format', type: 'CEB622', field: 'InventoryReturn[0].returnTime', mutate: (r) => void (at(r, 'InventoryReturn.returnTime').text = '2024072810170231A') },
     { kind: 'fixed', type: 'CEB311', field: 'Order[0].OrderHead.currency', mutate: (r) => void (at(r, 'Order.OrderHead.currency').text = '502'), message: 'expected 142 (fixed by the XSD), got "502"' },
     { kind: 'fixed', type: 'CEB603', field: 'Inventory[0].InventoryHead.fFlag', mutate: (r) => void (at(r, 'Inventory.InventoryHead.fFlag').text = '1') },
-    { kind: 'enumeration', type: 'CEB311', field: 'Order[0].OrderHead.appType', mutate: (r) => void (at(r, 'Order.OrderHead.appType').text = '9') },
-    { kind: 'enumeration', type: 'CEB303', field: 'Order[0].OrderHead.orderType', mutate: (r) => void (at(r, 'Order.OrderHead.orderType').text = 'X') },
-    { kind: 'enumeration', type: 'CEB511', field: 'BaseTransfer.dxpMode', mutate: (r) => void (at(r, 'BaseTransfer.dxpMode').text = 'FTP') },
-    { kind: 'uppercase', type: 'CEB621', field: 'Inventory[0].InventoryHead.guid', mutate: (r) => void (at(r, 'Inventory.InventoryHead.guid').text = '4c0b7e91-2d6a-4f3b-8c5e-0a1b2c3d4e5f') },
-    { kind: 'uppercase', type: 'CEB621', field: '@guid', mutate: (r) => void (r.attrs.guid = r.attrs.guid!.toLowerCase()) },
     { kind: 'maxOccurs', type: 'CEB311', field: 'Order[0].OrderList[99]', mutate: (r) => at(r, 'Order').children.push(...Array.from({ length: 98 }, () => structuredClone(at(r, 'Order.OrderList')))), message: 'at most 99 OrderList allowed' },
     { kind: 'order', type: 'CEB311', field: 'Order[0].OrderHead.acturalPaid', mutate: (r) => moveBefore(r, 'Order.OrderHead.acturalPaid', 'Order.OrderHead.goodsValue') },
     { kind: 'order', type: 'CEB603', field: 'BaseTransfer', mutate: (r) => moveBefore(r, 'BaseTransfer', 'Inventory') },
@@ -218,6 +265,38 @@ describe('validateCeb: every rule kind gives a field-level issue', () => {
     const issues = validateCeb(m);
     expect(issues.map(({ field, rule }) => ({ field, rule }))).toContainEqual({ field, rule: kind });
     if (message) expect(issues.find((i) => i.field === field)?.message).toBe(message);
+  });
+
+  it('what only the XSD documentation says is a warning, never an issue (issue 15 item 1)', () => {
+    const cases: { type: FixtureType; field: string; code: string; mutate: (r: XmlElement) => void }[] = [
+      { type: 'CEB411', field: 'Payment[0].PaymentHead.payTime', code: 'CEB_DOCUMENTED_FORMAT', mutate: (r) => void (at(r, 'Payment.PaymentHead.payTime').text = '20240728-10:08') },
+      { type: 'CEB311', field: 'Order[0].OrderHead.appTime', code: 'CEB_DOCUMENTED_FORMAT', mutate: (r) => void (at(r, 'Order.OrderHead.appTime').text = '20240230101530') },
+      { type: 'CEB622', field: 'InventoryReturn[0].returnTime', code: 'CEB_DOCUMENTED_FORMAT', mutate: (r) => void (at(r, 'InventoryReturn.returnTime').text = '2024072810170231A') },
+      { type: 'CEB311', field: 'Order[0].OrderHead.appType', code: 'CEB_DOCUMENTED_ENUMERATION', mutate: (r) => void (at(r, 'Order.OrderHead.appType').text = '9') },
+      { type: 'CEB303', field: 'Order[0].OrderHead.orderType', code: 'CEB_DOCUMENTED_ENUMERATION', mutate: (r) => void (at(r, 'Order.OrderHead.orderType').text = 'X') },
+      { type: 'CEB511', field: 'BaseTransfer.dxpMode', code: 'CEB_DOCUMENTED_ENUMERATION', mutate: (r) => void (at(r, 'BaseTransfer.dxpMode').text = 'FTP') },
+      { type: 'CEB511', field: 'Logistics[0].LogisticsHead.packNo', code: 'CEB_DOCUMENTED_ENUMERATION', mutate: (r) => void (at(r, 'Logistics.LogisticsHead.packNo').text = '3') },
+      { type: 'CEB604', field: 'InventoryReturn[0].statisticsFlag', code: 'CEB_DOCUMENTED_ENUMERATION', mutate: (r) => void (at(r, 'InventoryReturn.statisticsFlag').text = 'C') },
+      { type: 'CEB621', field: 'Inventory[0].InventoryHead.guid', code: 'CEB_DOCUMENTED_UPPERCASE', mutate: (r) => void (at(r, 'Inventory.InventoryHead.guid').text = '4c0b7e91-2d6a-4f3b-8c5e-0a1b2c3d4e5f') },
+      { type: 'CEB621', field: '@guid', code: 'CEB_DOCUMENTED_UPPERCASE', mutate: (r) => void (r.attrs.guid = r.attrs.guid!.toLowerCase()) },
+    ];
+    for (const { type, field, code, mutate } of cases) {
+      const m = parsed(fixtureXml(type));
+      expect(checkCeb(m).warnings, `${type} as given`).toEqual([]);
+      mutate(m.root);
+      const checked = checkCeb(m);
+      expect(checked.issues, `${type} ${field}`).toEqual([]);
+      expect(checked.warnings, `${type} ${field}`).toEqual([expect.objectContaining({ field, code, params: expect.objectContaining({ got: expect.any(String) }) })]);
+    }
+  });
+
+  it('an unknown element named like a field but for case is a warning naming both, and stays an extension (issue 15 item 8)', () => {
+    const xml = fixtureXml('CEB411').replace(/<ceb:payTransactionId>([^<]*)<\/ceb:payTransactionId>/, '<ceb:payTransactionId>$1</ceb:payTransactionId><ceb:payTransactionID>X-1</ceb:payTransactionID>');
+    const checked = checkCeb(parsed(xml));
+    expect(checked.issues).toEqual([]);
+    expect(checked.warnings).toEqual([{ field: 'Payment[0].PaymentHead.payTransactionID', code: 'CEB_FIELD_CASE', message: expect.stringMatching(/payTransactionId/), params: { element: 'payTransactionID', field: 'payTransactionId' } }]);
+    // An unknown name that matches no field in any case is an extension without a word.
+    expect(checkCeb(parsed(xml.replace(/payTransactionID/g, 'sortLine'))).warnings).toEqual([]);
   });
 
   it('a moved field gives one order issue, on that field, and nothing else', () => {
@@ -457,13 +536,17 @@ describe('the rule table', () => {
     expect(findParticle(seqOf(exp.elements.InventoryHead), 'fFlag')?.content).toMatchObject({ rule: { fixed: '3' } });
   });
 
-  it('reads formats, enumerations and upper case from the documentation', () => {
-    expect(findParticle(seqOf(exp.elements.DepartureHead), 'leaveTime')?.content).toMatchObject({ rule: { format: 'datetime14' } });
-    expect(findParticle(seqOf(imp.elements.OrderReturn), 'returnTime')?.content).toMatchObject({ rule: { format: 'datetime17' } });
-    expect(findParticle(seqOf(exp.elements.OrderHead), 'orderType')?.content).toMatchObject({ rule: { enumeration: ['I', 'E', 'B', 'W'] } });
-    expect(findParticle(seqOf(imp.elements.InventoryHead), 'country')?.content).not.toHaveProperty('rule.enumeration'); // points at a code table
-    expect(findParticle(seqOf(imp.elements.BaseTransfer), 'dxpMode')?.content).toMatchObject({ rule: { enumeration: ['DXP'] } });
-    expect(findParticle(seqOf(imp.elements.DeliveryHead), 'guid')?.content).toMatchObject({ rule: { length: 36, uppercase: true } });
+  it('reads formats, enumerations and upper case from the documentation, apart from the facets', () => {
+    expect(findParticle(seqOf(exp.elements.DepartureHead), 'leaveTime')?.content).toMatchObject({ rule: { documented: { format: 'datetime14' } } });
+    expect(findParticle(seqOf(imp.elements.OrderReturn), 'returnTime')?.content).toMatchObject({ rule: { documented: { format: 'datetime17' } } });
+    expect(findParticle(seqOf(exp.elements.OrderHead), 'orderType')?.content).toMatchObject({ rule: { documented: { enumeration: ['I', 'E', 'B', 'W'] } } });
+    expect(findParticle(seqOf(imp.elements.InventoryHead), 'country')?.content).not.toHaveProperty('rule.documented'); // points at a code table
+    expect(findParticle(seqOf(imp.elements.BaseTransfer), 'dxpMode')?.content).toMatchObject({ rule: { documented: { enumeration: ['DXP'] } } });
+    expect(findParticle(seqOf(imp.elements.DeliveryHead), 'guid')?.content).toMatchObject({ rule: { length: 36, documented: { uppercase: true } } });
+    // No rule read from the documentation is a facet: a facet refuses, these only warn.
+    const facetEnums = JSON.stringify(CEB_XSD_RULES).match(/"enumeration":/g)?.length ?? 0;
+    const documentedEnums = JSON.stringify(CEB_XSD_RULES).match(/"documented":\{[^}]*"enumeration":/g)?.length ?? 0;
+    expect(facetEnums).toBe(documentedEnums);
   });
 
   it('the generator refuses XSD constructs the model cannot express', () => {
@@ -505,10 +588,12 @@ describe.skipIf(!requireService('xmllint with the official CEB XSDs (apt-get ins
   });
 
   /** Validate documents in one xmllint run per XSD (offline: --nonet; the xmldsig import is a local file). */
-  async function lint(xsd: string, docs: Record<string, string>): Promise<Record<string, boolean>> {
-    const files = await Promise.all(Object.entries(docs).map(async ([name, xml]) => {
+  const lint = (xsd: string, docs: Record<string, string>) => lintBytes(xsd, Object.fromEntries(Object.entries(docs).map(([name, xml]) => [name, Buffer.from(xml)])));
+
+  async function lintBytes(xsd: string, docs: Record<string, Uint8Array>): Promise<Record<string, boolean>> {
+    const files = await Promise.all(Object.entries(docs).map(async ([name, bytes]) => {
       const file = join(dir, `${name}.xml`);
-      await writeFile(file, xml);
+      await writeFile(file, bytes);
       return [name, file] as const;
     }));
     const out = await run('xmllint', ['--noout', '--nonet', '--schema', join(xsdDir, xsd), ...files.map(([, f]) => f)]).then(
@@ -524,6 +609,15 @@ describe.skipIf(!requireService('xmllint with the official CEB XSDs (apt-get ins
       const result = await lint(xsd, Object.fromEntries(types.map((t) => [t, fixtureXml(t)])));
       expect(result).toEqual(Object.fromEntries(types.map((t) => [t, true])));
     }
+  });
+
+  it('accepts the same message as UTF-8, GBK, GB18030 and UTF-16 (issue 15 item 3), as the hub does', async () => {
+    const xml = fixtureXml('CEB311');
+    const as = (label: string) => xml.replace('encoding="UTF-8"', `encoding="${label}"`);
+    const files = { utf8: Buffer.from(as('UTF-8')), gbk: encodeGbk(as('GBK')), gb18030: encodeGbk(as('GB18030')), utf16: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(as('UTF-16'), 'utf16le')]) };
+    const result = await lintBytes('import-business.xsd', files);
+    expect(result).toEqual({ utf8: true, gbk: true, gb18030: true, utf16: true });
+    for (const [name, bytes] of Object.entries(files)) expect(at(parsed(bytes).root, 'Order.OrderHead.buyerName').text, name).toBe('张伟');
   });
 
   it('accepts the generated CEB711 (placeholder-signed), CEB507 and CEB509, and rejects an unsigned CEB711', async () => {
@@ -566,6 +660,17 @@ describe.skipIf(!requireService('xmllint with the official CEB XSDs (apt-get ins
       uppercase: variant('CEB311', (r) => void (at(r, 'Order.OrderHead.guid').text = at(r, 'Order.OrderHead.guid').text.toLowerCase())),
     };
     expect(await lint('import-business.xsd', byDocumentation)).toEqual({ format: true, enumeration: true, uppercase: true });
+    // Issue 15 item 1: the values real messages carry that the old intake refused all validate; the hub keeps them, warned.
+    const realValues = {
+      packNo3: variant('CEB511', (r) => void (at(r, 'Logistics.LogisticsHead.packNo').text = '3')),
+      lowerGuid: variant('CEB621', (r) => void (r.attrs.guid = r.attrs.guid!.toLowerCase())),
+      invtNoOtherShape: variant('CEB622', (r) => void (at(r, 'InventoryReturn.invtNo').text = '516520241000123456')),
+    };
+    expect(await lint('import-business.xsd', realValues)).toEqual({ packNo3: true, lowerGuid: true, invtNoOtherShape: true });
+    for (const [name, xml] of Object.entries(realValues)) expect(checkCeb(parsed(xml)), name).toMatchObject({ issues: [] });
+    const exportValues = { statisticsFlagC: variant('CEB604', (r) => void (at(r, 'InventoryReturn.statisticsFlag').text = 'C')) };
+    expect(await lint('export-business.xsd', exportValues)).toEqual({ statisticsFlagC: true });
+    expect(checkCeb(parsed(exportValues.statisticsFlagC)).issues).toEqual([]);
     expect(placeholderSignatureXml()).toContain('not-a-signature');
   });
 });

@@ -6,8 +6,10 @@ import { parseXml, type XmlElement } from './xml.ts';
  * suite re-derives and compares, so the table is never edited by hand.
  *
  * Structure, cardinalities and facets (length, minLength, maxLength, totalDigits, fractionDigits, whiteSpace,
- * enumeration) are read from the schema itself. The 2022-05 XSDs state three more kinds of rule only in their
- * xs:documentation, and those are read from the text with the narrow patterns below:
+ * enumeration) are read from the schema itself: breaking one refuses a message. The 2022-05 XSDs state three more kinds
+ * of rule only in their xs:documentation; those are read from the text with the narrow patterns below and kept apart,
+ * in `documented`, because they only ever give a warning (issue 15: a schema validator accepts a message that breaks
+ * them, and customs' own receipts do — 604 statisticsFlag values beyond A/B, lower-case guids):
  * - formats: "格式:YYYYMMDDhhmmss" (and SSS/fff, YYYYMMDD) on a field whose length facet agrees;
  * - enumerations: "1-新增 2-变更 3-删除", "I-进口,E-出口", "I进口/E出口", and "限定为…“142”" (restricted to one value);
  * - upper case: "（英文字母大写）" on guids.
@@ -23,7 +25,14 @@ export const CEB_XSD_FILES: readonly CebXsdFile[] = ['import-business.xsd', 'exp
 
 export type ValueFormat = 'datetime14' | 'datetime17' | 'date8';
 
-/** An xs:simpleType restriction plus the rules its documentation states. */
+/** Rules read from a field's xs:documentation, not its facets: a message that breaks one is kept, with a warning. */
+export interface DocumentedRule {
+  enumeration?: string[];
+  format?: ValueFormat;
+  uppercase?: true;
+}
+
+/** An xs:simpleType restriction (its facets) plus, apart, the rules its documentation states. */
 export interface ValueRule {
   base: 'string' | 'decimal' | 'int';
   length?: number;
@@ -36,9 +45,10 @@ export interface ValueRule {
   fixed?: string;
   /** xs:element/@default: the value an empty element takes. */
   default?: string;
+  /** xs:enumeration facets (none in the 2022-05 XSDs, but a facet refuses when there is one). */
   enumeration?: string[];
-  format?: ValueFormat;
-  uppercase?: true;
+  /** What only the documentation says: warnings, never refusals. */
+  documented?: DocumentedRule;
 }
 
 export type Content =
@@ -78,7 +88,7 @@ export interface XsdRules {
 
 /**
  * Values the XSD documentation gives as a default but customs.md pins down. Each is a rule the derivation cannot
- * read from the text without guessing, stated once with its source.
+ * read from the text without guessing, stated once with its source; like every documented rule, a warning only.
  */
 export const DOCUMENTED_ENUMERATIONS: readonly { element: string; field: string; values: string[]; source: string }[] = [
   { element: 'BaseTransfer', field: 'dxpMode', values: ['DXP'], source: 'XSD "默认为DXP；指中国电子口岸数据交换平台"; customs.md §2 "dxpMode DXP"' },
@@ -181,11 +191,14 @@ function valueRule(base: ValueRule['base'], restriction: XmlElement | undefined,
         throw new XsdError(ctx.file, ctx.path, `facet xs:${f.name} is not supported`);
     }
   }
-  const fromDoc = enumeration.length > 0 ? enumeration : enumerationFromDocumentation(doc, rule);
-  if (fromDoc) rule.enumeration = fromDoc;
+  if (enumeration.length > 0) rule.enumeration = enumeration;
+  const documented: DocumentedRule = {};
+  const fromDoc = enumeration.length > 0 ? undefined : enumerationFromDocumentation(doc, rule);
+  if (fromDoc) documented.enumeration = fromDoc;
   const format = formatFromDocumentation(doc, rule);
-  if (format) rule.format = format;
-  if (base === 'string' && /大写/.test(doc)) rule.uppercase = true;
+  if (format) documented.format = format;
+  if (base === 'string' && /大写/.test(doc)) documented.uppercase = true;
+  if (Object.keys(documented).length > 0) rule.documented = documented;
   return rule;
 }
 
@@ -303,7 +316,8 @@ function applyDocumentedEnumerations(rules: XsdRules): void {
     const content = rules.elements[element];
     const particle = content?.kind === 'sequence' ? content.sequence.find((p) => p.name === field) : undefined;
     if (particle?.content.kind !== 'value') throw new Error(`DOCUMENTED_ENUMERATIONS: ${element}.${field} is not a value field in the XSD`);
-    particle.content.rule.enumeration ??= values;
+    const rule = particle.content.rule;
+    if (!rule.enumeration && !rule.documented?.enumeration) rule.documented = { ...rule.documented, enumeration: values };
   }
 }
 

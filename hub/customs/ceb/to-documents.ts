@@ -1,5 +1,6 @@
 import type { FieldIssue } from '../../../shared/errors.ts';
 import { CustomsDocument, type DocumentKind, type ReceiptMessageType, type ReceiptRef } from '../documents.ts';
+import type { DocumentWarning } from '../warnings.ts';
 import { parseCebXml, type CebType } from './parse.ts';
 import { CEB_MESSAGE_XSD, CEB_XSD_RULES } from './rules.generated.ts';
 import { CEB_NS, DS_NS, type Content, type Particle, type ValueRule, type XsdRules } from './schema.ts';
@@ -24,8 +25,26 @@ import type { XmlElement } from './xml.ts';
  * - Issues name the CEB element: `Order[0].OrderHead.orderNo`, `Order[1].OrderList[0].qty` (0-based, as validateCeb).
  */
 
-/** `warnings`: what the message holds that the schema says nothing about (kept, not used; see checkCeb). */
-export type CebToDocumentsResult = { ok: true; documents: CustomsDocument[]; messageType: CebType; guid: string; warnings: FieldIssue[] } | { ok: false; issues: FieldIssue[] };
+/**
+ * `warnings`: what only the XSD documentation rules out and what the schema says nothing about (checkCeb), kept, never
+ * refused; `documentWarnings[i]` are those that concern `documents[i]`: its own block's, and the envelope's (every
+ * document of the message shares its guid attribute, BaseTransfer…).
+ */
+export type CebToDocumentsResult =
+  | { ok: true; documents: CustomsDocument[]; messageType: CebType; guid: string; warnings: DocumentWarning[]; documentWarnings: DocumentWarning[][] }
+  | { ok: false; issues: FieldIssue[] };
+
+/** Message warnings → per business block: `Order[1].…` concerns the second document, anything else all of them. */
+function warningsPerBlock(warnings: readonly DocumentWarning[], blockName: string, blocks: number): DocumentWarning[][] {
+  const per: DocumentWarning[][] = Array.from({ length: blocks }, () => []);
+  const own = new RegExp(`^${blockName}\\[(\\d+)\\](?:\\.|$)`);
+  for (const w of warnings) {
+    const i = own.exec(w.field)?.[1];
+    if (i !== undefined) per[Number(i)]?.push(w);
+    else per.forEach((list) => list.push(w));
+  }
+  return per;
+}
 
 interface BusinessSpec {
   kind: Exclude<DocumentKind, 'receipt'>;
@@ -276,5 +295,6 @@ export function cebToDocuments(xml: string | Uint8Array): CebToDocumentsResult {
     if (r.success) documents.push(r.data);
     else issues.push(...r.error.issues.map((issue) => ({ field: draft.cebPath(issue.path), message: issue.message })));
   });
-  return issues.length > 0 ? { ok: false, issues } : { ok: true, documents, messageType: type, guid, warnings: checked.warnings.map(({ field, message }) => ({ field, message })) };
+  if (issues.length > 0) return { ok: false, issues };
+  return { ok: true, documents, messageType: type, guid, warnings: checked.warnings, documentWarnings: warningsPerBlock(checked.warnings, blockName, documents.length) };
 }

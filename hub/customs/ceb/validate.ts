@@ -1,4 +1,5 @@
 import type { FieldIssue } from '../../../shared/errors.ts';
+import { quoteValue, type DocumentWarning } from '../warnings.ts';
 import type { CebMessage } from './parse.ts';
 import { CEB_MESSAGE_XSD, CEB_XSD_RULES } from './rules.generated.ts';
 import { CEB_NS, DS_NS, type Content, type Particle, type ValueFormat, type ValueRule, type XsdRules } from './schema.ts';
@@ -13,10 +14,8 @@ export type CebRule =
   | 'maxLength'
   | 'decimal'
   | 'int'
-  | 'format'
   | 'fixed'
   | 'enumeration'
-  | 'uppercase'
   | 'attribute';
 
 /** A field-level issue: `field` is the path below the root (`Order[0].OrderHead.acturalPaid`), `rule` the rule kind. */
@@ -37,16 +36,16 @@ function attrLabel(key: string): string {
   return key.replace(/^\{[^}]*\}/, '');
 }
 
-/** A field issue that does not refuse the message: what the hub met that the schema says nothing about. */
-export interface CebWarning extends FieldIssue {
-  rule: 'attribute';
-}
+/**
+ * A field issue that does not refuse the message: what only the XSD's documentation rules out, and what the schema
+ * says nothing about (attributes on district additions, a field name in the wrong case).
+ */
+export type CebWarning = DocumentWarning;
 
 const FORMAT_TEXT: Record<ValueFormat, string> = { datetime14: 'YYYYMMDDhhmmss', datetime17: 'YYYYMMDDhhmmssSSS', date8: 'YYYYMMDD' };
 
-function quote(s: string): string {
-  return JSON.stringify(s.length > 60 ? `${s.slice(0, 57)}…` : s);
-}
+const quote = quoteValue;
+const short = (s: string): string => (s.length > 60 ? `${s.slice(0, 57)}…` : s);
 
 function validCalendar(s: string, format: ValueFormat): boolean {
   const shape = format === 'date8' ? /^\d{8}$/ : format === 'datetime14' ? /^\d{14}$/ : /^\d{17}$/;
@@ -79,23 +78,50 @@ function describeNumber(rule: ValueRule): string {
   return rule.totalDigits === undefined ? 'integer' : `integer of at most ${rule.totalDigits} digits`;
 }
 
-/** The first rule a value breaks, or undefined. One issue per field: the most specific one. */
-export function checkValue(raw: string, rule: ValueRule): { rule: CebRule; message: string } | undefined {
+/** The value an XSD validator judges: whitespace-normalised as the type says, an empty element's fixed/default. */
+function effectiveValue(raw: string, rule: ValueRule): string {
   // xs:decimal and xs:int always collapse whitespace; strings only when the XSD says so.
   const normalised = rule.base !== 'string' || rule.whiteSpace === 'collapse' ? raw.replace(/[\t\n\r ]+/g, ' ').trim() : raw;
   // An empty element with a fixed or default value takes that value (XSD Part 1, 3.3.4).
-  const v = raw === '' ? (rule.fixed ?? rule.default ?? normalised) : normalised;
+  return raw === '' ? (rule.fixed ?? rule.default ?? normalised) : normalised;
+}
+
+/**
+ * The first facet a value breaks, or undefined. One issue per field: the most specific one. Only the schema's types
+ * and facets are checked here: what the documentation alone says is {@link checkDocumented}'s, and only warns.
+ */
+export function checkValue(raw: string, rule: ValueRule): { rule: CebRule; message: string } | undefined {
+  const v = effectiveValue(raw, rule);
   if (rule.fixed !== undefined && v !== rule.fixed) return { rule: 'fixed', message: `expected ${rule.fixed} (fixed by the XSD), got ${quote(raw)}` };
   if (rule.base === 'decimal' && decimalProblem(v, rule)) return { rule: 'decimal', message: `expected ${describeNumber(rule)}, got ${quote(raw)}` };
   if (rule.base === 'int' && intProblem(v, rule)) return { rule: 'int', message: `expected ${describeNumber(rule)}, got ${quote(raw)}` };
-  if (rule.format && !validCalendar(v, rule.format)) return { rule: 'format', message: `expected ${FORMAT_TEXT[rule.format]}, got ${quote(raw)}` };
   // XSD lengths count characters (code points), not UTF-16 units.
   const n = [...v].length;
   if (rule.length !== undefined && n !== rule.length) return { rule: 'length', message: `expected exactly ${rule.length} characters, got ${n}` };
   if (rule.minLength !== undefined && n < rule.minLength) return { rule: 'minLength', message: `expected at least ${rule.minLength} characters, got ${n}` };
   if (rule.maxLength !== undefined && n > rule.maxLength) return { rule: 'maxLength', message: `expected at most ${rule.maxLength} characters, got ${n}` };
   if (rule.enumeration && !rule.enumeration.includes(v)) return { rule: 'enumeration', message: `expected one of ${rule.enumeration.join(', ')}, got ${quote(raw)}` };
-  if (rule.uppercase && v !== v.toUpperCase()) return { rule: 'uppercase', message: `expected upper-case letters only, got ${quote(raw)}` };
+  return undefined;
+}
+
+/**
+ * What the XSD's documentation text says of a value that passed its facets (schema.ts `documented`): a warning, never
+ * a refusal (issue 15 item 1). Empty optional values are not judged (an empty element is how senders leave one out).
+ */
+export function checkDocumented(raw: string, rule: ValueRule): Omit<DocumentWarning, 'field'> | undefined {
+  const d = rule.documented;
+  if (!d) return undefined;
+  const v = effectiveValue(raw, rule);
+  if (v === '') return undefined;
+  if (d.format && !validCalendar(v, d.format)) {
+    return { code: 'CEB_DOCUMENTED_FORMAT', message: `the XSD documentation gives the format ${FORMAT_TEXT[d.format]} (a calendar time), got ${quote(v)}`, params: { expected: FORMAT_TEXT[d.format], got: short(v) } };
+  }
+  if (d.enumeration && !d.enumeration.includes(v)) {
+    return { code: 'CEB_DOCUMENTED_ENUMERATION', message: `the XSD documentation lists ${d.enumeration.join(', ')}, got ${quote(v)}`, params: { expected: d.enumeration.join(', '), got: short(v) } };
+  }
+  if (d.uppercase && v !== v.toUpperCase()) {
+    return { code: 'CEB_DOCUMENTED_UPPERCASE', message: `the XSD documentation asks for upper-case letters, got ${quote(v)}`, params: { got: short(v) } };
+  }
   return undefined;
 }
 
@@ -133,9 +159,26 @@ class Validator {
    */
   extension(el: XmlElement, path: string): void {
     for (const key of Object.keys(el.attrs)) {
-      if (!implicitlyAllowed(key)) this.warnings.push({ field: `${path}.@${attrLabel(key)}`, rule: 'attribute', message: `an attribute on ${el.name}, an element the XSD does not declare, was kept as received but is not used` });
+      if (!implicitlyAllowed(key)) this.warnings.push({ field: `${path}.@${attrLabel(key)}`, code: 'CEB_EXTENSION_ATTRIBUTE', message: `an attribute on ${el.name}, an element the XSD does not declare, was kept as received but is not used`, params: { element: el.name, attribute: attrLabel(key) } });
     }
     el.children.forEach((c) => this.extension(c, join(path, c.name)));
+  }
+
+  documented(raw: string, rule: ValueRule, path: string): void {
+    const w = checkDocumented(raw, rule);
+    if (w) this.warnings.push({ field: path, ...w });
+  }
+
+  /**
+   * An unknown element named like a field of its sequence but for case (`payTransactionID` for payTransactionId):
+   * most likely a misspelling, so the field the sender meant stays empty. XML names are case-sensitive and districts
+   * add elements of their own, so it stays an extension, with a warning naming both (issue 15 item 8).
+   */
+  nearMiss(child: XmlElement, particles: Particle[], path: string): void {
+    const lower = child.name.toLowerCase();
+    const known = particles.find((p) => p.name.toLowerCase() === lower);
+    if (!known) return;
+    this.warnings.push({ field: path, code: 'CEB_FIELD_CASE', message: `<${child.name}> is not a field of the XSD and was kept as an extension; the XSD field ${known.name} differs from it only in case`, params: { element: child.name, field: known.name } });
   }
 
   content(el: XmlElement, content: Content, path: string): void {
@@ -152,6 +195,7 @@ class Validator {
       case 'value': {
         const problem = checkValue(el.text, content.rule);
         if (problem) this.issues.push({ field: path, ...problem });
+        else this.documented(el.text, content.rule, path);
         return;
       }
       case 'sequence':
@@ -167,7 +211,10 @@ class Validator {
    */
   sequence(el: XmlElement, particles: Particle[], path: string): void {
     const all = el.children.map((child) => ({ child, index: particles.findIndex((p) => p.name === child.name && NS_URI[p.ns] === child.ns) }));
-    for (const { child } of all.filter((k) => k.index < 0)) this.extension(child, join(path, child.name));
+    for (const { child } of all.filter((k) => k.index < 0)) {
+      this.nearMiss(child, particles, join(path, child.name));
+      this.extension(child, join(path, child.name));
+    }
     const known = all.filter((k) => k.index >= 0);
     const inOrder = longestNonDecreasing(known.map((k) => k.index));
     const counts = particles.map(() => 0);
@@ -217,16 +264,18 @@ function longestNonDecreasing(xs: number[]): Set<number> {
 
 /**
  * Check a parsed message against the rules of its official XSD (derived in rules.generated.ts): required
- * fields, cardinalities, element order, lengths, decimal(19,5) and integer forms, time formats, enumerations
- * and upper-case guids. Pure. Root attributes are reported as `@guid` / `@version`.
+ * fields, cardinalities, element order, lengths, decimal(19,5) and integer forms, fixed values. Pure. Root attributes
+ * are reported as `@guid` / `@version`. What the documentation alone says (time formats, listed values, upper-case
+ * guids) is in {@link checkCeb}'s warnings.
  */
 export function validateCeb(message: CebMessage): CebIssue[] {
   return checkCeb(message).issues;
 }
 
 /**
- * {@link validateCeb} with its warnings: what the schema says nothing about (attributes on district additions), kept
- * and reported rather than refused — a real customs message is never refused for a rule the schema does not state.
+ * {@link validateCeb} with its warnings: what only the XSD documentation rules out, and what the schema says nothing
+ * about (attributes on district additions, field names in the wrong case), kept and reported rather than refused — a
+ * real customs message is never refused for a rule the schema's types and facets do not state.
  */
 export function checkCeb(message: CebMessage): { issues: CebIssue[]; warnings: CebWarning[] } {
   const rules = CEB_XSD_RULES[CEB_MESSAGE_XSD[message.type]];
@@ -242,6 +291,7 @@ export function checkCeb(message: CebMessage): { issues: CebIssue[]; warnings: C
     }
     const problem = checkValue(value, attr.rule);
     if (problem) v.issues.push({ field: `@${attr.name}`, ...problem });
+    else v.documented(value, attr.rule, `@${attr.name}`);
   }
   v.sequence(message.root, messageRule.sequence, '');
   return { issues: v.issues, warnings: v.warnings };

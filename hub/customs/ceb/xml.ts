@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import type { FieldIssue } from '../../../shared/errors.ts';
 
@@ -56,7 +57,10 @@ export const DEFAULT_XML_LIMITS: Readonly<XmlLimits> = Object.freeze({
 
 export type XmlIssueCode =
   | 'XML_TOO_LARGE'
-  | 'XML_ENCODING'
+  | 'XML_ENCODING_INVALID'
+  | 'XML_ENCODING_MISMATCH'
+  | 'XML_ENCODING_UNSUPPORTED'
+  | 'XML_REPLACEMENT_CHARACTER'
   | 'XML_DOCTYPE_REFUSED'
   | 'XML_MALFORMED'
   | 'XML_TOO_DEEP'
@@ -82,47 +86,152 @@ class Stop extends Error {
 }
 
 const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
-// Encodings a Chinese sender may declare. GBK/GB18030 are what older e-port clients write; anything else is refused
-// rather than guessed.
-const GB_ENCODINGS = new Set(['gbk', 'gb2312', 'gb18030', 'cp936']);
 
 function issue(code: XmlIssueCode, message: string, line?: number, column?: number): XmlIssue {
   const where = line === undefined ? '' : `line ${line}, column ${column ?? 0}: `;
   return { field: 'xml', code, message: `${where}${message}`, ...(line === undefined ? {} : { line, column }) };
 }
 
-/** Bytes → text per the BOM or the encoding in the XML declaration; strict, so bad bytes are an issue, not U+FFFD. */
-export function decodeXmlBytes(bytes: Uint8Array): { ok: true; text: string } | { ok: false; issue: XmlIssue } {
-  let label = 'utf-8';
-  let start = 0;
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3;
-  else if (bytes[0] === 0xff && bytes[1] === 0xfe) [label, start] = ['utf-16le', 2];
-  else if (bytes[0] === 0xfe && bytes[1] === 0xff) [label, start] = ['utf-16be', 2];
-  else {
-    // The declaration is ASCII in every encoding we accept, so a latin1 view of the first bytes is enough to read it.
-    const head = Buffer.from(bytes.subarray(0, 200)).toString('latin1');
-    const declared = /^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head)?.[1]?.toLowerCase();
-    if (declared && declared !== 'utf-8' && declared !== 'utf8') {
-      if (!GB_ENCODINGS.has(declared)) return { ok: false, issue: issue('XML_ENCODING', `encoding "${declared}" is not supported (UTF-8, UTF-16 with BOM, GBK/GB18030)`) };
-      label = 'gb18030';
-    }
-  }
+/**
+ * The encodings a CEB sender may use, by the labels a declaration may give. GBK/GB18030 are what older e-port clients
+ * write; GB18030 is a superset of GBK and GB2312 and decodes all three (WHATWG Encoding: one decoder). Anything else is
+ * refused rather than guessed.
+ */
+type Family = 'utf-8' | 'gb18030' | 'utf-16le' | 'utf-16be';
+const DECLARED: Record<string, Family | 'utf-16' | 'us-ascii'> = {
+  'utf-8': 'utf-8',
+  utf8: 'utf-8',
+  'us-ascii': 'us-ascii',
+  ascii: 'us-ascii',
+  gbk: 'gb18030',
+  gb2312: 'gb18030',
+  gb18030: 'gb18030',
+  cp936: 'gb18030',
+  'windows-936': 'gb18030',
+  'x-gbk': 'gb18030',
+  'utf-16': 'utf-16',
+  'utf-16le': 'utf-16le',
+  'utf-16be': 'utf-16be',
+};
+const NAMES: Record<Family, string> = { 'utf-8': 'UTF-8', gb18030: 'GBK/GB18030', 'utf-16le': 'UTF-16LE', 'utf-16be': 'UTF-16BE' };
+
+/** The encoding label of an XML declaration at the start of `head` (no BOM), or undefined when there is none. */
+function declaredLabel(head: string): string | undefined {
+  return /^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head)?.[1];
+}
+
+function asciiOnly(bytes: Uint8Array): boolean {
+  for (const b of bytes) if (b >= 0x80) return false;
+  return true;
+}
+
+function validIn(label: Family, bytes: Uint8Array): string | undefined {
   try {
-    return { ok: true, text: new TextDecoder(label, { fatal: true, ignoreBOM: true }).decode(bytes.subarray(start)) };
+    return new TextDecoder(label, { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
-    return { ok: false, issue: issue('XML_ENCODING', `the bytes are not valid ${label.toUpperCase()}`) };
+    return undefined;
   }
 }
 
+/** Where U+FFFD first is, as a parse position. */
+function replacementIssue(text: string): XmlIssue | undefined {
+  const at = text.indexOf('\uFFFD');
+  if (at < 0) return undefined;
+  const before = text.slice(0, at);
+  const line = before.split('\n').length;
+  return issue('XML_REPLACEMENT_CHARACTER', 'the text holds U+FFFD (the replacement character): it was already corrupted by an earlier decode; send the original bytes', line, at - before.lastIndexOf('\n'));
+}
+
+/** Whether a declaration (or its absence) agrees with the encoding the BOM or the UTF-16 bytes show. */
+function agrees(family: Family, declared: Family | 'utf-16' | 'us-ascii' | undefined, bom: boolean): boolean {
+  const utf16 = family === 'utf-16le' || family === 'utf-16be';
+  // No declaration: a BOM is enough; UTF-16 found only by its bytes must be declared (XML 1.0 §4.3.3).
+  if (declared === undefined) return bom || !utf16;
+  if (declared === 'utf-16') return utf16;
+  if (declared === 'us-ascii') return family === 'utf-8';
+  return declared === family;
+}
+
+export type DecodeResult = { ok: true; text: string; encoding: Family } | { ok: false; issue: XmlIssue };
+
 /**
- * A message that arrived as text (a JSON string in an NDJSON batch) as the bytes to parse and keep: UTF-8, with a BOM
- * when its declaration names another encoding (the text was decoded by whoever sent it), so that the stored bytes
- * decode back to the same text — the BOM wins over the declaration in {@link decodeXmlBytes}.
+ * Bytes → text, the one way every intake path takes (HTTP with or without a charset, the CLI's import, the drop folder):
+ * the BOM, else the XML declaration, else UTF-8 (XML 1.0 §4.3.3, Appendix F). Strict, with Node's built-in decoders
+ * (full ICU: gbk/gb18030 and utf-16 with `fatal`, so no dependency is needed):
+ * - XML_ENCODING_INVALID: the bytes are not valid in that encoding (never decoded to U+FFFD);
+ * - XML_ENCODING_MISMATCH: the declaration contradicts the bytes — a UTF-16 BOM under a GBK or UTF-8 declaration, a
+ *   UTF-16 declaration on bytes that are not UTF-16, a GBK declaration on bytes that are UTF-8 (below);
+ * - XML_ENCODING_UNSUPPORTED: an encoding other than UTF-8, UTF-16, GBK/GB2312/GB18030 (US-ASCII: UTF-8's subset);
+ * - XML_REPLACEMENT_CHARACTER: the text decodes but holds U+FFFD — someone's earlier decode already lost characters.
  */
-export function xmlTextBytes(text: string): Uint8Array {
-  const declared = /^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(text.slice(0, 200))?.[1]?.toLowerCase();
-  const utf8 = Buffer.from(text, 'utf8');
-  return declared && declared !== 'utf-8' && declared !== 'utf8' ? Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), utf8]) : utf8;
+export function decodeXmlBytes(bytes: Uint8Array): DecodeResult {
+  let family: Family | undefined;
+  let bom = 0;
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) [family, bom] = ['utf-8', 3];
+  else if ((bytes[0] === 0xff && bytes[1] === 0xfe && bytes[2] === 0 && bytes[3] === 0) || (bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0xfe && bytes[3] === 0xff)) {
+    return { ok: false, issue: issue('XML_ENCODING_UNSUPPORTED', 'UTF-32 is not supported (UTF-8, UTF-16, GBK/GB18030)') };
+  } else if (bytes[0] === 0xff && bytes[1] === 0xfe) [family, bom] = ['utf-16le', 2];
+  else if (bytes[0] === 0xfe && bytes[1] === 0xff) [family, bom] = ['utf-16be', 2];
+  // No BOM, but "<" in UTF-16 (Appendix F; a NUL is never XML text): read as UTF-16; its declaration must say so.
+  else if (bytes[0] === 0x3c && bytes[1] === 0) family = 'utf-16le';
+  else if (bytes[0] === 0 && bytes[1] === 0x3c) family = 'utf-16be';
+
+  const body = bytes.subarray(bom);
+  let label: string | undefined;
+  if (family === 'utf-16le' || family === 'utf-16be') {
+    const text = validIn(family, body);
+    if (text === undefined) return { ok: false, issue: issue('XML_ENCODING_INVALID', `the bytes are not valid ${NAMES[family]} (as their ${bom ? 'byte order mark' : 'first characters'} say)`) };
+    label = declaredLabel(text);
+  } else {
+    // Every other accepted encoding is ASCII-compatible, so a latin1 view of the first bytes reads the declaration.
+    label = declaredLabel(Buffer.from(body.subarray(0, 200)).toString('latin1'));
+  }
+  const declared = label === undefined ? undefined : DECLARED[label.toLowerCase()];
+  if (label !== undefined && declared === undefined) return { ok: false, issue: issue('XML_ENCODING_UNSUPPORTED', `encoding "${label}" is not supported (UTF-8, UTF-16, GBK/GB18030)`) };
+
+  if (family !== undefined) {
+    // A BOM (or UTF-16 bytes) decides; a declaration, when there is one, must agree with it.
+    if (!agrees(family, declared, bom > 0)) {
+      const what = bom > 0 ? `the byte order mark says ${NAMES[family]}` : `the bytes are ${NAMES[family]} without a byte order mark`;
+      return { ok: false, issue: issue('XML_ENCODING_MISMATCH', label === undefined ? `${what}, which needs a declaration saying so` : `${what} but the declaration says "${label}"`) };
+    }
+  } else if (declared === 'utf-16' || declared === 'utf-16le' || declared === 'utf-16be') {
+    return { ok: false, issue: issue('XML_ENCODING_MISMATCH', `the declaration says "${label}" but the bytes are not UTF-16 (no byte order mark, one byte per character)`) };
+  } else if (declared === 'us-ascii') {
+    if (!asciiOnly(body)) return { ok: false, issue: issue('XML_ENCODING_INVALID', `the declaration says "${label}" but the bytes are not ASCII`) };
+    family = 'utf-8';
+  } else {
+    family = declared ?? 'utf-8';
+  }
+
+  // A GBK declaration on bytes that are valid UTF-8 with non-ASCII characters: text that was converted to UTF-8 (a JSON
+  // string, an editor's "save as") kept its old declaration, and decoding it as GBK would store mojibake without a single
+  // invalid byte. Real GBK text is practically never valid UTF-8 (a GBK character is a lead byte 81–FE and a trail byte
+  // that is rarely the 80–BF continuation UTF-8 then needs; a few characters in a row break UTF-8): refused, not guessed.
+  if (family === 'gb18030' && !asciiOnly(body) && isUtf8(body)) {
+    return { ok: false, issue: issue('XML_ENCODING_MISMATCH', `the declaration says "${label}" but the bytes are UTF-8: declare encoding="UTF-8", or send the GBK bytes themselves`) };
+  }
+  const text = validIn(family, body);
+  if (text === undefined) {
+    // Say what the bytes look like when they read as another accepted encoding: the usual fix is the declaration.
+    const gbkHint = family === 'utf-8' && validIn('gb18030', body) !== undefined ? `; they read as GBK/GB18030: declare encoding="GBK"` : '';
+    return { ok: false, issue: issue('XML_ENCODING_INVALID', `the bytes are not valid ${NAMES[family]}${label === undefined && family === 'utf-8' ? ' (no BOM or declaration: UTF-8 by default)' : ''}${gbkHint}`) };
+  }
+  const replaced = replacementIssue(text);
+  if (replaced) return { ok: false, issue: replaced };
+  return { ok: true, text, encoding: family };
+}
+
+/**
+ * A stored original back to text (search.ts shows it to officers). Originals are the bytes as received, so
+ * {@link decodeXmlBytes} reads them; before issue 15 a message sent as NDJSON text was stored as UTF-8 with a BOM under
+ * its old declaration (GBK), which the strict decoder now calls a mismatch: the hub wrote that BOM itself, so it wins.
+ */
+export function decodeStoredOriginal(bytes: Uint8Array): DecodeResult {
+  const r = decodeXmlBytes(bytes);
+  if (r.ok || r.issue.code !== 'XML_ENCODING_MISMATCH' || !(bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)) return r;
+  const text = validIn('utf-8', bytes.subarray(3));
+  return text === undefined ? r : { ok: true, text, encoding: 'utf-8' };
 }
 
 /**
@@ -165,8 +274,12 @@ export function parseXml(xml: string | Uint8Array, limits: Partial<XmlLimits> = 
   if (tooLarge !== undefined) return { ok: false, issues: [issue('XML_TOO_LARGE', `the document is larger than ${lim.maxBytes} bytes (at least ${tooLarge})`)] };
 
   let text: string;
-  if (typeof xml === 'string') text = xml;
-  else {
+  if (typeof xml === 'string') {
+    // Text someone else decoded: no encoding left to judge, but a U+FFFD in it is a character already lost.
+    const replaced = replacementIssue(xml);
+    if (replaced) return { ok: false, issues: [replaced] };
+    text = xml;
+  } else {
     const decoded = decodeXmlBytes(xml);
     if (!decoded.ok) return { ok: false, issues: [decoded.issue] };
     text = decoded.text;

@@ -247,13 +247,40 @@ export function buildTimeline(input: { events: readonly StoredEvent[]; audit: re
   return steps.sort((a, b) => a.atMs - b.atMs || ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
 }
 
-/** One document's fields: scalars as a definition list, lists of lines (goods) as a table. */
-export function DocumentFields({ body }: { body: Record<string, unknown> }) {
+interface DocumentWarning {
+  code: string;
+  field: string;
+  message: string;
+}
+
+/**
+ * What the hub noticed but did not refuse (issue 15): rules only the XSD documentation or a code table states, a field
+ * name in the wrong case. Shown above the fields so an officer sees them first; the message is the hub's (English).
+ */
+function DocumentWarnings({ warnings }: { warnings: DocumentWarning[] }) {
+  return (
+    <div class="doc-warnings" role="note">
+      <p>{t('parcels.docs.warnings')}</p>
+      <ul>
+        {warnings.map((w, i) => (
+          <li key={i}>
+            <span class="mono">{w.code}</span> <span class="mono">{w.field}</span>: {w.message}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** One document's fields: scalars as a definition list, lists of lines (goods) as a table; its warnings first. */
+export function DocumentFields({ body: withWarnings }: { body: Record<string, unknown> }) {
+  const { warnings, ...body } = withWarnings as Record<string, unknown> & { warnings?: DocumentWarning[] };
   const scalars = Object.entries(body).filter(([, v]) => v === null || typeof v !== 'object');
   const tables = Object.entries(body).filter(([, v]) => Array.isArray(v) && v.length > 0 && typeof v[0] === 'object') as [string, Record<string, unknown>[]][];
   const objects = Object.entries(body).filter(([, v]) => v !== null && typeof v === 'object' && !Array.isArray(v)) as [string, Record<string, unknown>][];
   return (
     <div>
+      {warnings && warnings.length > 0 ? <DocumentWarnings warnings={warnings} /> : null}
       <dl class="doc-fields">
         {scalars.map(([k, v]) => (
           <div key={k}>
