@@ -142,7 +142,7 @@ describe.skipIf(!chromiumAvailable())('officer queue in a real browser', () => {
     await page.keyboard.press('i');
     await reason(page, '布控查验');
     await expect.poll(() => page.locator('main [role=alert]').innerText()).toContain(`版本 ${before.version} → ${before.version + 1}`);
-    await expect.poll(() => row.innerText()).toContain('已扣留');
+    await expect.poll(() => row.innerText()).toContain('暂停放行');
     expect((await caseOf(noReceipt)).status).toBe('held');
     await page.context().close();
   });

@@ -1,7 +1,7 @@
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import { Pill } from '../components.tsx';
-import { t } from '../i18n/index.ts';
-import { ruleWords } from './queue-rules.ts';
+import { fmtNumber, t } from '../i18n/index.ts';
+import { ruleWords, type ValueLimits } from './queue-rules.ts';
 
 /** Pieces of the queue page: the case shape it reads, status and risk pills, reasons in words, the shortcut help. */
 
@@ -33,9 +33,16 @@ const RISK_TONE: Record<RiskLevel, 'ok' | 'warn' | 'bad'> = { low: 'ok', medium:
 export const StatusPill = ({ status }: { status: CaseStatus }) => <Pill tone={STATUS_TONE[status]}>{t(`queue.status.${status}`)}</Pill>;
 export const RiskPill = ({ level }: { level: RiskLevel }) => <Pill tone={RISK_TONE[level]}>{t(`queue.risk.${level}`)}</Pill>;
 
+let valueLimits: ValueLimits | undefined;
+/** The configured limits, once the page has read them (GET /api/value-limits). */
+export function setValueLimits(l: ValueLimits | undefined): void {
+  valueLimits = l;
+}
+
 export function reasonText(rule: string): string {
-  const w = ruleWords(rule, (k) => t(k) !== k);
+  const w = ruleWords(rule, (k) => t(k) !== k, valueLimits);
   const vars = { ...w.vars };
+  if (typeof vars.limit === 'number') vars.limit = fmtNumber(vars.limit, Number.isInteger(vars.limit) ? 0 : 2);
   if (typeof vars.text === 'string' && vars.text.startsWith('queue.')) vars.text = t(vars.text);
   return t(w.key, vars);
 }
