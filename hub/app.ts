@@ -43,6 +43,9 @@ import { searchRoutes } from './routes/search.ts';
 import type { SearchService } from './services/search.ts';
 import { statsRoutes } from './routes/stats.ts';
 import { riskRuleRoutes } from './routes/risk-rules.ts';
+import { riskDataRoutes } from './routes/risk-data.ts';
+import type { SamplingService } from './services/sampling.ts';
+import type { EnterpriseCreditService } from './services/enterprise-credit.ts';
 import type { RiskRulesService } from './services/risk-rules.ts';
 import type { StatsService } from './services/stats.ts';
 import type { Storage } from './storage/storage.ts';
@@ -104,7 +107,13 @@ export interface AppDeps {
   stats?: StatsService;
   /** Risk rule versions, what-if and apply (admin only, /api/risk-rules…). */
   riskRules?: RiskRulesService;
+  /** The sampling key's id and rotation (admin only, /api/sampling-key…). */
+  sampling?: SamplingService;
+  /** Enterprise credit classes (admin only, /api/enterprise-credit…); shown on the case detail. */
+  credit?: EnterpriseCreditService;
 }
+
+const pickLimits = (l: { perTransactionCny: number; annualCny: number; tradeModes: string[] }) => ({ perTransactionCny: l.perTransactionCny, annualCny: l.annualCny, tradeModes: l.tradeModes });
 
 /**
  * JSON bodies are UTF-8 (RFC 8259), and body-parser would decode bad bytes to U+FFFD and go on: refuse them instead
@@ -146,6 +155,7 @@ export function buildApp(d: AppDeps): express.Express {
   app.use('/api/documents', express.json({ limit: '16mb', verify: utf8Only }));
   // Rule sets carry watch lists and the positive list (up to 100,000 entries each).
   app.use('/api/risk-rules', express.json({ limit: '8mb', verify: utf8Only }));
+  app.use('/api/enterprise-credit', express.json({ limit: '24mb', verify: utf8Only }));
   app.use(express.json({ limit: '64kb', verify: utf8Only }));
   app.use((req, res, next) => {
     const t0 = process.hrtime.bigint();
@@ -179,7 +189,7 @@ export function buildApp(d: AppDeps): express.Express {
   app.use(auditRoutes(d.storage, d.auditHead));
   if (d.admin) app.use(adminRoutes(d.storage, d.admin));
   if (d.customs) app.use(documentRoutes(d.storage, d.customs, d.documentIntake));
-  if (d.cases) app.use(caseRoutes(d.storage, d.cases));
+  if (d.cases) app.use(caseRoutes(d.storage, d.cases, d.credit));
   if (d.benchTokens) app.use(benchTokenRoutes(d.storage, d.benchTokens));
   if (d.returns) app.use(returnRoutes(d.storage, d.returns));
   if (d.stockStates) app.use(stockStateRoutes(d.storage, d.stockStates));
@@ -191,6 +201,11 @@ export function buildApp(d: AppDeps): express.Express {
   if (d.zoneStats) app.use(overviewRoutes(d.storage, d.zoneStats, { streams }));
   if (d.stats) app.use(statsRoutes(d.storage, d.stats));
   if (d.riskRules) app.use(riskRuleRoutes(d.storage, d.riskRules));
+  if (d.sampling || d.credit || d.customs) {
+    const customs = d.customs;
+    const valueLimits = customs && (() => ({ ...pickLimits(customs.activeRules.valueLimits), rulesVersion: customs.rulesVersion }));
+    app.use(riskDataRoutes(d.storage, { ...(d.sampling ? { sampling: d.sampling } : {}), ...(d.credit ? { credit: d.credit } : {}), ...(valueLimits ? { valueLimits } : {}) }));
+  }
   // Hashed assets are immutable; index.html is always revalidated.
   if (uiBuilt) {
     app.use('/assets', express.static(join(ui, 'assets'), { immutable: true, maxAge: '365d', index: false }));

@@ -1,4 +1,5 @@
 import { ReleaseAuthority } from './customs/cases.ts';
+import { ExchangeRates } from './customs/export-value.ts';
 import { RiskRules } from './customs/risk.ts';
 import { z } from 'zod';
 import { GatewayId } from '../shared/schemas/events.ts';
@@ -128,6 +129,7 @@ export const HubConfig = z.object({
     })
     .default({ releaseAuthority: 'receipt', releaseConfirmWithinHours: 24 }),
   riskRules: RiskRules.optional().describe('the risk rules (hub/customs/risk.ts); default: built-in defaults, version "default"'),
+  exchangeRates: ExchangeRates.describe('CNY per unit of a currency, per month, for export values in statistics: { "502": { "2026-03": 7.1 } } keyed by CEB currency code (502 USD, 142 RMB needs none); a month with no rate shows "no rate"'),
   imageFetchTimeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('how long an officer waits for a gateway to send a full-size image'),
   dropFolder: z
     .object({

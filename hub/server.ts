@@ -56,6 +56,9 @@ import { openIdentifierRepo } from './repos/identifiers.ts';
 import { SearchService } from './services/search.ts';
 import { StationFeedService } from './services/station-feed.ts';
 import { loadOrCreateSigningKey } from './signing-key.ts';
+import { SamplingService } from './services/sampling.ts';
+import { EnterpriseCreditService } from './services/enterprise-credit.ts';
+import { openEnterpriseCreditRepo } from './repos/enterprise-credit.ts';
 import { openStorage } from './storage/open.ts';
 import { PartitionMaintenance } from './storage/pg-maintenance.ts';
 import type { Storage } from './storage/storage.ts';
@@ -200,7 +203,11 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   // The audit chain's head, signed with the same key and kept apart from the database (hub/audit-anchor.ts).
   const auditAnchor = new AuditAnchor({ storage, dataDir: config.dataDir, key: signingKey, log: log.child({ component: 'audit' }) });
   await auditAnchor.start();
+  // Random sampling is drawn here under a key no gateway ever sees (issue 16 item 6); `customs` is set just below.
+  const sampling = new SamplingService({ dataDir: config.dataDir, storage });
+  let lineSamplingRate = (): number => 0;
   const feed = new StationFeedService({
+    lineSample: (parcelKey) => sampling.sampled('line', parcelKey, lineSamplingRate()),
     storage,
     log: log.child({ component: 'feed' }),
     publish: (gw, batch) => client.publish(topics.feed(gw), encodeMessage(batch), { qos: 1 }),
@@ -221,7 +228,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   await returnsRepo.migrate();
   const stockRepo = openStockRepo(storage.sql);
   await stockRepo.migrate();
-  const returns = new ReturnsService({ storage, returns: returnsRepo, log: log.child({ component: 'returns' }) });
+  const returns = new ReturnsService({ storage, returns: returnsRepo, cases: caseRepo, log: log.child({ component: 'returns' }) });
   const stock = new StockService({ stock: stockRepo, returns, log: log.child({ component: 'stock' }) });
   const traceRepo = openTraceRepo(storage.sql);
   await traceRepo.migrate();
@@ -229,7 +236,13 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   // Alarms: raised by gateways (the 'alarms' projection) and by the hub itself (customs receipts, unconfirmed releases).
   const alarmRepo = openAlarmRepo(storage.sql);
   await alarmRepo.migrate();
+  // Enterprise credit classes, loaded by admins and held in memory for the engine (issue 16 item 8).
+  const creditRepo = openEnterpriseCreditRepo(storage.sql);
+  await creditRepo.migrate();
+  const credit = new EnterpriseCreditService({ repo: creditRepo, storage });
+  await credit.init();
   const customs = new CustomsService({
+    extras: { sampling, credit, rates: config.exchangeRates },
     storage,
     cases: caseRepo,
     feed,
@@ -250,6 +263,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   await riskRulesRepo.migrate();
   const riskRules = new RiskRulesService({ repo: riskRulesRepo, customs, cases: caseRepo, storage, log: log.child({ component: 'risk-rules' }) });
   await riskRules.init(config.riskRules);
+  lineSamplingRate = () => customs.activeRules.sampling.lineRate;
 
   // Release slips: issued by officers, pushed to the gates, closed by gate passages (the 'release-slips' projection).
   const slipRepo = openReleaseSlipRepo(storage.sql);
@@ -342,6 +356,8 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     stockStates: new StockStateService({ levels: openStockStateRepo(storage.sql), cases: caseRepo, slips: slipRepo }),
     stats: new StatsService({ stats: statsRepo }),
     riskRules,
+    sampling,
+    credit,
     admin,
   });
   const server = createServer(app);

@@ -100,7 +100,7 @@ export function benchStation(_config: BenchStationConfig): StationDef<BenchState
       s.current
         ? [
             { id: 'pass', zh: '通过', en: 'Pass', key: 'F1', tone: 'go' },
-            { id: 'seize', zh: '扣留', en: 'Seize', key: 'F2', needsReason: true, tone: 'stop' },
+            { id: 'seize', zh: '查扣', en: 'Seize', key: 'F2', needsReason: true, tone: 'stop' },
             { id: 'return', zh: '退运', en: 'Return', key: 'F3', needsReason: true, tone: 'wait' },
             { id: 'set-aside', zh: '放回待查', en: 'Set aside', key: 'F4' },
           ]

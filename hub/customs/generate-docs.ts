@@ -525,8 +525,11 @@ const TRIGGERS = {
   'xray-reject': (p, rules) => ({ parcel: { ...p, line: { ...p.line, xray: 'reject' } }, rules }),
   'xray-unreadable': (p, rules) => ({ parcel: { ...p, line: { ...p.line, xray: 'unreadable' } }, rules }),
   'over-transaction-limit': (p, rules) => {
-    const factor = (rules.valueLimits.perTransactionCny * 1.1) / p.set.order.goodsValue;
-    const q = reprice(p, factor);
+    // A single indivisible item over the limit is allowed at full tax (value.full-tax): make it two of the item.
+    const single = p.set.order.lines.length === 1 && p.set.order.lines[0]!.qty === 1;
+    const m = single ? withSet(p, { order: { ...p.set.order, lines: p.set.order.lines.map((l) => ({ ...l, qty: 2 })) }, inventory: { ...p.set.inventory, lines: p.set.inventory.lines.map((l) => ({ ...l, qty: 2 })) } }) : p;
+    const factor = (rules.valueLimits.perTransactionCny * 1.1) / m.set.order.goodsValue / (single ? 2 : 1);
+    const q = reprice(m, factor);
     // Keep the annual total clear of the limit so only the single-transaction rule fires.
     return { parcel: { ...q, context: { ...q.context, buyerYearToDateCny: 0 } }, rules };
   },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ExportInventoryList, ExportOrder, ReturnRequest, type InventoryList } from './documents.ts';
 import { generateParcel } from './generate-docs.ts';
-import { matchExportReturn, matchReturn, type ExportReturn, type ReturnRule } from './returns.ts';
+import { matchExportReturn, matchReturn, returnedValueCny, type ExportReturn, type ReturnRule } from './returns.ts';
 
 // A 1210 list with two lines: gnum 1 (1 × 电动牙刷, unit 007) and gnum 2 (3 × 保湿面霜, unit 142).
 const list: InventoryList = generateParcel({ seed: 1 }, 0).set.inventory;
@@ -129,5 +129,16 @@ describe('matchExportReturn: a parcel returned to the overseas warehouse against
   ];
   it.each(cases)('%s', (_title, r, original, already, expected) => {
     expect(matchExportReturn(r, original, already)).toEqual({ ok: false, issues: [expect.objectContaining(expected)] });
+  });
+});
+
+describe('returned value (issue 16 item 7)', () => {
+  it("is each returned line's share of its original total price; unknown lines and over-returns add nothing more", () => {
+    const original = { lines: [{ gnum: 1, qty: 4, totalPrice: 100 }, { gnum: 2, qty: 1, totalPrice: 59.9 }] } as unknown as Parameters<typeof returnedValueCny>[0];
+    const r = (lines: { gnum: number; qty: number }[]) => ({ lines }) as unknown as Parameters<typeof returnedValueCny>[1][number];
+    expect(returnedValueCny(original, [])).toBe(0);
+    expect(returnedValueCny(original, [r([{ gnum: 1, qty: 1 }])])).toBe(25);
+    expect(returnedValueCny(original, [r([{ gnum: 1, qty: 1 }]), r([{ gnum: 1, qty: 2 }, { gnum: 2, qty: 1 }])])).toBe(134.9);
+    expect(returnedValueCny(original, [r([{ gnum: 1, qty: 9 }, { gnum: 7, qty: 1 }])])).toBe(100);
   });
 });

@@ -145,3 +145,21 @@ export function matchExportReturn(ret: ExportReturn, original: ExportInventoryLi
   }
   return result([]);
 }
+
+/**
+ * What approved returns took back from a list, in CNY (issue 16 item 7: the buyer's annual total counts released lists
+ * less approved returns): each returned line's share of its original line's total price (qty returned ÷ qty
+ * declared, at most the whole line). Freight and insurance stay counted: customs refunds goods, not carriage.
+ */
+export function returnedValueCny(original: Pick<InventoryList, 'lines'>, approved: readonly Pick<ReturnRequest, 'lines'>[]): number {
+  const byGnum = new Map(original.lines.map((l) => [l.gnum, l]));
+  const returnedUnits = new Map<number, number>();
+  for (const r of approved) for (const l of r.lines) returnedUnits.set(l.gnum, (returnedUnits.get(l.gnum) ?? 0) + units(l.qty));
+  let cents = 0;
+  for (const [gnum, u] of returnedUnits) {
+    const line = byGnum.get(gnum);
+    if (!line || line.qty <= 0) continue;
+    cents += Math.round(line.totalPrice * 100 * Math.min(1, u / units(line.qty)));
+  }
+  return cents / 100;
+}

@@ -19,6 +19,7 @@ import {
   type Severity,
 } from './risk.ts';
 import type { DocumentSet } from './documents.ts';
+import { samplingDraw } from './sampling.ts';
 
 const RULES = RiskRules.parse({ version: '2025.1' });
 const base = generateParcel({ seed: 21 }, 4);
@@ -96,6 +97,7 @@ describe('rule boundaries', () => {
     expect(firing(facts({ declaredWeightKg: 0.1, measuredWeightKg: 0.16 }))).toEqual(['weight.out-of-tolerance']);
   });
 
+  const twoItems = [{ gnum: 1, gcode: '3304990099', gname: '面霜', qty: 2 }];
   it.each([
     [5000, 0, []],
     [5000.01, 0, ['value.transaction-limit']],
@@ -103,13 +105,35 @@ describe('rule boundaries', () => {
     [1000, 25_000.01, ['value.annual-limit']],
     [6000, 21_000, ['value.transaction-limit', 'value.annual-limit']],
   ])('value %s with year-to-date %s → %j', (value, ytd, rules) => {
-    expect(firing(facts({ transactionValueCny: value }), RULES, { buyerYearToDateCny: ytd })).toEqual(rules);
+    expect(firing(facts({ transactionValueCny: value, lines: twoItems }), RULES, { buyerYearToDateCny: ytd })).toEqual(rules);
+  });
+
+  it('a single indivisible item over the transaction limit within the annual limit: full tax, not a violation (issue 16 item 7)', () => {
+    const one = [{ gnum: 1, gcode: '9102110000', gname: '手表', qty: 1 }];
+    const r = assessRisk(facts({ transactionValueCny: 8000, lines: one }), RULES, { buyerYearToDateCny: 10_000 });
+    expect(r.reasons).toEqual([{ rule: 'value.full-tax', severity: 'low', message: expect.stringContaining('full tax applies') }]);
+    expect(r.level).toBe('low');
+    expect(r.reasons[0]!.message).toContain('¥5000.00');
+    // Configured limits, not hard-coded ones, in the message.
+    expect(assessRisk(facts({ transactionValueCny: 8000, lines: one }), rulesOf({ valueLimits: { perTransactionCny: 7000 } }), { buyerYearToDateCny: 0 }).reasons[0]!.message).toContain('¥7000.00');
+    // Over the annual limit the exception does not apply.
+    expect(firing(facts({ transactionValueCny: 8000, lines: one }), RULES, { buyerYearToDateCny: 20_000 })).toEqual(['value.transaction-limit', 'value.annual-limit']);
+    // Two of the item, or two lines, can be split: the transaction limit applies.
+    expect(firing(facts({ transactionValueCny: 8000, lines: twoItems }))).toEqual(['value.transaction-limit']);
+    expect(firing(facts({ transactionValueCny: 8000, lines: [...one, { ...one[0]!, gnum: 2 }] }))).toEqual(['value.transaction-limit']);
+  });
+
+  it('the annual limit is said to be advisory: customs counts nationally and its refusal code decides (issue 16 item 7)', () => {
+    const [r] = assessRisk(facts({ transactionValueCny: 1000 }), RULES, { buyerYearToDateCny: 25_500 }).reasons;
+    expect(r).toMatchObject({ rule: 'value.annual-limit' });
+    expect(r!.message).toMatch(/advisory.*nationally.*authority.*-621018/);
+    expect(assessRisk(facts({ transactionValueCny: 100 }), RULES, {}).reasons[0]!.message).toMatch(/advisory/);
   });
 
   it('limits apply to listed import trade modes only', () => {
     expect(firing(facts({ transactionValueCny: 9000, tradeMode: '9710' }))).toEqual([]);
     expect(firing(facts({ transactionValueCny: 9000, direction: 'export' }))).toEqual([]);
-    expect(firing(facts({ transactionValueCny: 9000, tradeMode: '1239' }))).toEqual(['value.transaction-limit']);
+    expect(firing(facts({ transactionValueCny: 9000, tradeMode: '1239', lines: twoItems }))).toEqual(['value.transaction-limit']);
     expect(firing(facts({ transactionValueCny: 100 }), RULES, {})).toEqual(['value.annual-unknown']);
   });
 
@@ -198,9 +222,13 @@ describe('levels', () => {
 
 describe('random sampling', () => {
   const parcels = generateDocumentSets({ seed: 33 }, 4000);
-  const share = (rules: RiskRules, credit: Record<string, 'advanced' | 'general' | 'dishonest'>) => {
+  const KEY = Buffer.alloc(32, 7);
+  const share = (rules: RiskRules, credit: Record<string, 'advanced' | 'general' | 'dishonest'>, key: Uint8Array = KEY) => {
     const prepared = prepareRiskRules(rules);
-    return parcels.filter((p) => assessRisk(parcelFacts(p.set), prepared, { buyerYearToDateCny: 0, enterpriseCredit: credit }).reasons.some((r) => r.rule === 'sample.random')).length / parcels.length;
+    return parcels.filter((p) => {
+      const f = parcelFacts(p.set);
+      return assessRisk(f, prepared, { buyerYearToDateCny: 0, enterpriseCredit: credit, samplingDraw: samplingDraw(key, 'risk', f.parcelKey) }).reasons.some((r) => r.rule === 'sample.random');
+    }).length / parcels.length;
   };
 
   it('samples about the configured rate, halved for advanced-certified enterprises', () => {
@@ -210,10 +238,14 @@ describe('random sampling', () => {
     expect(share(rules, allAdvanced)).toBeCloseTo(0.1, 1);
   });
 
-  it('is deterministic per parcel and rules version, and changes with the version', () => {
-    const pick = (version: string) => parcels.filter((p) => assessRisk(parcelFacts(p.set), rulesOf({ version, sampling: { rate: 0.1 } }), { buyerYearToDateCny: 0 }).reasons.length > 0).map((p) => p.index);
-    expect(pick('a')).toEqual(pick('a'));
-    expect(pick('a')).not.toEqual(pick('b'));
+  it("follows the hub's keyed draw, not the rules version; with no draw it samples (fail safe) (issue 16 item 6)", () => {
+    const f = facts();
+    const fired = (draw: number | undefined, version = 'a') => assessRisk(f, rulesOf({ version, sampling: { rate: 0.1 } }), { buyerYearToDateCny: 0, ...(draw !== undefined ? { samplingDraw: draw } : {}) }).reasons.map((r) => r.rule);
+    expect(fired(0.05)).toEqual(['sample.random']);
+    expect(fired(0.5)).toEqual([]);
+    expect(fired(0.5, 'b')).toEqual([]); // a new version label does not re-draw: only a new key does
+    expect(fired(undefined)).toEqual(['sample.random']);
+    expect(assessRisk(f, rulesOf({ sampling: { rate: 0.1 } }), { buyerYearToDateCny: 0 }).reasons[0]!.message).toContain('sampled to be safe');
   });
 });
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { maskIdNumber, maskName, maskPhone } from '../../shared/mask.ts';
 import type { ParcelDecision } from '../../shared/stations/feed.ts';
-import { sampled, weightWithin } from '../../shared/stations/inspection.ts';
+import { weightWithin } from '../../shared/stations/inspection.ts';
+import { inSample } from './sampling.ts';
 import type { DocumentSet, Receipt } from './documents.ts';
 import { normalizeIdentity, normalizePhone, type MatchResult } from './matching.ts';
 import type { SignatureVerdict } from '../eport/verdict.ts';
@@ -33,8 +34,9 @@ const hsPrefix = z.string().regex(/^\d{2,10}$/, '2 to 10 digits of an HS code');
  * - value limits: ¥5,000 per transaction, ¥26,000 per person per year for 1210/1239/9610 imports (customs.md §1);
  *   an unknown year-to-date total fails safe (medium) rather than passing;
  * - restricted HS prefixes and the positive list are policy data and default to empty / off, never guessed;
- * - sampling defaults to 0: a random-inspection rate is customs policy, and the line may sample on its own
- *   (StationRules.samplingRate) — configure one or the other knowingly;
+ * - sampling defaults to 0: a random-inspection rate is customs policy. `rate` sends a parcel to the officers' queue
+ *   (sample.random); `lineRate` marks an otherwise released parcel for the line's inspection lane (the feed decision's
+ *   `sampled`). Both are drawn at the hub under its secret key; the line no longer samples on its own;
  * - advanced-certified (AEO) enterprises are sampled at half the rate (practice: lower inspection rates).
  */
 export const RiskRules = z.object({
@@ -50,6 +52,11 @@ export const RiskRules = z.object({
       annualCny: z.number().positive().default(26_000),
       /** Severity when the buyer's year-to-date total is not known. */
       annualUnknown: RuleSeverity.default('medium'),
+      /**
+       * A single indivisible item (one line, quantity 1) over the per-transaction limit but within the annual limit is
+       * allowed at full general-trade tax: its own reason, informational (low) by default, not a violation.
+       */
+      fullTax: RuleSeverity.default('low'),
       tradeModes: z.array(z.string().regex(/^\d{4}$/)).default(['1210', '1239', '9610']),
     })
     .prefault({}),
@@ -74,7 +81,14 @@ export const RiskRules = z.object({
     })
     .prefault({}),
   matching: z.object({ inconsistent: RuleSeverity.default('high'), incomplete: RuleSeverity.default('medium') }).prefault({}),
-  sampling: z.object({ severity: RuleSeverity.default('medium'), rate: z.number().min(0).max(1).default(0) }).prefault({}),
+  sampling: z
+    .object({
+      severity: RuleSeverity.default('medium'),
+      rate: z.number().min(0).max(1).default(0),
+      /** Share of parcels the line sends to its inspection lane at random (drawn at the hub, pushed per parcel). */
+      lineRate: z.number().min(0).max(1).default(0),
+    })
+    .prefault({}),
   /** A document whose message signature is invalid (tampered, malformed, wrong key: hub/eport/verdict.ts). */
   signature: z.object({ invalid: RuleSeverity.default('high') }).prefault({}),
 });
@@ -93,7 +107,8 @@ export const ParcelFacts = z.object({
   /** From the line's scale; absent until the parcel has been weighed. */
   measuredWeightKg: z.number().positive().optional(),
   xray: XrayVerdict.optional(),
-  lines: z.array(z.object({ gnum: z.number().int(), gcode: z.string(), gname: z.string() })).default([]),
+  /** `qty` (declared quantity) tells a single indivisible item from a split order (value limits). */
+  lines: z.array(z.object({ gnum: z.number().int(), gcode: z.string(), gname: z.string(), qty: z.number().positive().optional() })).default([]),
   enterprises: z.array(z.object({ role: z.enum(['ebc', 'ebp', 'logistics', 'agent', 'payment']), code: z.string(), name: z.string().optional() })).default([]),
   consignee: z.object({ name: z.string(), telephone: z.string(), address: z.string() }).optional(),
   buyer: z.object({ name: z.string(), idNumber: z.string() }).optional(),
@@ -111,6 +126,11 @@ export interface RiskContext {
   match?: MatchResult;
   /** The signature verdict of each document's message (documents that came as JSON have none). */
   signatures?: readonly { document: string; verdict: Pick<SignatureVerdict, 'status' | 'reason' | 'message'> }[];
+  /**
+   * The parcel's draw in [0, 1) for the `risk` stream (hub/customs/sampling.ts, under the hub's secret key). Absent
+   * while a sampling rate is set: the parcel is sampled (fail safe: never a silent escape from the sample).
+   */
+  samplingDraw?: number;
 }
 
 export const RISK_RULE_IDS = [
@@ -121,6 +141,7 @@ export const RISK_RULE_IDS = [
   'value.transaction-limit',
   'value.annual-limit',
   'value.annual-unknown',
+  'value.full-tax',
   'hs.restricted',
   'hs.not-on-positive-list',
   'credit.dishonest',
@@ -170,7 +191,7 @@ export function parcelFacts(set: DocumentSet, line: LineObservation = {}): Parce
     ...(declaredWeightKg !== undefined ? { declaredWeightKg } : {}),
     ...(line.measuredWeightKg !== undefined ? { measuredWeightKg: line.measuredWeightKg } : {}),
     ...(line.xray !== undefined ? { xray: line.xray } : {}),
-    lines: inventory ? inventory.lines.map((l) => ({ gnum: l.gnum, gcode: l.gcode, gname: l.gname })) : [],
+    lines: inventory ? inventory.lines.map((l) => ({ gnum: l.gnum, gcode: l.gcode, gname: l.gname, qty: l.qty })) : [],
     enterprises,
     ...(consigneeDoc ? { consignee: { name: consigneeDoc.consignee, telephone: consigneeDoc.consigneeTelephone, address: consigneeDoc.consigneeAddress } } : {}),
     ...(buyerDoc ? { buyer: { name: buyerDoc.buyerName, idNumber: buyerDoc.buyerIdNumber } } : {}),
@@ -230,6 +251,38 @@ export function prepareRiskRules(rules: RiskRules): PreparedRiskRules {
   };
 }
 
+/** One line of quantity 1: an item that cannot be split into smaller transactions. */
+export const isSingleItem = (facts: Pick<ParcelFacts, 'lines'>): boolean => facts.lines.length === 1 && facts.lines[0]!.qty === 1;
+
+const ADVISORY = "local count, advisory: customs counts the buyer's imports nationally and its refusal code is the authority";
+
+/**
+ * The personal value limits, alone so their arithmetic is in one place (customs.md §1):
+ * - over the per-transaction limit → `value.transaction-limit` (customs -621005), unless the parcel is a single
+ *   indivisible item within the annual limit: then `value.full-tax` (allowed at full general-trade tax);
+ * - the buyer's year-to-date (released lists only, less approved returns) + this over the annual limit →
+ *   `value.annual-limit` (customs -621018), said to be advisory: the hub sees only this zone's lists;
+ * - year-to-date unknown → `value.annual-unknown`.
+ */
+export function valueLimitReasons(valueCny: number, singleItem: boolean, yearToDateCny: number | undefined, limits: RiskRules['valueLimits']): { rule: RiskRuleId; severity: RuleSeverity; message: string }[] {
+  const out: { rule: RiskRuleId; severity: RuleSeverity; message: string }[] = [];
+  const overAnnual = yearToDateCny !== undefined && yearToDateCny + valueCny > limits.annualCny;
+  if (valueCny > limits.perTransactionCny) {
+    if (singleItem && !overAnnual) {
+      out.push({
+        rule: 'value.full-tax',
+        severity: limits.fullTax,
+        message: `single indivisible item of ${cny(valueCny)} over the ${cny(limits.perTransactionCny)} single-transaction limit, within the ${cny(limits.annualCny)} annual limit: allowed, full tax applies (general-trade tariff, VAT and consumption tax in full)`,
+      });
+    } else {
+      out.push({ rule: 'value.transaction-limit', severity: limits.severity, message: `transaction value ${cny(valueCny)} exceeds the ${cny(limits.perTransactionCny)} single-transaction limit (customs -621005)` });
+    }
+  }
+  if (yearToDateCny === undefined) out.push({ rule: 'value.annual-unknown', severity: limits.annualUnknown, message: `the buyer's year-to-date total is not known: the annual limit cannot be checked (${ADVISORY})` });
+  else if (overAnnual) out.push({ rule: 'value.annual-limit', severity: limits.severity, message: `buyer's year-to-date ${cny(yearToDateCny)} + this ${cny(valueCny)} exceeds the ${cny(limits.annualCny)} annual limit (${ADVISORY}: -621018)` });
+  return out;
+}
+
 const isPrepared = (r: RiskRules | PreparedRiskRules): r is PreparedRiskRules => 'restricted' in r && r.restricted instanceof Set;
 
 /**
@@ -257,12 +310,7 @@ export function assessRisk(facts: ParcelFacts, ruleSet: RiskRules | PreparedRisk
   // Personal import limits (customs.md §1); customs' own errors are -621005 and -621018.
   const limits = rules.valueLimits;
   if (isImport && facts.transactionValueCny !== undefined && (facts.tradeMode === undefined || limits.tradeModes.includes(facts.tradeMode))) {
-    const value = facts.transactionValueCny;
-    if (value > limits.perTransactionCny) fire('value.transaction-limit', limits.severity, `transaction value ${cny(value)} exceeds the ${cny(limits.perTransactionCny)} single-transaction limit (customs -621005)`);
-    if (context.buyerYearToDateCny === undefined) fire('value.annual-unknown', limits.annualUnknown, "the buyer's year-to-date total is not known: the annual limit cannot be checked");
-    else if (context.buyerYearToDateCny + value > limits.annualCny) {
-      fire('value.annual-limit', limits.severity, `buyer's year-to-date ${cny(context.buyerYearToDateCny)} + this ${cny(value)} exceeds the ${cny(limits.annualCny)} annual limit (customs -621018)`);
-    }
+    for (const r of valueLimitReasons(facts.transactionValueCny, isSingleItem(facts), context.buyerYearToDateCny, limits)) fire(r.rule, r.severity, r.message);
   }
 
   for (const l of facts.lines) {
@@ -310,11 +358,11 @@ export function assessRisk(facts: ParcelFacts, ruleSet: RiskRules | PreparedRisk
     if (s.verdict.status === 'invalid') fire('signature.invalid', rules.signature.invalid, `the ${s.document} message's signature is invalid (${s.verdict.reason}): ${s.verdict.message}`.slice(0, 300));
   }
 
-  // Random sampling, deterministic per parcel and rules version; the declaring e-commerce enterprise's class scales it.
+  // Random sampling from the hub's keyed draw; the declaring e-commerce enterprise's class scales the rate.
   const ebc = facts.enterprises.find((e) => e.role === 'ebc');
   const rate = Math.min(1, rules.sampling.rate * rules.credit.samplingFactor[(ebc && credit[ebc.code]) ?? 'general']);
-  if (rate > 0 && sampled(facts.parcelKey, { rulesId: `risk:${rules.version}`, samplingRate: rate })) {
-    fire('sample.random', rules.sampling.severity, `random sample (${pct(rate)})`);
+  if (rate > 0 && (context.samplingDraw === undefined || inSample(context.samplingDraw, rate))) {
+    fire('sample.random', rules.sampling.severity, `random sample (${pct(rate)})${context.samplingDraw === undefined ? ': no sampling draw, sampled to be safe' : ''}`);
   }
 
   let level: Severity = 'low';

@@ -104,8 +104,9 @@ eachStore('customs case repository', (store) => {
   it("sums a buyer's year, leaving out the parcel itself, other years, exports and goods that never reached the buyer", async () => {
     const repo = openCaseRepo(store().sql);
     await repo.migrate();
+    // Customs released each list (800) unless said otherwise.
     const put = (key: string, over: Partial<EngineOutcome>, status?: CaseRecord['status']) =>
-      repo.update(key, (c) => ({ ...applyEngine(c, outcome(key, { buyerKey: 'buyer-y', ...over }), 1), ...(status ? { status } : {}) }), 1);
+      repo.update(key, (c) => ({ ...applyEngine(c, outcome(key, { buyerKey: 'buyer-y', customsStatus: 800, ...over }), 1), ...(status ? { status } : {}) }), 1);
     await put('Y-1', { valueCny: 10_000 });
     await put('Y-2', { valueCny: 9_000.55 });
     await put('Y-3', { valueCny: 5_000 }, 'returned');
@@ -116,5 +117,22 @@ eachStore('customs case repository', (store) => {
     expect(await repo.buyerYearTotal('buyer-y', 2026, 'none')).toBe(23_000.55);
     expect(await repo.buyerYearTotal('buyer-y', 2025, 'none')).toBe(7_000);
     expect(await repo.buyerYearTotal('nobody', 2026, 'none')).toBe(0);
+  });
+
+  it("counts released lists only, less approved returns (issue 16 item 7)", async () => {
+    const repo = openCaseRepo(store().sql);
+    await repo.migrate();
+    const put = (key: string, over: Partial<EngineOutcome>) => repo.update(key, (c) => applyEngine(c, outcome(key, { buyerKey: 'buyer-r', ...over }), 1), 1);
+    await put('R-1', { valueCny: 4_000, customsStatus: 800 });
+    await put('R-2', { valueCny: 3_000, customsStatus: 899 });
+    await put('R-3', { valueCny: 2_000, customsStatus: 399 }); // concluded, not released
+    await put('R-4', { valueCny: 1_000, customsStatus: 500 });
+    await put('R-5', { valueCny: 500, customsStatus: null });
+    expect(await repo.buyerYearTotal('buyer-r', 2026, 'none')).toBe(7_000);
+    await repo.setReturnedCny('R-1', 1_250.5);
+    expect(await repo.buyerYearTotal('buyer-r', 2026, 'none')).toBe(5_749.5);
+    // A later engine write keeps what the returns took back.
+    await put('R-1', { valueCny: 4_000, customsStatus: 899 });
+    expect(await repo.buyerYearTotal('buyer-r', 2026, 'none')).toBe(5_749.5);
   });
 });

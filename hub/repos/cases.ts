@@ -139,7 +139,13 @@ export interface CaseRepo {
    */
   update(parcelKey: string, change: (current: CaseRecord | undefined) => CaseRecord | null, nowMs: number): Promise<CaseRecord | undefined>;
   /** The buyer's declared import value in a year, leaving out one parcel and cases whose goods did not go to the buyer. */
+  /**
+   * The buyer's imports this year that customs released (the list's receipt 800, or 899 after it), less what approved
+   * returns took back (`setReturnedCny`), leaving out one parcel (the one being decided).
+   */
   buyerYearTotal(buyerKey: string, year: number, exceptParcelKey: string): Promise<number>;
+  /** The value approved returns (625 → 626 approved) took back from this parcel's list; 0 when none. */
+  setReturnedCny(parcelKey: string, returnedCny: number): Promise<void>;
   countByStatus(): Promise<Partial<Record<CaseStatus, number>>>;
   /** The officers' queue (pending, held, inspection): how many of each, and the case unchanged for longest. */
   queueSummary(): Promise<QueueSummary>;
@@ -188,6 +194,8 @@ const MIGRATIONS = [
   { data: remaskStoredReasons },
   // The list's receipt state, inspection findings, notes and an officer's release (JSON: read and written whole with the case).
   "ALTER TABLE customs_cases ADD COLUMN case_facts TEXT NOT NULL DEFAULT '{}'",
+  // Approved returns' value, out of the buyer's annual total (issue 16 item 7); written by the returns service only.
+  'ALTER TABLE customs_cases ADD COLUMN returned_cny DOUBLE PRECISION NOT NULL DEFAULT 0',
 ];
 
 /** Every case's reasons through remaskReason, a page at a time; only rows that change are written. */
@@ -290,6 +298,8 @@ const toParams = (c: CaseRecord): SqlParam[] => [
 
 /** Cases whose goods never reached the buyer do not count against the annual limit (a cancelled list was never a purchase cleared). */
 const NOT_COUNTED = "('seized', 'returned', 'destroyed', 'cancelled')";
+/** Customs released the list: 800, or 899 (closed) after it. Anything else is not (yet) the buyer's import. */
+const RELEASED_LIST = '(800, 899)';
 
 const encodeCursor = (c: CaseRecord) => Buffer.from(JSON.stringify([c.updatedMs, c.parcelKey])).toString('base64url');
 function decodeCursor(cursor: string): [number, string] | undefined {
@@ -360,10 +370,15 @@ export function openCaseRepo(sql: Sql): CaseRepo {
     },
     async buyerYearTotal(buyerKey, year, exceptParcelKey) {
       const r = await sql.all<{ total: number | null }>(
-        `SELECT SUM(value_cny) AS total FROM customs_cases WHERE buyer_key = ? AND year = ? AND parcel_key <> ? AND direction = 'import' AND status NOT IN ${NOT_COUNTED}`,
+        `SELECT SUM(value_cny - returned_cny) AS total FROM customs_cases WHERE buyer_key = ? AND year = ? AND parcel_key <> ? AND direction = 'import' AND customs_status IN ${RELEASED_LIST} AND status NOT IN ${NOT_COUNTED}`,
         [buyerKey, year, exceptParcelKey],
       );
       return Math.round(Number(r[0]?.total ?? 0) * 100) / 100;
+    },
+    async setReturnedCny(parcelKey, returnedCny) {
+      await sql.tx(function* () {
+        yield* run('UPDATE customs_cases SET returned_cny = ? WHERE parcel_key = ?', [Math.round(returnedCny * 100) / 100, parcelKey]);
+      });
     },
     async countByStatus() {
       const rows = await sql.all<{ status: CaseStatus; n: number }>('SELECT status, COUNT(*) AS n FROM customs_cases GROUP BY status');

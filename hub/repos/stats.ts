@@ -45,6 +45,8 @@ export interface StatsRow {
   key: string | null;
   cases: number;
   valueCny: number;
+  /** Cases whose value is not known (an export whose currency has no rate for its month): not in `valueCny`. */
+  unvalued: number;
   byStatus: Record<string, number>;
 }
 
@@ -83,6 +85,13 @@ const MIGRATIONS = [
    )`,
   // catchUp reads the latest recorded write.
   'CREATE INDEX stats_case_updated ON stats_case (updated_ms)',
+  // Cases with no value (no exchange rate): counted apart, so a report says "no rate" instead of ¥0 (issue 16 item 9).
+  'ALTER TABLE stats_case ADD COLUMN unvalued INTEGER NOT NULL DEFAULT 0',
+  'ALTER TABLE stats_daily ADD COLUMN unvalued BIGINT NOT NULL DEFAULT 0',
+  // Exports recorded before had no value at all: they are the unvalued ones.
+  "UPDATE stats_case SET unvalued = 1 WHERE direction = 'export' AND value_fen = 0",
+  `UPDATE stats_daily SET unvalued = (SELECT COUNT(*) FROM stats_case s WHERE s.unvalued = 1 AND s.day = stats_daily.day AND s.trade_mode = stats_daily.trade_mode
+     AND s.direction = stats_daily.direction AND s.ebc_code = stats_daily.ebc_code AND s.status = stats_daily.status)`,
 ];
 
 const CHINA_OFFSET_MS = 8 * 3600_000;
@@ -96,7 +105,7 @@ export function bucketOf(c: CaseRecord): StatsBucket {
 }
 const toFen = (cny: number | null) => (cny === null ? 0 : Math.round(cny * 100));
 
-type ContributionRow = { version: number; day: string; trade_mode: string; direction: string; ebc_code: string; status: string; value_fen: number };
+type ContributionRow = { version: number; day: string; trade_mode: string; direction: string; ebc_code: string; status: string; value_fen: number; unvalued: number };
 
 const BUCKET = 'day = ? AND trade_mode = ? AND direction = ? AND ebc_code = ? AND status = ?';
 const GROUP_COLUMN: Record<StatsGroup, string> = { mode: 'trade_mode', day: 'day', enterprise: 'ebc_code', status: 'status', direction: 'direction' };
@@ -108,33 +117,34 @@ export function openStatsRepo(sql: Sql): StatsRepo {
       const b = bucketOf(c);
       const key = [b.day, b.tradeMode ?? '', b.direction, b.ebcCode ?? '', b.status];
       const valueFen = toFen(c.valueCny);
+      const unvalued = c.valueCny === null ? 1 : 0;
       return sql.tx(function* () {
         yield* lock(`stats:${c.parcelKey}`);
-        const prior = yield* one<ContributionRow>('SELECT version, day, trade_mode, direction, ebc_code, status, value_fen FROM stats_case WHERE parcel_key = ?', [c.parcelKey]);
+        const prior = yield* one<ContributionRow>('SELECT version, day, trade_mode, direction, ebc_code, status, value_fen, unvalued FROM stats_case WHERE parcel_key = ?', [c.parcelKey]);
         if (prior && Number(prior.version) >= c.version) return;
         const leave = prior ? [prior.day, prior.trade_mode, prior.direction, prior.ebc_code, prior.status] : undefined;
         const same = leave !== undefined && leave.join('\u0000') === key.join('\u0000');
-        if (!same || Number(prior!.value_fen) !== valueFen) {
+        if (!same || Number(prior!.value_fen) !== valueFen || Number(prior!.unvalued) !== unvalued) {
           // Two cases crossing between the same two buckets in opposite directions would deadlock on PostgreSQL if each
           // took its rows in its own order: touch the bucket rows in key order.
           const steps: { key: string[]; op: 'leave' | 'join' }[] = [{ key, op: 'join' }];
           if (leave) steps.push({ key: leave, op: 'leave' });
           steps.sort((x, y) => (x.key.join('\u0000') < y.key.join('\u0000') ? -1 : x.key.join('\u0000') > y.key.join('\u0000') ? 1 : x.op === 'leave' ? -1 : 1));
           for (const step of steps) {
-            if (step.op === 'leave') yield* run(`UPDATE stats_daily SET cases = cases - 1, value_fen = value_fen - ? WHERE ${BUCKET}`, [Number(prior!.value_fen), ...step.key]);
+            if (step.op === 'leave') yield* run(`UPDATE stats_daily SET cases = cases - 1, value_fen = value_fen - ?, unvalued = unvalued - ? WHERE ${BUCKET}`, [Number(prior!.value_fen), Number(prior!.unvalued), ...step.key]);
             else {
               yield* run(
-                'INSERT INTO stats_daily (day, trade_mode, direction, ebc_code, status, cases, value_fen) VALUES (?, ?, ?, ?, ?, 1, ?) ON CONFLICT (day, trade_mode, direction, ebc_code, status) DO UPDATE SET cases = stats_daily.cases + 1, value_fen = stats_daily.value_fen + excluded.value_fen',
-                [...key, valueFen],
+                'INSERT INTO stats_daily (day, trade_mode, direction, ebc_code, status, cases, value_fen, unvalued) VALUES (?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT (day, trade_mode, direction, ebc_code, status) DO UPDATE SET cases = stats_daily.cases + 1, value_fen = stats_daily.value_fen + excluded.value_fen, unvalued = stats_daily.unvalued + excluded.unvalued',
+                [...key, valueFen, unvalued],
               );
             }
           }
         }
         yield* run(
-          `INSERT INTO stats_case (parcel_key, version, updated_ms, day, trade_mode, direction, ebc_code, status, value_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+          `INSERT INTO stats_case (parcel_key, version, updated_ms, day, trade_mode, direction, ebc_code, status, value_fen, unvalued) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (parcel_key) DO UPDATE SET version = excluded.version, updated_ms = excluded.updated_ms, day = excluded.day, trade_mode = excluded.trade_mode,
-             direction = excluded.direction, ebc_code = excluded.ebc_code, status = excluded.status, value_fen = excluded.value_fen`,
-          [c.parcelKey, c.version, c.updatedMs, ...key, valueFen],
+             direction = excluded.direction, ebc_code = excluded.ebc_code, status = excluded.status, value_fen = excluded.value_fen, unvalued = excluded.unvalued`,
+          [c.parcelKey, c.version, c.updatedMs, ...key, valueFen, unvalued],
         );
       });
     },
@@ -155,8 +165,8 @@ export function openStatsRepo(sql: Sql): StatsRepo {
       }
       const col = GROUP_COLUMN[q.groupBy];
       // The day range leads the primary key: the read touches only the rollup rows of those days.
-      const rows = await sql.all<{ k: string; status: string; cases: number; value_fen: number }>(
-        `SELECT ${col} AS k, status, SUM(cases) AS cases, SUM(value_fen) AS value_fen FROM stats_daily WHERE ${where.join(' AND ')} GROUP BY ${col}, status`,
+      const rows = await sql.all<{ k: string; status: string; cases: number; value_fen: number; unvalued: number }>(
+        `SELECT ${col} AS k, status, SUM(cases) AS cases, SUM(value_fen) AS value_fen, SUM(unvalued) AS unvalued FROM stats_daily WHERE ${where.join(' AND ')} GROUP BY ${col}, status`,
         params,
       );
       const groups = new Map<string, StatsRow & { fen: number }>();
@@ -164,8 +174,9 @@ export function openStatsRepo(sql: Sql): StatsRepo {
         const n = Number(r.cases);
         if (n === 0) continue; // a bucket every case has left
         let g = groups.get(r.k);
-        if (!g) groups.set(r.k, (g = { key: r.k === '' ? null : r.k, cases: 0, valueCny: 0, byStatus: {}, fen: 0 }));
+        if (!g) groups.set(r.k, (g = { key: r.k === '' ? null : r.k, cases: 0, valueCny: 0, unvalued: 0, byStatus: {}, fen: 0 }));
         g.cases += n;
+        g.unvalued += Number(r.unvalued);
         g.fen += Number(r.value_fen);
         g.byStatus[r.status] = (g.byStatus[r.status] ?? 0) + n;
       }

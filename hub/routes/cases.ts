@@ -4,6 +4,7 @@ import { validationError } from '../../shared/errors.ts';
 import { requireRole } from '../auth/sessions.ts';
 import { OfficerAction } from '../customs/cases.ts';
 import { CaseStatus } from '../repos/cases.ts';
+import type { CreditClass } from '../customs/risk.ts';
 import type { CaseService } from '../services/cases.ts';
 import type { Storage } from '../storage/storage.ts';
 
@@ -45,11 +46,33 @@ const BulkTarget = z
   .object({ parcelKeys: z.array(z.string().min(1).max(64)).min(1).max(5000).optional(), filter: BulkFilter.optional() })
   .refine((t) => (t.parcelKeys === undefined) !== (t.filter === undefined), 'give either parcelKeys or filter');
 
+const ENTERPRISE_ROLES = [
+  ['ebc', 'ebcCode'],
+  ['ebp', 'ebpCode'],
+  ['logistics', 'logisticsCode'],
+  ['agent', 'agentCode'],
+  ['payment', 'payCode'],
+] as const;
+
+/** The credit class of every enterprise the case's documents name (issue 16 item 8): unlisted ones are `general`. */
+export function enterpriseCreditOf(documents: readonly { body: unknown }[], credit: { classOf(code: string): CreditClass | undefined }) {
+  const out: { role: string; code: string; creditClass: CreditClass; listed: boolean }[] = [];
+  for (const [role, field] of ENTERPRISE_ROLES) {
+    for (const d of documents) {
+      const code = (d.body as Record<string, unknown> | null)?.[field];
+      if (typeof code !== 'string' || out.some((e) => e.role === role && e.code === code)) continue;
+      const c = credit.classOf(code);
+      out.push({ role, code, creditClass: c ?? 'general', listed: c !== undefined });
+    }
+  }
+  return out;
+}
+
 /**
  * The officers' queue. Officers, managers and admins read it (managers to track, admins to support); only officers act.
  * Case records hold no personal data beyond a masked buyer ID; the detail view's documents are masked except for officers.
  */
-export function caseRoutes(storage: Storage, cases: CaseService): Router {
+export function caseRoutes(storage: Storage, cases: CaseService, credit?: { classOf(code: string): CreditClass | undefined }): Router {
   const r = Router();
   const read = requireRole(storage, 'officer', 'manager', 'admin');
   const act = requireRole(storage, 'officer');
@@ -62,7 +85,8 @@ export function caseRoutes(storage: Storage, cases: CaseService): Router {
     res.json({ byStatus: await cases.summary() });
   });
   r.get('/api/cases/:parcelKey', read, async (req, res) => {
-    res.json(await cases.detail(String(req.params.parcelKey), req.session!));
+    const detail = await cases.detail(String(req.params.parcelKey), req.session!);
+    res.json(credit ? { ...detail, enterpriseCredit: enterpriseCreditOf(detail.documents, credit) } : detail);
   });
   r.post('/api/cases/:parcelKey/actions', act, async (req, res) => {
     const b = ActionBody.safeParse(req.body);

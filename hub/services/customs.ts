@@ -6,12 +6,13 @@ import type { ListState } from '../customs/receipt-status.ts';
 import type { AlarmRepo } from '../repos/alarms.ts';
 import { documentKey, DocumentSet, parseDocument, Receipt, type CustomsDocument, type ExportInventoryList, type ExportWaybill } from '../customs/documents.ts';
 import { DEFAULT_MATCH_OPTIONS, matchDocuments, type MatchResult } from '../customs/matching.ts';
-import { assessRisk, parcelFacts, ParcelFacts, prepareRiskRules, RiskRules, type PreparedRiskRules, type ReleaseDecision, type RiskAssessment, type RiskContext } from '../customs/risk.ts';
+import { assessRisk, parcelFacts, ParcelFacts, prepareRiskRules, RiskRules, type CreditClass, type PreparedRiskRules, type ReleaseDecision, type RiskAssessment, type RiskContext } from '../customs/risk.ts';
 import type { CaseRecord, CaseRepo } from '../repos/cases.ts';
 import { documentBody, linkedOrders, migrateDocumentLinks, ordersOfDocuments, putDocuments } from '../repos/documents.ts';
 import { migrateSignatures, signaturesOf } from '../repos/signatures.ts';
 import type { SignatureVerdict } from '../eport/verdict.ts';
 import { ExportDocumentSet, matchExport } from '../customs/matching-export.ts';
+import { exportValueCny, type ExchangeRates } from '../customs/export-value.ts';
 import type { Storage, StoredDocument } from '../storage/storage.ts';
 import type { Projection } from './projections.ts';
 import type { StationFeedService } from './station-feed.ts';
@@ -62,6 +63,20 @@ export interface Reassessment {
   outcomes: { risk: RiskAssessment; release: ReleaseDecision }[];
 }
 
+/**
+ * Hub-held inputs to the risk engine (issue 16 items 6 and 8): the parcel's sampling draw under the hub's secret key,
+ * and the enterprise credit classes an admin loaded. Both synchronous: the classes are held in memory.
+ */
+export interface JudgeExtras {
+  sampling?: { draw(stream: 'risk', parcelKey: string): number };
+  credit?: { classes(): Readonly<Record<string, CreditClass>> };
+  /** Monthly exchange rates for export values (config `exchangeRates`). */
+  rates?: ExchangeRates;
+}
+function judgeExtras(x: JudgeExtras | undefined, parcelKey: string): Pick<RiskContext, 'samplingDraw' | 'enterpriseCredit'> {
+  return { ...(x?.sampling ? { samplingDraw: x.sampling.draw('risk', parcelKey) } : {}), ...(x?.credit ? { enterpriseCredit: x.credit.classes() } : {}) };
+}
+
 export class CustomsService {
   /** The active rules; `setRules` switches them (an admin applied a new version). */
   private rules: PreparedRiskRules;
@@ -86,6 +101,8 @@ export class CustomsService {
       onCancelled?: (c: CaseRecord, actor: string) => Promise<unknown>;
       signatureCount?: (status: SignatureVerdict['status']) => void;
       countWarnings?: (warnings: readonly DocumentWarning[], kind: string) => void;
+      /** Enterprise credit classes and the hub's sampling draws (issue 16 items 6, 8). */
+      extras?: JudgeExtras;
     },
   ) {
     this.rules = prepareRiskRules(d.rules ?? RiskRules.parse({ version: 'default' }));
@@ -254,7 +271,8 @@ export class CustomsService {
       listState: list,
       buyerKey: null,
       buyerIdMasked: null,
-      valueCny: null,
+      // In CNY at the configured monthly rate; null ("no rate") when a currency has none for the month (issue 16 item 9).
+      valueCny: inv ? exportValueCny(inv, this.d.extras?.rates ?? {}) : null,
       year: chinaYear(now),
       ebcCode: inv?.ebcCode ?? set.exportOrder?.ebcCode ?? null,
       declaredWeightKg: facts.declaredWeightKg ?? null,
@@ -297,7 +315,7 @@ export class CustomsService {
 
   /** Risk under the current rules, customs' word from the receipts, and the release decision from all three. */
   private judge(facts: ParcelFacts, match: MatchResult, receipts: Receipt[], context: RiskContext, rules: PreparedRiskRules = this.rules) {
-    const risk = assessRisk(facts, rules, context);
+    const risk = assessRisk(facts, rules, { ...context, ...judgeExtras(this.d.extras, facts.parcelKey) });
     // A status its message does not carry is never guessed at: the release rules see only expected ones, the case
     // keeps the rest (listState.unexpected) and says so.
     return { risk, ...customsOutcome(match, risk, receipts) };

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { documentKey, ExportInventoryList, ExportOrder, InventoryList, Receipt, type CustomsDocument, type ReturnRequest } from '../customs/documents.ts';
-import { matchExportReturn, matchReturn } from '../customs/returns.ts';
+import { matchExportReturn, matchReturn, returnedValueCny } from '../customs/returns.ts';
+import type { CaseRepo } from '../repos/cases.ts';
 import type { WarehouseTransaction } from '../customs/stock.ts';
 import type { CustomsAnswer, ExportReturnRecord, ReturnQuery, ReturnRecord, ReturnsRepo, ReturnStatus } from '../repos/returns.ts';
 import type { Storage, StoredDocument } from '../storage/storage.ts';
@@ -43,7 +44,7 @@ interface Original {
 export class ReturnsService {
   private readonly now: () => number;
 
-  constructor(private readonly d: { storage: Storage; returns: ReturnsRepo; log: Logger; now?: () => number }) {
+  constructor(private readonly d: { storage: Storage; returns: ReturnsRepo; log: Logger; now?: () => number; cases?: Pick<CaseRepo, 'setReturnedCny'> }) {
     this.now = d.now ?? Date.now;
   }
 
@@ -93,6 +94,11 @@ export class ReturnsService {
       { copNo: req.copNo, orderNo: req.orderNo, invtNo: req.invtNo, originalCopNo: original?.list.copNo ?? null, status, match, request: req, customs },
       this.now(),
     );
+    if (changed && original && this.d.cases) {
+      // The buyer's annual total counts the list less what approved returns took back (issue 16 item 7).
+      const approved = (await this.d.returns.byInvtNo(req.invtNo)).filter((r) => r.status === 'approved').map((r) => r.request);
+      await this.d.cases.setReturnedCny(original.list.logisticsNo, returnedValueCny(original.list, approved));
+    }
     if (changed) {
       await this.d.storage.appendAudit(
         { actor, action: 'return.decide', subject: req.copNo, detail: { orderNo: req.orderNo, invtNo: req.invtNo, status, ok: match.ok, rules: match.issues.map((i) => i.rule), customsStatus: customs?.returnStatus ?? null } },

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { BondgateError } from '../../shared/errors.ts';
-import { FeedBatch, FeedRequest, parseFeedValue, StationRules, type FeedKind } from '../../shared/stations/feed.ts';
+import { FeedBatch, FeedRequest, parseFeedValue, StationRules, type FeedKind, type ParcelDecision } from '../../shared/stations/feed.ts';
 import { signRules } from '../../shared/stations/rules-signing.ts';
 import type { Storage } from '../storage/storage.ts';
 
@@ -28,6 +28,11 @@ export interface FeedDeps {
   gateways: () => Promise<string[]>;
   signing: { privateKeyPem: string; keyId: string };
   now?: () => number;
+  /**
+   * The hub's random line sample for a released parcel (SamplingService under the hub's secret key): its outcome goes
+   * into the decision as `sampled`, the key never does. Absent (tests), decisions keep what their author gave.
+   */
+  lineSample?: (parcelKey: string) => boolean;
   /** Runs a deferred snapshot answer; returns a cancel. setTimeout (unref'd) by default; tests pass their own. */
   schedule?: (fn: () => void, ms: number) => () => void;
 }
@@ -69,6 +74,7 @@ export class StationFeedService {
       let value: unknown;
       try {
         value = c.kind === 'rules' ? signRules(StationRules.parse(c.value), this.d.signing.privateKeyPem, this.d.signing.keyId) : parseFeedValue(c.kind, c.value);
+        if (c.kind === 'decision') value = this.withLineSample(value as ParcelDecision);
       } catch (e) {
         throw prefixIssues(e, i);
       }
@@ -80,6 +86,13 @@ export class StationFeedService {
     const batch: FeedBatch = { fromVersion: first, toVersion: head, snapshot: false, more: false, hubTimeMs: this.now(), changes: prepared.map((c, i) => ({ version: first + i + 1, kind: c.kind, key: c.key, value: c.value })) };
     for (const gw of await this.d.gateways()) this.d.publish(gw, batch);
     return { head, stored: prepared };
+  }
+
+  /** The hub's sample outcome replaces whatever the caller said: only the hub, with its key, decides it. */
+  private withLineSample(d: ParcelDecision): ParcelDecision {
+    if (!this.d.lineSample) return d;
+    const { sampled: _ignored, ...rest } = d;
+    return d.decision === 'released' && this.d.lineSample(d.parcelKey) ? { ...rest, sampled: true } : rest;
   }
 
   /** Stops deferred snapshot answers (hub shutdown). */

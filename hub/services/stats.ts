@@ -36,7 +36,7 @@ export interface StatsReport {
   to: string;
   groupBy: StatsQuery['groupBy'];
   rows: StatsRow[];
-  total: { cases: number; valueCny: number; byStatus: Record<string, number> };
+  total: { cases: number; valueCny: number; unvalued: number; byStatus: Record<string, number> };
 }
 
 const DAY_MS = 86_400_000;
@@ -63,12 +63,14 @@ export function totalOf(rows: readonly StatsRow[]): StatsReport['total'] {
   const byStatus: Record<string, number> = {};
   let cases = 0;
   let fen = 0;
+  let unvalued = 0;
   for (const r of rows) {
     cases += r.cases;
+    unvalued += r.unvalued;
     fen += Math.round(r.valueCny * 100);
     for (const [s, n] of Object.entries(r.byStatus)) byStatus[s] = (byStatus[s] ?? 0) + n;
   }
-  return { cases, valueCny: fen / 100, byStatus };
+  return { cases, valueCny: fen / 100, unvalued, byStatus };
 }
 
 const HEADERS = {
@@ -76,15 +78,17 @@ const HEADERS = {
     group: { mode: '监管方式', day: '日期', enterprise: '电商企业代码', status: '状态', direction: '进出口' },
     cases: '单量',
     value: '申报货值（元）',
+    unvalued: '无汇率单量',
     none: '（无）',
     total: '合计',
-    status: { pending: '待处理', released: '已放行', held: '已扣留', inspection: '查验中', seized: '已查扣', returned: '已退运', destroyed: '已销毁', awaiting_release: '已审结待放行', cancelled: '已撤销' },
+    status: { pending: '待处理', released: '已放行', held: '暂停放行', inspection: '查验中', seized: '已查扣', returned: '已退运', destroyed: '已销毁', awaiting_release: '已审结待放行', cancelled: '已撤销' },
     direction: { import: '进口', export: '出口' },
   },
   en: {
     group: { mode: 'Supervision mode', day: 'Day', enterprise: 'E-commerce enterprise code', status: 'Status', direction: 'Direction' },
     cases: 'Cases',
     value: 'Declared value (CNY)',
+    unvalued: 'Cases with no rate',
     none: '(none)',
     total: 'Total',
     status: { pending: 'Pending', released: 'Released', held: 'Held', inspection: 'Inspection', seized: 'Seized', returned: 'Returned', destroyed: 'Destroyed', awaiting_release: 'Awaiting release', cancelled: 'Cancelled' },
@@ -117,9 +121,10 @@ export function statsCsv(report: StatsReport, lang: StatsParams['lang']): string
     return key;
   };
   const line = (cells: (string | number)[]) => cells.map(csvCell).join(',');
-  const lines = [line([h.group[report.groupBy], h.cases, h.value, ...statuses.map((s) => h.status[s])])];
-  for (const r of report.rows) lines.push(line([label(r.key), r.cases, r.valueCny.toFixed(2), ...statuses.map((s) => r.byStatus[s] ?? 0)]));
-  lines.push(line([h.total, report.total.cases, report.total.valueCny.toFixed(2), ...statuses.map((s) => report.total.byStatus[s] ?? 0)]));
+  // A value column never says 0 for cases it could not value: their count is its own column (issue 16 item 9).
+  const lines = [line([h.group[report.groupBy], h.cases, h.value, ...statuses.map((s) => h.status[s]), h.unvalued])];
+  for (const r of report.rows) lines.push(line([label(r.key), r.cases, r.valueCny.toFixed(2), ...statuses.map((s) => r.byStatus[s] ?? 0), r.unvalued]));
+  lines.push(line([h.total, report.total.cases, report.total.valueCny.toFixed(2), ...statuses.map((s) => report.total.byStatus[s] ?? 0), report.total.unvalued]));
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }
 

@@ -30,7 +30,7 @@ export const initialBenchState = (): BenchState => ({ phase: 'idle', current: nu
 
 const LABEL: Record<BenchAction, { zh: string; en: string; tone: 'go' | 'stop' | 'wait' }> = {
   pass: { zh: '查验通过', en: 'Passed', tone: 'go' },
-  seize: { zh: '扣留', en: 'Seized', tone: 'stop' },
+  seize: { zh: '查扣', en: 'Seized', tone: 'stop' },
   return: { zh: '退运', en: 'Returned', tone: 'wait' },
 };
 
@@ -52,7 +52,7 @@ export function decideBench(state: BenchState, input: BenchInput, nowMs: number,
     return { state: { phase: 'idle', current: null, error: null, recent: [{ atMs: nowMs, zh: `${code} 未出结果，放回待查`, en: `${code} set aside without a finding`, tone: 'idle' as const }, ...state.recent].slice(0, 20) }, commands: [], events: [] };
   }
   const reason = input.reason?.trim() || (input.action === 'pass' ? 'inspected at the bench: no findings' : '');
-  if (!reason) return { state: { ...state, error: { zh: '扣留或退运须填写原因', en: 'Seize and return need a reason' } }, commands: [], events: [] };
+  if (!reason) return { state: { ...state, error: { zh: '查扣或退运须填写原因', en: 'Seize and return need a reason' } }, commands: [], events: [] };
   const l = LABEL[input.action];
   return {
     state: { phase: 'idle', current: null, error: null, recent: [{ atMs: nowMs, zh: `${state.current.code} ${l.zh}`, en: `${state.current.code} ${l.en}: ${reason}`, tone: l.tone }, ...state.recent].slice(0, 20) },

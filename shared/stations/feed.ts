@@ -17,6 +17,11 @@ export const ParcelDecision = z.object({
   reason: z.string().max(500).optional(),
   /** The order/list the parcel belongs to, for the officer's screen. */
   orderNo: text.optional(),
+  /**
+   * The hub drew this parcel for a random check at the line: released parcels marked so go to the inspection lane.
+   * Drawn at the hub under a key no gateway holds (customs.md §6); the line never samples on its own.
+   */
+  sampled: z.boolean().optional(),
 });
 export type ParcelDecision = z.infer<typeof ParcelDecision>;
 
@@ -51,7 +56,10 @@ export const StationRules = z.object({
   weightToleranceKg: z.number().min(0).max(1000).default(0.05),
   /** Line: an X-ray "suspect" sends the parcel to inspection. */
   xraySuspectToInspection: z.boolean().default(true),
-  /** Line: share of otherwise-released parcels sent to inspection at random (0–1). */
+  /**
+   * Deprecated and ignored by the line: random sampling is decided at the hub (risk rules `sampling.lineRate`) and
+   * arrives per parcel as `ParcelDecision.sampled`. Still accepted so existing rule sets parse and verify.
+   */
   samplingRate: z.number().min(0).max(1).default(0),
   /** Gate: weighbridge vs slip tolerance (per zone, customs.md §4). */
   gateWeightTolerancePct: z.number().min(0).max(100).default(3),

@@ -68,7 +68,7 @@ export const GATE_REASONS = {
   weight_off: { en: 'weight off', zh: '重量超差', severity: 'soft' },
   weight_far_off: { en: 'weight far off', zh: '重量严重超差', severity: 'hard' },
   weight_unknown: { en: 'expected weight unknown', zh: '无法计算预期重量', severity: 'soft' },
-  goods_held: { en: 'goods held', zh: '货物被布控', severity: 'hard' },
+  goods_held: { en: 'goods held', zh: '货物暂停放行', severity: 'hard' },
   goods_not_on_slip: { en: 'goods not on slip', zh: '货物不在核放单上', severity: 'hard' },
   barrier_jammed: { en: 'barrier jammed', zh: '道闸未能抬起', severity: 'hard' },
   barrier_not_closed: { en: 'barrier did not close', zh: '道闸未能落下', severity: 'hard' },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Payloads } from '../schemas/events.ts';
 import { StationRules, type ParcelDecision } from './feed.ts';
-import { chooseLane, decideInspection, initialInspectionState, InspectionConfig, inspectionDisplay, sampled, type InspectionInput, type InspectionState } from './inspection.ts';
+import { chooseLane, decideInspection, initialInspectionState, InspectionConfig, inspectionDisplay, type InspectionInput, type InspectionState } from './inspection.ts';
 import { memoryCache, type CacheView, type Decision } from './types.ts';
 
 const T0 = 1_800_000_000_000;
@@ -124,16 +124,15 @@ describe('inspection line station', () => {
     expect(d.events[0]!.payload).toMatchObject({ outcome: 'no_read', lane: 'exception' });
   });
 
-  it('samples deterministically at the configured rate', () => {
-    const r = { rulesId: 'R1', samplingRate: 0.1 };
-    const keys = Array.from({ length: 5000 }, (_, i) => `EA${String(i).padStart(8, '0')}0CN`);
-    const share = keys.filter((k) => sampled(k, r)).length / keys.length;
-    expect(share).toBeGreaterThan(0.08);
-    expect(share).toBeLessThan(0.12);
-    expect(keys.map((k) => sampled(k, r))).toEqual(keys.map((k) => sampled(k, r)));
-    expect(sampled(keys[0]!, { rulesId: 'R1', samplingRate: 0 })).toBe(false);
-    const lane = chooseLane({ codes: ['EA000000015CN'], weightKg: 1.2, xray: { verdict: 'clear' } }, decisions[0], { ...rules, samplingRate: 1 }, false, null);
-    expect(lane).toMatchObject({ lane: 'inspection', reasons: [expect.stringMatching(/random sample \(100%\)/)] });
+  it('samples only what the hub drew: no edge-side hash, whatever the rules say (issue 16 item 6)', () => {
+    const clear = { codes: ['EA000000015CN'], weightKg: 1.2, xray: { verdict: 'clear' as const } };
+    // Rules asking the line to sample everything no longer do: the line has no key to draw with.
+    expect(chooseLane(clear, decisions[0], { ...rules, samplingRate: 1 }, false, null)).toMatchObject({ lane: 'release', reasons: [] });
+    // The hub's per-parcel outcome does.
+    const lane = chooseLane(clear, { ...decisions[0]!, sampled: true }, rules, false, null);
+    expect(lane).toMatchObject({ lane: 'inspection', reasons: ['random sample (drawn by the hub)'] });
+    // A parcel the line has no decision for is never released (unchanged).
+    expect(chooseLane(clear, undefined, rules, false, null).lane).toBe('exception');
   });
 
   it('shows a bilingual verdict', () => {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { MAX_INSPECTED_CODES, type Payloads } from '../schemas/events.ts';
 import type { ParcelDecision, StationRules } from './feed.ts';
@@ -86,13 +85,6 @@ export function initialInspectionState(): InspectionState {
   return { phase: 'running', open: [], decided: [], xrayFault: null, counters: { decided: 0, released: 0, inspection: 0, exception: 0 }, last: null, recent: [], nextSeq: 1, reads: 0 };
 }
 
-/** Pure, deterministic "random" sample: the same parcel under the same rules is always sampled the same way. */
-export function sampled(parcelKey: string, rules: Pick<StationRules, 'rulesId' | 'samplingRate'>): boolean {
-  if (rules.samplingRate <= 0) return false;
-  const h = createHash('sha256').update(`${rules.rulesId}\n${parcelKey}`).digest();
-  return h.readUInt32BE(0) / 0x1_0000_0000 < rules.samplingRate;
-}
-
 export function weightWithin(measured: number, declared: number, rules: Pick<StationRules, 'weightTolerancePct' | 'weightToleranceKg'>): boolean {
   return Math.abs(measured - declared) <= Math.max(rules.weightToleranceKg, (declared * rules.weightTolerancePct) / 100);
 }
@@ -134,7 +126,8 @@ export function chooseLane(
     reasons.push(`weight ${tx.weightKg} kg vs declared ${decision.declaredWeightKg} kg is out of tolerance`);
     if (outcome === 'ok') outcome = 'out_of_tolerance';
   }
-  if (reasons.length === 0 && sampled(codes[0]!, rules)) reasons.push(`random sample (${Math.round(rules.samplingRate * 1000) / 10}%)`);
+  // Random sampling is the hub's: drawn there under a key no gateway holds, pushed per parcel (customs.md §6).
+  if (reasons.length === 0 && decision.sampled === true) reasons.push('random sample (drawn by the hub)');
   return { lane: reasons.length === 0 ? 'release' : 'inspection', outcome, reasons };
 }
 

@@ -68,7 +68,7 @@ describe.skipIf(!chromiumAvailable())('overview page in a real browser', () => {
     expect(await total(page, 'out')).toBeGreaterThan(5);
     // Ten of the forty had no customs release (no 800 receipt): they wait in the officers' queue.
     expect(await page.locator('[data-figure=queue] .value').innerText()).toBe('10');
-    expect(await page.locator('[data-figure=oldest] a').innerText()).toMatch(/（(待审|扣留|查验中)）/);
+    expect(await page.locator('[data-figure=oldest] a').innerText()).toMatch(/（(待审|暂停放行|查验中)）/);
     expect(await page.locator('[data-dwell=median]').innerText()).toMatch(/小时|分钟/);
     expect(await page.locator('[data-stations=lines] tbody th').allInnerTexts()).toEqual(['LINE-A', 'LINE-B']);
     expect(await page.locator('[data-stations=gates] tbody th').allInnerTexts()).toEqual(expect.arrayContaining(['GATE-N', 'GATE-S']));

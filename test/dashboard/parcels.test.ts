@@ -111,11 +111,11 @@ describe.skipIf(!chromiumAvailable())('parcel search and timeline in a real brow
     // The journey in order. The engine decides again when the line reports a weight (its place depends on timing): the
     // steps below are checked as a subsequence, each by what it says.
     const expected: [string, RegExp][] = [
-      ['documents', /申报单证接收[\s\S]*订单、支付单、运单、清单[\s\S]*电商\/物流企业申报/],
+      ['documents', /申报单证接收[\s\S]*订单、支付单、运单、申报清单[\s\S]*电商\/物流企业申报/],
       ['decision', /三单对碰与风险判定：待审[\s\S]*customs\.no-receipt/],
-      ['receipt', /海关回执 CEB622（清单）[\s\S]*800 放行[\s\S]*操作人: 海关/],
+      ['receipt', /海关回执 CEB622（申报清单）[\s\S]*800 放行[\s\S]*操作人: 海关/],
       ['decision', /三单对碰与风险判定：放行/],
-      ['officer', /关员布控[\s\S]*理由：核查申报价格[\s\S]*已放行 → 已布控[\s\S]*操作人: 关员 officer-1/],
+      ['officer', /关员暂停放行[\s\S]*理由：核查申报价格[\s\S]*已放行 → 暂停放行[\s\S]*操作人: 关员 officer-1/],
       ['officer', /关员放行[\s\S]*价格核实无误/],
       ['slip', new RegExp(`核放单 ${slipNo} 签发[\\s\\S]*车牌 粤B12345`)],
       ['warehouse', /仓储作业：打包[\s\S]*SSCC 069414100000004215[\s\S]*op-li · pda-07 · 网关 GW-ZONE-1[\s\S]*地点: WH-PACK-2/],

@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDocumentSets, introduceMismatch, reprice, type GeneratedParcel } from '../../hub/customs/generate-docs.ts';
+import { generateDocumentSets, introduceMismatch, introduceRiskTrigger, type GeneratedParcel } from '../../hub/customs/generate-docs.ts';
+import { RiskRules } from '../../hub/customs/risk.ts';
 import { chromiumAvailable, screenshot, startDashboardRig, uiBuilt, type DashboardRig } from '../helpers/dashboard.ts';
 
 /**
@@ -12,7 +13,6 @@ import { chromiumAvailable, screenshot, startDashboardRig, uiBuilt, type Dashboa
 const docs = (p: GeneratedParcel) => Object.entries(p.set).map(([kind, d]) => ({ kind, ...(d as object) }));
 const receipt = (p: GeneratedParcel, returnStatus: number) => ({ kind: 'receipt', messageType: 'CEB622', refersTo: { kind: 'inventory', copNo: p.set.inventory.copNo }, returnStatus, returnTime: '20260301103000123', returnInfo: returnStatus === 500 ? '布控查验' : '' });
 const keyOf = (p: GeneratedParcel) => p.set.waybill.logisticsNo;
-const total = (p: GeneratedParcel) => p.set.order.goodsValue + p.set.order.freight + (p.set.inventory.insuredFee ?? 0);
 
 describe.skipIf(!chromiumAvailable())('officer queue in a real browser', () => {
   let rig: DashboardRig;
@@ -33,7 +33,8 @@ describe.skipIf(!chromiumAvailable())('officer queue in a real browser', () => {
     if (!uiBuilt()) throw new Error('hub/ui/dist is missing: run npm run build:ui (npm test does it first)');
     rig = await startDashboardRig('queue');
     const sets = generateDocumentSets({ seed: 7301 }, 8);
-    overLimit = reprice(sets[0]!, 6200 / total(sets[0]!)); // over the ¥5,000 single-transaction limit
+    // Over the ¥5,000 single-transaction limit (a single indivisible item would be allowed at full tax: two of it are not).
+    overLimit = introduceRiskTrigger(sets[0]!, 'over-transaction-limit', RiskRules.parse({ version: 'q' })).parcel;
     weightOff = introduceMismatch(sets[1]!, 'inventory.grossWeight');
     payerOff = introduceMismatch(sets[2]!, 'payment.payerName');
     inspect = sets[3]!;
@@ -142,7 +143,7 @@ describe.skipIf(!chromiumAvailable())('officer queue in a real browser', () => {
     await page.keyboard.press('i');
     await reason(page, '布控查验');
     await expect.poll(() => page.locator('main [role=alert]').innerText()).toContain(`版本 ${before.version} → ${before.version + 1}`);
-    await expect.poll(() => row.innerText()).toContain('已扣留');
+    await expect.poll(() => row.innerText()).toContain('暂停放行');
     expect((await caseOf(noReceipt)).status).toBe('held');
     await page.context().close();
   });

@@ -1,7 +1,7 @@
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import { Pill } from '../components.tsx';
-import { fmtTime, t } from '../i18n/index.ts';
-import { ruleWords } from './queue-rules.ts';
+import { fmtNumber, fmtTime, t } from '../i18n/index.ts';
+import { ruleWords, type ValueLimits } from './queue-rules.ts';
 
 /** Pieces of the queue page: the case shape it reads, status and risk pills, reasons in words, the shortcut help. */
 
@@ -41,9 +41,16 @@ export const statusLabel = (status: CaseStatus, inspectionResult?: QueueCase['in
 export const StatusPill = ({ status, inspectionResult }: { status: CaseStatus; inspectionResult?: QueueCase['inspectionResult'] }) => <Pill tone={STATUS_TONE[status]}>{statusLabel(status, inspectionResult)}</Pill>;
 export const RiskPill = ({ level }: { level: RiskLevel }) => <Pill tone={RISK_TONE[level]}>{t(`queue.risk.${level}`)}</Pill>;
 
+let valueLimits: ValueLimits | undefined;
+/** The configured limits, once the page has read them (GET /api/value-limits). */
+export function setValueLimits(l: ValueLimits | undefined): void {
+  valueLimits = l;
+}
+
 export function reasonText(rule: string): string {
-  const w = ruleWords(rule, (k) => t(k) !== k);
+  const w = ruleWords(rule, (k) => t(k) !== k, valueLimits);
   const vars = { ...w.vars };
+  if (typeof vars.limit === 'number') vars.limit = fmtNumber(vars.limit, Number.isInteger(vars.limit) ? 0 : 2);
   if (typeof vars.text === 'string' && vars.text.startsWith('queue.')) vars.text = t(vars.text);
   return t(w.key, vars);
 }

@@ -42,4 +42,13 @@ describe('queue reason rule codes in words', () => {
     expect(RULE_OPTIONS.filter((r) => r.startsWith('risk:')).sort()).toEqual(RISK_RULE_IDS.map((r) => `risk:${r}`).sort());
     for (const r of RULE_OPTIONS) expect(ruleWords(r, known).key, r).toBe(`queue.rule.${r}`);
   });
+
+  it('value-limit reasons name the configured limits when the page has them (issue 16 item 7)', () => {
+    const limits = { perTransactionCny: 7000, annualCny: 30_000 };
+    expect(ruleWords('risk:value.transaction-limit', known, limits)).toEqual({ key: 'queue.rule.risk:value.transaction-limit.n', vars: { limit: 7000 } });
+    expect(ruleWords('risk:value.annual-limit', known, limits)).toEqual({ key: 'queue.rule.risk:value.annual-limit.n', vars: { limit: 30_000 } });
+    expect(ruleWords('risk:value.full-tax', known, limits)).toEqual({ key: 'queue.rule.risk:value.full-tax.n', vars: { limit: 7000 } });
+    expect(ruleWords('risk:value.transaction-limit', known)).toEqual({ key: 'queue.rule.risk:value.transaction-limit', vars: {} });
+    expect(ruleWords('risk:xray.suspect', known, limits).key).toBe('queue.rule.risk:xray.suspect');
+  });
 });

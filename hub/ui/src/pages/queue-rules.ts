@@ -11,8 +11,21 @@ export interface RuleWords {
 /** Receipt codes customs.md §2 names; 501–599 without their own entry are "other detention". */
 const KNOWN_STATUSES = new Set([1, 2, 3, 4, 100, 120, 300, 399, 500, 501, 502, 503, 599, 700, 800, 899]);
 
-export function ruleWords(rule: string, known: (key: string) => boolean): RuleWords {
+/** The configured personal limits (GET /api/value-limits): labels name them, never a hard-coded figure. */
+export interface ValueLimits {
+  perTransactionCny: number;
+  annualCny: number;
+}
+const LIMIT_OF: Record<string, keyof ValueLimits> = {
+  'risk:value.transaction-limit': 'perTransactionCny',
+  'risk:value.full-tax': 'perTransactionCny',
+  'risk:value.annual-limit': 'annualCny',
+};
+
+export function ruleWords(rule: string, known: (key: string) => boolean, limits?: ValueLimits): RuleWords {
   const exact = `queue.rule.${rule}`;
+  const limit = LIMIT_OF[rule];
+  if (limit && limits && known(`${exact}.n`)) return { key: `${exact}.n`, vars: { limit: limits[limit] } };
   if (known(exact)) return { key: exact, vars: {} };
   if (rule.startsWith('match:')) return { key: 'queue.rule.match.generic', vars: { rule: rule.slice('match:'.length) } };
   const customs = /^customs\.(-?\d+)$/.exec(rule);
@@ -33,6 +46,7 @@ export const RULE_OPTIONS = [
   'risk:value.transaction-limit',
   'risk:value.annual-limit',
   'risk:value.annual-unknown',
+  'risk:value.full-tax',
   'risk:hs.restricted',
   'risk:hs.not-on-positive-list',
   'risk:credit.dishonest',

@@ -4,8 +4,8 @@ import { Empty, ErrorBox, Loading, MoreButton, ReasonDialog, useAsync } from '..
 import { fmtDuration, fmtNumber, fmtTime, t } from '../i18n/index.ts';
 import { href, type Route } from '../router.ts';
 import type { Me } from '../session.ts';
-import { actionLabel, LatestBenchFinding, LatestFinding, Reasons, RiskPill, ShortcutHelp, StatusPill, statusLabel, type Action, type CaseStatus, type QueueCase, type RiskLevel } from './queue-parts.tsx';
-import { RULE_OPTIONS } from './queue-rules.ts';
+import { actionLabel, LatestBenchFinding, LatestFinding, reasonText, Reasons, RiskPill, setValueLimits, ShortcutHelp, StatusPill, statusLabel, type Action, type CaseStatus, type QueueCase, type RiskLevel } from './queue-parts.tsx';
+import { RULE_OPTIONS, type ValueLimits } from './queue-rules.ts';
 import { cursorAfterAction, cursorAfterChange } from './queue-cursor.ts';
 import './queue.css';
 
@@ -93,6 +93,9 @@ export function QueuePage({ me }: { route: Route; me: Me }) {
   const closeHelp = useCallback(() => setHelp(false), []);
   const tbody = useRef<HTMLTableSectionElement>(null);
   const summary = useAsync((signal) => api<{ byStatus: Partial<Record<CaseStatus, number>> }>('/api/cases/summary', { signal }), [reload]);
+  // The configured value limits name themselves in the reason labels (never a hard-coded ¥5,000 / ¥26,000).
+  const limits = useAsync((signal) => api<ValueLimits>('/api/value-limits', { signal }).catch(() => undefined), []);
+  setValueLimits(limits.data ?? undefined);
 
   useEffect(() => {
     const ac = new AbortController();
@@ -334,7 +337,7 @@ export function QueuePage({ me }: { route: Route; me: Me }) {
               <option value="">{t('queue.filter.rule.any')}</option>
               {RULE_OPTIONS.map((r) => (
                 <option key={r} value={r}>
-                  {t(`queue.rule.${r}`)}
+                  {reasonText(r)}
                 </option>
               ))}
             </select>

@@ -13,6 +13,8 @@ interface Row {
   key: string | null;
   cases: number;
   valueCny: number;
+  /** Cases with no value (no exchange rate for their currency and month). */
+  unvalued: number;
   byStatus: Record<string, number>;
 }
 interface Report {
@@ -20,10 +22,10 @@ interface Report {
   to: string;
   groupBy: Group;
   rows: Row[];
-  total: { cases: number; valueCny: number; byStatus: Record<string, number> };
+  total: { cases: number; valueCny: number; unvalued: number; byStatus: Record<string, number> };
 }
 
-const MODES = ['9610', '1210', '9710', '9810'] as const;
+const MODES = ['9610', '1210', '1239', '9710', '9810'] as const;
 const GROUPS: readonly Group[] = ['mode', 'day', 'enterprise', 'status', 'direction'];
 const STATUSES = ['pending', 'awaiting_release', 'released', 'held', 'inspection', 'seized', 'returned', 'destroyed', 'cancelled'] as const;
 
@@ -46,12 +48,25 @@ function groupLabel(group: Group, key: string | null): string {
   return key;
 }
 
+/** A value that leaves out cases with no exchange rate says so: "no rate", never ¥0 (issue 16 item 9). */
+function ValueText({ valueCny, unvalued = 0, cases }: { valueCny: number; unvalued?: number; cases: number }) {
+  if (unvalued > 0 && unvalued >= cases) return <span class="muted">{t('stats.noRate')}</span>;
+  return (
+    <>
+      {fmtNumber(valueCny, 2)}
+      {unvalued > 0 ? <small class="muted"> {t('stats.unvalued', { n: fmtNumber(unvalued) })}</small> : null}
+    </>
+  );
+}
+
 function StatsTable({ report }: { report: Report }) {
   if (report.rows.length === 0) return <Empty />;
-  const cells = (r: Pick<Row, 'cases' | 'valueCny' | 'byStatus'>) => (
+  const cells = (r: Pick<Row, 'cases' | 'valueCny' | 'unvalued' | 'byStatus'>) => (
     <>
       <td class="num">{fmtNumber(r.cases)}</td>
-      <td class="num">{fmtNumber(r.valueCny, 2)}</td>
+      <td class="num">
+        <ValueText valueCny={r.valueCny} unvalued={r.unvalued} cases={r.cases} />
+      </td>
       {STATUSES.map((s) => (
         <td class="num" key={s}>
           {fmtNumber(r.byStatus[s] ?? 0)}
@@ -169,7 +184,7 @@ export function StatsPage(_props: { route: Route; me: Me }) {
         </div>
         <div class="figure">
           <div class="label">{t('stats.fig.value')}</div>
-          <div class="value">¥{fmtNumber(total?.valueCny, 2)}</div>
+          <div class="value">{total ? total.unvalued > 0 && total.unvalued >= total.cases ? t('stats.noRate') : <>¥{fmtNumber(total.valueCny, 2)}{total.unvalued > 0 ? <small class="muted"> {t('stats.unvalued', { n: fmtNumber(total.unvalued) })}</small> : null}</> : '—'}</div>
         </div>
         <div class="figure">
           <div class="label">{t('stats.status.released')}</div>
