@@ -5,7 +5,10 @@ import { requireRole } from '../auth/sessions.ts';
 import { mapCebHere, UploadGate, type MapCeb } from '../services/ceb-pool.ts';
 import type { CustomsService, OrderOutcome } from '../services/customs.ts';
 import { errorFields, intakeAudit } from '../services/intake-audit.ts';
-import type { Storage } from '../storage/storage.ts';
+import type { Storage, StoredDocument } from '../storage/storage.ts';
+import { DOCUMENT_KINDS, type DocumentKind } from '../customs/documents.ts';
+import { REF_FIELDS } from '../customs/receipts.ts';
+import { documentByKey, documentsByKind, documentsByRef } from '../repos/documents.ts';
 
 /**
  * `POST /api/documents`: `{documents: [...]}` as JSON, or one CEB XML message (application/xml, text/xml); each order
@@ -69,7 +72,7 @@ export function documentRoutes(storage: Storage, customs: CustomsService, intake
         await audit(actor, mapped.sha256, { format: 'xml', ...message, status: 'refused', errorsTotal: mapped.issues.length, errorFields: errorFields(mapped.issues) });
         throw new BondgateError('VALIDATION_FAILED', `the CEB message is not valid (${mapped.issues.length} problem(s)); nothing was stored`, mapped.issues);
       }
-      const what = { format: 'xml', ...message, messageType: mapped.messageType, guid: mapped.guid, documents: mapped.documents.length };
+      const what = { format: 'xml', ...message, messageType: mapped.messageType, guid: mapped.guid, edition: mapped.edition, documents: mapped.documents.length };
       let outcomes: OrderOutcome[];
       try {
         outcomes = await customs.ingest(mapped.documents, actor, { xml: bytes, sha256: mapped.sha256 });
@@ -98,5 +101,32 @@ export function documentRoutes(storage: Storage, customs: CustomsService, intake
     await audit(actor, 'json', { ...what, status: 'stored', ...decided(outcomes) });
     res.json({ outcomes: outcomes.map(view) });
   });
+  /**
+   * `GET /api/documents`: stored documents of every kind, newest first — `?kind=arrival` (paged by `beforeMs`),
+   * `?kind=…&key=…` (one), `?ref=logisticsNo&value=…` (the supplementary kinds naming it: arrival, departure,
+   * consolidation, entry detail, summary, tax bill…), `?subject=<documentKey>` (the receipts answering a document).
+   */
+  r.get('/api/documents', requireRole(storage, 'admin', 'officer'), async (req, res) => {
+    const q = DocumentQuery.safeParse(req.query);
+    if (!q.success) throw validationError(q.error, 'VALIDATION_FAILED', 'query');
+    const { kind, key, ref, value, subject, limit, beforeMs } = q.data;
+    let found: StoredDocument[];
+    if (kind && key) found = [await documentByKey(storage.sql, kind, key)].filter((d): d is StoredDocument => d !== undefined);
+    else if (ref && value) found = await documentsByRef(storage.sql, ref, value, limit);
+    else if (subject) found = (await storage.receiptsFor([subject])).sort((a, b) => b.receivedMs - a.receivedMs).slice(0, limit);
+    else if (kind) found = await documentsByKind(storage.sql, kind, limit, beforeMs);
+    else throw new BondgateError('VALIDATION_FAILED', 'name kind (and key), ref and value, or subject', [{ field: 'query', message: 'kind, ref+value or subject is required' }]);
+    res.json({ documents: found.map((d) => ({ kind: d.kind, key: d.key, orderNo: d.orderNo, subjectKey: d.subjectKey, receivedMs: d.receivedMs, originalSha256: d.originalSha256, body: d.body })) });
+  });
   return r;
 }
+
+const DocumentQuery = z.object({
+  kind: z.enum(DOCUMENT_KINDS as [DocumentKind, ...DocumentKind[]]).optional(),
+  key: z.string().min(1).max(1000).optional(),
+  ref: z.enum(REF_FIELDS).optional(),
+  value: z.string().min(1).max(200).optional(),
+  subject: z.string().min(1).max(1000).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  beforeMs: z.coerce.number().int().min(0).optional(),
+});

@@ -6,7 +6,8 @@ import { documentKey, DocumentSet, parseDocument, Receipt, type CustomsDocument,
 import { DEFAULT_MATCH_OPTIONS, matchDocuments, type MatchResult } from '../customs/matching.ts';
 import { assessRisk, customsStatusOf, decideRelease, parcelFacts, ParcelFacts, prepareRiskRules, RiskRules, type PreparedRiskRules, type ReleaseDecision, type RiskAssessment, type RiskContext } from '../customs/risk.ts';
 import type { CaseRecord, CaseRepo } from '../repos/cases.ts';
-import { documentBody, linkedOrders, migrateDocumentLinks, ordersOfDocuments, putDocuments } from '../repos/documents.ts';
+import { documentBody, linkedOrders, migrateDocumentLinks, migrateDocumentRefs, ordersOfDocuments, putDocuments, type DocumentRefRow } from '../repos/documents.ts';
+import { APPLIED_RECEIPT_TYPES, DECIDED_KINDS, documentRefs, normalizedReceipts, type NormalizedReceipt } from '../customs/receipts.ts';
 import { ExportDocumentSet, matchExport } from '../customs/matching-export.ts';
 import type { Storage, StoredDocument } from '../storage/storage.ts';
 import type { Projection } from './projections.ts';
@@ -36,6 +37,13 @@ export interface OriginalMessage {
 /** Documents stored by an ingest, for the services that index them (returns, traceability). */
 export type DocumentsListener = (docs: readonly CustomsDocument[], actor: string) => Promise<unknown>;
 
+/**
+ * The receipts of an ingest (every type, normalised: customs/receipts.ts), after they are stored and after the orders
+ * they touch are decided. `effect: 'recorded'` receipts (404, 508, 510, 608, 702, 712, 214, 216, 900) have no effect
+ * on a case unless a listener gives them one.
+ */
+export type ReceiptsListener = (receipts: readonly NormalizedReceipt[], actor: string) => Promise<unknown>;
+
 /** One order judged again under other rules, nothing written (the admin's what-if). */
 export interface Reassessment {
   orderNo: string;
@@ -51,7 +59,7 @@ export class CustomsService {
   /** Decisions for one buyer run one after another: two orders decided at once must not both fit the annual limit. */
   private readonly buyerChains = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly d: { storage: Storage; cases: CaseRepo; feed: StationFeedService; log: Logger; rules?: RiskRules; now?: () => number; onDocuments?: DocumentsListener[] }) {
+  constructor(private readonly d: { storage: Storage; cases: CaseRepo; feed: StationFeedService; log: Logger; rules?: RiskRules; now?: () => number; onDocuments?: DocumentsListener[]; onReceipts?: ReceiptsListener[] }) {
     this.rules = prepareRiskRules(d.rules ?? RiskRules.parse({ version: 'default' }));
     this.now = d.now ?? Date.now;
   }
@@ -59,6 +67,7 @@ export class CustomsService {
   /** The document links this service keeps (export waybill → order). */
   async migrate(): Promise<void> {
     await migrateDocumentLinks(this.d.storage.sql);
+    await migrateDocumentRefs(this.d.storage.sql);
   }
 
   get rulesVersion(): string {
@@ -121,18 +130,23 @@ export class CustomsService {
     const orders = new Set<string>();
     const rows: StoredDocument[] = [];
     const links: { documentKey: string; orderNo: string }[] = [];
+    const refs: DocumentRefRow[] = [];
     for (const doc of docs) {
       const orderNo = 'orderNo' in doc && typeof doc.orderNo === 'string' ? doc.orderNo : null;
       const subjectKey = doc.kind === 'receipt' ? documentKey(doc.refersTo) : null;
-      rows.push({ kind: doc.kind, key: documentKey(doc), orderNo, subjectKey, body: doc as unknown as Record<string, unknown>, originalSha256: original?.sha256 ?? null, receivedMs: now });
-      if (orderNo && doc.kind !== 'return') orders.add(orderNo);
+      const key = documentKey(doc);
+      rows.push({ kind: doc.kind, key, orderNo, subjectKey, body: doc as unknown as Record<string, unknown>, originalSha256: original?.sha256 ?? null, receivedMs: now });
+      for (const r of documentRefs(doc)) refs.push({ ...r, kind: doc.kind, key });
+      // The supplementary kinds (a 403 collection, a 623 cancellation request) are stored under their order but decide
+      // nothing by themselves (customs/receipts.ts DECIDED_KINDS): the case machine gives them their effect.
+      if (orderNo && doc.kind !== 'return' && DECIDED_KINDS.has(doc.kind)) orders.add(orderNo);
       if (doc.kind === 'exportInventory') links.push({ documentKey: documentKey({ kind: 'exportWaybill', logisticsCode: doc.logisticsCode, logisticsNo: doc.logisticsNo as unknown as ExportWaybill['logisticsNo'] }), orderNo: doc.orderNo });
-      if (doc.kind === 'receipt' && 'orderNo' in doc.refersTo) orders.add(doc.refersTo.orderNo);
+      if (doc.kind === 'receipt' && APPLIED_RECEIPT_TYPES.has(doc.messageType) && 'orderNo' in doc.refersTo) orders.add(doc.refersTo.orderNo);
     }
     // One transaction for the whole upload: all of it is stored or none of it.
-    await putDocuments(this.d.storage.sql, rows, links, original ? { sha256: original.sha256, xml: original.xml, receivedMs: now } : undefined);
+    await putDocuments(this.d.storage.sql, rows, links, original ? { sha256: original.sha256, xml: original.xml, receivedMs: now } : undefined, refs);
     // Receipts name their document by its own key (a list by copNo): find the order those documents belong to.
-    const receiptSubjects = docs.filter((d): d is Receipt => d.kind === 'receipt' && !('orderNo' in d.refersTo)).map((r) => ({ kind: r.refersTo.kind, key: documentKey(r.refersTo) }));
+    const receiptSubjects = docs.filter((d): d is Receipt => d.kind === 'receipt' && APPLIED_RECEIPT_TYPES.has(d.messageType) && !('orderNo' in d.refersTo)).map((r) => ({ kind: r.refersTo.kind, key: documentKey(r.refersTo) }));
     if (receiptSubjects.length > 0) for (const o of await ordersOfDocuments(this.d.storage.sql, receiptSubjects)) orders.add(o);
     // An export waybill carries no orderNo: its list linked it (or will, when the list arrives).
     const waybills = docs.filter((d) => d.kind === 'exportWaybill').map((d) => documentKey(d));
@@ -140,6 +154,8 @@ export class CustomsService {
     for (const listener of this.d.onDocuments ?? []) await listener(docs, actor);
     const outcomes: OrderOutcome[] = [];
     for (const orderNo of orders) outcomes.push(await this.decide(orderNo, actor));
+    const receipts = this.d.onReceipts?.length ? normalizedReceipts(docs) : [];
+    if (receipts.length > 0) for (const listener of this.d.onReceipts ?? []) await listener(receipts, actor);
     return outcomes;
   }
 

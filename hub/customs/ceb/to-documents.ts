@@ -28,7 +28,7 @@ import type { XmlElement } from './xml.ts';
 /** `warnings`: what the message holds that the schema says nothing about (kept, not used; see checkCeb). */
 export type CebToDocumentsResult = { ok: true; documents: CustomsDocument[]; messageType: CebType; guid: string; edition: CebEdition; warnings: FieldIssue[] } | { ok: false; issues: FieldIssue[] };
 
-interface BusinessSpec {
+export interface BusinessSpec {
   kind: Exclude<DocumentKind, 'receipt'>;
   /** The repeated business block under the root. */
   block: string;
@@ -113,8 +113,14 @@ const REF_KEYS: Record<RefKind, readonly string[]> = {
   message: ['oriMessageType', 'oriCopMsgId'],
 };
 
-/** Every type of both XSDs is a business document or a receipt (ceb.test.ts checks the map is complete). */
-export const MAPPED_MESSAGE_TYPES: readonly CebType[] = [...(Object.keys(BUSINESS) as CebType[]), ...(Object.keys(RECEIPTS) as CebType[])];
+/** How a message type is read: the document it becomes, or the receipt and what it answers. Undefined: not mapped. */
+export function messageMapping(type: CebType): { document: BusinessSpec } | { receipt: { block: string; refersTo: RefKind; refKeys: readonly string[]; detail: boolean } } | undefined {
+  const spec = BUSINESS[type];
+  if (spec) return { document: spec };
+  if (!isReceiptType(type)) return undefined;
+  const r = RECEIPTS[type];
+  return { receipt: { ...r, refKeys: REF_KEYS[r.refersTo], detail: !LEGACY_RECEIPTS.has(type) } };
+}
 
 const RECEIPT_FIELDS = new Set(['returnStatus', 'returnTime', 'returnInfo']);
 const ENVELOPE_FIELDS = new Set(['guid', 'appType', 'appTime', 'appStatus']);
