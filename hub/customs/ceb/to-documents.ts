@@ -23,6 +23,9 @@ import type { XmlElement } from './xml.ts';
  * - Elements the XSD does not name (district additions) go into `extensions`, keyed by local name: `name` in the head
  *   or block, `OrderList[0].name` in a line, `Parent.child` for an unknown element with children.
  * - Issues name the CEB element: `Order[0].OrderHead.orderNo`, `Order[1].OrderList[0].qty` (0-based, as validateCeb).
+ * - Every type of both XSDs is mapped (BUSINESS, RECEIPTS). The edition (edition.ts) is detected first and the message
+ *   is checked by that edition's rules; a `CEBnnnMessage` no edition declares is refused with CEB_UNKNOWN_MESSAGE_TYPE
+ *   after its root attributes and envelope are checked.
  */
 
 /** `warnings`: what the message holds that the schema says nothing about (kept, not used; see checkCeb). */
