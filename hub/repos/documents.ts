@@ -1,5 +1,10 @@
 import { run, type Sql } from '../storage/sql.ts';
 import type { StoredDocument, StoredOriginal } from '../storage/storage.ts';
+import { DOCUMENT_KINDS } from '../customs/documents.ts';
+import { DECIDED_KINDS } from '../customs/receipts.ts';
+
+/** The kinds GET /api/documents lists by kind: the supplementary ones (the decided kinds are found by order and key). */
+export const LISTED_KINDS: ReadonlySet<string> = new Set(DOCUMENT_KINDS.filter((k) => !DECIDED_KINDS.has(k)));
 
 /**
  * Reads over the stored customs documents (table `customs_documents`, written by Storage.putDocument) that the
@@ -37,7 +42,8 @@ export async function migrateDocumentLinks(sql: Sql): Promise<void> {
  */
 export const DOCUMENT_REF_MIGRATIONS = [
   'CREATE TABLE document_refs (ref TEXT NOT NULL, value TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (ref, value, kind, key))',
-  'CREATE INDEX customs_documents_kind_received ON customs_documents (kind, received_ms)',
+  // Partial: the decided kinds (orders, lists, receipts: the ingest's hot path) pay no extra index write.
+  `CREATE INDEX customs_documents_listed ON customs_documents (kind, received_ms) WHERE kind IN (${[...LISTED_KINDS].map((k) => `'${k}'`).join(', ')})`,
 ];
 
 export async function migrateDocumentRefs(sql: Sql): Promise<void> {
@@ -69,11 +75,14 @@ export async function documentsByRef(sql: Sql, ref: string, value: string, limit
   return rows.map(fromRow);
 }
 
-/** Documents of one kind, newest first, optionally received before `beforeMs` (paging). */
+/**
+ * Documents of one supplementary kind (LISTED_KINDS), newest first, optionally received before `beforeMs` (paging).
+ * The kind is written into the SQL (it is one of a fixed set) so both planners can use the partial index.
+ */
 export async function documentsByKind(sql: Sql, kind: string, limit: number, beforeMs?: number): Promise<StoredDocument[]> {
-  const rows = beforeMs === undefined
-    ? await sql.all<Row>(`SELECT ${COLUMNS} FROM customs_documents d WHERE d.kind = ? ORDER BY d.received_ms DESC LIMIT ?`, [kind, limit])
-    : await sql.all<Row>(`SELECT ${COLUMNS} FROM customs_documents d WHERE d.kind = ? AND d.received_ms < ? ORDER BY d.received_ms DESC LIMIT ?`, [kind, beforeMs, limit]);
+  if (!LISTED_KINDS.has(kind)) throw new Error(`documents of kind ${kind} are not listed by kind`);
+  const where = `d.kind = '${kind}'${beforeMs === undefined ? '' : ' AND d.received_ms < ?'}`;
+  const rows = await sql.all<Row>(`SELECT ${COLUMNS} FROM customs_documents d WHERE ${where} ORDER BY d.received_ms DESC LIMIT ?`, beforeMs === undefined ? [limit] : [beforeMs, limit]);
   return rows.map(fromRow);
 }
 

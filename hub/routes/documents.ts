@@ -8,7 +8,7 @@ import { errorFields, intakeAudit } from '../services/intake-audit.ts';
 import type { Storage, StoredDocument } from '../storage/storage.ts';
 import { DOCUMENT_KINDS, type DocumentKind } from '../customs/documents.ts';
 import { REF_FIELDS } from '../customs/receipts.ts';
-import { documentByKey, documentsByKind, documentsByRef } from '../repos/documents.ts';
+import { documentByKey, documentsByKind, documentsByRef, LISTED_KINDS } from '../repos/documents.ts';
 
 /**
  * `POST /api/documents`: `{documents: [...]}` as JSON, or one CEB XML message (application/xml, text/xml); each order
@@ -102,7 +102,7 @@ export function documentRoutes(storage: Storage, customs: CustomsService, intake
     res.json({ outcomes: outcomes.map(view) });
   });
   /**
-   * `GET /api/documents`: stored documents of every kind, newest first — `?kind=arrival` (paged by `beforeMs`),
+   * `GET /api/documents`: stored documents, newest first — `?kind=arrival` (the supplementary kinds; paged by `beforeMs`),
    * `?kind=…&key=…` (one), `?ref=logisticsNo&value=…` (the supplementary kinds naming it: arrival, departure,
    * consolidation, entry detail, summary, tax bill…), `?subject=<documentKey>` (the receipts answering a document).
    */
@@ -114,7 +114,8 @@ export function documentRoutes(storage: Storage, customs: CustomsService, intake
     if (kind && key) found = [await documentByKey(storage.sql, kind, key)].filter((d): d is StoredDocument => d !== undefined);
     else if (ref && value) found = await documentsByRef(storage.sql, ref, value, limit);
     else if (subject) found = (await storage.receiptsFor([subject])).sort((a, b) => b.receivedMs - a.receivedMs).slice(0, limit);
-    else if (kind) found = await documentsByKind(storage.sql, kind, limit, beforeMs);
+    else if (kind && LISTED_KINDS.has(kind)) found = await documentsByKind(storage.sql, kind, limit, beforeMs);
+    else if (kind) throw new BondgateError('VALIDATION_FAILED', `${kind} documents are found by key, order or subject`, [{ field: 'query.kind', message: `listed by kind: ${[...LISTED_KINDS].join(', ')}` }]);
     else throw new BondgateError('VALIDATION_FAILED', 'name kind (and key), ref and value, or subject', [{ field: 'query', message: 'kind, ref+value or subject is required' }]);
     res.json({ documents: found.map((d) => ({ kind: d.kind, key: d.key, orderNo: d.orderNo, subjectKey: d.subjectKey, receivedMs: d.receivedMs, originalSha256: d.originalSha256, body: d.body })) });
   });
