@@ -61,7 +61,7 @@ async function seed(storage: Storage, n: number): Promise<number> {
     const series = `WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < ${n - 1})`;
     await storage.sql.tx(function* () {
       for (const kind of ['order', 'payment', 'waybill', 'inventory']) {
-        yield { mode: 'run' as const, sql: `INSERT INTO customs_documents (kind, key, order_no, subject_key, body, original, received_ms) ${series} SELECT '${kind}', 'SEED:${kind}:' || i, 'SEED-O-' || i, NULL, '{"seed":true}', NULL, 1 FROM s`, params: [] };
+        yield { mode: 'run' as const, sql: `INSERT INTO customs_documents (kind, key, order_no, subject_key, body, original_sha256, received_ms) ${series} SELECT '${kind}', 'SEED:${kind}:' || i, 'SEED-O-' || i, NULL, '{"seed":true}', NULL, 1 FROM s`, params: [] };
       }
       yield {
         mode: 'run' as const,
@@ -73,7 +73,7 @@ async function seed(storage: Storage, n: number): Promise<number> {
   } else {
     await storage.sql.tx(function* () {
       for (const kind of ['order', 'payment', 'waybill', 'inventory']) {
-        yield { mode: 'run' as const, sql: `INSERT INTO customs_documents (kind, key, order_no, subject_key, body, original, received_ms) SELECT '${kind}', 'SEED:${kind}:' || i, 'SEED-O-' || i, NULL, '{"seed":true}', NULL, 1 FROM generate_series(0, ${n - 1}) AS i`, params: [] };
+        yield { mode: 'run' as const, sql: `INSERT INTO customs_documents (kind, key, order_no, subject_key, body, original_sha256, received_ms) SELECT '${kind}', 'SEED:${kind}:' || i, 'SEED-O-' || i, NULL, '{"seed":true}', NULL, 1 FROM generate_series(0, ${n - 1}) AS i`, params: [] };
       }
       yield {
         mode: 'run' as const,

@@ -509,6 +509,380 @@ export const ExportInventoryList = z
 export type ExportInventoryList = z.infer<typeof ExportInventoryList>;
 
 // ---------------------------------------------------------------------------------------------------------------------
+// The other business messages of import-business.xsd and export-business.xsd: 403 collection, 513 waybill status,
+// 623/605 cancellation requests, 711 entry detail, 507 arrival, 509 departure, 607 consolidation, 701/792 summary,
+// 213/215 export returns and tally, 816/818 tax bill and status. Fields are the XSD's own (written out from the rule
+// table, gen: the facets only — what the XSD states in words alone is the validator's concern, never a refusal here),
+// so a mapped message keeps every value it carried. Keys and effects: documentKey and hub/customs/receipts.ts.
+
+/** A string of exactly `n` characters (an XSD length facet). */
+const fixed = (n: number) => z.string().length(n);
+/** xs:int: integers, 32-bit. */
+const xsdInt = z.number().int().min(-2147483648).max(2147483647);
+
+/** CEB403 */
+export const ExportCollection = z.object({
+  kind: z.literal('exportCollection'),
+  ebpCode: text(18),
+  ebpName: text(100),
+  ebcCode: text(18),
+  ebcName: text(100),
+  orderNo: text(60),
+  payCode: optionalText(18),
+  payName: text(100),
+  payNo: optionalText(60),
+  charge: Amount,
+  currency: fixed(3),
+  accountingDate: fixed(14),
+  note: optionalText(1000),
+  extensions,
+});
+export type ExportCollection = z.infer<typeof ExportCollection>;
+
+/** CEB513 */
+export const WaybillStatus = z.object({
+  kind: z.literal('waybillStatus'),
+  logisticsCode: text(18),
+  logisticsName: text(100),
+  logisticsNo: text(60),
+  logisticsStatus: fixed(1),
+  logisticsTime: fixed(14),
+  note: optionalText(1000),
+  extensions,
+});
+export type WaybillStatus = z.infer<typeof WaybillStatus>;
+
+/** CEB623 */
+export const InventoryCancel = z.object({
+  kind: z.literal('inventoryCancel'),
+  customsCode: fixed(4),
+  orderNo: text(60),
+  ebpCode: text(18),
+  ebpName: text(100),
+  ebcCode: text(18),
+  ebcName: text(100),
+  logisticsNo: text(60),
+  logisticsCode: text(18),
+  logisticsName: text(100),
+  copNo: optionalText(20),
+  preNo: optionalText(18),
+  invtNo: text(18),
+  buyerIdType: fixed(1),
+  buyerIdNumber: text(60),
+  buyerName: text(60),
+  buyerTelephone: text(30),
+  agentCode: text(18),
+  agentName: text(100),
+  reason: text(1000),
+  note: optionalText(1000),
+  extensions,
+});
+export type InventoryCancel = z.infer<typeof InventoryCancel>;
+
+/** CEB711 */
+export const Delivery = z.object({
+  kind: z.literal('delivery'),
+  customsCode: fixed(4),
+  copNo: optionalText(20),
+  preNo: optionalText(18),
+  rkdNo: optionalText(18),
+  operatorCode: text(18),
+  operatorName: text(100),
+  ieFlag: fixed(1),
+  trafMode: fixed(1),
+  trafNo: text(100),
+  voyageNo: text(32),
+  billNo: text(37),
+  logisticsCode: text(18),
+  logisticsName: text(100),
+  unloadLocation: optionalText(100),
+  note: optionalText(1000),
+  lines: z.array(z.object({
+    gnum: xsdInt,
+    logisticsNo: text(60),
+    note: optionalText(1000),
+  })).min(1),
+  extensions,
+});
+export type Delivery = z.infer<typeof Delivery>;
+
+/** CEB507 */
+export const Arrival = z.object({
+  kind: z.literal('arrival'),
+  customsCode: fixed(4),
+  copNo: text(30),
+  preNo: fixed(18).optional(),
+  operatorCode: text(18),
+  operatorName: text(100),
+  loctNo: optionalText(10),
+  ieFlag: fixed(1),
+  trafMode: fixed(1),
+  billNo: optionalText(37),
+  domesticTrafNo: text(100),
+  logisticsCode: text(18),
+  logisticsName: text(100),
+  msgCount: xsdInt,
+  msgSeqNo: xsdInt,
+  note: optionalText(1000),
+  lines: z.array(z.object({
+    gnum: xsdInt,
+    logisticsNo: text(32),
+    totalPackageNo: optionalText(37),
+    note: optionalText(1000),
+  })),
+  extensions,
+});
+export type Arrival = z.infer<typeof Arrival>;
+
+/** CEB509 */
+export const Departure = z.object({
+  kind: z.literal('departure'),
+  customsCode: fixed(4),
+  copNo: text(30),
+  preNo: fixed(18).optional(),
+  logisticsCode: text(18),
+  logisticsName: text(100),
+  trafMode: fixed(1),
+  trafName: optionalText(100),
+  voyageNo: optionalText(32),
+  billNo: optionalText(37),
+  leaveTime: fixed(14),
+  msgCount: xsdInt,
+  msgSeqNo: xsdInt,
+  note: optionalText(1000),
+  lines: z.array(z.object({
+    gnum: xsdInt,
+    totalPackageNo: optionalText(37),
+    logisticsNo: text(32),
+    note: optionalText(1000),
+  })).min(1),
+  extensions,
+});
+export type Departure = z.infer<typeof Departure>;
+
+/** CEB605 */
+export const ExportInventoryCancel = z.object({
+  kind: z.literal('exportInventoryCancel'),
+  customsCode: fixed(4),
+  copNo: text(30),
+  preNo: fixed(18).optional(),
+  invtNo: text(20),
+  reason: text(1000),
+  agentCode: text(18),
+  agentName: text(100),
+  ebcCode: text(18),
+  ebcName: text(100),
+  note: optionalText(1000),
+  extensions,
+});
+export type ExportInventoryCancel = z.infer<typeof ExportInventoryCancel>;
+
+/** CEB607 */
+export const Consolidation = z.object({
+  kind: z.literal('consolidation'),
+  customsCode: fixed(4),
+  copNo: text(30),
+  preNo: fixed(18).optional(),
+  agentCode: text(18),
+  agentName: text(100),
+  loctNo: optionalText(10),
+  trafMode: fixed(1),
+  trafName: text(100),
+  voyageNo: text(32),
+  billNo: text(37),
+  domesticTrafNo: optionalText(100),
+  grossWeight: Amount,
+  logisticsCode: text(18),
+  logisticsName: text(100),
+  msgCount: xsdInt,
+  msgSeqNo: xsdInt,
+  note: optionalText(1000),
+  lines: z.array(z.object({
+    gnum: xsdInt,
+    totalPackageNo: optionalText(60),
+    logisticsNo: text(32),
+    invtNo: optionalText(20),
+    note: optionalText(1000),
+  })).min(1),
+  extensions,
+});
+export type Consolidation = z.infer<typeof Consolidation>;
+
+/** CEB701 */
+export const SummaryApply = z.object({
+  kind: z.literal('summaryApply'),
+  customsCode: fixed(4),
+  copNo: text(30),
+  preNo: optionalText(18),
+  sumNo: optionalText(18),
+  agentCode: text(18),
+  agentName: text(100),
+  ebcCode: text(18),
+  ebcName: text(100),
+  declAgentCode: text(18),
+  declAgentName: text(100),
+  startTime: fixed(14).optional(),
+  endTime: fixed(14).optional(),
+  loctNo: optionalText(10),
+  summaryFlag: fixed(1),
+  itemNameFlag: fixed(1),
+  msgCount: xsdInt,
+  msgSeqNo: xsdInt,
+  note: optionalText(1000),
+  lines: z.array(z.object({
+    invtNo: text(20),
+  })),
+  extensions,
+});
+export type SummaryApply = z.infer<typeof SummaryApply>;
+
+/** CEB792 */
+export const SummaryResult = z.object({
+  kind: z.literal('summaryResult'),
+  customsCode: fixed(4),
+  sumNo: fixed(18),
+  opDate: fixed(17),
+  declSeqNo: fixed(18),
+  decTmpNo: fixed(18).optional(),
+  decPreNo: fixed(18).optional(),
+  entryId: fixed(18).optional(),
+  decState: text(3),
+  agentCode: text(18),
+  agentName: text(100),
+  ebcCode: text(18),
+  ebcName: text(100),
+  declAgentCode: text(18),
+  declAgentName: text(100),
+  grossWeight: Amount,
+  netWeight: Amount,
+  msgCount: xsdInt,
+  msgSeqNo: xsdInt,
+  note: optionalText(1000),
+  lines: z.array(z.object({
+    /** 2018: exactly 18 characters; 2022-05: at most 20 (edition.ts). */
+    invtNo: text(20),
+    /** 2018: at most 80; 2022-05: at most 32. */
+    logisticsNo: text(80),
+    /** 2022-05 only (the 2018 list numbers goods by gnum alone). */
+    gseqno: xsdInt.optional(),
+    gnum: xsdInt,
+    gcode: fixed(10),
+  })),
+  extensions,
+});
+export type SummaryResult = z.infer<typeof SummaryResult>;
+
+/** CEB213 */
+export const ExportReturn = z.object({
+  kind: z.literal('exportReturn'),
+  customsCode: fixed(4),
+  loctNo: optionalText(10),
+  ebpCode: text(18),
+  ebpName: text(100),
+  ebcCode: text(18),
+  ebcName: text(100),
+  logisticsNo: text(80),
+  logisticsCode: text(18),
+  logisticsName: text(100),
+  coElNo: text(30),
+  preNo: optionalText(18),
+  invtNo: text(20),
+  tradeMode: fixed(4).optional(),
+  agentCode: text(18),
+  agentName: text(100),
+  billNo: text(37),
+  ieFlag: text(1),
+  trafMode: text(1),
+  trafName: text(100),
+  portCode: text(4),
+  reason: text(500),
+  country: text(3),
+  voyageNo: text(32),
+  note: optionalText(500),
+  lines: z.array(z.object({
+    gnum: xsdInt,
+    gcode: text(10),
+    gname: text(250),
+    gmodel: text(250),
+    qty: Amount,
+    qty1: Amount,
+    unit: fixed(3),
+    unit1: fixed(3),
+    qty2: Amount.optional(),
+    unit2: fixed(3).optional(),
+    note: optionalText(500),
+  })).min(1).max(100),
+  extensions,
+});
+export type ExportReturn = z.infer<typeof ExportReturn>;
+
+/** CEB215 */
+export const ExportReturnTally = z.object({
+  kind: z.literal('exportReturnTally'),
+  customsCode: fixed(4),
+  operatorCode: text(18),
+  operatorName: text(100),
+  logisticsCode: text(18),
+  logisticsName: text(100),
+  logisticsNo: text(80),
+  invtNo: optionalText(20),
+  coElNo: text(20),
+  preNo: optionalText(18),
+  billNo: text(37),
+  ieFlag: fixed(1),
+  trafMode: fixed(1),
+  trafName: text(100),
+  voyageNo: text(32),
+  location: optionalText(250),
+  note: optionalText(250),
+  extensions,
+});
+export type ExportReturnTally = z.infer<typeof ExportReturnTally>;
+
+/** CEB816 */
+export const TaxBill = z.object({
+  kind: z.literal('taxBill'),
+  returnTime: fixed(17),
+  invtNo: text(18),
+  taxNo: text(50),
+  customsTax: Amount,
+  valueAddedTax: Amount,
+  consumptionTax: Amount,
+  status: fixed(1),
+  entDutyNo: optionalText(50),
+  note: optionalText(1000),
+  assureCode: optionalText(64),
+  ebcCode: optionalText(64),
+  logisticsCode: optionalText(64),
+  agentCode: optionalText(18),
+  customsCode: fixed(4).optional(),
+  lines: z.array(z.object({
+    gnum: xsdInt,
+    gcode: fixed(10),
+    taxPrice: Amount,
+    customsTax: Amount,
+    valueAddedTax: Amount,
+    consumptionTax: Amount,
+  })).min(1).max(99),
+  extensions,
+});
+export type TaxBill = z.infer<typeof TaxBill>;
+
+/** CEB818 */
+export const TaxStatus = z.object({
+  kind: z.literal('taxStatus'),
+  returnTime: fixed(17),
+  invtNo: text(18),
+  taxNo: text(50),
+  status: fixed(1),
+  entDutyNo: optionalText(50),
+  assureCode: optionalText(64),
+  extensions,
+});
+export type TaxStatus = z.infer<typeof TaxStatus>;
+
+
+// ---------------------------------------------------------------------------------------------------------------------
 // Receipts (回执): 312/412/512/514/622/624/626 import, 304/506/604/606 export
 
 /** What a receipt refers to, by the keys the receipt itself carries. */
@@ -521,6 +895,18 @@ export const ReceiptRef = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('exportOrder'), orderNo: OrderNo, ebpCode: enterpriseCode, ebcCode: enterpriseCode.optional() }),
   z.object({ kind: z.literal('exportWaybill'), logisticsCode: enterpriseCode, logisticsNo: ExportLogisticsNo }),
   z.object({ kind: z.literal('exportInventory'), copNo: text(30), preNo: z.string().min(1).max(18).optional(), invtNo: InvtNo.optional() }),
+  // The receipts of the other business messages (404, 508, 510, 608, 702, 712, 214, 216) and the e-port's CEB900.
+  z.object({ kind: z.literal('exportCollection'), ebcCode: text(18), orderNo: text(60), payNo: optionalText(60) }),
+  z.object({ kind: z.literal('arrival'), copNo: text(30), msgSeqNo: xsdInt, preNo: optionalText(18), operatorCode: optionalText(18), logisticsCode: optionalText(18), billNo: optionalText(37) }),
+  z.object({ kind: z.literal('departure'), copNo: text(30), msgSeqNo: xsdInt, preNo: optionalText(18), logisticsCode: optionalText(18) }),
+  z.object({ kind: z.literal('consolidation'), copNo: text(30), msgSeqNo: xsdInt, preNo: optionalText(18), agentCode: optionalText(18), logisticsCode: optionalText(18), billNo: optionalText(37) }),
+  z.object({ kind: z.literal('summaryApply'), copNo: text(30), msgSeqNo: xsdInt, preNo: optionalText(18), sumNo: optionalText(18), agentCode: optionalText(18), ebcCode: optionalText(18) }),
+  /** CEB712 names its 711 by whichever of copNo, preNo and rkdNo it carries (all optional in the XSD). */
+  z.object({ kind: z.literal('delivery'), copNo: optionalText(20), preNo: optionalText(18), rkdNo: optionalText(18), operatorCode: optionalText(18), customsCode: optionalText(4) }),
+  z.object({ kind: z.literal('exportReturn'), coElNo: text(30), invtNo: optionalText(20), preNo: optionalText(18), agentCode: optionalText(18), ebpCode: optionalText(18), ebcCode: optionalText(18) }),
+  z.object({ kind: z.literal('exportReturnTally'), coElNo: text(30), logisticsNo: text(80), logisticsCode: optionalText(18), operatorCode: optionalText(18), preNo: optionalText(18) }),
+  /** CEB900 (format check) answers a message, not a document: the original's message id and type. */
+  z.object({ kind: z.literal('message'), oriMessageType: text(15), oriCopMsgId: text(255) }),
 ]);
 export type ReceiptRef = z.infer<typeof ReceiptRef>;
 
@@ -534,9 +920,18 @@ export const RECEIPT_TYPES = {
   exportOrder: ['CEB304'],
   exportWaybill: ['CEB506'],
   exportInventory: ['CEB604', 'CEB606'],
+  exportCollection: ['CEB404'],
+  arrival: ['CEB508'],
+  departure: ['CEB510'],
+  consolidation: ['CEB608'],
+  summaryApply: ['CEB702'],
+  delivery: ['CEB712'],
+  exportReturn: ['CEB214'],
+  exportReturnTally: ['CEB216'],
+  message: ['CEB900'],
 } as const satisfies Record<ReceiptRef['kind'], readonly string[]>;
 
-export const ReceiptMessageType = z.enum(['CEB312', 'CEB412', 'CEB512', 'CEB514', 'CEB622', 'CEB624', 'CEB626', 'CEB304', 'CEB506', 'CEB604', 'CEB606']);
+export const ReceiptMessageType = z.enum(['CEB312', 'CEB412', 'CEB512', 'CEB514', 'CEB622', 'CEB624', 'CEB626', 'CEB304', 'CEB506', 'CEB604', 'CEB606', 'CEB404', 'CEB508', 'CEB510', 'CEB608', 'CEB702', 'CEB712', 'CEB214', 'CEB216', 'CEB900']);
 export type ReceiptMessageType = z.infer<typeof ReceiptMessageType>;
 
 /**
@@ -551,7 +946,14 @@ export const Receipt = z
     /** A string in the XSD; a number here (customs' own errors are negative, e.g. -621005). */
     returnStatus: z.number().int().min(-999_999_999).max(9_999_999_999),
     returnTime: receiptTime,
-    returnInfo: z.string().max(1000).default(''),
+    /** 1000 characters in every receipt but CEB900, whose returnInfo may hold 5000. */
+    returnInfo: z.string().max(5000).default(''),
+    /**
+     * The receipt's other XSD fields (customsCode, logisticsStatus, sumNo, oriBizMessage…), as written. Kept for the
+     * receipt types added with the full message map (404, 508, 510, 608, 702, 712, 214, 216, 900); the eleven types
+     * read before keep their stored shape unchanged.
+     */
+    detail: z.record(z.string().min(1).max(100), z.union([z.string(), z.number()])).optional(),
     extensions,
   })
   .superRefine((r, ctx) => {
@@ -563,16 +965,25 @@ export type Receipt = z.infer<typeof Receipt>;
 // ---------------------------------------------------------------------------------------------------------------------
 // The union, keys and parsing
 
-export const CustomsDocument = z.discriminatedUnion('kind', [Order, Payment, Waybill, InventoryList, ReturnRequest, ExportOrder, ExportWaybill, ExportInventoryList, Receipt]);
+export const CustomsDocument = z.discriminatedUnion('kind', [
+  Order, Payment, Waybill, InventoryList, ReturnRequest, ExportOrder, ExportWaybill, ExportInventoryList, Receipt,
+  ExportCollection, WaybillStatus, InventoryCancel, Delivery, Arrival, Departure, ExportInventoryCancel, Consolidation, SummaryApply, SummaryResult, ExportReturn, ExportReturnTally, TaxBill, TaxStatus,
+]);
 export type CustomsDocument = z.infer<typeof CustomsDocument>;
 export type DocumentKind = CustomsDocument['kind'];
 export type DocumentOf<K extends DocumentKind> = Extract<CustomsDocument, { kind: K }>;
 
-const SCHEMAS = { order: Order, payment: Payment, waybill: Waybill, inventory: InventoryList, return: ReturnRequest, exportOrder: ExportOrder, exportWaybill: ExportWaybill, exportInventory: ExportInventoryList, receipt: Receipt } as const;
+const SCHEMAS = {
+  order: Order, payment: Payment, waybill: Waybill, inventory: InventoryList, return: ReturnRequest, exportOrder: ExportOrder, exportWaybill: ExportWaybill, exportInventory: ExportInventoryList, receipt: Receipt,
+  exportCollection: ExportCollection, waybillStatus: WaybillStatus, inventoryCancel: InventoryCancel, delivery: Delivery, arrival: Arrival, departure: Departure, exportInventoryCancel: ExportInventoryCancel, consolidation: Consolidation, summaryApply: SummaryApply, summaryResult: SummaryResult, exportReturn: ExportReturn, exportReturnTally: ExportReturnTally, taxBill: TaxBill, taxStatus: TaxStatus,
+} as const;
 export const DOCUMENT_KINDS = Object.keys(SCHEMAS) as DocumentKind[];
 
 /** The CEB business message each kind travels in (receipts carry their own). */
-export const MESSAGE_TYPES = { order: 'CEB311', payment: 'CEB411', waybill: 'CEB511', inventory: 'CEB621', return: 'CEB625', exportOrder: 'CEB303', exportWaybill: 'CEB505', exportInventory: 'CEB603' } as const satisfies Record<Exclude<DocumentKind, 'receipt'>, string>;
+export const MESSAGE_TYPES = {
+  order: 'CEB311', payment: 'CEB411', waybill: 'CEB511', inventory: 'CEB621', return: 'CEB625', exportOrder: 'CEB303', exportWaybill: 'CEB505', exportInventory: 'CEB603',
+  exportCollection: 'CEB403', waybillStatus: 'CEB513', inventoryCancel: 'CEB623', delivery: 'CEB711', arrival: 'CEB507', departure: 'CEB509', exportInventoryCancel: 'CEB605', consolidation: 'CEB607', summaryApply: 'CEB701', summaryResult: 'CEB792', exportReturn: 'CEB213', exportReturnTally: 'CEB215', taxBill: 'CEB816', taxStatus: 'CEB818',
+} as const satisfies Record<Exclude<DocumentKind, 'receipt'>, string>;
 
 /** Inside a set the slot names the kind, so `kind` may be left out of each document. */
 const inSet = <K extends 'order' | 'payment' | 'waybill' | 'inventory', S extends z.ZodType>(kind: K, schema: S) =>
@@ -603,7 +1014,35 @@ export function documentKey(doc: CustomsDocument | ReceiptRef): string {
     case 'inventory':
     case 'exportInventory':
     case 'return':
+    case 'exportInventoryCancel':
       return key(doc.kind, doc.copNo);
+    // Split messages (msgCount/msgSeqNo) are one document per part: their receipts name the part.
+    case 'arrival':
+    case 'departure':
+    case 'consolidation':
+    case 'summaryApply':
+      return key(doc.kind, doc.copNo, String(doc.msgSeqNo));
+    case 'delivery':
+      // The 711's copNo, preNo and rkdNo are all optional, and its 712 echoes whichever it has: the first present.
+      return doc.copNo ? key(doc.kind, doc.copNo) : doc.preNo ? key(doc.kind, 'preNo', doc.preNo) : doc.rkdNo ? key(doc.kind, 'rkdNo', doc.rkdNo) : key(doc.kind, 'billNo', 'billNo' in doc ? doc.billNo : '');
+    case 'exportCollection':
+      return key(doc.kind, doc.ebcCode, doc.orderNo);
+    case 'waybillStatus':
+      return key(doc.kind, doc.logisticsCode, doc.logisticsNo, doc.logisticsStatus);
+    case 'inventoryCancel':
+      return key(doc.kind, doc.invtNo);
+    case 'summaryResult':
+      return key(doc.kind, doc.sumNo, String(doc.msgSeqNo));
+    case 'exportReturn':
+      return key(doc.kind, doc.coElNo);
+    case 'exportReturnTally':
+      return key(doc.kind, doc.coElNo, doc.logisticsNo);
+    case 'taxBill':
+      return key(doc.kind, doc.taxNo);
+    case 'taxStatus':
+      return key(doc.kind, doc.taxNo, doc.status, doc.returnTime);
+    case 'message':
+      return key(doc.kind, doc.oriMessageType, doc.oriCopMsgId);
     case 'receipt':
       // The target's key is already escaped: embed it as it is, so it reads the same inside the receipt's key.
       return `${key('receipt', doc.messageType)}:${documentKey(doc.refersTo)}:${key(doc.returnTime, String(doc.returnStatus))}`;

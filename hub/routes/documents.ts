@@ -5,7 +5,10 @@ import { requireRole } from '../auth/sessions.ts';
 import { mapCebHere, UploadGate, type MapCeb } from '../services/ceb-pool.ts';
 import type { CustomsService, IntakeWarning, OrderOutcome } from '../services/customs.ts';
 import { errorFields, intakeAudit } from '../services/intake-audit.ts';
-import type { Storage } from '../storage/storage.ts';
+import type { Storage, StoredDocument } from '../storage/storage.ts';
+import { DOCUMENT_KINDS, type DocumentKind } from '../customs/documents.ts';
+import { REF_FIELDS } from '../customs/receipts.ts';
+import { documentByKey, documentsByKind, documentsByRef, LISTED_KINDS } from '../repos/documents.ts';
 
 /**
  * `POST /api/documents`: `{documents: [...]}` as JSON, or one CEB XML message (application/xml, text/xml); each order
@@ -74,7 +77,7 @@ export function documentRoutes(storage: Storage, customs: CustomsService, intake
         await audit(actor, mapped.sha256, { format: 'xml', ...message, status: 'refused', errorsTotal: mapped.issues.length, errorFields: errorFields(mapped.issues) });
         throw new BondgateError('VALIDATION_FAILED', `the CEB message is not valid (${mapped.issues.length} problem(s)); nothing was stored`, mapped.issues);
       }
-      const what = { format: 'xml', ...message, messageType: mapped.messageType, guid: mapped.guid, documents: mapped.documents.length, ...(mapped.signature ? { signature: mapped.signature.status, signatureReason: mapped.signature.reason } : {}) };
+      const what = { format: 'xml', ...message, messageType: mapped.messageType, guid: mapped.guid, edition: mapped.edition, documents: mapped.documents.length, ...(mapped.signature ? { signature: mapped.signature.status, signatureReason: mapped.signature.reason } : {}) };
       let outcomes: OrderOutcome[];
       const warnings: IntakeWarning[] = [];
       try {
@@ -105,5 +108,33 @@ export function documentRoutes(storage: Storage, customs: CustomsService, intake
     await audit(actor, 'json', { ...what, status: 'stored', ...decided(outcomes), warningsTotal: warnings.length, warningFields: errorFields(warnings) });
     res.json({ outcomes: outcomes.map(view), warnings });
   });
+  /**
+   * `GET /api/documents`: stored documents, newest first — `?kind=arrival` (the supplementary kinds; paged by `beforeMs`),
+   * `?kind=…&key=…` (one), `?ref=logisticsNo&value=…` (the supplementary kinds naming it: arrival, departure,
+   * consolidation, entry detail, summary, tax bill…), `?subject=<documentKey>` (the receipts answering a document).
+   */
+  r.get('/api/documents', requireRole(storage, 'admin', 'officer'), async (req, res) => {
+    const q = DocumentQuery.safeParse(req.query);
+    if (!q.success) throw validationError(q.error, 'VALIDATION_FAILED', 'query');
+    const { kind, key, ref, value, subject, limit, beforeMs } = q.data;
+    let found: StoredDocument[];
+    if (kind && key) found = [await documentByKey(storage.sql, kind, key)].filter((d): d is StoredDocument => d !== undefined);
+    else if (ref && value) found = await documentsByRef(storage.sql, ref, value, limit);
+    else if (subject) found = (await storage.receiptsFor([subject])).sort((a, b) => b.receivedMs - a.receivedMs).slice(0, limit);
+    else if (kind && LISTED_KINDS.has(kind)) found = await documentsByKind(storage.sql, kind, limit, beforeMs);
+    else if (kind) throw new BondgateError('VALIDATION_FAILED', `${kind} documents are found by key, order or subject`, [{ field: 'query.kind', message: `listed by kind: ${[...LISTED_KINDS].join(', ')}` }]);
+    else throw new BondgateError('VALIDATION_FAILED', 'name kind (and key), ref and value, or subject', [{ field: 'query', message: 'kind, ref+value or subject is required' }]);
+    res.json({ documents: found.map((d) => ({ kind: d.kind, key: d.key, orderNo: d.orderNo, subjectKey: d.subjectKey, receivedMs: d.receivedMs, originalSha256: d.originalSha256, body: d.body })) });
+  });
   return r;
 }
+
+const DocumentQuery = z.object({
+  kind: z.enum(DOCUMENT_KINDS as [DocumentKind, ...DocumentKind[]]).optional(),
+  key: z.string().min(1).max(1000).optional(),
+  ref: z.enum(REF_FIELDS).optional(),
+  value: z.string().min(1).max(200).optional(),
+  subject: z.string().min(1).max(1000).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  beforeMs: z.coerce.number().int().min(0).optional(),
+});

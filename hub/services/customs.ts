@@ -8,9 +8,10 @@ import { documentKey, DocumentSet, parseDocument, Receipt, type CustomsDocument,
 import { DEFAULT_MATCH_OPTIONS, matchDocuments, type MatchResult } from '../customs/matching.ts';
 import { assessRisk, parcelFacts, ParcelFacts, prepareRiskRules, RiskRules, type CreditClass, type PreparedRiskRules, type ReleaseDecision, type RiskAssessment, type RiskContext } from '../customs/risk.ts';
 import type { CaseRecord, CaseRepo } from '../repos/cases.ts';
-import { documentBody, linkedOrders, migrateDocumentLinks, ordersOfDocuments, putDocuments } from '../repos/documents.ts';
+import { documentBody, linkedOrders, migrateDocumentLinks, migrateDocumentRefs, ordersOfDocuments, putDocuments, type DocumentRefRow } from '../repos/documents.ts';
 import { migrateSignatures, signaturesOf } from '../repos/signatures.ts';
 import type { SignatureVerdict } from '../eport/verdict.ts';
+import { APPLIED_RECEIPT_TYPES, DECIDED_KINDS, documentRefs, normalizedReceipts, type NormalizedReceipt } from '../customs/receipts.ts';
 import { ExportDocumentSet, matchExport } from '../customs/matching-export.ts';
 import { exportValueCny, type ExchangeRates } from '../customs/export-value.ts';
 import type { Storage, StoredDocument } from '../storage/storage.ts';
@@ -55,6 +56,13 @@ export interface IngestOptions {
 /** Documents stored by an ingest, for the services that index them (returns, traceability). */
 export type DocumentsListener = (docs: readonly CustomsDocument[], actor: string) => Promise<unknown>;
 
+/**
+ * The receipts of an ingest (every type, normalised: customs/receipts.ts), after they are stored and after the orders
+ * they touch are decided. `effect: 'recorded'` receipts (404, 508, 510, 608, 702, 712, 214, 216, 900) have no effect
+ * on a case unless a listener gives them one.
+ */
+export type ReceiptsListener = (receipts: readonly NormalizedReceipt[], actor: string) => Promise<unknown>;
+
 /** One order judged again under other rules, nothing written (the admin's what-if). */
 export interface Reassessment {
   orderNo: string;
@@ -93,6 +101,8 @@ export class CustomsService {
       rules?: RiskRules;
       now?: () => number;
       onDocuments?: DocumentsListener[];
+      /** Every receipt of an upload, normalised (hub/customs/receipts.ts), after its documents are stored and decided. */
+      onReceipts?: ReceiptsListener[];
       /** Who may release (hub config `customs.releaseAuthority`); default: customs' receipt only. */
       policy?: CasePolicy;
       /** Where a receipt status its message does not carry is alarmed (gateway id `hub`). */
@@ -113,6 +123,7 @@ export class CustomsService {
   async migrate(): Promise<void> {
     await migrateDocumentLinks(this.d.storage.sql);
     await migrateSignatures(this.d.storage.sql);
+    await migrateDocumentRefs(this.d.storage.sql);
   }
 
   get rulesVersion(): string {
@@ -176,6 +187,7 @@ export class CustomsService {
     const rows: StoredDocument[] = [];
     const links: { documentKey: string; orderNo: string }[] = [];
     const recorded: IntakeWarning[] = [];
+    const refs: DocumentRefRow[] = [];
     for (const [i, doc] of docs.entries()) {
       const orderNo = 'orderNo' in doc && typeof doc.orderNo === 'string' ? doc.orderNo : null;
       const subjectKey = doc.kind === 'receipt' ? documentKey(doc.refersTo) : null;
@@ -186,12 +198,15 @@ export class CustomsService {
       const body = (warnings.length > 0 ? { ...doc, warnings } : doc) as unknown as Record<string, unknown>;
       for (const w of warnings) recorded.push({ ...w, document: i, kind: doc.kind, key });
       rows.push({ kind: doc.kind, key, orderNo, subjectKey, body, originalSha256: original?.sha256 ?? null, receivedMs: now });
-      if (orderNo && doc.kind !== 'return') orders.add(orderNo);
+      for (const r of documentRefs(doc)) refs.push({ ...r, kind: doc.kind, key });
+      // The supplementary kinds (a 403 collection, a 623 cancellation request) are stored under their order but decide
+      // nothing by themselves (customs/receipts.ts DECIDED_KINDS): the case machine gives them their effect.
+      if (orderNo && doc.kind !== 'return' && DECIDED_KINDS.has(doc.kind)) orders.add(orderNo);
       if (doc.kind === 'exportInventory') links.push({ documentKey: documentKey({ kind: 'exportWaybill', logisticsCode: doc.logisticsCode, logisticsNo: doc.logisticsNo as unknown as ExportWaybill['logisticsNo'] }), orderNo: doc.orderNo });
-      if (doc.kind === 'receipt' && 'orderNo' in doc.refersTo) orders.add(doc.refersTo.orderNo);
+      if (doc.kind === 'receipt' && APPLIED_RECEIPT_TYPES.has(doc.messageType) && 'orderNo' in doc.refersTo) orders.add(doc.refersTo.orderNo);
     }
     // One transaction for the whole upload: all of it is stored or none of it.
-    await putDocuments(this.d.storage.sql, rows, links, original ? { sha256: original.sha256, xml: original.xml, receivedMs: now, ...(original.signature ? { signature: original.signature } : {}) } : undefined);
+    await putDocuments(this.d.storage.sql, rows, links, original ? { sha256: original.sha256, xml: original.xml, receivedMs: now, ...(original.signature ? { signature: original.signature } : {}) } : undefined, refs);
     if (original?.signature) this.d.signatureCount?.(original.signature.status);
     rows.forEach((row) => {
       const w = row.body.warnings as DocumentWarning[] | undefined;
@@ -199,7 +214,7 @@ export class CustomsService {
     });
     if (recorded.length > 0) opts.onWarnings?.(recorded);
     // Receipts name their document by its own key (a list by copNo): find the order those documents belong to.
-    const receiptSubjects = docs.filter((d): d is Receipt => d.kind === 'receipt' && !('orderNo' in d.refersTo)).map((r) => ({ kind: r.refersTo.kind, key: documentKey(r.refersTo) }));
+    const receiptSubjects = docs.filter((d): d is Receipt => d.kind === 'receipt' && APPLIED_RECEIPT_TYPES.has(d.messageType) && !('orderNo' in d.refersTo)).map((r) => ({ kind: r.refersTo.kind, key: documentKey(r.refersTo) }));
     if (receiptSubjects.length > 0) for (const o of await ordersOfDocuments(this.d.storage.sql, receiptSubjects)) orders.add(o);
     // An export waybill carries no orderNo: its list linked it (or will, when the list arrives).
     const waybills = docs.filter((d) => d.kind === 'exportWaybill').map((d) => documentKey(d));
@@ -207,6 +222,8 @@ export class CustomsService {
     for (const listener of this.d.onDocuments ?? []) await listener(docs, actor);
     const outcomes: OrderOutcome[] = [];
     for (const orderNo of orders) outcomes.push(await this.decide(orderNo, actor));
+    const receipts = this.d.onReceipts?.length ? normalizedReceipts(docs) : [];
+    if (receipts.length > 0) for (const listener of this.d.onReceipts ?? []) await listener(receipts, actor);
     return outcomes;
   }
 

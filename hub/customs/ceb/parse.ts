@@ -24,7 +24,11 @@ export interface CebParseIssue extends FieldIssue {
   column?: number;
 }
 
-export type CebParseResult = { ok: true; message: CebMessage } | { ok: false; issues: CebParseIssue[] };
+/**
+ * On failure `unknown` is set when the XML is a well-formed CEB message of a type no XSD edition declares
+ * (`CEB999Message`): its type and tree, so the caller can still check what is checkable before refusing it.
+ */
+export type CebParseResult = { ok: true; message: CebMessage } | { ok: false; issues: CebParseIssue[]; unknown?: { type: string; root: XmlElement } };
 
 export interface CebParseOptions {
   limits?: Partial<XmlLimits>;
@@ -53,7 +57,8 @@ export function parseCebXml(xml: string | Uint8Array, opts: CebParseOptions = {}
   }
   const type = /^(CEB\d{3})Message$/.exec(root.name)?.[1];
   if (!type || !isCebType(type)) {
-    return { ok: false, issues: [{ field: root.name, code: 'CEB_UNKNOWN_MESSAGE', message: `<${root.name}> is not a CEB message of the 2022-05 edition`, ...at }] };
+    const issues: CebParseIssue[] = [{ field: root.name, code: 'CEB_UNKNOWN_MESSAGE', message: `<${root.name}> is not a message of the CEB XSDs (editions 2018 and 2022-05)`, ...at }];
+    return type ? { ok: false, issues, unknown: { type, root } } : { ok: false, issues };
   }
   const issues: CebParseIssue[] = [];
   for (const name of ['guid', 'version'] as const) {

@@ -251,9 +251,18 @@ describe('cebToDocuments: failures', () => {
     expect(issuesOf('<not-xml')).toEqual([expect.objectContaining({ code: 'XML_MALFORMED' })]);
   });
 
-  it('a CEB message that is no customs document is refused', () => {
+  it('a CEB900 (once refused as "not mapped") is read, and its XSD issues come back like any message\'s', () => {
     const xml = `<ceb:CEB900Message guid="x" version="1.0" xmlns:ceb="http://www.chinaport.gov.cn/ceb"/>`;
-    expect(issuesOf(xml)).toEqual([{ field: '(root)', message: expect.stringContaining('CEB900') }]);
+    expect(issuesOf(xml)).toEqual([expect.objectContaining({ field: '@guid', rule: 'length' }), expect.objectContaining({ field: 'MessageReturn', rule: 'required' })]);
+  });
+
+  it('a message of a type no edition declares gets CEB_UNKNOWN_MESSAGE_TYPE naming it, after what else is wrong', () => {
+    const xml = `<ceb:CEB999Message guid="x" version="1.0" xmlns:ceb="http://www.chinaport.gov.cn/ceb"><ceb:Whatever/><ceb:BaseTransfer><ceb:copCode>C1</ceb:copCode><ceb:copName>N</ceb:copName><ceb:dxpMode>DXP</ceb:dxpMode></ceb:BaseTransfer></ceb:CEB999Message>`;
+    expect(issuesOf(xml)).toEqual([
+      expect.objectContaining({ field: '@guid', rule: 'length' }),
+      expect.objectContaining({ field: 'BaseTransfer.dxpId', rule: 'required' }),
+      { field: '(root)', code: 'CEB_UNKNOWN_MESSAGE_TYPE', message: expect.stringContaining('CEB999') },
+    ]);
   });
 });
 

@@ -2,7 +2,8 @@ import type { FieldIssue } from '../../../shared/errors.ts';
 import { CustomsDocument, type DocumentKind, type ReceiptMessageType, type ReceiptRef } from '../documents.ts';
 import type { DocumentWarning } from '../warnings.ts';
 import { parseCebXml, type CebType } from './parse.ts';
-import { CEB_MESSAGE_XSD, CEB_XSD_RULES } from './rules.generated.ts';
+import { CEB_EDITIONS, detectEdition, editionRules, type CebEdition } from './edition.ts';
+import { CEB_MESSAGE_TYPES, CEB_XSD_RULES } from './rules.generated.ts';
 import { CEB_NS, DS_NS, type Content, type Particle, type ValueRule, type XsdRules } from './schema.ts';
 import { checkCeb } from './validate.ts';
 import type { XmlElement } from './xml.ts';
@@ -23,6 +24,9 @@ import type { XmlElement } from './xml.ts';
  * - Elements the XSD does not name (district additions) go into `extensions`, keyed by local name: `name` in the head
  *   or block, `OrderList[0].name` in a line, `Parent.child` for an unknown element with children.
  * - Issues name the CEB element: `Order[0].OrderHead.orderNo`, `Order[1].OrderList[0].qty` (0-based, as validateCeb).
+ * - Every type of both XSDs is mapped (BUSINESS, RECEIPTS). The edition (edition.ts) is detected first and the message
+ *   is checked by that edition's rules; a `CEBnnnMessage` no edition declares is refused with CEB_UNKNOWN_MESSAGE_TYPE
+ *   after its root attributes and envelope are checked.
  */
 
 /**
@@ -31,7 +35,7 @@ import type { XmlElement } from './xml.ts';
  * document of the message shares its guid attribute, BaseTransfer…).
  */
 export type CebToDocumentsResult =
-  | { ok: true; documents: CustomsDocument[]; messageType: CebType; guid: string; warnings: DocumentWarning[]; documentWarnings: DocumentWarning[][] }
+  | { ok: true; documents: CustomsDocument[]; messageType: CebType; guid: string; edition: CebEdition; warnings: DocumentWarning[]; documentWarnings: DocumentWarning[][] }
   | { ok: false; issues: FieldIssue[] };
 
 /** Message warnings → per business block: `Order[1].…` concerns the second document, anything else all of them. */
@@ -46,7 +50,7 @@ function warningsPerBlock(warnings: readonly DocumentWarning[], blockName: strin
   return per;
 }
 
-interface BusinessSpec {
+export interface BusinessSpec {
   kind: Exclude<DocumentKind, 'receipt'>;
   /** The repeated business block under the root. */
   block: string;
@@ -60,15 +64,30 @@ const BUSINESS: Partial<Record<CebType, BusinessSpec>> = {
   CEB311: { kind: 'order', block: 'Order', head: 'OrderHead', list: 'OrderList' },
   CEB411: { kind: 'payment', block: 'Payment', head: 'PaymentHead' },
   CEB511: { kind: 'waybill', block: 'Logistics', head: 'LogisticsHead' },
+  CEB513: { kind: 'waybillStatus', block: 'LogisticsStatus' },
   CEB621: { kind: 'inventory', block: 'Inventory', head: 'InventoryHead', list: 'InventoryList' },
+  CEB623: { kind: 'inventoryCancel', block: 'InvtCancel' },
   CEB625: { kind: 'return', block: 'InvtRefund', head: 'InvtRefundHead', list: 'InvtRefundList' },
+  CEB711: { kind: 'delivery', block: 'Delivery', head: 'DeliveryHead', list: 'DeliveryList' },
+  CEB816: { kind: 'taxBill', block: 'Tax', head: 'TaxHeadRd', list: 'TaxListRd' },
+  CEB818: { kind: 'taxStatus', block: 'Tax', head: 'TaxHeadStatus' },
   CEB303: { kind: 'exportOrder', block: 'Order', head: 'OrderHead', list: 'OrderList' },
+  CEB403: { kind: 'exportCollection', block: 'Receipts' },
   CEB505: { kind: 'exportWaybill', block: 'Logistics' },
+  CEB507: { kind: 'arrival', block: 'Arrival', head: 'ArrivalHead', list: 'ArrivalList' },
+  CEB509: { kind: 'departure', block: 'Departure', head: 'DepartureHead', list: 'DepartureList' },
   CEB603: { kind: 'exportInventory', block: 'Inventory', head: 'InventoryHead', list: 'InventoryList' },
+  CEB605: { kind: 'exportInventoryCancel', block: 'InvtCancel' },
+  CEB607: { kind: 'consolidation', block: 'WayBill', head: 'WayBillHead', list: 'WayBillList' },
+  CEB701: { kind: 'summaryApply', block: 'SummaryApply', head: 'SummaryApplyHead', list: 'SummaryApplyList' },
+  CEB792: { kind: 'summaryResult', block: 'SummaryResult', head: 'SummaryResultHead', list: 'SummaryResultList' },
+  CEB213: { kind: 'exportReturn', block: 'InvtRefund', head: 'InvtRefundHead', list: 'InvtRefundList' },
+  CEB215: { kind: 'exportReturnTally', block: 'InvtRefundDetail' },
 };
 
 type RefKind = ReceiptRef['kind'];
 
+/** Receipts: the block, and the kind of what they answer (documents.ts RECEIPT_TYPES). */
 const RECEIPTS: Record<ReceiptMessageType, { block: string; refersTo: RefKind }> = {
   CEB312: { block: 'OrderReturn', refersTo: 'order' },
   CEB412: { block: 'PaymentReturn', refersTo: 'payment' },
@@ -77,11 +96,23 @@ const RECEIPTS: Record<ReceiptMessageType, { block: string; refersTo: RefKind }>
   CEB622: { block: 'InventoryReturn', refersTo: 'inventory' },
   CEB624: { block: 'InvtCancelReturn', refersTo: 'inventory' },
   CEB626: { block: 'InvtRefundReturn', refersTo: 'return' },
+  CEB712: { block: 'DeliveryReturn', refersTo: 'delivery' },
+  CEB900: { block: 'MessageReturn', refersTo: 'message' },
   CEB304: { block: 'OrderReturn', refersTo: 'exportOrder' },
+  CEB404: { block: 'ReceiptsReturn', refersTo: 'exportCollection' },
   CEB506: { block: 'LogisticsReturn', refersTo: 'exportWaybill' },
+  CEB508: { block: 'ArrivalReturn', refersTo: 'arrival' },
+  CEB510: { block: 'DepartureReturn', refersTo: 'departure' },
   CEB604: { block: 'InventoryReturn', refersTo: 'exportInventory' },
   CEB606: { block: 'InvtCancelReturn', refersTo: 'exportInventory' },
+  CEB608: { block: 'WayBillReturn', refersTo: 'consolidation' },
+  CEB702: { block: 'SummaryReturn', refersTo: 'summaryApply' },
+  CEB214: { block: 'RefundReturn', refersTo: 'exportReturn' },
+  CEB216: { block: 'InvtRefundDetailReturn', refersTo: 'exportReturnTally' },
 };
+
+/** The receipts read before every message was mapped: their stored shape stays as it was (no `detail`). */
+const LEGACY_RECEIPTS: ReadonlySet<CebType> = new Set(['CEB312', 'CEB412', 'CEB512', 'CEB514', 'CEB622', 'CEB624', 'CEB626', 'CEB304', 'CEB506', 'CEB604', 'CEB606']);
 
 /** The receipt fields that make up `refersTo`, per referenced kind (documents.ts ReceiptRef). */
 const REF_KEYS: Record<RefKind, readonly string[]> = {
@@ -93,7 +124,25 @@ const REF_KEYS: Record<RefKind, readonly string[]> = {
   inventory: ['copNo', 'preNo', 'invtNo', 'ebpCode', 'ebcCode', 'agentCode'],
   return: ['copNo', 'preNo', 'invtNo'],
   exportInventory: ['copNo', 'preNo', 'invtNo'],
+  exportCollection: ['ebcCode', 'orderNo', 'payNo'],
+  arrival: ['copNo', 'msgSeqNo', 'preNo', 'operatorCode', 'logisticsCode', 'billNo'],
+  departure: ['copNo', 'msgSeqNo', 'preNo', 'logisticsCode'],
+  consolidation: ['copNo', 'msgSeqNo', 'preNo', 'agentCode', 'logisticsCode', 'billNo'],
+  summaryApply: ['copNo', 'msgSeqNo', 'preNo', 'sumNo', 'agentCode', 'ebcCode'],
+  delivery: ['copNo', 'preNo', 'rkdNo', 'operatorCode', 'customsCode'],
+  exportReturn: ['coElNo', 'invtNo', 'preNo', 'agentCode', 'ebpCode', 'ebcCode'],
+  exportReturnTally: ['coElNo', 'logisticsNo', 'logisticsCode', 'operatorCode', 'preNo'],
+  message: ['oriMessageType', 'oriCopMsgId'],
 };
+
+/** How a message type is read: the document it becomes, or the receipt and what it answers. Undefined: not mapped. */
+export function messageMapping(type: CebType): { document: BusinessSpec } | { receipt: { block: string; refersTo: RefKind; refKeys: readonly string[]; detail: boolean } } | undefined {
+  const spec = BUSINESS[type];
+  if (spec) return { document: spec };
+  if (!isReceiptType(type)) return undefined;
+  const r = RECEIPTS[type];
+  return { receipt: { ...r, refKeys: REF_KEYS[r.refersTo], detail: !LEGACY_RECEIPTS.has(type) } };
+}
 
 const RECEIPT_FIELDS = new Set(['returnStatus', 'returnTime', 'returnInfo']);
 const ENVELOPE_FIELDS = new Set(['guid', 'appType', 'appTime', 'appStatus']);
@@ -247,13 +296,23 @@ function mapReceipt(type: ReceiptMessageType, block: XmlElement, blockPath: stri
   draft.read(block, particles, blockPath, raw, '', '');
   const ref: Record<string, unknown> = { kind: refersTo };
   draft.sources.set('refersTo', blockPath);
-  for (const k of REF_KEYS[refersTo]) {
+  const refKeys = REF_KEYS[refersTo];
+  for (const k of refKeys) {
     if (raw[k] === undefined) continue;
     ref[k] = raw[k];
     draft.sources.set(`refersTo.${k}`, draft.sources.get(k) ?? `${blockPath}.${k}`);
   }
   Object.assign(draft.fields, { kind: 'receipt', messageType: type, refersTo: ref });
   for (const k of RECEIPT_FIELDS) if (raw[k] !== undefined) draft.fields[k] = raw[k];
+  if (!LEGACY_RECEIPTS.has(type)) {
+    const detail: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(raw)) {
+      if (refKeys.includes(k) || RECEIPT_FIELDS.has(k)) continue;
+      detail[k] = v;
+      draft.sources.set(`detail.${k}`, draft.sources.get(k) ?? `${blockPath}.${k}`);
+    }
+    if (Object.keys(detail).length > 0) draft.fields.detail = detail;
+  }
   // A string in the XSD, an integer in the document (customs' own errors are negative).
   const status = draft.fields.returnStatus;
   if (typeof status === 'string' && /^[+-]?\d+$/.test(status.trim())) draft.fields.returnStatus = Number(status.trim());
@@ -268,16 +327,17 @@ function mapReceipt(type: ReceiptMessageType, block: XmlElement, blockPath: stri
  */
 export function cebToDocuments(xml: string | Uint8Array): CebToDocumentsResult {
   const parsed = parseCebXml(xml);
-  if (!parsed.ok) return { ok: false, issues: parsed.issues };
+  if (!parsed.ok) return { ok: false, issues: parsed.unknown ? unknownTypeIssues(parsed.unknown.type, parsed.unknown.root) : parsed.issues };
   const { type, guid, root } = parsed.message;
+  const { edition } = detectEdition(parsed.message);
+  const rules = editionRules(edition, type);
+  const checked = checkCeb(parsed.message, rules);
   const spec = BUSINESS[type];
   const receipt = isReceiptType(type) ? RECEIPTS[type] : undefined;
-  if (!spec && !receipt) return { ok: false, issues: [{ field: '(root)', message: `${type} is not mapped to a customs document` }] };
-
-  const checked = checkCeb(parsed.message);
+  // After the XSD check, so a sender learns everything wrong with the message at once.
+  if (!spec && !receipt) return { ok: false, issues: [...checked.issues, { field: '(root)', code: 'CEB_UNMAPPED_MESSAGE', message: `${type} is not mapped to a customs document` } as FieldIssue] };
   if (checked.issues.length > 0) return { ok: false, issues: checked.issues };
 
-  const rules = CEB_XSD_RULES[CEB_MESSAGE_XSD[type]];
   const rootParticles = rules.messages[type]?.sequence ?? [];
   const blockName = spec?.block ?? receipt?.block ?? '';
   const blockParticles = childParticles(rootParticles, blockName, rules);
@@ -296,5 +356,27 @@ export function cebToDocuments(xml: string | Uint8Array): CebToDocumentsResult {
     else issues.push(...r.error.issues.map((issue) => ({ field: draft.cebPath(issue.path), message: issue.message })));
   });
   if (issues.length > 0) return { ok: false, issues };
-  return { ok: true, documents, messageType: type, guid, warnings: checked.warnings, documentWarnings: warningsPerBlock(checked.warnings, blockName, documents.length) };
+  return { ok: true, documents, messageType: type, guid, edition, warnings: checked.warnings, documentWarnings: warningsPerBlock(checked.warnings, blockName, documents.length) };
+}
+
+/** The envelope every CEB message ends with, in this order (both XSDs, every message that carries it). */
+const ENVELOPE_PARTICLES: Particle[] = [
+  { name: 'BaseTransfer', ns: 'ceb', min: 0, max: 1, content: { kind: 'ref', ref: 'BaseTransfer' } },
+  { name: 'BaseSubscribe', ns: 'ceb', min: 0, max: 5, content: { kind: 'ref', ref: 'BaseSubscribe' } },
+  { name: 'ExtendMessage', ns: 'ceb', min: 0, max: 1, content: { kind: 'ref', ref: 'ExtendMessage' } },
+  { name: 'Signature', ns: 'ds', min: 0, max: 1, content: { kind: 'opaque' } },
+];
+
+/**
+ * A `CEBnnnMessage` of a type no edition declares: check what every CEB message shares — the root's guid and version,
+ * the envelope blocks — so the sender learns what else is wrong, then refuse it with CEB_UNKNOWN_MESSAGE_TYPE naming
+ * the type. Its own blocks cannot be checked (no XSD declares them).
+ */
+function unknownTypeIssues(type: string, root: XmlElement): FieldIssue[] {
+  const rules = CEB_XSD_RULES['import-business.xsd'];
+  const attributes = rules.messages.CEB311?.attributes ?? [];
+  const probe = { messages: { [type]: { root: root.name, attributes, sequence: ENVELOPE_PARTICLES } }, elements: rules.elements } as XsdRules;
+  const { issues } = checkCeb({ type: type as CebType, guid: root.attrs.guid ?? '', version: root.attrs.version ?? '', root }, probe);
+  const known = `${CEB_MESSAGE_TYPES.length} types of import-business.xsd and export-business.xsd`;
+  return [...issues, { field: '(root)', code: 'CEB_UNKNOWN_MESSAGE_TYPE', message: `${type} is not a CEB message type (the hub reads the ${known}, editions ${CEB_EDITIONS.join(' and ')})` } as FieldIssue];
 }
