@@ -69,11 +69,11 @@ describe('stats query and CSV (pure)', () => {
       { key: 'held', cases: 1, valueCny: 0.2, unvalued: 0, byStatus: { held: 1 } },
     ];
     const zh = statsCsv({ from: 'a', to: 'b', groupBy: 'status', rows, total: totalOf(rows) }, 'zh-CN');
-    expect(zh.startsWith('\uFEFF状态,单量,申报货值（元）,待处理,已放行,暂停放行,')).toBe(true);
-    expect(zh.split('\r\n').slice(1, 4)).toEqual(['已放行,2,10.10,0,2,0,0,0,0,0,0', '暂停放行,1,0.20,0,0,1,0,0,0,0,0', '合计,3,10.30,0,2,1,0,0,0,0,0']);
+    expect(zh.split('\r\n')[0]).toBe('\uFEFF状态,单量,申报货值（元）,待处理,已审结待放行,已放行,暂停放行,查验中,已查扣,已退运,已销毁,已撤销,无汇率单量');
+    expect(zh.split('\r\n').slice(1, 4)).toEqual(['已放行,2,10.10,0,0,2,0,0,0,0,0,0,0', '暂停放行,1,0.20,0,0,0,1,0,0,0,0,0,0', '合计,3,10.30,0,0,2,1,0,0,0,0,0,0']);
     const en = statsCsv({ from: 'a', to: 'b', groupBy: 'enterprise', rows: [{ key: '=HYPERLINK("x")', cases: 1, valueCny: 1, unvalued: 0, byStatus: {} }, { key: null, cases: 1, valueCny: 0, unvalued: 0, byStatus: {} }], total: totalOf([]) }, 'en');
-    expect(en.split('\r\n')[0]).toBe('\uFEFFE-commerce enterprise code,Cases,Declared value (CNY),Pending,Released,Held,Inspection,Seized,Returned,Destroyed,Cases with no rate');
-    expect(en.split('\r\n')[1]).toBe(`"'=HYPERLINK(""x"")",1,1.00,0,0,0,0,0,0,0,0`);
+    expect(en.split('\r\n')[0]).toBe('\uFEFFE-commerce enterprise code,Cases,Declared value (CNY),Pending,Awaiting release,Released,Held,Inspection,Seized,Returned,Destroyed,Cancelled,Cases with no rate');
+    expect(en.split('\r\n')[1]).toBe(`"'=HYPERLINK(""x"")",1,1.00,0,0,0,0,0,0,0,0,0,0`);
     expect(en.split('\r\n')[2]).toMatch(/^\(none\),1,0\.00,/);
   });
   it('keeps every formula start a spreadsheet accepts as text: after spaces, full-width, DDE pipe, tab and CR (issue 13)', () => {

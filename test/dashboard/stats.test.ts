@@ -70,7 +70,7 @@ describe.skipIf(!chromiumAvailable())('statistics page in a real browser', () =>
       const bytes = readFileSync((await download.path())!);
       expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
       const lines = bytes.toString('utf8').slice(1).trim().split('\r\n');
-      expect(lines[0]).toBe(lang === 'en' ? 'Supervision mode,Cases,Declared value (CNY),Pending,Released,Held,Inspection,Seized,Returned,Destroyed,Cases with no rate' : '监管方式,单量,申报货值（元）,待处理,已放行,暂停放行,查验中,已查扣,已退运,已销毁,无汇率单量');
+      expect(lines[0]).toBe(lang === 'en' ? 'Supervision mode,Cases,Declared value (CNY),Pending,Awaiting release,Released,Held,Inspection,Seized,Returned,Destroyed,Cancelled,Cases with no rate' : '监管方式,单量,申报货值（元）,待处理,已审结待放行,已放行,暂停放行,查验中,已查扣,已退运,已销毁,已撤销,无汇率单量');
       const body = Object.fromEntries(lines.slice(1).map((l) => [l.split(',')[0], Number(l.split(',')[1])]));
       expect(body).toEqual({ '1210': counts['1210'], '9610': counts['9610'], [lang === 'en' ? 'Total' : '合计']: 14 });
       if (lang === 'en') await screenshot(page, 'stats-en');
