@@ -56,7 +56,7 @@ describe('officer queue and actions', () => {
     const sets = generateDocumentSets({ seed: 501 }, 3);
     // Each just under the ¥5,000 single-transaction limit.
     const buyer = sets[0]!;
-    const priced = sets.map((p) => boughtBy(reprice(p, 4900 / (p.set.order.goodsValue + p.set.order.freight + (p.set.inventory.insuredFee ?? 0))), buyer));
+    const priced = sets.map((p) => boughtBy(reprice(p, 4900 / (Number(p.set.order.goodsValue) + Number(p.set.order.freight) + Number(p.set.inventory.insuredFee))), buyer));
     const decisions: string[] = [];
     for (const p of priced) {
       const r = await call('POST', '/api/documents', 'officer-1', { documents: [...docs(p), cleared(p)] });
@@ -65,7 +65,7 @@ describe('officer queue and actions', () => {
     }
     // Three stay within ¥26,000: all released. Three more: the sixth takes the year over the limit.
     expect(decisions).toEqual(['released', 'released', 'released']);
-    const more = generateDocumentSets({ seed: 502 }, 3).map((p) => boughtBy(reprice(p, 4900 / (p.set.order.goodsValue + p.set.order.freight + (p.set.inventory.insuredFee ?? 0))), buyer));
+    const more = generateDocumentSets({ seed: 502 }, 3).map((p) => boughtBy(reprice(p, 4900 / (Number(p.set.order.goodsValue) + Number(p.set.order.freight) + Number(p.set.inventory.insuredFee))), buyer));
     const later: { decision: string; reasons: { rule: string; message: string }[] }[] = [];
     for (const p of more) later.push((await call('POST', '/api/documents', 'officer-1', { documents: [...docs(p), cleared(p)] })).json.outcomes[0]);
     expect(later.map((o) => o.decision)).toEqual(['released', 'released', 'pending']);

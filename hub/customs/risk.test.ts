@@ -1,3 +1,4 @@
+import * as dec from '../../shared/decimal.ts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ParcelDecision } from '../../shared/stations/feed.ts';
 import { Receipt, type ReceiptRef } from './documents.ts';
@@ -85,7 +86,7 @@ describe('each risk rule fires with its reason', () => {
 
 const facts = (over: Partial<ParcelFacts> = {}): ParcelFacts => ({ ...parcelFacts(base.set, base.line), ...over });
 const rulesOf = (over: Record<string, unknown>) => RiskRules.parse({ version: 't', ...over });
-const firing = (f: ParcelFacts, rules: RiskRules = RULES, context: RiskContext = { buyerYearToDateCny: 0 }) => assessRisk(f, rules, context).reasons.map((r) => r.rule);
+const firing = (f: ParcelFacts, rules: RiskRules = RULES, context: RiskContext = { buyerYearToDateCny: '0' }) => assessRisk(f, rules, context).reasons.map((r) => r.rule);
 
 describe('rule boundaries', () => {
   it('weight: no measurement, nothing to compare; tolerance is the larger of % and kg', () => {
@@ -97,25 +98,28 @@ describe('rule boundaries', () => {
   });
 
   it.each([
-    [5000, 0, []],
-    [5000.01, 0, ['value.transaction-limit']],
-    [1000, 25_000, []],
-    [1000, 25_000.01, ['value.annual-limit']],
-    [6000, 21_000, ['value.transaction-limit', 'value.annual-limit']],
+    ['5000', '0', []],
+    ['5000.01', '0', ['value.transaction-limit']],
+    ['5000.00001', '0', ['value.transaction-limit']], // exact: not rounded to fen away
+    ['1000', '25000', []],
+    ['1000', '25000.01', ['value.annual-limit']],
+    ['6000', '21000', ['value.transaction-limit', 'value.annual-limit']],
+    ['12345678912345.12345', '0', ['value.transaction-limit', 'value.annual-limit']], // decimal(19,5) at full width
+    ['0.00001', '25999.99999', []], // exactly at the annual limit: a double sum would be 26000.000000000004
   ])('value %s with year-to-date %s → %j', (value, ytd, rules) => {
     expect(firing(facts({ transactionValueCny: value }), RULES, { buyerYearToDateCny: ytd })).toEqual(rules);
   });
 
   it('limits apply to listed import trade modes only', () => {
-    expect(firing(facts({ transactionValueCny: 9000, tradeMode: '9710' }))).toEqual([]);
-    expect(firing(facts({ transactionValueCny: 9000, direction: 'export' }))).toEqual([]);
-    expect(firing(facts({ transactionValueCny: 9000, tradeMode: '1239' }))).toEqual(['value.transaction-limit']);
-    expect(firing(facts({ transactionValueCny: 100 }), RULES, {})).toEqual(['value.annual-unknown']);
+    expect(firing(facts({ transactionValueCny: '9000', tradeMode: '9710' }))).toEqual([]);
+    expect(firing(facts({ transactionValueCny: '9000', direction: 'export' }))).toEqual([]);
+    expect(firing(facts({ transactionValueCny: '9000', tradeMode: '1239' }))).toEqual(['value.transaction-limit']);
+    expect(firing(facts({ transactionValueCny: '100' }), RULES, {})).toEqual(['value.annual-unknown']);
   });
 
   it('the dutiable value is goods + freight + insurance (non-cash discounts are part of goodsValue)', () => {
     const { order, inventory } = base.set;
-    expect(parcelFacts(base.set).transactionValueCny).toBeCloseTo(order.goodsValue + order.freight + inventory.insuredFee, 2);
+    expect(parcelFacts(base.set).transactionValueCny).toBe(dec.sum([order.goodsValue, order.freight, inventory.insuredFee]));
   });
 
   it('restricted HS codes match by prefix; the positive list by code or prefix, imports only', () => {
@@ -161,7 +165,7 @@ describe('rule boundaries', () => {
 
   it('a dishonest carrier or payment enterprise counts too', () => {
     const credit = { [base.set.waybill.logisticsCode]: 'dishonest' as const, [base.set.payment.payCode]: 'dishonest' as const };
-    const reasons = assessRisk(facts(), RULES, { buyerYearToDateCny: 0, enterpriseCredit: credit }).reasons;
+    const reasons = assessRisk(facts(), RULES, { buyerYearToDateCny: '0', enterpriseCredit: credit }).reasons;
     expect(reasons.map((r) => r.message).join()).toMatch(/logistics enterprise .*payment enterprise|payment enterprise .*logistics enterprise/);
   });
 });
@@ -200,7 +204,7 @@ describe('random sampling', () => {
   const parcels = generateDocumentSets({ seed: 33 }, 4000);
   const share = (rules: RiskRules, credit: Record<string, 'advanced' | 'general' | 'dishonest'>) => {
     const prepared = prepareRiskRules(rules);
-    return parcels.filter((p) => assessRisk(parcelFacts(p.set), prepared, { buyerYearToDateCny: 0, enterpriseCredit: credit }).reasons.some((r) => r.rule === 'sample.random')).length / parcels.length;
+    return parcels.filter((p) => assessRisk(parcelFacts(p.set), prepared, { buyerYearToDateCny: '0', enterpriseCredit: credit }).reasons.some((r) => r.rule === 'sample.random')).length / parcels.length;
   };
 
   it('samples about the configured rate, halved for advanced-certified enterprises', () => {
@@ -211,7 +215,7 @@ describe('random sampling', () => {
   });
 
   it('is deterministic per parcel and rules version, and changes with the version', () => {
-    const pick = (version: string) => parcels.filter((p) => assessRisk(parcelFacts(p.set), rulesOf({ version, sampling: { rate: 0.1 } }), { buyerYearToDateCny: 0 }).reasons.length > 0).map((p) => p.index);
+    const pick = (version: string) => parcels.filter((p) => assessRisk(parcelFacts(p.set), rulesOf({ version, sampling: { rate: 0.1 } }), { buyerYearToDateCny: '0' }).reasons.length > 0).map((p) => p.index);
     expect(pick('a')).toEqual(pick('a'));
     expect(pick('a')).not.toEqual(pick('b'));
   });
@@ -319,7 +323,7 @@ describe('customsStatusOf: receipts drive the decision', () => {
 });
 
 describe('toParcelDecision', () => {
-  const parcel = { parcelKey: base.set.waybill.logisticsNo, declaredWeightKg: base.set.waybill.weight, orderNo: base.set.order.orderNo };
+  const parcel = { parcelKey: base.set.waybill.logisticsNo, declaredWeightKg: Number(base.set.waybill.weight), orderNo: base.set.order.orderNo };
 
   it.each([
     ['released', 'released'],
@@ -344,7 +348,7 @@ describe('toParcelDecision', () => {
     const { match, risk } = assess(p, rules);
     const facts = parcelFacts(p.set, p.line);
     const d = toParcelDecision(decideRelease(match, risk, status(800)), { parcelKey: facts.parcelKey, declaredWeightKg: facts.declaredWeightKg! });
-    expect(d).toMatchObject({ decision: 'hold', declaredWeightKg: base.set.waybill.weight });
+    expect(d).toMatchObject({ decision: 'hold', declaredWeightKg: Number(base.set.waybill.weight) });
     expect(d.reason).toContain('X-ray image marked suspect');
   });
 });

@@ -17,7 +17,7 @@ const outcome = (parcelKey: string, over: Partial<EngineOutcome> = {}): EngineOu
   customsStatus: null,
   buyerKey: 'buyer-a',
   buyerIdMasked: '1101**0011',
-  valueCny: 1000.1,
+  valueCny: '1000.1',
   year: 2026,
   ebcCode: 'EBC1',
   declaredWeightKg: 2,
@@ -62,7 +62,7 @@ eachStore('customs case repository', (store) => {
     await repo.migrate();
     await repo.migrate();
     const created = await repo.update('CASE-1', (c) => applyEngine(c, outcome('CASE-1'), 1000), 1000);
-    expect(created).toMatchObject({ parcelKey: 'CASE-1', status: 'pending', version: 1, createdMs: 1000, updatedMs: 1000, valueCny: 1000.1, matchComplete: true, officerHold: false, customsStatus: null });
+    expect(created).toMatchObject({ parcelKey: 'CASE-1', status: 'pending', version: 1, createdMs: 1000, updatedMs: 1000, valueCny: '1000.1', matchComplete: true, officerHold: false, customsStatus: null });
     const unchanged = await repo.update('CASE-1', () => null, 2000);
     expect(unchanged).toEqual(created);
     const held = await repo.update('CASE-1', (c) => ({ ...c!, status: 'held', officerHold: true, decidedBy: 'o1' }), 3000);
@@ -106,15 +106,29 @@ eachStore('customs case repository', (store) => {
     await repo.migrate();
     const put = (key: string, over: Partial<EngineOutcome>, status?: CaseRecord['status']) =>
       repo.update(key, (c) => ({ ...applyEngine(c, outcome(key, { buyerKey: 'buyer-y', ...over }), 1), ...(status ? { status } : {}) }), 1);
-    await put('Y-1', { valueCny: 10_000 });
-    await put('Y-2', { valueCny: 9_000.55 });
-    await put('Y-3', { valueCny: 5_000 }, 'returned');
-    await put('Y-4', { valueCny: 7_000, year: 2025 });
-    await put('Y-5', { valueCny: 3_000, direction: 'export' });
-    await put('Y-6', { valueCny: 4_000 });
-    expect(await repo.buyerYearTotal('buyer-y', 2026, 'Y-6')).toBe(19_000.55);
-    expect(await repo.buyerYearTotal('buyer-y', 2026, 'none')).toBe(23_000.55);
-    expect(await repo.buyerYearTotal('buyer-y', 2025, 'none')).toBe(7_000);
-    expect(await repo.buyerYearTotal('nobody', 2026, 'none')).toBe(0);
+    await put('Y-1', { valueCny: '10000' });
+    await put('Y-2', { valueCny: '9000.55' });
+    await put('Y-3', { valueCny: '5000' }, 'returned');
+    await put('Y-4', { valueCny: '7000', year: 2025 });
+    await put('Y-5', { valueCny: '3000', direction: 'export' });
+    await put('Y-6', { valueCny: '4000' });
+    expect(await repo.buyerYearTotal('buyer-y', 2026, 'Y-6')).toBe('19000.55');
+    expect(await repo.buyerYearTotal('buyer-y', 2026, 'none')).toBe('23000.55');
+    expect(await repo.buyerYearTotal('buyer-y', 2025, 'none')).toBe('7000');
+    expect(await repo.buyerYearTotal('nobody', 2026, 'none')).toBe('0');
+  });
+
+  it('keeps a decimal(19,5) value exactly and sums it exactly (issue 15: NUMERIC / TEXT, not a double)', async () => {
+    const repo = openCaseRepo(store().sql);
+    await repo.migrate();
+    const put = (key: string, valueCny: string) => repo.update(key, (c) => applyEngine(c, outcome(key, { buyerKey: 'buyer-z', valueCny }), 1), 1);
+    await put('Z-1', '12345678912345.12345');
+    await put('Z-2', '0.00001');
+    await put('Z-3', '0.1');
+    await put('Z-4', '0.2');
+    expect((await repo.get('Z-1'))!.valueCny).toBe('12345678912345.12345');
+    expect((await repo.list({ keyPrefix: 'Z-', limit: 10 })).items.map((c) => c.valueCny).sort()).toEqual(['0.00001', '0.1', '0.2', '12345678912345.12345']);
+    expect(await repo.buyerYearTotal('buyer-z', 2026, 'none')).toBe('12345678912345.42346');
+    expect(await repo.buyerYearTotal('buyer-z', 2026, 'Z-1')).toBe('0.30001');
   });
 });

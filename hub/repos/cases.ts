@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { decimalFromNumber, parseDecimal, sum, type Decimal } from '../../shared/decimal.ts';
 import { remaskReason } from '../customs/remask-reasons.ts';
 import { all, lock, one, run, type Sql, type SqlBody, type SqlParam } from '../storage/sql.ts';
 
@@ -63,7 +64,8 @@ export interface CaseRecord {
   buyerKey: string | null;
   /** Masked buyer ID, for screens. */
   buyerIdMasked: string | null;
-  valueCny: number | null;
+  /** The transaction's dutiable value, an exact decimal string (shared/decimal.ts). */
+  valueCny: Decimal | null;
   /** Calendar year of the declaration (Asia/Shanghai), for the annual total. */
   year: number;
   ebcCode: string | null;
@@ -103,7 +105,7 @@ export interface CaseRepo {
    */
   update(parcelKey: string, change: (current: CaseRecord | undefined) => CaseRecord | null, nowMs: number): Promise<CaseRecord | undefined>;
   /** The buyer's declared import value in a year, leaving out one parcel and cases whose goods did not go to the buyer. */
-  buyerYearTotal(buyerKey: string, year: number, exceptParcelKey: string): Promise<number>;
+  buyerYearTotal(buyerKey: string, year: number, exceptParcelKey: string): Promise<Decimal>;
   countByStatus(): Promise<Partial<Record<CaseStatus, number>>>;
   /** The officers' queue (pending, held, inspection): how many of each, and the case unchanged for longest. */
   queueSummary(): Promise<QueueSummary>;
@@ -150,6 +152,15 @@ const MIGRATIONS = [
   "ALTER TABLE customs_cases ADD COLUMN bench_findings TEXT NOT NULL DEFAULT '[]'",
   // Reasons stored before names and addresses were masked in them: re-masked once (hub/customs/remask-reasons.ts).
   { data: remaskStoredReasons },
+  // Values exact (issue 15: decimal(19,5) has more digits than a double): NUMERIC on PostgreSQL; on SQLite a TEXT
+  // column of canonical decimal strings (a REAL-affinity column would turn the text back into a double).
+  {
+    sqlite: `ALTER TABLE customs_cases ADD COLUMN value_cny_text TEXT;
+      UPDATE customs_cases SET value_cny_text = CAST(value_cny AS TEXT) WHERE value_cny IS NOT NULL;
+      ALTER TABLE customs_cases DROP COLUMN value_cny;
+      ALTER TABLE customs_cases RENAME COLUMN value_cny_text TO value_cny`,
+    postgres: 'ALTER TABLE customs_cases ALTER COLUMN value_cny TYPE NUMERIC USING value_cny::numeric',
+  },
 ];
 
 /** Every case's reasons through remaskReason, a page at a time; only rows that change are written. */
@@ -185,7 +196,7 @@ type Row = {
   inspection_result: string | null;
   buyer_key: string | null;
   buyer_id_masked: string | null;
-  value_cny: number | null;
+  value_cny: string | number | null;
   year: number;
   ebc_code: string | null;
   declared_weight_kg: number | null;
@@ -213,7 +224,7 @@ const fromRow = (r: Row): CaseRecord => ({
   inspectionResult: r.inspection_result as CaseRecord['inspectionResult'],
   buyerKey: r.buyer_key,
   buyerIdMasked: r.buyer_id_masked,
-  valueCny: r.value_cny === null ? null : Number(r.value_cny),
+  valueCny: r.value_cny === null ? null : canonicalValue(r.value_cny),
   year: Number(r.year),
   ebcCode: r.ebc_code,
   declaredWeightKg: r.declared_weight_kg === null ? null : Number(r.declared_weight_kg),
@@ -223,7 +234,17 @@ const fromRow = (r: Row): CaseRecord => ({
   benchFindings: JSON.parse(r.bench_findings ?? '[]') as BenchFinding[],
 });
 
+/** A stored value → canonical decimal: TEXT as stored, NUMERIC read as text; a legacy double through its shortest form. */
+function canonicalValue(v: string | number): Decimal {
+  const d = typeof v === 'number' ? decimalFromNumber(v) : parseDecimal(v);
+  if (d === undefined) throw new RangeError(`customs_cases.value_cny holds ${JSON.stringify(v)}, not a decimal`);
+  return d;
+}
+
 const COLUMNS = 'parcel_key, order_no, direction, trade_mode, status, decided_by, engine_decision, risk_level, rules_version, reasons, match_complete, match_consistent, customs_status, officer_hold, inspection_result, buyer_key, buyer_id_masked, value_cny, year, ebc_code, declared_weight_kg, created_ms, updated_ms, version, bench_findings';
+/** value_cny read as text: PostgreSQL's NUMERIC would otherwise come back through the port's Number parser (sql.ts). */
+const VALUE_TEXT = 'CAST(value_cny AS TEXT)';
+const SELECT_ALL = COLUMNS.split(', ').map((c) => (c === 'value_cny' ? `${VALUE_TEXT} AS value_cny` : c)).join(', ');
 const UPSERT = `INSERT INTO customs_cases (${COLUMNS}) VALUES (${COLUMNS.split(',').map(() => '?').join(', ')})
   ON CONFLICT (parcel_key) DO UPDATE SET ${COLUMNS.split(', ')
     .filter((c) => c !== 'parcel_key' && c !== 'created_ms')
@@ -252,19 +273,19 @@ export function openCaseRepo(sql: Sql): CaseRepo {
   return {
     migrate: () => sql.migrate('cases', MIGRATIONS),
     async get(parcelKey) {
-      const r = await sql.all<Row>('SELECT * FROM customs_cases WHERE parcel_key = ?', [parcelKey]);
+      const r = await sql.all<Row>(`SELECT ${SELECT_ALL} FROM customs_cases WHERE parcel_key = ?`, [parcelKey]);
       return r[0] && fromRow(r[0]);
     },
     async getMany(parcelKeys) {
       const out: CaseRecord[] = [];
       for (let i = 0; i < parcelKeys.length; i += 500) {
         const chunk = parcelKeys.slice(i, i + 500);
-        out.push(...(await sql.all<Row>(`SELECT * FROM customs_cases WHERE parcel_key IN (${chunk.map(() => '?').join(', ')})`, chunk)).map(fromRow));
+        out.push(...(await sql.all<Row>(`SELECT ${SELECT_ALL} FROM customs_cases WHERE parcel_key IN (${chunk.map(() => '?').join(', ')})`, chunk)).map(fromRow));
       }
       return out;
     },
     async byOrder(orderNo) {
-      return (await sql.all<Row>('SELECT * FROM customs_cases WHERE order_no = ? ORDER BY parcel_key', [orderNo])).map(fromRow);
+      return (await sql.all<Row>(`SELECT ${SELECT_ALL} FROM customs_cases WHERE order_no = ? ORDER BY parcel_key`, [orderNo])).map(fromRow);
     },
     async list(q) {
       const where: string[] = [];
@@ -288,14 +309,14 @@ export function openCaseRepo(sql: Sql): CaseRepo {
       if (q.updatedToMs !== undefined) add('updated_ms < ?', q.updatedToMs);
       const after = q.cursor ? decodeCursor(q.cursor) : undefined;
       if (after) add('(updated_ms < ? OR (updated_ms = ? AND parcel_key < ?))', after[0], after[0], after[1]);
-      const rows = await sql.all<Row>(`SELECT * FROM customs_cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY updated_ms DESC, parcel_key DESC LIMIT ?`, [...params, q.limit + 1]);
+      const rows = await sql.all<Row>(`SELECT ${SELECT_ALL} FROM customs_cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY updated_ms DESC, parcel_key DESC LIMIT ?`, [...params, q.limit + 1]);
       const items = rows.slice(0, q.limit).map(fromRow);
       return { items, nextCursor: rows.length > q.limit ? encodeCursor(items[items.length - 1]!) : null };
     },
     update(parcelKey, change, nowMs) {
       return sql.tx(function* () {
         yield* lock(`case:${parcelKey}`);
-        const row = yield* one<Row>('SELECT * FROM customs_cases WHERE parcel_key = ?', [parcelKey]);
+        const row = yield* one<Row>(`SELECT ${SELECT_ALL} FROM customs_cases WHERE parcel_key = ?`, [parcelKey]);
         const current = row && fromRow(row);
         const next = change(current);
         if (!next) return current;
@@ -306,11 +327,13 @@ export function openCaseRepo(sql: Sql): CaseRepo {
       });
     },
     async buyerYearTotal(buyerKey, year, exceptParcelKey) {
-      const r = await sql.all<{ total: number | null }>(
-        `SELECT SUM(value_cny) AS total FROM customs_cases WHERE buyer_key = ? AND year = ? AND parcel_key <> ? AND direction = 'import' AND status NOT IN ${NOT_COUNTED}`,
+      // Summed here, exactly: SQLite's SUM of TEXT would be a double. A buyer's parcels in a year are few (the annual
+      // limit keeps them so), and customs_cases_buyer covers the read.
+      const rows = await sql.all<{ v: string | number }>(
+        `SELECT ${VALUE_TEXT} AS v FROM customs_cases WHERE buyer_key = ? AND year = ? AND parcel_key <> ? AND direction = 'import' AND status NOT IN ${NOT_COUNTED} AND value_cny IS NOT NULL`,
         [buyerKey, year, exceptParcelKey],
       );
-      return Math.round(Number(r[0]?.total ?? 0) * 100) / 100;
+      return sum(rows.map((r) => canonicalValue(r.v)));
     },
     async countByStatus() {
       const rows = await sql.all<{ status: CaseStatus; n: number }>('SELECT status, COUNT(*) AS n FROM customs_cases GROUP BY status');

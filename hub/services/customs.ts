@@ -228,7 +228,7 @@ export class CustomsService {
       direction: 'export',
       ...(inv ? { tradeMode: inv.tradeMode, lines: inv.lines.map((l) => ({ gnum: l.gnum, gcode: l.gcode, gname: l.gname })) } : {}),
       enterprises: inv ? [{ role: 'ebc', code: inv.ebcCode, name: inv.ebcName }, { role: 'ebp', code: inv.ebpCode, name: inv.ebpName }, { role: 'logistics', code: inv.logisticsCode, name: inv.logisticsName }, { role: 'agent', code: inv.agentCode, name: inv.agentName }] : [],
-      ...(set.exportWaybill?.grossWeight !== undefined ? { declaredWeightKg: set.exportWaybill.grossWeight } : inv ? { declaredWeightKg: inv.grossWeight } : {}),
+      ...(set.exportWaybill?.grossWeight !== undefined ? { declaredWeightKg: Number(set.exportWaybill.grossWeight) } : inv ? { declaredWeightKg: Number(inv.grossWeight) } : {}),
       ...(line?.grossWeightKg != null ? { measuredWeightKg: line.grossWeightKg } : {}),
       ...(line?.xrayVerdict ? { xray: line.xrayVerdict } : {}),
     });
@@ -277,7 +277,8 @@ export class CustomsService {
       valueCny: facts.transactionValueCny ?? null,
       year,
       ebcCode: set.inventory?.ebcCode ?? set.order?.ebcCode ?? null,
-      declaredWeightKg: set.waybill?.weight ?? set.inventory?.grossWeight ?? null,
+      // A number on the case: it is compared with the line's scale (the documents keep the exact decimal).
+      declaredWeightKg: facts.declaredWeightKg ?? null,
     };
     return this.record(outcome, { orderNo, parcelKey, match, risk, release }, actor, now);
   }

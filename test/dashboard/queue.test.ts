@@ -12,7 +12,7 @@ import { chromiumAvailable, screenshot, startDashboardRig, uiBuilt, type Dashboa
 const docs = (p: GeneratedParcel) => Object.entries(p.set).map(([kind, d]) => ({ kind, ...(d as object) }));
 const receipt = (p: GeneratedParcel, returnStatus: number) => ({ kind: 'receipt', messageType: 'CEB622', refersTo: { kind: 'inventory', copNo: p.set.inventory.copNo }, returnStatus, returnTime: '20260301103000123', returnInfo: returnStatus === 500 ? '布控查验' : '' });
 const keyOf = (p: GeneratedParcel) => p.set.waybill.logisticsNo;
-const total = (p: GeneratedParcel) => p.set.order.goodsValue + p.set.order.freight + (p.set.inventory.insuredFee ?? 0);
+const total = (p: GeneratedParcel) => Number(p.set.order.goodsValue) + Number(p.set.order.freight) + Number(p.set.inventory.insuredFee);
 
 describe.skipIf(!chromiumAvailable())('officer queue in a real browser', () => {
   let rig: DashboardRig;

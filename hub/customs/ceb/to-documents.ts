@@ -1,3 +1,4 @@
+import { parseDecimal } from '../../../shared/decimal.ts';
 import type { FieldIssue } from '../../../shared/errors.ts';
 import { CustomsDocument, type DocumentKind, type ReceiptMessageType, type ReceiptRef } from '../documents.ts';
 import { parseCebXml, type CebType } from './parse.ts';
@@ -11,7 +12,7 @@ import type { XmlElement } from './xml.ts';
  * XSD rule table (validate.ts), then map every business block of the message — a CEB311 carries up to 100 `Order`
  * blocks — to one document each and parse it with the `CustomsDocument` schema.
  *
- * - Values are typed by the XSD: decimal → number (refused if a JS number cannot hold it exactly), int → number,
+ * - Values are typed by the XSD: decimal → canonical decimal string (exact at decimal(19,5), shared/decimal.ts), int → number,
  *   strings as written (whitespace collapsed only where the XSD collapses it). Receipts' `returnStatus` (a string in
  *   the XSD) becomes a number when it is an integer.
  * - An empty element of an optional field is treated as absent; an empty element with an XSD fixed/default value
@@ -105,15 +106,6 @@ function childParticles(particles: readonly Particle[], name: string, rules: Xsd
 // ---------------------------------------------------------------------------------------------------------------------
 // Values
 
-/** A decimal's digits without sign, leading integer zeros or trailing fraction zeros: `+007.50` → `7.5`. */
-function canonicalDecimal(v: string): string {
-  const m = /^[+]?(\d*)(?:\.(\d*))?$/.exec(v);
-  if (!m) return v;
-  const int = (m[1] ?? '').replace(/^0+/, '') || '0';
-  const frac = (m[2] ?? '').replace(/0+$/, '');
-  return frac ? `${int}.${frac}` : int;
-}
-
 type Converted = { ok: true; value: unknown } | { ok: false; message: string };
 
 /** A leaf's text as the document wants it; `undefined` value = leave the field out. */
@@ -122,11 +114,13 @@ function convert(raw: string, rule: ValueRule, optional: boolean): Converted {
   const v = collapsed === '' ? (rule.fixed ?? rule.default ?? '') : collapsed;
   if (v === '') return { ok: true, value: optional ? undefined : '' };
   if (rule.base === 'string') return { ok: true, value: v };
+  if (rule.base === 'decimal') {
+    // Kept as the exact decimal it is (shared/decimal.ts): decimal(19,5) has more digits than a JS number holds.
+    const d = parseDecimal(v);
+    return d === undefined ? { ok: false, message: `expected a decimal number, got ${JSON.stringify(v)}` } : { ok: true, value: d };
+  }
   const n = Number(v);
   if (!Number.isFinite(n)) return { ok: false, message: `expected a number, got ${JSON.stringify(v)}` };
-  if (rule.base === 'decimal' && !v.startsWith('-') && canonicalDecimal(v) !== canonicalDecimal(String(n))) {
-    return { ok: false, message: `${v} cannot be held exactly as a number` };
-  }
   return { ok: true, value: n };
 }
 

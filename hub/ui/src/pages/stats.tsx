@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import { api, qs } from '../api.ts';
 import { Empty, ErrorBox, Loading, useAsync } from '../components.tsx';
-import { fmtNumber, lang, t, ZONE } from '../i18n/index.ts';
+import { fmtDecimal, fmtNumber, lang, t, ZONE } from '../i18n/index.ts';
 import type { Route } from '../router.ts';
 import type { Me } from '../session.ts';
 import { DailyChart } from './stats-chart.tsx';
@@ -12,7 +12,8 @@ type Group = 'mode' | 'day' | 'enterprise' | 'status' | 'direction';
 interface Row {
   key: string | null;
   cases: number;
-  valueCny: number;
+  /** Exact decimal string. */
+  valueCny: string;
   byStatus: Record<string, number>;
 }
 interface Report {
@@ -20,7 +21,7 @@ interface Report {
   to: string;
   groupBy: Group;
   rows: Row[];
-  total: { cases: number; valueCny: number; byStatus: Record<string, number> };
+  total: { cases: number; valueCny: string; byStatus: Record<string, number> };
 }
 
 const MODES = ['9610', '1210', '9710', '9810'] as const;
@@ -51,7 +52,7 @@ function StatsTable({ report }: { report: Report }) {
   const cells = (r: Pick<Row, 'cases' | 'valueCny' | 'byStatus'>) => (
     <>
       <td class="num">{fmtNumber(r.cases)}</td>
-      <td class="num">{fmtNumber(r.valueCny, 2)}</td>
+      <td class="num">{fmtDecimal(r.valueCny, 2)}</td>
       {STATUSES.map((s) => (
         <td class="num" key={s}>
           {fmtNumber(r.byStatus[s] ?? 0)}
@@ -169,7 +170,7 @@ export function StatsPage(_props: { route: Route; me: Me }) {
         </div>
         <div class="figure">
           <div class="label">{t('stats.fig.value')}</div>
-          <div class="value">¥{fmtNumber(total?.valueCny, 2)}</div>
+          <div class="value">¥{fmtDecimal(total?.valueCny, 2)}</div>
         </div>
         <div class="figure">
           <div class="label">{t('stats.status.released')}</div>
