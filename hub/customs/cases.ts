@@ -123,6 +123,8 @@ const FEED_DECISION: Record<CaseStatus, ParcelDecision['decision']> = {
   destroyed: 'hold',
 };
 
+const FEED_MAX_WEIGHT_KG = 100_000;
+
 /** What the stations get for a case: the line knows released, hold and inspect. */
 export function caseToParcelDecision(c: CaseRecord, note?: string): ParcelDecision {
   const reason =
@@ -134,7 +136,9 @@ export function caseToParcelDecision(c: CaseRecord, note?: string): ParcelDecisi
   return {
     parcelKey: c.parcelKey,
     decision: FEED_DECISION[c.status],
-    ...(c.declaredWeightKg !== null ? { declaredWeightKg: c.declaredWeightKg } : {}),
+    // The feed carries what a line scale can weigh (≤ 100 t, feed.ts); a document may declare up to decimal(19,5) kg. Beyond
+    // it the line gets no weight to compare, and the hub's risk rule still compares the measured weight with it.
+    ...(c.declaredWeightKg !== null && c.declaredWeightKg <= FEED_MAX_WEIGHT_KG ? { declaredWeightKg: c.declaredWeightKg } : {}),
     ...(text ? { reason: text.length > 500 ? `${text.slice(0, 499)}…` : text } : {}),
     orderNo: c.orderNo,
   };
