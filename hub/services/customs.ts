@@ -3,6 +3,7 @@ import { BondgateError, type FieldIssue } from '../../shared/errors.ts';
 import { maskIdNumber } from '../../shared/mask.ts';
 import { applyEngine, buyerKeyOf, caseToParcelDecision, chinaYear, type EngineOutcome } from '../customs/cases.ts';
 import { documentKey, DocumentSet, parseDocument, Receipt, type CustomsDocument, type ExportInventoryList, type ExportWaybill } from '../customs/documents.ts';
+import { conflictingDuplicates, describeConflict } from '../customs/duplicates.ts';
 import { DEFAULT_MATCH_OPTIONS, matchDocuments, type MatchResult } from '../customs/matching.ts';
 import { assessRisk, customsStatusOf, decideRelease, parcelFacts, ParcelFacts, prepareRiskRules, RiskRules, type PreparedRiskRules, type ReleaseDecision, type RiskAssessment, type RiskContext } from '../customs/risk.ts';
 import type { CaseRecord, CaseRepo } from '../repos/cases.ts';
@@ -116,6 +117,12 @@ export class CustomsService {
       }
     });
     if (issues.length > 0) throw new BondgateError('VALIDATION_FAILED', `${issues.length} problem(s) in ${inputs.length} document(s); nothing was stored`, issues);
+    // Two documents of one identity that disagree: refused whole, never the last one kept (issue 15 item 5).
+    const conflicts = conflictingDuplicates(docs);
+    if (conflicts.length > 0) {
+      const fields = conflicts.flatMap((c) => c.fields.map((f) => ({ field: `documents.${c.second}.${f}`, message: describeConflict(c, f, (i) => `documents.${i}`) })));
+      throw new BondgateError('VALIDATION_FAILED', `${conflicts.length} conflicting duplicate(s) in ${inputs.length} document(s); nothing was stored`, fields);
+    }
 
     const now = this.now();
     const orders = new Set<string>();

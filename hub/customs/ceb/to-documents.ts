@@ -1,5 +1,6 @@
 import { parseDecimal } from '../../../shared/decimal.ts';
 import type { FieldIssue } from '../../../shared/errors.ts';
+import { conflictingDuplicates, describeConflict } from '../duplicates.ts';
 import { CustomsDocument, type DocumentKind, type ReceiptMessageType, type ReceiptRef } from '../documents.ts';
 import { parseCebXml, type CebType } from './parse.ts';
 import { CEB_MESSAGE_XSD, CEB_XSD_RULES } from './rules.generated.ts';
@@ -258,6 +259,7 @@ export function cebToDocuments(xml: string | Uint8Array): CebToDocumentsResult {
   const blockParticles = childParticles(rootParticles, blockName, rules);
 
   const documents: CustomsDocument[] = [];
+  const drafts: Draft[] = [];
   const issues: FieldIssue[] = [];
   elementsNamed(root, blockName).forEach((block, i) => {
     const blockPath = `${blockName}[${i}]`;
@@ -267,8 +269,14 @@ export function cebToDocuments(xml: string | Uint8Array): CebToDocumentsResult {
       return;
     }
     const r = CustomsDocument.safeParse(draft.document());
-    if (r.success) documents.push(r.data);
-    else issues.push(...r.error.issues.map((issue) => ({ field: draft.cebPath(issue.path), message: issue.message })));
+    if (r.success) {
+      documents.push(r.data);
+      drafts.push(draft);
+    } else issues.push(...r.error.issues.map((issue) => ({ field: draft.cebPath(issue.path), message: issue.message })));
   });
+  // Blocks of one identity that disagree (one waybill number for two orders): refused, naming each differing element.
+  for (const c of issues.length > 0 ? [] : conflictingDuplicates(documents)) {
+    for (const f of c.fields) issues.push({ field: drafts[c.second]!.cebPath([f]), message: describeConflict(c, f, (i) => drafts[i]!.cebPath([]).split('.')[0]!) });
+  }
   return issues.length > 0 ? { ok: false, issues } : { ok: true, documents, messageType: type, guid, warnings: checked.warnings.map(({ field, message }) => ({ field, message })) };
 }
