@@ -254,7 +254,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   await alarmRepo.migrate();
   const alarms = new AlarmService({ storage, alarms: alarmRepo, log: log.child({ component: 'alarms' }) });
   // Officers' queue and actions; findings from the configured edge benches (a refused one raises an alarm).
-  const cases = new CaseService({ storage, cases: caseRepo, feed, log: log.child({ component: 'cases' }), benches: config.benches, benchKeyPem: signingKey.publicKeyPem, alarms: alarmRepo });
+  const cases = new CaseService({ storage, cases: caseRepo, feed, log: log.child({ component: 'cases' }), benches: config.benches, benchKeyPem: signingKey.publicKeyPem, alarms: alarmRepo, redecide: (orderNo, actor) => customs.decide(orderNo, actor) });
   const benchTokens = new BenchTokenService({ storage, benches: config.benches, privateKeyPem: signingKey.privateKeyPem, ttlMs: config.benchTokenTtlHours * 3600_000 });
   // The zone overview's hourly figures (the 'zone-stats' projection); a slip passing a gate counts its goods out.
   const zoneStatsRepo = openZoneStatsRepo(storage.sql);

@@ -25,6 +25,8 @@ export const OfficerAction = z.discriminatedUnion('action', [
   z.object({ action: z.literal('hold'), reason: z.string().trim().min(1).max(500) }),
   z.object({ action: z.literal('inspect'), reason: z.string().trim().min(1).max(500) }),
   z.object({ action: z.literal('result'), result: z.enum(['pass', 'seize', 'return', 'destroy']), reason: z.string().trim().min(1).max(500) }),
+  /** Settle an order conflict (two orders claim the parcel): the parcel belongs to `orderNo`; the others are dismissed. */
+  z.object({ action: z.literal('resolve-order'), orderNo: z.string().trim().min(1).max(60), reason: z.string().trim().min(1).max(500) }),
 ]);
 export type OfficerAction = z.infer<typeof OfficerAction>;
 
@@ -41,8 +43,38 @@ const ENGINE_STATUS: Record<ReleaseDecision['decision'], CaseStatus> = { release
 /** Does customs itself (not our risk rules) stop the parcel? Then an officer's release cannot stand. */
 const customsStops = (engine: ReleaseDecision['decision']) => engine === 'hold' || engine === 'inspect';
 
-/** The case after the engine has decided again (new documents, new receipts, new line facts). */
+export const ORDER_CONFLICT_RULE = 'case:order-conflict';
+
+/** The reason a conflicted case shows: both (all) orders named. */
+function conflictReason(orderNos: readonly string[]): CaseReason {
+  return { rule: ORDER_CONFLICT_RULE, message: `orders ${orderNos.join(' and ')} each claim this parcel: an officer must choose its order before it can be released` };
+}
+
+/**
+ * The case after the engine has decided again (new documents, new receipts, new line facts).
+ *
+ * Order conflicts (issue 15 item 6): a case belongs to one order. When another order's documents name the same parcel
+ * (a list for order B naming a waybill order A already holds), the case does not move to whichever arrived last: it
+ * keeps its order and facts, records every claimant in `orderConflict` and is held — no release by the engine or an
+ * officer — until an officer resolves it (`resolve-order`). Orders an officer dismissed no longer touch the case.
+ */
 export function applyEngine(current: CaseRecord | undefined, o: EngineOutcome, nowMs: number): CaseRecord {
+  if (current && current.orderNo !== o.orderNo) {
+    if (current.dismissedOrders?.includes(o.orderNo)) return current;
+    const orderNos = [...new Set([current.orderNo, ...(current.orderConflict?.orderNos ?? []), o.orderNo])];
+    const orderConflict = { orderNos, raisedMs: current.orderConflict?.raisedMs ?? nowMs };
+    const reasons = [...current.reasons.filter((r) => r.rule !== ORDER_CONFLICT_RULE), conflictReason(orderNos)];
+    if (FINAL_STATUSES.has(current.status)) return { ...current, orderConflict, reasons };
+    return { ...current, orderConflict, reasons, status: current.status === 'inspection' ? 'inspection' : 'held', decidedBy: current.officerHold ? current.decidedBy : 'auto' };
+  }
+  const next = applyEngineToOwner(current, o, nowMs);
+  if (!next.orderConflict) return next;
+  // The owner's documents still count, but the conflict stands: held, whatever the engine concluded.
+  const reasons = [...next.reasons, conflictReason(next.orderConflict.orderNos)];
+  return FINAL_STATUSES.has(next.status) || next.status === 'inspection' ? { ...next, reasons } : { ...next, reasons, status: 'held' };
+}
+
+function applyEngineToOwner(current: CaseRecord | undefined, o: EngineOutcome, nowMs: number): CaseRecord {
   const facts = {
     parcelKey: o.parcelKey,
     orderNo: o.orderNo,
@@ -82,6 +114,7 @@ export function applyOfficer(current: CaseRecord | undefined, act: OfficerAction
   if (FINAL_STATUSES.has(current.status)) return { ok: false, code: 'CONFLICT', message: `the case is closed (${current.status})` };
   const by = { decidedBy: officer };
   const releasable = (): string | null => {
+    if (current.orderConflict) return `orders ${current.orderConflict.orderNos.join(' and ')} each claim this parcel: resolve the order first`;
     if (!current.matchComplete) return 'documents are incomplete: a parcel without a complete set cannot be released';
     if (!current.matchConsistent) return 'documents disagree: a parcel without a consistent set cannot be released';
     if (customsStops(current.engineDecision)) return `customs stops this parcel (${current.customsStatus ?? 'hold'}): an officer's release cannot override it`;
@@ -109,6 +142,17 @@ export function applyOfficer(current: CaseRecord | undefined, act: OfficerAction
       if (act.result === 'destroy') return { ok: true, next: { ...current, ...by, status: 'destroyed', inspectionResult: 'destroy' } };
       // Passed inspection: released if nothing else stops it, else back to the queue with the result kept.
       return { ok: true, next: { ...current, ...by, status: releasable() ? 'pending' : 'released', inspectionResult: 'pass' } };
+    }
+    case 'resolve-order': {
+      const claimants = current.orderConflict?.orderNos;
+      if (!claimants) return { ok: false, code: 'CONFLICT', message: 'no order conflict stands on this case' };
+      if (!claimants.includes(act.orderNo)) return { ok: false, code: 'CONFLICT', message: `${act.orderNo} is not one of the orders claiming this parcel (${claimants.join(', ')})` };
+      const dismissedOrders = [...new Set([...(current.dismissedOrders ?? []), ...claimants.filter((n) => n !== act.orderNo)])];
+      const reasons = current.reasons.filter((r) => r.rule !== ORDER_CONFLICT_RULE);
+      // The chosen order's documents decide the case from here (the service has the engine decide again); an officer's
+      // hold is not lifted by choosing the order.
+      const status: CaseStatus = current.officerHold ? 'held' : 'pending';
+      return { ok: true, next: { ...current, orderNo: act.orderNo, orderConflict: null, dismissedOrders, reasons, status, decidedBy: current.officerHold ? officer : 'auto' } };
     }
   }
 }

@@ -74,6 +74,18 @@ export interface CaseRecord {
   updatedMs: number;
   /** Bumped on every write: optimistic concurrency for officer actions. */
   version: number;
+  /**
+   * Orders claiming this parcel when more than one does (issue 15 item 6; `orderNo` is the one the case had first):
+   * while it stands the case is held and cannot be released. Absent or null: no conflict.
+   */
+  orderConflict?: OrderConflict | null;
+  /** Orders an officer ruled out for this parcel: their documents no longer touch the case. */
+  dismissedOrders?: string[];
+}
+
+export interface OrderConflict {
+  orderNos: string[];
+  raisedMs: number;
 }
 
 export interface CaseQuery {
@@ -161,6 +173,9 @@ const MIGRATIONS = [
       ALTER TABLE customs_cases RENAME COLUMN value_cny_text TO value_cny`,
     postgres: 'ALTER TABLE customs_cases ALTER COLUMN value_cny TYPE NUMERIC USING value_cny::numeric',
   },
+  // Order conflicts (issue 15 item 6): JSON, null when none; the orders an officer dismissed.
+  'ALTER TABLE customs_cases ADD COLUMN order_conflict TEXT',
+  "ALTER TABLE customs_cases ADD COLUMN dismissed_orders TEXT NOT NULL DEFAULT '[]'",
 ];
 
 /** Every case's reasons through remaskReason, a page at a time; only rows that change are written. */
@@ -204,6 +219,8 @@ type Row = {
   updated_ms: number;
   version: number;
   bench_findings: string;
+  order_conflict: string | null;
+  dismissed_orders: string;
 };
 
 const fromRow = (r: Row): CaseRecord => ({
@@ -232,6 +249,8 @@ const fromRow = (r: Row): CaseRecord => ({
   updatedMs: Number(r.updated_ms),
   version: Number(r.version),
   benchFindings: JSON.parse(r.bench_findings ?? '[]') as BenchFinding[],
+  orderConflict: r.order_conflict ? (JSON.parse(r.order_conflict) as OrderConflict) : null,
+  dismissedOrders: JSON.parse(r.dismissed_orders ?? '[]') as string[],
 });
 
 /** A stored value → canonical decimal: TEXT as stored, NUMERIC read as text; a legacy double through its shortest form. */
@@ -241,7 +260,7 @@ function canonicalValue(v: string | number): Decimal {
   return d;
 }
 
-const COLUMNS = 'parcel_key, order_no, direction, trade_mode, status, decided_by, engine_decision, risk_level, rules_version, reasons, match_complete, match_consistent, customs_status, officer_hold, inspection_result, buyer_key, buyer_id_masked, value_cny, year, ebc_code, declared_weight_kg, created_ms, updated_ms, version, bench_findings';
+const COLUMNS = 'parcel_key, order_no, direction, trade_mode, status, decided_by, engine_decision, risk_level, rules_version, reasons, match_complete, match_consistent, customs_status, officer_hold, inspection_result, buyer_key, buyer_id_masked, value_cny, year, ebc_code, declared_weight_kg, created_ms, updated_ms, version, bench_findings, order_conflict, dismissed_orders';
 /** value_cny read as text: PostgreSQL's NUMERIC would otherwise come back through the port's Number parser (sql.ts). */
 const VALUE_TEXT = 'CAST(value_cny AS TEXT)';
 const SELECT_ALL = COLUMNS.split(', ').map((c) => (c === 'value_cny' ? `${VALUE_TEXT} AS value_cny` : c)).join(', ');
@@ -254,6 +273,7 @@ const toParams = (c: CaseRecord): SqlParam[] => [
   c.parcelKey, c.orderNo, c.direction, c.tradeMode, c.status, c.decidedBy, c.engineDecision, c.riskLevel, c.rulesVersion, JSON.stringify(c.reasons),
   c.matchComplete ? 1 : 0, c.matchConsistent ? 1 : 0, c.customsStatus, c.officerHold ? 1 : 0, c.inspectionResult, c.buyerKey, c.buyerIdMasked,
   c.valueCny, c.year, c.ebcCode, c.declaredWeightKg, c.createdMs, c.updatedMs, c.version, JSON.stringify(c.benchFindings ?? []),
+  c.orderConflict ? JSON.stringify(c.orderConflict) : null, JSON.stringify(c.dismissedOrders ?? []),
 ];
 
 /** Cases whose goods never reached the buyer do not count against the annual limit. */
@@ -321,7 +341,7 @@ export function openCaseRepo(sql: Sql): CaseRepo {
         const next = change(current);
         if (!next) return current;
         // As a read gives it back: no findings yet is an empty list.
-        const stored: CaseRecord = { ...next, parcelKey, updatedMs: nowMs, version: (current?.version ?? 0) + 1, createdMs: current?.createdMs ?? nowMs, benchFindings: next.benchFindings ?? [] };
+        const stored: CaseRecord = { ...next, parcelKey, updatedMs: nowMs, version: (current?.version ?? 0) + 1, createdMs: current?.createdMs ?? nowMs, benchFindings: next.benchFindings ?? [], orderConflict: next.orderConflict ?? null, dismissedOrders: next.dismissedOrders ?? [] };
         yield* run(UPSERT, toParams(stored));
         return stored;
       });
