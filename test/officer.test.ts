@@ -1,3 +1,4 @@
+import * as dec from '../shared/decimal.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,11 +73,12 @@ describe('officer queue and actions', () => {
     expect(later[2]!.reasons.map((r) => r.rule)).toContain('risk:value.annual-limit');
     // The year-to-date named is exactly the five earlier parcels' values.
     const earlier = [...priced, ...more.slice(0, 2)].map((p) => p.set.waybill.logisticsNo);
-    const rows = await hub.storage.sql.all<{ value_cny: number }>(`SELECT value_cny FROM customs_cases WHERE parcel_key IN (${earlier.map(() => '?').join(',')})`, earlier);
-    const ytd = rows.reduce((sum, r) => sum + r.value_cny, 0);
+    // Stored exactly (TEXT on SQLite, NUMERIC on PostgreSQL: read as text) and summed exactly.
+    const rows = await hub.storage.sql.all<{ value_cny: string }>(`SELECT CAST(value_cny AS TEXT) AS value_cny FROM customs_cases WHERE parcel_key IN (${earlier.map(() => '?').join(',')})`, earlier);
+    const ytd = dec.sum(rows.map((r) => r.value_cny));
     expect(rows).toHaveLength(5);
-    expect(ytd).toBeGreaterThan(20_000);
-    expect(later[2]!.reasons.find((r) => r.rule === 'risk:value.annual-limit')!.message).toContain(`year-to-date ¥${ytd.toFixed(2)}`);
+    expect(dec.gt(ytd, '20000')).toBe(true);
+    expect(later[2]!.reasons.find((r) => r.rule === 'risk:value.annual-limit')!.message).toContain(`year-to-date ¥${dec.toFixed(ytd, 2)}`);
     // The queue shows it, with the buyer masked.
     const queue = await call('GET', `/api/cases?status=pending&q=${encodeURIComponent(more[2]!.set.waybill.logisticsNo)}`, 'manager-1');
     expect(queue.status).toBe(200);

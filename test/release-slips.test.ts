@@ -88,7 +88,7 @@ describe('release slips', () => {
       gatePayload: slipNo,
       blockedAtGate: [],
     });
-    expect(r.json.parcels).toEqual(load.map((p) => ({ parcelKey: keyOf(p), caseStatus: 'released', declaredWeightKg: p.set.waybill.weight })));
+    expect(r.json.parcels).toEqual(load.map((p) => ({ parcelKey: keyOf(p), caseStatus: 'released', declaredWeightKg: Number(p.set.waybill.weight) })));
     expect(await hub.storage.feedGet('slip', slipNo)).toEqual(r.json.slip);
     const audit = (await hub.storage.auditRange(1, 10_000)).filter((a) => a.subject === slipNo);
     expect(audit.map((a) => [a.actor, a.action, a.detail.parcels])).toEqual([['officer-1', 'slip.issue', 3]]);

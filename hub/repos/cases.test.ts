@@ -1,9 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { openSqliteStorage } from '../storage/sqlite.ts';
 import { maskForViewer } from '../../shared/mask.ts';
 import { eachStore } from '../../test/helpers/stores.ts';
 import { run } from '../storage/sql.ts';
 import { applyEngine, type EngineOutcome } from '../customs/cases.ts';
-import { openCaseRepo, type CaseRecord } from './cases.ts';
+import { CASE_MIGRATIONS, openCaseRepo, type CaseRecord } from './cases.ts';
 
 const outcome = (parcelKey: string, over: Partial<EngineOutcome> = {}): EngineOutcome => ({
   parcelKey,
@@ -131,4 +135,26 @@ eachStore('customs case repository', (store) => {
     expect(await repo.buyerYearTotal('buyer-z', 2026, 'none')).toBe('12345678912345.42346');
     expect(await repo.buyerYearTotal('buyer-z', 2026, 'Z-1')).toBe('0.30001');
   });
+});
+
+it('SQLite: values stored as doubles by an older hub survive the move to exact TEXT', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bg-cases-legacy-'));
+  const s = openSqliteStorage({ file: join(dir, 'hub.sqlite') });
+  try {
+    await s.migrate();
+    const before = CASE_MIGRATIONS.length - 3; // the steps before value_cny became exact (and the conflict columns)
+    await s.sql.migrate('cases', CASE_MIGRATIONS.slice(0, before));
+    const old = openCaseRepo(s.sql);
+    await s.sql.tx(function* () {
+      yield* run(
+        `INSERT INTO customs_cases (parcel_key, order_no, direction, status, decided_by, engine_decision, risk_level, rules_version, reasons, match_complete, match_consistent, officer_hold, value_cny, year, created_ms, updated_ms, version)
+         VALUES ('OLD-1', 'O-1', 'import', 'pending', 'auto', 'pending', 'low', 'r0', '[]', 1, 1, 0, 1234.56, 2025, 1, 1, 1)`,
+      );
+    });
+    await old.migrate();
+    expect((await old.get('OLD-1'))!).toMatchObject({ valueCny: '1234.56', orderConflict: null, dismissedOrders: [] });
+  } finally {
+    await s.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

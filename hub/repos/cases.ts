@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { decimalFromNumber, parseDecimal, sum, type Decimal } from '../../shared/decimal.ts';
 import { remaskReason } from '../customs/remask-reasons.ts';
-import { all, lock, one, run, type Sql, type SqlBody, type SqlParam } from '../storage/sql.ts';
+import { all, lock, one, run, type Migration, type Sql, type SqlBody, type SqlParam } from '../storage/sql.ts';
 
 /**
  * Customs cases: one per parcel, the hub's record of where the parcel stands with customs — the engine's latest
@@ -130,7 +130,8 @@ export interface QueueSummary {
   oldest: { parcelKey: string; status: (typeof QUEUE_STATUSES)[number]; sinceMs: number } | null;
 }
 
-const MIGRATIONS = [
+/** Exported for the migration test (a store as an older hub left it). */
+export const CASE_MIGRATIONS: readonly Migration[] = [
   `CREATE TABLE customs_cases (
      parcel_key TEXT PRIMARY KEY,
      order_no TEXT NOT NULL,
@@ -291,7 +292,7 @@ function decodeCursor(cursor: string): [number, string] | undefined {
 
 export function openCaseRepo(sql: Sql): CaseRepo {
   return {
-    migrate: () => sql.migrate('cases', MIGRATIONS),
+    migrate: () => sql.migrate('cases', CASE_MIGRATIONS),
     async get(parcelKey) {
       const r = await sql.all<Row>(`SELECT ${SELECT_ALL} FROM customs_cases WHERE parcel_key = ?`, [parcelKey]);
       return r[0] && fromRow(r[0]);
