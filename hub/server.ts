@@ -286,6 +286,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     alarms: alarmRepo,
     policy: { releaseAuthority: config.customs.releaseAuthority },
     releaseConfirmWithinMs: config.customs.releaseConfirmWithinHours * 3600_000,
+    redecide: (orderNo, actor) => customs.decide(orderNo, actor),
   });
   // `officer` authority: officer releases customs has not confirmed with an 800 are alarmed (checked every minute).
   const releaseSweep = config.customs.releaseAuthority === 'officer' ? setInterval(() => void cases.sweepUnconfirmedReleases().catch((e: Error) => log.error({ err: e.message }, 'unconfirmed-release sweep failed')), 60_000) : undefined;

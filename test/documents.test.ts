@@ -43,7 +43,7 @@ describe('customs documents at the hub', () => {
     let body = (await res.json()) as { outcomes: { orderNo: string; parcelKey: string; decision: string; match: { consistent: boolean; mismatches: { field: string }[] } }[] };
     expect(body.outcomes).toEqual([expect.objectContaining({ orderNo: good.set.order.orderNo, parcelKey: good.set.waybill.logisticsNo, decision: 'released', match: expect.objectContaining({ consistent: true, mismatches: [] }) })]);
     const feed = await hub.storage.feedSince(0, 100);
-    expect(feed.changes.find((c) => c.key === good.set.waybill.logisticsNo)?.value).toMatchObject({ decision: 'released', declaredWeightKg: good.set.waybill.weight });
+    expect(feed.changes.find((c) => c.key === good.set.waybill.logisticsNo)?.value).toMatchObject({ decision: 'released', declaredWeightKg: Number(good.set.waybill.weight) });
     expect((await hub.storage.auditRange(1, 10)).map((e) => [e.action, e.subject, e.detail.decision])).toContainEqual(['parcel.decide', good.set.waybill.logisticsNo, 'released']);
 
     // The payment does not agree with the order: named field by field, the parcel is held for an officer.
@@ -75,6 +75,18 @@ describe('customs documents at the hub', () => {
     res = await fetch(`${hub.httpUrl}/api/documents`, { method: 'POST', headers: { 'content-type': 'application/xml', authorization: `Bearer ${officer}` }, body: '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>' });
     expect(res.status).toBe(400);
     expect(JSON.stringify(await res.json())).toMatch(/DOCTYPE|doctype/);
+
+    // One message giving one waybill number to two orders (issue 15 item 5): refused, naming the key and the field
+    // that differs; nothing of it stored (it used to answer 200 and keep the last block).
+    const fourth = generateDocumentSets({ seed: 123 }, 1)[0]!;
+    const w = fourth.set.waybill;
+    res = await post(officer, [{ ...w }, { ...w, orderNo: `${w.orderNo}B` }]);
+    expect(res.status).toBe(400);
+    const refused = (await res.json()) as { code: string; fields: { field: string; message: string }[] };
+    expect(refused.code).toBe('VALIDATION_FAILED');
+    expect(refused.fields).toEqual([{ field: 'documents.1.orderNo', message: expect.stringContaining(`waybill:${w.logisticsCode}:${w.logisticsNo}`) }]);
+    expect(await hub.storage.documentsByOrder(w.orderNo)).toEqual([]);
+    expect(await hub.storage.documentsByOrder(`${w.orderNo}B`)).toEqual([]);
 
     // Managers read; they do not post customs documents.
     expect((await post(await token('manager-1', 'manager-pw'), docs(third))).status).toBe(403);

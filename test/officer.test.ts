@@ -1,3 +1,4 @@
+import * as dec from '../shared/decimal.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,7 +57,7 @@ describe('officer queue and actions', () => {
     const sets = generateDocumentSets({ seed: 501 }, 3);
     // Each just under the ¥5,000 single-transaction limit.
     const buyer = sets[0]!;
-    const priced = sets.map((p) => boughtBy(reprice(p, 4900 / (p.set.order.goodsValue + p.set.order.freight + (p.set.inventory.insuredFee ?? 0))), buyer));
+    const priced = sets.map((p) => boughtBy(reprice(p, 4900 / (Number(p.set.order.goodsValue) + Number(p.set.order.freight) + Number(p.set.inventory.insuredFee))), buyer));
     const decisions: string[] = [];
     for (const p of priced) {
       const r = await call('POST', '/api/documents', 'officer-1', { documents: [...docs(p), cleared(p)] });
@@ -65,18 +66,19 @@ describe('officer queue and actions', () => {
     }
     // Three stay within ¥26,000: all released. Three more: the sixth takes the year over the limit.
     expect(decisions).toEqual(['released', 'released', 'released']);
-    const more = generateDocumentSets({ seed: 502 }, 3).map((p) => boughtBy(reprice(p, 4900 / (p.set.order.goodsValue + p.set.order.freight + (p.set.inventory.insuredFee ?? 0))), buyer));
+    const more = generateDocumentSets({ seed: 502 }, 3).map((p) => boughtBy(reprice(p, 4900 / (Number(p.set.order.goodsValue) + Number(p.set.order.freight) + Number(p.set.inventory.insuredFee))), buyer));
     const later: { decision: string; reasons: { rule: string; message: string }[] }[] = [];
     for (const p of more) later.push((await call('POST', '/api/documents', 'officer-1', { documents: [...docs(p), cleared(p)] })).json.outcomes[0]);
     expect(later.map((o) => o.decision)).toEqual(['released', 'released', 'pending']);
     expect(later[2]!.reasons.map((r) => r.rule)).toContain('risk:value.annual-limit');
     // The year-to-date named is exactly the five earlier parcels' values.
     const earlier = [...priced, ...more.slice(0, 2)].map((p) => p.set.waybill.logisticsNo);
-    const rows = await hub.storage.sql.all<{ value_cny: number }>(`SELECT value_cny FROM customs_cases WHERE parcel_key IN (${earlier.map(() => '?').join(',')})`, earlier);
-    const ytd = rows.reduce((sum, r) => sum + r.value_cny, 0);
+    // Stored exactly (TEXT on SQLite, NUMERIC on PostgreSQL: read as text) and summed exactly.
+    const rows = await hub.storage.sql.all<{ value_cny: string }>(`SELECT CAST(value_cny AS TEXT) AS value_cny FROM customs_cases WHERE parcel_key IN (${earlier.map(() => '?').join(',')})`, earlier);
+    const ytd = dec.sum(rows.map((r) => r.value_cny));
     expect(rows).toHaveLength(5);
-    expect(ytd).toBeGreaterThan(20_000);
-    expect(later[2]!.reasons.find((r) => r.rule === 'risk:value.annual-limit')!.message).toContain(`year-to-date ¥${ytd.toFixed(2)}`);
+    expect(dec.gt(ytd, '20000')).toBe(true);
+    expect(later[2]!.reasons.find((r) => r.rule === 'risk:value.annual-limit')!.message).toContain(`year-to-date ¥${dec.toFixed(ytd, 2)}`);
     // The queue shows it, with the buyer masked.
     const queue = await call('GET', `/api/cases?status=pending&q=${encodeURIComponent(more[2]!.set.waybill.logisticsNo)}`, 'manager-1');
     expect(queue.status).toBe(200);

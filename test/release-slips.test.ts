@@ -81,14 +81,14 @@ describe('release slips', () => {
     slipNo = r.json.slip.passportNo;
     expect(slipNo).toMatch(PASSPORT_NO);
     expect(slipNo.slice(0, 6)).toBe('Z5301E');
-    const gross = Math.round(load.reduce((sum, p) => sum + p.set.waybill.weight, 0) * 1000) / 1000;
+    const gross = Math.round(load.reduce((sum, p) => sum + Number(p.set.waybill.weight), 0) * 1000) / 1000;
     expect(r.json).toMatchObject({
       slip: { status: 'approved', ioType: 'E', vehicleNo: '粤B12345', containerNos: ['CSQU3054383'], sealIds: ['ES-0001'], totalGrossWtKg: gross, totalWtKg: Math.round((11_200 + gross) * 1000) / 1000, goods: load.map(keyOf) },
       issuedBy: 'officer-1',
       gatePayload: slipNo,
       blockedAtGate: [],
     });
-    expect(r.json.parcels).toEqual(load.map((p) => ({ parcelKey: keyOf(p), caseStatus: 'released', declaredWeightKg: p.set.waybill.weight })));
+    expect(r.json.parcels).toEqual(load.map((p) => ({ parcelKey: keyOf(p), caseStatus: 'released', declaredWeightKg: Number(p.set.waybill.weight) })));
     expect(await hub.storage.feedGet('slip', slipNo)).toEqual(r.json.slip);
     const audit = (await hub.storage.auditRange(1, 10_000)).filter((a) => a.subject === slipNo);
     expect(audit.map((a) => [a.actor, a.action, a.detail.parcels])).toEqual([['officer-1', 'slip.issue', 3]]);
@@ -198,7 +198,7 @@ eachStore('release-slips projection', (store) => {
     const feed = new StationFeedService({ storage: s, log, publish: () => undefined, gateways: async () => [], signing: { privateKeyPem: '', keyId: 'unused' } });
     service = new ReleaseSlipService({ storage: s, slips, cases, feed, log, now: () => T });
     for (const k of ['PJ-1', 'PJ-2']) {
-      await cases.update(k, () => applyEngine(undefined, { parcelKey: k, orderNo: `O-${k}`, direction: 'import', tradeMode: '1210', release: { decision: 'released', reasons: [] }, risk: { level: 'low', reasons: [], rulesVersion: 'r' }, matchComplete: true, matchConsistent: true, customsStatus: 800, buyerKey: null, buyerIdMasked: null, valueCny: 10, year: 2026, ebcCode: null, declaredWeightKg: 1.5 }, T), T);
+      await cases.update(k, () => applyEngine(undefined, { parcelKey: k, orderNo: `O-${k}`, direction: 'import', tradeMode: '1210', release: { decision: 'released', reasons: [] }, risk: { level: 'low', reasons: [], rulesVersion: 'r' }, matchComplete: true, matchConsistent: true, customsStatus: 800, buyerKey: null, buyerIdMasked: null, valueCny: '10', year: 2026, ebcCode: null, declaredWeightKg: 1.5 }, T), T);
     }
     // The demo's hand-made slip holds the zone's first number.
     await feed.put([{ kind: 'slip', key: 'Z5301E260000000000001', value: { passportNo: 'Z5301E260000000000001', ioType: 'E', status: 'approved', gateMode: 'double', vehicleNo: '粤B12345', vehicleWtKg: 9000, totalGrossWtKg: 3000, goods: [] } }]);

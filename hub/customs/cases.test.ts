@@ -17,7 +17,7 @@ const outcome = (decision: ReleaseDecision['decision'], over: Partial<EngineOutc
   customsStatus: 800,
   buyerKey: 'k',
   buyerIdMasked: '1101**********0011',
-  valueCny: 300,
+  valueCny: '300',
   year: 2026,
   ebcCode: 'EBC1',
   declaredWeightKg: 1.2,

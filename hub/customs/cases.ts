@@ -54,6 +54,8 @@ export const OfficerAction = z.discriminatedUnion('action', [
   z.object({ action: z.literal('result'), result: z.enum(['pass', 'seize', 'return', 'destroy']), reason: reasonText, where: z.string().trim().min(1).max(200).optional() }),
   /** A note on the case: changes nothing. */
   z.object({ action: z.literal('annotate'), reason: reasonText }),
+  /** Settle an order conflict (two orders claim the parcel): the parcel belongs to `orderNo`; the others are dismissed. */
+  z.object({ action: z.literal('resolve-order'), orderNo: z.string().trim().min(1).max(60), reason: reasonText }),
 ]);
 export type OfficerAction = z.infer<typeof OfficerAction>;
 
@@ -140,8 +142,38 @@ function enforceAuthority(c: CaseRecord, policy: CasePolicy): CaseRecord {
   return c.status === 'released' && !releaseStands(c, policy) ? { ...c, status: 'awaiting_release' } : c;
 }
 
-/** The case after the engine has decided again (new documents, new receipts, new line facts). */
+export const ORDER_CONFLICT_RULE = 'case:order-conflict';
+
+/** The reason a conflicted case shows: both (all) orders named. */
+function conflictReason(orderNos: readonly string[]): CaseReason {
+  return { rule: ORDER_CONFLICT_RULE, message: `orders ${orderNos.join(' and ')} each claim this parcel: an officer must choose its order before it can be released` };
+}
+
+/**
+ * The case after the engine has decided again (new documents, new receipts, new line facts).
+ *
+ * Order conflicts (issue 15 item 6): a case belongs to one order. When another order's documents name the same parcel
+ * (a list for order B naming a waybill order A already holds), the case does not move to whichever arrived last: it
+ * keeps its order and facts, records every claimant in `orderConflict` and is held — no release by the engine or an
+ * officer — until an officer resolves it (`resolve-order`). Orders an officer dismissed no longer touch the case.
+ */
 export function applyEngine(current: CaseRecord | undefined, o: EngineOutcome, nowMs: number, policy: CasePolicy = DEFAULT_CASE_POLICY): CaseRecord {
+  if (current && current.orderNo !== o.orderNo) {
+    if (current.dismissedOrders?.includes(o.orderNo)) return current;
+    const orderNos = [...new Set([current.orderNo, ...(current.orderConflict?.orderNos ?? []), o.orderNo])];
+    const orderConflict = { orderNos, raisedMs: current.orderConflict?.raisedMs ?? nowMs };
+    const reasons = [...current.reasons.filter((r) => r.rule !== ORDER_CONFLICT_RULE), conflictReason(orderNos)];
+    if (FINAL_STATUSES.has(current.status)) return { ...current, orderConflict, reasons };
+    return { ...current, orderConflict, reasons, status: current.status === 'inspection' ? 'inspection' : 'held', decidedBy: current.officerHold ? current.decidedBy : 'auto' };
+  }
+  const next = applyEngineToOwner(current, o, nowMs, policy);
+  if (!next.orderConflict) return next;
+  // The owner's documents still count, but the conflict stands: held, whatever the engine concluded.
+  const reasons = [...next.reasons, conflictReason(next.orderConflict.orderNos)];
+  return FINAL_STATUSES.has(next.status) || next.status === 'inspection' ? { ...next, reasons } : { ...next, reasons, status: 'held' };
+}
+
+function applyEngineToOwner(current: CaseRecord | undefined, o: EngineOutcome, nowMs: number, policy: CasePolicy): CaseRecord {
   const l = o.listState ?? listStateOf(o);
   const facts = {
     parcelKey: o.parcelKey,
@@ -199,6 +231,7 @@ const blockedByCustoms = (l: ListState) => l.cancel === 'requested' || l.unexpec
  */
 type ReleaseGuard = (c: CaseRecord, l: ListState, policy: CasePolicy) => string | null;
 const RELEASE_GUARDS: readonly ReleaseGuard[] = [
+  (c) => (c.orderConflict ? `orders ${c.orderConflict.orderNos.join(' and ')} each claim this parcel: resolve the order first` : null),
   (c) => (c.matchComplete ? null : 'documents are incomplete: a parcel without a complete set cannot be released'),
   (c) => (c.matchConsistent ? null : 'documents disagree: a parcel without a consistent set cannot be released'),
   (c, l) => (customsStops(c.engineDecision, c, l) ? `customs stops this parcel (${c.customsStatus ?? 'hold'}): an officer's release cannot override it` : null),
@@ -263,6 +296,17 @@ export function applyOfficer(current: CaseRecord | undefined, act: OfficerAction
       if (policy.releaseAuthority === 'officer') return ok({ ...passed, status: 'released', officerRelease: { by: officer, reason: act.reason, atMs: ctx.nowMs, alarmedMs: null } });
       return ok({ ...passed, status: 'awaiting_release' });
     }
+    case 'resolve-order': {
+      const claimants = current.orderConflict?.orderNos;
+      if (!claimants) return { ok: false, code: 'CONFLICT', message: 'no order conflict stands on this case' };
+      if (!claimants.includes(act.orderNo)) return { ok: false, code: 'CONFLICT', message: `${act.orderNo} is not one of the orders claiming this parcel (${claimants.join(', ')})` };
+      const dismissedOrders = [...new Set([...(current.dismissedOrders ?? []), ...claimants.filter((n) => n !== act.orderNo)])];
+      const reasons = current.reasons.filter((r) => r.rule !== ORDER_CONFLICT_RULE);
+      // The chosen order's documents decide the case from here (the service has the engine decide again); an officer's
+      // hold is not lifted by choosing the order.
+      const status: CaseStatus = current.officerHold ? 'held' : 'pending';
+      return { ok: true, next: { ...current, orderNo: act.orderNo, orderConflict: null, dismissedOrders, reasons, status, decidedBy: current.officerHold ? officer : 'auto' } };
+    }
   }
 }
 
@@ -288,6 +332,8 @@ const FEED_DECISION: Record<CaseStatus, ParcelDecision['decision']> = {
   destroyed: 'hold',
 };
 
+const FEED_MAX_WEIGHT_KG = 100_000;
+
 /** What the stations get for a case: the line knows released, hold and inspect. */
 export function caseToParcelDecision(c: CaseRecord, note?: string): ParcelDecision {
   const reason =
@@ -304,7 +350,9 @@ export function caseToParcelDecision(c: CaseRecord, note?: string): ParcelDecisi
   return {
     parcelKey: c.parcelKey,
     decision: FEED_DECISION[c.status],
-    ...(c.declaredWeightKg !== null ? { declaredWeightKg: c.declaredWeightKg } : {}),
+    // The feed carries what a line scale can weigh (≤ 100 t, feed.ts); a document may declare up to decimal(19,5) kg. Beyond
+    // it the line gets no weight to compare, and the hub's risk rule still compares the measured weight with it.
+    ...(c.declaredWeightKg !== null && c.declaredWeightKg <= FEED_MAX_WEIGHT_KG ? { declaredWeightKg: c.declaredWeightKg } : {}),
     ...(text ? { reason: text.length > 500 ? `${text.slice(0, 499)}…` : text } : {}),
     orderNo: c.orderNo,
   };

@@ -187,7 +187,8 @@ describe('JSON input errors name the field', () => {
     ['a missing acturalPaid', { ...order, acturalPaid: undefined }, 'order.acturalPaid'],
     ['an amount with 6 decimals', { ...order, goodsValue: 1.123456 }, 'order.goodsValue'],
     ['a negative amount', { ...order, discount: -1 }, 'order.discount'],
-    ['an amount as text', { ...order, freight: '0' }, 'order.freight'],
+    ['an amount as text that is not a decimal', { ...order, freight: '1e3' }, 'order.freight'],
+    ['an amount as a JSON number with more digits than a double keeps', { ...order, goodsValue: 12345678912345.12 }, 'order.goodsValue'],
     ['a zero quantity', { ...order, lines: [{ ...lines[0]!, qty: 0 }] }, 'order.lines.0.qty'],
     ['a repeated gnum', { ...order, lines: [lines[0]!, { ...lines[0]! }] }, 'order.lines.1.gnum'],
     ['no lines', { ...order, lines: [] }, 'order.lines'],
@@ -249,6 +250,12 @@ describe('amounts are decimal(19,5)', () => {
     [0, true],
     [0.00001, true],
     [12345678901234.5, true],
+    ['12345678912345.12345', true], // the full XSD width: as a string, kept exactly
+    ['99999999999999.99999', true],
+    ['100000000000000', false],
+    ['1.000001', false],
+    ['-0.1', false],
+    ['1e5', false],
     [0.000001, false],
     [1e-7, false],
     [0.1 + 0.2, false], // float noise is not a declared amount: build amounts in fen
@@ -256,6 +263,12 @@ describe('amounts are decimal(19,5)', () => {
     [Number.NaN, false],
     [Number.POSITIVE_INFINITY, false],
   ])('%s → %s', (x, ok) => expect(Amount.safeParse(x).success).toBe(ok));
+
+  it('parses to the canonical decimal string: numbers and strings alike', () => {
+    expect(Amount.parse('12345678912345.12345')).toBe('12345678912345.12345');
+    expect(Amount.parse('0012.500')).toBe('12.5');
+    expect(Amount.parse(12.5)).toBe('12.5');
+  });
 });
 
 describe('CEB times are Beijing time', () => {
@@ -310,7 +323,7 @@ describe('documentKey', () => {
   });
 
   it('is the same for every version of a document and unambiguous when a key contains a colon', () => {
-    expect(documentKey({ ...order, acturalPaid: 1, lines: order.lines })).toBe(documentKey(order));
+    expect(documentKey({ ...order, acturalPaid: '1', lines: order.lines })).toBe(documentKey(order));
     const a = documentKey({ ...waybill, logisticsCode: 'A:B', logisticsNo: waybill.logisticsNo });
     const b = documentKey({ ...waybill, logisticsCode: 'A', logisticsNo: `B:${waybill.logisticsNo}` as typeof waybill.logisticsNo });
     expect(a).not.toBe(b);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { decimalSchema } from '../../shared/decimal.ts';
 import { BondgateError, fieldIssues, validationError, type FieldIssue } from '../../shared/errors.ts';
 
 /**
@@ -12,30 +13,17 @@ import { BondgateError, fieldIssues, validationError, type FieldIssue } from '..
 // ---------------------------------------------------------------------------------------------------------------------
 // Scalars
 
-/** CEB amounts, quantities and weights are decimal(19,5): at most 14 integer and 5 fraction digits. */
-const DECIMAL_MAX = 1e14;
-
-/** Fraction digits of a number as written in its shortest round-trip form (what JSON carries). */
-function fractionDigits(x: number): number {
-  const s = String(x);
-  if (s.includes('e')) return x === 0 ? 0 : 99; // below 1e-6 (or absurdly large): not a decimal(19,5)
-  const dot = s.indexOf('.');
-  return dot < 0 ? 0 : s.length - dot - 1;
-}
-
-const decimal = () =>
-  z
-    .number()
-    .nonnegative()
-    .lt(DECIMAL_MAX, 'must be below 10^14 (decimal(19,5))')
-    .refine((x) => fractionDigits(x) <= 5, 'at most 5 decimals (decimal(19,5))');
-
+/**
+ * CEB amounts, quantities and weights are decimal(19,5): at most 14 integer and 5 fraction digits. They are held as
+ * canonical decimal strings (`12345678912345.12345`, shared/decimal.ts), because a JS number cannot hold 19 digits:
+ * JSON input may give a string or a number of up to 15 significant digits; output is always the string.
+ */
 /** An amount in the document's currency (RMB for imports), ≥ 0, up to 5 decimals. */
-export const Amount = decimal();
+export const Amount = decimalSchema();
 /** A quantity (qty, qty1, qty2): positive, up to 5 decimals. */
-export const Quantity = decimal().refine((x) => x > 0, 'must be greater than 0');
+export const Quantity = decimalSchema({ sign: 'positive' });
 /** A weight in kg: positive, up to 5 decimals. */
-export const WeightKg = decimal().refine((x) => x > 0, 'must be greater than 0');
+export const WeightKg = decimalSchema({ sign: 'positive' });
 
 const text = (max: number) => z.string().min(1).max(max);
 const optionalText = (max: number) => z.string().max(max).optional();

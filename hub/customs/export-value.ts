@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import * as dec from '../../shared/decimal.ts';
 import type { ExportInventoryList } from './documents.ts';
 
 /**
@@ -17,14 +18,14 @@ export const CNY_CURRENCY = '142';
 /** YYYY-MM of a CEB date (YYYYMMDD…). */
 const monthOf = (cebDate: string) => `${cebDate.slice(0, 4)}-${cebDate.slice(4, 6)}`;
 
-/** Pure: the list's goods value in CNY, or null when a line's currency has no rate for the month. */
-export function exportValueCny(list: Pick<ExportInventoryList, 'ieDate' | 'lines'>, rates: ExchangeRates): number | null {
+/** Pure: the list's goods value in CNY (exact, to the fen), or null when a line's currency has no rate for the month. */
+export function exportValueCny(list: Pick<ExportInventoryList, 'ieDate' | 'lines'>, rates: ExchangeRates): dec.Decimal | null {
   const month = monthOf(list.ieDate);
-  let fen = 0;
+  let total = '0';
   for (const l of list.lines) {
     const rate = l.currency === CNY_CURRENCY ? 1 : rates[l.currency]?.[month];
     if (rate === undefined) return null;
-    fen += Math.round(l.totalPrice * rate * 100);
+    total = dec.add(total, dec.round(dec.mul(String(l.totalPrice), dec.decimalFromNumber(rate)), 2));
   }
-  return fen / 100;
+  return total;
 }

@@ -1,3 +1,5 @@
+import * as dec from '../../shared/decimal.ts';
+import type { Decimal } from '../../shared/decimal.ts';
 import type { DocumentSet, ImportTradeMode, InventoryLine, InventoryList, InvtNo, LogisticsNo, Order, OrderLine, OrderNo, Payment, Waybill } from './documents.ts';
 import type { CreditClass, RiskRules, XrayVerdict } from './risk.ts';
 
@@ -19,7 +21,7 @@ export interface GeneratedParcel<S extends DocumentSet = CompleteSet> {
   /** What the line measured: a stable weight within ±2% of the declared gross, a clear X-ray. */
   line: { measuredWeightKg?: number; xray?: XrayVerdict };
   /** Risk context: the buyer's year-to-date total (≤ ¥15,000 so a normal parcel stays within the annual limit). */
-  context: { buyerYearToDateCny?: number; enterpriseCredit: Readonly<Record<string, CreditClass>> };
+  context: { buyerYearToDateCny?: Decimal; enterpriseCredit: Readonly<Record<string, CreditClass>> };
 }
 
 export interface GeneratorOptions {
@@ -175,8 +177,10 @@ export function cebTimeOf(ms: number): string {
   const mi = Math.floor((secs % 3600) / 60);
   return `${y}${pad(m, 2)}${pad(d, 2)}${pad(hh, 2)}${pad(mi, 2)}${pad(secs % 60, 2)}`;
 }
-const yuan = (fen: number) => fen / 100;
-const kg = (grams: number) => grams / 1000;
+/** Amounts and weights are exact decimals in the documents (shared/decimal.ts); the generator counts in fen and grams. */
+const yuan = (fen: number): Decimal => dec.fromUnits(BigInt(fen), 2);
+const kg = (grams: number): Decimal => dec.fromUnits(BigInt(grams), 3);
+const fen = (x: Decimal): number => Number(dec.unitsAt(x, 2));
 
 /** An 18-digit resident ID number with a valid check character (GB 11643, ISO 7064 MOD 11-2). */
 export function residentId(region: string, birth: string, sequence: number): string {
@@ -254,7 +258,7 @@ export function generateParcel(options: GeneratorOptions, index: number): Genera
     const totalPrice = yuan(priceFen * qty);
     goodsFen += priceFen * qty;
     netGrams += item.gramsEach * qty;
-    orderLines.push({ gnum, itemNo: item.sku, itemName: item.name, gmodel: item.model, barCode: BARCODES[itemIndex]!, unit: item.unit, qty, price, totalPrice, currency: '142', country: item.country });
+    orderLines.push({ gnum, itemNo: item.sku, itemName: item.name, gmodel: item.model, barCode: BARCODES[itemIndex]!, unit: item.unit, qty: String(qty), price, totalPrice, currency: '142', country: item.country });
     listLines.push({
       gnum,
       ...(bonded ? { itemRecordNo: `${zone.emsNo.slice(-6)}${item.sku}` } : {}),
@@ -266,9 +270,9 @@ export function generateParcel(options: GeneratorOptions, index: number): Genera
       barCode: BARCODES[itemIndex]!,
       country: item.country,
       currency: '142',
-      qty,
+      qty: String(qty),
       unit: item.unit,
-      qty1: Math.round(item.qty1Each * qty * 100_000) / 100_000,
+      qty1: dec.decimalFromNumber(Math.round(item.qty1Each * qty * 100_000) / 100_000),
       unit1: item.unit1,
       price,
       totalPrice,
@@ -336,7 +340,7 @@ export function generateParcel(options: GeneratorOptions, index: number): Genera
     logisticsNo,
     orderNo,
     freight: yuan(freightFen),
-    insuredFee: 0,
+    insuredFee: '0',
     currency: '142',
     weight: kg(grossGrams),
     packNo: 1,
@@ -377,7 +381,7 @@ export function generateParcel(options: GeneratorOptions, index: number): Genera
     trafMode: bonded ? '4' : '5',
     country: bonded ? '142' : orderLines[0]!.country,
     freight: yuan(freightFen),
-    insuredFee: 0,
+    insuredFee: '0',
     currency: '142',
     packNo: 1,
     grossWeight: kg(grossGrams),
@@ -387,7 +391,7 @@ export function generateParcel(options: GeneratorOptions, index: number): Genera
   return {
     index,
     set: { order, payment, waybill, inventory },
-    line: { measuredWeightKg: kg(measuredGrams), xray: 'clear' },
+    line: { measuredWeightKg: measuredGrams / 1000, xray: 'clear' },
     context: { buyerYearToDateCny: yuan(r.int(0, 1_500_000)), enterpriseCredit: CREDIT },
   };
 }
@@ -427,11 +431,11 @@ const MISMATCHES = {
   'payment.ebpCode': (p) => withSet(p, { payment: { ...p.set.payment, ebpCode: bumpLast(p.set.payment.ebpCode) } }),
   'payment.payCode': (p) => withSet(p, { payment: { ...p.set.payment, payCode: bumpLast(p.set.payment.payCode) } }),
   'payment.payTransactionId': (p) => withSet(p, { payment: { ...p.set.payment, payTransactionId: bumpLast(p.set.payment.payTransactionId) } }),
-  'payment.amountPaid': (p) => withSet(p, { payment: { ...p.set.payment, amountPaid: Math.round(p.set.payment.amountPaid * 100 + 1) / 100 } }),
+  'payment.amountPaid': (p) => withSet(p, { payment: { ...p.set.payment, amountPaid: yuan(fen(p.set.payment.amountPaid) + 1) } }),
   'payment.payerName': (p) => withSet(p, { payment: { ...p.set.payment, payerName: `${p.set.payment.payerName}明` } }),
   'payment.payerIdNumber': (p) => withSet(p, { payment: { ...p.set.payment, payerIdNumber: otherId(p.set.payment.payerIdNumber) } }),
-  'order.discount': (p) => withSet(p, { order: { ...p.set.order, discount: Math.round(p.set.order.discount * 100 + 100) / 100 } }),
-  'order.lineTotal': (p) => withSet(p, { order: { ...p.set.order, lines: mapFirstLine(p.set.order.lines, (l) => ({ ...l, totalPrice: Math.round(l.totalPrice * 100 + 100) / 100 })) } }),
+  'order.discount': (p) => withSet(p, { order: { ...p.set.order, discount: yuan(fen(p.set.order.discount) + 100) } }),
+  'order.lineTotal': (p) => withSet(p, { order: { ...p.set.order, lines: mapFirstLine(p.set.order.lines, (l) => ({ ...l, totalPrice: yuan(fen(l.totalPrice) + 100) })) } }),
   'waybill.orderNo': (p) => withSet(p, { waybill: { ...p.set.waybill, orderNo: `${p.set.waybill.orderNo}X` as OrderNo } }),
   'waybill.consignee': (p) => withSet(p, { waybill: { ...p.set.waybill, consignee: `${p.set.waybill.consignee}华` } }),
   'waybill.consigneeTelephone': (p) => withSet(p, { waybill: { ...p.set.waybill, consigneeTelephone: otherPhone(p.set.waybill.consigneeTelephone) } }),
@@ -445,10 +449,10 @@ const MISMATCHES = {
   'inventory.extraLine': (p) => {
     const lines = p.set.inventory.lines;
     const gnum = Math.max(...lines.map((l) => l.gnum)) + 1;
-    return withSet(p, { inventory: { ...p.set.inventory, lines: [...lines, { ...lines[0]!, gnum, qty: 1, qty1: Math.round((lines[0]!.qty1 / lines[0]!.qty) * 100_000) / 100_000, price: 0, totalPrice: 0 }] } });
+    return withSet(p, { inventory: { ...p.set.inventory, lines: [...lines, { ...lines[0]!, gnum, qty: '1', qty1: dec.decimalFromNumber(Math.round((Number(lines[0]!.qty1) / Number(lines[0]!.qty)) * 100_000) / 100_000), price: '0', totalPrice: '0' }] } });
   },
   'inventory.gname': (p) => withSet(p, { inventory: { ...p.set.inventory, lines: mapFirstLine(p.set.inventory.lines, (l) => ({ ...l, gname: `${l.gname}（赠品装）` })) } }),
-  'inventory.lineTotal': (p) => withSet(p, { inventory: { ...p.set.inventory, lines: mapFirstLine(p.set.inventory.lines, (l) => ({ ...l, totalPrice: Math.round(l.totalPrice * 100 + 1) / 100 })) } }),
+  'inventory.lineTotal': (p) => withSet(p, { inventory: { ...p.set.inventory, lines: mapFirstLine(p.set.inventory.lines, (l) => ({ ...l, totalPrice: yuan(fen(l.totalPrice) + 1) })) } }),
   'inventory.buyerIdNumber': (p) => withSet(p, { inventory: { ...p.set.inventory, buyerIdNumber: otherId(p.set.inventory.buyerIdNumber) } }),
   'inventory.buyerName': (p) => withSet(p, { inventory: { ...p.set.inventory, buyerName: `${p.set.inventory.buyerName}明` } }),
   'inventory.buyerTelephone': (p) => withSet(p, { inventory: { ...p.set.inventory, buyerTelephone: otherPhone(p.set.inventory.buyerTelephone) } }),
@@ -459,12 +463,12 @@ const MISMATCHES = {
       inventory: {
         ...p.set.inventory,
         lines: p.set.inventory.lines.map((l) => {
-          const priceFen = Math.round(l.price * 120);
-          return { ...l, price: priceFen / 100, totalPrice: Math.round(priceFen * l.qty) / 100 };
+          const priceFen = Math.round(fen(l.price) * 1.2);
+          return { ...l, price: yuan(priceFen), totalPrice: yuan(Math.round(priceFen * Number(l.qty))) };
         }),
       },
     }),
-  'inventory.grossWeight': (p) => withSet(p, { inventory: { ...p.set.inventory, grossWeight: Math.round(p.set.inventory.grossWeight * 1500 + 100) / 1000 } }),
+  'inventory.grossWeight': (p) => withSet(p, { inventory: { ...p.set.inventory, grossWeight: dec.decimalFromNumber(Math.round(Number(p.set.inventory.grossWeight) * 1500 + 100) / 1000) } }),
   'inventory.emsNo': (p) => {
     const { emsNo: _, ...list } = requireBonded(p);
     return withSet(p, { inventory: list });
@@ -499,41 +503,40 @@ export function withoutDocuments(parcel: GeneratedParcel, ...kinds: (keyof Docum
 
 /** Every order and list price scaled by `factor`; totals, tax, paid amount and payment recomputed, still consistent. */
 export function reprice(p: GeneratedParcel, factor: number): GeneratedParcel {
-  const fen = (x: number) => Math.round(x * 100);
   const scaled = new Map(p.set.order.lines.map((l) => [l.gnum, Math.round(fen(l.price) * factor)]));
-  const lines = p.set.order.lines.map((l) => ({ ...l, price: scaled.get(l.gnum)! / 100, totalPrice: Math.round(scaled.get(l.gnum)! * l.qty) / 100 }));
+  const lines = p.set.order.lines.map((l) => ({ ...l, price: yuan(scaled.get(l.gnum)!), totalPrice: yuan(Math.round(scaled.get(l.gnum)! * Number(l.qty))) }));
   const goodsFen = lines.reduce((s, l) => s + fen(l.totalPrice), 0);
   const freightFen = fen(p.set.order.freight);
   const taxFen = Math.round((goodsFen + freightFen) * TAX_RATE);
-  const paid = (goodsFen + freightFen + taxFen - fen(p.set.order.discount)) / 100;
+  const paid = yuan(goodsFen + freightFen + taxFen - fen(p.set.order.discount));
   const listLines = p.set.inventory.lines.map((l) => {
     const priceFen = scaled.get(l.gnum) ?? fen(l.price);
-    return { ...l, price: priceFen / 100, totalPrice: Math.round(priceFen * l.qty) / 100 };
+    return { ...l, price: yuan(priceFen), totalPrice: yuan(Math.round(priceFen * Number(l.qty))) };
   });
   return withSet(p, {
-    order: { ...p.set.order, lines, goodsValue: goodsFen / 100, taxTotal: taxFen / 100, acturalPaid: paid },
+    order: { ...p.set.order, lines, goodsValue: yuan(goodsFen), taxTotal: yuan(taxFen), acturalPaid: paid },
     payment: { ...p.set.payment, amountPaid: paid },
     inventory: { ...p.set.inventory, lines: listLines },
   });
 }
 
-const transactionValue = (p: GeneratedParcel) => p.set.order.goodsValue + p.set.order.freight + (p.set.inventory.insuredFee ?? 0);
+const transactionValue = (p: GeneratedParcel): Decimal => dec.sum([p.set.order.goodsValue, p.set.order.freight, p.set.inventory.insuredFee]);
 
 const TRIGGERS = {
-  'weight-off': (p, rules) => ({ parcel: { ...p, line: { ...p.line, measuredWeightKg: Math.round(p.set.waybill.weight * 1500 + 100) / 1000 } }, rules }),
+  'weight-off': (p, rules) => ({ parcel: { ...p, line: { ...p.line, measuredWeightKg: Math.round(Number(p.set.waybill.weight) * 1500 + 100) / 1000 } }, rules }),
   'xray-suspect': (p, rules) => ({ parcel: { ...p, line: { ...p.line, xray: 'suspect' } }, rules }),
   'xray-reject': (p, rules) => ({ parcel: { ...p, line: { ...p.line, xray: 'reject' } }, rules }),
   'xray-unreadable': (p, rules) => ({ parcel: { ...p, line: { ...p.line, xray: 'unreadable' } }, rules }),
   'over-transaction-limit': (p, rules) => {
     // A single indivisible item over the limit is allowed at full tax (value.full-tax): make it two of the item.
-    const single = p.set.order.lines.length === 1 && p.set.order.lines[0]!.qty === 1;
-    const m = single ? withSet(p, { order: { ...p.set.order, lines: p.set.order.lines.map((l) => ({ ...l, qty: 2 })) }, inventory: { ...p.set.inventory, lines: p.set.inventory.lines.map((l) => ({ ...l, qty: 2 })) } }) : p;
-    const factor = (rules.valueLimits.perTransactionCny * 1.1) / m.set.order.goodsValue / (single ? 2 : 1);
+    const single = p.set.order.lines.length === 1 && p.set.order.lines[0]!.qty === '1';
+    const m = single ? withSet(p, { order: { ...p.set.order, lines: p.set.order.lines.map((l) => ({ ...l, qty: '2' })) }, inventory: { ...p.set.inventory, lines: p.set.inventory.lines.map((l) => ({ ...l, qty: '2' })) } }) : p;
+    const factor = (rules.valueLimits.perTransactionCny * 1.1) / Number(m.set.order.goodsValue) / (single ? 2 : 1);
     const q = reprice(m, factor);
     // Keep the annual total clear of the limit so only the single-transaction rule fires.
-    return { parcel: { ...q, context: { ...q.context, buyerYearToDateCny: 0 } }, rules };
+    return { parcel: { ...q, context: { ...q.context, buyerYearToDateCny: '0' } }, rules };
   },
-  'over-annual-limit': (p, rules) => ({ parcel: { ...p, context: { ...p.context, buyerYearToDateCny: Math.round((rules.valueLimits.annualCny - transactionValue(p) + 1) * 100) / 100 } }, rules }),
+  'over-annual-limit': (p, rules) => ({ parcel: { ...p, context: { ...p.context, buyerYearToDateCny: dec.round(dec.add(dec.sub(dec.decimalFromNumber(rules.valueLimits.annualCny), transactionValue(p)), '1'), 2) } }, rules }),
   'annual-unknown': (p, rules) => {
     const { buyerYearToDateCny: _, ...context } = p.context;
     return { parcel: { ...p, context }, rules };

@@ -36,12 +36,12 @@ describe('a consistent export set', () => {
 
   it('agrees within rounding: a 5-decimal price that is the same at fen', () => {
     // 18.251 × 2 = 36.502: at fen both the price (18.25) and the total (36.50) agree with the order.
-    const s = mutate((s) => void (L1(s).price = 18.251));
+    const s = mutate((s) => void (L1(s).price = '18.251'));
     expect(matchExport(s).mismatches).toEqual([]);
   });
 
   it('a weight inside the tolerance agrees (larger of 10% and 0.05 kg)', () => {
-    expect(matchExport(mutate((s) => void (s.exportWaybill.grossWeight = 1.7))).consistent).toBe(true);
+    expect(matchExport(mutate((s) => void (s.exportWaybill.grossWeight = '1.7'))).consistent).toBe(true);
   });
 
   it('a list barCode of 无 ("none") against an order line without one is not a mismatch', () => {
@@ -61,23 +61,23 @@ const CASES: Record<string, { edit: (s: FullSet) => void; want: Want[] }> = {
   'waybill ebcCode': { edit: (s) => void (s.exportWaybill.ebcCode = '3318960CD9'), want: [['exportInventory-exportWaybill.key', 'ebcCode']] },
   'list logisticsNo': { edit: (s) => void (s.exportInventory.logisticsNo = 'EA123456794CN' as never), want: [['exportInventory-exportWaybill.key', 'logisticsNo']] },
   'list logisticsCode': { edit: (s) => void (s.exportInventory.logisticsCode = '3318980SF0'), want: [['exportInventory-exportWaybill.key', 'logisticsCode']] },
-  'extra list line': { edit: (s) => void s.exportInventory.lines.push({ ...L1(s), gnum: 3, price: 0, totalPrice: 0 }), want: [['exportInventory-exportOrder.lines', 'lines[gnum=3]']] },
-  'order line not listed': { edit: (s) => void s.exportOrder.lines.push({ ...O1(s), gnum: 3, price: 0, totalPrice: 0 }), want: [['exportInventory-exportOrder.lines', 'lines[gnum=3]']] },
+  'extra list line': { edit: (s) => void s.exportInventory.lines.push({ ...L1(s), gnum: 3, price: '0', totalPrice: '0' }), want: [['exportInventory-exportOrder.lines', 'lines[gnum=3]']] },
+  'order line not listed': { edit: (s) => void s.exportOrder.lines.push({ ...O1(s), gnum: 3, price: '0', totalPrice: '0' }), want: [['exportInventory-exportOrder.lines', 'lines[gnum=3]']] },
   'list itemNo': { edit: (s) => void (L1(s).itemNo = 'XC-MUG-500'), want: [['exportInventory-exportOrder.line-values', 'lines[gnum=1].itemNo']] },
   // qty and total changed together: the list line is self-consistent, but it is not the order's line, and the sum moves 21%.
   'list qty': {
     edit: (s) => Object.assign(L1(s), { qty: 3, totalPrice: 54.75 }),
     want: [['exportInventory-exportOrder.line-values', 'lines[gnum=1].qty'], ['exportInventory-exportOrder.line-values', 'lines[gnum=1].totalPrice'], ['exportInventory-exportOrder.total', 'lines.totalPrice', 'goodsValue']],
   },
-  'list price (total left)': { edit: (s) => void (L1(s).price = 18.26), want: [['exportInventory.line-total', 'lines[gnum=1].totalPrice', 'lines[gnum=1].price × qty'], ['exportInventory-exportOrder.line-values', 'lines[gnum=1].price']] },
-  'list totalPrice by a fen': { edit: (s) => void (s.exportInventory.lines[1]!.totalPrice = 50.01), want: [['exportInventory.line-total', 'lines[gnum=2].totalPrice', 'lines[gnum=2].price × qty'], ['exportInventory-exportOrder.line-values', 'lines[gnum=2].totalPrice']] },
-  'order line total by a fen': { edit: (s) => void (O1(s).totalPrice = 36.51), want: [['exportOrder.line-total', 'lines[gnum=1].totalPrice', 'lines[gnum=1].price × qty'], ['exportInventory-exportOrder.line-values', 'lines[gnum=1].totalPrice']] },
+  'list price (total left)': { edit: (s) => void (L1(s).price = '18.26'), want: [['exportInventory.line-total', 'lines[gnum=1].totalPrice', 'lines[gnum=1].price × qty'], ['exportInventory-exportOrder.line-values', 'lines[gnum=1].price']] },
+  'list totalPrice by a fen': { edit: (s) => void (s.exportInventory.lines[1]!.totalPrice = '50.01'), want: [['exportInventory.line-total', 'lines[gnum=2].totalPrice', 'lines[gnum=2].price × qty'], ['exportInventory-exportOrder.line-values', 'lines[gnum=2].totalPrice']] },
+  'order line total by a fen': { edit: (s) => void (O1(s).totalPrice = '36.51'), want: [['exportOrder.line-total', 'lines[gnum=1].totalPrice', 'lines[gnum=1].price × qty'], ['exportInventory-exportOrder.line-values', 'lines[gnum=1].totalPrice']] },
   'list line currency': { edit: (s) => void (L1(s).currency = '502'), want: [['exportInventory-exportOrder.currency', 'lines[gnum=1].currency', 'currency']] },
   'order line currency': { edit: (s) => void (O1(s).currency = '502'), want: [['exportOrder.currency', 'lines[gnum=1].currency', 'currency']] },
-  'order goodsValue': { edit: (s) => void (s.exportOrder.goodsValue = 100), want: [['exportOrder.goods-value', 'lines.totalPrice', 'goodsValue'], ['exportInventory-exportOrder.total', 'lines.totalPrice', 'goodsValue']] },
+  'order goodsValue': { edit: (s) => void (s.exportOrder.goodsValue = '100'), want: [['exportOrder.goods-value', 'lines.totalPrice', 'goodsValue'], ['exportInventory-exportOrder.total', 'lines.totalPrice', 'goodsValue']] },
   'list gname': { edit: (s) => void (L1(s).gname = '玻璃马克杯'), want: [['exportInventory-exportOrder.goods', 'lines[gnum=1].gname', 'lines[gnum=1].itemName']] },
   'list barCode': { edit: (s) => void (L1(s).barCode = '6923450612352'), want: [['exportInventory-exportOrder.goods', 'lines[gnum=1].barCode']] },
-  'waybill grossWeight': { edit: (s) => void (s.exportWaybill.grossWeight = 2), want: [['exportInventory-exportWaybill.weight', 'grossWeight', 'grossWeight']] },
+  'waybill grossWeight': { edit: (s) => void (s.exportWaybill.grossWeight = '2'), want: [['exportInventory-exportWaybill.weight', 'grossWeight', 'grossWeight']] },
   'bonded list without account book': {
     edit: (s) => void (s.exportInventory.tradeMode = '1210'),
     want: [['exportInventory.bonded-fields', 'emsNo'], ['exportInventory.bonded-fields', 'iacCode'], ['exportInventory.bonded-fields', 'lines[gnum=1].itemRecordNo'], ['exportInventory.bonded-fields', 'lines[gnum=2].itemRecordNo']],
@@ -103,10 +103,10 @@ describe('every export rule catches its mismatch and names the field', () => {
   });
 
   it('reports the declared values', () => {
-    const [m] = matchExport(mutate((s) => void (s.exportWaybill.grossWeight = 2))).mismatches;
-    expect([m!.left, m!.right]).toEqual([1.62, 2]);
-    const [t] = matchExport(mutate((s) => void (s.exportOrder.goodsValue = 100))).mismatches;
-    expect([t!.left, t!.right]).toEqual([86.5, 100]);
+    const [m] = matchExport(mutate((s) => void (s.exportWaybill.grossWeight = '2'))).mismatches;
+    expect([m!.left, m!.right]).toEqual(['1.62', '2']);
+    const [t] = matchExport(mutate((s) => void (s.exportOrder.goodsValue = '100'))).mismatches;
+    expect([t!.left, t!.right]).toEqual(['86.5', '100']);
   });
 });
 
@@ -128,31 +128,31 @@ describe('keys first, missing documents, options', () => {
   it('names the missing documents; what is present is still checked on its own', () => {
     expect(matchExport({ exportOrder: BASE.exportOrder })).toEqual({ complete: false, consistent: true, mismatches: [], missing: ['exportWaybill', 'exportInventory'] });
     expect(matchExport({})).toMatchObject({ complete: false, missing: ['exportOrder', 'exportWaybill', 'exportInventory'] });
-    const badOrder = mutate((s) => void (O1(s).totalPrice = 50)); // Σ 100 vs goodsValue 86.5: 16% off
+    const badOrder = mutate((s) => void (O1(s).totalPrice = '50')); // Σ 100 vs goodsValue 86.5: 16% off
     const r = matchExport({ exportOrder: badOrder.exportOrder, exportWaybill: BASE.exportWaybill });
     expect(r).toMatchObject({ complete: false, consistent: false, missing: ['exportInventory'] });
     expect(r.mismatches.map((m) => m.rule)).toEqual(['exportOrder.line-total', 'exportOrder.goods-value']);
   });
 
   it('without the list, order and waybill are not paired (the export waybill names no order)', () => {
-    const s = mutate((s) => void (s.exportWaybill.grossWeight = 9));
+    const s = mutate((s) => void (s.exportWaybill.grossWeight = '9'));
     expect(matchExport({ exportOrder: s.exportOrder, exportWaybill: s.exportWaybill }).consistent).toBe(true);
   });
 
   it('practice rules can be switched off; key and schema rules cannot', () => {
-    const s = mutate((s) => void (s.exportWaybill.grossWeight = 2));
+    const s = mutate((s) => void (s.exportWaybill.grossWeight = '2'));
     expect(matchExport(s, ExportMatchOptions.parse({ disabledRules: ['exportInventory-exportWaybill.weight'] })).consistent).toBe(true);
     expect(ExportMatchOptions.safeParse({ disabledRules: ['exportInventory-exportOrder.key'] }).success).toBe(false);
     expect(ExportMatchOptions.safeParse({ disabledRules: ['exportOrder.line-total'] }).success).toBe(false);
   });
 
   it('tolerances are the import matcher’s options: a wider weight tolerance accepts 2 kg', () => {
-    const s = mutate((s) => void (s.exportWaybill.grossWeight = 2));
+    const s = mutate((s) => void (s.exportWaybill.grossWeight = '2'));
     expect(matchExport(s, ExportMatchOptions.parse({ weightTolerancePct: 25 })).consistent).toBe(true);
   });
 
   it('is pure: frozen inputs, the same answer twice', () => {
-    const s = Object.freeze(mutate((s) => void (L1(s).price = 18.26)));
+    const s = Object.freeze(mutate((s) => void (L1(s).price = '18.26')));
     expect(matchExport(s)).toEqual(matchExport(s));
   });
 });

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { weightWithin } from '../../shared/stations/inspection.ts';
+import * as dec from '../../shared/decimal.ts';
+import type { Decimal } from '../../shared/decimal.ts';
 import { ExportInventoryList, ExportOrder, ExportWaybill } from './documents.ts';
-import { MatchOptions, MatchResult, Mismatch, normalizeIdentity } from './matching.ts';
+import { declaredWeightsAgree, MatchOptions, MatchResult, Mismatch, normalizeIdentity, productAt, toleranceAt } from './matching.ts';
 
 /**
  * Export three-document matching as a pure function: CEB303 order, CEB505 waybill, CEB603 inventory list in, every
@@ -63,20 +64,9 @@ export const ExportDocumentSet = z.object({ exportOrder: ExportOrder.optional(),
 export type ExportDocumentSet = z.infer<typeof ExportDocumentSet>;
 
 // ---------------------------------------------------------------------------------------------------------------------
-// Amounts as in matching.ts: integers of 10^-5 (decimal(19,5)), rounded half up to the compared precision. Kept local
-// rather than exported from matching.ts: four lines, and the import matcher's internals stay its own.
+// Amounts as in matching.ts: exact decimals, compared as integers of 10^-decimals rounded half up.
 
-const UNITS = 100_000;
-const units = (x: number) => Math.round(x * UNITS);
-const at = (u: number, decimals: number) => Math.round(u / 10 ** (5 - decimals));
-
-function productAt(price: number, qty: number, decimals: number): number {
-  const p = units(price) * units(qty);
-  const scale = 10 ** (10 - decimals);
-  if (Number.isSafeInteger(p)) return Math.round(p / scale);
-  const s = BigInt(scale);
-  return Number((BigInt(units(price)) * BigInt(units(qty)) + s / 2n) / s);
-}
+const at = (d: Decimal, decimals: number): bigint => dec.unitsAt(d, decimals);
 
 const show = (v: unknown) => (v === undefined || v === null ? 'absent' : typeof v === 'string' ? `"${v}"` : String(v));
 const line = (gnum: number, field: string) => `lines[gnum=${gnum}].${field}`;
@@ -103,15 +93,25 @@ class Recorder {
  * Equalities between amounts: compared at the option's decimals, allowing only `statedAmountToleranceCny` (0 by
  * default, as customs allows none) beyond that rounding. Arguments are already at `amountDecimals`.
  */
-function differs(leftAt: number, rightAt: number, o: ExportMatchOptions): boolean {
-  return Math.abs(leftAt - rightAt) > Math.round(o.statedAmountToleranceCny * 10 ** o.amountDecimals);
+function differs(leftAt: bigint, rightAt: bigint, o: ExportMatchOptions): boolean {
+  const diff = leftAt - rightAt;
+  return (diff < 0n ? -diff : diff) > toleranceAt(o.statedAmountToleranceCny, o.amountDecimals);
 }
 
-/** |a − b| within `pct` % of b, both at `decimals`: the approximate totals rules. */
-function totalWithin(aUnits: number, bUnits: number, pct: number, decimals: number): boolean {
-  const a = at(aUnits, decimals);
-  const b = at(bUnits, decimals);
-  return Math.abs(a - b) <= (b * pct) / 100;
+/** |Σ − b| within `pct` % of b, both rounded to `decimals`: the approximate totals rules. Returns Σ as compared. */
+function totalWithin(values: readonly Decimal[], b: Decimal, pct: number, decimals: number): { ok: boolean; total: Decimal } {
+  const total = dec.round(dec.sum(values), decimals);
+  return { ok: dec.withinPct(total, dec.round(b, decimals), pct), total };
+}
+
+/** A line's totalPrice against price × qty at the compared precision. */
+function lineTotal(rec: Recorder, rule: 'exportOrder.line-total' | 'exportInventory.line-total', l: { gnum: number; price: Decimal; qty: Decimal; totalPrice: Decimal }, o: ExportMatchOptions): void {
+  const d = o.amountDecimals;
+  const product = productAt(l.price, l.qty, d);
+  if (!differs(at(l.totalPrice, d), product, o)) return;
+  const [a, b] = EXPORT_MATCH_RULES[rule].documents;
+  const right = dec.fromUnits(product, d);
+  rec.add(rule, line(l.gnum, 'totalPrice'), l.totalPrice, right, line(l.gnum, 'price × qty'), `${a}.${line(l.gnum, 'totalPrice')} ${l.totalPrice} ≠ ${b}.${line(l.gnum, 'price × qty')} ${right}`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -120,24 +120,18 @@ function totalWithin(aUnits: number, bUnits: number, pct: number, decimals: numb
 type On = (r: ExportPracticeRule) => boolean;
 
 function orderAlone(rec: Recorder, order: ExportOrder, o: ExportMatchOptions, on: On): void {
-  const d = o.amountDecimals;
-  let sum = 0;
   for (const l of order.lines) {
-    sum += units(l.totalPrice);
-    if (differs(at(units(l.totalPrice), d), productAt(l.price, l.qty, d), o)) rec.add('exportOrder.line-total', line(l.gnum, 'totalPrice'), l.totalPrice, productAt(l.price, l.qty, d) / 10 ** d, line(l.gnum, 'price × qty'));
+    lineTotal(rec, 'exportOrder.line-total', l, o);
     if (l.currency !== order.currency) rec.add('exportOrder.currency', line(l.gnum, 'currency'), l.currency, order.currency, 'currency');
   }
-  if (on('exportOrder.goods-value') && !totalWithin(sum, units(order.goodsValue), o.totalTolerancePct, d)) {
-    const total = at(sum, d) / 10 ** d;
+  const { ok, total } = totalWithin(order.lines.map((l) => l.totalPrice), order.goodsValue, o.totalTolerancePct, o.amountDecimals);
+  if (on('exportOrder.goods-value') && !ok) {
     rec.add('exportOrder.goods-value', 'lines.totalPrice', total, order.goodsValue, 'goodsValue', `Σ order line totalPrice ${total} differs from goodsValue ${order.goodsValue} by more than ${o.totalTolerancePct}%`);
   }
 }
 
 function inventoryAlone(rec: Recorder, list: ExportInventoryList, o: ExportMatchOptions, on: On): void {
-  const d = o.amountDecimals;
-  for (const l of list.lines) {
-    if (differs(at(units(l.totalPrice), d), productAt(l.price, l.qty, d), o)) rec.add('exportInventory.line-total', line(l.gnum, 'totalPrice'), l.totalPrice, productAt(l.price, l.qty, d) / 10 ** d, line(l.gnum, 'price × qty'));
-  }
+  for (const l of list.lines) lineTotal(rec, 'exportInventory.line-total', l, o);
   // ExportTradeMode is wider than the import enum the shared option lists; 9710/9810 are never bonded.
   if (!on('exportInventory.bonded-fields') || !(o.bondedTradeModes as readonly string[]).includes(list.tradeMode)) return;
   const need = `required for tradeMode ${list.tradeMode}`;
@@ -171,9 +165,9 @@ function inventoryOrder(rec: Recorder, list: ExportInventoryList, order: ExportO
     }
     if (l.itemNo !== ol.itemNo) rec.add('exportInventory-exportOrder.line-values', line(l.gnum, 'itemNo'), l.itemNo, ol.itemNo);
     // Quantities are compared exactly (decimal(19,5)): the same goods, counted once by the seller.
-    if (units(l.qty) !== units(ol.qty)) rec.add('exportInventory-exportOrder.line-values', line(l.gnum, 'qty'), l.qty, ol.qty);
-    if (differs(at(units(l.price), d), at(units(ol.price), d), o)) rec.add('exportInventory-exportOrder.line-values', line(l.gnum, 'price'), l.price, ol.price);
-    if (differs(at(units(l.totalPrice), d), at(units(ol.totalPrice), d), o)) rec.add('exportInventory-exportOrder.line-values', line(l.gnum, 'totalPrice'), l.totalPrice, ol.totalPrice);
+    if (!dec.eq(l.qty, ol.qty)) rec.add('exportInventory-exportOrder.line-values', line(l.gnum, 'qty'), l.qty, ol.qty);
+    if (differs(at(l.price, d), at(ol.price, d), o)) rec.add('exportInventory-exportOrder.line-values', line(l.gnum, 'price'), l.price, ol.price);
+    if (differs(at(l.totalPrice, d), at(ol.totalPrice, d), o)) rec.add('exportInventory-exportOrder.line-values', line(l.gnum, 'totalPrice'), l.totalPrice, ol.totalPrice);
     if (l.currency !== order.currency) rec.add('exportInventory-exportOrder.currency', line(l.gnum, 'currency'), l.currency, order.currency, 'currency');
     if (on('exportInventory-exportOrder.goods')) {
       if (normalizeIdentity(l.gname) !== normalizeIdentity(ol.itemName)) rec.add('exportInventory-exportOrder.goods', line(l.gnum, 'gname'), l.gname, ol.itemName, line(l.gnum, 'itemName'));
@@ -187,10 +181,8 @@ function inventoryOrder(rec: Recorder, list: ExportInventoryList, order: ExportO
   }
 
   if (on('exportInventory-exportOrder.total')) {
-    let sum = 0;
-    for (const l of list.lines) sum += units(l.totalPrice);
-    if (!totalWithin(sum, units(order.goodsValue), o.totalTolerancePct, d)) {
-      const total = at(sum, d) / 10 ** d;
+    const { ok, total } = totalWithin(list.lines.map((l) => l.totalPrice), order.goodsValue, o.totalTolerancePct, d);
+    if (!ok) {
       rec.add('exportInventory-exportOrder.total', 'lines.totalPrice', total, order.goodsValue, 'goodsValue', `Σ list totalPrice ${total} differs from order goodsValue ${order.goodsValue} by more than ${o.totalTolerancePct}%`);
     }
   }
@@ -201,7 +193,7 @@ function inventoryWaybill(rec: Recorder, list: ExportInventoryList, waybill: Exp
   keyed = rec.key('exportInventory-exportWaybill.key', 'logisticsNo', list.logisticsNo, waybill.logisticsNo) && keyed;
   if (waybill.ebcCode !== undefined) keyed = rec.key('exportInventory-exportWaybill.key', 'ebcCode', list.ebcCode, waybill.ebcCode) && keyed;
   if (!keyed) return;
-  if (on('exportInventory-exportWaybill.weight') && !weightWithin(list.grossWeight, waybill.grossWeight, o)) {
+  if (on('exportInventory-exportWaybill.weight') && !declaredWeightsAgree(list.grossWeight, waybill.grossWeight, o)) {
     rec.add('exportInventory-exportWaybill.weight', 'grossWeight', list.grossWeight, waybill.grossWeight, 'grossWeight', `list grossWeight ${list.grossWeight} kg vs waybill grossWeight ${waybill.grossWeight} kg is beyond the larger of ${o.weightTolerancePct}% and ${o.weightToleranceKg} kg`);
   }
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import * as dec from '../../shared/decimal.ts';
 import type { DocumentSet, Order } from './documents.ts';
 import { CustomsDocument } from './documents.ts';
 import { cebTimeOf, generateDocumentSets, generateParcel, introduceMismatch, MISMATCH_KINDS, residentId, s10, withoutDocuments, type MismatchKind } from './generate-docs.ts';
@@ -88,13 +89,13 @@ describe('every rule catches its mismatch and names the field', () => {
 
   it('reports declared values and the computed value at fen', () => {
     const r = matchDocuments(introduceMismatch(bonded, 'order.discount').set);
-    expect(r.mismatches[0]).toMatchObject({ left: order.acturalPaid, right: Math.round((order.acturalPaid - 1) * 100) / 100 });
+    expect(r.mismatches[0]).toMatchObject({ left: order.acturalPaid, right: dec.sub(order.acturalPaid, '1') });
     const a = matchDocuments(introduceMismatch(bonded, 'payment.amountPaid').set).mismatches[0]!;
-    expect([a.left, a.right]).toEqual([order.acturalPaid, Math.round(order.acturalPaid * 100 + 1) / 100]);
+    expect([a.left, a.right]).toEqual([order.acturalPaid, dec.add(order.acturalPaid, '0.01')]);
   });
 
   it('a missing order line is reported from the order side', () => {
-    const withTwo: Order = { ...order, lines: [...order.lines, { ...order.lines[0]!, gnum: 9, totalPrice: 0, price: 0 }] };
+    const withTwo: Order = { ...order, lines: [...order.lines, { ...order.lines[0]!, gnum: 9, totalPrice: '0', price: '0' }] };
     const r = matchDocuments({ ...bonded.set, order: withTwo });
     expect(r.mismatches).toEqual([expect.objectContaining({ rule: 'inventory-order.lines', field: 'lines[gnum=9]', left: null, right: 9 })]);
   });
@@ -198,23 +199,27 @@ describe('personal data in mismatches is masked', () => {
 });
 
 describe('amounts: fen, tolerance, rounding', () => {
-  const paid = (amountPaid: number, options?: Partial<MatchOptions>) => matchDocuments({ order, payment: { ...payment, amountPaid } }, { ...DEFAULT_MATCH_OPTIONS, ...options }).mismatches.map((m) => m.rule);
+  const paid = (amountPaid: string, options?: Partial<MatchOptions>) => matchDocuments({ order, payment: { ...payment, amountPaid } }, { ...DEFAULT_MATCH_OPTIONS, ...options }).mismatches.map((m) => m.rule);
 
   it('stated equalities allow no tolerance beyond rounding to fen', () => {
-    expect(paid(order.acturalPaid + 0.004)).toEqual([]); // 5-decimal noise under half a fen
-    expect(paid(Math.round(order.acturalPaid * 100 + 1) / 100)).toEqual(['order-payment.amount']);
-    expect(paid(Math.round(order.acturalPaid * 100 + 1) / 100, { statedAmountToleranceCny: 0.01 })).toEqual([]);
-    expect(paid(order.acturalPaid + 0.004, { amountDecimals: 5 })).toEqual(['order-payment.amount']);
+    expect(paid(dec.add(order.acturalPaid, '0.004'))).toEqual([]); // 5-decimal noise under half a fen
+    expect(paid(dec.add(order.acturalPaid, '0.01'))).toEqual(['order-payment.amount']);
+    expect(paid(dec.add(order.acturalPaid, '0.01'), { statedAmountToleranceCny: 0.01 })).toEqual([]);
+    expect(paid(dec.add(order.acturalPaid, '0.004'), { amountDecimals: 5 })).toEqual(['order-payment.amount']);
   });
 
   it.each([
-    [0.33333, 3, 1, true], // 0.99999 rounds to 1.00
-    [1.005, 1, 1.01, true], // half a fen rounds up, whatever binary floating point says
-    [1.005, 1, 1, false],
-    [33.33, 3, 99.99, true],
-    [19.9, 0.5, 9.95, true],
-    [99999.99999, 99999.99999, 9999999998, true], // 9999999998.0000000001: beyond 2^53 in 10^-10 units, exact by BigInt
-    [99999.99999, 99999.99999, 9999999998.01, false],
+    ['0.33333', '3', '1', true], // 0.99999 rounds to 1.00
+    ['1.005', '1', '1.01', true], // half a fen rounds up, whatever binary floating point says
+    ['1.005', '1', '1', false],
+    ['33.33', '3', '99.99', true],
+    ['19.9', '0.5', '9.95', true],
+    ['99999.99999', '99999.99999', '9999999998', true], // 9999999998.0000000001: beyond 2^53 in 10^-10 units, exact
+    ['99999.99999', '99999.99999', '9999999998.01', false],
+    // decimal(19,5) at full width: 19 significant digits, beyond a double
+    ['12345678912345.12345', '1', '12345678912345.12', true],
+    ['12345678912345.12345', '1', '12345678912345.13', false],
+    ['1234567891.23456', '10000', '12345678912345.6', true],
   ])('price %s × qty %s = totalPrice %s → %s', (price, qty, totalPrice, ok) => {
     const line = { ...order.lines[0]!, gnum: 1, price, qty, totalPrice };
     const r = matchDocuments({ order: { ...order, lines: [line] } });
@@ -228,9 +233,10 @@ describe('amounts: fen, tolerance, rounding', () => {
     [1.06, 10, true],
     [1.0, 0, true],
   ])('Σ list totalPrice = goodsValue × %s within %s%% → %s', (factor, pct, ok) => {
-    const goodsValue = 1000;
-    const list = { ...inventory, lines: [{ ...inventory.lines[0]!, qty: 1, price: goodsValue * factor, totalPrice: goodsValue * factor }] };
-    const o = { ...order, goodsValue, lines: [{ ...order.lines[0]!, qty: 1, price: goodsValue, totalPrice: goodsValue }] };
+    const goodsValue = '1000';
+    const listed = dec.mul(goodsValue, dec.decimalFromNumber(factor));
+    const list = { ...inventory, lines: [{ ...inventory.lines[0]!, qty: '1', price: listed, totalPrice: listed }] };
+    const o = { ...order, goodsValue, lines: [{ ...order.lines[0]!, qty: '1', price: goodsValue, totalPrice: goodsValue }] };
     const r = matchDocuments({ order: o, inventory: list }, { ...DEFAULT_MATCH_OPTIONS, totalTolerancePct: pct });
     expect(r.mismatches.some((m) => m.rule === 'inventory-order.total')).toBe(!ok);
   });
@@ -238,10 +244,11 @@ describe('amounts: fen, tolerance, rounding', () => {
 
 describe('weights', () => {
   it.each([
-    [2, 2.18, true],
-    [2, 2.22, false],
-    [0.2, 0.25, true], // 0.05 kg floor for light parcels
-    [0.2, 0.26, false],
+    ['2', '2.18', true],
+    ['2', '2.22', false],
+    ['0.2', '0.25', true], // 0.05 kg floor for light parcels
+    ['0.2', '0.26', false],
+    ['0.2', '0.25001', false],
   ])('waybill %s kg vs list %s kg → %s', (weight, grossWeight, ok) => {
     const r = matchDocuments({ waybill: { ...waybill, weight }, inventory: { ...inventory, grossWeight } });
     expect(r.mismatches.some((m) => m.rule === 'inventory-waybill.weight')).toBe(!ok);

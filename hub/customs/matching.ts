@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { maskField } from '../../shared/mask.ts';
-import { weightWithin } from '../../shared/stations/inspection.ts';
+import * as dec from '../../shared/decimal.ts';
+import type { Decimal } from '../../shared/decimal.ts';
 import type { DocumentSet, InventoryList, Order, Payment, Waybill } from './documents.ts';
 
 /**
@@ -112,21 +113,29 @@ const sameIdentity = (a: string, b: string) => a === b || normalizeIdentity(a) =
 const samePhone = (a: string, b: string) => a === b || normalizePhone(a) === normalizePhone(b);
 
 // ---------------------------------------------------------------------------------------------------------------------
-// Amounts: integers of 10^-5 (decimal(19,5)), rounded half up to the compared precision
+// Amounts: exact decimals (shared/decimal.ts), compared as integers of 10^-decimals rounded half up
 
-const UNITS = 100_000;
-const units = (x: number) => Math.round(x * UNITS);
-const at = (u: number, decimals: number) => Math.round(u / 10 ** (5 - decimals));
+/** A declared amount at the compared precision, in units of 10^-decimals. */
+const at = (d: Decimal, decimals: number): bigint => dec.unitsAt(d, decimals);
 
-/** price × qty at `decimals`, exact: the product of two 10^-5 integers is in 10^-10. */
-function productAt(price: number, qty: number, decimals: number): number {
-  const p = units(price) * units(qty);
-  const scale = 10 ** (10 - decimals);
-  if (Number.isSafeInteger(p)) return Math.round(p / scale);
-  const big = BigInt(units(price)) * BigInt(units(qty));
-  const s = BigInt(scale);
-  return Number((big + s / 2n) / s);
+/** price × qty at `decimals`, exact: the product of two decimal(19,5) values has up to 38 digits, all kept. */
+export function productAt(price: Decimal, qty: Decimal, decimals: number): bigint {
+  return dec.unitsAt(dec.mul(price, qty), decimals);
 }
+
+/** A configured tolerance (a JS number such as 0.05) in units of 10^-decimals, exact. */
+export const toleranceAt = (x: number, decimals: number): bigint => dec.unitsAt(dec.decimalFromNumber(x), decimals);
+
+/**
+ * Two declared weights agree: |a − b| ≤ the larger of `weightToleranceKg` and `weightTolerancePct` of `b` — the
+ * inspection line's rule (shared/stations/inspection.ts weightWithin), computed exactly on the declared decimals.
+ */
+export function declaredWeightsAgree(a: Decimal, b: Decimal, o: Pick<MatchOptions, 'weightTolerancePct' | 'weightToleranceKg'>): boolean {
+  const diff = dec.abs(dec.sub(a, b));
+  return dec.cmp(diff, dec.decimalFromNumber(o.weightToleranceKg)) <= 0 || dec.withinPct(a, b, o.weightTolerancePct);
+}
+
+const absBig = (x: bigint) => (x < 0n ? -x : x);
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Recording a mismatch
@@ -166,12 +175,12 @@ class Recorder {
 
 const line = (gnum: number, field: string) => `lines[gnum=${gnum}].${field}`;
 
-function stated(rec: Recorder, o: MatchOptions, rule: MatchRule, field: string, left: number, rightUnitsAtDecimals: number, rightField: string, messagePrefix?: string): void {
-  const l = at(units(left), o.amountDecimals);
-  const tol = Math.round(o.statedAmountToleranceCny * 10 ** o.amountDecimals);
-  if (Math.abs(l - rightUnitsAtDecimals) <= tol) return;
-  const right = rightUnitsAtDecimals / 10 ** o.amountDecimals;
-  rec.add(rule, field, left, right, rightField, messagePrefix ? `${messagePrefix}: ${field} ${left} ≠ ${right}` : undefined);
+function stated(rec: Recorder, o: MatchOptions, rule: MatchRule, field: string, left: Decimal, rightUnitsAtDecimals: bigint, rightField: string, messagePrefix?: string): void {
+  const l = at(left, o.amountDecimals);
+  if (absBig(l - rightUnitsAtDecimals) <= toleranceAt(o.statedAmountToleranceCny, o.amountDecimals)) return;
+  const right = dec.fromUnits(rightUnitsAtDecimals, o.amountDecimals);
+  const [a, b] = MATCH_RULES[rule].documents;
+  rec.add(rule, field, left, right, rightField, messagePrefix ? `${messagePrefix}: ${field} ${left} ≠ ${right}` : `${a}.${field} ${left} ≠ ${b}.${rightField} ${right}`);
 }
 
 function orderPayment(rec: Recorder, order: Order, payment: Payment, o: MatchOptions, on: (r: PracticeRule) => boolean): void {
@@ -181,7 +190,7 @@ function orderPayment(rec: Recorder, order: Order, payment: Payment, o: MatchOpt
   if (order.payTransactionId !== undefined) keyed = rec.key('order-payment.key', 'payTransactionId', order.payTransactionId, payment.payTransactionId) && keyed;
   // Documents that do not pair belong to different sets: comparing their contents would only add noise.
   if (!keyed) return;
-  stated(rec, o, 'order-payment.amount', 'acturalPaid', order.acturalPaid, at(units(payment.amountPaid), o.amountDecimals), 'amountPaid');
+  stated(rec, o, 'order-payment.amount', 'acturalPaid', order.acturalPaid, at(payment.amountPaid, o.amountDecimals), 'amountPaid');
   if (on('payment.payer-is-buyer')) {
     if (!sameIdentity(order.buyerName, payment.payerName)) rec.add('payment.payer-is-buyer', 'buyerName', order.buyerName, payment.payerName, 'payerName');
     if (!sameIdentity(order.buyerIdNumber, payment.payerIdNumber)) rec.add('payment.payer-is-buyer', 'buyerIdNumber', order.buyerIdNumber, payment.payerIdNumber, 'payerIdNumber');
@@ -225,13 +234,10 @@ function inventoryOrder(rec: Recorder, list: InventoryList, order: Order, o: Mat
   }
 
   if (on('inventory-order.total')) {
-    let sum = 0;
-    for (const l of list.lines) sum += units(l.totalPrice);
-    const total = at(sum, o.amountDecimals);
-    const goods = at(units(order.goodsValue), o.amountDecimals);
-    if (Math.abs(total - goods) > (goods * o.totalTolerancePct) / 100) {
-      const scale = 10 ** o.amountDecimals;
-      rec.add('inventory-order.total', 'lines.totalPrice', total / scale, goods / scale, 'goodsValue', `Σ list totalPrice ${total / scale} differs from order goodsValue ${goods / scale} by more than ${o.totalTolerancePct}%`);
+    const total = dec.round(dec.sum(list.lines.map((l) => l.totalPrice)), o.amountDecimals);
+    const goods = dec.round(order.goodsValue, o.amountDecimals);
+    if (!dec.withinPct(total, goods, o.totalTolerancePct)) {
+      rec.add('inventory-order.total', 'lines.totalPrice', total, goods, 'goodsValue', `Σ list totalPrice ${total} differs from order goodsValue ${goods} by more than ${o.totalTolerancePct}%`);
     }
   }
 }
@@ -240,13 +246,13 @@ function inventoryWaybill(rec: Recorder, list: InventoryList, waybill: Waybill, 
   let keyed = rec.key('inventory-waybill.key', 'logisticsCode', list.logisticsCode, waybill.logisticsCode);
   keyed = rec.key('inventory-waybill.key', 'logisticsNo', list.logisticsNo, waybill.logisticsNo) && keyed;
   if (!keyed) return;
-  if (on('inventory-waybill.weight') && !weightWithin(list.grossWeight, waybill.weight, o)) {
+  if (on('inventory-waybill.weight') && !declaredWeightsAgree(list.grossWeight, waybill.weight, o)) {
     rec.add('inventory-waybill.weight', 'grossWeight', list.grossWeight, waybill.weight, 'weight', `list grossWeight ${list.grossWeight} kg vs waybill weight ${waybill.weight} kg is beyond the larger of ${o.weightTolerancePct}% and ${o.weightToleranceKg} kg`);
   }
 }
 
 function orderAlone(rec: Recorder, order: Order, o: MatchOptions): void {
-  const paid = at(units(order.goodsValue) + units(order.freight) + units(order.taxTotal) - units(order.discount), o.amountDecimals);
+  const paid = at(dec.sub(dec.sum([order.goodsValue, order.freight, order.taxTotal]), order.discount), o.amountDecimals);
   stated(rec, o, 'order.paid-formula', 'acturalPaid', order.acturalPaid, paid, 'goodsValue + freight + taxTotal − discount', 'acturalPaid must be goodsValue + freight + taxTotal − discount');
   for (const l of order.lines) stated(rec, o, 'order.line-total', line(l.gnum, 'totalPrice'), l.totalPrice, productAt(l.price, l.qty, o.amountDecimals), line(l.gnum, 'price × qty'));
 }

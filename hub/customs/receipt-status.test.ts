@@ -77,7 +77,7 @@ const outcomeFor = (receipts: readonly Receipt[], requests: readonly ListMessage
     customsStatus: list.latest?.status ?? null,
     buyerKey: 'k',
     buyerIdMasked: null,
-    valueCny: 100,
+    valueCny: '100',
     year: 2026,
     ebcCode: 'EBC1',
     declaredWeightKg: 1.2,

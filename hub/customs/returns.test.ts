@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import * as dec from '../../shared/decimal.ts';
 import { ExportInventoryList, ExportOrder, ReturnRequest, type InventoryList } from './documents.ts';
 import { generateParcel } from './generate-docs.ts';
 import { matchExportReturn, matchReturn, returnedValueCny, type ExportReturn, type ReturnRule } from './returns.ts';
@@ -28,10 +29,10 @@ const request = (patch: Partial<ReturnRequest> = {}): ReturnRequest =>
     agentCode: list.agentCode,
     agentName: list.agentName,
     reason: '七天无理由退货',
-    lines: [{ gnum: 2, gcode: line2.gcode, gname: line2.gname, qty: 2, unit: line2.unit }],
+    lines: [{ gnum: 2, gcode: line2.gcode, gname: line2.gname, qty: '2', unit: line2.unit }],
     ...patch,
   });
-const none = new Map<number, number>();
+const none = new Map<number, string>();
 
 describe('matchReturn: an import return request (CEB625) against its original list', () => {
   it('a return of part of a released line, by the same parties, matches', () => {
@@ -41,7 +42,7 @@ describe('matchReturn: an import return request (CEB625) against its original li
     expect(matchReturn(request({ buyerIdNumber: ` ${idWithX.toLowerCase()} ` }), { ...list, buyerIdNumber: idWithX }, none, true).ok).toBe(true);
   });
 
-  const cases: [string, ReturnRequest, InventoryList | undefined, Map<number, number>, boolean, { rule: ReturnRule; field: string; expected?: unknown; actual?: unknown }[]][] = [
+  const cases: [string, ReturnRequest, InventoryList | undefined, Map<number, string>, boolean, { rule: ReturnRule; field: string; expected?: unknown; actual?: unknown }[]][] = [
     ['the original list is unknown (nothing else can be compared)', request(), undefined, none, true, [{ rule: 'original.unknown', field: 'invtNo', actual: list.invtNo }]],
     ['the original list is not released', request(), list, none, false, [{ rule: 'original.not_released', field: 'invtNo' }]],
     ['another orderNo', request({ orderNo: 'YP-OTHER' as ReturnRequest['orderNo'] }), list, none, true, [{ rule: 'header.differs', field: 'orderNo', expected: list.orderNo, actual: 'YP-OTHER' }]],
@@ -50,15 +51,15 @@ describe('matchReturn: an import return request (CEB625) against its original li
     ['another platform', request({ ebpCode: '4403960Z99' }), list, none, true, [{ rule: 'header.differs', field: 'ebpCode', expected: list.ebpCode, actual: '4403960Z99' }]],
     // Reported masked: region prefix and the last 4 only.
     ['another buyer', request({ buyerIdNumber: '110105194912310021' }), list, none, true, [{ rule: 'header.differs', field: 'buyerIdNumber', expected: '330***********0274', actual: '110***********0021' }]],
-    ['a line not on the list', request({ lines: [{ gnum: 7, gcode: line1.gcode, gname: line1.gname, qty: 1, unit: line1.unit }] }), list, none, true, [{ rule: 'line.unknown', field: 'lines[gnum=7].gnum', actual: 7 }]],
-    ['another HS code', request({ lines: [{ gnum: 2, gcode: '3304100000', gname: line2.gname, qty: 1, unit: line2.unit }] }), list, none, true, [{ rule: 'line.gcode', field: 'lines[gnum=2].gcode', expected: line2.gcode, actual: '3304100000' }]],
-    ['another goods name', request({ lines: [{ gnum: 2, gcode: line2.gcode, gname: '面膜', qty: 1, unit: line2.unit }] }), list, none, true, [{ rule: 'line.gname', field: 'lines[gnum=2].gname', expected: line2.gname, actual: '面膜' }]],
-    ['another unit', request({ lines: [{ gnum: 2, gcode: line2.gcode, gname: line2.gname, qty: 1, unit: '007' }] }), list, none, true, [{ rule: 'line.unit', field: 'lines[gnum=2].unit', expected: line2.unit, actual: '007' }]],
-    ['more than the list declared', request({ lines: [{ gnum: 2, gcode: line2.gcode, gname: line2.gname, qty: 4, unit: line2.unit }] }), list, none, true, [{ rule: 'line.qty', field: 'lines[gnum=2].qty', expected: 3, actual: 4 }]],
-    ['more than is left after earlier returns', request(), list, new Map([[2, 2]]), true, [{ rule: 'line.qty', field: 'lines[gnum=2].qty', expected: 1, actual: 2 }]],
+    ['a line not on the list', request({ lines: [{ gnum: 7, gcode: line1.gcode, gname: line1.gname, qty: '1', unit: line1.unit }] }), list, none, true, [{ rule: 'line.unknown', field: 'lines[gnum=7].gnum', actual: 7 }]],
+    ['another HS code', request({ lines: [{ gnum: 2, gcode: '3304100000', gname: line2.gname, qty: '1', unit: line2.unit }] }), list, none, true, [{ rule: 'line.gcode', field: 'lines[gnum=2].gcode', expected: line2.gcode, actual: '3304100000' }]],
+    ['another goods name', request({ lines: [{ gnum: 2, gcode: line2.gcode, gname: '面膜', qty: '1', unit: line2.unit }] }), list, none, true, [{ rule: 'line.gname', field: 'lines[gnum=2].gname', expected: line2.gname, actual: '面膜' }]],
+    ['another unit', request({ lines: [{ gnum: 2, gcode: line2.gcode, gname: line2.gname, qty: '1', unit: '007' }] }), list, none, true, [{ rule: 'line.unit', field: 'lines[gnum=2].unit', expected: line2.unit, actual: '007' }]],
+    ['more than the list declared', request({ lines: [{ gnum: 2, gcode: line2.gcode, gname: line2.gname, qty: '4', unit: line2.unit }] }), list, none, true, [{ rule: 'line.qty', field: 'lines[gnum=2].qty', expected: '3', actual: '4' }]],
+    ['more than is left after earlier returns', request(), list, new Map([[2, '2']]), true, [{ rule: 'line.qty', field: 'lines[gnum=2].qty', expected: '1', actual: '2' }]],
     [
       'several problems: one issue each',
-      request({ ebcCode: '3301968X99', lines: [{ gnum: 1, gcode: line1.gcode, gname: line1.gname, qty: 2, unit: '011' }, { gnum: 9, gcode: line2.gcode, gname: line2.gname, qty: 1, unit: line2.unit }] }),
+      request({ ebcCode: '3301968X99', lines: [{ gnum: 1, gcode: line1.gcode, gname: line1.gname, qty: '2', unit: '011' }, { gnum: 9, gcode: line2.gcode, gname: line2.gname, qty: '1', unit: line2.unit }] }),
       list,
       none,
       false,
@@ -66,7 +67,7 @@ describe('matchReturn: an import return request (CEB625) against its original li
         { rule: 'original.not_released', field: 'invtNo' },
         { rule: 'header.differs', field: 'ebcCode' },
         { rule: 'line.unit', field: 'lines[gnum=1].unit' },
-        { rule: 'line.qty', field: 'lines[gnum=1].qty', expected: 1, actual: 2 },
+        { rule: 'line.qty', field: 'lines[gnum=1].qty', expected: '1', actual: '2' },
         { rule: 'line.unknown', field: 'lines[gnum=9].gnum' },
       ],
     ],
@@ -78,13 +79,13 @@ describe('matchReturn: an import return request (CEB625) against its original li
   });
 
   it('the quantity message names both numbers, and what is left is compared exactly (decimal quantities)', () => {
-    const r = matchReturn(request(), list, new Map([[2, 2]]), true);
+    const r = matchReturn(request(), list, new Map([[2, '2']]), true);
     expect(r.issues[0]!.message).toMatch(/declared 3.*2 were already returned.*at most 1/);
     // 0.1 + 0.2 already returned of 0.3 declared leaves exactly 0: returning 0.00001 more is too much, 0 left is not negative.
-    const small = { ...list, lines: [{ ...line2, qty: 0.3 }] };
-    const req = request({ lines: [{ gnum: 2, gcode: line2.gcode, gname: line2.gname, qty: 0.1, unit: line2.unit }] });
-    expect(matchReturn(req, small, new Map([[2, 0.1 + 0.1]]), true).ok).toBe(true);
-    expect(matchReturn(req, small, new Map([[2, 0.1 + 0.2]]), true).issues).toEqual([expect.objectContaining({ rule: 'line.qty', expected: 0 })]);
+    const small = { ...list, lines: [{ ...line2, qty: '0.3' }] };
+    const req = request({ lines: [{ gnum: 2, gcode: line2.gcode, gname: line2.gname, qty: '0.1', unit: line2.unit }] });
+    expect(matchReturn(req, small, new Map([[2, dec.add('0.1', '0.1')]]), true).ok).toBe(true);
+    expect(matchReturn(req, small, new Map([[2, dec.add('0.1', '0.2')]]), true).issues).toEqual([expect.objectContaining({ rule: 'line.qty', expected: '0' })]);
   });
 
   it('never shows the full ID number in an issue', () => {
@@ -101,14 +102,14 @@ describe('matchExportReturn: a parcel returned to the overseas warehouse against
     ebcCode: '3301968D11', ebcName: '杭州云海供应链管理有限公司', ownerCode: '3301968D11', ownerName: '杭州云海供应链管理有限公司', tradeMode: '9810', trafMode: '5', country: '502', POD: '5024',
     freight: 3, fCurrency: '502', insuredFee: 0, iCurrency: '502', wrapType: '2', packNo: 1, grossWeight: 3, netWeight: 2.5,
     lines: [
-      { gnum: 1, itemNo: 'TS-01', gcode: '6109100022', gname: '棉质T恤', gmodel: '针织', barCode: '6901234567892', country: '502', currency: '502', qty: 3, qty1: 3, unit: '011', unit1: '011', price: 12.5, totalPrice: 37.5 },
-      { gnum: 2, itemNo: 'MUG-1', gcode: '6912000010', gname: '陶瓷杯', gmodel: '350ml', barCode: '无', country: '502', currency: '502', qty: 2, qty1: 2, unit: '011', unit1: '011', price: 5, totalPrice: 10 },
+      { gnum: 1, itemNo: 'TS-01', gcode: '6109100022', gname: '棉质T恤', gmodel: '针织', barCode: '6901234567892', country: '502', currency: '502', qty: '3', qty1: 3, unit: '011', unit1: '011', price: 12.5, totalPrice: 37.5 },
+      { gnum: 2, itemNo: 'MUG-1', gcode: '6912000010', gname: '陶瓷杯', gmodel: '350ml', barCode: '无', country: '502', currency: '502', qty: '2', qty1: 2, unit: '011', unit1: '011', price: 5, totalPrice: 10 },
     ],
   });
   const exportOrder = ExportOrder.parse({
     kind: 'exportOrder', orderType: 'W', orderNo: 'W-ORD-1', ebpCode: '3301960A01', ebpName: '云海跨境电商平台', ebcCode: '3301968D11', ebcName: '杭州云海供应链管理有限公司',
     goodsValue: 47.5, freight: 3, currency: '502',
-    lines: [{ gnum: 1, itemNo: 'TS-01', itemName: '棉质T恤', barCode: '6901234567892', unit: '011', currency: '502', qty: 3, price: 12.5, totalPrice: 37.5 }],
+    lines: [{ gnum: 1, itemNo: 'TS-01', itemName: '棉质T恤', barCode: '6901234567892', unit: '011', currency: '502', qty: '3', price: 12.5, totalPrice: 37.5 }],
   });
   const ret = (patch: Partial<ExportReturn> = {}): ExportReturn => ({ orderNo: 'W-ORD-1', sku: 'TS-01', qty: 1, ...patch });
 
@@ -124,8 +125,8 @@ describe('matchExportReturn: a parcel returned to the overseas warehouse against
     ['no export of that order', ret({ orderNo: 'W-ORD-9' }), undefined, 0, { rule: 'export.unknown', actual: 'W-ORD-9' }],
     ['no SKU on the event', ret({ sku: undefined }), exportList, 0, { rule: 'export.no_sku' }],
     ['a SKU the export did not carry', ret({ sku: 'HAT-9' }), exportList, 0, { rule: 'export.sku_not_exported', actual: 'HAT-9' }],
-    ['more than exported', ret({ qty: 4 }), exportList, 0, { rule: 'export.qty', expected: 3, actual: 4 }],
-    ['more than is left after earlier returns', ret({ qty: 2 }), exportList, 2, { rule: 'export.qty', expected: 1, actual: 2 }],
+    ['more than exported', ret({ qty: 4 }), exportList, 0, { rule: 'export.qty', expected: '3', actual: 4 }],
+    ['more than is left after earlier returns', ret({ qty: 2 }), exportList, 2, { rule: 'export.qty', expected: '1', actual: 2 }],
   ];
   it.each(cases)('%s', (_title, r, original, already, expected) => {
     expect(matchExportReturn(r, original, already)).toEqual({ ok: false, issues: [expect.objectContaining(expected)] });

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import * as dec from '../../shared/decimal.ts';
+import type { Decimal } from '../../shared/decimal.ts';
 import { maskIdNumber } from '../../shared/mask.ts';
 import type { ExportInventoryList, ExportOrder, InventoryList, ReturnRequest } from './documents.ts';
 import { normalizeIdentity } from './matching.ts';
@@ -46,10 +48,8 @@ export type ReturnMatch = z.infer<typeof ReturnMatch>;
 
 const result = (issues: ReturnIssue[]): ReturnMatch => ({ ok: issues.length === 0, issues });
 
-// Quantities are decimal(19,5): compared as integers of 10^-5 so 0.1 + 0.2 returned of 0.3 is not "above".
-const UNITS = 100_000;
-const units = (x: number) => Math.round(x * UNITS);
-const fromUnits = (u: number) => u / UNITS;
+// Quantities are exact decimals (shared/decimal.ts) so 0.1 + 0.2 returned of 0.3 is not "above", at any width.
+const atLeastZero = (d: Decimal): Decimal => (d.startsWith('-') ? '0' : d);
 
 /** Header fields a return must carry exactly as the original list does (customs pairs them on these keys). */
 const HEADER_FIELDS = ['orderNo', 'logisticsNo', 'ebcCode', 'ebpCode'] as const;
@@ -60,7 +60,7 @@ const HEADER_FIELDS = ['orderNo', 'logisticsNo', 'ebcCode', 'ebpCode'] as const;
  * @param alreadyReturned per gnum, what other return requests against the same list already take back
  * @param released customs has released the original list (its latest 622 receipt is 800 or 899)
  */
-export function matchReturn(request: ReturnRequest, original: InventoryList | undefined, alreadyReturned: ReadonlyMap<number, number>, released: boolean): ReturnMatch {
+export function matchReturn(request: ReturnRequest, original: InventoryList | undefined, alreadyReturned: ReadonlyMap<number, Decimal>, released: boolean): ReturnMatch {
   if (!original) {
     return result([{ rule: 'original.unknown', field: 'invtNo', actual: request.invtNo, message: `no import list ${request.invtNo} is known to the hub` }]);
   }
@@ -84,15 +84,15 @@ export function matchReturn(request: ReturnRequest, original: InventoryList | un
     if (line.gcode !== orig.gcode) issues.push({ rule: 'line.gcode', field: `${at}.gcode`, expected: orig.gcode, actual: line.gcode, message: `gcode differs from the original line ${line.gnum}` });
     if (normalizeIdentity(line.gname) !== normalizeIdentity(orig.gname)) issues.push({ rule: 'line.gname', field: `${at}.gname`, expected: orig.gname, actual: line.gname, message: `gname differs from the original line ${line.gnum}` });
     if (line.unit !== orig.unit) issues.push({ rule: 'line.unit', field: `${at}.unit`, expected: orig.unit, actual: line.unit, message: `unit differs from the original line ${line.gnum}` });
-    const before = units(alreadyReturned.get(line.gnum) ?? 0);
-    const left = Math.max(0, units(orig.qty) - before);
-    if (units(line.qty) > left) {
+    const before = alreadyReturned.get(line.gnum) ?? '0';
+    const left = atLeastZero(dec.sub(orig.qty, before));
+    if (dec.gt(line.qty, left)) {
       issues.push({
         rule: 'line.qty',
         field: `${at}.qty`,
-        expected: fromUnits(left),
+        expected: left,
         actual: line.qty,
-        message: `returns ${line.qty} of line ${line.gnum}: the list declared ${orig.qty} and ${fromUnits(before)} were already returned, so at most ${fromUnits(left)}`,
+        message: `returns ${line.qty} of line ${line.gnum}: the list declared ${orig.qty} and ${before} were already returned, so at most ${left}`,
       });
     }
   }
@@ -111,7 +111,7 @@ const BARE_GTIN = /^(\d{8}|\d{12,14})$/;
 const skuKey = (code: string) => (BARE_GTIN.test(code) ? code.padStart(14, '0') : code.trim());
 
 /** Lines of an export whose itemNo or barCode is the SKU. */
-function linesFor(original: ExportInventoryList | ExportOrder, sku: string): { gnum: number; qty: number }[] {
+function linesFor(original: ExportInventoryList | ExportOrder, sku: string): { gnum: number; qty: Decimal }[] {
   const want = skuKey(sku);
   return original.lines.filter((l) => (l.itemNo !== undefined && skuKey(l.itemNo) === want) || (l.barCode !== undefined && skuKey(l.barCode) === want));
 }
@@ -129,17 +129,18 @@ export function matchExportReturn(ret: ExportReturn, original: ExportInventoryLi
   if (lines.length === 0) {
     return result([{ rule: 'export.sku_not_exported', field: 'sku', actual: ret.sku, message: `${ret.sku} is not an itemNo or barCode of export ${ret.orderNo}` }]);
   }
-  const exported = lines.reduce((n, l) => n + units(l.qty), 0);
-  const before = units(alreadyReturned);
-  const left = Math.max(0, exported - before);
-  if (units(ret.qty) > left) {
+  // The return's and earlier returns' counts come from the warehouse station (numbers); the export's are declared.
+  const exported = dec.sum(lines.map((l) => l.qty));
+  const before = dec.decimalFromNumber(alreadyReturned);
+  const left = atLeastZero(dec.sub(exported, before));
+  if (dec.gt(dec.decimalFromNumber(ret.qty), left)) {
     return result([
       {
         rule: 'export.qty',
         field: 'qty',
-        expected: fromUnits(left),
+        expected: left,
         actual: ret.qty,
-        message: `returns ${ret.qty} of ${ret.sku}: ${fromUnits(exported)} were exported and ${fromUnits(before)} already returned, so at most ${fromUnits(left)}`,
+        message: `returns ${ret.qty} of ${ret.sku}: ${exported} were exported and ${before} already returned, so at most ${left}`,
       },
     ]);
   }
@@ -153,13 +154,14 @@ export function matchExportReturn(ret: ExportReturn, original: ExportInventoryLi
  */
 export function returnedValueCny(original: Pick<InventoryList, 'lines'>, approved: readonly Pick<ReturnRequest, 'lines'>[]): number {
   const byGnum = new Map(original.lines.map((l) => [l.gnum, l]));
-  const returnedUnits = new Map<number, number>();
-  for (const r of approved) for (const l of r.lines) returnedUnits.set(l.gnum, (returnedUnits.get(l.gnum) ?? 0) + units(l.qty));
+  const returned = new Map<number, dec.Decimal>();
+  for (const r of approved) for (const l of r.lines) returned.set(l.gnum, dec.add(returned.get(l.gnum) ?? '0', String(l.qty)));
   let cents = 0;
-  for (const [gnum, u] of returnedUnits) {
+  for (const [gnum, q] of returned) {
     const line = byGnum.get(gnum);
-    if (!line || line.qty <= 0) continue;
-    cents += Math.round(line.totalPrice * 100 * Math.min(1, u / units(line.qty)));
+    if (!line || !dec.gt(String(line.qty), '0')) continue;
+    // The share is a ratio: a double is fine for it; the line price is exact.
+    cents += Math.round(Number(line.totalPrice) * 100 * Math.min(1, Number(q) / Number(line.qty)));
   }
   return cents / 100;
 }

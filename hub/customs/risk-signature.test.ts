@@ -7,7 +7,7 @@ const base = generateParcel({ seed: 21 }, 4);
 const facts = parcelFacts(base.set, base.line);
 const rules = RiskRules.parse({ version: 't' });
 const context = (status: 'verified' | 'unverified' | 'invalid' | 'absent'): RiskContext => ({
-  buyerYearToDateCny: 0,
+  buyerYearToDateCny: '0',
   signatures: [{ document: 'inventory', verdict: { status, reason: status === 'invalid' ? 'SIG_DIGEST_MISMATCH' : 'SIG_OK', message: 'm' } }],
 });
 

@@ -1,3 +1,4 @@
+import * as dec from '../../shared/decimal.ts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ParcelDecision } from '../../shared/stations/feed.ts';
 import { Receipt, type ReceiptRef } from './documents.ts';
@@ -86,7 +87,7 @@ describe('each risk rule fires with its reason', () => {
 
 const facts = (over: Partial<ParcelFacts> = {}): ParcelFacts => ({ ...parcelFacts(base.set, base.line), ...over });
 const rulesOf = (over: Record<string, unknown>) => RiskRules.parse({ version: 't', ...over });
-const firing = (f: ParcelFacts, rules: RiskRules = RULES, context: RiskContext = { buyerYearToDateCny: 0 }) => assessRisk(f, rules, context).reasons.map((r) => r.rule);
+const firing = (f: ParcelFacts, rules: RiskRules = RULES, context: RiskContext = { buyerYearToDateCny: '0' }) => assessRisk(f, rules, context).reasons.map((r) => r.rule);
 
 describe('rule boundaries', () => {
   it('weight: no measurement, nothing to compare; tolerance is the larger of % and kg', () => {
@@ -97,49 +98,52 @@ describe('rule boundaries', () => {
     expect(firing(facts({ declaredWeightKg: 0.1, measuredWeightKg: 0.16 }))).toEqual(['weight.out-of-tolerance']);
   });
 
-  const twoItems = [{ gnum: 1, gcode: '3304990099', gname: '面霜', qty: 2 }];
+  const twoItems = [{ gnum: 1, gcode: '3304990099', gname: '面霜', qty: '2' }];
   it.each([
-    [5000, 0, []],
-    [5000.01, 0, ['value.transaction-limit']],
-    [1000, 25_000, []],
-    [1000, 25_000.01, ['value.annual-limit']],
-    [6000, 21_000, ['value.transaction-limit', 'value.annual-limit']],
+    ['5000', '0', []],
+    ['5000.01', '0', ['value.transaction-limit']],
+    ['5000.00001', '0', ['value.transaction-limit']], // exact: not rounded to fen away
+    ['1000', '25000', []],
+    ['1000', '25000.01', ['value.annual-limit']],
+    ['6000', '21000', ['value.transaction-limit', 'value.annual-limit']],
+    ['12345678912345.12345', '0', ['value.transaction-limit', 'value.annual-limit']], // decimal(19,5) at full width
+    ['0.00001', '25999.99999', []], // exactly at the annual limit: a double sum would be 26000.000000000004
   ])('value %s with year-to-date %s → %j', (value, ytd, rules) => {
     expect(firing(facts({ transactionValueCny: value, lines: twoItems }), RULES, { buyerYearToDateCny: ytd })).toEqual(rules);
   });
 
   it('a single indivisible item over the transaction limit within the annual limit: full tax, not a violation (issue 16 item 7)', () => {
-    const one = [{ gnum: 1, gcode: '9102110000', gname: '手表', qty: 1 }];
-    const r = assessRisk(facts({ transactionValueCny: 8000, lines: one }), RULES, { buyerYearToDateCny: 10_000 });
+    const one = [{ gnum: 1, gcode: '9102110000', gname: '手表', qty: '1' }];
+    const r = assessRisk(facts({ transactionValueCny: '8000', lines: one }), RULES, { buyerYearToDateCny: '10000' });
     expect(r.reasons).toEqual([{ rule: 'value.full-tax', severity: 'low', message: expect.stringContaining('full tax applies') }]);
     expect(r.level).toBe('low');
     expect(r.reasons[0]!.message).toContain('¥5000.00');
     // Configured limits, not hard-coded ones, in the message.
-    expect(assessRisk(facts({ transactionValueCny: 8000, lines: one }), rulesOf({ valueLimits: { perTransactionCny: 7000 } }), { buyerYearToDateCny: 0 }).reasons[0]!.message).toContain('¥7000.00');
+    expect(assessRisk(facts({ transactionValueCny: '8000', lines: one }), rulesOf({ valueLimits: { perTransactionCny: 7000 } }), { buyerYearToDateCny: '0' }).reasons[0]!.message).toContain('¥7000.00');
     // Over the annual limit the exception does not apply.
-    expect(firing(facts({ transactionValueCny: 8000, lines: one }), RULES, { buyerYearToDateCny: 20_000 })).toEqual(['value.transaction-limit', 'value.annual-limit']);
+    expect(firing(facts({ transactionValueCny: '8000', lines: one }), RULES, { buyerYearToDateCny: '20000' })).toEqual(['value.transaction-limit', 'value.annual-limit']);
     // Two of the item, or two lines, can be split: the transaction limit applies.
-    expect(firing(facts({ transactionValueCny: 8000, lines: twoItems }))).toEqual(['value.transaction-limit']);
-    expect(firing(facts({ transactionValueCny: 8000, lines: [...one, { ...one[0]!, gnum: 2 }] }))).toEqual(['value.transaction-limit']);
+    expect(firing(facts({ transactionValueCny: '8000', lines: twoItems }))).toEqual(['value.transaction-limit']);
+    expect(firing(facts({ transactionValueCny: '8000', lines: [...one, { ...one[0]!, gnum: 2 }] }))).toEqual(['value.transaction-limit']);
   });
 
   it('the annual limit is said to be advisory: customs counts nationally and its refusal code decides (issue 16 item 7)', () => {
-    const [r] = assessRisk(facts({ transactionValueCny: 1000 }), RULES, { buyerYearToDateCny: 25_500 }).reasons;
+    const [r] = assessRisk(facts({ transactionValueCny: '1000' }), RULES, { buyerYearToDateCny: '25500' }).reasons;
     expect(r).toMatchObject({ rule: 'value.annual-limit' });
     expect(r!.message).toMatch(/advisory.*nationally.*authority.*-621018/);
-    expect(assessRisk(facts({ transactionValueCny: 100 }), RULES, {}).reasons[0]!.message).toMatch(/advisory/);
+    expect(assessRisk(facts({ transactionValueCny: '100' }), RULES, {}).reasons[0]!.message).toMatch(/advisory/);
   });
 
   it('limits apply to listed import trade modes only', () => {
-    expect(firing(facts({ transactionValueCny: 9000, tradeMode: '9710' }))).toEqual([]);
-    expect(firing(facts({ transactionValueCny: 9000, direction: 'export' }))).toEqual([]);
-    expect(firing(facts({ transactionValueCny: 9000, tradeMode: '1239', lines: twoItems }))).toEqual(['value.transaction-limit']);
-    expect(firing(facts({ transactionValueCny: 100 }), RULES, {})).toEqual(['value.annual-unknown']);
+    expect(firing(facts({ transactionValueCny: '9000', tradeMode: '9710' }))).toEqual([]);
+    expect(firing(facts({ transactionValueCny: '9000', direction: 'export' }))).toEqual([]);
+    expect(firing(facts({ transactionValueCny: '9000', tradeMode: '1239', lines: twoItems }))).toEqual(['value.transaction-limit']);
+    expect(firing(facts({ transactionValueCny: '100' }), RULES, {})).toEqual(['value.annual-unknown']);
   });
 
   it('the dutiable value is goods + freight + insurance (non-cash discounts are part of goodsValue)', () => {
     const { order, inventory } = base.set;
-    expect(parcelFacts(base.set).transactionValueCny).toBeCloseTo(order.goodsValue + order.freight + inventory.insuredFee, 2);
+    expect(parcelFacts(base.set).transactionValueCny).toBe(dec.sum([order.goodsValue, order.freight, inventory.insuredFee]));
   });
 
   it('restricted HS codes match by prefix; the positive list by code or prefix, imports only', () => {
@@ -185,7 +189,7 @@ describe('rule boundaries', () => {
 
   it('a dishonest carrier or payment enterprise counts too', () => {
     const credit = { [base.set.waybill.logisticsCode]: 'dishonest' as const, [base.set.payment.payCode]: 'dishonest' as const };
-    const reasons = assessRisk(facts(), RULES, { buyerYearToDateCny: 0, enterpriseCredit: credit }).reasons;
+    const reasons = assessRisk(facts(), RULES, { buyerYearToDateCny: '0', enterpriseCredit: credit }).reasons;
     expect(reasons.map((r) => r.message).join()).toMatch(/logistics enterprise .*payment enterprise|payment enterprise .*logistics enterprise/);
   });
 });
@@ -227,7 +231,7 @@ describe('random sampling', () => {
     const prepared = prepareRiskRules(rules);
     return parcels.filter((p) => {
       const f = parcelFacts(p.set);
-      return assessRisk(f, prepared, { buyerYearToDateCny: 0, enterpriseCredit: credit, samplingDraw: samplingDraw(key, 'risk', f.parcelKey) }).reasons.some((r) => r.rule === 'sample.random');
+      return assessRisk(f, prepared, { buyerYearToDateCny: '0', enterpriseCredit: credit, samplingDraw: samplingDraw(key, 'risk', f.parcelKey) }).reasons.some((r) => r.rule === 'sample.random');
     }).length / parcels.length;
   };
 
@@ -240,12 +244,12 @@ describe('random sampling', () => {
 
   it("follows the hub's keyed draw, not the rules version; with no draw it samples (fail safe) (issue 16 item 6)", () => {
     const f = facts();
-    const fired = (draw: number | undefined, version = 'a') => assessRisk(f, rulesOf({ version, sampling: { rate: 0.1 } }), { buyerYearToDateCny: 0, ...(draw !== undefined ? { samplingDraw: draw } : {}) }).reasons.map((r) => r.rule);
+    const fired = (draw: number | undefined, version = 'a') => assessRisk(f, rulesOf({ version, sampling: { rate: 0.1 } }), { buyerYearToDateCny: '0', ...(draw !== undefined ? { samplingDraw: draw } : {}) }).reasons.map((r) => r.rule);
     expect(fired(0.05)).toEqual(['sample.random']);
     expect(fired(0.5)).toEqual([]);
     expect(fired(0.5, 'b')).toEqual([]); // a new version label does not re-draw: only a new key does
     expect(fired(undefined)).toEqual(['sample.random']);
-    expect(assessRisk(f, rulesOf({ sampling: { rate: 0.1 } }), { buyerYearToDateCny: 0 }).reasons[0]!.message).toContain('sampled to be safe');
+    expect(assessRisk(f, rulesOf({ sampling: { rate: 0.1 } }), { buyerYearToDateCny: '0' }).reasons[0]!.message).toContain('sampled to be safe');
   });
 });
 
@@ -351,7 +355,7 @@ describe('customsStatusOf: receipts drive the decision', () => {
 });
 
 describe('toParcelDecision', () => {
-  const parcel = { parcelKey: base.set.waybill.logisticsNo, declaredWeightKg: base.set.waybill.weight, orderNo: base.set.order.orderNo };
+  const parcel = { parcelKey: base.set.waybill.logisticsNo, declaredWeightKg: Number(base.set.waybill.weight), orderNo: base.set.order.orderNo };
 
   it.each([
     ['released', 'released'],
@@ -376,7 +380,7 @@ describe('toParcelDecision', () => {
     const { match, risk } = assess(p, rules);
     const facts = parcelFacts(p.set, p.line);
     const d = toParcelDecision(decideRelease(match, risk, status(800)), { parcelKey: facts.parcelKey, declaredWeightKg: facts.declaredWeightKg! });
-    expect(d).toMatchObject({ decision: 'hold', declaredWeightKg: base.set.waybill.weight });
+    expect(d).toMatchObject({ decision: 'hold', declaredWeightKg: Number(base.set.waybill.weight) });
     expect(d.reason).toContain('X-ray image marked suspect');
   });
 });

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import * as dec from '../../shared/decimal.ts';
+import { decimalSchema, type Decimal } from '../../shared/decimal.ts';
 import { maskIdNumber, maskName, maskPhone } from '../../shared/mask.ts';
 import type { ParcelDecision } from '../../shared/stations/feed.ts';
 import { weightWithin } from '../../shared/stations/inspection.ts';
@@ -101,14 +103,14 @@ export const ParcelFacts = z.object({
   parcelKey: z.string().min(1).max(64),
   direction: z.enum(['import', 'export']),
   tradeMode: z.string().regex(/^\d{4}$/).optional(),
-  /** Dutiable value of this transaction in CNY: goods (incl. non-cash discounts) + freight + insurance. */
-  transactionValueCny: z.number().nonnegative().optional(),
+  /** Dutiable value of this transaction in CNY: goods (incl. non-cash discounts) + freight + insurance, exact. */
+  transactionValueCny: decimalSchema({ integerDigits: 16 }).optional(),
   declaredWeightKg: z.number().positive().optional(),
   /** From the line's scale; absent until the parcel has been weighed. */
   measuredWeightKg: z.number().positive().optional(),
   xray: XrayVerdict.optional(),
   /** `qty` (declared quantity) tells a single indivisible item from a split order (value limits). */
-  lines: z.array(z.object({ gnum: z.number().int(), gcode: z.string(), gname: z.string(), qty: z.number().positive().optional() })).default([]),
+  lines: z.array(z.object({ gnum: z.number().int(), gcode: z.string(), gname: z.string(), qty: decimalSchema().optional() })).default([]),
   enterprises: z.array(z.object({ role: z.enum(['ebc', 'ebp', 'logistics', 'agent', 'payment']), code: z.string(), name: z.string().optional() })).default([]),
   consignee: z.object({ name: z.string(), telephone: z.string(), address: z.string() }).optional(),
   buyer: z.object({ name: z.string(), idNumber: z.string() }).optional(),
@@ -119,8 +121,8 @@ export type ParcelFacts = z.output<typeof ParcelFacts>;
 export interface LineObservation { measuredWeightKg?: number; xray?: XrayVerdict }
 
 export interface RiskContext {
-  /** The buyer's total of released imports this calendar year, before this parcel. */
-  buyerYearToDateCny?: number;
+  /** The buyer's total of released imports this calendar year, before this parcel (exact decimal). */
+  buyerYearToDateCny?: Decimal;
   /** Credit class by enterprise code; unknown codes are `general`. */
   enterpriseCredit?: Readonly<Record<string, CreditClass>>;
   match?: MatchResult;
@@ -169,9 +171,9 @@ export function parcelFacts(set: DocumentSet, line: LineObservation = {}): Parce
   const parcelKey = inventory?.logisticsNo ?? waybill?.logisticsNo ?? order?.orderNo ?? payment?.orderNo ?? '(unknown)';
   // The dutiable value (完税价格) is the actual transaction price: goods (goodsValue already includes non-cash
   // discounts) + freight + insurance. Without an order, the list's lines stand in for the goods.
-  const goods = order ? order.goodsValue : inventory ? inventory.lines.reduce((s, l) => s + l.totalPrice, 0) : undefined;
-  const freight = order?.freight ?? inventory?.freight ?? waybill?.freight ?? 0;
-  const insured = inventory?.insuredFee ?? waybill?.insuredFee ?? 0;
+  const goods = order ? order.goodsValue : inventory ? dec.sum(inventory.lines.map((l) => l.totalPrice)) : undefined;
+  const freight = order?.freight ?? inventory?.freight ?? waybill?.freight ?? '0';
+  const insured = inventory?.insuredFee ?? waybill?.insuredFee ?? '0';
   const enterprises: ParcelFacts['enterprises'] = [];
   const ebc = inventory ?? order;
   if (ebc) enterprises.push({ role: 'ebc', code: ebc.ebcCode, name: ebc.ebcName }, { role: 'ebp', code: ebc.ebpCode, name: ebc.ebpName });
@@ -179,14 +181,16 @@ export function parcelFacts(set: DocumentSet, line: LineObservation = {}): Parce
   if (carrier) enterprises.push({ role: 'logistics', code: carrier.logisticsCode, name: carrier.logisticsName });
   if (inventory) enterprises.push({ role: 'agent', code: inventory.agentCode, name: inventory.agentName });
   if (payment) enterprises.push({ role: 'payment', code: payment.payCode, name: payment.payName });
-  const declaredWeightKg = waybill?.weight ?? inventory?.grossWeight;
+  // A number: it is compared with the line's scale, a float measurement (documents keep the exact decimal).
+  const declaredWeight = waybill?.weight ?? inventory?.grossWeight;
+  const declaredWeightKg = declaredWeight === undefined ? undefined : dec.toNumber(declaredWeight);
   const buyerDoc = inventory ?? order;
   const consigneeDoc = order ?? waybill;
   return {
     parcelKey: parcelKey.slice(0, 64),
     direction: 'import',
     ...(inventory ? { tradeMode: inventory.tradeMode } : {}),
-    ...(goods !== undefined ? { transactionValueCny: Math.round((goods + freight + insured) * 100) / 100 } : {}),
+    ...(goods !== undefined ? { transactionValueCny: dec.sum([goods, freight, insured]) } : {}),
     // The parcel's own gross weight: the waybill's (its label), else the list's.
     ...(declaredWeightKg !== undefined ? { declaredWeightKg } : {}),
     ...(line.measuredWeightKg !== undefined ? { measuredWeightKg: line.measuredWeightKg } : {}),
@@ -198,7 +202,7 @@ export function parcelFacts(set: DocumentSet, line: LineObservation = {}): Parce
   };
 }
 
-const cny = (x: number) => `¥${(Math.round(x * 100) / 100).toFixed(2)}`;
+const cny = (x: Decimal | number) => `¥${dec.toFixed(typeof x === 'number' ? dec.decimalFromNumber(x) : x, 2)}`;
 const pct = (x: number) => `${Math.round(x * 10_000) / 100}%`;
 /** An HS code is covered when any of its 2…10-digit prefixes is in the set: nine lookups, whatever the list size. */
 function hsCovered(gcode: string, prefixes: ReadonlySet<string>): boolean {
@@ -252,7 +256,7 @@ export function prepareRiskRules(rules: RiskRules): PreparedRiskRules {
 }
 
 /** One line of quantity 1: an item that cannot be split into smaller transactions. */
-export const isSingleItem = (facts: Pick<ParcelFacts, 'lines'>): boolean => facts.lines.length === 1 && facts.lines[0]!.qty === 1;
+export const isSingleItem = (facts: Pick<ParcelFacts, 'lines'>): boolean => facts.lines.length === 1 && facts.lines[0]!.qty !== undefined && dec.eq(facts.lines[0]!.qty, '1');
 
 const ADVISORY = "local count, advisory: customs counts the buyer's imports nationally and its refusal code is the authority";
 
@@ -264,10 +268,11 @@ const ADVISORY = "local count, advisory: customs counts the buyer's imports nati
  *   `value.annual-limit` (customs -621018), said to be advisory: the hub sees only this zone's lists;
  * - year-to-date unknown → `value.annual-unknown`.
  */
-export function valueLimitReasons(valueCny: number, singleItem: boolean, yearToDateCny: number | undefined, limits: RiskRules['valueLimits']): { rule: RiskRuleId; severity: RuleSeverity; message: string }[] {
+export function valueLimitReasons(valueCny: Decimal, singleItem: boolean, yearToDateCny: Decimal | undefined, limits: RiskRules['valueLimits']): { rule: RiskRuleId; severity: RuleSeverity; message: string }[] {
   const out: { rule: RiskRuleId; severity: RuleSeverity; message: string }[] = [];
-  const overAnnual = yearToDateCny !== undefined && yearToDateCny + valueCny > limits.annualCny;
-  if (valueCny > limits.perTransactionCny) {
+  // Compared exactly: a value one fen over a limit at full decimal(19,5) width still fires.
+  const overAnnual = yearToDateCny !== undefined && dec.gt(dec.add(yearToDateCny, valueCny), dec.decimalFromNumber(limits.annualCny));
+  if (dec.gt(valueCny, dec.decimalFromNumber(limits.perTransactionCny))) {
     if (singleItem && !overAnnual) {
       out.push({
         rule: 'value.full-tax',

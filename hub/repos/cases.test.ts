@@ -1,9 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { openSqliteStorage } from '../storage/sqlite.ts';
 import { maskForViewer } from '../../shared/mask.ts';
 import { eachStore } from '../../test/helpers/stores.ts';
 import { run } from '../storage/sql.ts';
 import { applyEngine, type EngineOutcome } from '../customs/cases.ts';
-import { openCaseRepo, type CaseRecord } from './cases.ts';
+import { CASE_MIGRATIONS, openCaseRepo, type CaseRecord } from './cases.ts';
 
 const outcome = (parcelKey: string, over: Partial<EngineOutcome> = {}): EngineOutcome => ({
   parcelKey,
@@ -17,7 +21,7 @@ const outcome = (parcelKey: string, over: Partial<EngineOutcome> = {}): EngineOu
   customsStatus: null,
   buyerKey: 'buyer-a',
   buyerIdMasked: '1101**0011',
-  valueCny: 1000.1,
+  valueCny: '1000.1',
   year: 2026,
   ebcCode: 'EBC1',
   declaredWeightKg: 2,
@@ -62,7 +66,7 @@ eachStore('customs case repository', (store) => {
     await repo.migrate();
     await repo.migrate();
     const created = await repo.update('CASE-1', (c) => applyEngine(c, outcome('CASE-1'), 1000), 1000);
-    expect(created).toMatchObject({ parcelKey: 'CASE-1', status: 'pending', version: 1, createdMs: 1000, updatedMs: 1000, valueCny: 1000.1, matchComplete: true, officerHold: false, customsStatus: null });
+    expect(created).toMatchObject({ parcelKey: 'CASE-1', status: 'pending', version: 1, createdMs: 1000, updatedMs: 1000, valueCny: '1000.1', matchComplete: true, officerHold: false, customsStatus: null });
     const unchanged = await repo.update('CASE-1', () => null, 2000);
     expect(unchanged).toEqual(created);
     const held = await repo.update('CASE-1', (c) => ({ ...c!, status: 'held', officerHold: true, decidedBy: 'o1' }), 3000);
@@ -107,32 +111,68 @@ eachStore('customs case repository', (store) => {
     // Customs released each list (800) unless said otherwise.
     const put = (key: string, over: Partial<EngineOutcome>, status?: CaseRecord['status']) =>
       repo.update(key, (c) => ({ ...applyEngine(c, outcome(key, { buyerKey: 'buyer-y', customsStatus: 800, ...over }), 1), ...(status ? { status } : {}) }), 1);
-    await put('Y-1', { valueCny: 10_000 });
-    await put('Y-2', { valueCny: 9_000.55 });
-    await put('Y-3', { valueCny: 5_000 }, 'returned');
-    await put('Y-4', { valueCny: 7_000, year: 2025 });
-    await put('Y-5', { valueCny: 3_000, direction: 'export' });
-    await put('Y-6', { valueCny: 4_000 });
-    expect(await repo.buyerYearTotal('buyer-y', 2026, 'Y-6')).toBe(19_000.55);
-    expect(await repo.buyerYearTotal('buyer-y', 2026, 'none')).toBe(23_000.55);
-    expect(await repo.buyerYearTotal('buyer-y', 2025, 'none')).toBe(7_000);
-    expect(await repo.buyerYearTotal('nobody', 2026, 'none')).toBe(0);
+    await put('Y-1', { valueCny: '10000' });
+    await put('Y-2', { valueCny: '9000.55' });
+    await put('Y-3', { valueCny: '5000' }, 'returned');
+    await put('Y-4', { valueCny: '7000', year: 2025 });
+    await put('Y-5', { valueCny: '3000', direction: 'export' });
+    await put('Y-6', { valueCny: '4000' });
+    expect(await repo.buyerYearTotal('buyer-y', 2026, 'Y-6')).toBe('19000.55');
+    expect(await repo.buyerYearTotal('buyer-y', 2026, 'none')).toBe('23000.55');
+    expect(await repo.buyerYearTotal('buyer-y', 2025, 'none')).toBe('7000');
+    expect(await repo.buyerYearTotal('nobody', 2026, 'none')).toBe('0');
+  });
+
+  it('keeps a decimal(19,5) value exactly and sums it exactly (issue 15: NUMERIC / TEXT, not a double)', async () => {
+    const repo = openCaseRepo(store().sql);
+    await repo.migrate();
+    const put = (key: string, valueCny: string) => repo.update(key, (c) => applyEngine(c, outcome(key, { buyerKey: 'buyer-z', customsStatus: 800, valueCny }), 1), 1);
+    await put('Z-1', '12345678912345.12345');
+    await put('Z-2', '0.00001');
+    await put('Z-3', '0.1');
+    await put('Z-4', '0.2');
+    expect((await repo.get('Z-1'))!.valueCny).toBe('12345678912345.12345');
+    expect((await repo.list({ keyPrefix: 'Z-', limit: 10 })).items.map((c) => c.valueCny).sort()).toEqual(['0.00001', '0.1', '0.2', '12345678912345.12345']);
+    expect(await repo.buyerYearTotal('buyer-z', 2026, 'none')).toBe('12345678912345.42346');
+    expect(await repo.buyerYearTotal('buyer-z', 2026, 'Z-1')).toBe('0.30001');
   });
 
   it("counts released lists only, less approved returns (issue 16 item 7)", async () => {
     const repo = openCaseRepo(store().sql);
     await repo.migrate();
     const put = (key: string, over: Partial<EngineOutcome>) => repo.update(key, (c) => applyEngine(c, outcome(key, { buyerKey: 'buyer-r', ...over }), 1), 1);
-    await put('R-1', { valueCny: 4_000, customsStatus: 800 });
-    await put('R-2', { valueCny: 3_000, customsStatus: 899 });
-    await put('R-3', { valueCny: 2_000, customsStatus: 399 }); // concluded, not released
-    await put('R-4', { valueCny: 1_000, customsStatus: 500 });
-    await put('R-5', { valueCny: 500, customsStatus: null });
-    expect(await repo.buyerYearTotal('buyer-r', 2026, 'none')).toBe(7_000);
+    await put('R-1', { valueCny: '4000', customsStatus: 800 });
+    await put('R-2', { valueCny: '3000', customsStatus: 899 });
+    await put('R-3', { valueCny: '2000', customsStatus: 399 }); // concluded, not released
+    await put('R-4', { valueCny: '1000', customsStatus: 500 });
+    await put('R-5', { valueCny: '500', customsStatus: null });
+    expect(await repo.buyerYearTotal('buyer-r', 2026, 'none')).toBe('7000');
     await repo.setReturnedCny('R-1', 1_250.5);
-    expect(await repo.buyerYearTotal('buyer-r', 2026, 'none')).toBe(5_749.5);
+    expect(await repo.buyerYearTotal('buyer-r', 2026, 'none')).toBe('5749.5');
     // A later engine write keeps what the returns took back.
-    await put('R-1', { valueCny: 4_000, customsStatus: 899 });
+    await put('R-1', { valueCny: '4000', customsStatus: 899 });
     expect(await repo.buyerYearTotal('buyer-r', 2026, 'none')).toBe(5_749.5);
   });
+});
+
+it('SQLite: values stored as doubles by an older hub survive the move to exact TEXT', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bg-cases-legacy-'));
+  const s = openSqliteStorage({ file: join(dir, 'hub.sqlite') });
+  try {
+    await s.migrate();
+    const before = CASE_MIGRATIONS.length - 3; // the steps before value_cny became exact (and the conflict columns)
+    await s.sql.migrate('cases', CASE_MIGRATIONS.slice(0, before));
+    const old = openCaseRepo(s.sql);
+    await s.sql.tx(function* () {
+      yield* run(
+        `INSERT INTO customs_cases (parcel_key, order_no, direction, status, decided_by, engine_decision, risk_level, rules_version, reasons, match_complete, match_consistent, officer_hold, value_cny, year, created_ms, updated_ms, version)
+         VALUES ('OLD-1', 'O-1', 'import', 'pending', 'auto', 'pending', 'low', 'r0', '[]', 1, 1, 0, 1234.56, 2025, 1, 1, 1)`,
+      );
+    });
+    await old.migrate();
+    expect((await old.get('OLD-1'))!).toMatchObject({ valueCny: '1234.56', orderConflict: null, dismissedOrders: [] });
+  } finally {
+    await s.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { ListState } from '../customs/receipt-status.ts';
+import { decimalFromNumber, parseDecimal, sub, sum, type Decimal } from '../../shared/decimal.ts';
 import { remaskReason } from '../customs/remask-reasons.ts';
-import { all, lock, one, run, type Sql, type SqlBody, type SqlParam } from '../storage/sql.ts';
+import { all, lock, one, run, type Migration, type Sql, type SqlBody, type SqlParam } from '../storage/sql.ts';
 
 /**
  * Customs cases: one per parcel, the hub's record of where the parcel stands with customs — the engine's latest
@@ -99,7 +100,8 @@ export interface CaseRecord {
   buyerKey: string | null;
   /** Masked buyer ID, for screens. */
   buyerIdMasked: string | null;
-  valueCny: number | null;
+  /** The transaction's dutiable value, an exact decimal string (shared/decimal.ts). */
+  valueCny: Decimal | null;
   /** Calendar year of the declaration (Asia/Shanghai), for the annual total. */
   year: number;
   ebcCode: string | null;
@@ -108,6 +110,18 @@ export interface CaseRecord {
   updatedMs: number;
   /** Bumped on every write: optimistic concurrency for officer actions. */
   version: number;
+  /**
+   * Orders claiming this parcel when more than one does (issue 15 item 6; `orderNo` is the one the case had first):
+   * while it stands the case is held and cannot be released. Absent or null: no conflict.
+   */
+  orderConflict?: OrderConflict | null;
+  /** Orders an officer ruled out for this parcel: their documents no longer touch the case. */
+  dismissedOrders?: string[];
+}
+
+export interface OrderConflict {
+  orderNos: string[];
+  raisedMs: number;
 }
 
 export interface CaseQuery {
@@ -141,9 +155,9 @@ export interface CaseRepo {
   /** The buyer's declared import value in a year, leaving out one parcel and cases whose goods did not go to the buyer. */
   /**
    * The buyer's imports this year that customs released (the list's receipt 800, or 899 after it), less what approved
-   * returns took back (`setReturnedCny`), leaving out one parcel (the one being decided).
+   * returns took back (`setReturnedCny`), leaving out one parcel (the one being decided). Exact.
    */
-  buyerYearTotal(buyerKey: string, year: number, exceptParcelKey: string): Promise<number>;
+  buyerYearTotal(buyerKey: string, year: number, exceptParcelKey: string): Promise<Decimal>;
   /** The value approved returns (625 → 626 approved) took back from this parcel's list; 0 when none. */
   setReturnedCny(parcelKey: string, returnedCny: number): Promise<void>;
   countByStatus(): Promise<Partial<Record<CaseStatus, number>>>;
@@ -158,7 +172,8 @@ export interface QueueSummary {
   oldest: { parcelKey: string; status: (typeof QUEUE_STATUSES)[number]; sinceMs: number } | null;
 }
 
-const MIGRATIONS = [
+/** Exported for the migration test (a store as an older hub left it). */
+export const CASE_MIGRATIONS: readonly Migration[] = [
   `CREATE TABLE customs_cases (
      parcel_key TEXT PRIMARY KEY,
      order_no TEXT NOT NULL,
@@ -196,6 +211,18 @@ const MIGRATIONS = [
   "ALTER TABLE customs_cases ADD COLUMN case_facts TEXT NOT NULL DEFAULT '{}'",
   // Approved returns' value, out of the buyer's annual total (issue 16 item 7); written by the returns service only.
   'ALTER TABLE customs_cases ADD COLUMN returned_cny DOUBLE PRECISION NOT NULL DEFAULT 0',
+  // Values exact (issue 15: decimal(19,5) has more digits than a double): NUMERIC on PostgreSQL; on SQLite a TEXT
+  // column of canonical decimal strings (a REAL-affinity column would turn the text back into a double).
+  {
+    sqlite: `ALTER TABLE customs_cases ADD COLUMN value_cny_text TEXT;
+      UPDATE customs_cases SET value_cny_text = CAST(value_cny AS TEXT) WHERE value_cny IS NOT NULL;
+      ALTER TABLE customs_cases DROP COLUMN value_cny;
+      ALTER TABLE customs_cases RENAME COLUMN value_cny_text TO value_cny`,
+    postgres: 'ALTER TABLE customs_cases ALTER COLUMN value_cny TYPE NUMERIC USING value_cny::numeric',
+  },
+  // Order conflicts (issue 15 item 6): JSON, null when none; the orders an officer dismissed.
+  'ALTER TABLE customs_cases ADD COLUMN order_conflict TEXT',
+  "ALTER TABLE customs_cases ADD COLUMN dismissed_orders TEXT NOT NULL DEFAULT '[]'",
 ];
 
 /** Every case's reasons through remaskReason, a page at a time; only rows that change are written. */
@@ -231,7 +258,7 @@ type Row = {
   inspection_result: string | null;
   buyer_key: string | null;
   buyer_id_masked: string | null;
-  value_cny: number | null;
+  value_cny: string | number | null;
   year: number;
   ebc_code: string | null;
   declared_weight_kg: number | null;
@@ -240,6 +267,8 @@ type Row = {
   version: number;
   bench_findings: string;
   case_facts: string;
+  order_conflict: string | null;
+  dismissed_orders: string;
 };
 
 interface CaseFacts {
@@ -270,7 +299,7 @@ const fromRow = (r: Row): CaseRecord => ({
   inspectionResult: r.inspection_result as CaseRecord['inspectionResult'],
   buyerKey: r.buyer_key,
   buyerIdMasked: r.buyer_id_masked,
-  valueCny: r.value_cny === null ? null : Number(r.value_cny),
+  valueCny: r.value_cny === null ? null : canonicalValue(r.value_cny),
   year: Number(r.year),
   ebcCode: r.ebc_code,
   declaredWeightKg: r.declared_weight_kg === null ? null : Number(r.declared_weight_kg),
@@ -282,9 +311,21 @@ const fromRow = (r: Row): CaseRecord => ({
     const f = factsOf(r.case_facts);
     return { ...(f.listState ? { listState: f.listState } : {}), findings: f.findings ?? [], notes: f.notes ?? [], officerRelease: f.officerRelease ?? null };
   })(),
+  orderConflict: r.order_conflict ? (JSON.parse(r.order_conflict) as OrderConflict) : null,
+  dismissedOrders: JSON.parse(r.dismissed_orders ?? '[]') as string[],
 });
 
-const COLUMNS = 'parcel_key, order_no, direction, trade_mode, status, decided_by, engine_decision, risk_level, rules_version, reasons, match_complete, match_consistent, customs_status, officer_hold, inspection_result, buyer_key, buyer_id_masked, value_cny, year, ebc_code, declared_weight_kg, created_ms, updated_ms, version, bench_findings, case_facts';
+/** A stored value → canonical decimal: TEXT as stored, NUMERIC read as text; a legacy double through its shortest form. */
+function canonicalValue(v: string | number): Decimal {
+  const d = typeof v === 'number' ? decimalFromNumber(v) : parseDecimal(v);
+  if (d === undefined) throw new RangeError(`customs_cases.value_cny holds ${JSON.stringify(v)}, not a decimal`);
+  return d;
+}
+
+const COLUMNS = 'parcel_key, order_no, direction, trade_mode, status, decided_by, engine_decision, risk_level, rules_version, reasons, match_complete, match_consistent, customs_status, officer_hold, inspection_result, buyer_key, buyer_id_masked, value_cny, year, ebc_code, declared_weight_kg, created_ms, updated_ms, version, bench_findings, case_facts, order_conflict, dismissed_orders';
+/** value_cny read as text: PostgreSQL's NUMERIC would otherwise come back through the port's Number parser (sql.ts). */
+const VALUE_TEXT = 'CAST(value_cny AS TEXT)';
+const SELECT_ALL = COLUMNS.split(', ').map((c) => (c === 'value_cny' ? `${VALUE_TEXT} AS value_cny` : c)).join(', ');
 const UPSERT = `INSERT INTO customs_cases (${COLUMNS}) VALUES (${COLUMNS.split(',').map(() => '?').join(', ')})
   ON CONFLICT (parcel_key) DO UPDATE SET ${COLUMNS.split(', ')
     .filter((c) => c !== 'parcel_key' && c !== 'created_ms')
@@ -294,6 +335,7 @@ const toParams = (c: CaseRecord): SqlParam[] => [
   c.parcelKey, c.orderNo, c.direction, c.tradeMode, c.status, c.decidedBy, c.engineDecision, c.riskLevel, c.rulesVersion, JSON.stringify(c.reasons),
   c.matchComplete ? 1 : 0, c.matchConsistent ? 1 : 0, c.customsStatus, c.officerHold ? 1 : 0, c.inspectionResult, c.buyerKey, c.buyerIdMasked,
   c.valueCny, c.year, c.ebcCode, c.declaredWeightKg, c.createdMs, c.updatedMs, c.version, JSON.stringify(c.benchFindings ?? []), factsJson(c),
+  c.orderConflict ? JSON.stringify(c.orderConflict) : null, JSON.stringify(c.dismissedOrders ?? []),
 ];
 
 /** Cases whose goods never reached the buyer do not count against the annual limit (a cancelled list was never a purchase cleared). */
@@ -313,21 +355,21 @@ function decodeCursor(cursor: string): [number, string] | undefined {
 
 export function openCaseRepo(sql: Sql): CaseRepo {
   return {
-    migrate: () => sql.migrate('cases', MIGRATIONS),
+    migrate: () => sql.migrate('cases', CASE_MIGRATIONS),
     async get(parcelKey) {
-      const r = await sql.all<Row>('SELECT * FROM customs_cases WHERE parcel_key = ?', [parcelKey]);
+      const r = await sql.all<Row>(`SELECT ${SELECT_ALL} FROM customs_cases WHERE parcel_key = ?`, [parcelKey]);
       return r[0] && fromRow(r[0]);
     },
     async getMany(parcelKeys) {
       const out: CaseRecord[] = [];
       for (let i = 0; i < parcelKeys.length; i += 500) {
         const chunk = parcelKeys.slice(i, i + 500);
-        out.push(...(await sql.all<Row>(`SELECT * FROM customs_cases WHERE parcel_key IN (${chunk.map(() => '?').join(', ')})`, chunk)).map(fromRow));
+        out.push(...(await sql.all<Row>(`SELECT ${SELECT_ALL} FROM customs_cases WHERE parcel_key IN (${chunk.map(() => '?').join(', ')})`, chunk)).map(fromRow));
       }
       return out;
     },
     async byOrder(orderNo) {
-      return (await sql.all<Row>('SELECT * FROM customs_cases WHERE order_no = ? ORDER BY parcel_key', [orderNo])).map(fromRow);
+      return (await sql.all<Row>(`SELECT ${SELECT_ALL} FROM customs_cases WHERE order_no = ? ORDER BY parcel_key`, [orderNo])).map(fromRow);
     },
     async list(q) {
       const where: string[] = [];
@@ -351,29 +393,32 @@ export function openCaseRepo(sql: Sql): CaseRepo {
       if (q.updatedToMs !== undefined) add('updated_ms < ?', q.updatedToMs);
       const after = q.cursor ? decodeCursor(q.cursor) : undefined;
       if (after) add('(updated_ms < ? OR (updated_ms = ? AND parcel_key < ?))', after[0], after[0], after[1]);
-      const rows = await sql.all<Row>(`SELECT * FROM customs_cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY updated_ms DESC, parcel_key DESC LIMIT ?`, [...params, q.limit + 1]);
+      const rows = await sql.all<Row>(`SELECT ${SELECT_ALL} FROM customs_cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY updated_ms DESC, parcel_key DESC LIMIT ?`, [...params, q.limit + 1]);
       const items = rows.slice(0, q.limit).map(fromRow);
       return { items, nextCursor: rows.length > q.limit ? encodeCursor(items[items.length - 1]!) : null };
     },
     update(parcelKey, change, nowMs) {
       return sql.tx(function* () {
         yield* lock(`case:${parcelKey}`);
-        const row = yield* one<Row>('SELECT * FROM customs_cases WHERE parcel_key = ?', [parcelKey]);
+        const row = yield* one<Row>(`SELECT ${SELECT_ALL} FROM customs_cases WHERE parcel_key = ?`, [parcelKey]);
         const current = row && fromRow(row);
         const next = change(current);
         if (!next) return current;
         // As a read gives it back: no findings yet is an empty list.
-        const stored: CaseRecord = { ...next, parcelKey, updatedMs: nowMs, version: (current?.version ?? 0) + 1, createdMs: current?.createdMs ?? nowMs, benchFindings: next.benchFindings ?? [], findings: next.findings ?? [], notes: next.notes ?? [], officerRelease: next.officerRelease ?? null };
+        const stored: CaseRecord = { ...next, parcelKey, updatedMs: nowMs, version: (current?.version ?? 0) + 1, createdMs: current?.createdMs ?? nowMs, benchFindings: next.benchFindings ?? [], findings: next.findings ?? [], notes: next.notes ?? [], officerRelease: next.officerRelease ?? null, orderConflict: next.orderConflict ?? null, dismissedOrders: next.dismissedOrders ?? [] };
         yield* run(UPSERT, toParams(stored));
         return stored;
       });
     },
     async buyerYearTotal(buyerKey, year, exceptParcelKey) {
-      const r = await sql.all<{ total: number | null }>(
-        `SELECT SUM(value_cny - returned_cny) AS total FROM customs_cases WHERE buyer_key = ? AND year = ? AND parcel_key <> ? AND direction = 'import' AND customs_status IN ${RELEASED_LIST} AND status NOT IN ${NOT_COUNTED}`,
+      // Summed here, exactly: SQLite's SUM of TEXT would be a double. A buyer's parcels in a year are few (the annual
+      // limit keeps them so), and customs_cases_buyer covers the read. Only lists customs released count, less what
+      // approved returns took back.
+      const rows = await sql.all<{ v: string | number; r: number }>(
+        `SELECT ${VALUE_TEXT} AS v, returned_cny AS r FROM customs_cases WHERE buyer_key = ? AND year = ? AND parcel_key <> ? AND direction = 'import' AND customs_status IN ${RELEASED_LIST} AND status NOT IN ${NOT_COUNTED} AND value_cny IS NOT NULL`,
         [buyerKey, year, exceptParcelKey],
       );
-      return Math.round(Number(r[0]?.total ?? 0) * 100) / 100;
+      return sum(rows.map((r) => sub(canonicalValue(r.v), decimalFromNumber(Number(r.r ?? 0)))));
     },
     async setReturnedCny(parcelKey, returnedCny) {
       await sql.tx(function* () {

@@ -21,7 +21,7 @@ const outcome = (parcelKey: string, decision: 'released' | 'pending', over: Part
   customsStatus: 800,
   buyerKey: null,
   buyerIdMasked: null,
-  valueCny: 100,
+  valueCny: '100',
   year: 2026,
   ebcCode: 'EBC1',
   declaredWeightKg: 1.5,

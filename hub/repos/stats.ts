@@ -1,3 +1,4 @@
+import { fromUnits, unitsAt, type Decimal } from '../../shared/decimal.ts';
 import { lock, one, run, type Sql, type SqlParam } from '../storage/sql.ts';
 import type { CaseQuery, CaseRecord, CaseRepo } from './cases.ts';
 
@@ -10,7 +11,8 @@ import type { CaseQuery, CaseRecord, CaseRepo } from './cases.ts';
  * case written again leaves its old bucket and joins its new one in one transaction, so a parcel moving from held to
  * released moves between buckets instead of being counted twice. Applying the same or an older case version again
  * changes nothing (idempotent; two writers finishing out of order cannot roll a case back). Values are kept in fen
- * (integers): adding and taking away floating yuan would drift.
+ * (integers, BigInt in code and read back as text): adding and taking away floating yuan would drift, and a
+ * decimal(19,5) value reaches 10^16 fen, past a double's exact integers.
  *
  * How it is fed: `trackCaseStats(cases, stats)` wraps the case repository, so every case write (engine decisions,
  * officer actions, gate passages — whoever calls `update`) records the result; `catchUp()` at start re-reads the cases
@@ -44,7 +46,8 @@ export interface StatsRow {
   /** The group's value (a mode, a day, an enterprise code, a status); null when the cases have none (e.g. no mode). */
   key: string | null;
   cases: number;
-  valueCny: number;
+  /** Exact decimal string (the sum of the cases' values, in yuan to the fen). */
+  valueCny: Decimal;
   /** Cases whose value is not known (an export whose currency has no rate for its month): not in `valueCny`. */
   unvalued: number;
   byStatus: Record<string, number>;
@@ -103,9 +106,12 @@ export const chinaDayStartMs = (day: string): number => Date.parse(`${day}T00:00
 export function bucketOf(c: CaseRecord): StatsBucket {
   return { day: chinaDay(c.createdMs), tradeMode: c.tradeMode, direction: c.direction, ebcCode: c.ebcCode, status: c.status };
 }
-const toFen = (cny: number | null) => (cny === null ? 0 : Math.round(cny * 100));
+/** A case's value in fen, rounded half up, as a BigInt: a decimal(19,5) value is up to 10^16 fen, past 2^53. */
+const toFen = (cny: Decimal | null): bigint => (cny === null ? 0n : unitsAt(cny, 2));
+/** BIGINT sums read as text (CAST in the SQL): both ports would otherwise give a double past 2^53. */
+const fenOf = (v: string | number | bigint): bigint => BigInt(v);
 
-type ContributionRow = { version: number; day: string; trade_mode: string; direction: string; ebc_code: string; status: string; value_fen: number; unvalued: number };
+type ContributionRow = { version: number; day: string; trade_mode: string; direction: string; ebc_code: string; status: string; value_fen: string; unvalued: number };
 
 const BUCKET = 'day = ? AND trade_mode = ? AND direction = ? AND ebc_code = ? AND status = ?';
 const GROUP_COLUMN: Record<StatsGroup, string> = { mode: 'trade_mode', day: 'day', enterprise: 'ebc_code', status: 'status', direction: 'direction' };
@@ -120,18 +126,18 @@ export function openStatsRepo(sql: Sql): StatsRepo {
       const unvalued = c.valueCny === null ? 1 : 0;
       return sql.tx(function* () {
         yield* lock(`stats:${c.parcelKey}`);
-        const prior = yield* one<ContributionRow>('SELECT version, day, trade_mode, direction, ebc_code, status, value_fen, unvalued FROM stats_case WHERE parcel_key = ?', [c.parcelKey]);
+        const prior = yield* one<ContributionRow>('SELECT version, day, trade_mode, direction, ebc_code, status, CAST(value_fen AS TEXT) AS value_fen, unvalued FROM stats_case WHERE parcel_key = ?', [c.parcelKey]);
         if (prior && Number(prior.version) >= c.version) return;
         const leave = prior ? [prior.day, prior.trade_mode, prior.direction, prior.ebc_code, prior.status] : undefined;
         const same = leave !== undefined && leave.join('\u0000') === key.join('\u0000');
-        if (!same || Number(prior!.value_fen) !== valueFen || Number(prior!.unvalued) !== unvalued) {
+        if (!same || fenOf(prior!.value_fen) !== valueFen || Number(prior!.unvalued) !== unvalued) {
           // Two cases crossing between the same two buckets in opposite directions would deadlock on PostgreSQL if each
           // took its rows in its own order: touch the bucket rows in key order.
           const steps: { key: string[]; op: 'leave' | 'join' }[] = [{ key, op: 'join' }];
           if (leave) steps.push({ key: leave, op: 'leave' });
           steps.sort((x, y) => (x.key.join('\u0000') < y.key.join('\u0000') ? -1 : x.key.join('\u0000') > y.key.join('\u0000') ? 1 : x.op === 'leave' ? -1 : 1));
           for (const step of steps) {
-            if (step.op === 'leave') yield* run(`UPDATE stats_daily SET cases = cases - 1, value_fen = value_fen - ?, unvalued = unvalued - ? WHERE ${BUCKET}`, [Number(prior!.value_fen), Number(prior!.unvalued), ...step.key]);
+            if (step.op === 'leave') yield* run(`UPDATE stats_daily SET cases = cases - 1, value_fen = value_fen - ?, unvalued = unvalued - ? WHERE ${BUCKET}`, [fenOf(prior!.value_fen), Number(prior!.unvalued), ...step.key]);
             else {
               yield* run(
                 'INSERT INTO stats_daily (day, trade_mode, direction, ebc_code, status, cases, value_fen, unvalued) VALUES (?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT (day, trade_mode, direction, ebc_code, status) DO UPDATE SET cases = stats_daily.cases + 1, value_fen = stats_daily.value_fen + excluded.value_fen, unvalued = stats_daily.unvalued + excluded.unvalued',
@@ -165,22 +171,22 @@ export function openStatsRepo(sql: Sql): StatsRepo {
       }
       const col = GROUP_COLUMN[q.groupBy];
       // The day range leads the primary key: the read touches only the rollup rows of those days.
-      const rows = await sql.all<{ k: string; status: string; cases: number; value_fen: number; unvalued: number }>(
-        `SELECT ${col} AS k, status, SUM(cases) AS cases, SUM(value_fen) AS value_fen, SUM(unvalued) AS unvalued FROM stats_daily WHERE ${where.join(' AND ')} GROUP BY ${col}, status`,
+      const rows = await sql.all<{ k: string; status: string; cases: number; value_fen: string; unvalued: number }>(
+        `SELECT ${col} AS k, status, SUM(cases) AS cases, CAST(SUM(value_fen) AS TEXT) AS value_fen, SUM(unvalued) AS unvalued FROM stats_daily WHERE ${where.join(' AND ')} GROUP BY ${col}, status`,
         params,
       );
-      const groups = new Map<string, StatsRow & { fen: number }>();
+      const groups = new Map<string, StatsRow & { fen: bigint }>();
       for (const r of rows) {
         const n = Number(r.cases);
         if (n === 0) continue; // a bucket every case has left
         let g = groups.get(r.k);
-        if (!g) groups.set(r.k, (g = { key: r.k === '' ? null : r.k, cases: 0, valueCny: 0, unvalued: 0, byStatus: {}, fen: 0 }));
+        if (!g) groups.set(r.k, (g = { key: r.k === '' ? null : r.k, cases: 0, valueCny: '0', unvalued: 0, byStatus: {}, fen: 0n }));
         g.cases += n;
         g.unvalued += Number(r.unvalued);
-        g.fen += Number(r.value_fen);
+        g.fen += fenOf(r.value_fen);
         g.byStatus[r.status] = (g.byStatus[r.status] ?? 0) + n;
       }
-      const out = [...groups.values()].map(({ fen, ...g }) => ({ ...g, valueCny: fen / 100 }));
+      const out = [...groups.values()].map(({ fen, ...g }) => ({ ...g, valueCny: fromUnits(fen, 2) }));
       if (q.groupBy === 'day') return out.sort((a, b) => (a.key! < b.key! ? -1 : 1));
       return out.sort((a, b) => b.cases - a.cases || String(a.key).localeCompare(String(b.key)));
     },

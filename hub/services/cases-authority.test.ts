@@ -27,7 +27,7 @@ const outcome = (parcelKey: string): EngineOutcome => ({
   customsStatus: null,
   buyerKey: null,
   buyerIdMasked: null,
-  valueCny: 10,
+  valueCny: '10',
   year: 2026,
   ebcCode: null,
   declaredWeightKg: 1,

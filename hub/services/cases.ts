@@ -46,6 +46,8 @@ export class CaseService {
       policy?: CasePolicy;
       /** `officer` authority: an officer's release with no 800 after this long is alarmed (hub config `customs.releaseConfirmWithinHours`). */
       releaseConfirmWithinMs?: number;
+      /** Has the engine decide an order again (CustomsService.decide): after an officer settles an order conflict. */
+      redecide?: (orderNo: string, actor: string) => Promise<unknown>;
     },
   ) {
     this.now = d.now ?? Date.now;
@@ -150,9 +152,19 @@ export class CaseService {
     // A note changes nothing the stations act on.
     if (action.action !== 'annotate') await this.d.feed.put([{ kind: 'decision', key: parcelKey, value: caseToParcelDecision(next, `${what} by officer ${officer}: ${action.reason}`) }]);
     await this.d.storage.appendAudit(
-      { actor: officer, action: `officer.${action.action}`, subject: parcelKey, detail: { ...action, from: before?.status ?? null, to: next.status, orderNo: next.orderNo, ...(bulkSize ? { bulk: bulkSize } : {}) } },
+      {
+        actor: officer,
+        action: `officer.${action.action}`,
+        subject: parcelKey,
+        detail: { ...action, from: before?.status ?? null, to: next.status, orderNo: next.orderNo, ...(before?.orderConflict ? { claimedBy: before.orderConflict.orderNos } : {}), ...(bulkSize ? { bulk: bulkSize } : {}) },
+      },
       now,
     );
+    // The chosen order's documents now decide the case (match, risk, customs' receipts): the engine runs again.
+    if (action.action === 'resolve-order' && this.d.redecide) {
+      await this.d.redecide(next.orderNo, officer);
+      return { ok: true, next: (await this.d.cases.get(parcelKey)) ?? next };
+    }
     return { ok: true, next };
   }
 

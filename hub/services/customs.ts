@@ -5,6 +5,7 @@ import { applyEngine, buyerKeyOf, caseToParcelDecision, chinaYear, customsOutcom
 import type { ListState } from '../customs/receipt-status.ts';
 import type { AlarmRepo } from '../repos/alarms.ts';
 import { documentKey, DocumentSet, parseDocument, Receipt, type CustomsDocument, type ExportInventoryList, type ExportWaybill } from '../customs/documents.ts';
+import { conflictingDuplicates, describeConflict } from '../customs/duplicates.ts';
 import { DEFAULT_MATCH_OPTIONS, matchDocuments, type MatchResult } from '../customs/matching.ts';
 import { assessRisk, parcelFacts, ParcelFacts, prepareRiskRules, RiskRules, type CreditClass, type PreparedRiskRules, type ReleaseDecision, type RiskAssessment, type RiskContext } from '../customs/risk.ts';
 import type { CaseRecord, CaseRepo } from '../repos/cases.ts';
@@ -181,6 +182,12 @@ export class CustomsService {
       }
     });
     if (issues.length > 0) throw new BondgateError('VALIDATION_FAILED', `${issues.length} problem(s) in ${inputs.length} document(s); nothing was stored`, issues);
+    // Two documents of one identity that disagree: refused whole, never the last one kept (issue 15 item 5).
+    const conflicts = conflictingDuplicates(docs);
+    if (conflicts.length > 0) {
+      const fields = conflicts.flatMap((c) => c.fields.map((f) => ({ field: `documents.${c.second}.${f}`, message: describeConflict(c, f, (i) => `documents.${i}`) })));
+      throw new BondgateError('VALIDATION_FAILED', `${conflicts.length} conflicting duplicate(s) in ${inputs.length} document(s); nothing was stored`, fields);
+    }
 
     const now = this.now();
     const orders = new Set<string>();
@@ -314,7 +321,7 @@ export class CustomsService {
       direction: 'export',
       ...(inv ? { tradeMode: inv.tradeMode, lines: inv.lines.map((l) => ({ gnum: l.gnum, gcode: l.gcode, gname: l.gname })) } : {}),
       enterprises: inv ? [{ role: 'ebc', code: inv.ebcCode, name: inv.ebcName }, { role: 'ebp', code: inv.ebpCode, name: inv.ebpName }, { role: 'logistics', code: inv.logisticsCode, name: inv.logisticsName }, { role: 'agent', code: inv.agentCode, name: inv.agentName }] : [],
-      ...(set.exportWaybill?.grossWeight !== undefined ? { declaredWeightKg: set.exportWaybill.grossWeight } : inv ? { declaredWeightKg: inv.grossWeight } : {}),
+      ...(set.exportWaybill?.grossWeight !== undefined ? { declaredWeightKg: Number(set.exportWaybill.grossWeight) } : inv ? { declaredWeightKg: Number(inv.grossWeight) } : {}),
       ...(line?.grossWeightKg != null ? { measuredWeightKg: line.grossWeightKg } : {}),
       ...(line?.xrayVerdict ? { xray: line.xrayVerdict } : {}),
     });
@@ -387,7 +394,8 @@ export class CustomsService {
       valueCny: facts.transactionValueCny ?? null,
       year,
       ebcCode: set.inventory?.ebcCode ?? set.order?.ebcCode ?? null,
-      declaredWeightKg: set.waybill?.weight ?? set.inventory?.grossWeight ?? null,
+      // A number on the case: it is compared with the line's scale (the documents keep the exact decimal).
+      declaredWeightKg: facts.declaredWeightKg ?? null,
     };
     return this.record(outcome, { orderNo, parcelKey, match, risk, release }, actor, now);
   }

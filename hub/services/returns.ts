@@ -1,3 +1,5 @@
+import * as dec from '../../shared/decimal.ts';
+import type { Decimal } from '../../shared/decimal.ts';
 import type { Logger } from 'pino';
 import { documentKey, ExportInventoryList, ExportOrder, InventoryList, Receipt, type CustomsDocument, type ReturnRequest } from '../customs/documents.ts';
 import { matchExportReturn, matchReturn, returnedValueCny } from '../customs/returns.ts';
@@ -80,10 +82,10 @@ export class ReturnsService {
     const req = request ?? (await this.d.returns.get(copNo))?.request;
     if (!req) return undefined;
     const original = await this.findOriginal(req);
-    const already = new Map<number, number>();
+    const already = new Map<number, Decimal>();
     for (const other of await this.d.returns.byInvtNo(req.invtNo)) {
       if (other.copNo === req.copNo || !COUNTED.has(other.status)) continue;
-      for (const l of other.request.lines) already.set(l.gnum, (already.get(l.gnum) ?? 0) + l.qty);
+      for (const l of other.request.lines) already.set(l.gnum, dec.add(already.get(l.gnum) ?? '0', l.qty));
     }
     const match = matchReturn(req, original?.list, already, original?.released ?? false);
     const receipts = (await this.d.storage.receiptsFor([documentKey(req)])).map((s) => Receipt.parse(s.body));

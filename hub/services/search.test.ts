@@ -25,7 +25,7 @@ const outcome = (parcelKey: string, orderNo: string): EngineOutcome => ({
   customsStatus: 800,
   buyerKey: 'buyer-a',
   buyerIdMasked: '110***********1234',
-  valueCny: 120,
+  valueCny: '120',
   year: 2026,
   ebcCode: 'EBC1',
   declaredWeightKg: 1.2,

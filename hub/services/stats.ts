@@ -1,3 +1,4 @@
+import { fromUnits, toFixed, unitsAt } from '../../shared/decimal.ts';
 import { z } from 'zod';
 import { BondgateError } from '../../shared/errors.ts';
 import { CaseStatus } from '../repos/cases.ts';
@@ -36,7 +37,7 @@ export interface StatsReport {
   to: string;
   groupBy: StatsQuery['groupBy'];
   rows: StatsRow[];
-  total: { cases: number; valueCny: number; unvalued: number; byStatus: Record<string, number> };
+  total: { cases: number; valueCny: string; unvalued: number; byStatus: Record<string, number> };
 }
 
 const DAY_MS = 86_400_000;
@@ -62,15 +63,15 @@ export function statsQuery(p: StatsParams, nowMs: number): StatsQuery {
 export function totalOf(rows: readonly StatsRow[]): StatsReport['total'] {
   const byStatus: Record<string, number> = {};
   let cases = 0;
-  let fen = 0;
+  let fen = 0n;
   let unvalued = 0;
   for (const r of rows) {
     cases += r.cases;
     unvalued += r.unvalued;
-    fen += Math.round(r.valueCny * 100);
+    fen += unitsAt(r.valueCny, 2);
     for (const [s, n] of Object.entries(r.byStatus)) byStatus[s] = (byStatus[s] ?? 0) + n;
   }
-  return { cases, valueCny: fen / 100, unvalued, byStatus };
+  return { cases, valueCny: fromUnits(fen, 2), unvalued, byStatus };
 }
 
 const HEADERS = {
@@ -123,8 +124,8 @@ export function statsCsv(report: StatsReport, lang: StatsParams['lang']): string
   const line = (cells: (string | number)[]) => cells.map(csvCell).join(',');
   // A value column never says 0 for cases it could not value: their count is its own column (issue 16 item 9).
   const lines = [line([h.group[report.groupBy], h.cases, h.value, ...statuses.map((s) => h.status[s]), h.unvalued])];
-  for (const r of report.rows) lines.push(line([label(r.key), r.cases, r.valueCny.toFixed(2), ...statuses.map((s) => r.byStatus[s] ?? 0), r.unvalued]));
-  lines.push(line([h.total, report.total.cases, report.total.valueCny.toFixed(2), ...statuses.map((s) => report.total.byStatus[s] ?? 0), report.total.unvalued]));
+  for (const r of report.rows) lines.push(line([label(r.key), r.cases, toFixed(r.valueCny, 2), ...statuses.map((s) => r.byStatus[s] ?? 0), r.unvalued]));
+  lines.push(line([h.total, report.total.cases, toFixed(report.total.valueCny, 2), ...statuses.map((s) => report.total.byStatus[s] ?? 0), report.total.unvalued]));
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }
 

@@ -11,7 +11,7 @@ import { StockStateService } from './stock-states.ts';
 
 const outcome = (parcelKey: string, orderNo: string): EngineOutcome => ({
   parcelKey, orderNo, direction: 'import', tradeMode: '1210', release: { decision: 'released', reasons: [] }, risk: { level: 'low', reasons: [], rulesVersion: 'r1' },
-  matchComplete: true, matchConsistent: true, customsStatus: 800, buyerKey: null, buyerIdMasked: null, valueCny: 100, year: 2026, ebcCode: 'EBC1', declaredWeightKg: 1,
+  matchComplete: true, matchConsistent: true, customsStatus: 800, buyerKey: null, buyerIdMasked: null, valueCny: '100', year: 2026, ebcCode: 'EBC1', declaredWeightKg: 1,
 });
 const slip = (passportNo: string, goods: string[], status: ReleaseSlip['status']): ReleaseSlip => ({
   passportNo, ioType: 'E', status, gateMode: 'single', vehicleNo: '粤B12345', containerNos: [], sealIds: [], vehicleWtKg: 9000, totalGrossWtKg: goods.length, goods,

@@ -78,7 +78,8 @@ export function traceOrderOf(doc: CustomsDocument, atMs: number): TraceOrder | n
   if (doc.kind !== 'inventory' && doc.kind !== 'exportInventory') return null;
   const lines = doc.lines.flatMap((l) => {
     const gtin = l.barCode === undefined ? null : gtin14(l.barCode);
-    return gtin === null ? [] : [{ gtin, qty: l.qty }];
+    // Traceability counts units scanned at stations (numbers); a declared decimal qty is a count of the same units.
+    return gtin === null ? [] : [{ gtin, qty: Number(l.qty) }];
   });
   const buyer =
     doc.kind === 'inventory'

@@ -139,7 +139,7 @@ const outcome = (parcelKey: string, decision: 'pending' | 'hold' | 'released'): 
   customsStatus: null,
   buyerKey: null,
   buyerIdMasked: null,
-  valueCny: 100,
+  valueCny: '100',
   year: 2026,
   ebcCode: null,
   declaredWeightKg: 1,

@@ -76,53 +76,53 @@ describe('cebToDocuments: every fixture', () => {
 });
 
 describe('cebToDocuments: values', () => {
-  it('CEB311 → order: amounts are numbers, codes stay strings, Chinese text intact', () => {
+  it('CEB311 → order: amounts are exact decimal strings, codes stay strings, Chinese text intact', () => {
     const o = only(fixtureXml('CEB311'), 'order');
-    expect(o.acturalPaid).toBe(639.15);
-    expect(o.goodsValue).toBe(595);
-    expect(o.freight).toBe(0);
+    expect(o.acturalPaid).toBe('639.15');
+    expect(o.goodsValue).toBe('595');
+    expect(o.freight).toBe('0');
     expect(o.currency).toBe('142');
     expect(o.buyerIdType).toBe('1');
     expect(o.consigneeDistrict).toBe('440106');
     expect(o.buyerName).toBe('张伟');
     expect(o.consigneeAddress).toBe('广东省广州市天河区天河路385号太古汇1座2201室');
     expect(o.lines).toHaveLength(2);
-    expect(o.lines[0]).toMatchObject({ gnum: 1, itemName: 'a2 Platinum 白金版婴幼儿配方奶粉3段 900g', unit: '122', qty: 2, price: 228, totalPrice: 456, country: '601' });
+    expect(o.lines[0]).toMatchObject({ gnum: 1, itemName: 'a2 Platinum 白金版婴幼儿配方奶粉3段 900g', unit: '122', qty: '2', price: '228', totalPrice: '456', country: '601' });
     expect(o).not.toHaveProperty('orderType'); // always I for a 311; the document does not model it
     expect(o.extensions).toBeUndefined();
   });
 
   it('CEB411 → payment, CEB511 → waybill', () => {
     const p = only(fixtureXml('CEB411'), 'payment');
-    expect(p).toMatchObject({ amountPaid: 639.15, payTime: '20240728100812', payerName: '张伟', payerIdType: '1' });
+    expect(p).toMatchObject({ amountPaid: '639.15', payTime: '20240728100812', payerName: '张伟', payerIdType: '1' });
     const w = only(fixtureXml('CEB511'), 'waybill');
-    expect(w).toMatchObject({ weight: 2.35, packNo: 1, freight: 0, goodsInfo: '奶粉2罐,纸尿裤1包' });
+    expect(w).toMatchObject({ weight: '2.35', packNo: 1, freight: '0', goodsInfo: '奶粉2罐,纸尿裤1包' });
   });
 
-  it('CEB621 → inventory: legal quantities and weights are numbers', () => {
+  it('CEB621 → inventory: legal quantities and weights are exact decimals', () => {
     const l = only(fixtureXml('CEB621'), 'inventory');
-    expect(l).toMatchObject({ copNo: 'NSHT2024072800123', tradeMode: '1210', grossWeight: 2.35, netWeight: 2.05, packNo: 1, ieFlag: 'I', declTime: '20240728' });
+    expect(l).toMatchObject({ copNo: 'NSHT2024072800123', tradeMode: '1210', grossWeight: '2.35', netWeight: '2.05', packNo: 1, ieFlag: 'I', declTime: '20240728' });
     expect(l.lines.map((x) => [x.gnum, x.gcode, x.qty1, x.unit1])).toEqual([
-      [1, '1901101000', 1.8, '035'],
-      [2, '9619001100', 1, '140'],
+      [1, '1901101000', '1.8', '035'],
+      [2, '9619001100', '1', '140'],
     ]);
   });
 
   it('CEB625 → return', () => {
     const r = only(conformingXml('CEB625'), 'return');
     expect(r).toMatchObject({ invtNo: INVT_NO, reason: '消费者七天无理由退货：奶粉罐体凹陷', note: '退回南沙保税仓 B区-03-12 库位' });
-    expect(r.lines).toEqual([{ gnum: 1, gcode: '1901101000', gname: '婴幼儿配方奶粉', qty: 1, unit: '122' }]);
+    expect(r.lines).toEqual([{ gnum: 1, gcode: '1901101000', gname: '婴幼儿配方奶粉', qty: '1', unit: '122' }]);
   });
 
   it('CEB303, CEB505, CEB603 → export documents', () => {
     const o = only(fixtureXml('CEB303'), 'exportOrder');
-    expect(o).toMatchObject({ orderType: 'E', goodsValue: 86.5, freight: 12 });
+    expect(o).toMatchObject({ orderType: 'E', goodsValue: '86.5', freight: '12' });
     expect(o.lines).toHaveLength(2);
     const w = only(fixtureXml('CEB505'), 'exportWaybill');
-    expect(w).toMatchObject({ logisticsNo: 'EA123456785CN', grossWeight: 1.62, packNo: 1, ebcName: '义乌市星辰日用品有限公司' });
+    expect(w).toMatchObject({ logisticsNo: 'EA123456785CN', grossWeight: '1.62', packNo: 1, ebcName: '义乌市星辰日用品有限公司' });
     const l = only(fixtureXml('CEB603'), 'exportInventory');
-    expect(l).toMatchObject({ POD: '304', statisticsFlag: 'A', fFlag: '3', netWeight: 1.4 });
-    expect(l.lines[1]).toMatchObject({ qty1: 0.6, barCode: '无' });
+    expect(l).toMatchObject({ POD: '304', statisticsFlag: 'A', fFlag: '3', netWeight: '1.4' });
+    expect(l.lines[1]).toMatchObject({ qty1: '0.6', barCode: '无' });
   });
 
   it('receipts: returnStatus is a number and refersTo matches the document it answers', () => {
@@ -239,10 +239,23 @@ describe('cebToDocuments: failures', () => {
     expect(issuesOf(fixtureXml('CEB412', { body })).map((i) => i.field)).toEqual(['PaymentReturn[0].returnStatus']);
   });
 
-  it('a decimal(19,5) a JS number cannot hold exactly is refused, not rounded', () => {
+  it('a decimal(19,5) at full XSD width is kept exactly, digit for digit (issue 15 item 4)', () => {
     const body = fixtureBody('CEB311');
-    node(blocks(body.Order)[0]!.OrderHead).goodsValue = '12345678901234.12345';
-    expect(issuesOf(fixtureXml('CEB311', { body }))).toEqual([{ field: 'Order[0].OrderHead.goodsValue', message: expect.stringContaining('exactly') }]);
+    const head = node(blocks(body.Order)[0]!.OrderHead);
+    head.goodsValue = '12345678912345.12345';
+    head.freight = '+0012.50';
+    const line = node(blocks(blocks(body.Order)[0]!.OrderList)[0]!);
+    line.qty = '99999999999999.99999';
+    const o = only(fixtureXml('CEB311', { body }), 'order');
+    expect(o.goodsValue).toBe('12345678912345.12345');
+    expect(o.freight).toBe('12.5');
+    expect(o.lines[0]!.qty).toBe('99999999999999.99999');
+  });
+
+  it('a decimal beyond decimal(19,5) is still refused at its element', () => {
+    const body = fixtureBody('CEB311');
+    node(blocks(body.Order)[0]!.OrderHead).goodsValue = '123456789123456.1';
+    expect(issuesOf(fixtureXml('CEB311', { body })).map((i) => i.field)).toEqual(['Order[0].OrderHead.goodsValue']);
   });
 
   it('hostile XML (DOCTYPE) is refused before anything is read', () => {

@@ -1,4 +1,6 @@
+import { parseDecimal } from '../../../shared/decimal.ts';
 import type { FieldIssue } from '../../../shared/errors.ts';
+import { conflictingDuplicates, describeConflict } from '../duplicates.ts';
 import { CustomsDocument, type DocumentKind, type ReceiptMessageType, type ReceiptRef } from '../documents.ts';
 import type { DocumentWarning } from '../warnings.ts';
 import { parseCebXml, type CebType } from './parse.ts';
@@ -13,7 +15,7 @@ import type { XmlElement } from './xml.ts';
  * XSD rule table (validate.ts), then map every business block of the message — a CEB311 carries up to 100 `Order`
  * blocks — to one document each and parse it with the `CustomsDocument` schema.
  *
- * - Values are typed by the XSD: decimal → number (refused if a JS number cannot hold it exactly), int → number,
+ * - Values are typed by the XSD: decimal → canonical decimal string (exact at decimal(19,5), shared/decimal.ts), int → number,
  *   strings as written (whitespace collapsed only where the XSD collapses it). Receipts' `returnStatus` (a string in
  *   the XSD) becomes a number when it is an integer.
  * - An empty element of an optional field is treated as absent; an empty element with an XSD fixed/default value
@@ -173,15 +175,6 @@ function childParticles(particles: readonly Particle[], name: string, rules: Xsd
 // ---------------------------------------------------------------------------------------------------------------------
 // Values
 
-/** A decimal's digits without sign, leading integer zeros or trailing fraction zeros: `+007.50` → `7.5`. */
-function canonicalDecimal(v: string): string {
-  const m = /^[+]?(\d*)(?:\.(\d*))?$/.exec(v);
-  if (!m) return v;
-  const int = (m[1] ?? '').replace(/^0+/, '') || '0';
-  const frac = (m[2] ?? '').replace(/0+$/, '');
-  return frac ? `${int}.${frac}` : int;
-}
-
 type Converted = { ok: true; value: unknown } | { ok: false; message: string };
 
 /** A leaf's text as the document wants it; `undefined` value = leave the field out. */
@@ -190,11 +183,13 @@ function convert(raw: string, rule: ValueRule, optional: boolean): Converted {
   const v = collapsed === '' ? (rule.fixed ?? rule.default ?? '') : collapsed;
   if (v === '') return { ok: true, value: optional ? undefined : '' };
   if (rule.base === 'string') return { ok: true, value: v };
+  if (rule.base === 'decimal') {
+    // Kept as the exact decimal it is (shared/decimal.ts): decimal(19,5) has more digits than a JS number holds.
+    const d = parseDecimal(v);
+    return d === undefined ? { ok: false, message: `expected a decimal number, got ${JSON.stringify(v)}` } : { ok: true, value: d };
+  }
   const n = Number(v);
   if (!Number.isFinite(n)) return { ok: false, message: `expected a number, got ${JSON.stringify(v)}` };
-  if (rule.base === 'decimal' && !v.startsWith('-') && canonicalDecimal(v) !== canonicalDecimal(String(n))) {
-    return { ok: false, message: `${v} cannot be held exactly as a number` };
-  }
   return { ok: true, value: n };
 }
 
@@ -343,6 +338,7 @@ export function cebToDocuments(xml: string | Uint8Array): CebToDocumentsResult {
   const blockParticles = childParticles(rootParticles, blockName, rules);
 
   const documents: CustomsDocument[] = [];
+  const drafts: Draft[] = [];
   const issues: FieldIssue[] = [];
   elementsNamed(root, blockName).forEach((block, i) => {
     const blockPath = `${blockName}[${i}]`;
@@ -352,9 +348,15 @@ export function cebToDocuments(xml: string | Uint8Array): CebToDocumentsResult {
       return;
     }
     const r = CustomsDocument.safeParse(draft.document());
-    if (r.success) documents.push(r.data);
-    else issues.push(...r.error.issues.map((issue) => ({ field: draft.cebPath(issue.path), message: issue.message })));
+    if (r.success) {
+      documents.push(r.data);
+      drafts.push(draft);
+    } else issues.push(...r.error.issues.map((issue) => ({ field: draft.cebPath(issue.path), message: issue.message })));
   });
+  // Blocks of one identity that disagree (one waybill number for two orders): refused, naming each differing element.
+  for (const c of issues.length > 0 ? [] : conflictingDuplicates(documents)) {
+    for (const f of c.fields) issues.push({ field: drafts[c.second]!.cebPath([f]), message: describeConflict(c, f, (i) => drafts[i]!.cebPath([]).split('.')[0]!) });
+  }
   if (issues.length > 0) return { ok: false, issues };
   return { ok: true, documents, messageType: type, guid, edition, warnings: checked.warnings, documentWarnings: warningsPerBlock(checked.warnings, blockName, documents.length) };
 }

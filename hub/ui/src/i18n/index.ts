@@ -68,6 +68,16 @@ export function fmtNumber(n: number | null | undefined, digits = 0): string {
   return new Intl.NumberFormat(current, { maximumFractionDigits: digits, minimumFractionDigits: digits }).format(n);
 }
 
+/**
+ * An exact decimal from the API (money and quantities come as strings, shared/decimal.ts): Intl formats the string
+ * itself, digit for digit, where a Number would round `12345678912345.12345` to 16 digits.
+ */
+export function fmtDecimal(d: string | null | undefined, digits = 2): string {
+  if (d === null || d === undefined || d === '') return '—';
+  const format = new Intl.NumberFormat(current, { maximumFractionDigits: digits, minimumFractionDigits: digits }).format as (v: number | bigint | string) => string;
+  return format(d);
+}
+
 export function fmtDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return '—';
   const m = Math.round(ms / 60_000);

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, qs } from '../api.ts';
 import { Empty, ErrorBox, Loading, MoreButton, Pill, useAsync } from '../components.tsx';
-import { fmtNumber, fmtTime, t } from '../i18n/index.ts';
+import { fmtDecimal, fmtNumber, fmtTime, t } from '../i18n/index.ts';
 import { href, type Route } from '../router.ts';
 import type { Me } from '../session.ts';
 import { buildTimeline, DocumentFields, ICONS, receiptLabel, receiptTone, type AuditEntry, type CaseReason, type DocumentEntry, type Receipt, type Step, type StoredEvent, type Tone } from './parcels-parts.tsx';
@@ -30,7 +30,8 @@ interface CaseRecord {
   decidedBy: string;
   reasons: CaseReason[];
   buyerIdMasked: string | null;
-  valueCny: number | null;
+  /** Exact decimal string. */
+  valueCny: string | null;
   declaredWeightKg: number | null;
   ebcCode: string | null;
 }
@@ -237,7 +238,7 @@ function ParcelDetail({ parcelKey, me }: { parcelKey: string; me: Me }) {
                   </div>
                   <div>
                     <dt>{t('parcels.value')}</dt>
-                    <dd>{c.valueCny === null ? '—' : `¥${fmtNumber(c.valueCny, 2)}`}</dd>
+                    <dd>{c.valueCny === null ? '—' : `¥${fmtDecimal(c.valueCny, 2)}`}</dd>
                   </div>
                 </>
               ) : null}

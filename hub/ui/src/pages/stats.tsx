@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import { api, qs } from '../api.ts';
 import { Empty, ErrorBox, Loading, useAsync } from '../components.tsx';
-import { fmtNumber, lang, t, ZONE } from '../i18n/index.ts';
+import { fmtDecimal, fmtNumber, lang, t, ZONE } from '../i18n/index.ts';
 import type { Route } from '../router.ts';
 import type { Me } from '../session.ts';
 import { DailyChart } from './stats-chart.tsx';
@@ -12,7 +12,8 @@ type Group = 'mode' | 'day' | 'enterprise' | 'status' | 'direction';
 interface Row {
   key: string | null;
   cases: number;
-  valueCny: number;
+  /** Exact decimal string. */
+  valueCny: string;
   /** Cases with no value (no exchange rate for their currency and month). */
   unvalued: number;
   byStatus: Record<string, number>;
@@ -22,7 +23,7 @@ interface Report {
   to: string;
   groupBy: Group;
   rows: Row[];
-  total: { cases: number; valueCny: number; unvalued: number; byStatus: Record<string, number> };
+  total: { cases: number; valueCny: string; unvalued: number; byStatus: Record<string, number> };
 }
 
 const MODES = ['9610', '1210', '1239', '9710', '9810'] as const;
@@ -49,11 +50,11 @@ function groupLabel(group: Group, key: string | null): string {
 }
 
 /** A value that leaves out cases with no exchange rate says so: "no rate", never ¥0 (issue 16 item 9). */
-function ValueText({ valueCny, unvalued = 0, cases }: { valueCny: number; unvalued?: number; cases: number }) {
+function ValueText({ valueCny, unvalued = 0, cases }: { valueCny: string; unvalued?: number; cases: number }) {
   if (unvalued > 0 && unvalued >= cases) return <span class="muted">{t('stats.noRate')}</span>;
   return (
     <>
-      {fmtNumber(valueCny, 2)}
+      {fmtDecimal(valueCny, 2)}
       {unvalued > 0 ? <small class="muted"> {t('stats.unvalued', { n: fmtNumber(unvalued) })}</small> : null}
     </>
   );
@@ -184,7 +185,7 @@ export function StatsPage(_props: { route: Route; me: Me }) {
         </div>
         <div class="figure">
           <div class="label">{t('stats.fig.value')}</div>
-          <div class="value">{total ? total.unvalued > 0 && total.unvalued >= total.cases ? t('stats.noRate') : <>¥{fmtNumber(total.valueCny, 2)}{total.unvalued > 0 ? <small class="muted"> {t('stats.unvalued', { n: fmtNumber(total.unvalued) })}</small> : null}</> : '—'}</div>
+          <div class="value">{total ? total.unvalued > 0 && total.unvalued >= total.cases ? t('stats.noRate') : <>¥{fmtDecimal(total.valueCny, 2)}{total.unvalued > 0 ? <small class="muted"> {t('stats.unvalued', { n: fmtNumber(total.unvalued) })}</small> : null}</> : '—'}</div>
         </div>
         <div class="figure">
           <div class="label">{t('stats.status.released')}</div>
