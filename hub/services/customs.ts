@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { BondgateError, type FieldIssue } from '../../shared/errors.ts';
 import { maskIdNumber } from '../../shared/mask.ts';
 import { applyEngine, buyerKeyOf, caseToParcelDecision, chinaYear, customsOutcome, DEFAULT_CASE_POLICY, type CasePolicy, type EngineOutcome } from '../customs/cases.ts';
-import type { ListState } from '../customs/receipt-status.ts';
+import type { ListMessage, ListState } from '../customs/receipt-status.ts';
 import type { AlarmRepo } from '../repos/alarms.ts';
 import { documentKey, DocumentSet, parseDocument, Receipt, type CustomsDocument, type ExportInventoryList, type ExportWaybill } from '../customs/documents.ts';
 import { conflictingDuplicates, describeConflict } from '../customs/duplicates.ts';
@@ -86,6 +86,22 @@ function judgeExtras(x: JudgeExtras | undefined, parcelKey: string): Pick<RiskCo
   return { ...(x?.sampling ? { samplingDraw: x.sampling.draw('risk', parcelKey) } : {}), ...(x?.credit ? { enterpriseCredit: x.credit.classes() } : {}) };
 }
 
+/** The document kinds that are cancellation requests (CEB623, CEB605): stored under their order, they move its case. */
+const CANCEL_REQUEST_KINDS: ReadonlySet<string> = new Set(['inventoryCancel', 'exportInventoryCancel']);
+
+/** Beijing time as CEB writes it (`YYYYMMDDhhmmss`), for a request whose message carries no time of its own. */
+const cebTime = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().replace(/[-:T]/g, '').slice(0, 14);
+
+/**
+ * The order's cancellation requests (issue 16 item 3) as the list's state reads them: messages without a status, at
+ * the time the hub received them. A request in flight blocks release; its receipt (624/606) decides the rest.
+ */
+function cancelRequests(stored: readonly StoredDocument[]): ListMessage[] {
+  return stored
+    .filter((s) => CANCEL_REQUEST_KINDS.has(s.kind))
+    .map((s) => ({ messageType: s.kind === 'inventoryCancel' ? 'CEB623' : 'CEB605', status: null, time: cebTime(s.receivedMs) }));
+}
+
 export class CustomsService {
   /** The active rules; `setRules` switches them (an admin applied a new version). */
   private rules: PreparedRiskRules;
@@ -147,7 +163,7 @@ export class CustomsService {
   async reassess(orderNo: string, ruleSets: readonly RiskRules[]): Promise<Reassessment> {
     const prepared = ruleSets.map(prepareRiskRules);
     const stored = await this.d.storage.documentsByOrder(orderNo);
-    const judgeAll = (facts: ParcelFacts, match: MatchResult, receipts: Receipt[], context: RiskContext) => prepared.map((r) => this.judge(facts, match, receipts, context, r));
+    const judgeAll = (facts: ParcelFacts, match: MatchResult, receipts: Receipt[], context: RiskContext) => prepared.map((r) => this.judge(facts, match, receipts, context, r, cancelRequests(stored)));
     if (stored.some((s) => s.kind === 'exportOrder' || s.kind === 'exportInventory')) {
       const x = await this.exportInputs(orderNo, stored);
       return { orderNo, parcelKey: x.parcelKey, outcomes: judgeAll(x.facts, x.match, x.receipts, { match: x.match, signatures: x.signatures }) };
@@ -208,7 +224,7 @@ export class CustomsService {
       for (const r of documentRefs(doc)) refs.push({ ...r, kind: doc.kind, key });
       // The supplementary kinds (a 403 collection, a 623 cancellation request) are stored under their order but decide
       // nothing by themselves (customs/receipts.ts DECIDED_KINDS): the case machine gives them their effect.
-      if (orderNo && doc.kind !== 'return' && DECIDED_KINDS.has(doc.kind)) orders.add(orderNo);
+      if (orderNo && doc.kind !== 'return' && (DECIDED_KINDS.has(doc.kind) || CANCEL_REQUEST_KINDS.has(doc.kind))) orders.add(orderNo);
       if (doc.kind === 'exportInventory') links.push({ documentKey: documentKey({ kind: 'exportWaybill', logisticsCode: doc.logisticsCode, logisticsNo: doc.logisticsNo as unknown as ExportWaybill['logisticsNo'] }), orderNo: doc.orderNo });
       if (doc.kind === 'receipt' && APPLIED_RECEIPT_TYPES.has(doc.messageType) && 'orderNo' in doc.refersTo) orders.add(doc.refersTo.orderNo);
     }
@@ -280,7 +296,7 @@ export class CustomsService {
     const now = this.now();
     const { set, parcelKey, match, facts, receipts, signatures } = await this.exportInputs(orderNo, stored);
     const inv = set.exportInventory;
-    const { risk, customsStatus, release, list } = this.judge(facts, match, receipts, { match, signatures });
+    const { risk, customsStatus, release, list } = this.judge(facts, match, receipts, { match, signatures }, this.rules, cancelRequests(stored));
     if (!parcelKey) return { orderNo, parcelKey, match, risk, release };
     const outcome: EngineOutcome = {
       parcelKey,
@@ -337,12 +353,15 @@ export class CustomsService {
     });
   }
 
-  /** Risk under the current rules, customs' word from the receipts, and the release decision from all three. */
-  private judge(facts: ParcelFacts, match: MatchResult, receipts: Receipt[], context: RiskContext, rules: PreparedRiskRules = this.rules) {
+  /**
+   * Risk under the current rules, customs' word from the receipts (and the order's cancellation requests), and the
+   * release decision from all three.
+   */
+  private judge(facts: ParcelFacts, match: MatchResult, receipts: Receipt[], context: RiskContext, rules: PreparedRiskRules = this.rules, requests: readonly ListMessage[] = []) {
     const risk = assessRisk(facts, rules, { ...context, ...judgeExtras(this.d.extras, facts.parcelKey) });
     // A status its message does not carry is never guessed at: the release rules see only expected ones, the case
     // keeps the rest (listState.unexpected) and says so.
-    return { risk, ...customsOutcome(match, risk, receipts) };
+    return { risk, ...customsOutcome(match, risk, receipts, requests) };
   }
 
   /** Store the engine's outcome on the case; a changed case goes to the stations and the audit chain. */
@@ -376,7 +395,7 @@ export class CustomsService {
   private async decideSet(orderNo: string, set: DocumentSet, stored: StoredDocument[], parcelKey: string | null, buyerKey: string | null, buyerIdNumber: string | undefined, actor: string): Promise<OrderOutcome> {
     const now = this.now();
     const { year, facts, match, context, receipts } = await this.importInputs(set, stored, parcelKey, buyerKey, now);
-    const { risk, customsStatus, release, list } = this.judge(facts, match, receipts, context);
+    const { risk, customsStatus, release, list } = this.judge(facts, match, receipts, context, this.rules, cancelRequests(stored));
     if (!parcelKey) return { orderNo, parcelKey, match, risk, release };
     const outcome: EngineOutcome = {
       parcelKey,
