@@ -18,6 +18,7 @@ import { CARD_METHOD, decodeAnswer, encodeAnswer } from './card-protocol.ts';
 import { CardSimulator } from './card-simulator.ts';
 import { loadPin, Secret } from './pin.ts';
 import { sm2RawToDer } from './sm2.ts';
+import { makeTestPki } from './test-pki.ts';
 import { TrustStore } from './trust.ts';
 import { certificatePem } from './x509.ts';
 import { DS_NS, verifyEnvelopedSignature } from './xmldsig.ts';
@@ -179,6 +180,24 @@ describe('CardClientSigner with the simulated e-port card client', () => {
     expect(await signFails(r.service.sign(unsigned()))).toBe('EPORT_CARD_FAILED');
     expect(await openAlarm('eport_signer_failed')).toBeDefined();
     await r.close();
+  });
+});
+
+describe('the file signer behind the same service (a soft certificate)', () => {
+  it('signs and verifies; an expiring certificate warns; an expired one refuses to sign', async () => {
+    const pki = makeTestPki({ nowMs: Date.now(), validDays: 5 });
+    const keyFile = join(dir, 'soft.key');
+    const certFile = join(dir, 'soft.crt');
+    writeFileSync(keyFile, pki.signer.privateKeyPem);
+    writeFileSync(certFile, pki.signer.certificatePem);
+    let now = Date.now();
+    const svc = createEportSigner({ kind: 'file', keyFile, certFile, certExpiryWarnDays: 30 }, { log, now: () => now })!;
+    const xml = await svc.sign(unsigned());
+    expect(verifyEnvelopedSignature(xml, { trust: new TrustStore({ anchors: [pki.caPem] }), nowMs: now }).status).toBe('verified');
+    expect(svc.status()).toMatchObject({ kind: 'file', condition: 'ok', connected: null, certificate: { condition: 'expiring' } });
+    now += 6 * 86_400_000;
+    expect(await signFails(svc.sign(unsigned()))).toBe('EPORT_CERTIFICATE_EXPIRED');
+    await svc.close();
   });
 });
 
