@@ -184,14 +184,16 @@ describe('CardClientSigner with the simulated e-port card client', () => {
 });
 
 describe('the file signer behind the same service (a soft certificate)', () => {
-  it('signs and verifies; an expiring certificate warns; an expired one refuses to sign', async () => {
+  it('key file made 0600; signs and verifies; an expiring certificate warns; an expired one refuses to sign', async () => {
     const pki = makeTestPki({ nowMs: Date.now(), validDays: 5 });
     const keyFile = join(dir, 'soft.key');
     const certFile = join(dir, 'soft.crt');
     writeFileSync(keyFile, pki.signer.privateKeyPem);
     writeFileSync(certFile, pki.signer.certificatePem);
+    chmodSync(keyFile, 0o644);
     let now = Date.now();
     const svc = createEportSigner({ kind: 'file', keyFile, certFile, certExpiryWarnDays: 30 }, { log, now: () => now })!;
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     const xml = await svc.sign(unsigned());
     expect(verifyEnvelopedSignature(xml, { trust: new TrustStore({ anchors: [pki.caPem] }), nowMs: now }).status).toBe('verified');
     expect(svc.status()).toMatchObject({ kind: 'file', condition: 'ok', connected: null, certificate: { condition: 'expiring' } });

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { makePrivate } from '../../shared/private-files.ts';
 import type { Logger } from 'pino';
 import { BondgateError, isBondgateError } from '../../shared/errors.ts';
 import type { AlarmSignal } from '../customs/alarms.ts';
@@ -219,7 +220,10 @@ export function createEportSigner(
         throw new Error(`eport.signer: cannot read the ${what} file ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
     };
-    const file = new Sm2FileSigner({ privateKey: read(c.keyFile, 'key').toString('utf8'), certificate: read(c.certFile, 'certificate'), spec });
+    // The private key, like the PIN, is readable by its owner only (shared/private-files.ts), when this process owns it.
+    const key = read(c.keyFile, 'key');
+    if (statSync(c.keyFile).uid === process.getuid?.()) makePrivate(c.keyFile);
+    const file = new Sm2FileSigner({ privateKey: key.toString('utf8'), certificate: read(c.certFile, 'certificate'), spec });
     port = { kind: 'file', target: c.keyFile, sign: (xml) => file.sign(xml), certificate: async () => file.certificate };
   }
   const service = new EportSignerService({ port, log, certExpiryWarnDays: c.certExpiryWarnDays, ...(deps.alarms ? { alarms: deps.alarms } : {}), ...(deps.now ? { now: deps.now } : {}) });
