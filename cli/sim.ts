@@ -32,7 +32,9 @@ const USAGE = `usage:
                          scanner + scale on ptys, X-ray line, conveyor and barrier, playing a parcel scenario
   bondgate sim rfid      [--port 5084] [--tags EPC,EPC…]   an LLRP reader reporting the tags in its field
   bondgate sim camera    [--port 8081]                    an IP camera's HTTP snapshot, a new parcel label every few seconds
-  bondgate sim seal      --broker URL [--serial ES-1] [--outside]   an e-seal on a trip (opened outside the fence with --outside)`;
+  bondgate sim seal      --broker URL [--serial ES-1] [--outside]   an e-seal on a trip (opened outside the fence with --outside)
+  bondgate sim eport-card [--port 61232] [--refuse-pin] [--slow MS] [--away-every S]
+                         an e-port card client (SM2 test card) on its WebSocket (bondgate sim eport-card --help)`;
 
 export const DEFAULT_SCENARIO = resolve(import.meta.dirname, '../drivers/sim/scenarios/inspection-line.yaml');
 
@@ -51,6 +53,8 @@ async function serialLink(path: string | undefined, pty: boolean): Promise<{ lin
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runSim(argv: string[]): Promise<{ stop(): Promise<void> }> {
+  // The e-port simulators take options of their own.
+  if (argv[0] === 'eport-card') return (await import('./sim-eport-card.ts')).runEportCardSim(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -46,6 +46,8 @@ import { riskRuleRoutes } from './routes/risk-rules.ts';
 import { riskDataRoutes } from './routes/risk-data.ts';
 import type { SamplingService } from './services/sampling.ts';
 import type { EnterpriseCreditService } from './services/enterprise-credit.ts';
+import { eportSignerRoutes } from './routes/eport-signer.ts';
+import type { EportSignerService } from './services/eport-signer.ts';
 import type { RiskRulesService } from './services/risk-rules.ts';
 import type { StatsService } from './services/stats.ts';
 import type { Storage } from './storage/storage.ts';
@@ -111,6 +113,8 @@ export interface AppDeps {
   sampling?: SamplingService;
   /** Enterprise credit classes (admin only, /api/enterprise-credit…); shown on the case detail. */
   credit?: EnterpriseCreditService;
+  /** The e-port signer's state (GET /api/eport/signer); `null` = none configured (the route answers `configured: false`). */
+  eportSigner?: EportSignerService | null;
 }
 
 const pickLimits = (l: { perTransactionCny: number; annualCny: number; tradeModes: string[] }) => ({ perTransactionCny: l.perTransactionCny, annualCny: l.annualCny, tradeModes: l.tradeModes });
@@ -206,6 +210,7 @@ export function buildApp(d: AppDeps): express.Express {
     const valueLimits = customs && (() => ({ ...pickLimits(customs.activeRules.valueLimits), rulesVersion: customs.rulesVersion }));
     app.use(riskDataRoutes(d.storage, { ...(d.sampling ? { sampling: d.sampling } : {}), ...(d.credit ? { credit: d.credit } : {}), ...(valueLimits ? { valueLimits } : {}) }));
   }
+  if (d.eportSigner !== undefined) app.use(eportSignerRoutes(d.storage, d.eportSigner ?? undefined));
   // Hashed assets are immutable; index.html is always revalidated.
   if (uiBuilt) {
     app.use('/assets', express.static(join(ui, 'assets'), { immutable: true, maxAge: '365d', index: false }));

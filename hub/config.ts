@@ -131,6 +131,40 @@ export const HubConfig = z.object({
   riskRules: RiskRules.optional().describe('the risk rules (hub/customs/risk.ts); default: built-in defaults, version "default"'),
   exchangeRates: ExchangeRates.describe('CNY per unit of a currency, per month, for export values in statistics: { "502": { "2026-03": 7.1 } } keyed by CEB currency code (502 USD, 142 RMB needs none); a month with no rate shows "no rate"'),
   imageFetchTimeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('how long an officer waits for a gateway to send a full-size image'),
+  eport: z
+    .object({
+      signer: z
+        .discriminatedUnion('kind', [
+          z
+            .object({
+              kind: z.literal('card'),
+              url: z.string().regex(/^wss?:\/\/.+/, 'must be a ws:// URL').default('ws://127.0.0.1:61232').describe("the e-port card client's local WebSocket, e.g. \"ws://127.0.0.1:61232\" (or the address of the PC with the card)"),
+              pinFile: z.string().min(1).optional().describe('a file holding the card PIN (made 0600; refused if others may read it)'),
+              pinEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name').optional().describe('or: the environment variable holding the card PIN, e.g. "EPORT_CARD_PIN"'),
+              requestTimeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('how long one call to the card client may take'),
+              connectTimeoutMs: z.number().int().min(100).max(60_000).default(5_000),
+              reconnectInitialMs: z.number().int().min(50).max(60_000).default(1_000).describe('first wait before reconnecting; doubles up to reconnectMaxMs'),
+              reconnectMaxMs: z.number().int().min(100).max(600_000).default(30_000),
+            })
+            .refine((s) => (s.pinFile === undefined) !== (s.pinEnv === undefined), { message: 'give exactly one of pinFile and pinEnv (the PIN itself never goes in the config)', path: ['pinFile'] }),
+          z.object({
+            kind: z.literal('file'),
+            keyFile: z.string().min(1).describe('an SM2 private key (PEM or DER, PKCS#8 or SEC1): a site with a soft certificate'),
+            certFile: z.string().min(1).describe('its certificate (PEM or DER)'),
+          }),
+        ])
+        .and(
+          z.object({
+            certExpiryWarnDays: z.number().int().min(1).max(365).default(30).describe('warn (alarm eport_signer_cert_expiring) this many days before the certificate expires'),
+            signatureMethod: z.string().min(1).optional().describe('SignatureMethod URI; default the 2022-05 edition\'s (…/2022/04/xmldsig#sm2-sm3); map it in signatures.algorithms if the cards need it'),
+            digestMethod: z.string().min(1).optional().describe('DigestMethod URI; default …/2022/04/xmldsig#sm3 (see shared/domain/eport.md on the published samples)'),
+          }),
+        )
+        .optional()
+        .describe('who signs the messages the zone sends (issue 18): the e-port card through its card client, or a key file'),
+    })
+    .default({})
+    .describe('the e-port channel'),
   dropFolder: z
     .object({
       path: z.string().min(1).describe('a directory watched for customs documents (*.xml CEB messages, *.json, *.ndjson); processed files move to done/ or failed/ inside it'),

@@ -55,6 +55,7 @@ import { IngestService } from './services/ingest.ts';
 import { openIdentifierRepo } from './repos/identifiers.ts';
 import { SearchService } from './services/search.ts';
 import { StationFeedService } from './services/station-feed.ts';
+import { createEportSigner, type EportSignerService } from './services/eport-signer.ts';
 import { loadOrCreateSigningKey } from './signing-key.ts';
 import { SamplingService } from './services/sampling.ts';
 import { EnterpriseCreditService } from './services/enterprise-credit.ts';
@@ -74,6 +75,8 @@ export interface RunningHub {
   broker: EmbeddedBroker | undefined;
   /** Read models fed from stored events (tests that store events directly hand them on here). */
   projections: Projections;
+  /** The e-port signer (issue 18), when `eport.signer` is configured: the Signer outgoing messages go through. */
+  eportSigner: EportSignerService | undefined;
   /** Set when a first admin was created with a generated password (printed once). */
   generatedAdminPassword: string | undefined;
   stop(): Promise<void>;
@@ -326,7 +329,11 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
 
   // Document intake at scale: batch uploads spooled under the data dir, and the drop folder when configured.
   // CEB XML is parsed in worker threads on every path (API, batches, drop folder): the main thread runs the broker.
-  const cebPool = new CebPool(config.documents.xmlWorkers, log.child({ component: 'ceb-xml' }), loadSignatureSettings(config.signatures));
+  const signatureSettings = loadSignatureSettings(config.signatures);
+  const cebPool = new CebPool(config.documents.xmlWorkers, log.child({ component: 'ceb-xml' }), signatureSettings);
+  // The e-port signer (issue 18): its state and alarms from the start, whether or not anything is being sent.
+  const eportSigner = createEportSigner(config.eport.signer, { log: log.child({ component: 'eport-signer' }), alarms: alarmRepo, algorithms: signatureSettings.algorithms });
+  eportSigner?.start();
   const appendAudit = (input: AuditInput, atMs: number) => storage.appendAudit(input, atMs);
   const batches = new DocumentBatchService({ customs, mapXml: cebPool.map, appendAudit, log: log.child({ component: 'document-batches' }), spoolDir: join(config.dataDir, 'document-batches') });
   const dropFolder = config.dropFolder ? startDropFolder({ path: config.dropFolder.path, pollMs: config.dropFolder.pollMs, customs, mapXml: cebPool.map, appendAudit, log: log.child({ component: 'drop-folder' }) }) : undefined;
@@ -360,6 +367,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     sampling,
     credit,
     admin,
+    eportSigner: eportSigner ?? null,
   });
   const server = createServer(app);
   const port = await listenHttp(server, config.http.host, config.http.port);
@@ -375,6 +383,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     mqttUrl,
     broker,
     projections,
+    eportSigner,
     generatedAdminPassword,
     stop: () =>
       (stopping ??= (async () => {
@@ -393,6 +402,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
         await brokerAccounts?.close();
         await decodePool?.close();
         await dropFolder?.stop();
+        await eportSigner?.close();
         await batches.close();
         await cebPool.close(); // after the intake paths that use it have stopped
         await auditAnchor.stop(); // anchors the last entries appended before the store closes

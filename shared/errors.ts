@@ -24,6 +24,11 @@ export const ErrorCatalogue = {
   STORAGE_FAILED: { status: 500, message: 'The store failed' },
   GATEWAY_UNREACHABLE: { status: 504, message: 'The gateway did not answer in time' },
   BROKER_FAILED: { status: 502, message: 'The MQTT broker refused the change or did not answer' },
+  EPORT_CARD_AWAY: { status: 503, message: 'The e-port card client cannot be reached' },
+  EPORT_CARD_TIMEOUT: { status: 504, message: 'The e-port card client did not answer in time' },
+  EPORT_CARD_REFUSED: { status: 502, message: 'The e-port card client refused the call (Result: false)' },
+  EPORT_CARD_FAILED: { status: 502, message: 'The e-port card client gave an answer that cannot be used' },
+  EPORT_CERTIFICATE_EXPIRED: { status: 503, message: 'The e-port signing certificate is not valid now' },
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCatalogue;

@@ -44,6 +44,17 @@ export const AlarmKind = z.enum([
   'customs_unexpected_status',
   /** Raised by the hub itself: an officer's release (`releaseAuthority: officer`) customs has not confirmed with an 800 in time. */
   'release_unconfirmed',
+  /**
+   * Raised by the hub itself (issue 18): the e-port signer (card client or key file) cannot sign — the card client
+   * is away (connection refused), slow (no answer in time), refuses (`Result: false`, e.g. the PIN), or answers
+   * something unusable; its certificate expires within the warning window, or has expired. hub/eport/signer-state.ts.
+   */
+  'eport_signer_away',
+  'eport_signer_slow',
+  'eport_signer_refused',
+  'eport_signer_failed',
+  'eport_signer_cert_expiring',
+  'eport_signer_cert_expired',
 ]);
 export type AlarmKind = z.infer<typeof AlarmKind>;
 export const AlarmSeverity = z.enum(['critical', 'warning']);

@@ -5,6 +5,7 @@ import { Empty, ErrorBox, Loading, MoreButton, Pill, ReasonDialog, useAsync } fr
 import { fmtDuration, fmtNumber, fmtTime, t } from '../i18n/index.ts';
 import type { Route } from '../router.ts';
 import type { Me, Role } from '../session.ts';
+import { EportSignerPanel } from './eport-signer-panel.tsx';
 import './gateways.css';
 
 /** GET /api/gateways (hub/routes/gateways.ts gatewayView). */
@@ -102,6 +103,7 @@ export function GatewaysPage({ me }: { route: Route; me: Me }) {
           </table>
         </div>
       )}
+      {me.role === 'admin' || me.role === 'manager' ? <EportSignerPanel tick={tick} /> : null}
       <Alarms me={me} gatewayIds={gws.data?.items.map((g) => g.id) ?? []} tick={tick} />
     </section>
   );
