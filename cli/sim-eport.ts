@@ -171,7 +171,7 @@ export class EportClientSim {
     else {
       const format = check.problems.length > 0 ? check.problems.join('; ') : rules.formatError?.(m) ? 'simulated format error' : undefined;
       const business = format === undefined ? businessReceiptXml({ type: m.type, guid: m.guid, head: check.head, status: rules.reject?.(m) ? '100' : '2', info: rules.reject?.(m) ? '退单: simulated business rejection' : '申报成功', nowMs: now }) : undefined;
-      const receipt = format !== undefined ? { name: `CEB900_${m.guid || name}.xml`, xml: ceb900Xml({ guid: m.guid, type: m.type, status: '-1', info: format, nowMs: now }) } : business && { name: `${business.type}_${m.guid}.xml`, xml: business.xml };
+      const receipt = format !== undefined ? { name: `CEB900_${m.guid || name.replace(/\.xml$/i, "")}.xml`, xml: ceb900Xml({ guid: m.guid, type: m.type, status: '-1', info: format, nowMs: now }) } : business && { name: `${business.type}_${m.guid}.xml`, xml: business.xml };
       const ordered = [transmission(true), ...(receipt ? [receipt] : [])];
       answers.push(...(rules.outOfOrder ? ordered.reverse() : ordered));
     }

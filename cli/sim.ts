@@ -32,7 +32,8 @@ const USAGE = `usage:
                          scanner + scale on ptys, X-ray line, conveyor and barrier, playing a parcel scenario
   bondgate sim rfid      [--port 5084] [--tags EPC,EPC…]   an LLRP reader reporting the tags in its field
   bondgate sim camera    [--port 8081]                    an IP camera's HTTP snapshot, a new parcel label every few seconds
-  bondgate sim seal      --broker URL [--serial ES-1] [--outside]   an e-seal on a trip (opened outside the fence with --outside)`;
+  bondgate sim seal      --broker URL [--serial ES-1] [--outside]   an e-seal on a trip (opened outside the fence with --outside)
+  bondgate sim eport     --outbox DIR --inbox DIR [rules…]   the single-window client: OutBox → InBox answers (bondgate sim eport --help)`;
 
 export const DEFAULT_SCENARIO = resolve(import.meta.dirname, '../drivers/sim/scenarios/inspection-line.yaml');
 
@@ -51,6 +52,8 @@ async function serialLink(path: string | undefined, pty: boolean): Promise<{ lin
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runSim(argv: string[]): Promise<{ stop(): Promise<void> }> {
+  // The single-window client (issue 18) has options of its own.
+  if (argv[0] === 'eport') return (await import('./sim-eport.ts')).runEportSimCli(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

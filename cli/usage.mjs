@@ -24,7 +24,8 @@ Usage:
   bondgate documents import <files or dirs…> --hub URL --user NAME [--password-env VAR]
                                      upload customs documents (CEB XML, JSON, NDJSON) as a batch and follow its progress
   bondgate sim <device> …           a device simulator over its real transport: scale, scanner, lock, conveyor,
-                                     xray-line, line (a scripted scenario), rfid, camera, seal (bondgate sim --help)
+                                     xray-line, line (a scripted scenario), rfid, camera, seal, eport (the single-window
+                                     client's OutBox/InBox) (bondgate sim --help)
   bondgate --help | --version
 
 Config files are YAML or JSON; see README.md for every field.`;

@@ -43,6 +43,8 @@ import { searchRoutes } from './routes/search.ts';
 import type { SearchService } from './services/search.ts';
 import { statsRoutes } from './routes/stats.ts';
 import { riskRuleRoutes } from './routes/risk-rules.ts';
+import { eportRoutes } from './routes/eport.ts';
+import type { EportExchange } from './eport/exchange.ts';
 import type { RiskRulesService } from './services/risk-rules.ts';
 import type { StatsService } from './services/stats.ts';
 import type { Storage } from './storage/storage.ts';
@@ -104,6 +106,8 @@ export interface AppDeps {
   stats?: StatsService;
   /** Risk rule versions, what-if and apply (admin only, /api/risk-rules…). */
   riskRules?: RiskRulesService;
+  /** The e-port exchange (issue 18), when configured. */
+  eport?: EportExchange;
 }
 
 /**
@@ -191,6 +195,7 @@ export function buildApp(d: AppDeps): express.Express {
   if (d.zoneStats) app.use(overviewRoutes(d.storage, d.zoneStats, { streams }));
   if (d.stats) app.use(statsRoutes(d.storage, d.stats));
   if (d.riskRules) app.use(riskRuleRoutes(d.storage, d.riskRules));
+  if (d.eport) app.use(eportRoutes(d.storage, d.eport));
   // Hashed assets are immutable; index.html is always revalidated.
   if (uiBuilt) {
     app.use('/assets', express.static(join(ui, 'assets'), { immutable: true, maxAge: '365d', index: false }));

@@ -1,5 +1,6 @@
 import { ReleaseAuthority } from './customs/cases.ts';
 import { RiskRules } from './customs/risk.ts';
+import { EportExchangeConfig } from './eport/config.ts';
 import { z } from 'zod';
 import { GatewayId } from '../shared/schemas/events.ts';
 import { passwordRuleIssues } from './auth/password-policy.ts';
@@ -136,6 +137,7 @@ export const HubConfig = z.object({
     })
     .optional()
     .describe('a watched drop folder for customs documents; omit to have none'),
+  eport: EportExchangeConfig.optional().describe("the e-port exchange (issue 18): the single-window client's OutBox/InBox folders, the signer and the zone's party codes; omit to exchange nothing"),
 });
 export type HubConfig = z.output<typeof HubConfig>;
 

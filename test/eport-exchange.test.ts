@@ -77,7 +77,7 @@ describe('e-port exchange with the single-window client simulator', () => {
     const types: OutgoingType[] = ['CEB711', 'CEB507', 'CEB509', 'CEB711', 'CEB507', 'CEB509'];
     const guids: string[] = [];
     for (const [i, type] of types.entries()) {
-      const input = { ...EPORT_SAMPLE_INPUTS[type], ...(type === 'CEB711' ? { billNo: `784-0000000${i}` } : { copNo: `COP${type}${i}` }) };
+      const input: Record<string, unknown> = { ...EPORT_SAMPLE_INPUTS[type], ...(type === 'CEB711' ? { billNo: `784-0000000${i}` } : { copNo: `COP${type}${i}` }) };
       const r = await hub.repo.enqueue({ cause: `test:${i}`, messageType: type, input, subject: String(input.billNo ?? input.copNo) }, Date.now());
       guids.push(r.guid);
       // The same cause again (a replayed event) is the same message.

@@ -44,6 +44,10 @@ export const AlarmKind = z.enum([
   'customs_unexpected_status',
   /** Raised by the hub itself: an officer's release (`releaseAuthority: officer`) customs has not confirmed with an 800 in time. */
   'release_unconfirmed',
+  /** Raised by the hub itself (issue 18): an e-port message could not be signed, checked or written (it stays queued). */
+  'eport_not_sent',
+  /** Raised by the hub itself (issue 18): an e-port message sent with no business receipt in time. */
+  'eport_no_receipt',
 ]);
 export type AlarmKind = z.infer<typeof AlarmKind>;
 export const AlarmSeverity = z.enum(['critical', 'warning']);

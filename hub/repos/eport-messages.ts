@@ -77,7 +77,7 @@ export const EPORT_MIGRATIONS = [
     file_name TEXT NOT NULL, received_ms BIGINT NOT NULL)`,
   'CREATE INDEX eport_receipts_guid ON eport_receipts (guid)',
   // 9610 master bills and their parcels, from the inventories (CEB621), for the CEB711 tally hook (emit.ts).
-  'CREATE TABLE eport_bill_parcels (bill_no TEXT NOT NULL, logistics_no TEXT NOT NULL, logistics_code TEXT NOT NULL, seen_ms BIGINT, PRIMARY KEY (bill_no, logistics_no))',
+  'CREATE TABLE eport_bill_parcels (bill_no TEXT NOT NULL, logistics_no TEXT NOT NULL, logistics_code TEXT NOT NULL, traf_mode TEXT NOT NULL, traf_no TEXT, voyage_no TEXT, customs_code TEXT NOT NULL, seen_ms BIGINT, PRIMARY KEY (bill_no, logistics_no))',
   'CREATE INDEX eport_bill_parcels_parcel ON eport_bill_parcels (logistics_no)',
 ];
 
