@@ -233,7 +233,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   // CEB XML is parsed in worker threads on every path (API, batches, drop folder, e-port InBox): the main thread runs the broker.
   const cebPool = new CebPool(config.documents.xmlWorkers, log.child({ component: 'ceb-xml' }), loadSignatureSettings(config.signatures));
   // The e-port exchange (issue 18), when configured: started below, once the slips it reads exist.
-  let eport: EportExchange | undefined;
+  let eport: EportExchange | undefined = undefined;
   const customs = new CustomsService({
     storage,
     cases: caseRepo,

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createLogger } from '../../shared/log.ts';
 import type { EdgeEvent } from '../../shared/schemas/events.ts';
 import type { ReleaseSlip } from '../../shared/stations/feed.ts';
