@@ -40,6 +40,8 @@ export interface EportSimRules {
   duplicates?: boolean;
   /** The business receipt before the transmission result. */
   outOfOrder?: boolean;
+  /** At most this many OutBox files taken per step (a slow client); all by default. */
+  maxPerStep?: number;
 }
 
 export interface EportSimOptions {
@@ -138,16 +140,17 @@ export class EportClientSim {
 
   /** One pass: take the OutBox's files, write the answers that are due. */
   step(): Promise<void> {
-    this.chain = this.chain.then(() => this.run());
+    this.chain = this.chain.catch(() => undefined).then(() => this.run());
     return this.chain;
   }
 
   private async run(): Promise<void> {
     if (this.away) return;
     await mkdir(this.work, { recursive: true });
+    await mkdir(this.o.outbox, { recursive: true });
     await mkdir(this.o.inbox, { recursive: true });
     const names = (await readdir(this.o.outbox, { withFileTypes: true })).filter((e) => e.isFile() && !e.name.startsWith('.') && !/\.(tmp|part)$/i.test(e.name)).map((e) => e.name);
-    for (const name of names.sort()) await this.take(name);
+    for (const name of names.sort().slice(0, this.o.rules?.maxPerStep ?? names.length)) await this.take(name);
     const now = this.now();
     const due = this.pending.filter((p) => p.dueMs <= now);
     for (const p of due) {

@@ -38,6 +38,13 @@ export interface EportExchangeDeps {
   now?: () => number;
 }
 
+/** A key or certificate file as PEM text or DER bytes (the SM2 loaders take a string as PEM, bytes as DER). */
+function pemOrDer(file: string): string | Uint8Array {
+  const bytes = readFileSync(file);
+  const text = bytes.toString('latin1');
+  return text.includes('-----BEGIN ') ? bytes.toString('utf8') : new Uint8Array(bytes);
+}
+
 const NO_SIGNER: Signer = { sign: () => Promise.reject(new Error('no e-port signer is configured (eport.signer or the card client)')) };
 
 export interface EportExchange {
@@ -55,7 +62,7 @@ export async function startEportExchange(d: EportExchangeDeps): Promise<EportExc
   const now = d.now ?? Date.now;
   const repo = openEportMessageRepo(d.sql);
   await repo.migrate();
-  const signer = d.signer ?? (d.config.signer ? new Sm2FileSigner({ privateKey: readFileSync(d.config.signer.privateKeyFile), certificate: readFileSync(d.config.signer.certificateFile) }) : NO_SIGNER);
+  const signer = d.signer ?? (d.config.signer ? new Sm2FileSigner({ privateKey: pemOrDer(d.config.signer.privateKeyFile), certificate: pemOrDer(d.config.signer.certificateFile) }) : NO_SIGNER);
   const raise = async (kind: 'eport_not_sent' | 'eport_no_receipt', subject: string, detail: string) => {
     const t = now();
     await d.alarms?.signal('hub', { op: 'raise', kind, subject, stationId: null, deviceId: null, severity: kind === 'eport_not_sent' ? 'critical' : 'warning', detail }, t, t);
