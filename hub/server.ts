@@ -293,7 +293,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   });
   const appendAudit = (input: AuditInput, atMs: number) => storage.appendAudit(input, atMs);
   eport = config.eport
-    ? await startEportExchange({ config: config.eport, sql: storage.sql, customs, mapXml: cebPool.map, slip: async (no) => (await slipRepo.get(no))?.slip, alarms: alarmRepo, metrics, appendAudit, log: log.child({ component: 'eport' }) })
+    ? await startEportExchange({ config: config.eport, sql: storage.sql, customs, mapXml: cebPool.map, slip: async (no) => (await slipRepo.get(no))?.slip ?? FeedSlip.safeParse(await storage.feedGet('slip', normaliseSlipNo(no))).data, alarms: alarmRepo, metrics, appendAudit, log: log.child({ component: 'eport' }) })
     : undefined;
   const projections = new Projections({ sql: storage.sql, projections: [parcelProjection(storage, { followers: [customs.lineFacts()] }), cases.edgeActions(), stock, releaseSlips.passages(), trace.projection, alarms, zoneStats.projection, search.projection, ...(eport?.projections ?? [])], hubId, log: log.child({ component: 'projections' }), observe: (projection, seconds) => metrics.projectionApplySeconds.observe({ projection }, seconds) });
   metrics.watchProjections(() => projections.backlog());
