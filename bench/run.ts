@@ -18,6 +18,7 @@ const all: Record<string, () => Promise<unknown>> = {
   pg: async () => (await import('./pg.bench.ts')).benchPg(),
   'scan-path': async () => (await import('./scan-path.bench.ts')).benchScanPath(),
   signatures: async () => (await import('./signatures.bench.ts')).benchSignatures(),
+  'eport-sender': async () => (await import('./eport-sender.bench.ts')).benchEportSender(),
 };
 
 /** Other names a benchmark answers to (not run twice by a bare `npm run bench`). */

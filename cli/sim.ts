@@ -34,7 +34,8 @@ const USAGE = `usage:
   bondgate sim camera    [--port 8081]                    an IP camera's HTTP snapshot, a new parcel label every few seconds
   bondgate sim seal      --broker URL [--serial ES-1] [--outside]   an e-seal on a trip (opened outside the fence with --outside)
   bondgate sim eport-card [--port 61232] [--refuse-pin] [--slow MS] [--away-every S]
-                         an e-port card client (SM2 test card) on its WebSocket (bondgate sim eport-card --help)`;
+                         an e-port card client (SM2 test card) on its WebSocket (bondgate sim eport-card --help)
+  bondgate sim eport     --outbox DIR --inbox DIR [rules…]   the single-window client: OutBox → InBox answers (bondgate sim eport --help)`;
 
 export const DEFAULT_SCENARIO = resolve(import.meta.dirname, '../drivers/sim/scenarios/inspection-line.yaml');
 
@@ -55,6 +56,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function runSim(argv: string[]): Promise<{ stop(): Promise<void> }> {
   // The e-port simulators take options of their own.
   if (argv[0] === 'eport-card') return (await import('./sim-eport-card.ts')).runEportCardSim(argv.slice(1));
+  // The single-window client (issue 18) has options of its own.
+  if (argv[0] === 'eport') return (await import('./sim-eport.ts')).runEportSimCli(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -25,7 +25,8 @@ Usage:
                                      upload customs documents (CEB XML, JSON, NDJSON) as a batch and follow its progress
   bondgate sim <device> …           a device simulator over its real transport: scale, scanner, lock, conveyor,
                                      xray-line, line (a scripted scenario), rfid, camera, seal, eport-card (an e-port
-                                     card client signing with a test SM2 card) (bondgate sim --help)
+                                     card client signing with a test SM2 card), eport (the single-window client's
+                                     OutBox/InBox) (bondgate sim --help)
   bondgate --help | --version
 
 Config files are YAML or JSON; see README.md for every field.`;

@@ -48,6 +48,8 @@ import type { SamplingService } from './services/sampling.ts';
 import type { EnterpriseCreditService } from './services/enterprise-credit.ts';
 import { eportSignerRoutes } from './routes/eport-signer.ts';
 import type { EportSignerService } from './services/eport-signer.ts';
+import { eportRoutes } from './routes/eport.ts';
+import type { EportExchange } from './eport/exchange.ts';
 import type { RiskRulesService } from './services/risk-rules.ts';
 import type { StatsService } from './services/stats.ts';
 import type { Storage } from './storage/storage.ts';
@@ -115,6 +117,8 @@ export interface AppDeps {
   credit?: EnterpriseCreditService;
   /** The e-port signer's state (GET /api/eport/signer); `null` = none configured (the route answers `configured: false`). */
   eportSigner?: EportSignerService | null;
+  /** The e-port exchange (issue 18), when configured. */
+  eport?: EportExchange;
 }
 
 const pickLimits = (l: { perTransactionCny: number; annualCny: number; tradeModes: string[] }) => ({ perTransactionCny: l.perTransactionCny, annualCny: l.annualCny, tradeModes: l.tradeModes });
@@ -211,6 +215,7 @@ export function buildApp(d: AppDeps): express.Express {
     app.use(riskDataRoutes(d.storage, { ...(d.sampling ? { sampling: d.sampling } : {}), ...(d.credit ? { credit: d.credit } : {}), ...(valueLimits ? { valueLimits } : {}) }));
   }
   if (d.eportSigner !== undefined) app.use(eportSignerRoutes(d.storage, d.eportSigner ?? undefined));
+  if (d.eport) app.use(eportRoutes(d.storage, d.eport));
   // Hashed assets are immutable; index.html is always revalidated.
   if (uiBuilt) {
     app.use('/assets', express.static(join(ui, 'assets'), { immutable: true, maxAge: '365d', index: false }));

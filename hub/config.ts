@@ -1,6 +1,7 @@
 import { ReleaseAuthority } from './customs/cases.ts';
 import { ExchangeRates } from './customs/export-value.ts';
 import { RiskRules } from './customs/risk.ts';
+import { EportExchangeConfig } from './eport/config.ts';
 import { z } from 'zod';
 import { GatewayId } from '../shared/schemas/events.ts';
 import { passwordRuleIssues } from './auth/password-policy.ts';
@@ -162,6 +163,7 @@ export const HubConfig = z.object({
         )
         .optional()
         .describe('who signs the messages the zone sends (issue 18): the e-port card through its card client, or a key file'),
+      exchange: EportExchangeConfig.optional().describe("the e-port exchange (issue 18): the single-window client's OutBox/InBox folders and the zone's party codes; omit to exchange nothing. Messages are signed by eport.signer when one is configured, else by exchange.signer (a soft key), else not sent"),
     })
     .default({})
     .describe('the e-port channel'),

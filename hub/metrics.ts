@@ -7,6 +7,7 @@ export function createHubMetrics() {
   collectDefaultMetrics({ register: registry, prefix: 'bondgate_hub_' });
   // Read at scrape time from the running projections (set by watchProjections once they exist).
   let backlog: () => ProjectionBacklog[] = () => [];
+  let eportCounts: () => Record<string, number> = () => ({});
   const m = {
     registry,
     eventsIngested: new Counter({ name: 'bondgate_hub_events_ingested_total', help: 'Journal entries newly stored', labelNames: ['gateway'], registers: [registry] }),
@@ -59,6 +60,27 @@ export function createHubMetrics() {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
       registers: [registry],
     }),
+    // Issue 18: the e-port exchange (hub/eport/exchange.ts).
+    eportMessages: new Gauge({
+      name: 'bondgate_hub_eport_messages',
+      help: 'E-port outbox messages by state (queued, sent, receipt, failed), as of the last exchange round',
+      labelNames: ['state'],
+      registers: [registry],
+      collect() {
+        for (const [state, n] of Object.entries(eportCounts())) this.set({ state }, n);
+      },
+    }),
+    eportReceipts: new Counter({ name: 'bondgate_hub_eport_receipts_total', help: 'E-port receipts applied (duplicates not counted), by kind (transmission, format, business) and whether they refused', labelNames: ['kind', 'refused'], registers: [registry] }),
+    eportReceiptSeconds: new Histogram({
+      name: 'bondgate_hub_eport_receipt_latency_seconds',
+      help: 'Time from writing a message into the OutBox to its first business receipt, by message type',
+      labelNames: ['type'],
+      buckets: [1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 14_400, 43_200, 86_400],
+      registers: [registry],
+    }),
+    watchEport(fn: () => Record<string, number>): void {
+      eportCounts = fn;
+    },
     watchProjections(fn: () => ProjectionBacklog[]): void {
       backlog = fn;
     },

@@ -23,6 +23,7 @@ import { ImageFetchService } from './services/image-fetch.ts';
 import { CustomsService } from './services/customs.ts';
 import { DocumentBatchService } from './services/document-batches.ts';
 import { startDropFolder } from './services/drop-folder.ts';
+import { startEportExchange, type EportExchange } from './eport/exchange.ts';
 import { AdminService } from './services/admin.ts';
 import { dynsecBrokerAccounts } from './services/broker-accounts.ts';
 import { openUsersRepo } from './repos/users.ts';
@@ -244,6 +245,14 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   await creditRepo.migrate();
   const credit = new EnterpriseCreditService({ repo: creditRepo, storage });
   await credit.init();
+  // CEB XML is parsed in worker threads on every path (API, batches, drop folder, e-port InBox): the main thread runs the broker.
+  const signatureSettings = loadSignatureSettings(config.signatures);
+  const cebPool = new CebPool(config.documents.xmlWorkers, log.child({ component: 'ceb-xml' }), signatureSettings);
+  // The e-port signer (issue 18): its state and alarms from the start, whether or not anything is being sent.
+  const eportSigner = createEportSigner(config.eport.signer, { log: log.child({ component: 'eport-signer' }), alarms: alarmRepo, algorithms: signatureSettings.algorithms });
+  eportSigner?.start();
+  // The e-port exchange (issue 18), when configured: started below, once the slips it reads exist.
+  let eport: EportExchange | undefined = undefined;
   const customs = new CustomsService({
     extras: { sampling, credit, rates: config.exchangeRates },
     storage,
@@ -256,7 +265,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     // A cancelled list (624/606 399): its parcel leaves any slip not yet past a gate.
     onCancelled: (c, actor) => releaseSlips.onCaseCancelled(c, actor),
     // Run after the documents are stored: return requests are matched against the stored original lists.
-    onDocuments: [(docs, actor) => returns.onDocuments(docs, actor), (docs) => trace.onDocuments(docs)],
+    onDocuments: [(docs, actor) => returns.onDocuments(docs, actor), (docs) => trace.onDocuments(docs), async (docs, actor) => eport?.onDocuments(docs, actor)],
     signatureCount: (status) => metrics.messageSignatures.inc({ status }),
     countWarnings: (warnings, kind) => warnings.forEach((w) => metrics.documentWarnings.inc({ code: w.code, kind })),
   });
@@ -304,7 +313,11 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     log: log.child({ component: 'zone-stats' }),
     slipGoods: async (slipNo) => FeedSlip.safeParse(await storage.feedGet('slip', normaliseSlipNo(slipNo))).data?.goods ?? [],
   });
-  const projections = new Projections({ sql: storage.sql, projections: [parcelProjection(storage, { followers: [customs.lineFacts()] }), cases.edgeActions(), stock, releaseSlips.passages(), trace.projection, alarms, zoneStats.projection, search.projection], hubId, log: log.child({ component: 'projections' }), observe: (projection, seconds) => metrics.projectionApplySeconds.observe({ projection }, seconds) });
+  const appendAudit = (input: AuditInput, atMs: number) => storage.appendAudit(input, atMs);
+  eport = config.eport.exchange
+    ? await startEportExchange({ config: config.eport.exchange, ...(eportSigner ? { signer: eportSigner } : {}), sql: storage.sql, customs, mapXml: cebPool.map, slip: async (no) => (await slipRepo.get(no))?.slip ?? FeedSlip.safeParse(await storage.feedGet('slip', normaliseSlipNo(no))).data, alarms: alarmRepo, metrics, appendAudit, log: log.child({ component: 'eport' }) })
+    : undefined;
+  const projections = new Projections({ sql: storage.sql, projections: [parcelProjection(storage, { followers: [customs.lineFacts()] }), cases.edgeActions(), stock, releaseSlips.passages(), trace.projection, alarms, zoneStats.projection, search.projection, ...(eport?.projections ?? [])], hubId, log: log.child({ component: 'projections' }), observe: (projection, seconds) => metrics.projectionApplySeconds.observe({ projection }, seconds) });
   metrics.watchProjections(() => projections.backlog());
   zoneStats.watchReadModels(() => projections.backlog());
   await projections.start();
@@ -328,13 +341,6 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   client.connect();
 
   // Document intake at scale: batch uploads spooled under the data dir, and the drop folder when configured.
-  // CEB XML is parsed in worker threads on every path (API, batches, drop folder): the main thread runs the broker.
-  const signatureSettings = loadSignatureSettings(config.signatures);
-  const cebPool = new CebPool(config.documents.xmlWorkers, log.child({ component: 'ceb-xml' }), signatureSettings);
-  // The e-port signer (issue 18): its state and alarms from the start, whether or not anything is being sent.
-  const eportSigner = createEportSigner(config.eport.signer, { log: log.child({ component: 'eport-signer' }), alarms: alarmRepo, algorithms: signatureSettings.algorithms });
-  eportSigner?.start();
-  const appendAudit = (input: AuditInput, atMs: number) => storage.appendAudit(input, atMs);
   const batches = new DocumentBatchService({ customs, mapXml: cebPool.map, appendAudit, log: log.child({ component: 'document-batches' }), spoolDir: join(config.dataDir, 'document-batches') });
   const dropFolder = config.dropFolder ? startDropFolder({ path: config.dropFolder.path, pollMs: config.dropFolder.pollMs, customs, mapXml: cebPool.map, appendAudit, log: log.child({ component: 'drop-folder' }) }) : undefined;
   const app = buildApp({
@@ -368,6 +374,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     credit,
     admin,
     eportSigner: eportSigner ?? null,
+    ...(eport ? { eport } : {}),
   });
   const server = createServer(app);
   const port = await listenHttp(server, config.http.host, config.http.port);
@@ -402,6 +409,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
         await brokerAccounts?.close();
         await decodePool?.close();
         await dropFolder?.stop();
+        await eport?.stop();
         await eportSigner?.close();
         await batches.close();
         await cebPool.close(); // after the intake paths that use it have stopped

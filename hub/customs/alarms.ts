@@ -55,6 +55,10 @@ export const AlarmKind = z.enum([
   'eport_signer_failed',
   'eport_signer_cert_expiring',
   'eport_signer_cert_expired',
+  /** Raised by the hub itself (issue 18): an e-port message could not be signed, checked or written (it stays queued). */
+  'eport_not_sent',
+  /** Raised by the hub itself (issue 18): an e-port message sent with no business receipt in time. */
+  'eport_no_receipt',
 ]);
 export type AlarmKind = z.infer<typeof AlarmKind>;
 export const AlarmSeverity = z.enum(['critical', 'warning']);

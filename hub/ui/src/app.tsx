@@ -4,6 +4,7 @@ import { ErrorBox, Loading } from './components.tsx';
 import { LANGS, setLang, t, useLang } from './i18n/index.ts';
 import { AdminPage } from './pages/admin.tsx';
 import { BenchPage } from './pages/bench.tsx';
+import { EportPage } from './pages/eport.tsx';
 import { GatewaysPage } from './pages/gateways.tsx';
 import { OverviewPage } from './pages/overview.tsx';
 import { ParcelsPage } from './pages/parcels.tsx';
@@ -24,6 +25,7 @@ const PAGES: { id: string; roles: readonly Role[]; Page: (p: { route: Route; me:
   { id: 'stock', roles: ['manager', 'officer', 'admin', 'operator'], Page: StockPage },
   { id: 'gateways', roles: ['manager', 'admin', 'operator', 'officer'], Page: GatewaysPage },
   { id: 'stats', roles: ['manager', 'officer', 'admin'], Page: StatsPage },
+  { id: 'eport', roles: ['officer', 'manager', 'admin'], Page: EportPage },
   { id: 'admin', roles: ['admin'], Page: AdminPage },
 ];
 
