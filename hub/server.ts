@@ -73,6 +73,9 @@ export interface RunningHub {
   projections: Projections;
   /** Set when a first admin was created with a generated password (printed once). */
   generatedAdminPassword: string | undefined;
+  /** The customs intake (documents and receipts, as the e-port delivers them) and the release slips: the demo drives these. */
+  customs: CustomsService;
+  releaseSlips: ReleaseSlipService;
   stop(): Promise<void>;
 }
 
@@ -283,6 +286,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   const zoneStats = new ZoneStatsService({
     repo: zoneStatsRepo,
     cases: caseRepo,
+    stats: statsRepo,
     log: log.child({ component: 'zone-stats' }),
     slipGoods: async (slipNo) => FeedSlip.safeParse(await storage.feedGet('slip', normaliseSlipNo(slipNo))).data?.goods ?? [],
   });
@@ -359,6 +363,8 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     broker,
     projections,
     generatedAdminPassword,
+    customs,
+    releaseSlips,
     stop: () =>
       (stopping ??= (async () => {
         // Drain: stop taking messages, commit and ack what is queued, then close.
