@@ -33,6 +33,7 @@ interface Overview {
   lines: StationThroughput[];
   gates: StationThroughput[];
   queue: { total: number; byStatus: Record<QueueStatus, number>; oldest: { parcelKey: string; status: QueueStatus; sinceMs: number } | null };
+  customs: { fromDay: string; toDay: string; declared: number; released: number; awaitingRelease: number; stopped: number } | null;
   readModels: { lagSeconds: number; behind: string[]; failed: string[] };
 }
 
@@ -105,15 +106,50 @@ export function OverviewPage(_props: { route: Route; me: Me }) {
   );
 }
 
+/** Which defined figure (hub/services/overview-figures.ts) each line flow is: its label and hover text. */
+const FLOW_FIGURE = { in: 'line.in', released: 'line.released', held: 'line.diverted', out: 'line.out' } as const;
+const CUSTOMS_FIGURES = [
+  ['released', 'customs.released'],
+  ['awaitingRelease', 'customs.awaitingRelease'],
+  ['stopped', 'customs.stopped'],
+  ['declared', 'customs.declared'],
+] as const;
+
+/** A figure's label with its definition on hover (and on focus, for the keyboard), in the reader's language. */
+function FigureLabel({ id }: { id: string }) {
+  return (
+    <div class="label" title={t(`overview.def.${id}`)} tabIndex={0} data-def={id}>
+      {t(`overview.fig.${id}`)} <span aria-hidden="true" class="ov-def">ⓘ</span>
+      <span class="visually-hidden">{t(`overview.def.${id}`)}</span>
+    </div>
+  );
+}
+
 function Figures({ o }: { o: Overview }) {
   const oldest = o.queue.oldest;
   return (
     <>
-      <h2 class="ov-sub">{t('overview.thisHour')}</h2>
+      {o.customs ? (
+        <>
+          <h2 class="ov-sub">{t('overview.customsTitle')}</h2>
+          <p class="muted small" data-customs-window>
+            {t('overview.customsWindow', { from: o.customs.fromDay, to: o.customs.toDay })} · <a href={href('stats')}>{t('nav.stats')}</a>
+          </p>
+          <div class="grid ov-figures">
+            {CUSTOMS_FIGURES.map(([k, id]) => (
+              <div class="figure" key={id} data-figure={id}>
+                <FigureLabel id={id} />
+                <div class="value">{fmtNumber(o.customs![k])}</div>
+              </div>
+            ))}
+          </div>
+        </>
+      ) : null}
+      <h2 class="ov-sub">{t('overview.lineTitle')} · {t('overview.thisHour')}</h2>
       <div class="grid ov-figures">
         {FLOWS.map((f) => (
           <div class="figure" key={f} data-figure={f}>
-            <div class="label">{t(`overview.${f}`)}</div>
+            <FigureLabel id={FLOW_FIGURE[f]} />
             <div class="value">{fmtNumber(o.thisHour[f])}</div>
             <div class="muted small" data-total={o.totals[f]}>
               {t('overview.inWindow', { hours: o.hours, n: fmtNumber(o.totals[f]) })}
@@ -121,7 +157,7 @@ function Figures({ o }: { o: Overview }) {
           </div>
         ))}
         <div class="figure" data-figure="queue">
-          <div class="label">{t('overview.queue')}</div>
+          <FigureLabel id="customs.queue" />
           <div class="value">{fmtNumber(o.queue.total)}</div>
           <div class="muted small">{t('overview.queueBreakdown', { pending: fmtNumber(o.queue.byStatus.pending), held: fmtNumber(o.queue.byStatus.held), inspection: fmtNumber(o.queue.byStatus.inspection) })}</div>
         </div>
@@ -139,7 +175,7 @@ function Figures({ o }: { o: Overview }) {
           )}
         </div>
         <div class="figure" data-figure="dwell">
-          <div class="label">{t('overview.dwell')}</div>
+          <FigureLabel id="line.dwell" />
           <dl class="ov-dwell">
             <dt>{t('overview.dwellMedian')}</dt>
             <dd data-dwell="median">{fmtDuration(o.dwell.medianMs)}</dd>
@@ -147,6 +183,7 @@ function Figures({ o }: { o: Overview }) {
             <dd data-dwell="p90">{fmtDuration(o.dwell.p90Ms)}</dd>
           </dl>
           <div class="muted small">{t('overview.dwellParcels', { n: fmtNumber(o.dwell.parcels) })}</div>
+          {o.totals.out > o.dwell.parcels ? <div class="muted small" data-out-without-entry>{t('overview.outWithoutEntry', { n: fmtNumber(o.totals.out - o.dwell.parcels) })}</div> : null}
         </div>
       </div>
 
