@@ -50,6 +50,8 @@ import { openStockRepo } from './repos/stock.ts';
 import { ReturnsService } from './services/returns.ts';
 import { StockService } from './services/stock.ts';
 import { ReleaseSlipService } from './services/release-slips.ts';
+import { LineExceptionService } from './services/line-exceptions.ts';
+import { openLineExceptionRepo } from './repos/line-exceptions.ts';
 import { openReleaseSlipRepo } from './repos/release-slips.ts';
 import { IngestService } from './services/ingest.ts';
 import { openIdentifierRepo } from './repos/identifiers.ts';
@@ -258,6 +260,10 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   const slipRepo = openReleaseSlipRepo(storage.sql);
   await slipRepo.migrate();
   const releaseSlips = new ReleaseSlipService({ storage, slips: slipRepo, cases: caseRepo, feed, log: log.child({ component: 'release-slips' }) });
+  // Line exceptions: diverted parcels with no declaration, in a queue until handled (the 'line-exceptions' projection).
+  const lineExceptionRepo = openLineExceptionRepo(storage.sql);
+  await lineExceptionRepo.migrate();
+  const lineExceptions = new LineExceptionService({ repo: lineExceptionRepo, cases: caseRepo, storage, log: log.child({ component: 'line-exceptions' }) });
   // Parcel search: its identifiers read model (the 'identifiers' projection) reads cases and slips, so it migrates after them.
   const identifierRepo = openIdentifierRepo(storage.sql);
   await identifierRepo.migrate();
@@ -290,7 +296,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     log: log.child({ component: 'zone-stats' }),
     slipGoods: async (slipNo) => FeedSlip.safeParse(await storage.feedGet('slip', normaliseSlipNo(slipNo))).data?.goods ?? [],
   });
-  const projections = new Projections({ sql: storage.sql, projections: [parcelProjection(storage, { followers: [customs.lineFacts()] }), cases.edgeActions(), stock, releaseSlips.passages(), trace.projection, alarms, zoneStats.projection, search.projection], hubId, log: log.child({ component: 'projections' }), observe: (projection, seconds) => metrics.projectionApplySeconds.observe({ projection }, seconds) });
+  const projections = new Projections({ sql: storage.sql, projections: [parcelProjection(storage, { followers: [customs.lineFacts()] }), cases.edgeActions(), stock, releaseSlips.passages(), trace.projection, alarms, zoneStats.projection, search.projection, lineExceptions.projection], hubId, log: log.child({ component: 'projections' }), observe: (projection, seconds) => metrics.projectionApplySeconds.observe({ projection }, seconds) });
   metrics.watchProjections(() => projections.backlog());
   zoneStats.watchReadModels(() => projections.backlog());
   await projections.start();
@@ -337,6 +343,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     cases,
     benchTokens,
     releaseSlips,
+    lineExceptions,
     search,
     trace,
     zoneStats,

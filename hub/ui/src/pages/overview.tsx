@@ -120,7 +120,6 @@ function FigureLabel({ id }: { id: string }) {
   return (
     <div class="label" title={t(`overview.def.${id}`)} tabIndex={0} data-def={id}>
       {t(`overview.fig.${id}`)} <span aria-hidden="true" class="ov-def">ⓘ</span>
-      <span class="visually-hidden">{t(`overview.def.${id}`)}</span>
     </div>
   );
 }
@@ -129,33 +128,13 @@ function Figures({ o }: { o: Overview }) {
   const oldest = o.queue.oldest;
   return (
     <>
+      <h2 class="ov-sub">{t('overview.customsTitle')}</h2>
       {o.customs ? (
-        <>
-          <h2 class="ov-sub">{t('overview.customsTitle')}</h2>
-          <p class="muted small" data-customs-window>
-            {t('overview.customsWindow', { from: o.customs.fromDay, to: o.customs.toDay })} · <a href={href('stats')}>{t('nav.stats')}</a>
-          </p>
-          <div class="grid ov-figures">
-            {CUSTOMS_FIGURES.map(([k, id]) => (
-              <div class="figure" key={id} data-figure={id}>
-                <FigureLabel id={id} />
-                <div class="value">{fmtNumber(o.customs![k])}</div>
-              </div>
-            ))}
-          </div>
-        </>
+        <p class="muted small" data-customs-window>
+          {t('overview.customsWindow', { from: o.customs.fromDay, to: o.customs.toDay })} · <a href={href('stats')}>{t('nav.stats')}</a>
+        </p>
       ) : null}
-      <h2 class="ov-sub">{t('overview.lineTitle')} · {t('overview.thisHour')}</h2>
       <div class="grid ov-figures">
-        {FLOWS.map((f) => (
-          <div class="figure" key={f} data-figure={f}>
-            <FigureLabel id={FLOW_FIGURE[f]} />
-            <div class="value">{fmtNumber(o.thisHour[f])}</div>
-            <div class="muted small" data-total={o.totals[f]}>
-              {t('overview.inWindow', { hours: o.hours, n: fmtNumber(o.totals[f]) })}
-            </div>
-          </div>
-        ))}
         <div class="figure" data-figure="queue">
           <FigureLabel id="customs.queue" />
           <div class="value">{fmtNumber(o.queue.total)}</div>
@@ -174,6 +153,26 @@ function Figures({ o }: { o: Overview }) {
             <div class="value muted">{t('overview.oldestNone')}</div>
           )}
         </div>
+        {o.customs
+          ? CUSTOMS_FIGURES.map(([k, id]) => (
+              <div class="figure" key={id} data-figure={id}>
+                <FigureLabel id={id} />
+                <div class="value">{fmtNumber(o.customs![k])}</div>
+              </div>
+            ))
+          : null}
+      </div>
+      <h2 class="ov-sub">{t('overview.lineTitle')} · {t('overview.thisHour')}</h2>
+      <div class="grid ov-figures">
+        {FLOWS.map((f) => (
+          <div class="figure" key={f} data-figure={f}>
+            <FigureLabel id={FLOW_FIGURE[f]} />
+            <div class="value">{fmtNumber(o.thisHour[f])}</div>
+            <div class="muted small" data-total={o.totals[f]}>
+              {t('overview.inWindow', { hours: o.hours, n: fmtNumber(o.totals[f]) })}
+            </div>
+          </div>
+        ))}
         <div class="figure" data-figure="dwell">
           <FigureLabel id="line.dwell" />
           <dl class="ov-dwell">
