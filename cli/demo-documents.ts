@@ -56,7 +56,7 @@ export const DEMO_SLIP_VEHICLE = { vehicleNo: '粤B12345', vehicleWtKg: 9000 } a
  * first released import parcels not yet on a slip go on one exit slip for the demo truck. Returns the open demo slip's
  * number (an earlier start's, when there is one), or null when no parcel is released yet.
  */
-export async function issueDemoSlip(hub: Pick<RunningHub, 'releaseSlips'>, officer = DEMO_USERS[0].username): Promise<string | null> {
+export async function issueDemoSlip(hub: Pick<RunningHub, 'releaseSlips'>, officer: string = DEMO_USERS[0].username): Promise<string | null> {
   const open = await hub.releaseSlips.list({ status: ['approved'], limit: 50 });
   const mine = open.items.find((s) => s.slip.vehicleNo === DEMO_SLIP_VEHICLE.vehicleNo && s.slip.status === 'approved');
   if (mine) return mine.slip.passportNo;
