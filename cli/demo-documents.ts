@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { generateDocumentSets, introduceMismatch, MISMATCH_KINDS, type GeneratedParcel } from '../hub/customs/generate-docs.ts';
+import { generateDocumentSets, generateParcel, introduceMismatch, MISMATCH_KINDS, type GeneratedParcel } from '../hub/customs/generate-docs.ts';
+import type { LogisticsNo } from '../hub/customs/documents.ts';
 import { hashPassword } from '../hub/auth/passwords.ts';
 import type { RunningHub } from '../hub/server.ts';
 import { toReceiptTime } from '../hub/customs/documents.ts';
@@ -16,7 +17,7 @@ export const DEMO_USERS = [
 ] as const;
 
 const docsOf = (p: GeneratedParcel) => Object.entries(p.set).map(([kind, d]) => ({ kind, ...(d as object) }));
-const receipt = (p: GeneratedParcel, status: number, atMs: number) => ({ kind: 'receipt', messageType: 'CEB622', refersTo: { kind: 'inventory', copNo: p.set.inventory.copNo }, returnStatus: status, returnTime: toReceiptTime(atMs), returnInfo: status === 800 ? '放行' : status === 500 ? '布控查验' : '' });
+const receipt = (p: GeneratedParcel, status: number, atMs: number) => ({ kind: 'receipt', messageType: 'CEB622', refersTo: { kind: 'inventory', copNo: p.set.inventory.copNo }, returnStatus: status, returnTime: toReceiptTime(atMs), returnInfo: status === 800 ? '放行' : status === 500 ? '布控查验' : status === 501 ? '海关扣留' : '' });
 
 export async function seedDemoDocuments(hub: RunningHub, password: string, log: Logger, count = 240): Promise<number> {
   const [row] = await hub.storage.sql.all<{ n: number }>('SELECT COUNT(*) AS n FROM customs_cases');
@@ -45,4 +46,48 @@ export async function seedDemoDocuments(hub: RunningHub, password: string, log: 
     posted += Math.min(20, sets.length - i);
   }
   return posted;
+}
+
+/** Import parcels leave the zone across the second line on exit slips: the demo truck's plate and tare. */
+export const DEMO_SLIP_VEHICLE = { vehicleNo: '粤B12345', vehicleWtKg: 9000 } as const;
+
+/**
+ * The demo's release slip, issued through the same service as any officer's slip (checks, numbering, audit, feed): the
+ * first released import parcels not yet on a slip go on one exit slip for the demo truck. Returns the open demo slip's
+ * number (an earlier start's, when there is one), or null when no parcel is released yet.
+ */
+export async function issueDemoSlip(hub: Pick<RunningHub, 'releaseSlips'>, officer: string = DEMO_USERS[0].username): Promise<string | null> {
+  const open = await hub.releaseSlips.list({ status: ['approved'], limit: 50 });
+  const mine = open.items.find((s) => s.slip.vehicleNo === DEMO_SLIP_VEHICLE.vehicleNo && s.slip.status === 'approved');
+  if (mine) return mine.slip.passportNo;
+  const { items } = await hub.releaseSlips.candidates({ direction: 'import', limit: 3 });
+  if (items.length === 0) return null;
+  const slip = await hub.releaseSlips.issue({ ioType: 'E', gateMode: 'single', ...DEMO_SLIP_VEHICLE, containerNos: [], sealIds: [], parcelKeys: items.map((c) => c.parcelKey) }, officer);
+  return slip.slip.passportNo;
+}
+
+/** What customs answers for a scenario parcel: the reject verdict is a detention (501), one in eight an inspection order (500), the rest released (800). */
+export function scenarioReceiptStatus(verdict: 'clear' | 'suspect' | 'reject', n: number): 501 | 500 | 800 {
+  if (verdict === 'reject') return 501;
+  return n % 8 === 3 ? 500 : 800;
+}
+
+/**
+ * Declare a parcel of the line's scenario as the e-port would: its order, payment, waybill and list (the waybill number
+ * is the label the line reads, the declared gross its scenario weight), then customs' list receipt. Every decision the
+ * line gets for it comes from its customs case — none is put into the station feed by hand.
+ */
+export async function declareScenarioParcel(hub: Pick<RunningHub, 'customs'>, code: string, p: { weightKg: number; verdict: 'clear' | 'suspect' | 'reject' }, n: number, nowMs = Date.now()): Promise<number> {
+  const g = generateParcel({ seed: 17_017, baseTimeMs: nowMs - 600_000 }, n);
+  // Declared weights are exact decimals (issue 15): the scenario's number as written, the net a little under it.
+  const grossKg = String(Math.round(p.weightKg * 1000) / 1000);
+  const netKg = String(Math.min(Number(g.set.inventory.netWeight), Math.round(Number(grossKg) * 850) / 1000));
+  const logisticsNo = code as LogisticsNo;
+  const parcel: GeneratedParcel = {
+    ...g,
+    set: { ...g.set, waybill: { ...g.set.waybill, logisticsNo, weight: grossKg }, inventory: { ...g.set.inventory, logisticsNo, grossWeight: grossKg, netWeight: netKg } },
+  };
+  const status = scenarioReceiptStatus(p.verdict, n);
+  await hub.customs.ingest([...docsOf(parcel), receipt(parcel, status, nowMs)], 'demo:eport');
+  return status;
 }

@@ -10,7 +10,7 @@ import { applyHubEnv, HubConfig } from '../hub/config.ts';
 import { startHub } from '../hub/server.ts';
 import { loadConfigFile, parseConfig } from '../shared/config-file.ts';
 import { createLogger } from '../shared/log.ts';
-import { seedDemoDocuments } from './demo-documents.ts';
+import { declareScenarioParcel, DEMO_SLIP_VEHICLE, issueDemoSlip, seedDemoDocuments } from './demo-documents.ts';
 import { DEFAULT_SCENARIO } from './sim.ts';
 
 /** Is the TCP port free on this host? (The demo then moves to a free one and says so.) */
@@ -51,20 +51,30 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
   // The console shows the banner and a sync line; LOG_LEVEL=info brings back the structured logs.
   const log = createLogger('demo', process.env.LOG_LEVEL ?? 'warn');
   const hub = await startHub(hubConfig, log.child({ part: 'hub' }));
+  // The morning's declarations first (on a fresh store: it checks there are no cases yet), before the line's parcels
+  // are declared as they are played.
+  const seeded = await seedDemoDocuments(hub, adminPassword, log.child({ part: 'demo-documents' })).catch((e: Error) => (log.error({ err: e.message }, 'demo documents not seeded'), 0));
+  // A release slip for the demo exit lane, issued like any officer's (numbered, audited, in the slips page and search):
+  // type it (or scan its QR) and the plate at the gate page.
+  const slipNo = await issueDemoSlip(hub).catch((e: Error) => (log.error({ err: e.message }, 'demo slip not issued'), null));
   // The gateway's devices are simulators on their real transports (ptys, OPC UA, Modbus TCP), playing a scenario.
   const notes: string[] = [];
   const rig = await startLineRig({ pkiDir: join(dataDir, 'opcua-pki'), note: (l) => notes.push(l) });
   const scenarioAbort = new AbortController();
-  // Customs (issue 5 will do this from the documents) has decided each parcel before it reaches the line; signed
-  // rules tell the station how to weigh the evidence. A parcel the scenario marks suspect was also flagged by risk.
+  // Signed rules tell the station how to weigh the evidence (weight tolerance, an X-ray suspect to inspection).
   const now = Date.now();
   await hub.feed.put([{ kind: 'rules', key: 'DEMO-RULES', value: { rulesId: 'DEMO-RULES', validFromMs: now - 3600_000, validToMs: now + 365 * 86_400_000, weightTolerancePct: 10, weightToleranceKg: 0.05, xraySuspectToInspection: true, samplingRate: 0.05, gateWeightTolerancePct: 3, gateWeightToleranceKg: 50, maxCacheAgeMs: 15 * 60_000 } }]);
-  // A release slip for the demo exit lane: type it (or scan its QR) and the plate at the gate page.
-  await hub.feed.put([{ kind: 'slip', key: 'Z5301E260000000000001', value: { passportNo: 'Z5301E260000000000001', ioType: 'E', status: 'approved', vehicleNo: '粤B12345', vehicleWtKg: 9000, totalGrossWtKg: 3000, goods: [] } }]);
-  const decide = (code: string, p: ScenarioParcel) =>
-    void hub.feed
-      .put([{ kind: 'decision', key: code, value: { parcelKey: code, decision: p.verdict === 'reject' ? 'hold' : 'released', declaredWeightKg: p.weightKg, ...(p.verdict === 'reject' ? { reason: 'risk: watch-listed consignee' } : {}) } }])
-      .catch((e: Error) => log.error({ err: e.message }, 'demo decision not published'));
+  // Customs decides each scenario parcel from its documents before it reaches the line: the demo declares it through
+  // the customs intake (documents, then customs' list receipt) as the e-port would, so every decision the line gets
+  // comes from a customs case — none is put into the station feed by hand. A label seen again on a later pass (the
+  // scenario's fixed code) is declared once.
+  const declared = new Set<string>();
+  let nthParcel = 0;
+  const decide = (code: string, p: ScenarioParcel) => {
+    if (declared.has(code)) return;
+    declared.add(code);
+    void declareScenarioParcel(hub, code, p, nthParcel++).catch((e: Error) => log.error({ err: e.message, parcelKey: code }, 'demo parcel not declared'));
+  };
   const scenarioDone = rig.play(loadConfigFile(Scenario, DEFAULT_SCENARIO), scenarioAbort.signal, decide).catch((e: Error) => log.error({ err: e.message }, 'scenario stopped'));
   const edgeConfig = parseConfig(
     EdgeConfig,
@@ -91,7 +101,6 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
     'demo defaults',
   );
   const edge = await startEdge(edgeConfig, log.child({ part: 'edge' }));
-  const seeded = await seedDemoDocuments(hub, adminPassword, log.child({ part: 'demo-documents' })).catch((e: Error) => (log.error({ err: e.message }, 'demo documents not seeded'), 0));
 
   const lines = [
     '',
@@ -101,6 +110,7 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
     `  MQTT broker:   ${hub.mqttUrl}${hub.broker?.movedFromPort ? `   (port ${hub.broker.movedFromPort} is busy — another broker runs there; set MQTT_PORT to choose a port or MQTT_URL to use that broker)` : ''}`,
     `  Edge gateway:  ${DEMO_GATEWAY}, simulated inspection line, health ${edge.healthUrl}/healthz`,
     `  Station pages: ${edge.consoleUrl}/   (operator op1, PIN 123456; keyboard only: scan, Enter, F1–F3)`,
+    ...(slipNo ? [`  Exit gate:     slip ${slipNo}, plate ${DEMO_SLIP_VEHICLE.vehicleNo}`] : []),
     `  Devices:       ${rig.devices.map((d) => `${d.id} (${d.kind})`).join(', ')}`,
     ...notes.map((n) => `  Note: ${n}`),
     httpPort === 0 && wantedHttp !== 0 ? `  (HTTP port ${wantedHttp} was busy; set PORT to choose another)` : '',

@@ -26,6 +26,8 @@ import { feedRoutes } from './routes/feed.ts';
 import { imageRoutes } from './routes/images.ts';
 import type { ImageFetchService } from './services/image-fetch.ts';
 import { parcelRoutes } from './routes/parcels.ts';
+import { lineExceptionRoutes } from './routes/line-exceptions.ts';
+import type { LineExceptionService } from './services/line-exceptions.ts';
 import { returnRoutes, stockRoutes } from './routes/returns.ts';
 import type { ReturnsService } from './services/returns.ts';
 import type { StockService } from './services/stock.ts';
@@ -94,6 +96,8 @@ export interface AppDeps {
   cases?: CaseService;
   /** Bench tokens for officers at edge inspection benches (GET /api/bench-tokens/benches, POST /api/bench-tokens). */
   benchTokens?: BenchTokenService;
+  /** Line exceptions: parcels the line diverted with no declaration (GET /api/line-exceptions, POST …/:parcelKey/handle). */
+  lineExceptions?: LineExceptionService;
   /** Returns (退货) and warehouse stock (GET /api/returns, /api/export-returns, /api/stock). */
   returns?: ReturnsService;
   stock?: StockService;
@@ -190,7 +194,8 @@ export function buildApp(d: AppDeps): express.Express {
   });
 
   app.use(authRoutes(d.storage, d.sessionTtlMs));
-  app.use(parcelRoutes(d.storage, d.cases));
+  app.use(parcelRoutes(d.storage, d.cases, { ...(d.releaseSlips ? { slips: d.releaseSlips } : {}), ...(d.lineExceptions ? { lineExceptions: d.lineExceptions } : {}) }));
+  if (d.lineExceptions) app.use(lineExceptionRoutes(d.storage, d.lineExceptions));
   app.use(gatewayRoutes(d.storage, d.gatewayOfflineAfterMs));
   if (d.feed) app.use(feedRoutes(d.storage, d.feed.service, d.feed.publicKeyPem));
   if (d.images) app.use(imageRoutes(d.storage, d.images));

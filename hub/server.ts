@@ -51,6 +51,8 @@ import { openStockRepo } from './repos/stock.ts';
 import { ReturnsService } from './services/returns.ts';
 import { StockService } from './services/stock.ts';
 import { ReleaseSlipService } from './services/release-slips.ts';
+import { LineExceptionService } from './services/line-exceptions.ts';
+import { openLineExceptionRepo } from './repos/line-exceptions.ts';
 import { openReleaseSlipRepo } from './repos/release-slips.ts';
 import { IngestService } from './services/ingest.ts';
 import { openIdentifierRepo } from './repos/identifiers.ts';
@@ -80,6 +82,9 @@ export interface RunningHub {
   eportSigner: EportSignerService | undefined;
   /** Set when a first admin was created with a generated password (printed once). */
   generatedAdminPassword: string | undefined;
+  /** The customs intake (documents and receipts, as the e-port delivers them) and the release slips: the demo drives these. */
+  customs: CustomsService;
+  releaseSlips: ReleaseSlipService;
   stop(): Promise<void>;
 }
 
@@ -281,6 +286,10 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   const slipRepo = openReleaseSlipRepo(storage.sql);
   await slipRepo.migrate();
   const releaseSlips = new ReleaseSlipService({ storage, slips: slipRepo, cases: caseRepo, feed, log: log.child({ component: 'release-slips' }) });
+  // Line exceptions: diverted parcels with no declaration, in a queue until handled (the 'line-exceptions' projection).
+  const lineExceptionRepo = openLineExceptionRepo(storage.sql);
+  await lineExceptionRepo.migrate();
+  const lineExceptions = new LineExceptionService({ repo: lineExceptionRepo, cases: caseRepo, storage, log: log.child({ component: 'line-exceptions' }) });
   // Parcel search: its identifiers read model (the 'identifiers' projection) reads cases and slips, so it migrates after them.
   const identifierRepo = openIdentifierRepo(storage.sql);
   await identifierRepo.migrate();
@@ -310,6 +319,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   const zoneStats = new ZoneStatsService({
     repo: zoneStatsRepo,
     cases: caseRepo,
+    stats: statsRepo,
     log: log.child({ component: 'zone-stats' }),
     slipGoods: async (slipNo) => FeedSlip.safeParse(await storage.feedGet('slip', normaliseSlipNo(slipNo))).data?.goods ?? [],
   });
@@ -317,7 +327,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   eport = config.eport.exchange
     ? await startEportExchange({ config: config.eport.exchange, ...(eportSigner ? { signer: eportSigner } : {}), sql: storage.sql, customs, mapXml: cebPool.map, slip: async (no) => (await slipRepo.get(no))?.slip ?? FeedSlip.safeParse(await storage.feedGet('slip', normaliseSlipNo(no))).data, alarms: alarmRepo, metrics, appendAudit, log: log.child({ component: 'eport' }) })
     : undefined;
-  const projections = new Projections({ sql: storage.sql, projections: [parcelProjection(storage, { followers: [customs.lineFacts()] }), cases.edgeActions(), stock, releaseSlips.passages(), trace.projection, alarms, zoneStats.projection, search.projection, ...(eport?.projections ?? [])], hubId, log: log.child({ component: 'projections' }), observe: (projection, seconds) => metrics.projectionApplySeconds.observe({ projection }, seconds) });
+  const projections = new Projections({ sql: storage.sql, projections: [parcelProjection(storage, { followers: [customs.lineFacts()] }), cases.edgeActions(), stock, releaseSlips.passages(), trace.projection, alarms, zoneStats.projection, search.projection, lineExceptions.projection, ...(eport?.projections ?? [])], hubId, log: log.child({ component: 'projections' }), observe: (projection, seconds) => metrics.projectionApplySeconds.observe({ projection }, seconds) });
   metrics.watchProjections(() => projections.backlog());
   zoneStats.watchReadModels(() => projections.backlog());
   await projections.start();
@@ -361,6 +371,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     cases,
     benchTokens,
     releaseSlips,
+    lineExceptions,
     search,
     trace,
     zoneStats,
@@ -392,6 +403,8 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     projections,
     eportSigner,
     generatedAdminPassword,
+    customs,
+    releaseSlips,
     stop: () =>
       (stopping ??= (async () => {
         // Drain: stop taking messages, commit and ack what is queued, then close.

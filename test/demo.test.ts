@@ -37,6 +37,25 @@ describe('bondgate demo', () => {
       expect(readFileSync(resolve(import.meta.dirname, '../README.md'), 'utf8')).toContain(`(operator \`${operatorId}\`, PIN \`${pin}\`)`);
       const login = await fetch(`${consoleUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ operatorId, pin }) });
       expect([login.status, await login.json()]).toEqual([200, { operatorId }]);
+      // Issue 17 item 4: the slip the banner (and the README) gives exists at the hub, made by the slip service; and the
+      // scenario's parcels are declared through the customs intake, so the line's decisions come from cases.
+      const [, hubUrl, password] = /Dashboard: +(http:\/\/127\.0\.0\.1:\d+)\/.*password (\S+)\)/.exec(p.output())!;
+      const [, slipNo, plate] = /Exit gate: +slip (\S+), plate (\S+)/.exec(p.output())!;
+      expect(readFileSync(resolve(import.meta.dirname, '../README.md'), 'utf8')).toContain(`\`${slipNo}\``);
+      const loginRes = await fetch(`${hubUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'officer1', password }) });
+      expect(loginRes.status, await loginRes.clone().text()).toBe(200);
+      const hubLogin = (await loginRes.json()) as { token: string };
+      const auth = { authorization: `Bearer ${hubLogin.token}` };
+      const slip = await fetch(`${hubUrl}/api/slips/${slipNo}`, { headers: auth });
+      expect(slip.status).toBe(200);
+      expect(((await slip.json()) as { slip: { vehicleNo: string; status: string; goods: string[] } }).slip).toMatchObject({ vehicleNo: plate, status: 'approved', goods: expect.arrayContaining([expect.any(String)]) });
+      await vi.waitFor(
+        async () => {
+          const c = await fetch(`${hubUrl}/api/cases/RR000000005CN`, { headers: auth });
+          expect(c.status).toBe(200);
+        },
+        { timeout: 60_000, interval: 1000 },
+      );
       const metrics = await (await fetch(`${healthUrl}/metrics`)).text();
       expect(metrics).toMatch(/bondgate_edge_device_up\{device="xray-line",kind="opcua"\} 1/);
     } finally {

@@ -4,7 +4,10 @@ import { BondgateError, validationError } from '../../shared/errors.ts';
 import { maskPersonal } from '../../shared/mask.ts';
 import { PARCEL_STATES, trackingStatus } from '../../shared/parcel-state.ts';
 import { requireRole } from '../auth/sessions.ts';
+import { parcelStanding } from '../../shared/parcel-standing.ts';
 import type { CaseService } from '../services/cases.ts';
+import type { LineExceptionService } from '../services/line-exceptions.ts';
+import type { ReleaseSlipService } from '../services/release-slips.ts';
 import type { ParcelRecord, Storage } from '../storage/storage.ts';
 
 const ParcelQuery = z.object({
@@ -17,7 +20,7 @@ const ParcelQuery = z.object({
 
 const present = (p: ParcelRecord) => ({ ...p, trackingStatus: trackingStatus(p.state) });
 
-export function parcelRoutes(storage: Storage, cases?: CaseService): Router {
+export function parcelRoutes(storage: Storage, cases?: CaseService, more: { slips?: Pick<ReleaseSlipService, 'slipOf'>; lineExceptions?: Pick<LineExceptionService, 'get'> } = {}): Router {
   const r = Router();
   const auth = requireRole(storage);
   r.get('/api/parcels', auth, async (req, res) => {
@@ -39,7 +42,15 @@ export function parcelRoutes(storage: Storage, cases?: CaseService): Router {
     const customs = (await cases?.customsTimeline(key)) ?? null;
     if (!parcel && !customs) throw new BondgateError('NOT_FOUND', `no parcel ${key}`);
     const events = parcel ? await storage.parcelEvents(key, 1000) : [];
-    res.json({ parcel: parcel ? present(parcel) : null, timeline: maskPersonal(events), customs });
+    const [slip, lineException] = await Promise.all([more.slips?.slipOf(key) ?? null, more.lineExceptions?.get(key)]);
+    // One coherent state (issue 17 item 3): what the parcel waits for and who acts next, from the line, the case and the slip.
+    const standing = parcelStanding({
+      line: parcel?.state ?? null,
+      case: customs ? { status: customs.case.status, inspectionResult: customs.case.inspectionResult } : null,
+      slip,
+      lineException: lineException?.status === 'open',
+    });
+    res.json({ parcel: parcel ? present(parcel) : null, timeline: maskPersonal(events), customs, standing, slip, lineException: lineException ?? null });
   });
   return r;
 }

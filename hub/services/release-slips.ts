@@ -100,6 +100,12 @@ export class ReleaseSlipService {
     this.d.log.info({ slipNo: binding.passportNo, parcelKey: c.parcelKey }, 'cancelled parcel taken off its release slip');
   }
 
+  /** The slip that binds a parcel (not void or deleted), for the parcel's standing; null when none does. */
+  async slipOf(parcelKey: string): Promise<{ passportNo: string; status: ReleaseSlip['status'] } | null> {
+    const b = (await this.d.slips.bindings([parcelKey])).get(parcelKey);
+    return b ? { passportNo: b.passportNo, status: b.status } : null;
+  }
+
   async detail(passportNo: string): Promise<SlipDetail> {
     return this.withParcels(await this.record(passportNo));
   }

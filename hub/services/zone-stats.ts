@@ -2,7 +2,10 @@ import type { Logger } from 'pino';
 import type { EdgeEvent, EventType } from '../../shared/schemas/events.ts';
 import type { CaseRepo, QueueSummary } from '../repos/cases.ts';
 import { ZONE_WIDE, type CounterDelta, type DwellDelta, type GatePassage, type ZoneBatchChange, type ZoneParcel, type ZoneStatsRepo } from '../repos/zone-stats.ts';
+import type { StatsRepo } from '../repos/stats.ts';
+import { customsFigures, type CustomsFigures } from './overview-figures.ts';
 import type { Projection, ProjectionBacklog } from './projections.ts';
+import { statsQuery } from './stats.ts';
 
 /**
  * Live figures for the zone overview (issue 6): parcels in, released, held and out per hour, dwell from entry to exit,
@@ -192,6 +195,8 @@ export interface Overview {
   lines: StationThroughput[];
   gates: StationThroughput[];
   queue: QueueSummary & { total: number };
+  /** Customs cases by status over the statistics page's default days (overview-figures.ts): null without a statistics read model. */
+  customs: CustomsFigures | null;
   /**
    * How far this hub's read models (the parcel rows, these figures, the queue…) trail what it has acked: the age of
    * the oldest committed batch one of them has not applied, 0 when all are current. The events themselves are stored.
@@ -219,6 +224,8 @@ export class ZoneStatsService {
     private readonly d: {
       repo: ZoneStatsRepo;
       cases: Pick<CaseRepo, 'queueSummary'>;
+      /** The statistics rollup: the customs figures are its rows, so the overview and the statistics page agree. */
+      stats?: Pick<StatsRepo, 'query'>;
       log: Logger;
       /** A release slip's goods (the station feed's copy); without it slip passages count as passages only. */
       slipGoods?: (slipNo: string) => Promise<readonly string[]>;
@@ -263,7 +270,7 @@ export class ZoneStatsService {
     const nowMs = this.now();
     const toMs = hourOf(nowMs) + HOUR_MS;
     const fromMs = toMs - hours * HOUR_MS;
-    const [rows, histogram, queue] = await Promise.all([this.d.repo.hourly(fromMs, toMs), this.d.repo.dwell(fromMs, toMs), this.d.cases.queueSummary()]);
+    const [rows, histogram, queue, customs] = await Promise.all([this.d.repo.hourly(fromMs, toMs), this.d.repo.dwell(fromMs, toMs), this.d.cases.queueSummary(), this.customs(nowMs)]);
     const hourMs = Array.from({ length: hours }, (_, i) => fromMs + i * HOUR_MS);
     const zeros = () => new Array<number>(hours).fill(0);
     const hourly = { hourMs, in: zeros(), released: zeros(), held: zeros(), out: zeros() };
@@ -293,8 +300,15 @@ export class ZoneStatsService {
       lines: throughput(stations.line),
       gates: throughput(stations.gate),
       queue: { ...queue, total: queue.byStatus.pending + queue.byStatus.held + queue.byStatus.inspection },
+      customs,
       readModels: this.readModels(nowMs),
     };
+  }
+
+  private async customs(nowMs: number): Promise<CustomsFigures | null> {
+    if (!this.d.stats) return null;
+    const q = statsQuery({ groupBy: 'status', lang: 'en' }, nowMs);
+    return customsFigures(await this.d.stats.query(q), q.from, q.to);
   }
 
   /** Where the read models' backlog comes from (the projections, made after this service: they include its own). */

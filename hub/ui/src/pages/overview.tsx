@@ -33,6 +33,7 @@ interface Overview {
   lines: StationThroughput[];
   gates: StationThroughput[];
   queue: { total: number; byStatus: Record<QueueStatus, number>; oldest: { parcelKey: string; status: QueueStatus; sinceMs: number } | null };
+  customs: { fromDay: string; toDay: string; declared: number; released: number; awaitingRelease: number; stopped: number } | null;
   readModels: { lagSeconds: number; behind: string[]; failed: string[] };
 }
 
@@ -105,23 +106,37 @@ export function OverviewPage(_props: { route: Route; me: Me }) {
   );
 }
 
+/** Which defined figure (hub/services/overview-figures.ts) each line flow is: its label and hover text. */
+const FLOW_FIGURE = { in: 'line.in', released: 'line.released', held: 'line.diverted', out: 'line.out' } as const;
+const CUSTOMS_FIGURES = [
+  ['released', 'customs.released'],
+  ['awaitingRelease', 'customs.awaitingRelease'],
+  ['stopped', 'customs.stopped'],
+  ['declared', 'customs.declared'],
+] as const;
+
+/** A figure's label with its definition on hover (and on focus, for the keyboard), in the reader's language. */
+function FigureLabel({ id }: { id: string }) {
+  return (
+    <div class="label" title={t(`overview.def.${id}`)} tabIndex={0} data-def={id}>
+      {t(`overview.fig.${id}`)} <span aria-hidden="true" class="ov-def">ⓘ</span>
+    </div>
+  );
+}
+
 function Figures({ o }: { o: Overview }) {
   const oldest = o.queue.oldest;
   return (
     <>
-      <h2 class="ov-sub">{t('overview.thisHour')}</h2>
+      <h2 class="ov-sub">{t('overview.customsTitle')}</h2>
+      {o.customs ? (
+        <p class="muted small" data-customs-window>
+          {t('overview.customsWindow', { from: o.customs.fromDay, to: o.customs.toDay })} · <a href={href('stats')}>{t('nav.stats')}</a>
+        </p>
+      ) : null}
       <div class="grid ov-figures">
-        {FLOWS.map((f) => (
-          <div class="figure" key={f} data-figure={f}>
-            <div class="label">{t(`overview.${f}`)}</div>
-            <div class="value">{fmtNumber(o.thisHour[f])}</div>
-            <div class="muted small" data-total={o.totals[f]}>
-              {t('overview.inWindow', { hours: o.hours, n: fmtNumber(o.totals[f]) })}
-            </div>
-          </div>
-        ))}
         <div class="figure" data-figure="queue">
-          <div class="label">{t('overview.queue')}</div>
+          <FigureLabel id="customs.queue" />
           <div class="value">{fmtNumber(o.queue.total)}</div>
           <div class="muted small">{t('overview.queueBreakdown', { pending: fmtNumber(o.queue.byStatus.pending), held: fmtNumber(o.queue.byStatus.held), inspection: fmtNumber(o.queue.byStatus.inspection) })}</div>
         </div>
@@ -138,8 +153,28 @@ function Figures({ o }: { o: Overview }) {
             <div class="value muted">{t('overview.oldestNone')}</div>
           )}
         </div>
+        {o.customs
+          ? CUSTOMS_FIGURES.map(([k, id]) => (
+              <div class="figure" key={id} data-figure={id}>
+                <FigureLabel id={id} />
+                <div class="value">{fmtNumber(o.customs![k])}</div>
+              </div>
+            ))
+          : null}
+      </div>
+      <h2 class="ov-sub">{t('overview.lineTitle')} · {t('overview.thisHour')}</h2>
+      <div class="grid ov-figures">
+        {FLOWS.map((f) => (
+          <div class="figure" key={f} data-figure={f}>
+            <FigureLabel id={FLOW_FIGURE[f]} />
+            <div class="value">{fmtNumber(o.thisHour[f])}</div>
+            <div class="muted small" data-total={o.totals[f]}>
+              {t('overview.inWindow', { hours: o.hours, n: fmtNumber(o.totals[f]) })}
+            </div>
+          </div>
+        ))}
         <div class="figure" data-figure="dwell">
-          <div class="label">{t('overview.dwell')}</div>
+          <FigureLabel id="line.dwell" />
           <dl class="ov-dwell">
             <dt>{t('overview.dwellMedian')}</dt>
             <dd data-dwell="median">{fmtDuration(o.dwell.medianMs)}</dd>
@@ -147,6 +182,7 @@ function Figures({ o }: { o: Overview }) {
             <dd data-dwell="p90">{fmtDuration(o.dwell.p90Ms)}</dd>
           </dl>
           <div class="muted small">{t('overview.dwellParcels', { n: fmtNumber(o.dwell.parcels) })}</div>
+          {o.totals.out > o.dwell.parcels ? <div class="muted small" data-out-without-entry>{t('overview.outWithoutEntry', { n: fmtNumber(o.totals.out - o.dwell.parcels) })}</div> : null}
         </div>
       </div>
 

@@ -39,6 +39,9 @@ interface ParcelView {
   parcel: { parcelKey: string; state: string; lastStationId: string; grossWeightKg: number | null; xrayVerdict: string | null; firstWallMs: number; updatedMs: number } | null;
   timeline: StoredEvent[];
   customs: { case: CaseRecord; receipts: Receipt[] } | null;
+  /** One coherent state (shared/parcel-standing.ts); absent from an older hub. */
+  standing?: { state: string; waitingFor: string; nextActor: string; line: string };
+  slip?: { passportNo: string; status: string } | null;
 }
 interface CaseDetail {
   case: CaseRecord;
@@ -49,7 +52,7 @@ interface CaseDetail {
 const READS_CUSTOMS = new Set(['officer', 'manager', 'admin']);
 const SIGNATURE_TONE: Record<NonNullable<DocumentEntry['signature']>['status'], Tone> = { verified: 'ok', unverified: 'warn', invalid: 'bad', absent: 'muted' };
 
-const STATUS_TONE: Record<string, Tone> = { released: 'ok', pending: 'info', held: 'bad', inspection: 'warn', seized: 'bad', returned: 'warn', destroyed: 'bad' };
+const STATUS_TONE: Record<string, Tone> = { released: 'ok', pending: 'info', held: 'bad', inspection: 'warn', seized: 'bad', returned: 'warn', destroyed: 'bad', awaiting_release: 'info', cancelled: 'muted' };
 const STATE_TONE: Record<string, Tone> = { in_zone: 'info', inspection: 'warn', on_hold: 'bad', released: 'ok', seized: 'bad', returned: 'warn', destroyed: 'bad', exited: 'muted' };
 const RISK_TONE: Record<string, Tone> = { low: 'ok', medium: 'warn', high: 'bad' };
 
@@ -206,11 +209,20 @@ function ParcelDetail({ parcelKey, me }: { parcelKey: string; me: Me }) {
       <ErrorBox error={data.error} />
       {data.data ? (
         <>
+          {data.data.view.standing ? <Standing s={data.data.view.standing} slip={data.data.view.slip ?? null} /> : null}
           <div class="panel summary">
             <dl>
               <div>
                 <dt>{t('parcels.col.state')}</dt>
-                <dd>{p ? <Pill tone={STATE_TONE[p.state] ?? 'muted'}>{t(`parcels.state.${p.state}`)}</Pill> : <span class="muted">{t('parcels.notSeen')}</span>}</dd>
+                <dd>
+                  {p ? (
+                    <Pill tone={STATE_TONE[p.state] ?? 'muted'}>{t(`parcels.state.${p.state}`)}</Pill>
+                  ) : data.data.view.standing?.line === 'exited' ? (
+                    <Pill tone="muted">{t('parcels.standing.line.exited')}</Pill>
+                  ) : (
+                    <span class="muted">{t('parcels.notSeen')}</span>
+                  )}
+                </dd>
               </div>
               <div>
                 <dt>{t('parcels.col.customs')}</dt>
@@ -270,6 +282,46 @@ function ParcelDetail({ parcelKey, me }: { parcelKey: string; me: Me }) {
         </>
       ) : null}
     </section>
+  );
+}
+
+const STANDING_TONE: Record<string, Tone> = { exited: 'muted', closed: 'muted', line_exception: 'bad', undeclared: 'warn', pending_review: 'info', held: 'bad', inspection_ordered: 'warn', inspected_awaiting_release: 'info', concluded_awaiting_release: 'info', released_diverted: 'warn', released_awaiting_slip: 'ok', released_awaiting_gate: 'ok' };
+
+/** What the parcel waits for and who acts next, with what the line did beside it (issue 17 item 3). */
+function Standing({ s, slip }: { s: NonNullable<ParcelView['standing']>; slip: ParcelView['slip'] }) {
+  return (
+    <div class="panel standing" data-standing={s.state} aria-labelledby="standing-title">
+      <h2 id="standing-title" class="small">
+        {t('parcels.standing.title')}
+      </h2>
+      <p>
+        <Pill tone={STANDING_TONE[s.state] ?? 'muted'}>{t(`parcels.standing.state.${s.state}`)}</Pill>
+      </p>
+      <dl>
+        <div>
+          <dt>{t('parcels.standing.waitingFor')}</dt>
+          <dd data-waiting-for={s.waitingFor}>{t(`parcels.standing.waiting.${s.waitingFor}`)}</dd>
+        </div>
+        <div>
+          <dt>{t('parcels.standing.nextActor')}</dt>
+          <dd data-next-actor={s.nextActor}>{t(`parcels.standing.actor.${s.nextActor}`)}</dd>
+        </div>
+        <div>
+          <dt>{t('parcels.standing.lineSays')}</dt>
+          <dd data-line={s.line}>{t(`parcels.standing.line.${s.line}`)}</dd>
+        </div>
+        {slip ? (
+          <div>
+            <dt>{t('parcels.standing.slip')}</dt>
+            <dd>
+              <a class="mono" href={href('slips', slip.passportNo)}>
+                {slip.passportNo}
+              </a>
+            </dd>
+          </div>
+        ) : null}
+      </dl>
+    </div>
   );
 }
 

@@ -5,6 +5,7 @@ import { fmtDuration, fmtNumber, fmtTime, t } from '../i18n/index.ts';
 import { href, type Route } from '../router.ts';
 import type { Me } from '../session.ts';
 import { actionLabel, LatestBenchFinding, LatestFinding, reasonText, Reasons, RiskPill, setValueLimits, ShortcutHelp, StatusPill, statusLabel, type Action, type CaseStatus, type QueueCase, type RiskLevel } from './queue-parts.tsx';
+import { LineExceptions } from './queue-line-exceptions.tsx';
 import { RULE_OPTIONS, type ValueLimits } from './queue-rules.ts';
 import { cursorAfterAction, cursorAfterChange } from './queue-cursor.ts';
 import './queue.css';
@@ -64,6 +65,7 @@ const BUTTONS: [string, Action][] = Object.entries(KEY_ACTIONS);
 
 export function QueuePage({ me }: { route: Route; me: Me }) {
   const canAct = me.role === 'officer';
+  const [lineExceptionCount, setLineExceptionCount] = useState<number | null>(null);
   const [form, setForm] = useState<Filter>(EMPTY);
   const [filter, setFilter] = useState<Filter>(EMPTY);
   const [items, setItems] = useState<QueueCase[]>([]);
@@ -300,6 +302,15 @@ export function QueuePage({ me }: { route: Route; me: Me }) {
             <div class="label">{t(`queue.figure.${s}`)}</div>
           </div>
         ))}
+        <div class="figure" data-figure="lineExceptions">
+          <div class="value">{lineExceptionCount === null ? '…' : fmtNumber(lineExceptionCount)}</div>
+          <div class="label">
+            {/* Hash routing owns the fragment: scroll to the section rather than link to it. */}
+            <button type="button" class="link" onClick={() => document.getElementById('lx-title')?.scrollIntoView()}>
+              {t('queue.figure.lineExceptions')}
+            </button>
+          </div>
+        </div>
       </div>
 
       <form class="panel queue-filter" onSubmit={submit} aria-label={t('queue.filter.legend')}>
@@ -520,6 +531,8 @@ export function QueuePage({ me }: { route: Route; me: Me }) {
         </div>
       ) : null}
       <MoreButton next={next} onMore={more} />
+
+      <LineExceptions canAct={canAct} onCount={setLineExceptionCount} />
 
       {dialog ? (
         <ReasonDialog title={t('queue.dialog.title', { action: actionLabel(dialog.action), target: dialog.target.kind === 'one' ? dialog.target.c.parcelKey : targetText(dialog.target) })} onConfirm={act} onCancel={() => setDialog(null)}>
