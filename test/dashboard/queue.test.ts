@@ -194,7 +194,7 @@ describe.skipIf(!chromiumAvailable())('officer queue in a real browser', () => {
     const results = page.locator('[aria-labelledby=bulk-title]');
     await expect.poll(() => results.innerText()).toContain('成功 1 件，拒绝 3 件');
     expect(await results.locator('tr.bulk-ok').innerText()).toContain(keyOf(noReceipt));
-    expect(await results.locator('tr.bulk-refused', { hasText: keyOf(weightOff) }).innerText()).toContain('documents disagree');
+    expect(await results.locator('tr.bulk-refused', { hasText: keyOf(weightOff) }).innerText()).toContain('单证不一致：单证未一致的包裹不能放行');
     expect((await caseOf(noReceipt)).status).toBe('released');
     await page.context().close();
   });

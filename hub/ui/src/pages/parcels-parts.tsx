@@ -1,4 +1,6 @@
 import { fmtNumber, t } from '../i18n/index.ts';
+import { hasDetail, reasonString } from '../reason.tsx';
+import { reasonText } from './queue-parts.tsx';
 
 /**
  * The parcel timeline, built in the browser from the hub's three views of one parcel: the edge events
@@ -35,6 +37,8 @@ export interface Receipt {
 export interface CaseReason {
   rule: string;
   message: string;
+  code?: string;
+  params?: Record<string, unknown>;
 }
 export interface DocumentEntry {
   kind: string;
@@ -182,7 +186,8 @@ function fromAudit(a: AuditEntry, reasons: readonly CaseReason[], latestDecideSe
   if (a.action === 'parcel.decide') {
     const rules = (d.reasons as string[] | undefined) ?? [];
     // The latest decision's reasons come with their messages from the case; older ones keep their rule names.
-    const details = a.seq === latestDecideSeq && reasons.length > 0 ? reasons.map((r) => `${r.rule}: ${r.message}`) : rules;
+    // Said in the reader's language: the rule's words, then its detail (a reason stored before codes keeps its text).
+    const details = a.seq === latestDecideSeq && reasons.length > 0 ? reasons.map((r) => (hasDetail(r) ? `${reasonText(r.rule)}: ${reasonString(r)}` : reasonText(r.rule))) : rules.map(reasonText);
     const decision = str(d.decision);
     // The engine decides; the actor is whoever sent the documents (or 'auto' for a re-decision on line facts).
     const who = a.actor === 'auto' ? base.who : t('parcels.who.engineAfter', { id: a.actor });

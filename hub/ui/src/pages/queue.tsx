@@ -7,6 +7,7 @@ import type { Me } from '../session.ts';
 import { actionLabel, LatestBenchFinding, LatestFinding, Reasons, RiskPill, ShortcutHelp, StatusPill, statusLabel, type Action, type CaseStatus, type QueueCase, type RiskLevel } from './queue-parts.tsx';
 import { RULE_OPTIONS } from './queue-rules.ts';
 import { cursorAfterAction, cursorAfterChange } from './queue-cursor.ts';
+import { ReasonText, reasonString } from '../reason.tsx';
 import './queue.css';
 
 /**
@@ -48,7 +49,7 @@ interface BulkOutcome {
   label: string;
   applied: number;
   refused: number;
-  results: { parcelKey: string; ok: boolean; status?: CaseStatus; message?: string }[];
+  results: { parcelKey: string; ok: boolean; status?: CaseStatus; message?: string; reason?: { code: string; params?: Record<string, unknown> } }[];
 }
 
 const KEY_ACTIONS: Record<string, Action> = {
@@ -200,7 +201,7 @@ export function QueuePage({ me }: { route: Route; me: Me }) {
         if (!(e instanceof ApiError) || e.status !== 409) throw e; // shown in the dialog
         // Refused: someone changed the case since it was read, or the rules refuse the action. Say which, reload.
         const now = await api<{ case: QueueCase }>(`/api/cases/${encodeURIComponent(key)}`).catch(() => undefined);
-        setAlert(now && now.case.version !== target.c.version ? t('queue.conflict.version', { key, had: target.c.version, now: now.case.version }) : t('queue.conflict.refused', { key, message: e.message }));
+        setAlert(now && now.case.version !== target.c.version ? t('queue.conflict.version', { key, had: target.c.version, now: now.case.version }) : t('queue.conflict.refused', { key, message: reasonString({ ...e.reason, message: e.message }) }));
         setReload((n) => n + 1);
       }
       setDialog(null);
@@ -418,7 +419,7 @@ export function QueuePage({ me }: { route: Route; me: Me }) {
                         </>
                       ) : (
                         <>
-                          <strong>{t('queue.bulkResult.refused')}</strong>: {r.message}
+                          <strong>{t('queue.bulkResult.refused')}</strong>: <ReasonText reason={{ ...r.reason, message: r.message }} />
                         </>
                       )}
                     </td>
