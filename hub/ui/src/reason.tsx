@@ -29,6 +29,9 @@ export function hasDetail(r: MaybeCoded): boolean {
   return Object.keys(r.params ?? {}).some((k) => k !== 'severity');
 }
 
+/** A value as declared or as received (customs' returnInfo, a name): data, not words of the page. */
+export const DataValue = ({ text }: { text: string }) => <span {...NO_TRANSLATE}>{text}</span>;
+
 export function ReasonText({ reason }: { reason: MaybeCoded }) {
   const c = coded(reason);
   const pieces = c && reasonPieces(lang() as ReasonLang, c);

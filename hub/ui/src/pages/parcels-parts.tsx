@@ -1,5 +1,6 @@
 import { fmtNumber, t } from '../i18n/index.ts';
-import { hasDetail, reasonString } from '../reason.tsx';
+import type { ComponentChild } from 'preact';
+import { DataValue, hasDetail, ReasonText } from '../reason.tsx';
 import { reasonText } from './queue-parts.tsx';
 
 /**
@@ -57,7 +58,8 @@ export interface Step {
   atMs: number;
   kind: StepKind;
   title: string;
-  details: string[];
+  /** Words, or words with values marked as data (a reason's figures and names as declared). */
+  details: ComponentChild[];
   /** Who did it: an officer, the engine, customs, a device at a station, a gateway. */
   who: string;
   /** Where: station, gate lane, inspection line. */
@@ -187,7 +189,20 @@ function fromAudit(a: AuditEntry, reasons: readonly CaseReason[], latestDecideSe
     const rules = (d.reasons as string[] | undefined) ?? [];
     // The latest decision's reasons come with their messages from the case; older ones keep their rule names.
     // Said in the reader's language: the rule's words, then its detail (a reason stored before codes keeps its text).
-    const details = a.seq === latestDecideSeq && reasons.length > 0 ? reasons.map((r) => (hasDetail(r) ? `${reasonText(r.rule)}: ${reasonString(r)}` : reasonText(r.rule))) : rules.map(reasonText);
+    const details: ComponentChild[] =
+      a.seq === latestDecideSeq && reasons.length > 0
+        ? reasons.map((r) =>
+            hasDetail(r) ? (
+              <>
+                {reasonText(r.rule)}
+                {t('parcels.reasonSep')}
+                <ReasonText reason={r} />
+              </>
+            ) : (
+              reasonText(r.rule)
+            ),
+          )
+        : rules.map(reasonText);
     const decision = str(d.decision);
     // The engine decides; the actor is whoever sent the documents (or 'auto' for a re-decision on line facts).
     const who = a.actor === 'auto' ? base.who : t('parcels.who.engineAfter', { id: a.actor });
@@ -233,7 +248,7 @@ function fromDocuments(docs: readonly DocumentEntry[]): Step[] {
 function fromReceipt(r: Receipt, i: number): Step | null {
   const atMs = cebTimeMs(r.returnTime);
   if (atMs === null) return null;
-  return { key: `r${i}`, atMs, kind: 'receipt', tone: receiptTone(r.returnStatus), title: t('parcels.step.receipt', { type: r.messageType, doc: t(`parcels.doc.${r.document}`) }), details: compact([receiptLabel(r.returnStatus), r.returnInfo]), who: t('parcels.who.customs'), where: '' };
+  return { key: `r${i}`, atMs, kind: 'receipt', tone: receiptTone(r.returnStatus), title: t('parcels.step.receipt', { type: r.messageType, doc: t(`parcels.doc.${r.document}`) }), details: [receiptLabel(r.returnStatus), ...(r.returnInfo ? [<DataValue text={r.returnInfo} />] : [])], who: t('parcels.who.customs'), where: '' };
 }
 
 /** Same instant: documents before the decision they led to, the decision before what the line did with it. */
