@@ -362,6 +362,19 @@ export function renderReason(lang: ReasonLang, r: CodedReason): string | undefin
     .trim();
 }
 
+/** Texts older versions stored where a code now goes (audit chain, bench findings): read as their code. */
+const LEGACY_TEXTS: Readonly<Record<string, string>> = { 'inspected at the bench: no findings': 'bench.pass.no-findings' };
+
+/**
+ * A reason field that holds free text (what a person typed) or, where the system wrote it, a bare code: the code,
+ * when it is one (or an old text that stands for one); undefined for a person's words, shown as they are.
+ */
+export function codeOfText(text: string | undefined): string | undefined {
+  if (!text) return undefined;
+  const code = LEGACY_TEXTS[text] ?? text;
+  return knownReason(code) && !/\{\w+\}/.test(TEXTS.en[code]!) ? code : undefined;
+}
+
 /** For a test: every code has words in both languages. */
 export const REASON_CODES: readonly string[] = Object.keys(TEXTS.en);
 export const reasonTexts = (lang: ReasonLang): Readonly<Table> => TEXTS[lang];

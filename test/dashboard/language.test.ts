@@ -76,7 +76,7 @@ describe.skipIf(!chromiumAvailable())('every word in the reader language', () =>
 
   beforeAll(async () => {
     if (!uiBuilt()) throw new Error('hub/ui/dist is missing: run npm run build:ui (npm test does it first)');
-    rig = await startDashboardRig('language');
+    rig = await startDashboardRig('language', { benches: [{ gatewayId: 'GW-BENCH-1', stationId: 'BENCH-1' }] });
     const sets = generateDocumentSets({ seed: 1717 }, 12);
     refused = introduceMismatch(sets[1]!, 'payment.payerName');
     const upload: [GeneratedParcel, number | undefined][] = [
@@ -98,6 +98,11 @@ describe.skipIf(!chromiumAvailable())('every word in the reader language', () =>
       expect(r.status).toBe(200);
     }
     parcels = upload.map(([p]) => p);
+    // Bench passes without words: one as the bench writes it now (a code), one as it wrote it before (English text).
+    await rig.ingest('GW-BENCH-1', [
+      { type: 'officer.action', stationId: 'BENCH-1', deviceId: 'console', parcelKey: keyOf(sets[7]!), payload: { officerId: 'officer-7', action: 'pass', reason: 'bench.pass.no-findings' } },
+      { type: 'officer.action', stationId: 'BENCH-1', deviceId: 'console', parcelKey: keyOf(sets[9]!), payload: { officerId: 'officer-7', action: 'pass', reason: 'inspected at the bench: no findings' } },
+    ]);
   }, 90_000);
   afterAll(async () => rig?.stop());
 
@@ -151,6 +156,44 @@ describe.skipIf(!chromiumAvailable())('every word in the reader language', () =>
     }
     expect([...new Set(found)]).toEqual([]);
   }, 180_000);
+
+  it('a bench pass without words reads in the reader language, as written now (a code) and as written before', async () => {
+    for (const [lang, words] of [['zh-CN', '查验台查验：未发现问题'], ['en', 'inspected at the bench: no findings']] as const) {
+      const page = await rig.pageAs('officer', { lang });
+      for (const p of [parcels[7]!, parcels[9]!]) {
+        await page.goto(`${rig.hub.httpUrl}/#/parcels/${keyOf(p)}`);
+        await expect.poll(() => page.locator('main').innerText(), { timeout: 20_000 }).toContain(words);
+        expect(await page.locator('main').innerText()).not.toContain('bench.pass.no-findings');
+      }
+      await page.context().close();
+    }
+  }, 60_000);
+
+  it('a mismatch of personal data: the officer sees both values with the differing part marked, a manager only that they differ', async () => {
+    const phone = parcels[2]!; // waybill consignee telephone changed
+    const officer = await rig.pageAs('officer');
+    await officer.goto(`${rig.hub.httpUrl}/#/queue`);
+    const row = officer.locator(`tr[data-key="${keyOf(phone)}"]`);
+    await row.waitFor();
+    const text = await row.innerText();
+    expect(text).toContain(phone.set.order.consigneeTelephone);
+    expect(text).toContain(phone.set.waybill.consigneeTelephone);
+    expect(text).not.toContain('masked');
+    const marked = await row.locator('mark.reason-diff').allInnerTexts();
+    expect(marked.length).toBe(2);
+    expect(marked[0]).not.toBe(marked[1]);
+    await officer.context().close();
+
+    const manager = await rig.pageAs('manager');
+    await manager.goto(`${rig.hub.httpUrl}/#/queue`);
+    const mrow = manager.locator(`tr[data-key="${keyOf(phone)}"]`);
+    await mrow.waitFor();
+    const mtext = await mrow.innerText();
+    expect(mtext).toContain('订单的收货人电话与运单的收货人电话不一致');
+    expect(mtext).not.toMatch(/\d{3}\*+\d{4}/);
+    expect(await mrow.locator('mark.reason-diff').count()).toBe(0);
+    await manager.context().close();
+  }, 60_000);
 
   it('tells English words from codes and data', () => {
     expect(englishIn('海关回执 800（放行）：EA000000029CN，CEB622，HS 编码，CSV')).toEqual([]);

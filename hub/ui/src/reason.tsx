@@ -1,4 +1,4 @@
-import { reasonPieces, renderReason, type CodedReason, type ReasonLang } from '../../../shared/reason-codes.ts';
+import { codeOfText, reasonPieces, renderReason, type CodedReason, type ReasonLang } from '../../../shared/reason-codes.ts';
 import { lang } from './i18n/index.ts';
 
 /**
@@ -31,6 +31,18 @@ export function hasDetail(r: MaybeCoded): boolean {
 
 /** A value as declared or as received (customs' returnInfo, a name): data, not words of the page. */
 export const DataValue = ({ text }: { text: string }) => <span {...NO_TRANSLATE}>{text}</span>;
+
+/** A reason field a person filled in, or the system with a bare code (a bench pass without words): as text. */
+export function freeText(text: string | undefined): string {
+  const code = codeOfText(text);
+  return (code && renderReason(lang() as ReasonLang, { code })) ?? text ?? '';
+}
+
+/** The same as a node: a person's words are data (shown as typed, in their language), a code is said in the reader's. */
+export function FreeText({ text }: { text: string | undefined }) {
+  const code = codeOfText(text);
+  return code ? <>{renderReason(lang() as ReasonLang, { code })}</> : <DataValue text={text ?? ''} />;
+}
 
 export function ReasonText({ reason }: { reason: MaybeCoded }) {
   const c = coded(reason);

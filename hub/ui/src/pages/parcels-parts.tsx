@@ -1,6 +1,6 @@
 import { fmtNumber, t } from '../i18n/index.ts';
 import type { ComponentChild } from 'preact';
-import { DataValue, hasDetail, ReasonText } from '../reason.tsx';
+import { DataValue, FreeText, hasDetail, ReasonText } from '../reason.tsx';
 import { reasonText } from './queue-parts.tsx';
 
 /**
@@ -153,7 +153,7 @@ function fromEvent(e: StoredEvent): Step {
     case 'parcel.held':
       return { ...base, kind: 'hold', tone: 'bad', title: t('parcels.step.hold'), who: officer(p.officerId) || base.who, details: compact([str(p.reason)]) };
     case 'officer.action':
-      return { ...base, kind: 'officer', tone: p.action === 'release' || p.action === 'pass' ? 'ok' : 'warn', title: t('parcels.step.benchAction', { action: tr('parcels.action', p.action) }), who: officer(p.officerId), details: compact([str(p.reason)]) };
+      return { ...base, kind: 'officer', tone: p.action === 'release' || p.action === 'pass' ? 'ok' : 'warn', title: t('parcels.step.benchAction', { action: tr('parcels.action', p.action) }), who: officer(p.officerId), details: p.reason ? [<FreeText text={str(p.reason)} />] : [] };
     case 'gate.passed':
     case 'gate.alarmed': {
       const manual = p.manual as { by?: string; reason?: string } | undefined;
@@ -224,6 +224,8 @@ function fromAudit(a: AuditEntry, reasons: readonly CaseReason[], latestDecideSe
   if (a.action === 'slip.passage') return { ...base, kind: 'gate', tone: 'ok', title: t('parcels.step.slipPassage', { no: a.subject }), where: d.laneId ? t('parcels.where.lane', { id: str(d.laneId) }) : '', details: compact([str(d.status)]) };
   if (a.action === 'pii.view' || a.action === 'document.original.view' || a.action === 'trace.parcel')
     return { ...base, kind: 'view', tone: 'muted', title: t(`parcels.step.view.${a.action}`), details: compact([str(d.kind)]), isView: true };
+  if (a.action === 'bench.finding') return { ...base, kind: 'officer', tone: d.finding === 'pass' ? 'ok' : 'warn', title: t('parcels.step.benchFinding', { action: tr('parcels.action', d.finding) }), details: d.reason ? [<FreeText text={str(d.reason)} />] : [] };
+  if (a.action === 'bench.refused') return { ...base, kind: 'other', tone: 'bad', title: t('parcels.step.benchRefused', { station: str(d.station) }), details: [] };
   return { ...base, kind: 'other', tone: 'muted', title: a.action, details: [] };
 }
 

@@ -2,7 +2,7 @@ import { useLayoutEffect, useRef } from 'preact/hooks';
 import { Pill } from '../components.tsx';
 import { fmtTime, t } from '../i18n/index.ts';
 import { ruleWords } from './queue-rules.ts';
-import { hasDetail, ReasonText } from '../reason.tsx';
+import { FreeText, freeText, hasDetail, ReasonText } from '../reason.tsx';
 
 /** Pieces of the queue page: the case shape it reads, status and risk pills, reasons in words, the shortcut help. */
 
@@ -100,9 +100,14 @@ export function LatestBenchFinding({ findings }: { findings: QueueCase['benchFin
   if (!f) return null;
   const who = f.officerVerified && f.officer ? t('queue.bench.verified', { officer: f.officer }) : t('queue.bench.unverified', { operator: f.operator });
   return (
-    <div class="small bench-finding" title={f.reason}>
+    <div class="small bench-finding" title={freeText(f.reason)}>
       {t('queue.bench.finding', { finding: t(`queue.bench.f.${f.finding}`), where: `${f.stationId} · ${f.gatewayId}` })} — {who}
-      {f.reason ? <span class="muted"> — {f.reason}</span> : null}
+      {f.reason ? (
+        <span class="muted">
+          {' — '}
+          <FreeText text={f.reason} />
+        </span>
+      ) : null}
     </div>
   );
 }
