@@ -184,5 +184,9 @@ describe('personal data in every GET answer', () => {
     const feed = await call('GET', '/api/feed', 'officer-1');
     expect(feed.text).toContain(key);
     for (const s of SECRETS) expect(feed.text).not.toContain(s);
+    // The feed says the mismatch as a code the line console renders in its language, and never with the values.
+    expect(feed.text).toContain('"code":"match.differs"');
+    expect(feed.text).not.toMatch(/"(left|right)":/);
+    expect(feed.text).not.toContain('masked part');
   });
 });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { maskPersonal } from '../../shared/mask.ts';
 import type { ParcelDecision } from '../../shared/stations/feed.ts';
 import { FINAL_STATUSES, type CaseReason, type CaseRecord, type CaseStatus, type InspectionFinding } from '../repos/cases.ts';
 import { normalizeIdentity } from './matching.ts';
@@ -317,11 +318,36 @@ export function caseToParcelDecision(c: CaseRecord, note?: string): ParcelDecisi
       : c.status === 'awaiting_release'
         ? `awaiting customs' release (800)${c.inspectionResult === 'pass' ? ': inspected, passed' : ''}${reason ? `; ${reason}` : ''}`
         : reason;
+  const reasons = feedReasons(c, note);
   return {
     parcelKey: c.parcelKey,
     decision: FEED_DECISION[c.status],
     ...(c.declaredWeightKg !== null ? { declaredWeightKg: c.declaredWeightKg } : {}),
     ...(text ? { reason: text.length > 500 ? `${text.slice(0, 499)}…` : text } : {}),
+    ...(reasons.length > 0 ? { reasons } : {}),
     orderNo: c.orderNo,
   };
+}
+
+type FeedReason = NonNullable<ParcelDecision['reasons']>[number];
+const FEED_PARAM = (v: unknown): v is NonNullable<FeedReason['params']>[string] =>
+  typeof v === 'number' || typeof v === 'boolean' || v === null || (typeof v === 'string' && v.length <= 200) || (Array.isArray(v) && v.length <= 32 && v.every((x) => typeof x === 'string' && x.length <= 64));
+
+/**
+ * The case's reasons as codes for the stations' consoles (shared/stations/feed.ts): what the officer's action or the
+ * engine said, in codes a console renders in its reader's language. Compared values of personal data never go: the
+ * same rule as every viewer who is not an officer (maskPersonal drops them).
+ */
+function feedReasons(c: CaseRecord, note?: string): FeedReason[] {
+  const out: FeedReason[] = [];
+  if (note !== undefined) return [{ code: 'feed.by-officer', params: { status: c.status, officer: c.decidedBy } }];
+  if (c.status === 'pending') out.push({ code: 'feed.pending' });
+  if (c.status === 'awaiting_release') out.push({ code: c.inspectionResult === 'pass' ? 'feed.awaiting-release.passed' : 'feed.awaiting-release' });
+  if (c.decidedBy !== 'auto') return [...out, { code: 'feed.by-officer', params: { status: c.status, officer: c.decidedBy } }];
+  for (const r of maskPersonal(c.reasons)) {
+    if (!r.code || out.length >= 16) continue;
+    const params = Object.fromEntries(Object.entries(r.params ?? {}).filter(([k, v]) => k.length <= 32 && FEED_PARAM(v))) as FeedReason['params'];
+    out.push({ code: r.code, ...(params && Object.keys(params).length > 0 ? { params } : {}) });
+  }
+  return out;
 }
