@@ -34,22 +34,26 @@ export const ErrorCatalogue = {
 export type ErrorCode = keyof typeof ErrorCatalogue;
 
 export interface FieldIssue { field: string; message: string }
+export interface ErrorReason { code: string; params?: Record<string, string | number> }
 
 export class BondgateError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly fields: FieldIssue[];
+  /** Why, as a code with parameters a screen renders in its reader's language (shared/reason-codes.ts); `message` stays English. */
+  readonly reason: ErrorReason | undefined;
 
-  constructor(code: ErrorCode, message?: string, fields: FieldIssue[] = [], options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message?: string, fields: FieldIssue[] = [], options?: { cause?: unknown; reason?: ErrorReason }) {
     super(message ?? ErrorCatalogue[code].message, options);
     this.name = 'BondgateError';
     this.code = code;
     this.status = ErrorCatalogue[code].status;
     this.fields = fields;
+    this.reason = options?.reason;
   }
 
-  toJSON(): { code: ErrorCode; message: string; fields: FieldIssue[] } {
-    return { code: this.code, message: this.message, fields: this.fields };
+  toJSON(): { code: ErrorCode; message: string; fields: FieldIssue[]; reason?: ErrorReason } {
+    return { code: this.code, message: this.message, fields: this.fields, ...(this.reason ? { reason: this.reason } : {}) };
   }
 }
 

@@ -69,7 +69,23 @@ function mask<T>(value: T, redactSecrets: boolean): T {
     else if (redactSecrets && SECRET_FIELDS.has(k)) out[k] = '[redacted]';
     else out[k] = mask(v, redactSecrets);
   }
-  return maskFinding(out) as T;
+  return withoutPersonalValues(maskFinding(out)) as T;
+}
+
+const isPersonalField = (f: unknown) => typeof f === 'string' && maskField(f, '') !== undefined;
+
+/**
+ * A coded reason (`{code, params}`, shared/reason-codes.ts) comparing a personal field keeps the values as declared in
+ * `params.left`/`params.right` for officers, who must see which part differs: for everyone else, and in logs, they are
+ * dropped, so the reason says "differs" without the values.
+ */
+function withoutPersonalValues(o: Record<string, unknown>): Record<string, unknown> {
+  const p = o.params;
+  if (typeof o.code !== 'string' || p === null || typeof p !== 'object' || Array.isArray(p)) return o;
+  const params = p as Record<string, unknown>;
+  if (!isPersonalField(params.field) && !isPersonalField(params.rightField)) return o;
+  const { left: _l, right: _r, ...rest } = params;
+  return { ...o, params: rest };
 }
 
 /**

@@ -104,13 +104,18 @@ describe('officer queue and actions', () => {
 
     // Acting on a stale version is refused.
     const version = (await call('GET', `/api/cases/${key}`, 'officer-2')).json.case.version as number;
-    expect((await call('POST', `/api/cases/${key}/actions`, 'officer-2', { action: 'inspect', reason: 'open it', expectedVersion: version - 1 })).status).toBe(409);
+    const stale = await call('POST', `/api/cases/${key}/actions`, 'officer-2', { action: 'inspect', reason: 'open it', expectedVersion: version - 1 });
+    expect(stale.status).toBe(409);
+    // The refusal says why as a code the dashboard renders in its reader's language; the message stays English.
+    expect(stale.json).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('changed since you read it'), reason: { code: 'refuse.version', params: { now: version, had: version - 1 } } });
     r = await call('POST', `/api/cases/${key}/actions`, 'officer-2', { action: 'inspect', reason: 'open it', expectedVersion: version });
     expect(r.json.case.status).toBe('inspection');
     expect(await feedDecision()).toBe('inspect');
     r = await call('POST', `/api/cases/${key}/actions`, 'officer-2', { action: 'result', result: 'seize', reason: '夹藏 concealed goods' });
     expect(r.json.case).toMatchObject({ status: 'seized', inspectionResult: 'seize' });
-    expect((await call('POST', `/api/cases/${key}/actions`, 'officer-1', { action: 'release', reason: 'mistake' })).status).toBe(409);
+    const closed = await call('POST', `/api/cases/${key}/actions`, 'officer-1', { action: 'release', reason: 'mistake' });
+    expect(closed.status).toBe(409);
+    expect(closed.json.reason).toEqual({ code: 'refuse.closed', params: { status: 'seized' } });
 
     const audit = (await hub.storage.auditRange(1, 10_000)).filter((e) => e.subject === key && e.action.startsWith('officer.'));
     expect(audit.map((e) => [e.action, e.actor, e.detail.to, e.detail.reason])).toEqual([
@@ -149,8 +154,8 @@ describe('officer queue and actions', () => {
     expect(r.json).toMatchObject({ applied: 6, refused: 0 });
     const again = await call('POST', '/api/cases/bulk', 'officer-1', { action: 'hold', reason: 'again', parcelKeys: [keys[0], 'NO-SUCH-PARCEL'] });
     expect(again.json.results).toEqual([
-      { parcelKey: keys[0], ok: false, message: 'already held' },
-      { parcelKey: 'NO-SUCH-PARCEL', ok: false, message: expect.stringContaining('no customs case') },
+      { parcelKey: keys[0], ok: false, message: 'already held', reason: { code: 'refuse.already-held' } },
+      { parcelKey: 'NO-SUCH-PARCEL', ok: false, message: expect.stringContaining('no customs case'), reason: { code: 'refuse.no-case' } },
     ]);
     const released = await call('POST', '/api/cases/bulk', 'officer-1', { action: 'release', reason: 'cleared after check', filter: { status: ['held'], orderNo: sets[0]!.set.order.orderNo } });
     expect(released.json).toMatchObject({ applied: 1, refused: 0 });

@@ -159,13 +159,34 @@ describe('personal data in every GET answer', () => {
     const officer = await call('GET', `/api/cases/${key}`, 'officer-1');
     expect(officer.status).toBe(200);
     for (const s of [BUYER, PAYER, ADDRESS, OTHER_ADDRESS, pii.buyerIdNumber]) expect(officer.text).toContain(s);
-    const c = JSON.parse(officer.text) as { case: { reasons: { rule: string; message: string }[] } };
+    type Reasons = { case: { reasons: { rule: string; message: string; code?: string; params?: Record<string, unknown> }[] } };
+    const c = JSON.parse(officer.text) as Reasons;
     const rules = c.case.reasons.map((r) => r.rule);
     expect(rules).toEqual(expect.arrayContaining(['match:payment.payer-is-buyer', 'match:order-waybill.consignee']));
-    expect(c.case.reasons.find((r) => r.rule === 'match:payment.payer-is-buyer')!.message).toContain('"欧***" ≠ payment.payerName "司***"');
+    // The text names the fields only (it also goes to logs and stations); the officer gets the values as declared.
+    const payer = c.case.reasons.find((r) => r.rule === 'match:payment.payer-is-buyer')!;
+    expect(payer.message).toBe('order.buyerName differs from payment.payerName');
+    expect(payer).toMatchObject({ code: 'match.differs', params: { field: 'buyerName', rightField: 'payerName', left: BUYER, right: PAYER } });
+    // Addresses that differ only where a mask would hide them: the officer sees both, so sees where they differ.
+    const address = c.case.reasons.find((r) => r.rule === 'match:order-waybill.consignee' && r.params?.field === 'consigneeAddress')!;
+    expect(address.message).not.toContain('masked part');
+    expect(address.params).toMatchObject({ left: ADDRESS, right: OTHER_ADDRESS });
+    // Every other role: the same reason, "differs", with no values at all (not even masked ones).
+    for (const role of ['manager-1', 'operator-1']) {
+      const other = await call('GET', `/api/cases/${key}`, role);
+      if (other.status !== 200) continue; // a role without the case route says nothing at all
+      const reasons = (JSON.parse(other.text) as Reasons).case.reasons.filter((r) => r.code === 'match.differs' && ['buyerName', 'consigneeAddress'].includes(String(r.params?.field)));
+      expect(reasons.length, role).toBeGreaterThanOrEqual(2);
+      for (const r of reasons) expect(r.params, role).not.toHaveProperty('left');
+      for (const r of reasons) expect(r.params, role).not.toHaveProperty('right');
+    }
     // Reasons go to the stations too (the feed's decision): never with the names in them.
     const feed = await call('GET', '/api/feed', 'officer-1');
     expect(feed.text).toContain(key);
     for (const s of SECRETS) expect(feed.text).not.toContain(s);
+    // The feed says the mismatch as a code the line console renders in its language, and never with the values.
+    expect(feed.text).toContain('"code":"match.differs"');
+    expect(feed.text).not.toMatch(/"(left|right)":/);
+    expect(feed.text).not.toContain('masked part');
   });
 });

@@ -484,4 +484,16 @@ describe.skipIf(!requireService(`Chromium (${chromiumPath}; apt-get install chro
     expect(list.scroll).toBeLessThanOrEqual(list.client);
     await ctx.close();
   });
+
+  it("shows a verdict's reasons in the reader's language (issue 17 item 5)", async () => {
+    await page.goto(`${base}/station/gate-3`);
+    fake.change((v) => ({ ...v, display: { ...v.display, verdict: { tone: 'stop', zh: '禁止通行', en: 'Alarm: no passage', detail: '车辆与核放单不符', details: { zh: '车辆与核放单不符：沪B99999 ≠ 沪A12345', en: 'wrong vehicle: 沪B99999 ≠ 沪A12345' } } } }));
+    await page.locator('#verdict-detail', { hasText: '沪B99999' }).waitFor();
+    const lang = await page.evaluate(() => document.documentElement.lang);
+    const want = (l: string) => (l === 'en' ? 'wrong vehicle: 沪B99999 ≠ 沪A12345' : '车辆与核放单不符：沪B99999 ≠ 沪A12345');
+    expect(await text('#verdict-detail')).toBe(want(lang));
+    await page.keyboard.press('Alt+L');
+    await page.waitForFunction((was) => document.documentElement.lang !== was, lang);
+    expect(await text('#verdict-detail')).toBe(want(await page.evaluate(() => document.documentElement.lang)));
+  });
 });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { maskPersonal } from '../../shared/mask.ts';
 import type { ParcelDecision } from '../../shared/stations/feed.ts';
 import { FINAL_STATUSES, type CaseReason, type CaseRecord, type CaseStatus, type InspectionFinding } from '../repos/cases.ts';
 import { normalizeIdentity } from './matching.ts';
@@ -59,7 +60,13 @@ export const OfficerAction = z.discriminatedUnion('action', [
 ]);
 export type OfficerAction = z.infer<typeof OfficerAction>;
 
-export type ActionOutcome = { ok: true; next: CaseRecord } | { ok: false; code: 'CONFLICT' | 'NOT_FOUND'; message: string };
+/** Why an action is refused: the English `message` (API clients) and the code with parameters screens render (shared/reason-codes.ts). */
+export interface Refusal {
+  message: string;
+  reason: { code: string; params?: Record<string, string | number> };
+}
+export type ActionOutcome = { ok: true; next: CaseRecord } | ({ ok: false; code: 'CONFLICT' | 'NOT_FOUND' } & Refusal);
+const refuse = (code: 'CONFLICT' | 'NOT_FOUND', reason: string, message: string, params?: Record<string, string | number>): ActionOutcome => ({ ok: false, code, message, reason: { code: reason, ...(params ? { params } : {}) } });
 
 /** A stored receipt as the list's state reads it. Cancellation requests (CEB623/605) join as `status: null` once mapped. */
 export const toListMessage = (r: Pick<Receipt, 'messageType' | 'returnStatus' | 'returnTime' | 'returnInfo'>): ListMessage => ({ messageType: r.messageType, status: r.returnStatus, time: r.returnTime, ...(r.returnInfo ? { info: r.returnInfo } : {}) });
@@ -109,12 +116,12 @@ function customsStops(engine: ReleaseDecision['decision'], c: CaseRecord, l: Lis
 /** Why customs' side keeps the parcel from release although the engine found nothing else: the case's first reasons. */
 function customsReasons(l: ListState): CaseReason[] {
   const out: CaseReason[] = [];
-  for (const u of l.unexpected) out.push({ rule: 'customs.unexpected', message: `${u.messageType} status ${u.status} is not a status this message carries: kept, not acted on${u.info ? ` (${u.info})` : ''}`.slice(0, 500) });
-  if (l.cancel === 'requested') out.push({ rule: 'customs.cancel-requested', message: 'cancellation of the list requested (623/605): not releasable while customs decides' });
-  if (l.phase === 'cancelled') out.push({ rule: 'customs.cancelled', message: 'customs accepted the cancellation of the list (624/606 399): never releasable' });
-  if (l.phase === 'returned') out.push({ rule: 'customs.700', message: 'returned to origin (700): the case is closed' });
-  if (l.phase === 'concluded') out.push({ rule: 'customs.awaiting-release', message: "examination concluded (399), awaiting customs' release (800)" });
-  if (l.phase === 'closed_without_release') out.push({ rule: 'customs.899-without-800', message: 'clearance closed (899) with no release (800) on record: not a release' });
+  for (const u of l.unexpected) out.push({ rule: 'customs.unexpected', message: `${u.messageType} status ${u.status} is not a status this message carries: kept, not acted on${u.info ? ` (${u.info})` : ''}`.slice(0, 500), code: 'customs.unexpected', params: { messageType: u.messageType, status: u.status } });
+  if (l.cancel === 'requested') out.push({ rule: 'customs.cancel-requested', message: 'cancellation of the list requested (623/605): not releasable while customs decides', code: 'customs.cancel-requested' });
+  if (l.phase === 'cancelled') out.push({ rule: 'customs.cancelled', message: 'customs accepted the cancellation of the list (624/606 399): never releasable', code: 'customs.cancelled' });
+  if (l.phase === 'returned') out.push({ rule: 'customs.700', message: 'returned to origin (700): the case is closed', code: 'customs.returned' });
+  if (l.phase === 'concluded') out.push({ rule: 'customs.awaiting-release', message: "examination concluded (399), awaiting customs' release (800)", code: 'customs.awaiting-release' });
+  if (l.phase === 'closed_without_release') out.push({ rule: 'customs.899-without-800', message: 'clearance closed (899) with no release (800) on record: not a release', code: 'customs.899-without-800' });
   return out;
 }
 
@@ -229,20 +236,31 @@ const blockedByCustoms = (l: ListState) => l.cancel === 'requested' || l.unexpec
  * What stops an officer's release, first reason wins; null: nothing. One guard per rule, so another rule is one more
  * line (e.g. a conflicting order).
  */
-type ReleaseGuard = (c: CaseRecord, l: ListState, policy: CasePolicy) => string | null;
+type ReleaseGuard = (c: CaseRecord, l: ListState, policy: CasePolicy) => Refusal | null;
+const why = (code: string, message: string, params?: Record<string, string | number>): Refusal => ({ message, reason: { code, ...(params ? { params } : {}) } });
 const RELEASE_GUARDS: readonly ReleaseGuard[] = [
-  (c) => (c.orderConflict ? `orders ${c.orderConflict.orderNos.join(' and ')} each claim this parcel: resolve the order first` : null),
-  (c) => (c.matchComplete ? null : 'documents are incomplete: a parcel without a complete set cannot be released'),
-  (c) => (c.matchConsistent ? null : 'documents disagree: a parcel without a consistent set cannot be released'),
-  (c, l) => (customsStops(c.engineDecision, c, l) ? `customs stops this parcel (${c.customsStatus ?? 'hold'}): an officer's release cannot override it` : null),
-  (_c, l) => (l.phase === 'cancelled' || l.cancel === 'requested' ? "the list's cancellation is requested or accepted (623/624): never releasable" : null),
-  (_c, l) => (l.unexpected.length > 0 ? `customs sent a status its message does not carry (${l.unexpected.map((u) => `${u.messageType} ${u.status}`).join(', ')}): resolve it with customs first` : null),
+  (c) => (c.orderConflict ? why('refuse.order-conflict', `orders ${c.orderConflict.orderNos.join(' and ')} each claim this parcel: resolve the order first`, { orders: c.orderConflict.orderNos.join(', ') }) : null),
+  (c) => (c.matchComplete ? null : why('refuse.documents-incomplete', 'documents are incomplete: a parcel without a complete set cannot be released')),
+  (c) => (c.matchConsistent ? null : why('refuse.documents-disagree', 'documents disagree: a parcel without a consistent set cannot be released')),
+  (c, l) =>
+    customsStops(c.engineDecision, c, l)
+      ? why('refuse.customs-stops', `customs stops this parcel (${c.customsStatus ?? 'hold'}): an officer's release cannot override it`, { status: c.customsStatus ?? 'hold' })
+      : null,
+  (_c, l) => (l.phase === 'cancelled' || l.cancel === 'requested' ? why('refuse.cancellation', "the list's cancellation is requested or accepted (623/624): never releasable") : null),
+  (_c, l) => {
+    if (l.unexpected.length === 0) return null;
+    const statuses = l.unexpected.map((u) => `${u.messageType} ${u.status}`).join(', ');
+    return why('refuse.unexpected-status', `customs sent a status its message does not carry (${statuses}): resolve it with customs first`, { statuses });
+  },
   (c, l, policy) =>
     policy.releaseAuthority === 'receipt' && !l.customsReleased
-      ? `only customs releases: the list has no release (800) from customs${l.phase === 'concluded' ? ' — 399 (concluded) is not a release' : ''}; under customs.releaseAuthority "receipt" an officer may hold, order inspection, record findings and annotate`
+      ? why(
+          l.phase === 'concluded' ? 'refuse.receipt-authority.concluded' : 'refuse.receipt-authority',
+          `only customs releases: the list has no release (800) from customs${l.phase === 'concluded' ? ' — 399 (concluded) is not a release' : ''}; under customs.releaseAuthority "receipt" an officer may hold, order inspection, record findings and annotate`,
+        )
       : null,
 ];
-const releaseRefusal = (c: CaseRecord, policy: CasePolicy): string | null => {
+const releaseRefusal = (c: CaseRecord, policy: CasePolicy): Refusal | null => {
   const l = listStateOf(c);
   for (const g of RELEASE_GUARDS) {
     const why = g(c, l, policy);
@@ -258,30 +276,30 @@ export interface OfficerContext {
 
 /** An officer's action on a case: the next case, or why it is refused (a 409 with this message). */
 export function applyOfficer(current: CaseRecord | undefined, act: OfficerAction, officer: string, ctx: OfficerContext = { nowMs: 0 }): ActionOutcome {
-  if (!current) return { ok: false, code: 'NOT_FOUND', message: 'no customs case for this parcel (its documents have not arrived)' };
+  if (!current) return refuse('NOT_FOUND', 'refuse.no-case', 'no customs case for this parcel (its documents have not arrived)');
   const policy = ctx.policy ?? DEFAULT_CASE_POLICY;
   if (act.action === 'annotate') return { ok: true, next: { ...current, notes: [...(current.notes ?? []), { by: officer, atMs: ctx.nowMs, text: act.reason }] } };
-  if (FINAL_STATUSES.has(current.status)) return { ok: false, code: 'CONFLICT', message: `the case is closed (${current.status})` };
+  if (FINAL_STATUSES.has(current.status)) return refuse('CONFLICT', 'refuse.closed', `the case is closed (${current.status})`, { status: current.status });
   const by = { decidedBy: officer };
   const l = listStateOf(current);
   const ok = (next: CaseRecord): ActionOutcome => ({ ok: true, next: enforceAuthority(next, policy) });
   switch (act.action) {
     case 'release': {
-      if (current.status === 'released') return { ok: false, code: 'CONFLICT', message: 'already released' };
-      if (current.status === 'inspection') return { ok: false, code: 'CONFLICT', message: 'an inspection is ordered: record its result (pass) to release' };
-      const why = releaseRefusal(current, policy);
-      if (why) return { ok: false, code: 'CONFLICT', message: why };
+      if (current.status === 'released') return refuse('CONFLICT', 'refuse.already-released', 'already released');
+      if (current.status === 'inspection') return refuse('CONFLICT', 'refuse.inspection-ordered', 'an inspection is ordered: record its result (pass) to release');
+      const refusal = releaseRefusal(current, policy);
+      if (refusal) return { ok: false, code: 'CONFLICT', ...refusal };
       return ok({ ...current, ...by, status: 'released', officerHold: false, officerRelease: l.customsReleased ? (current.officerRelease ?? null) : { by: officer, reason: act.reason, atMs: ctx.nowMs, alarmedMs: null } });
     }
     case 'hold':
-      if (current.status === 'held' && current.officerHold) return { ok: false, code: 'CONFLICT', message: 'already held' };
+      if (current.status === 'held' && current.officerHold) return refuse('CONFLICT', 'refuse.already-held', 'already held');
       return ok({ ...current, ...by, status: 'held', officerHold: true });
     case 'inspect':
-      if (current.status === 'inspection') return { ok: false, code: 'CONFLICT', message: 'an inspection is already ordered' };
+      if (current.status === 'inspection') return refuse('CONFLICT', 'refuse.inspection-already', 'an inspection is already ordered');
       return ok({ ...current, ...by, status: 'inspection', officerHold: false, inspectionResult: null });
     case 'result': {
       // A result may come without an order from the hub: the line sent the parcel to the bench on its own rules.
-      if (act.result === 'pass' && current.status === 'released') return { ok: false, code: 'CONFLICT', message: 'already released' };
+      if (act.result === 'pass' && current.status === 'released') return refuse('CONFLICT', 'refuse.already-released', 'already released');
       const finding: InspectionFinding = { result: act.result, by: officer, where: act.where ?? null, atMs: ctx.nowMs, reason: act.reason, afterReceipt: l.latest?.time ?? null };
       const recorded = { ...current, ...by, findings: [...(current.findings ?? []), finding], inspectionResult: act.result };
       if (act.result === 'seize') return ok({ ...recorded, status: 'seized' });
@@ -290,16 +308,15 @@ export function applyOfficer(current: CaseRecord | undefined, act: OfficerAction
       // Passed: released when customs has released it (or, under `officer`, on this officer's word); else it waits for
       // customs' 800. Something else stopping it (documents, a detention) sends it back to the queue, the pass kept.
       const passed: CaseRecord = { ...recorded, officerHold: false };
-      const why = releaseRefusal(passed, { releaseAuthority: 'officer' });
-      if (why) return ok({ ...passed, status: 'pending' });
+      if (releaseRefusal(passed, { releaseAuthority: 'officer' })) return ok({ ...passed, status: 'pending' });
       if (l.customsReleased) return ok({ ...passed, status: 'released' });
       if (policy.releaseAuthority === 'officer') return ok({ ...passed, status: 'released', officerRelease: { by: officer, reason: act.reason, atMs: ctx.nowMs, alarmedMs: null } });
       return ok({ ...passed, status: 'awaiting_release' });
     }
     case 'resolve-order': {
       const claimants = current.orderConflict?.orderNos;
-      if (!claimants) return { ok: false, code: 'CONFLICT', message: 'no order conflict stands on this case' };
-      if (!claimants.includes(act.orderNo)) return { ok: false, code: 'CONFLICT', message: `${act.orderNo} is not one of the orders claiming this parcel (${claimants.join(', ')})` };
+      if (!claimants) return refuse('CONFLICT', 'refuse.no-order-conflict', 'no order conflict stands on this case');
+      if (!claimants.includes(act.orderNo)) return refuse('CONFLICT', 'refuse.not-a-claimant', `${act.orderNo} is not one of the orders claiming this parcel (${claimants.join(', ')})`, { orderNo: act.orderNo, orders: claimants.join(', ') });
       const dismissedOrders = [...new Set([...(current.dismissedOrders ?? []), ...claimants.filter((n) => n !== act.orderNo)])];
       const reasons = current.reasons.filter((r) => r.rule !== ORDER_CONFLICT_RULE);
       // The chosen order's documents decide the case from here (the service has the engine decide again); an officer's
@@ -347,6 +364,7 @@ export function caseToParcelDecision(c: CaseRecord, note?: string): ParcelDecisi
       : c.status === 'awaiting_release'
         ? `awaiting customs' release (800)${c.inspectionResult === 'pass' ? ': inspected, passed' : ''}${reason ? `; ${reason}` : ''}`
         : reason;
+  const reasons = feedReasons(c, note);
   return {
     parcelKey: c.parcelKey,
     decision: FEED_DECISION[c.status],
@@ -354,6 +372,30 @@ export function caseToParcelDecision(c: CaseRecord, note?: string): ParcelDecisi
     // it the line gets no weight to compare, and the hub's risk rule still compares the measured weight with it.
     ...(c.declaredWeightKg !== null && c.declaredWeightKg <= FEED_MAX_WEIGHT_KG ? { declaredWeightKg: c.declaredWeightKg } : {}),
     ...(text ? { reason: text.length > 500 ? `${text.slice(0, 499)}…` : text } : {}),
+    ...(reasons.length > 0 ? { reasons } : {}),
     orderNo: c.orderNo,
   };
+}
+
+type FeedReason = NonNullable<ParcelDecision['reasons']>[number];
+const FEED_PARAM = (v: unknown): v is NonNullable<FeedReason['params']>[string] =>
+  typeof v === 'number' || typeof v === 'boolean' || v === null || (typeof v === 'string' && v.length <= 200) || (Array.isArray(v) && v.length <= 32 && v.every((x) => typeof x === 'string' && x.length <= 64));
+
+/**
+ * The case's reasons as codes for the stations' consoles (shared/stations/feed.ts): what the officer's action or the
+ * engine said, in codes a console renders in its reader's language. Compared values of personal data never go: the
+ * same rule as every viewer who is not an officer (maskPersonal drops them).
+ */
+function feedReasons(c: CaseRecord, note?: string): FeedReason[] {
+  const out: FeedReason[] = [];
+  if (note !== undefined) return [{ code: 'feed.by-officer', params: { status: c.status, officer: c.decidedBy } }];
+  if (c.status === 'pending') out.push({ code: 'feed.pending' });
+  if (c.status === 'awaiting_release') out.push({ code: c.inspectionResult === 'pass' ? 'feed.awaiting-release.passed' : 'feed.awaiting-release' });
+  if (c.decidedBy !== 'auto') return [...out, { code: 'feed.by-officer', params: { status: c.status, officer: c.decidedBy } }];
+  for (const r of maskPersonal(c.reasons)) {
+    if (!r.code || out.length >= 16) continue;
+    const params = Object.fromEntries(Object.entries(r.params ?? {}).filter(([k, v]) => k.length <= 32 && FEED_PARAM(v))) as FeedReason['params'];
+    out.push({ code: r.code, ...(params && Object.keys(params).length > 0 ? { params } : {}) });
+  }
+  return out;
 }

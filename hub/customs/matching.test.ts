@@ -5,6 +5,8 @@ import { CustomsDocument } from './documents.ts';
 import { cebTimeOf, generateDocumentSets, generateParcel, introduceMismatch, MISMATCH_KINDS, residentId, s10, withoutDocuments, type MismatchKind } from './generate-docs.ts';
 import { DEFAULT_MATCH_OPTIONS, MATCH_RULE_IDS, MATCH_RULES, MatchOptions, matchDocuments, normalizeIdentity, normalizePhone, type MatchRule } from './matching.ts';
 import { toCebTime } from './documents.ts';
+import { maskPersonal } from '../../shared/mask.ts';
+import { diffPieces } from '../../shared/reason-codes.ts';
 
 const bonded = generateParcel({ seed: 7 }, 3);
 const { order, payment, waybill, inventory } = bonded.set;
@@ -171,30 +173,45 @@ describe('identity is compared trimmed, case-insensitive, trailing X uppercase',
   });
 });
 
-describe('personal data in mismatches is masked', () => {
-  it('ID numbers: masked left and right, nowhere in clear', () => {
+describe('personal data in mismatches: values for officers only, in params', () => {
+  it('ID numbers: masked left and right; in clear only in params, which maskPersonal (logs, other roles) drops', () => {
     const p = introduceMismatch(bonded, 'payment.payerIdNumber');
     const r = matchDocuments(p.set);
     const m = r.mismatches[0]!;
     expect(m.left).toMatch(/^\d{3}\*+[\dX]{4}$/);
     expect(m.right).toMatch(/^\d{3}\*+[\dX]{4}$/);
-    const json = JSON.stringify(r);
+    expect(m).toMatchObject({ code: 'match.differs', params: { a: 'order', field: 'buyerIdNumber', b: 'payment', rightField: 'payerIdNumber', left: order.buyerIdNumber, right: p.set.payment.payerIdNumber } });
+    expect(m.message).toBe('order.buyerIdNumber differs from payment.payerIdNumber');
+    const json = JSON.stringify(maskPersonal(r));
     expect(json).not.toContain(order.buyerIdNumber);
     expect(json).not.toContain(p.set.payment.payerIdNumber);
   });
 
-  it.each(['waybill.consigneeTelephone', 'inventory.buyerTelephone', 'inventory.buyerIdNumber'] as const)('%s', (kind) => {
+  it.each(['waybill.consigneeTelephone', 'inventory.buyerTelephone', 'inventory.buyerIdNumber'] as const)('%s: no value in the message, none after maskPersonal', (kind) => {
     const p = introduceMismatch(bonded, kind);
-    const json = JSON.stringify(matchDocuments(p.set));
-    for (const v of [order.buyerTelephone, order.consigneeTelephone, p.set.waybill.consigneeTelephone, p.set.inventory.buyerTelephone, order.buyerIdNumber, p.set.inventory.buyerIdNumber]) {
-      expect(json).not.toContain(v);
-    }
+    const r = matchDocuments(p.set);
+    const values = [order.buyerTelephone, order.consigneeTelephone, p.set.waybill.consigneeTelephone, p.set.inventory.buyerTelephone, order.buyerIdNumber, p.set.inventory.buyerIdNumber];
+    for (const m of r.mismatches) for (const v of values) expect(m.message).not.toContain(v);
+    const masked = JSON.stringify(maskPersonal(r));
+    for (const v of values) expect(masked).not.toContain(v);
   });
 
-  it('says so when two values differ only where the mask hides them', () => {
-    const m = matchDocuments(introduceMismatch(bonded, 'waybill.consigneeTelephone').set).mismatches[0]!;
-    expect(m.left).toBe(m.right);
-    expect(m.message).toContain('masked');
+  it('two phones that differ only where the mask hides them: the officer is shown the differing digits', () => {
+    const p = introduceMismatch(bonded, 'waybill.consigneeTelephone');
+    const m = matchDocuments(p.set).mismatches[0]!;
+    expect(m.left).toBe(m.right); // masked alike: the old text said "(they differ in the masked part)"
+    expect(m.message).not.toContain('masked');
+    const params = m.params as { left: string; right: string };
+    expect(params.left).toBe(order.consigneeTelephone);
+    expect(params.right).toBe(p.set.waybill.consigneeTelephone);
+    const d = diffPieces(params.left, params.right);
+    const differs = (pieces: { text: string; kind: string }[]) => pieces.filter((x) => x.kind === 'diff').map((x) => x.text).join('');
+    expect(differs(d.left)).not.toBe('');
+    expect(differs(d.right)).not.toBe('');
+    expect(d.left.map((x) => x.text).join('')).toBe(params.left);
+    expect(d.right.map((x) => x.text).join('')).toBe(params.right);
+    // The masked form hides exactly the differing digits: they are in its starred middle.
+    expect(differs(d.left).length).toBeLessThanOrEqual(params.left.length - 7);
   });
 });
 

@@ -79,7 +79,15 @@ export const Mismatch = z.object({
   /** Values as declared (computed values at the compared precision); ID numbers and phones masked. */
   left: z.unknown(),
   right: z.unknown(),
+  /** In English, for API clients and logs; a personal field's values are never in it (screens render `code`). */
   message: z.string(),
+  /** The reason as a code with parameters (shared/reason-codes.ts), rendered in the reader's language. */
+  code: z.string().optional(),
+  /**
+   * Its parameters. For a personal field the values as declared are here only (`left`, `right`): officers see which
+   * part differs; shared/mask.ts drops them for every other viewer and from logs, and the station feed never has them.
+   */
+  params: z.record(z.string(), z.unknown()).optional(),
 });
 export type Mismatch = z.infer<typeof Mismatch>;
 
@@ -147,19 +155,37 @@ function shown(field: string, value: unknown): unknown {
 }
 
 const show = (v: unknown) => (v === undefined || v === null ? 'absent' : typeof v === 'string' ? `"${v}"` : String(v));
+/** A parameter value as the reason keeps it: JSON scalars only. */
+const param = (v: unknown): string | number | null => (typeof v === 'string' || typeof v === 'number' ? v : v === undefined || v === null ? null : String(v));
+const LINE_TOTAL = /^lines\[gnum=(\d+)\]\.totalPrice$/;
+
+/** A reason's code and parameters when the rule's own shape says more than "these two values differ". */
+export interface Coded {
+  code: string;
+  params: Record<string, string | number | null>;
+}
 
 class Recorder {
   readonly mismatches: Mismatch[] = [];
 
-  add(rule: MatchRule, field: string, left: unknown, right: unknown, rightField?: string, message?: string): void {
+  add(rule: MatchRule, field: string, left: unknown, right: unknown, rightField?: string, message?: string, coded?: Coded): void {
     const [a, b] = MATCH_RULES[rule].documents;
+    const rf = rightField ?? field;
     const l = shown(field, left);
-    const r = shown(rightField ?? field, right);
-    const masked = l !== left || r !== right;
-    const text =
-      message ??
-      `${a}.${field} ${show(l)} ≠ ${b}.${rightField ?? field} ${show(r)}${masked && l === r ? ' (they differ in the masked part)' : ''}`;
-    this.mismatches.push({ rule, documents: [a, b], field, ...(rightField !== undefined ? { rightField } : {}), left: l, right: r, message: text });
+    const r = shown(rf, right);
+    const personal = maskField(field, '') !== undefined || maskField(rf, '') !== undefined;
+    // A personal field's values stay out of the text (it goes to logs and to the stations); screens render the code,
+    // and only officers get the values (params.left/right, dropped by shared/mask.ts for everyone else).
+    const text = message ?? (personal ? `${a}.${field} differs from ${b}.${rf}` : `${a}.${field} ${show(l)} ≠ ${b}.${rf} ${show(r)}`);
+    const line = LINE_TOTAL.exec(field);
+    const { code, params } =
+      coded ??
+      (rule === 'order.paid-formula'
+        ? { code: 'match.paid-formula', params: { left: param(left), right: param(right) } }
+        : line && (rule === 'order.line-total' || rule === 'inventory.line-total')
+          ? { code: 'match.line-total', params: { doc: a, gnum: Number(line[1]), left: param(left), right: param(right) } }
+          : { code: 'match.differs', params: { a, field, b, rightField: rf, left: param(left), right: param(right) } });
+    this.mismatches.push({ rule, documents: [a, b], field, ...(rightField !== undefined ? { rightField } : {}), left: l, right: r, message: text, code, params });
   }
 
   /** Exact key comparison: customs pairs documents on these as declared. Returns whether they agreed. */
@@ -216,13 +242,13 @@ function inventoryOrder(rec: Recorder, list: InventoryList, order: Order, o: Mat
     listed.add(l.gnum);
     const ol = orderLines.get(l.gnum);
     if (!ol) {
-      rec.add('inventory-order.lines', `lines[gnum=${l.gnum}]`, l.gnum, null, undefined, `list line gnum ${l.gnum} has no order line`);
+      rec.add('inventory-order.lines', `lines[gnum=${l.gnum}]`, l.gnum, null, undefined, `list line gnum ${l.gnum} has no order line`, { code: 'match.list-line-unpaired', params: { gnum: l.gnum } });
       continue;
     }
     if (!sameIdentity(l.gname, ol.itemName)) rec.add('inventory-order.gname', line(l.gnum, 'gname'), l.gname, ol.itemName, line(l.gnum, 'itemName'));
   }
   for (const ol of order.lines) {
-    if (!listed.has(ol.gnum)) rec.add('inventory-order.lines', `lines[gnum=${ol.gnum}]`, null, ol.gnum, undefined, `order line gnum ${ol.gnum} is not on the list`);
+    if (!listed.has(ol.gnum)) rec.add('inventory-order.lines', `lines[gnum=${ol.gnum}]`, null, ol.gnum, undefined, `order line gnum ${ol.gnum} is not on the list`, { code: 'match.order-line-unlisted', params: { gnum: ol.gnum } });
   }
 
   if (on('inventory-order.buyer')) {
@@ -237,7 +263,7 @@ function inventoryOrder(rec: Recorder, list: InventoryList, order: Order, o: Mat
     const total = dec.round(dec.sum(list.lines.map((l) => l.totalPrice)), o.amountDecimals);
     const goods = dec.round(order.goodsValue, o.amountDecimals);
     if (!dec.withinPct(total, goods, o.totalTolerancePct)) {
-      rec.add('inventory-order.total', 'lines.totalPrice', total, goods, 'goodsValue', `Σ list totalPrice ${total} differs from order goodsValue ${goods} by more than ${o.totalTolerancePct}%`);
+      rec.add('inventory-order.total', 'lines.totalPrice', total, goods, 'goodsValue', `Σ list totalPrice ${total} differs from order goodsValue ${goods} by more than ${o.totalTolerancePct}%`, { code: 'match.total', params: { total, goods, pct: o.totalTolerancePct } });
     }
   }
 }
@@ -247,7 +273,7 @@ function inventoryWaybill(rec: Recorder, list: InventoryList, waybill: Waybill, 
   keyed = rec.key('inventory-waybill.key', 'logisticsNo', list.logisticsNo, waybill.logisticsNo) && keyed;
   if (!keyed) return;
   if (on('inventory-waybill.weight') && !declaredWeightsAgree(list.grossWeight, waybill.weight, o)) {
-    rec.add('inventory-waybill.weight', 'grossWeight', list.grossWeight, waybill.weight, 'weight', `list grossWeight ${list.grossWeight} kg vs waybill weight ${waybill.weight} kg is beyond the larger of ${o.weightTolerancePct}% and ${o.weightToleranceKg} kg`);
+    rec.add('inventory-waybill.weight', 'grossWeight', list.grossWeight, waybill.weight, 'weight', `list grossWeight ${list.grossWeight} kg vs waybill weight ${waybill.weight} kg is beyond the larger of ${o.weightTolerancePct}% and ${o.weightToleranceKg} kg`, { code: 'match.weight', params: { list: list.grossWeight, waybill: waybill.weight, pct: o.weightTolerancePct, kg: o.weightToleranceKg } });
   }
 }
 
@@ -261,10 +287,10 @@ function inventoryAlone(rec: Recorder, list: InventoryList, o: MatchOptions, on:
   for (const l of list.lines) stated(rec, o, 'inventory.line-total', line(l.gnum, 'totalPrice'), l.totalPrice, productAt(l.price, l.qty, o.amountDecimals), line(l.gnum, 'price × qty'));
   if (!on('inventory.bonded-fields') || !o.bondedTradeModes.includes(list.tradeMode)) return;
   const need = `required for tradeMode ${list.tradeMode}`;
-  if (!list.emsNo?.trim()) rec.add('inventory.bonded-fields', 'emsNo', list.emsNo, need, undefined, `emsNo (zone account book) is ${need}`);
-  if (!list.areaCode?.trim()) rec.add('inventory.bonded-fields', 'areaCode', list.areaCode, need, undefined, `areaCode (zone warehouse enterprise) is ${need}`);
+  if (!list.emsNo?.trim()) rec.add('inventory.bonded-fields', 'emsNo', list.emsNo, need, undefined, `emsNo (zone account book) is ${need}`, { code: 'match.bonded-field', params: { field: 'emsNo', tradeMode: list.tradeMode } });
+  if (!list.areaCode?.trim()) rec.add('inventory.bonded-fields', 'areaCode', list.areaCode, need, undefined, `areaCode (zone warehouse enterprise) is ${need}`, { code: 'match.bonded-field', params: { field: 'areaCode', tradeMode: list.tradeMode } });
   for (const l of list.lines) {
-    if (!l.itemRecordNo?.trim()) rec.add('inventory.bonded-fields', line(l.gnum, 'itemRecordNo'), l.itemRecordNo, need, undefined, `itemRecordNo of list line ${l.gnum} is ${need}`);
+    if (!l.itemRecordNo?.trim()) rec.add('inventory.bonded-fields', line(l.gnum, 'itemRecordNo'), l.itemRecordNo, need, undefined, `itemRecordNo of list line ${l.gnum} is ${need}`, { code: 'match.bonded-line', params: { field: 'itemRecordNo', gnum: l.gnum, tradeMode: list.tradeMode } });
   }
 }
 

@@ -19,7 +19,7 @@ describe('signature.invalid', () => {
   it('invalid: a high reason naming the document and the code; its severity is a rule setting', () => {
     const risk = assessRisk(facts, rules, context('invalid'));
     expect(risk.level).toBe('high');
-    expect(risk.reasons).toEqual([{ rule: 'signature.invalid', severity: 'high', message: expect.stringContaining('inventory message') }]);
+    expect(risk.reasons).toEqual([{ rule: 'signature.invalid', severity: 'high', message: expect.stringContaining('inventory message'), params: { doc: 'inventory', reason: 'SIG_DIGEST_MISMATCH' } }]);
     expect(risk.reasons[0]!.message).toContain('SIG_DIGEST_MISMATCH');
     expect(assessRisk(facts, RiskRules.parse({ version: 't', signature: { invalid: 'off' } }), context('invalid')).reasons).toEqual([]);
   });

@@ -290,7 +290,7 @@ describe('decideRelease', () => {
 
   it('a rejection carries customs returnInfo', () => {
     const d = decideRelease(ok, low, status(-621005, '超过单次交易限值'));
-    expect(d.reasons[0]).toEqual({ rule: 'customs.-621005', message: 'customs -621005 (format or business error): 超过单次交易限值' });
+    expect(d.reasons[0]).toEqual({ rule: 'customs.-621005', message: 'customs -621005 (format or business error): 超过单次交易限值', code: 'customs.status', params: { status: -621005, info: '超过单次交易限值' } });
   });
 
   it('pending lists every cause: match, risk and customs', () => {

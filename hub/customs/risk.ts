@@ -158,7 +158,8 @@ export const RISK_RULE_IDS = [
 export const RiskRuleId = z.enum(RISK_RULE_IDS);
 export type RiskRuleId = z.infer<typeof RiskRuleId>;
 
-export const RiskReason = z.object({ rule: RiskRuleId, severity: Severity, message: z.string() });
+/** `params`: the figures of `message` as a code's parameters (shared/reason-codes.ts `risk.<rule>`), for screens in either language. */
+export const RiskReason = z.object({ rule: RiskRuleId, severity: Severity, message: z.string(), params: z.record(z.string(), z.union([z.string(), z.number(), z.array(z.string())])).optional() });
 export type RiskReason = z.infer<typeof RiskReason>;
 export const RiskAssessment = z.object({ level: Severity, reasons: z.array(RiskReason), rulesVersion: z.string() });
 export type RiskAssessment = z.infer<typeof RiskAssessment>;
@@ -268,8 +269,8 @@ const ADVISORY = "local count, advisory: customs counts the buyer's imports nati
  *   `value.annual-limit` (customs -621018), said to be advisory: the hub sees only this zone's lists;
  * - year-to-date unknown → `value.annual-unknown`.
  */
-export function valueLimitReasons(valueCny: Decimal, singleItem: boolean, yearToDateCny: Decimal | undefined, limits: RiskRules['valueLimits']): { rule: RiskRuleId; severity: RuleSeverity; message: string }[] {
-  const out: { rule: RiskRuleId; severity: RuleSeverity; message: string }[] = [];
+export function valueLimitReasons(valueCny: Decimal, singleItem: boolean, yearToDateCny: Decimal | undefined, limits: RiskRules['valueLimits']): { rule: RiskRuleId; severity: RuleSeverity; message: string; params: Record<string, string> }[] {
+  const out: { rule: RiskRuleId; severity: RuleSeverity; message: string; params: Record<string, string> }[] = [];
   // Compared exactly: a value one fen over a limit at full decimal(19,5) width still fires.
   const overAnnual = yearToDateCny !== undefined && dec.gt(dec.add(yearToDateCny, valueCny), dec.decimalFromNumber(limits.annualCny));
   if (dec.gt(valueCny, dec.decimalFromNumber(limits.perTransactionCny))) {
@@ -278,13 +279,14 @@ export function valueLimitReasons(valueCny: Decimal, singleItem: boolean, yearTo
         rule: 'value.full-tax',
         severity: limits.fullTax,
         message: `single indivisible item of ${cny(valueCny)} over the ${cny(limits.perTransactionCny)} single-transaction limit, within the ${cny(limits.annualCny)} annual limit: allowed, full tax applies (general-trade tariff, VAT and consumption tax in full)`,
+        params: { value: cny(valueCny), limit: cny(limits.perTransactionCny), annual: cny(limits.annualCny) },
       });
     } else {
-      out.push({ rule: 'value.transaction-limit', severity: limits.severity, message: `transaction value ${cny(valueCny)} exceeds the ${cny(limits.perTransactionCny)} single-transaction limit (customs -621005)` });
+      out.push({ rule: 'value.transaction-limit', severity: limits.severity, message: `transaction value ${cny(valueCny)} exceeds the ${cny(limits.perTransactionCny)} single-transaction limit (customs -621005)`, params: { value: cny(valueCny), limit: cny(limits.perTransactionCny) } });
     }
   }
-  if (yearToDateCny === undefined) out.push({ rule: 'value.annual-unknown', severity: limits.annualUnknown, message: `the buyer's year-to-date total is not known: the annual limit cannot be checked (${ADVISORY})` });
-  else if (overAnnual) out.push({ rule: 'value.annual-limit', severity: limits.severity, message: `buyer's year-to-date ${cny(yearToDateCny)} + this ${cny(valueCny)} exceeds the ${cny(limits.annualCny)} annual limit (${ADVISORY}: -621018)` });
+  if (yearToDateCny === undefined) out.push({ rule: 'value.annual-unknown', severity: limits.annualUnknown, message: `the buyer's year-to-date total is not known: the annual limit cannot be checked (${ADVISORY})`, params: {} });
+  else if (overAnnual) out.push({ rule: 'value.annual-limit', severity: limits.severity, message: `buyer's year-to-date ${cny(yearToDateCny)} + this ${cny(valueCny)} exceeds the ${cny(limits.annualCny)} annual limit (${ADVISORY}: -621018)`, params: { ytd: cny(yearToDateCny), value: cny(valueCny), limit: cny(limits.annualCny) } });
   return out;
 }
 
@@ -298,14 +300,19 @@ export function assessRisk(facts: ParcelFacts, ruleSet: RiskRules | PreparedRisk
   const prepared = isPrepared(ruleSet) ? ruleSet : prepareRiskRules(ruleSet);
   const rules = prepared.rules;
   const reasons: RiskReason[] = [];
-  const fire = (rule: RiskRuleId, severity: RuleSeverity, message: string) => {
-    if (severity !== 'off') reasons.push({ rule, severity, message });
+  const fire = (rule: RiskRuleId, severity: RuleSeverity, message: string, params?: Record<string, string | number | string[]>) => {
+    if (severity !== 'off') reasons.push({ rule, severity, message, ...(params ? { params } : {}) });
   };
   const isImport = facts.direction === 'import';
 
   // Declared vs measured weight (the line's scale); no measurement yet: nothing to compare.
   if (facts.measuredWeightKg !== undefined && facts.declaredWeightKg !== undefined && !weightWithin(facts.measuredWeightKg, facts.declaredWeightKg, rules.weight)) {
-    fire('weight.out-of-tolerance', rules.weight.severity, `measured ${facts.measuredWeightKg} kg vs declared ${facts.declaredWeightKg} kg is beyond the larger of ${rules.weight.weightTolerancePct}% and ${rules.weight.weightToleranceKg} kg`);
+    fire('weight.out-of-tolerance', rules.weight.severity, `measured ${facts.measuredWeightKg} kg vs declared ${facts.declaredWeightKg} kg is beyond the larger of ${rules.weight.weightTolerancePct}% and ${rules.weight.weightToleranceKg} kg`, {
+      measured: facts.measuredWeightKg,
+      declared: facts.declaredWeightKg,
+      pct: rules.weight.weightTolerancePct,
+      kg: rules.weight.weightToleranceKg,
+    });
   }
 
   if (facts.xray === 'suspect') fire('xray.suspect', rules.xray.suspect, 'X-ray image marked suspect');
@@ -315,17 +322,17 @@ export function assessRisk(facts: ParcelFacts, ruleSet: RiskRules | PreparedRisk
   // Personal import limits (customs.md §1); customs' own errors are -621005 and -621018.
   const limits = rules.valueLimits;
   if (isImport && facts.transactionValueCny !== undefined && (facts.tradeMode === undefined || limits.tradeModes.includes(facts.tradeMode))) {
-    for (const r of valueLimitReasons(facts.transactionValueCny, isSingleItem(facts), context.buyerYearToDateCny, limits)) fire(r.rule, r.severity, r.message);
+    for (const r of valueLimitReasons(facts.transactionValueCny, isSingleItem(facts), context.buyerYearToDateCny, limits)) fire(r.rule, r.severity, r.message, r.params);
   }
 
   for (const l of facts.lines) {
-    if (prepared.restricted.size > 0 && hsCovered(l.gcode, prepared.restricted)) fire('hs.restricted', rules.restrictedHs.severity, `line ${l.gnum} (${l.gname}): HS ${l.gcode} is restricted`);
-    if (isImport && prepared.positive !== undefined && !hsCovered(l.gcode, prepared.positive)) fire('hs.not-on-positive-list', rules.positiveList.severity, `line ${l.gnum} (${l.gname}): HS ${l.gcode} is not on the retail import positive list`);
+    if (prepared.restricted.size > 0 && hsCovered(l.gcode, prepared.restricted)) fire('hs.restricted', rules.restrictedHs.severity, `line ${l.gnum} (${l.gname}): HS ${l.gcode} is restricted`, { gnum: l.gnum, gname: l.gname, gcode: l.gcode });
+    if (isImport && prepared.positive !== undefined && !hsCovered(l.gcode, prepared.positive)) fire('hs.not-on-positive-list', rules.positiveList.severity, `line ${l.gnum} (${l.gname}): HS ${l.gcode} is not on the retail import positive list`, { gnum: l.gnum, gname: l.gname, gcode: l.gcode });
   }
 
   const credit = context.enterpriseCredit ?? {};
   for (const e of facts.enterprises) {
-    if (credit[e.code] === 'dishonest') fire('credit.dishonest', rules.credit.dishonest, `${e.role} enterprise ${e.code}${e.name ? ` (${e.name})` : ''} is on the dishonest list (失信)`);
+    if (credit[e.code] === 'dishonest') fire('credit.dishonest', rules.credit.dishonest, `${e.role} enterprise ${e.code}${e.name ? ` (${e.name})` : ''} is on the dishonest list (失信)`, { role: e.role, code: e.code, name: e.name ?? '' });
   }
 
   const watch = rules.watchLists;
@@ -333,7 +340,7 @@ export function assessRisk(facts: ParcelFacts, ruleSet: RiskRules | PreparedRisk
     for (const e of facts.enterprises) {
       if (e.role !== 'ebc') continue;
       const hit = prepared.senders.has(normalizeIdentity(e.code)) ? e.code : e.name !== undefined && prepared.senders.has(normalizeIdentity(e.name)) ? e.name : undefined;
-      if (hit !== undefined) fire('watch.sender', watch.severity, `sender ${hit} is on the watch list`);
+      if (hit !== undefined) fire('watch.sender', watch.severity, `sender ${hit} is on the watch list`, { hit });
     }
   }
   const { byName, byTelephone, byAddress } = prepared.consignees;
@@ -344,30 +351,30 @@ export function assessRisk(facts: ParcelFacts, ruleSet: RiskRules | PreparedRisk
     const address = normalizeIdentity(c.address);
     const candidates = [...(byTelephone.get(telephone) ?? []), ...(byName.get(name) ?? []), ...(byAddress.get(address) ?? [])];
     const hit = candidates.some((w) => (w.name === undefined || w.name === name) && (w.telephone === undefined || w.telephone === telephone) && (w.address === undefined || w.address === address));
-    if (hit) fire('watch.consignee', watch.severity, `consignee ${maskName(c.name)} (${maskPhone(c.telephone)}) is on the watch list`);
+    if (hit) fire('watch.consignee', watch.severity, `consignee ${maskName(c.name)} (${maskPhone(c.telephone)}) is on the watch list`, { name: maskName(c.name), telephone: maskPhone(c.telephone) });
   }
   if (prepared.buyerIds.size > 0 && facts.buyer && prepared.buyerIds.has(normalizeIdentity(facts.buyer.idNumber))) {
-    fire('watch.buyer', watch.severity, `buyer ID ${maskIdNumber(facts.buyer.idNumber)} is on the watch list`);
+    fire('watch.buyer', watch.severity, `buyer ID ${maskIdNumber(facts.buyer.idNumber)} is on the watch list`, { id: maskIdNumber(facts.buyer.idNumber) });
   }
 
   const match = context.match;
   if (match) {
     if (!match.consistent) {
       const rulesHit = [...new Set(match.mismatches.map((m) => m.rule))];
-      fire('match.inconsistent', rules.matching.inconsistent, `documents disagree: ${rulesHit.join(', ')}`);
+      fire('match.inconsistent', rules.matching.inconsistent, `documents disagree: ${rulesHit.join(', ')}`, { rules: rulesHit });
     }
-    if (!match.complete) fire('match.incomplete', rules.matching.incomplete, `documents missing: ${match.missing.join(', ')}`);
+    if (!match.complete) fire('match.incomplete', rules.matching.incomplete, `documents missing: ${match.missing.join(', ')}`, { docs: match.missing });
   }
 
   for (const s of context.signatures ?? []) {
-    if (s.verdict.status === 'invalid') fire('signature.invalid', rules.signature.invalid, `the ${s.document} message's signature is invalid (${s.verdict.reason}): ${s.verdict.message}`.slice(0, 300));
+    if (s.verdict.status === 'invalid') fire('signature.invalid', rules.signature.invalid, `the ${s.document} message's signature is invalid (${s.verdict.reason}): ${s.verdict.message}`.slice(0, 300), { doc: s.document, reason: s.verdict.reason });
   }
 
   // Random sampling from the hub's keyed draw; the declaring e-commerce enterprise's class scales the rate.
   const ebc = facts.enterprises.find((e) => e.role === 'ebc');
   const rate = Math.min(1, rules.sampling.rate * rules.credit.samplingFactor[(ebc && credit[ebc.code]) ?? 'general']);
   if (rate > 0 && (context.samplingDraw === undefined || inSample(context.samplingDraw, rate))) {
-    fire('sample.random', rules.sampling.severity, `random sample (${pct(rate)})${context.samplingDraw === undefined ? ': no sampling draw, sampled to be safe' : ''}`);
+    fire('sample.random', rules.sampling.severity, `random sample (${pct(rate)})${context.samplingDraw === undefined ? ': no sampling draw, sampled to be safe' : ''}`, { rate: pct(rate) });
   }
 
   let level: Severity = 'low';
@@ -435,15 +442,31 @@ export function customsStatusOf(receipts: readonly Receipt[], holds: readonly st
   return { returnStatus: list.returnStatus, returnInfo: list.returnInfo, returnTime: list.returnTime, holds: all };
 }
 
+/** A reason for a decision: a rule, its English text, and the code with parameters screens render (shared/reason-codes.ts). */
+export const DecisionReason = z.object({
+  rule: z.string(),
+  message: z.string(),
+  code: z.string().optional(),
+  params: z.record(z.string(), z.unknown()).optional(),
+});
+export type DecisionReason = z.infer<typeof DecisionReason>;
+
 export const ReleaseDecision = z.object({
   decision: z.enum(['released', 'hold', 'inspect', 'pending']),
-  reasons: z.array(z.object({ rule: z.string(), message: z.string() })),
+  reasons: z.array(DecisionReason),
 });
 export type ReleaseDecision = z.infer<typeof ReleaseDecision>;
-type DecisionReason = ReleaseDecision['reasons'][number];
 
 /** Customs has cleared the list: released (800), concluded (399), or closed after release (899). */
 const CLEARED: ReadonlySet<number> = new Set([399, 800, 899]);
+
+// customsStatusOf's hold for a rejected order, payment or waybill: `${kind} ${messageType} ${status}: ${info}`.
+const DOCUMENT_REJECTED = /^(order|payment|waybill) (CEB\d+) (-?\d+)(?:: (.*))?$/su;
+function holdReason(h: string): DecisionReason {
+  const m = DOCUMENT_REJECTED.exec(h);
+  if (!m) return { rule: 'hold', message: h };
+  return { rule: 'hold', message: h, code: 'customs.document-rejected', params: { doc: m[1]!, messageType: m[2]!, status: Number(m[3]), info: m[4] ?? '' } };
+}
 
 /**
  * Release automatically only when customs has cleared the list with no hold, the four documents are complete and
@@ -453,26 +476,31 @@ const CLEARED: ReadonlySet<number> = new Set([399, 800, 899]);
 export function decideRelease(match: MatchResult, risk: RiskAssessment, customsStatus: CustomsStatus | undefined): ReleaseDecision {
   const reasons: DecisionReason[] = [];
   const ours: DecisionReason[] = [];
-  if (!match.complete) ours.push({ rule: 'match.incomplete', message: `documents missing: ${match.missing.join(', ')}` });
-  for (const m of match.mismatches) ours.push({ rule: `match:${m.rule}`, message: m.message });
-  if (risk.level !== 'low') for (const r of risk.reasons) if (r.severity !== 'low') ours.push({ rule: `risk:${r.rule}`, message: `${r.severity}: ${r.message}` });
+  if (!match.complete) ours.push({ rule: 'match.incomplete', message: `documents missing: ${match.missing.join(', ')}`, code: 'match.incomplete', params: { docs: match.missing } });
+  for (const m of match.mismatches) ours.push({ rule: `match:${m.rule}`, message: m.message, ...(m.code !== undefined ? { code: m.code, params: m.params ?? {} } : {}) });
+  if (risk.level !== 'low') {
+    for (const r of risk.reasons) if (r.severity !== 'low') ours.push({ rule: `risk:${r.rule}`, message: `${r.severity}: ${r.message}`, code: `risk.${r.rule}`, params: { ...r.params, severity: r.severity } });
+  }
 
-  if (!customsStatus) return { decision: 'pending', reasons: [{ rule: 'customs.no-receipt', message: 'no customs receipt for the list yet' }, ...ours] };
+  if (!customsStatus) return { decision: 'pending', reasons: [{ rule: 'customs.no-receipt', message: 'no customs receipt for the list yet', code: 'customs.no-receipt' }, ...ours] };
   const { returnStatus: status, returnInfo } = customsStatus;
-  const customs = `customs ${status} (${statusText(status)})${returnInfo ? `: ${returnInfo}` : ''}`;
+  const customsText = `customs ${status} (${statusText(status)})${returnInfo ? `: ${returnInfo}` : ''}`;
+  const customs: DecisionReason = { rule: `customs.${status}`, message: customsText, code: 'customs.status', params: { status, info: returnInfo } };
 
   if (customsStatus.holds.length > 0) {
-    for (const h of customsStatus.holds) reasons.push({ rule: 'hold', message: h });
-    return { decision: 'hold', reasons: [...reasons, { rule: `customs.${status}`, message: customs }, ...ours] };
+    for (const h of customsStatus.holds) reasons.push(holdReason(h));
+    return { decision: 'hold', reasons: [...reasons, customs, ...ours] };
   }
-  if (status === 500) return { decision: 'inspect', reasons: [{ rule: 'customs.500', message: customs }, ...ours] };
-  if (status > 500 && status < 600) return { decision: 'hold', reasons: [{ rule: `customs.${status}`, message: customs }, ...ours] };
-  if (isRejection(status)) return { decision: 'hold', reasons: [{ rule: `customs.${status}`, message: customs }, ...ours] };
+  if (status === 500) return { decision: 'inspect', reasons: [customs, ...ours] };
+  if (status > 500 && status < 600) return { decision: 'hold', reasons: [customs, ...ours] };
+  if (isRejection(status)) return { decision: 'hold', reasons: [customs, ...ours] };
   if (CLEARED.has(status)) {
-    if (match.complete && match.consistent && risk.level === 'low') return { decision: 'released', reasons: [{ rule: `customs.${status}`, message: `${customs}; documents complete and consistent; risk low (rules ${risk.rulesVersion})` }] };
-    return { decision: 'pending', reasons: [...ours, { rule: `customs.${status}`, message: customs }] };
+    if (match.complete && match.consistent && risk.level === 'low') {
+      return { decision: 'released', reasons: [{ ...customs, message: `${customsText}; documents complete and consistent; risk low (rules ${risk.rulesVersion})`, code: 'customs.cleared', params: { status, rulesVersion: risk.rulesVersion } }] };
+    }
+    return { decision: 'pending', reasons: [...ours, customs] };
   }
-  return { decision: 'pending', reasons: [{ rule: `customs.${status}`, message: `awaiting customs: ${customs}` }, ...ours] };
+  return { decision: 'pending', reasons: [{ ...customs, message: `awaiting customs: ${customsText}`, code: 'customs.awaiting' }, ...ours] };
 }
 
 /**

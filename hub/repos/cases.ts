@@ -42,7 +42,12 @@ export type CaseNote = z.infer<typeof CaseNote>;
 export const OfficerRelease = z.object({ by: z.string(), reason: z.string(), atMs: z.number(), alarmedMs: z.number().nullable() });
 export type OfficerRelease = z.infer<typeof OfficerRelease>;
 
-export const CaseReason = z.object({ rule: z.string(), message: z.string() });
+/**
+ * Why a case is where it is: the rule, its English text (API clients, old readers) and, since issue 17, the code with
+ * parameters screens render in the reader's language (shared/reason-codes.ts). Reasons stored without a code are
+ * shown as their text.
+ */
+export const CaseReason = z.object({ rule: z.string(), message: z.string(), code: z.string().optional(), params: z.record(z.string(), z.unknown()).optional() });
 export type CaseReason = z.infer<typeof CaseReason>;
 
 /**

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { BondgateError } from '../../shared/errors.ts';
 import { maskPersonal } from '../../shared/mask.ts';
 import type { EdgeEvent } from '../../shared/schemas/events.ts';
-import { applyOfficer, caseToParcelDecision, DEFAULT_CASE_POLICY, unconfirmedRelease, type CasePolicy, type OfficerAction } from '../customs/cases.ts';
+import { applyOfficer, caseToParcelDecision, DEFAULT_CASE_POLICY, unconfirmedRelease, type CasePolicy, type OfficerAction, type Refusal } from '../customs/cases.ts';
 import { verifyBenchToken } from '../../shared/bench-token.ts';
 import type { AlarmRepo } from '../repos/alarms.ts';
 import { FINAL_STATUSES, MAX_BENCH_FINDINGS, type BenchFinding, type CaseQuery, type CaseRecord, type CaseRepo } from '../repos/cases.ts';
@@ -23,7 +23,10 @@ export interface ActionResult {
   ok: boolean;
   status?: CaseRecord['status'];
   message?: string;
+  /** Why it was refused, as a code with parameters (shared/reason-codes.ts). */
+  reason?: Refusal['reason'];
 }
+type Refused = { ok: false; code: 'CONFLICT' | 'NOT_FOUND' } & Refusal;
 
 export class CaseService {
   private readonly now: () => number;
@@ -97,7 +100,7 @@ export class CaseService {
   /** One officer action. `expectedVersion` guards against acting on a case someone else changed since it was read. */
   async act(parcelKey: string, action: OfficerAction, officer: string, expectedVersion?: number): Promise<CaseRecord> {
     const r = await this.apply(parcelKey, action, officer, expectedVersion);
-    if (!r.ok) throw new BondgateError(r.code, r.message);
+    if (!r.ok) throw new BondgateError(r.code, r.message, [], r.reason ? { reason: r.reason } : {});
     return r.next;
   }
 
@@ -119,22 +122,22 @@ export class CaseService {
     const results: ActionResult[] = [];
     for (const key of keys) {
       const r = await this.apply(key, action, officer, undefined, keys.length);
-      results.push(r.ok ? { parcelKey: key, ok: true, status: r.next.status } : { parcelKey: key, ok: false, message: r.message });
+      results.push(r.ok ? { parcelKey: key, ok: true, status: r.next.status } : { parcelKey: key, ok: false, message: r.message, ...(r.reason ? { reason: r.reason } : {}) });
     }
     const applied = results.filter((r) => r.ok).length;
     return { applied, refused: results.length - applied, results };
   }
 
-  private async apply(parcelKey: string, action: OfficerAction, officer: string, expectedVersion?: number, bulkSize?: number): Promise<{ ok: true; next: CaseRecord } | { ok: false; code: 'CONFLICT' | 'NOT_FOUND'; message: string }> {
+  private async apply(parcelKey: string, action: OfficerAction, officer: string, expectedVersion?: number, bulkSize?: number): Promise<{ ok: true; next: CaseRecord } | Refused> {
     const now = this.now();
-    let refusal: { ok: false; code: 'CONFLICT' | 'NOT_FOUND'; message: string } | undefined;
+    let refusal: Refused | undefined;
     let before: CaseRecord | undefined;
     const stored = await this.d.cases.update(
       parcelKey,
       (current) => {
         before = current;
         if (current && expectedVersion !== undefined && current.version !== expectedVersion) {
-          refusal = { ok: false, code: 'CONFLICT', message: `the case changed since you read it (version ${current.version}, you had ${expectedVersion}): reload` };
+          refusal = { ok: false, code: 'CONFLICT', message: `the case changed since you read it (version ${current.version}, you had ${expectedVersion}): reload`, reason: { code: 'refuse.version', params: { now: current.version, had: expectedVersion } } };
           return null;
         }
         const r = applyOfficer(current, action, officer, { nowMs: now, policy: this.d.policy ?? DEFAULT_CASE_POLICY });

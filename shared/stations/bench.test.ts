@@ -10,7 +10,7 @@ describe('officer bench', () => {
     const s1 = decideBench(initialBenchState(), { kind: 'scan', code: 'EA000000029CN' }, 1, cache);
     expect(benchDisplay(s1.state).verdict).toMatchObject({ tone: 'wait', detail: 'hub: hold (watch list)' });
     const s2 = decideBench(s1.state, { kind: 'action', action: 'pass', officerId: 'officer-7' }, 2, cache);
-    expect(s2.events).toEqual([{ type: 'officer.action', parcelKey: 'EA000000029CN', payload: { officerId: 'officer-7', action: 'pass', reason: 'inspected at the bench: no findings' } }]);
+    expect(s2.events).toEqual([{ type: 'officer.action', parcelKey: 'EA000000029CN', payload: { officerId: 'officer-7', action: 'pass', reason: 'bench.pass.no-findings' } }]);
     Payloads['officer.action'].parse(s2.events[0]!.payload);
     expect(s2.state.current).toBeNull();
   });

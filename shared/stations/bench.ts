@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { renderReason } from '../reason-codes.ts';
 import type { CacheView, Decision, StationDisplay } from './types.ts';
 
 /**
@@ -51,11 +52,13 @@ export function decideBench(state: BenchState, input: BenchInput, nowMs: number,
     const code = state.current.code;
     return { state: { phase: 'idle', current: null, error: null, recent: [{ atMs: nowMs, zh: `${code} 未出结果，放回待查`, en: `${code} set aside without a finding`, tone: 'idle' as const }, ...state.recent].slice(0, 20) }, commands: [], events: [] };
   }
-  const reason = input.reason?.trim() || (input.action === 'pass' ? 'inspected at the bench: no findings' : '');
+  // A pass without words is recorded as a code (shared/reason-codes.ts), never as an English sentence: every screen
+  // reading the audit chain says it in its reader's language.
+  const reason = input.reason?.trim() || (input.action === 'pass' ? 'bench.pass.no-findings' : '');
   if (!reason) return { state: { ...state, error: { zh: '查扣或退运须填写原因', en: 'Seize and return need a reason' } }, commands: [], events: [] };
   const l = LABEL[input.action];
   return {
-    state: { phase: 'idle', current: null, error: null, recent: [{ atMs: nowMs, zh: `${state.current.code} ${l.zh}`, en: `${state.current.code} ${l.en}: ${reason}`, tone: l.tone }, ...state.recent].slice(0, 20) },
+    state: { phase: 'idle', current: null, error: null, recent: [{ atMs: nowMs, zh: `${state.current.code} ${l.zh}`, en: `${state.current.code} ${l.en}: ${renderReason('en', { code: reason }) ?? reason}`, tone: l.tone }, ...state.recent].slice(0, 20) },
     commands: [],
     events: [{ type: 'officer.action', parcelKey: state.current.code, payload: { officerId: input.officerId, action: input.action, reason: reason.slice(0, 500), ...(input.officerToken ? { officerToken: input.officerToken } : {}) } }],
   };

@@ -15,6 +15,14 @@ export const ParcelDecision = z.object({
   decision: z.enum(['released', 'hold', 'inspect']),
   declaredWeightKg: z.number().nonnegative().max(100_000).optional(),
   reason: z.string().max(500).optional(),
+  /**
+   * The same reasons as codes with parameters (shared/reason-codes.ts), so a console says them in its reader's
+   * language. Never a personal value: the hub drops compared values before they reach the feed.
+   */
+  reasons: z
+    .array(z.object({ code: z.string().min(1).max(64), params: z.record(z.string().max(32), z.union([z.string().max(200), z.number(), z.boolean(), z.null(), z.array(z.string().max(64)).max(32)])).optional() }))
+    .max(16)
+    .optional(),
   /** The order/list the parcel belongs to, for the officer's screen. */
   orderNo: text.optional(),
   /**

@@ -618,7 +618,8 @@ describe('gate console display', () => {
     expect(gateDisplay(run(captures()).state).verdict).toMatchObject({ tone: 'go', zh: '放行', en: 'Release' });
     expect(gateDisplay(run([...upToWeight(), [5000, weigh(40_300)]]).state).verdict).toMatchObject({ tone: 'wait', zh: '等待人工确认', en: 'Waiting for manual confirmation', detail: expect.stringContaining('重量超差') });
     const alarm = gateDisplay(run(upToWeight({ plate: '沪B99999' }).concat([[5000, weigh(39_000)]])).state);
-    expect(alarm.verdict).toMatchObject({ tone: 'stop', zh: '禁止通行', en: 'Alarm: wrong vehicle: 沪B99999 ≠ 沪A12345', detail: '车辆与核放单不符：沪B99999 ≠ 沪A12345' });
+    // The reasons in the reader's language (details), the headline alone in the other (issue 17 item 5).
+    expect(alarm.verdict).toMatchObject({ tone: 'stop', zh: '禁止通行', en: 'Alarm: no passage', details: { zh: '车辆与核放单不符：沪B99999 ≠ 沪A12345', en: 'wrong vehicle: 沪B99999 ≠ 沪A12345' } });
     expect(alarm.lastCodes).toEqual([SLIP, '沪B99999', 'CSQU3054383', 'ACME:0001']);
     expect(alarm.weightKg).toBe(39_000);
     expect(alarm.recent[0]).toMatchObject({ tone: 'stop', en: expect.stringContaining('Alarm: wrong vehicle') });

@@ -1024,10 +1024,18 @@ export function gateDisplay(state: GateState): StationDisplay {
       verdict = { tone: 'idle', zh: '正在采集', en: 'Capturing' };
       break;
     case 'waiting':
-      verdict = { tone: 'wait', zh: '等待人工确认', en: 'Waiting for manual confirmation', detail: `${joinReasons(state.verdict.reasons, 'zh')} / ${joinReasons(state.verdict.reasons, 'en')}` };
+      verdict = {
+        tone: 'wait',
+        zh: '等待人工确认',
+        en: 'Waiting for manual confirmation',
+        detail: `${joinReasons(state.verdict.reasons, 'zh')} / ${joinReasons(state.verdict.reasons, 'en')}`,
+        details: { zh: joinReasons(state.verdict.reasons, 'zh'), en: joinReasons(state.verdict.reasons, 'en') },
+      };
       break;
     case 'alarm':
-      verdict = { tone: 'stop', zh: '禁止通行', en: `Alarm: ${joinReasons(state.verdict.reasons, 'en')}`, detail: joinReasons(state.verdict.reasons, 'zh') };
+      // The headline in both languages, the reasons in the reader's (issue 17 item 5: not the English reasons large
+      // beside the Chinese small).
+      verdict = { tone: 'stop', zh: '禁止通行', en: 'Alarm: no passage', detail: joinReasons(state.verdict.reasons, 'zh'), details: { zh: joinReasons(state.verdict.reasons, 'zh'), en: joinReasons(state.verdict.reasons, 'en') } };
       break;
     case 'releasing':
     case 'open':

@@ -249,3 +249,25 @@ describe('inspection station: every read is evidence (issue 14)', () => {
     expect(ts).toHaveLength(2);
   });
 });
+
+describe('the line says its reasons in the reader language (issue 17 item 5)', () => {
+  it('line reasons and the hub reasons behind a hold, in Chinese and in English; the events keep the English text', () => {
+    const hold: ParcelDecision = {
+      parcelKey: 'EA000000099CN',
+      decision: 'hold',
+      declaredWeightKg: 1.0,
+      reason: 'pending officer review: order.consigneeTelephone differs from waybill.consigneeTelephone',
+      reasons: [{ code: 'feed.pending' }, { code: 'match.differs', params: { a: 'order', field: 'consigneeTelephone', b: 'waybill', rightField: 'consigneeTelephone' } }],
+    };
+    const r = chooseLane({ codes: ['EA000000099CN'], weightKg: 2.0, xray: { verdict: 'clear' } }, hold, rules, false, null);
+    expect(r.reasons[0]).toBe('customs hold: pending officer review: order.consigneeTelephone differs from waybill.consigneeTelephone');
+    expect(r.said.zh).toEqual(['海关暂不放行：待关员审核；订单的收货人电话与运单的收货人电话不一致', '称重 2 kg，申报 1 kg，超出允许偏差']);
+    expect(r.said.en).toEqual(['customs hold: pending officer review; order consignee telephone differs from waybill consignee telephone', 'weight 2 kg vs declared 1 kg is out of tolerance']);
+    for (const zh of r.said.zh) expect(zh).not.toMatch(/[A-Za-z]{3,}/);
+  });
+
+  it('a hold from a hub that sends no codes keeps its text in English, and says the line words in Chinese', () => {
+    const r = chooseLane({ codes: ['EA000000099CN'], weightKg: 1.0, xray: { verdict: 'clear' } }, { parcelKey: 'EA000000099CN', decision: 'hold', reason: 'old hub text' }, rules, false, null);
+    expect(r.said).toEqual({ zh: ['海关暂不放行'], en: ['customs hold: old hub text'] });
+  });
+});

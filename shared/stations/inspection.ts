@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_INSPECTED_CODES, type Payloads } from '../schemas/events.ts';
+import { renderReason, type CodedReason } from '../reason-codes.ts';
 import type { ParcelDecision, StationRules } from './feed.ts';
 import { cacheIsStale, type CacheView, type Decision, type StationCommand, type StationDisplay, type StationEvent } from './types.ts';
 
@@ -74,7 +75,8 @@ export interface InspectionState {
   decided: { code: string; transactionId: string; revision: number; atMs: number }[];
   xrayFault: string | null;
   counters: { decided: number; released: number; inspection: number; exception: number };
-  last: { transactionId: string; codes: string[]; lane: Lane; outcome: string; reasons: string[]; weightKg?: number; xray?: XrayVerdict; atMs: number } | null;
+  /** `said`: the reasons in both languages for the console (absent in a state saved before it). */
+  last: { transactionId: string; codes: string[]; lane: Lane; outcome: string; reasons: string[]; said?: Said; weightKg?: number; xray?: XrayVerdict; atMs: number } | null;
   recent: StationDisplay['recent'];
   nextSeq: number;
   /** Reads seen so far (monotonic, per station): each read's scan sequence is the next one. */
@@ -98,37 +100,86 @@ export function chooseLane(
   rules: StationRules | undefined,
   stale: boolean,
   xrayFault: string | null,
-): { lane: Lane; outcome: Outcome; reasons: string[] } {
+): { lane: Lane; outcome: Outcome; reasons: string[]; said: Said } {
+  const r = chooseLaneCoded(tx, decision, rules, stale, xrayFault);
+  return { lane: r.lane, outcome: r.outcome, reasons: r.reasons, said: say(r.coded, decision) };
+}
+
+/** The reasons in both languages for the console (the events keep the English `reasons`). */
+export interface Said {
+  zh: string[];
+  en: string[];
+}
+
+/** Line reasons in words; the hub's own reasons for a hold or an inspection follow theirs, in the same language. */
+function say(coded: CodedReason[], decision: ParcelDecision | undefined): Said {
+  const out: Said = { zh: [], en: [] };
+  for (const lang of ['zh-CN', 'en'] as const) {
+    const list = lang === 'en' ? out.en : out.zh;
+    for (const c of coded) {
+      let text = renderReason(lang, c) ?? c.code;
+      if ((c.code === 'line.customs-hold' || c.code === 'line.inspection-ordered') && decision) {
+        const hub = decision.reasons?.map((h) => renderReason(lang, h as CodedReason)).filter((x): x is string => !!x) ?? [];
+        const detail = hub.length > 0 ? hub.join(lang === 'en' ? '; ' : '；') : lang === 'en' ? decision.reason : undefined;
+        if (detail) text += `${lang === 'en' ? ': ' : '：'}${detail}`;
+      }
+      list.push(text);
+    }
+  }
+  return out;
+}
+
+function chooseLaneCoded(
+  tx: Pick<Tx, 'codes' | 'weightKg' | 'weightUnstable' | 'xray'> & Partial<Pick<Tx, 'rejectedReads'>>,
+  decision: ParcelDecision | undefined,
+  rules: StationRules | undefined,
+  stale: boolean,
+  xrayFault: string | null,
+): { lane: Lane; outcome: Outcome; reasons: string[]; coded: CodedReason[] } {
   const codes = [...new Set(tx.codes)];
   if (codes.length === 0) {
-    const refused = (tx.rejectedReads ?? []).map((r) => `read refused: ${rejectedRead(r).reason}`);
-    return { lane: 'exception', outcome: 'no_read', reasons: refused.length > 0 ? [...new Set(refused)].slice(0, 16) : ['no read: no barcode decoded'] };
+    const refused = [...new Set((tx.rejectedReads ?? []).map((r) => rejectedRead(r).reason))].slice(0, 16);
+    if (refused.length > 0) return { lane: 'exception', outcome: 'no_read', reasons: refused.map((x) => `read refused: ${x}`), coded: refused.map((x) => ({ code: 'line.read-refused', params: { reason: x } })) };
+    return { lane: 'exception', outcome: 'no_read', reasons: ['no read: no barcode decoded'], coded: [{ code: 'line.no-read' }] };
   }
-  if (codes.length > 1) return { lane: 'exception', outcome: 'multi_read', reasons: [`multiple labels read: ${codes.join(', ')}`] };
+  if (codes.length > 1) return { lane: 'exception', outcome: 'multi_read', reasons: [`multiple labels read: ${codes.join(', ')}`], coded: [{ code: 'line.multi-read', params: { codes: codes.join(', ') } }] };
   if (stale || !rules) {
-    return { lane: 'inspection', outcome: 'stale_cache', reasons: [!rules ? 'no valid signed rules from the hub: failing safe' : 'local copy of hub decisions is older than the staleness bound: failing safe'] };
+    return {
+      lane: 'inspection',
+      outcome: 'stale_cache',
+      reasons: [!rules ? 'no valid signed rules from the hub: failing safe' : 'local copy of hub decisions is older than the staleness bound: failing safe'],
+      coded: [{ code: !rules ? 'line.no-rules' : 'line.stale-cache' }],
+    };
   }
-  if (!decision) return { lane: 'exception', outcome: 'unknown_parcel', reasons: [`parcel ${codes[0]} is not known to the hub`] };
+  if (!decision) return { lane: 'exception', outcome: 'unknown_parcel', reasons: [`parcel ${codes[0]} is not known to the hub`], coded: [{ code: 'line.unknown-parcel', params: { code: codes[0]! } }] };
   const reasons: string[] = [];
+  const coded: CodedReason[] = [];
+  const add = (text: string, code: string, params?: CodedReason['params']) => {
+    reasons.push(text);
+    coded.push({ code, ...(params ? { params } : {}) });
+  };
   let outcome: Outcome = 'ok';
-  if (decision.decision === 'hold') reasons.push(`customs hold${decision.reason ? `: ${decision.reason}` : ''}`);
-  if (decision.decision === 'inspect') reasons.push(`inspection ordered${decision.reason ? `: ${decision.reason}` : ''}`);
+  if (decision.decision === 'hold') add(`customs hold${decision.reason ? `: ${decision.reason}` : ''}`, 'line.customs-hold');
+  if (decision.decision === 'inspect') add(`inspection ordered${decision.reason ? `: ${decision.reason}` : ''}`, 'line.inspection-ordered');
   if (xrayFault || !tx.xray || tx.xray.verdict === 'unreadable') {
-    reasons.push(xrayFault ? `X-ray fault: ${xrayFault}` : tx.xray ? 'X-ray image unreadable' : 'no X-ray verdict in time');
+    if (xrayFault) add(`X-ray fault: ${xrayFault}`, 'line.xray-fault', { fault: xrayFault });
+    else if (tx.xray) add('X-ray image unreadable', 'line.xray-unreadable');
+    else add('no X-ray verdict in time', 'line.xray-timeout');
     outcome = 'xray_fault';
   } else if ((tx.xray.verdict === 'suspect' && rules.xraySuspectToInspection) || tx.xray.verdict === 'reject') {
-    reasons.push(`X-ray ${tx.xray.verdict}`);
+    add(`X-ray ${tx.xray.verdict}`, tx.xray.verdict === 'suspect' ? 'risk.xray.suspect' : 'risk.xray.reject');
   }
   if (tx.weightKg === undefined) {
-    reasons.push(tx.weightUnstable ? 'weight never settled' : 'no stable weight');
+    if (tx.weightUnstable) add('weight never settled', 'line.weight-unsettled');
+    else add('no stable weight', 'line.no-weight');
     if (outcome === 'ok') outcome = 'weight_unstable';
   } else if (decision.declaredWeightKg !== undefined && !weightWithin(tx.weightKg, decision.declaredWeightKg, rules)) {
-    reasons.push(`weight ${tx.weightKg} kg vs declared ${decision.declaredWeightKg} kg is out of tolerance`);
+    add(`weight ${tx.weightKg} kg vs declared ${decision.declaredWeightKg} kg is out of tolerance`, 'line.weight-out', { measured: tx.weightKg, declared: decision.declaredWeightKg });
     if (outcome === 'ok') outcome = 'out_of_tolerance';
   }
   // Random sampling is the hub's: drawn there under a key no gateway holds, pushed per parcel (customs.md §6).
-  if (reasons.length === 0 && decision.sampled === true) reasons.push('random sample (drawn by the hub)');
-  return { lane: reasons.length === 0 ? 'release' : 'inspection', outcome, reasons };
+  if (reasons.length === 0 && decision.sampled === true) add('random sample (drawn by the hub)', 'line.sample.hub', {});
+  return { lane: reasons.length === 0 ? 'release' : 'inspection', outcome, reasons, coded };
 }
 
 
@@ -162,7 +213,7 @@ function close(state: InspectionState, tx: Tx, nowMs: number, cache: CacheView, 
   const stale = cacheIsStale(cache, rules, nowMs);
   const code = [...new Set(tx.codes)][0];
   const decision = code ? cache.decision(code) : undefined;
-  const { lane, outcome, reasons } = chooseLane(tx, decision, rules, stale, state.xrayFault);
+  const { lane, outcome, reasons, said } = chooseLane(tx, decision, rules, stale, state.xrayFault);
   const hubDecision = decision?.decision ?? 'unknown';
   const event: StationEvent = {
     type: 'parcel.inspected',
@@ -201,8 +252,8 @@ function close(state: InspectionState, tx: Tx, nowMs: number, cache: CacheView, 
     open: without(state.open, tx),
     decided,
     counters,
-    last: { transactionId: tx.transactionId, codes: [...new Set(tx.codes)], lane, outcome, reasons, ...(tx.weightKg !== undefined ? { weightKg: tx.weightKg } : {}), ...(tx.xray ? { xray: tx.xray.verdict } : {}), atMs: nowMs },
-    recent: [{ atMs: nowMs, zh: `${code ?? '未读到条码'} → ${zh}`, en: `${code ?? 'no read'} → ${en}${reasons.length ? `: ${reasons.join('; ')}` : ''}`, tone: tone as 'go' | 'stop' | 'wait' }, ...state.recent].slice(0, 20),
+    last: { transactionId: tx.transactionId, codes: [...new Set(tx.codes)], lane, outcome, reasons, said, ...(tx.weightKg !== undefined ? { weightKg: tx.weightKg } : {}), ...(tx.xray ? { xray: tx.xray.verdict } : {}), atMs: nowMs },
+    recent: [{ atMs: nowMs, zh: `${code ?? '未读到条码'} → ${zh}${said.zh.length ? `：${said.zh.join('；')}` : ''}`, en: `${code ?? 'no read'} → ${en}${said.en.length ? `: ${said.en.join('; ')}` : ''}`, tone: tone as 'go' | 'stop' | 'wait' }, ...state.recent].slice(0, 20),
   };
   return { state: next, commands, events: [event] };
 }
@@ -405,6 +456,8 @@ export function decideInspection(state: InspectionState, input: InspectionInput,
   }
 }
 
+const details = (said: Said | undefined) => (said ? { details: { zh: said.zh.join('；'), en: said.en.join('; ') } } : {});
+
 export function inspectionDisplay(state: InspectionState): StationDisplay {
   const l = state.last;
   const verdict: StationDisplay['verdict'] = state.xrayFault
@@ -413,8 +466,8 @@ export function inspectionDisplay(state: InspectionState): StationDisplay {
       ? l.lane === 'release'
         ? { tone: 'go', zh: '放行', en: 'Release', detail: l.codes.join(', ') }
         : l.lane === 'inspection'
-          ? { tone: 'stop', zh: '转人工查验', en: 'To manual inspection', detail: l.reasons.join('; ') }
-          : { tone: 'wait', zh: '异常件', en: 'Exception lane', detail: l.reasons.join('; ') }
+          ? { tone: 'stop', zh: '转人工查验', en: 'To manual inspection', detail: l.reasons.join('; '), ...details(l.said) }
+          : { tone: 'wait', zh: '异常件', en: 'Exception lane', detail: l.reasons.join('; '), ...details(l.said) }
       : { tone: 'idle', zh: '等待包裹', en: 'Waiting for parcels' };
   return { verdict, lastCodes: l?.codes ?? [], weightKg: l?.weightKg ?? null, recent: state.recent };
 }

@@ -36,7 +36,8 @@ export type StationEvent = NewEvent extends infer E ? (E extends { stationId: st
 
 /** What the console shows for a station: bilingual verdict, recent activity, weight. */
 export interface StationDisplay {
-  verdict: { tone: 'go' | 'stop' | 'wait' | 'idle'; zh: string; en: string; detail?: string } | null;
+  /** `details`: the detail in each language (the console shows the reader's); `detail` for a reader of neither. */
+  verdict: { tone: 'go' | 'stop' | 'wait' | 'idle'; zh: string; en: string; detail?: string; details?: { zh: string; en: string } } | null;
   lastCodes: string[];
   weightKg: number | null;
   /** Free-form lines for the operator (most recent first). */

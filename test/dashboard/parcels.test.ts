@@ -112,7 +112,7 @@ describe.skipIf(!chromiumAvailable())('parcel search and timeline in a real brow
     // steps below are checked as a subsequence, each by what it says.
     const expected: [string, RegExp][] = [
       ['documents', /申报单证接收[\s\S]*订单、支付单、运单、申报清单[\s\S]*电商\/物流企业申报/],
-      ['decision', /三单对碰与风险判定：待审[\s\S]*customs\.no-receipt/],
+      ['decision', /三单对碰与风险判定：待审[\s\S]*尚未收到海关回执/], // the reason in words, not its code (issue 17 item 5)
       ['receipt', /海关回执 CEB622（申报清单）[\s\S]*800 放行[\s\S]*操作人: 海关/],
       ['decision', /三单对碰与风险判定：放行/],
       ['officer', /关员暂停放行[\s\S]*理由：核查申报价格[\s\S]*已放行 → 暂停放行[\s\S]*操作人: 关员 officer-1/],

@@ -195,8 +195,8 @@ describe.skipIf(!chromiumAvailable())('officer queue in a real browser', () => {
     const results = page.locator('[aria-labelledby=bulk-title]');
     // Only customs releases (issue 16): the parcel with no customs receipt is refused like the rest, and says why.
     await expect.poll(() => results.innerText()).toContain('成功 0 件，拒绝 4 件');
-    expect(await results.locator('tr.bulk-refused', { hasText: keyOf(noReceipt) }).innerText()).toContain('only customs releases');
-    expect(await results.locator('tr.bulk-refused', { hasText: keyOf(weightOff) }).innerText()).toContain('documents disagree');
+    expect(await results.locator('tr.bulk-refused', { hasText: keyOf(noReceipt) }).innerText()).toContain('只有海关可以放行');
+    expect(await results.locator('tr.bulk-refused', { hasText: keyOf(weightOff) }).innerText()).toContain('单证不一致：单证未一致的包裹不能放行');
     expect((await caseOf(noReceipt)).status).toBe('held');
     await page.context().close();
   });

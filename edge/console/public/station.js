@@ -41,7 +41,7 @@ function renderVerdict() {
   $('verdict-mark').textContent = MARK[tone] ?? '';
   $('verdict-primary').textContent = v ? v[lang] : t('idle', lang);
   $('verdict-secondary').textContent = v ? v[other(lang)] : t('idle', other(lang));
-  $('verdict-detail').textContent = v?.detail ?? '';
+  $('verdict-detail').textContent = v?.details?.[lang] ?? v?.detail ?? '';
 }
 
 function keyLabel(key) {

@@ -13,6 +13,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly fields: FieldIssue[] = [],
+    /** Why, as a code with parameters (shared/reason-codes.ts): a screen says it in its reader's language. */
+    readonly reason?: { code: string; params?: Record<string, unknown> },
   ) {
     super(message);
   }
@@ -38,9 +40,9 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   const text = await res.text();
   const json = text ? (JSON.parse(text) as unknown) : undefined;
   if (!res.ok) {
-    const e = (json ?? {}) as { code?: string; message?: string; fields?: FieldIssue[] };
+    const e = (json ?? {}) as { code?: string; message?: string; fields?: FieldIssue[]; reason?: { code: string; params?: Record<string, unknown> } };
     if (res.status === 401 && !path.startsWith('/api/login')) for (const fn of unauthenticated) fn();
-    throw new ApiError(res.status, e.code ?? 'HTTP_ERROR', e.message ?? `HTTP ${res.status}`, e.fields ?? []);
+    throw new ApiError(res.status, e.code ?? 'HTTP_ERROR', e.message ?? `HTTP ${res.status}`, e.fields ?? [], e.reason);
   }
   return json as T;
 }

@@ -92,7 +92,7 @@ export function App() {
         </div>
         <div class="who">
           <span>
-            {me.username} · {t(`role.${me.role}`)}
+            <span data-value="">{me.username}</span> · {t(`role.${me.role}`)}
           </span>
           <LangSwitch />
           <button type="button" class="link" onClick={() => void logout()}>

@@ -247,9 +247,9 @@ export function RulesSection() {
                   <td>
                     <code>{v.label}</code>
                   </td>
-                  <td>{v.author}</td>
+                  <td data-value="">{v.author === 'config' ? t('admin.rules.author.config') : v.author}</td>
                   <td>{fmtTime(v.createdMs)}</td>
-                  <td>{v.comment}</td>
+                  <td data-value="">{v.author === 'config' && v.comment === 'seeded from the hub configuration' ? t('admin.rules.comment.seeded') : v.comment}</td>
                   <td>
                     <button type="button" onClick={() => void load(v.version).catch(setError)}>
                       {t('admin.rules.load')}

@@ -81,8 +81,10 @@ function UsersSection({ me }: { me: Me }) {
               <tbody>
                 {users.data.items.map((u) => (
                   <tr key={u.username}>
-                    <th scope="row">{u.username}</th>
-                    <td>{u.displayName}</td>
+                    <th scope="row" data-value="">
+                      {u.username}
+                    </th>
+                    <td data-value="">{u.displayName}</td>
                     <td>
                       <label class="sr" for={`role-${u.username}`}>
                         {t('admin.users.roleOf', { username: u.username })}

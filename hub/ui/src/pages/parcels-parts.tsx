@@ -1,4 +1,7 @@
 import { fmtNumber, t } from '../i18n/index.ts';
+import type { ComponentChild } from 'preact';
+import { DataValue, FreeText, hasDetail, ReasonText } from '../reason.tsx';
+import { reasonText } from './queue-parts.tsx';
 
 /**
  * The parcel timeline, built in the browser from the hub's three views of one parcel: the edge events
@@ -35,6 +38,8 @@ export interface Receipt {
 export interface CaseReason {
   rule: string;
   message: string;
+  code?: string;
+  params?: Record<string, unknown>;
 }
 export interface DocumentEntry {
   kind: string;
@@ -53,7 +58,8 @@ export interface Step {
   atMs: number;
   kind: StepKind;
   title: string;
-  details: string[];
+  /** Words, or words with values marked as data (a reason's figures and names as declared). */
+  details: ComponentChild[];
   /** Who did it: an officer, the engine, customs, a device at a station, a gateway. */
   who: string;
   /** Where: station, gate lane, inspection line. */
@@ -147,7 +153,7 @@ function fromEvent(e: StoredEvent): Step {
     case 'parcel.held':
       return { ...base, kind: 'hold', tone: 'bad', title: t('parcels.step.hold'), who: officer(p.officerId) || base.who, details: compact([str(p.reason)]) };
     case 'officer.action':
-      return { ...base, kind: 'officer', tone: p.action === 'release' || p.action === 'pass' ? 'ok' : 'warn', title: t('parcels.step.benchAction', { action: tr('parcels.action', p.action) }), who: officer(p.officerId), details: compact([str(p.reason)]) };
+      return { ...base, kind: 'officer', tone: p.action === 'release' || p.action === 'pass' ? 'ok' : 'warn', title: t('parcels.step.benchAction', { action: tr('parcels.action', p.action) }), who: officer(p.officerId), details: p.reason ? [<FreeText text={str(p.reason)} />] : [] };
     case 'gate.passed':
     case 'gate.alarmed': {
       const manual = p.manual as { by?: string; reason?: string } | undefined;
@@ -182,7 +188,21 @@ function fromAudit(a: AuditEntry, reasons: readonly CaseReason[], latestDecideSe
   if (a.action === 'parcel.decide') {
     const rules = (d.reasons as string[] | undefined) ?? [];
     // The latest decision's reasons come with their messages from the case; older ones keep their rule names.
-    const details = a.seq === latestDecideSeq && reasons.length > 0 ? reasons.map((r) => `${r.rule}: ${r.message}`) : rules;
+    // Said in the reader's language: the rule's words, then its detail (a reason stored before codes keeps its text).
+    const details: ComponentChild[] =
+      a.seq === latestDecideSeq && reasons.length > 0
+        ? reasons.map((r) =>
+            hasDetail(r) ? (
+              <>
+                {reasonText(r.rule)}
+                {t('parcels.reasonSep')}
+                <ReasonText reason={r} />
+              </>
+            ) : (
+              reasonText(r.rule)
+            ),
+          )
+        : rules.map(reasonText);
     const decision = str(d.decision);
     // The engine decides; the actor is whoever sent the documents (or 'auto' for a re-decision on line facts).
     const who = a.actor === 'auto' ? base.who : t('parcels.who.engineAfter', { id: a.actor });
@@ -204,6 +224,8 @@ function fromAudit(a: AuditEntry, reasons: readonly CaseReason[], latestDecideSe
   if (a.action === 'slip.passage') return { ...base, kind: 'gate', tone: 'ok', title: t('parcels.step.slipPassage', { no: a.subject }), where: d.laneId ? t('parcels.where.lane', { id: str(d.laneId) }) : '', details: compact([str(d.status)]) };
   if (a.action === 'pii.view' || a.action === 'document.original.view' || a.action === 'trace.parcel')
     return { ...base, kind: 'view', tone: 'muted', title: t(`parcels.step.view.${a.action}`), details: compact([str(d.kind)]), isView: true };
+  if (a.action === 'bench.finding') return { ...base, kind: 'officer', tone: d.finding === 'pass' ? 'ok' : 'warn', title: t('parcels.step.benchFinding', { action: tr('parcels.action', d.finding) }), details: d.reason ? [<FreeText text={str(d.reason)} />] : [] };
+  if (a.action === 'bench.refused') return { ...base, kind: 'other', tone: 'bad', title: t('parcels.step.benchRefused', { station: str(d.station) }), details: [] };
   return { ...base, kind: 'other', tone: 'muted', title: a.action, details: [] };
 }
 
@@ -228,7 +250,7 @@ function fromDocuments(docs: readonly DocumentEntry[]): Step[] {
 function fromReceipt(r: Receipt, i: number): Step | null {
   const atMs = cebTimeMs(r.returnTime);
   if (atMs === null) return null;
-  return { key: `r${i}`, atMs, kind: 'receipt', tone: receiptTone(r.returnStatus), title: t('parcels.step.receipt', { type: r.messageType, doc: t(`parcels.doc.${r.document}`) }), details: compact([receiptLabel(r.returnStatus), r.returnInfo]), who: t('parcels.who.customs'), where: '' };
+  return { key: `r${i}`, atMs, kind: 'receipt', tone: receiptTone(r.returnStatus), title: t('parcels.step.receipt', { type: r.messageType, doc: t(`parcels.doc.${r.document}`) }), details: [receiptLabel(r.returnStatus), ...(r.returnInfo ? [<DataValue text={r.returnInfo} />] : [])], who: t('parcels.who.customs'), where: '' };
 }
 
 /** Same instant: documents before the decision they led to, the decision before what the line did with it. */

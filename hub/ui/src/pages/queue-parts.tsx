@@ -2,6 +2,7 @@ import { useLayoutEffect, useRef } from 'preact/hooks';
 import { Pill } from '../components.tsx';
 import { fmtNumber, fmtTime, t } from '../i18n/index.ts';
 import { ruleWords, type ValueLimits } from './queue-rules.ts';
+import { FreeText, freeText, hasDetail, ReasonText } from '../reason.tsx';
 
 /** Pieces of the queue page: the case shape it reads, status and risk pills, reasons in words, the shortcut help. */
 
@@ -14,7 +15,7 @@ export interface QueueCase {
   orderNo: string;
   status: CaseStatus;
   riskLevel: RiskLevel;
-  reasons: { rule: string; message: string }[];
+  reasons: { rule: string; message: string; code?: string; params?: Record<string, unknown> }[];
   decidedBy: string;
   /** Findings from edge inspection benches (hub/repos/cases.ts BenchFinding), newest last. */
   benchFindings?: { finding: string; reason: string; gatewayId: string; stationId: string; operator: string; officer: string | null; officerVerified: boolean }[];
@@ -56,8 +57,8 @@ export function reasonText(rule: string): string {
 }
 
 /**
- * Reasons in words, the engine's own message (English, with figures such as the year-to-date total) kept beside each
- * as the officer's evidence.
+ * Reasons in words, each with its detail (figures such as the year-to-date total, the fields that differ) in the
+ * reader's language as the officer's evidence; a reason stored before codes shows its text as it was stored.
  */
 export function Reasons({ reasons }: { reasons: QueueCase['reasons'] }) {
   return (
@@ -65,7 +66,12 @@ export function Reasons({ reasons }: { reasons: QueueCase['reasons'] }) {
       {reasons.map((r, i) => (
         <li key={`${r.rule}-${i}`}>
           <span>{reasonText(r.rule)}</span>
-          {r.message ? <small class="muted"> — {r.message}</small> : null}
+          {hasDetail(r) ? (
+            <small class="muted">
+              {' — '}
+              <ReasonText reason={r} />
+            </small>
+          ) : null}
         </li>
       ))}
     </ul>
@@ -101,9 +107,14 @@ export function LatestBenchFinding({ findings }: { findings: QueueCase['benchFin
   if (!f) return null;
   const who = f.officerVerified && f.officer ? t('queue.bench.verified', { officer: f.officer }) : t('queue.bench.unverified', { operator: f.operator });
   return (
-    <div class="small bench-finding" title={f.reason}>
+    <div class="small bench-finding" title={freeText(f.reason)}>
       {t('queue.bench.finding', { finding: t(`queue.bench.f.${f.finding}`), where: `${f.stationId} · ${f.gatewayId}` })} — {who}
-      {f.reason ? <span class="muted"> — {f.reason}</span> : null}
+      {f.reason ? (
+        <span class="muted">
+          {' — '}
+          <FreeText text={f.reason} />
+        </span>
+      ) : null}
     </div>
   );
 }

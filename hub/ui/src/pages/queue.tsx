@@ -8,6 +8,7 @@ import { actionLabel, LatestBenchFinding, LatestFinding, reasonText, Reasons, Ri
 import { LineExceptions } from './queue-line-exceptions.tsx';
 import { RULE_OPTIONS, type ValueLimits } from './queue-rules.ts';
 import { cursorAfterAction, cursorAfterChange } from './queue-cursor.ts';
+import { ReasonText, reasonString } from '../reason.tsx';
 import './queue.css';
 
 /**
@@ -49,7 +50,7 @@ interface BulkOutcome {
   label: string;
   applied: number;
   refused: number;
-  results: { parcelKey: string; ok: boolean; status?: CaseStatus; message?: string }[];
+  results: { parcelKey: string; ok: boolean; status?: CaseStatus; message?: string; reason?: { code: string; params?: Record<string, unknown> } }[];
 }
 
 const KEY_ACTIONS: Record<string, Action> = {
@@ -205,7 +206,7 @@ export function QueuePage({ me }: { route: Route; me: Me }) {
         if (!(e instanceof ApiError) || e.status !== 409) throw e; // shown in the dialog
         // Refused: someone changed the case since it was read, or the rules refuse the action. Say which, reload.
         const now = await api<{ case: QueueCase }>(`/api/cases/${encodeURIComponent(key)}`).catch(() => undefined);
-        setAlert(now && now.case.version !== target.c.version ? t('queue.conflict.version', { key, had: target.c.version, now: now.case.version }) : t('queue.conflict.refused', { key, message: e.message }));
+        setAlert(now && now.case.version !== target.c.version ? t('queue.conflict.version', { key, had: target.c.version, now: now.case.version }) : t('queue.conflict.refused', { key, message: reasonString({ ...e.reason, message: e.message }) }));
         setReload((n) => n + 1);
       }
       setDialog(null);
@@ -432,7 +433,7 @@ export function QueuePage({ me }: { route: Route; me: Me }) {
                         </>
                       ) : (
                         <>
-                          <strong>{t('queue.bulkResult.refused')}</strong>: {r.message}
+                          <strong>{t('queue.bulkResult.refused')}</strong>: <ReasonText reason={{ ...r.reason, message: r.message }} />
                         </>
                       )}
                     </td>
