@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { approvedExit, catalog, EMS } from './fixtures.ts';
 import { applyMoves, balance, itemKey, newItem } from './ledger.ts';
 import { applyListReceipt, consolidateExit, makeList, withPassage } from './lists.ts';
+import type { ListReceipt } from './receipts.ts';
 import { formatQty, parseQty, qtyOf } from './qty.ts';
 
 describe('qty', () => {
@@ -33,7 +34,7 @@ describe('making lists from what happened', () => {
 
 describe('receipts drive the write-off flag and the book', () => {
   const book = new Map([...catalog.values()].map((r) => [itemKey(EMS, r.gdsSeqno), newItem({ ...r, openingQty: '20', storageLimitQty: null })]));
-  const inv211 = { type: 'INV211', receiptId: 'r2', etpsInnerInvtNo: 'BG-E-1', bondInvtNo: 'QD530126E000000001', vrfdedMarkcd: '2', lines: [{ gdsSeqno: 1, actlRedcQty: '10', actlIncQty: '0' }, { gdsSeqno: 2, actlRedcQty: '4', actlIncQty: '0' }] } as const;
+  const inv211: Extract<ListReceipt, { type: 'INV211' }> = { type: 'INV211', receiptId: 'r2', etpsInnerInvtNo: 'BG-E-1', bondInvtNo: 'QD530126E000000001', vrfdedMarkcd: '2', lines: [{ gdsSeqno: 1, actlRedcQty: '10', actlIncQty: '0' }, { gdsSeqno: 2, actlRedcQty: '4', actlIncQty: '0' }] };
   it('INV201 approves and pre-deducts an exit (0 → 1)', () => {
     const declared = { ...approvedExit(), listStat: 'declared' as const, vrfdedMarkcd: '0' as const, bondInvtNo: null };
     const r = applyListReceipt(declared, { type: 'INV201', receiptId: 'r1', etpsInnerInvtNo: 'BG-E-1', bondInvtNo: 'QD530126E000000001', invtStucd: '0', vrfdedMarkcd: '1' }, 2);
@@ -65,7 +66,7 @@ describe('receipts drive the write-off flag and the book', () => {
   });
   it('a receipt whose quantity differs from the list moves nothing', () => {
     const l = withPassage(withPassage(approvedExit(), 1, qtyOf(10), 2), 2, qtyOf(4), 2);
-    expect(applyListReceipt(l, { ...inv211, lines: [{ gdsSeqno: 1, actlRedcQty: '9', actlIncQty: '0' }, inv211.lines[1]] }, 3)).toMatchObject({ ok: false, code: 'line_mismatch' });
+    expect(applyListReceipt(l, { ...inv211, lines: [{ gdsSeqno: 1, actlRedcQty: '9', actlIncQty: '0' }, inv211.lines[1]!] }, 3)).toMatchObject({ ok: false, code: 'line_mismatch' });
   });
   it('the ledger refuses to go negative or past the storage limit, all moves or none', () => {
     const small = new Map([[itemKey(EMS, 1), newItem({ ...catalog.get('SKU-A')!, openingQty: '5', storageLimitQty: '8' })]]);
