@@ -51,6 +51,8 @@ import { ReturnsService } from './services/returns.ts';
 import { StockService } from './services/stock.ts';
 import { ReleaseSlipService } from './services/release-slips.ts';
 import { openReleaseSlipRepo } from './repos/release-slips.ts';
+import { openBondedRepo } from './repos/bonded.ts';
+import { BondedService } from './services/bonded.ts';
 import { IngestService } from './services/ingest.ts';
 import { openIdentifierRepo } from './repos/identifiers.ts';
 import { SearchService } from './services/search.ts';
@@ -255,6 +257,14 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   const slipRepo = openReleaseSlipRepo(storage.sql);
   await slipRepo.migrate();
   const releaseSlips = new ReleaseSlipService({ storage, slips: slipRepo, cases: caseRepo, feed, log: log.child({ component: 'release-slips' }) });
+  // The bonded account book (金二), when configured: lists and slips 申报 by the enterprise, 审批 by customs' receipts.
+  let bonded: BondedService | undefined;
+  if (config.bonded) {
+    const bondedRepo = openBondedRepo(storage.sql);
+    await bondedRepo.migrate();
+    bonded = new BondedService({ repo: bondedRepo, storage, feed, config: config.bonded, alarms: alarmRepo, physicalStock: async () => (await stockRepo.totals({ warehouse: 'bonded' })).map((t) => ({ sku: t.sku, qty: t.qty })), log: log.child({ component: 'bonded' }) });
+    await bonded.importLegacySlips();
+  }
   // Parcel search: its identifiers read model (the 'identifiers' projection) reads cases and slips, so it migrates after them.
   const identifierRepo = openIdentifierRepo(storage.sql);
   await identifierRepo.migrate();
@@ -286,7 +296,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     log: log.child({ component: 'zone-stats' }),
     slipGoods: async (slipNo) => FeedSlip.safeParse(await storage.feedGet('slip', normaliseSlipNo(slipNo))).data?.goods ?? [],
   });
-  const projections = new Projections({ sql: storage.sql, projections: [parcelProjection(storage, { followers: [customs.lineFacts()] }), cases.edgeActions(), stock, releaseSlips.passages(), trace.projection, alarms, zoneStats.projection, search.projection], hubId, log: log.child({ component: 'projections' }), observe: (projection, seconds) => metrics.projectionApplySeconds.observe({ projection }, seconds) });
+  const projections = new Projections({ sql: storage.sql, projections: [parcelProjection(storage, { followers: [customs.lineFacts()] }), cases.edgeActions(), stock, releaseSlips.passages(), ...(bonded ? [bonded.passages()] : []), trace.projection, alarms, zoneStats.projection, search.projection], hubId, log: log.child({ component: 'projections' }), observe: (projection, seconds) => metrics.projectionApplySeconds.observe({ projection }, seconds) });
   metrics.watchProjections(() => projections.backlog());
   zoneStats.watchReadModels(() => projections.backlog());
   await projections.start();
@@ -333,6 +343,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     cases,
     benchTokens,
     releaseSlips,
+    ...(bonded ? { bonded } : {}),
     search,
     trace,
     zoneStats,

@@ -44,6 +44,10 @@ export const AlarmKind = z.enum([
   'customs_unexpected_status',
   /** Raised by the hub itself: an officer's release (`releaseAuthority: officer`) customs has not confirmed with an 800 in time. */
   'release_unconfirmed',
+  /** Raised by the hub itself: the account book's balance of an item and the bonded stock counted differ (hub/bonded/reconcile.ts). */
+  'bonded_book_difference',
+  /** Raised by the hub itself: a customs receipt the account book could not apply (a deduction before release and full passage, a quantity that differs). */
+  'bonded_receipt_refused',
 ]);
 export type AlarmKind = z.infer<typeof AlarmKind>;
 export const AlarmSeverity = z.enum(['critical', 'warning']);
