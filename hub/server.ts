@@ -256,7 +256,9 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   // Release slips: issued by officers, pushed to the gates, closed by gate passages (the 'release-slips' projection).
   const slipRepo = openReleaseSlipRepo(storage.sql);
   await slipRepo.migrate();
-  const releaseSlips = new ReleaseSlipService({ storage, slips: slipRepo, cases: caseRepo, feed, log: log.child({ component: 'release-slips' }) });
+  // With a bonded account book, slips are applied for by the enterprise and approved by customs' SAS221 (/api/bonded/slips):
+  // officers no longer issue approved slips here, and the district comes from configuration.
+  const releaseSlips = new ReleaseSlipService({ storage, slips: slipRepo, cases: caseRepo, feed, log: log.child({ component: 'release-slips' }), ...(config.bonded ? { district: config.bonded.district, issuing: 'bonded' as const } : {}) });
   // The bonded account book (金二), when configured: lists and slips 申报 by the enterprise, 审批 by customs' receipts.
   let bonded: BondedService | undefined;
   if (config.bonded) {
@@ -286,6 +288,9 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   // `officer` authority: officer releases customs has not confirmed with an 800 are alarmed (checked every minute).
   const releaseSweep = config.customs.releaseAuthority === 'officer' ? setInterval(() => void cases.sweepUnconfirmedReleases().catch((e: Error) => log.error({ err: e.message }, 'unconfirmed-release sweep failed')), 60_000) : undefined;
   releaseSweep?.unref();
+  // The bonded book's daily reconciliation against the desks' stock (differences raise bonded_book_difference alarms).
+  const bondedRecon = bonded ? setInterval(() => void bonded.reconcileNow().catch((e: Error) => log.error({ err: e.message }, 'bonded reconciliation failed')), 24 * 3_600_000) : undefined;
+  bondedRecon?.unref();
   const benchTokens = new BenchTokenService({ storage, benches: config.benches, privateKeyPem: signingKey.privateKeyPem, ttlMs: config.benchTokenTtlHours * 3600_000 });
   // The zone overview's hourly figures (the 'zone-stats' projection); a slip passing a gate counts its goods out.
   const zoneStatsRepo = openZoneStatsRepo(storage.sql);
@@ -380,6 +385,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
         zoneStats.close(); // ends open overview streams, which would keep server.close waiting
         feed.close(); // deferred snapshot answers
         if (releaseSweep) clearInterval(releaseSweep);
+        if (bondedRecon) clearInterval(bondedRecon);
         await client.endAsync();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
