@@ -99,6 +99,8 @@ export interface BondedRepo {
    * records: readable beside the new ones, never sent to customs, their gate state kept. Returns how many were added.
    */
   importLegacySlips(emsNo: string, district: string, nowMs: number): Promise<number>;
+  /** Record a lane's alarm on a slip (the barrier stayed down) once by event id: the slip's status does not move. */
+  alarm(p: { eventId: string; passportNo: string; laneId: string; atMs: number; reason: string }): Promise<'recorded' | 'replay' | 'unknown'>;
   saveRecon(day: string, rows: readonly ReconRow[], nowMs: number): Promise<void>;
   recon(day?: string): Promise<{ day: string | null; rows: (Record<string, string | number>)[] }>;
 }
@@ -266,6 +268,18 @@ export function openBondedRepo(sql: Sql): BondedRepo {
       });
     },
 
+    alarm(p) {
+      return sql.tx(function* () {
+        yield* lock(LOCK);
+        if (yield* one('SELECT 1 AS x FROM bonded_passages WHERE event_id = ?', [p.eventId])) return 'replay' as const;
+        const s = yield* findSlip(p.passportNo);
+        if (!s) return 'unknown' as const;
+        const gate = s.gateMode === 'single' ? 'single' : s.stucd === '3' ? 'gate2' : 'gate1';
+        yield* writeSlip({ ...s, passages: [...s.passages, { eventId: p.eventId, gate, laneId: p.laneId, atMs: p.atMs, result: 'refused', reason: p.reason.slice(0, 200) }], updatedMs: p.atMs });
+        yield* run('INSERT INTO bonded_passages (event_id, etps_preent_no, result, at_ms) VALUES (?, ?, ?, ?)', [p.eventId, s.etpsPreentNo, 'alarmed', p.atMs]);
+        return 'recorded' as const;
+      });
+    },
     importLegacySlips(emsNo, district, nowMs) {
       const exists = sql.dialect === 'sqlite' ? "SELECT name AS t FROM sqlite_master WHERE type = 'table' AND name = 'release_slips'" : "SELECT to_regclass('release_slips')::text AS t";
       return sql.tx(function* () {

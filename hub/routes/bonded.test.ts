@@ -12,6 +12,7 @@ import { openBondedRepo } from '../repos/bonded.ts';
 import { openReleaseSlipRepo } from '../repos/release-slips.ts';
 import { BondedService } from '../services/bonded.ts';
 import { StationFeedService } from '../services/station-feed.ts';
+import { JournalBuilder } from '../storage/fixtures.ts';
 import type { Role, Storage } from '../storage/storage.ts';
 
 const log = createLogger('test', 'silent');
@@ -143,6 +144,25 @@ eachStore('bonded account book routes', (store) => {
     const slips = (await call('GET', '/api/bonded/slips', 'admin')).body.items as { legacyNo: string | null; stucd: string }[];
     expect(slips.find((x) => x.legacyNo === 'Z5301E260000000000001')).toMatchObject({ stucd: '2' });
     expect((await call('POST', '/api/bonded/slips/LEGACY-Z5301E260000000000001/apply', 'officer')).status).toBe(409);
+  });
+
+  it('an empty vehicle passes on its approved slip; lane alarms and passages come through the projection once', async () => {
+    const slip = await call('POST', '/api/bonded/slips', 'manager', { ioTypecd: 'E', passportTypecd: '6', vehicleNo: '粤B54321', vehicleWt: '7000' });
+    expect(slip.body).toMatchObject({ lines: [], totalWt: '7000', stucd: 'draft' });
+    const key = slip.body.etpsPreentNo as string;
+    await call('POST', `/api/bonded/slips/${key}/apply`, 'manager');
+    await receipt({ type: 'SAS221', receiptId: 'g-e1', etpsPreentNo: key, manageResult: '1', passportNo: 'Z4403E261207000000000002' });
+    expect(ReleaseSlip.parse(await s.feedGet('slip', 'Z4403E261207000000000002'))).toMatchObject({ status: 'approved', passportTypecd: '6', goods: [], totalGrossWtKg: 0, totalWtKg: 7000 });
+    const j = new JournalBuilder('gw-gate');
+    const alarmed = j.next({ type: 'gate.alarmed', stationId: 'GATE-1', payload: { laneId: 'L2', reason: 'plate mismatch', direction: 'out', slipNo: 'Z4403E261207000000000002' } as never }).event!;
+    const passed = j.next({ type: 'gate.passed', stationId: 'GATE-1', payload: { laneId: 'L2', direction: 'out', slipNo: 'z4403e261207000000000002' } as never }).event!;
+    const projection = bonded.passages();
+    await projection.apply('gw-gate', [alarmed, passed]);
+    await projection.apply('gw-gate', [alarmed, passed]);
+    const after = await call('GET', `/api/bonded/slips/${key}`, 'officer');
+    expect(after.body).toMatchObject({ stucd: '2' });
+    expect((after.body.passages as { result: string; reason: string | null }[]).map((p) => [p.result, p.reason])).toEqual([['refused', 'plate mismatch'], ['passed', null]]);
+    expect(ReleaseSlip.parse(await s.feedGet('slip', 'Z4403E261207000000000002')).status).toBe('passed');
   });
 
   it('keeps receipts to the customs role and validates bodies', async () => {

@@ -189,19 +189,21 @@ export class BondedService {
   }
 
   /**
-   * The 'bonded-slips' projection: every `gate.passed` naming a 金二 slip (24 characters) moves it once. Slips of the
+   * The 'bonded-slips' projection: every `gate.passed` naming a 金二 slip (24 characters) moves it once; a `gate.alarmed` is recorded on the slip as a refused passage. Slips of the
    * old officer-issued store (21 characters) stay with the 'release-slips' projection.
    */
   passages(): Projection {
     return {
       name: 'bonded-slips',
-      types: ['gate.passed'],
+      types: ['gate.passed', 'gate.alarmed'],
       apply: async (_gatewayId, events) => {
         for (const e of events) {
-          if (e.type !== 'gate.passed' || !e.payload.slipNo) continue;
+          if ((e.type !== 'gate.passed' && e.type !== 'gate.alarmed') || !e.payload.slipNo) continue;
           const passportNo = normaliseSlipNo(e.payload.slipNo);
           if (!PASSPORT_NO_24.test(passportNo)) continue;
-          await this.gatePassage({ eventId: e.id, passportNo, laneId: e.payload.laneId });
+          if (e.type === 'gate.passed') await this.gatePassage({ eventId: e.id, passportNo, laneId: e.payload.laneId });
+          // The lane kept the barrier down: the passage and its reason are on the slip, its status unchanged.
+          else await this.d.repo.alarm({ eventId: e.id, passportNo, laneId: e.payload.laneId, atMs: this.now(), reason: e.payload.reason });
         }
       },
     };
