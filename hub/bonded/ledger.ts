@@ -100,8 +100,9 @@ export function applyMoves(items: ReadonlyMap<string, BookItem>, moves: readonly
     const before = items.get(k)!;
     const was = new Set(check(before).map((p) => JSON.stringify(p)));
     for (const p of check(i)) {
-      // An increase may not make a figure worse; a figure already out of bounds (a lowered limit) may only improve.
+      // A figure already out of bounds (a limit lowered after filing) may stay so while it does not get worse.
       if (!was.has(JSON.stringify(p))) problems.push(p);
+      else if (p.problem === 'over_limit' && balance(i) + i.prevdIncQty > balance(before) + before.prevdIncQty) problems.push(p);
     }
   }
   return problems.length ? { ok: false, problems } : { ok: true, changed: [...next.values()] };

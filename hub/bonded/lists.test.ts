@@ -75,5 +75,9 @@ describe('receipts drive the write-off flag and the book', () => {
     expect(applyMoves(small, [mv('prevd_inc', '3.00001')])).toMatchObject({ ok: false, problems: [{ problem: 'over_limit' }] });
     expect(applyMoves(small, [mv('actl_redc', '5')]).ok).toBe(true);
     expect(applyMoves(small, [{ ...mv('actl_redc', '1'), gdsSeqno: 9 }])).toMatchObject({ ok: false, problems: [{ problem: 'unknown_item' }] });
+    // A limit lowered below the balance: decreases pass, increases do not.
+    const over = new Map([[itemKey(EMS, 1), { ...small.get(itemKey(EMS, 1))!, storageLimitQty: parseQty('4') }]]);
+    expect(applyMoves(over, [mv('actl_redc', '0.5')]).ok).toBe(true);
+    expect(applyMoves(over, [mv('prevd_inc', '0.5')])).toMatchObject({ ok: false, problems: [{ problem: 'over_limit' }] });
   });
 });
