@@ -101,6 +101,7 @@ export const bonded = {
     'bonded.recon.none': '尚未对账',
     'bonded.recon.ok': '账实相符',
     'bonded.recon.diff': '账实不符',
+    'bonded.notConfigured': '本平台未配置金二账册（配置项 bonded）',
   },
   en: {
     'bonded.title': 'Bonded account book (金二)',
@@ -199,5 +200,6 @@ export const bonded = {
     'bonded.recon.none': 'Not reconciled yet',
     'bonded.recon.ok': 'Book and stock agree',
     'bonded.recon.diff': 'Book and stock differ',
+    'bonded.notConfigured': 'This hub keeps no bonded account book (config key bonded)',
   },
 };

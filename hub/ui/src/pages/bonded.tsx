@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api } from '../api.ts';
+import { api, ApiError } from '../api.ts';
 import { Empty, ErrorBox, Loading, Pill, useAsync } from '../components.tsx';
 import { fmtTime, t } from '../i18n/index.ts';
 import type { Route } from '../router.ts';
@@ -46,6 +46,8 @@ function Book() {
   const { data, error, loading } = useAsync((signal) => api<{ emsNo: string; items: Item[] }>('/api/bonded/book', { signal }), []);
   const [open, setOpen] = useState<number | null>(null);
   if (loading && !data) return <Loading />;
+  // No `bonded` section in the hub's configuration: the routes are not there.
+  if (error instanceof ApiError && error.status === 404) return <p class="muted">{t('bonded.notConfigured')}</p>;
   if (error) return <ErrorBox error={error} />;
   if (!data?.items.length) return <Empty />;
   const cols = ['gdsSeqno', 'gdsMtno', 'gdecd', 'gdsNm', 'unit', 'opening', 'actlInc', 'actlRedc', 'prevdInc', 'prevdRedc', 'balance', 'available', 'limit', 'states'];
