@@ -39,6 +39,8 @@ import type { AlarmService } from './services/alarms.ts';
 import { stockStateRoutes } from './routes/stock-states.ts';
 import type { StockStateService } from './services/stock-states.ts';
 import { releaseSlipRoutes } from './routes/release-slips.ts';
+import { bondedRoutes } from './routes/bonded.ts';
+import type { BondedService } from './services/bonded.ts';
 import type { ReleaseSlipService } from './services/release-slips.ts';
 import type { TraceService } from './services/trace.ts';
 import { searchRoutes } from './routes/search.ts';
@@ -105,6 +107,8 @@ export interface AppDeps {
   trace?: TraceService;
   /** Release slips (POST/GET /api/slips…). */
   releaseSlips?: ReleaseSlipService;
+  /** The bonded account book, lists, slips, receipts and reconciliation (GET/POST /api/bonded/…). */
+  bonded?: BondedService;
   /** Parcel search and the timeline's audit history (GET /api/search, /api/parcels/:key/audit, /api/parcels/:key/originals/:kind). */
   search?: SearchService;
   /** Gateway and device alarms, device health (GET /api/alarms, POST /api/alarms/:id/ack, GET /api/gateways/:id/devices). */
@@ -210,6 +214,7 @@ export function buildApp(d: AppDeps): express.Express {
   if (d.alarms) app.use(alarmRoutes(d.storage, d.alarms));
   if (d.trace) app.use(traceRoutes(d.storage, d.trace));
   if (d.releaseSlips) app.use(releaseSlipRoutes(d.storage, d.releaseSlips));
+  if (d.bonded) app.use(bondedRoutes(d.storage, d.bonded));
   if (d.search) app.use(searchRoutes(d.storage, d.search));
   if (d.zoneStats) app.use(overviewRoutes(d.storage, d.zoneStats, { streams }));
   if (d.stats) app.use(statsRoutes(d.storage, d.stats));

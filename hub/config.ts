@@ -129,6 +129,22 @@ export const HubConfig = z.object({
       releaseConfirmWithinHours: z.number().positive().max(24 * 30).default(24).describe('"officer" authority: an officer\'s release with no 800 from customs after this long raises a release_unconfirmed alarm'),
     })
     .default({ releaseAuthority: 'receipt', releaseConfirmWithinHours: 24 }),
+  bonded: z
+    .object({
+      emsNo: z.string().regex(/^[A-Z0-9]{12}$/).describe('the zone enterprise\'s account book (账册 emsNo), e.g. "T5301W000001"'),
+      district: z.string().regex(/^\d{4}$/).describe('the customs district (主管关区) on lists and slips, e.g. "5301"; replaces the hard-coded 5301 of officer-issued slips'),
+      enterprise: z.object({
+        sccd: z.string().length(18).describe('18-character unified social credit code'),
+        etpsno: z.string().length(10).describe('10-character customs enterprise code'),
+        name: z.string().min(1).max(255),
+      }),
+      sysId: z.string().min(1).max(8).default('Z7').describe('single-window system id sent as SysId on INV101'),
+      impexpPortcd: z.string().regex(/^\d{4}$/).optional().describe('进出境关别 on first-line lists; default: the district'),
+      supvModecd: z.string().regex(/^\d{4}$/).default('1210').describe('监管方式 on the hub\'s lists'),
+      exitPeriodHours: z.number().int().min(1).max(24 * 31).default(24).describe('second-line exit lists consolidate released 1210 lists over this period'),
+    })
+    .optional()
+    .describe('the bonded account book (金二, hub/bonded); omit to run without one'),
   riskRules: RiskRules.optional().describe('the risk rules (hub/customs/risk.ts); default: built-in defaults, version "default"'),
   exchangeRates: ExchangeRates.describe('CNY per unit of a currency, per month, for export values in statistics: { "502": { "2026-03": 7.1 } } keyed by CEB currency code (502 USD, 142 RMB needs none); a month with no rate shows "no rate"'),
   imageFetchTimeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('how long an officer waits for a gateway to send a full-size image'),

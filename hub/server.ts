@@ -54,6 +54,8 @@ import { ReleaseSlipService } from './services/release-slips.ts';
 import { LineExceptionService } from './services/line-exceptions.ts';
 import { openLineExceptionRepo } from './repos/line-exceptions.ts';
 import { openReleaseSlipRepo } from './repos/release-slips.ts';
+import { openBondedRepo } from './repos/bonded.ts';
+import { BondedService } from './services/bonded.ts';
 import { IngestService } from './services/ingest.ts';
 import { openIdentifierRepo } from './repos/identifiers.ts';
 import { SearchService } from './services/search.ts';
@@ -285,11 +287,21 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   // Release slips: issued by officers, pushed to the gates, closed by gate passages (the 'release-slips' projection).
   const slipRepo = openReleaseSlipRepo(storage.sql);
   await slipRepo.migrate();
-  const releaseSlips = new ReleaseSlipService({ storage, slips: slipRepo, cases: caseRepo, feed, log: log.child({ component: 'release-slips' }) });
+  // With a bonded account book, slips are applied for by the enterprise and approved by customs' SAS221 (/api/bonded/slips):
+  // officers no longer issue approved slips here, and the district comes from configuration.
+  const releaseSlips = new ReleaseSlipService({ storage, slips: slipRepo, cases: caseRepo, feed, log: log.child({ component: 'release-slips' }), ...(config.bonded ? { district: config.bonded.district, issuing: 'bonded' as const } : {}) });
   // Line exceptions: diverted parcels with no declaration, in a queue until handled (the 'line-exceptions' projection).
   const lineExceptionRepo = openLineExceptionRepo(storage.sql);
   await lineExceptionRepo.migrate();
   const lineExceptions = new LineExceptionService({ repo: lineExceptionRepo, cases: caseRepo, storage, log: log.child({ component: 'line-exceptions' }) });
+  // The bonded account book (金二), when configured: lists and slips 申报 by the enterprise, 审批 by customs' receipts.
+  let bonded: BondedService | undefined;
+  if (config.bonded) {
+    const bondedRepo = openBondedRepo(storage.sql);
+    await bondedRepo.migrate();
+    bonded = new BondedService({ repo: bondedRepo, storage, feed, config: config.bonded, alarms: alarmRepo, physicalStock: async () => (await stockRepo.totals({ warehouse: 'bonded' })).map((t) => ({ sku: t.sku, qty: t.qty })), log: log.child({ component: 'bonded' }) });
+    await bonded.importLegacySlips();
+  }
   // Parcel search: its identifiers read model (the 'identifiers' projection) reads cases and slips, so it migrates after them.
   const identifierRepo = openIdentifierRepo(storage.sql);
   await identifierRepo.migrate();
@@ -312,6 +324,9 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   // `officer` authority: officer releases customs has not confirmed with an 800 are alarmed (checked every minute).
   const releaseSweep = config.customs.releaseAuthority === 'officer' ? setInterval(() => void cases.sweepUnconfirmedReleases().catch((e: Error) => log.error({ err: e.message }, 'unconfirmed-release sweep failed')), 60_000) : undefined;
   releaseSweep?.unref();
+  // The bonded book's daily reconciliation against the desks' stock (differences raise bonded_book_difference alarms).
+  const bondedRecon = bonded ? setInterval(() => void bonded.reconcileNow().catch((e: Error) => log.error({ err: e.message }, 'bonded reconciliation failed')), 24 * 3_600_000) : undefined;
+  bondedRecon?.unref();
   const benchTokens = new BenchTokenService({ storage, benches: config.benches, privateKeyPem: signingKey.privateKeyPem, ttlMs: config.benchTokenTtlHours * 3600_000 });
   // The zone overview's hourly figures (the 'zone-stats' projection); a slip passing a gate counts its goods out.
   const zoneStatsRepo = openZoneStatsRepo(storage.sql);
@@ -327,7 +342,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   eport = config.eport.exchange
     ? await startEportExchange({ config: config.eport.exchange, ...(eportSigner ? { signer: eportSigner } : {}), sql: storage.sql, customs, mapXml: cebPool.map, slip: async (no) => (await slipRepo.get(no))?.slip ?? FeedSlip.safeParse(await storage.feedGet('slip', normaliseSlipNo(no))).data, alarms: alarmRepo, metrics, appendAudit, log: log.child({ component: 'eport' }) })
     : undefined;
-  const projections = new Projections({ sql: storage.sql, projections: [parcelProjection(storage, { followers: [customs.lineFacts()] }), cases.edgeActions(), stock, releaseSlips.passages(), trace.projection, alarms, zoneStats.projection, search.projection, lineExceptions.projection, ...(eport?.projections ?? [])], hubId, log: log.child({ component: 'projections' }), observe: (projection, seconds) => metrics.projectionApplySeconds.observe({ projection }, seconds) });
+  const projections = new Projections({ sql: storage.sql, projections: [parcelProjection(storage, { followers: [customs.lineFacts()] }), cases.edgeActions(), stock, releaseSlips.passages(), ...(bonded ? [bonded.passages()] : []), trace.projection, alarms, zoneStats.projection, search.projection, lineExceptions.projection, ...(eport?.projections ?? [])], hubId, log: log.child({ component: 'projections' }), observe: (projection, seconds) => metrics.projectionApplySeconds.observe({ projection }, seconds) });
   metrics.watchProjections(() => projections.backlog());
   zoneStats.watchReadModels(() => projections.backlog());
   await projections.start();
@@ -372,6 +387,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     benchTokens,
     releaseSlips,
     lineExceptions,
+    ...(bonded ? { bonded } : {}),
     search,
     trace,
     zoneStats,
@@ -415,6 +431,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
         zoneStats.close(); // ends open overview streams, which would keep server.close waiting
         feed.close(); // deferred snapshot answers
         if (releaseSweep) clearInterval(releaseSweep);
+        if (bondedRecon) clearInterval(bondedRecon);
         await client.endAsync();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();

@@ -59,6 +59,10 @@ export const AlarmKind = z.enum([
   'eport_not_sent',
   /** Raised by the hub itself (issue 18): an e-port message sent with no business receipt in time. */
   'eport_no_receipt',
+  /** Raised by the hub itself: the account book's balance of an item and the bonded stock counted differ (hub/bonded/reconcile.ts). */
+  'bonded_book_difference',
+  /** Raised by the hub itself: a customs receipt the account book could not apply (a deduction before release and full passage, a quantity that differs). */
+  'bonded_receipt_refused',
 ]);
 export type AlarmKind = z.infer<typeof AlarmKind>;
 export const AlarmSeverity = z.enum(['critical', 'warning']);

@@ -45,13 +45,15 @@ export class ReleaseSlipService {
   private readonly now: () => number;
   private readonly district: string;
 
-  constructor(private readonly d: { storage: Storage; slips: ReleaseSlipRepo; cases: CaseRepo; feed: StationFeedService; log: Logger; /** 4-digit customs district of the zone (5301 in the demo). */ district?: string; now?: () => number }) {
+  constructor(private readonly d: { storage: Storage; slips: ReleaseSlipRepo; cases: CaseRepo; feed: StationFeedService; log: Logger; /** 4-digit customs district of the zone (5301 in the demo). */ district?: string; /** Who makes approved slips: officers here (`officer`, the default), or customs by receipt through the bonded book (`bonded`: issue is refused). */ issuing?: 'officer' | 'bonded'; now?: () => number }) {
     this.now = d.now ?? Date.now;
     this.district = d.district ?? '5301';
   }
 
   /** Check the parcels, number the slip, store it, push it to the gates, audit it. */
   async issue(req: SlipIssueRequest, officer: string): Promise<SlipDetail> {
+    // 金二: a slip is the enterprise's application and customs' approval (SAS221), never an officer's issue (issue 19).
+    if (this.d.issuing === 'bonded') throw new BondgateError('CONFLICT', 'release slips are applied for at /api/bonded/slips and approved by customs (SAS221); officers no longer issue them here');
     const cases = new Map<string, SlipCase>((await this.d.cases.getMany(req.parcelKeys)).map((c) => [c.parcelKey, c]));
     const plan = planSlip(req, cases, await this.d.slips.bindings(req.parcelKeys));
     if (!plan.ok) throw refusal(req.parcelKeys, plan.problems);

@@ -51,6 +51,9 @@ export const ReleaseSlip = z.object({
   totalWtKg: z.number().nonnegative().optional(),
   /** Goods on the slip (logisticsNo, SSCC or EPC), checked for holds. */
   goods: z.array(key).max(10_000).default([]),
+  /** SAS121 type (1–6; 6 empty vehicle) and bind type (1–3), when the slip came from 金二 (hub/bonded). Optional: older slips carry neither. */
+  passportTypecd: z.enum(['1', '2', '3', '4', '5', '6']).optional(),
+  bindTypecd: z.enum(['1', '2', '3']).optional(),
 });
 export type ReleaseSlip = z.infer<typeof ReleaseSlip>;
 

@@ -15,9 +15,9 @@ describe.skipIf(!chromiumAvailable())('dashboard frame in a real browser', () =>
   afterAll(async () => rig?.stop());
 
   it.each([
-    ['admin', ['总览', '包裹查询', '待处理队列', '核放单', '区内库存', '网关与设备', '统计监测', '系统管理']],
-    ['manager', ['总览', '包裹查询', '待处理队列', '核放单', '区内库存', '网关与设备', '统计监测']],
-    ['officer', ['总览', '包裹查询', '待处理队列', '核放单', '查验台令牌', '区内库存', '网关与设备', '统计监测']],
+    ['admin', ['总览', '包裹查询', '待处理队列', '核放单', '金二账册', '区内库存', '网关与设备', '统计监测', '系统管理']],
+    ['manager', ['总览', '包裹查询', '待处理队列', '核放单', '金二账册', '区内库存', '网关与设备', '统计监测']],
+    ['officer', ['总览', '包裹查询', '待处理队列', '核放单', '查验台令牌', '金二账册', '区内库存', '网关与设备', '统计监测']],
     ['operator', ['总览', '包裹查询', '区内库存', '网关与设备']],
   ] as const)('%s sees its pages in Chinese by default', async (role, pages) => {
     const page = await rig.pageAs(role);

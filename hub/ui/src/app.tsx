@@ -5,6 +5,7 @@ import { LANGS, setLang, t, useLang } from './i18n/index.ts';
 import { AdminPage } from './pages/admin.tsx';
 import { BenchPage } from './pages/bench.tsx';
 import { EportPage } from './pages/eport.tsx';
+import { BondedPage } from './pages/bonded.tsx';
 import { GatewaysPage } from './pages/gateways.tsx';
 import { OverviewPage } from './pages/overview.tsx';
 import { ParcelsPage } from './pages/parcels.tsx';
@@ -22,6 +23,7 @@ const PAGES: { id: string; roles: readonly Role[]; Page: (p: { route: Route; me:
   { id: 'queue', roles: ['officer', 'manager', 'admin'], Page: QueuePage },
   { id: 'slips', roles: ['officer', 'manager', 'admin'], Page: SlipsPage },
   { id: 'bench', roles: ['officer'], Page: BenchPage },
+  { id: 'bonded', roles: ['officer', 'manager', 'admin'], Page: BondedPage },
   { id: 'stock', roles: ['manager', 'officer', 'admin', 'operator'], Page: StockPage },
   { id: 'gateways', roles: ['manager', 'admin', 'operator', 'officer'], Page: GatewaysPage },
   { id: 'stats', roles: ['manager', 'officer', 'admin'], Page: StatsPage },

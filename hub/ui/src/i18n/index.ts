@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { admin } from './admin.ts';
 import { bench } from './bench.ts';
+import { bonded } from './bonded.ts';
 import { common } from './common.ts';
 import { eport } from './eport.ts';
 import { gateways } from './gateways.ts';
@@ -18,7 +19,7 @@ import { stock } from './stock.ts';
 export const LANGS = ['zh-CN', 'en'] as const;
 export type Lang = (typeof LANGS)[number];
 
-export const DICTIONARIES = { common, overview, parcels, queue, slips, bench, stock, gateways, stats, admin, eport };
+export const DICTIONARIES = { common, overview, parcels, queue, slips, bench, stock, gateways, stats, admin, eport, bonded };
 const merged: Record<Lang, Record<string, string>> = { 'zh-CN': {}, en: {} };
 for (const d of Object.values(DICTIONARIES)) {
   Object.assign(merged['zh-CN'], d.zh);
