@@ -112,7 +112,7 @@ describe('personal data in every GET answer', () => {
   const key = disputed.set.waybill.logisticsNo;
   const gtin = released.set.order.lines[0]!.barCode!;
   /** What each path parameter is filled with: the seeded parcel, slip, batch, gateway. */
-  const params = (): Record<string, string> => ({ parcelKey: key, key, passportNo: slipNo, id: GATEWAY, ref: 'IMG-1', kind: 'order', gtin, copNo: 'RET-UNKNOWN', version: '1' });
+  const params = (): Record<string, string> => ({ parcelKey: key, key, passportNo: slipNo, id: GATEWAY, ref: 'IMG-1', kind: 'order', gtin, copNo: 'RET-UNKNOWN', version: '1', gdsSeqno: '1', guid: 'NO-SUCH-GUID', no: 'NO-SUCH-LIST' });
   /** Query strings that make list routes answer with the seeded data. */
   const queries: Record<string, string[]> = {
     '/api/search': [`q=${key}`, `q=${disputed.set.order.orderNo}`],

@@ -115,7 +115,7 @@ describe('rule boundaries', () => {
   it('a single indivisible item over the transaction limit within the annual limit: full tax, not a violation (issue 16 item 7)', () => {
     const one = [{ gnum: 1, gcode: '9102110000', gname: '手表', qty: '1' }];
     const r = assessRisk(facts({ transactionValueCny: '8000', lines: one }), RULES, { buyerYearToDateCny: '10000' });
-    expect(r.reasons).toEqual([{ rule: 'value.full-tax', severity: 'low', message: expect.stringContaining('full tax applies') }]);
+    expect(r.reasons).toEqual([{ rule: 'value.full-tax', severity: 'low', message: expect.stringContaining('full tax applies'), params: { value: '¥8000.00', limit: '¥5000.00', annual: '¥26000.00' } }]);
     expect(r.level).toBe('low');
     expect(r.reasons[0]!.message).toContain('¥5000.00');
     // Configured limits, not hard-coded ones, in the message.

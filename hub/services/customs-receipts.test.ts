@@ -57,11 +57,12 @@ eachStore('supplementary CEB documents and receipts', (store) => {
     expect((await store().receiptsFor([heard[0]![0]!.subject.key])).map((r) => r.body.messageType)).toEqual(['CEB608']);
   });
 
-  it('a cancellation request (623) is stored under its order without deciding it; its 624 receipt is applied as before', async () => {
+  it('a cancellation request (623) is stored under its order (alone it names no parcel: no case is made); its 624 receipt is applied as before', async () => {
     const s = service();
     heard.length = 0;
     const [cancel] = docsOf(generateCorpusMessage('CEB623', { edition: '2022-05', seed: 23 })) as [Extract<CustomsDocument, { kind: 'inventoryCancel' }>];
-    expect(await s.ingest([cancel], 'officer')).toEqual([]);
+    // The request moves its order's case (issue 16 item 3); an order with no other documents has none to move.
+    expect((await s.ingest([cancel], 'officer')).every((o) => o.parcelKey === null && !('case' in o))).toBe(true);
     expect((await store().documentsByOrder(cancel.orderNo)).map((d) => d.kind)).toEqual(['inventoryCancel']);
     const [cancelled] = docsOf(generateCorpusMessage('CEB624', { edition: '2022-05', seed: 24 }));
     await s.ingest([cancelled], 'officer');

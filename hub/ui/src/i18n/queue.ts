@@ -176,7 +176,7 @@ export const queue = {
     'queue.lx.noDeclaration': '无申报',
     'queue.lx.lane.inspection': '查验道',
     'queue.lx.lane.exception': '异常道',
-    'queue.lx.lane.refused': '站点拒收事件',
+    'queue.lx.lane.refused': '站点拒绝的事件',
     'queue.lx.handle': '处理',
     'queue.lx.dialog': '处理现场异常 {parcel}',
     'queue.lx.dialogNote': '请写明处理方式（例如：已联系企业补充申报、标签损坏已重贴、退回分拣线）。处理记录写入审计链。',
