@@ -76,7 +76,7 @@ describe.skipIf(!chromiumAvailable())('one truth on every screen (issue 17)', ()
       expect(await def.innerText()).toContain(lang === 'en' ? 'Customs: cases released' : '海关：已放行案件');
       expect(await def.getAttribute('title')).toContain(lang === 'en' ? 'statistics page' : '统计监测');
       expect(await page.locator('[data-figure=held] [data-def]').innerText()).toContain(lang === 'en' ? 'Line: diverted to inspection / exception' : '现场：分流至查验/异常道');
-      expect(await page.locator('[data-figure=held] [data-def]').getAttribute('title')).toContain(lang === 'en' ? 'not a customs hold' : '不是海关扣留');
+      expect(await page.locator('[data-figure=held] [data-def]').getAttribute('title')).toContain(lang === 'en' ? 'not a customs hold' : '不是海关暂停放行');
       // The same number the statistics page totals (its default range).
       const report = (await (await fetch(`${rig.hub.httpUrl}/api/stats?groupBy=status`, { headers: { authorization: `Bearer ${await rig.token('officer')}` } })).json()) as { total: { byStatus: Record<string, number> } };
       expect(Number(await page.locator('[data-figure="customs.released"] .value').innerText())).toBe(report.total.byStatus.released);
