@@ -13,6 +13,7 @@ const keyOf = (p: GeneratedParcel) => p.set.waybill.logisticsNo;
 
 describe.skipIf(!chromiumAvailable())('queue cursor in a real browser', () => {
   let rig: DashboardRig;
+  let concludedKey = '';
   beforeAll(async () => {
     if (!uiBuilt()) throw new Error('hub/ui/dist is missing: run npm run build:ui (npm test does it first)');
     rig = await startDashboardRig('queue-cursor');
@@ -21,6 +22,12 @@ describe.skipIf(!chromiumAvailable())('queue cursor in a real browser', () => {
       const res = await fetch(`${rig.hub.httpUrl}/api/documents`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await rig.token('officer')}` }, body: JSON.stringify({ documents: docs(p) }) });
       expect(res.status).toBe(200);
     }
+    // One more, concluded by customs (399) but not released: out of the officers' queue, shown under "all" (issue 16).
+    const concluded = generateDocumentSets({ seed: 7403 }, 1)[0]!;
+    const receipt = { kind: 'receipt', messageType: 'CEB622', refersTo: { kind: 'inventory', copNo: concluded.set.inventory.copNo }, returnStatus: 399, returnTime: '20260301103000123', returnInfo: '' };
+    const res = await fetch(`${rig.hub.httpUrl}/api/documents`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await rig.token('officer')}` }, body: JSON.stringify({ documents: [...docs(concluded), receipt] }) });
+    expect(res.status).toBe(200);
+    concludedKey = keyOf(concluded);
   }, 90_000);
   afterAll(async () => rig?.stop());
 
@@ -50,5 +57,20 @@ describe.skipIf(!chromiumAvailable())('queue cursor in a real browser', () => {
     expect(await page.locator('.dialog').innerText()).not.toContain(first);
     await page.keyboard.press('Escape');
     await page.context().close();
+  });
+
+  it("a list customs concluded (399) is not in the officers' queue; under all statuses it reads as awaiting customs' release (issue 16)", async () => {
+    for (const lang of ['zh-CN', 'en'] as const) {
+      const page = await rig.pageAs('officer', { lang });
+      await page.goto(`${rig.hub.httpUrl}/#/queue`);
+      await page.locator('tbody tr[data-key]').first().waitFor();
+      expect(await page.locator(`tr[data-key="${concludedKey}"]`).count()).toBe(0);
+      await page.locator('#qf-status').selectOption('all');
+      await page.locator('#qf-q').press('Enter');
+      const row = page.locator(`tr[data-key="${concludedKey}"]`);
+      await row.waitFor({ timeout: 20_000 });
+      expect(await row.innerText()).toContain(lang === 'en' ? 'Concluded, awaiting release' : '已审结，待海关放行');
+      await page.context().close();
+    }
   });
 });
