@@ -4,7 +4,7 @@ import { maskIdNumber } from '../../shared/mask.ts';
 import { applyEngine, buyerKeyOf, caseToParcelDecision, chinaYear, customsOutcome, DEFAULT_CASE_POLICY, type CasePolicy, type EngineOutcome } from '../customs/cases.ts';
 import type { ListMessage, ListState } from '../customs/receipt-status.ts';
 import type { AlarmRepo } from '../repos/alarms.ts';
-import { documentKey, DocumentSet, parseDocument, Receipt, type CustomsDocument, type ExportInventoryList, type ExportWaybill } from '../customs/documents.ts';
+import { documentKey, DocumentSet, MESSAGE_TYPES, parseDocument, Receipt, toCebTime, type CustomsDocument, type ExportInventoryList, type ExportWaybill } from '../customs/documents.ts';
 import { conflictingDuplicates, describeConflict } from '../customs/duplicates.ts';
 import { DEFAULT_MATCH_OPTIONS, matchDocuments, type MatchResult } from '../customs/matching.ts';
 import { assessRisk, parcelFacts, ParcelFacts, prepareRiskRules, RiskRules, type CreditClass, type PreparedRiskRules, type ReleaseDecision, type RiskAssessment, type RiskContext } from '../customs/risk.ts';
@@ -89,9 +89,6 @@ function judgeExtras(x: JudgeExtras | undefined, parcelKey: string): Pick<RiskCo
 /** The document kinds that are cancellation requests (CEB623, CEB605): stored under their order, they move its case. */
 const CANCEL_REQUEST_KINDS: ReadonlySet<string> = new Set(['inventoryCancel', 'exportInventoryCancel']);
 
-/** Beijing time as CEB writes it (`YYYYMMDDhhmmss`), for a request whose message carries no time of its own. */
-const cebTime = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().replace(/[-:T]/g, '').slice(0, 14);
-
 /**
  * The order's cancellation requests (issue 16 item 3) as the list's state reads them: messages without a status, at
  * the time the hub received them. A request in flight blocks release; its receipt (624/606) decides the rest.
@@ -99,7 +96,7 @@ const cebTime = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().replac
 function cancelRequests(stored: readonly StoredDocument[]): ListMessage[] {
   return stored
     .filter((s) => CANCEL_REQUEST_KINDS.has(s.kind))
-    .map((s) => ({ messageType: s.kind === 'inventoryCancel' ? 'CEB623' : 'CEB605', status: null, time: cebTime(s.receivedMs) }));
+    .map((s) => ({ messageType: MESSAGE_TYPES[s.kind as 'inventoryCancel' | 'exportInventoryCancel'], status: null, time: toCebTime(s.receivedMs) }));
 }
 
 export class CustomsService {

@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '../../../shared/seeded-random.ts';
 import { editionRules, type CebEdition } from './edition.ts';
 import { placeholderSignatureXml } from './fixtures.ts';
 import { CEB_MESSAGE_TYPES, CEB_MESSAGE_XSD, type CebType } from './rules.generated.ts';
@@ -22,18 +23,6 @@ import { serializeXml, type XmlElement } from './xml.ts';
  */
 
 export const CORPUS_DIR = fileURLToPath(new URL('./corpus/', import.meta.url));
-
-/** A seeded PRNG (mulberry32) so the corpus is reproducible; fast-check passes its own integers as seeds. */
-export function rngFrom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface GenerateCorpusOptions {
   edition: CebEdition;
@@ -201,7 +190,7 @@ export function generateCorpusMessage(type: CebType, opts: GenerateCorpusOptions
   const rules = editionRules(opts.edition, type);
   const message = rules.messages[type];
   if (!message) throw new Error(`no rules for ${type}`);
-  const c: Ctx = { rnd: rngFrom(opts.seed), direction: CEB_MESSAGE_XSD[type] === 'import-business.xsd' ? 'I' : 'E', opts, line: 1 };
+  const c: Ctx = { rnd: seededRandom(opts.seed) /* reproducible corpus; fast-check passes its own seeds */, direction: CEB_MESSAGE_XSD[type] === 'import-business.xsd' ? 'I' : 'E', opts, line: 1 };
   const guid = SHAPED.guid!(c, { base: 'string' });
   const root: XmlElement = { ns: CEB_NS, name: `${type}Message`, attrs: { guid, version: '1.0' }, children: elementsFor(message.sequence, rules, c), text: '' };
   const xml = `${serializeXml(root, { [CEB_NS]: 'ceb' })}\n`;
