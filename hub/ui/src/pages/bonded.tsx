@@ -121,19 +121,11 @@ function Moves({ seq }: { seq: number }) {
 
 function Lists({ acts }: { acts: boolean }) {
   const { data, error, loading, reload } = useAsync((signal) => api<{ items: List[] }>('/api/bonded/lists', { signal }), []);
-  const [actionError, setActionError] = useState<unknown>();
+  const [actionError, post] = usePost(reload);
   if (loading && !data) return <Loading />;
   if (error) return <ErrorBox error={error} />;
   if (!data?.items.length) return <Empty />;
-  const declare = async (no: string) => {
-    try {
-      setActionError(undefined);
-      await api(`/api/bonded/lists/${encodeURIComponent(no)}/declare`, { method: 'POST', body: {} });
-      reload();
-    } catch (e) {
-      setActionError(e);
-    }
-  };
+  const declare = (no: string) => post(`/api/bonded/lists/${encodeURIComponent(no)}/declare`);
   return (
     <>
       <ErrorBox error={actionError} />
@@ -160,21 +152,28 @@ function Lists({ acts }: { acts: boolean }) {
   );
 }
 
+/** A POST that changes what the tab shows: its error (cleared on the next try) and the reload after it. */
+function usePost(reload: () => void): [unknown, (path: string) => Promise<void>] {
+  const [error, setError] = useState<unknown>();
+  const post = async (path: string) => {
+    try {
+      setError(undefined);
+      await api(path, { method: 'POST', body: {} });
+      reload();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return [error, post];
+}
+
 function Slips({ acts }: { acts: boolean }) {
   const { data, error, loading, reload } = useAsync((signal) => api<{ items: Slip[] }>('/api/bonded/slips', { signal }), []);
-  const [actionError, setActionError] = useState<unknown>();
+  const [actionError, post] = usePost(reload);
   if (loading && !data) return <Loading />;
   if (error) return <ErrorBox error={error} />;
   if (!data?.items.length) return <Empty />;
-  const apply = async (no: string) => {
-    try {
-      setActionError(undefined);
-      await api(`/api/bonded/slips/${encodeURIComponent(no)}/apply`, { method: 'POST' });
-      reload();
-    } catch (e) {
-      setActionError(e);
-    }
-  };
+  const apply = (no: string) => post(`/api/bonded/slips/${encodeURIComponent(no)}/apply`);
   return (
     <>
       <ErrorBox error={actionError} />
@@ -203,16 +202,8 @@ function Slips({ acts }: { acts: boolean }) {
 
 function Reconciliation({ canRun }: { canRun: boolean }) {
   const { data, error, loading, reload } = useAsync((signal) => api<Recon>('/api/bonded/reconciliation', { signal }), []);
-  const [actionError, setActionError] = useState<unknown>();
-  const run = async () => {
-    try {
-      setActionError(undefined);
-      await api('/api/bonded/reconciliation', { method: 'POST', body: {} });
-      reload();
-    } catch (e) {
-      setActionError(e);
-    }
-  };
+  const [actionError, post] = usePost(reload);
+  const run = () => post('/api/bonded/reconciliation');
   if (loading && !data) return <Loading />;
   if (error) return <ErrorBox error={error} />;
   const diffs = (data?.rows ?? []).filter((r) => String(r.diff_qty) !== '0').length;
