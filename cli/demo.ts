@@ -11,6 +11,7 @@ import { startHub } from '../hub/server.ts';
 import { loadConfigFile, parseConfig } from '../shared/config-file.ts';
 import { createLogger } from '../shared/log.ts';
 import { declareScenarioParcel, DEMO_SLIP_VEHICLE, issueDemoSlip, seedDemoDocuments } from './demo-documents.ts';
+import { startDemoEport, waitForDemoSlip } from './demo-eport.ts';
 import { DEFAULT_SCENARIO } from './sim.ts';
 
 /** Is the TCP port free on this host? (The demo then moves to a free one and says so.) */
@@ -24,7 +25,24 @@ function portFree(host: string, port: number): Promise<boolean> {
 
 const DEMO_GATEWAY = 'GW-DEMO-01';
 
-export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data/demo'): Promise<{ stop(): Promise<void> }> {
+export interface DemoOptions {
+  /** Dashboard port (default PORT or 8080, a free one when that is busy); 0 = any free port. */
+  httpPort?: number;
+  /** Embedded broker port (default MQTT_PORT or 1883, a free one when that is busy). */
+  mqttPort?: number;
+  /** Station pages port (default 8088, a free one when that is busy). */
+  consolePort?: number;
+}
+
+export interface RunningDemo {
+  hubUrl: string;
+  consoleUrl: string;
+  slipNo: string | null;
+  eport: { outbox: string; inbox: string; sent: string };
+  stop(): Promise<void>;
+}
+
+export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data/demo', o: DemoOptions = {}): Promise<RunningDemo> {
   mkdirSync(dataDir, { recursive: true });
   // Secrets survive restarts of the demo so the journal and the hub keep agreeing on the gateway.
   const secretsFile = join(dataDir, 'demo-secrets.json');
@@ -32,15 +50,20 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
   writeFileSync(secretsFile, JSON.stringify(secrets), { mode: 0o600 });
   const adminPassword = process.env.BONDGATE_ADMIN_PASSWORD ?? 'bondgate-demo-harbour';
 
-  const wantedHttp = Number(process.env.PORT ?? 8080);
+  const wantedHttp = o.httpPort ?? Number(process.env.PORT ?? 8080);
   const httpPort = (await portFree('127.0.0.1', wantedHttp)) ? wantedHttp : 0;
+  // The e-port channel: the card client and the single-window client, simulated, on folders under the data dir.
+  const log = createLogger('demo', process.env.LOG_LEVEL ?? 'warn');
+  const eport = await startDemoEport(dataDir, log.child({ part: 'demo-eport' }));
   const hubConfig = parseConfig(
     HubConfig,
     applyHubEnv({
       hubId: 'demo-hub',
       dataDir: join(dataDir, 'hub'),
       http: { host: '127.0.0.1', port: httpPort },
-      mqtt: { embedded: { host: '127.0.0.1', port: 1883, fallbackToFreePort: true } },
+      mqtt: { embedded: { host: '127.0.0.1', port: o.mqttPort ?? 1883, fallbackToFreePort: true } },
+      eport: eport.hub.eport,
+      signatures: { trustAnchors: eport.hub.trustAnchors },
       auth: { adminPassword },
       gateways: [{ id: DEMO_GATEWAY, password: secrets.gatewayPassword }],
       // The demo gateway's inspection bench (station BENCH-1 below): its findings reach the officers' queue.
@@ -49,14 +72,14 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
     'demo defaults',
   );
   // The console shows the banner and a sync line; LOG_LEVEL=info brings back the structured logs.
-  const log = createLogger('demo', process.env.LOG_LEVEL ?? 'warn');
   const hub = await startHub(hubConfig, log.child({ part: 'hub' }));
-  // The morning's declarations first (on a fresh store: it checks there are no cases yet), before the line's parcels
-  // are declared as they are played.
-  const seeded = await seedDemoDocuments(hub, adminPassword, log.child({ part: 'demo-documents' })).catch((e: Error) => (log.error({ err: e.message }, 'demo documents not seeded'), 0));
+  // The morning's declarations first (on a fresh store: it checks there are no cases yet), pushed through the e-port
+  // InBox while the line's devices and the gateway start; the line's own parcels are declared the same way as they are
+  // played, after these (the InBox is read in order).
   // A release slip for the demo exit lane, issued like any officer's (numbered, audited, in the slips page and search):
-  // type it (or scan its QR) and the plate at the gate page.
-  const slipNo = await issueDemoSlip(hub).catch((e: Error) => (log.error({ err: e.message }, 'demo slip not issued'), null));
+  // type it (or scan its QR) and the plate at the gate page. Its parcels are released once customs' CEB622s are in.
+  const seeding = seedDemoDocuments(hub, adminPassword, eport.push, log.child({ part: 'demo-documents' })).catch((e: Error) => (log.error({ err: e.message }, 'demo documents not seeded'), 0));
+  const slipping = waitForDemoSlip(() => issueDemoSlip(hub), 120_000).catch((e: Error) => (log.error({ err: e.message }, 'demo slip not issued'), null));
   // The gateway's devices are simulators on their real transports (ptys, OPC UA, Modbus TCP), playing a scenario.
   const notes: string[] = [];
   const rig = await startLineRig({ pkiDir: join(dataDir, 'opcua-pki'), note: (l) => notes.push(l) });
@@ -73,9 +96,8 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
   const decide = (code: string, p: ScenarioParcel) => {
     if (declared.has(code)) return;
     declared.add(code);
-    void declareScenarioParcel(hub, code, p, nthParcel++).catch((e: Error) => log.error({ err: e.message, parcelKey: code }, 'demo parcel not declared'));
+    void declareScenarioParcel(eport.push, code, p, nthParcel++).catch((e: Error) => log.error({ err: e.message, parcelKey: code }, 'demo parcel not declared'));
   };
-  const scenarioDone = rig.play(loadConfigFile(Scenario, DEFAULT_SCENARIO), scenarioAbort.signal, decide).catch((e: Error) => log.error({ err: e.message }, 'scenario stopped'));
   const edgeConfig = parseConfig(
     EdgeConfig,
     {
@@ -84,7 +106,7 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
       hub: { mqttUrl: hub.mqttUrl, password: secrets.gatewayPassword, rulesPublicKey: hub.rulesPublicKeyPem },
       http: { host: '127.0.0.1', port: 0 },
       devices: rig.devices,
-      console: { host: '127.0.0.1', port: (await portFree('127.0.0.1', 8088)) ? 8088 : 0, operators: [{ id: 'op1', pinHash: await hashPassword('123456') }] },
+      console: { host: '127.0.0.1', port: (await portFree('127.0.0.1', o.consolePort ?? 8088)) ? (o.consolePort ?? 8088) : 0, operators: [{ id: 'op1', pinHash: await hashPassword('123456') }] },
       stations: [
         { kind: 'bench', id: 'BENCH-1', bench: { benchId: 'BENCH-1' } },
         // The exit lane has a real (simulated) barrier on Modbus; no weighbridge in the demo, so weight is not required.
@@ -101,12 +123,16 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
     'demo defaults',
   );
   const edge = await startEdge(edgeConfig, log.child({ part: 'edge' }));
+  const [seeded, slipNo] = await Promise.all([seeding, slipping]);
+  const scenarioDone = rig.play(loadConfigFile(Scenario, DEFAULT_SCENARIO), scenarioAbort.signal, decide).catch((e: Error) => log.error({ err: e.message }, 'scenario stopped'));
 
   const lines = [
     '',
     '  Bondgate demo is running',
     `  Dashboard:     ${hub.httpUrl}/   (users admin, officer1, manager1 — password ${adminPassword})`,
-    ...(seeded > 0 ? [`  Customs:       ${seeded} demo declarations decided (most released, some in the officers' queue)`] : []),
+    ...(seeded > 0 ? [`  Customs:       ${seeded} demo declarations pushed through the e-port InBox (most released by customs' CEB622, some in the officers' queue)`] : []),
+    `  E-port:        OutBox ${eport.dirs.outbox}, InBox ${eport.dirs.inbox} (simulated single-window client; sent files in ${eport.dirs.sent})`,
+    `                 card client ${eport.card.url} (simulated e-port card signs what the hub sends: CEB711/507/509)`,
     `  MQTT broker:   ${hub.mqttUrl}${hub.broker?.movedFromPort ? `   (port ${hub.broker.movedFromPort} is busy — another broker runs there; set MQTT_PORT to choose a port or MQTT_URL to use that broker)` : ''}`,
     `  Edge gateway:  ${DEMO_GATEWAY}, simulated inspection line, health ${edge.healthUrl}/healthz`,
     `  Station pages: ${edge.consoleUrl}/   (operator op1, PIN 123456; keyboard only: scan, Enter, F1–F3)`,
@@ -130,6 +156,10 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
   }, 10_000);
   status.unref();
   return {
+    hubUrl: hub.httpUrl,
+    consoleUrl: edge.consoleUrl ?? '',
+    slipNo,
+    eport: { outbox: eport.dirs.outbox, inbox: eport.dirs.inbox, sent: eport.dirs.sent },
     stop: async () => {
       clearInterval(status);
       scenarioAbort.abort();
@@ -137,6 +167,7 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
       await edge.stop();
       await rig.stop();
       await hub.stop();
+      await eport.stop();
     },
   };
 }

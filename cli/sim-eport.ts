@@ -138,6 +138,15 @@ export class EportClientSim {
     return this.pending.length;
   }
 
+  /**
+   * What the e-port pushes to the enterprise unasked — declarations it subscribes to, customs' receipts on them (CEB622,
+   * 624…): written into the InBox atomically on the next step (after `delayMs`), in the order delivered. Lost, like
+   * every pending answer, if the client stops before then.
+   */
+  deliver(name: string, xml: string, delayMs = 0): void {
+    this.pending.push({ dueMs: this.now() + delayMs, name, xml });
+  }
+
   /** One pass: take the OutBox's files, write the answers that are due. */
   step(): Promise<void> {
     this.chain = this.chain.catch(() => undefined).then(() => this.run());

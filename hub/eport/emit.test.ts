@@ -15,6 +15,7 @@ const ZONE: ZoneParty = { copCode: '4401630ABC', copName: '广州南沙保税港
 const pki = makeTestPki({ nowMs: Date.now() });
 const signer = new Sm2FileSigner({ privateKey: pki.signer.privateKeyPem, certificate: pki.signer.certificatePem });
 const SLIP: ReleaseSlip = { passportNo: 'HP5165260000000000000001', ioType: 'E', status: 'approved', gateMode: 'single', vehicleNo: '粤A12345', containerNos: [], sealIds: [], totalGrossWtKg: 10, goods: ['EA123456785CN', 'EE000000014CN'] };
+const SLIP2: ReleaseSlip = { ...SLIP, passportNo: 'HP5165260000000000000002' };
 const inv = (billNo: string, logisticsNo: string, tradeMode = '9610') => ({ kind: 'inventory', tradeMode, billNo, logisticsNo, logisticsCode: '440316T004', trafMode: '5', trafNo: 'CZ3041', voyageNo: '20261207', customsCode: '5165' }) as unknown as CustomsDocument;
 const ev = (type: string, payload: Record<string, unknown>, parcelKey?: string) => ({ id: crypto.randomUUID(), type, stationId: 'S1', ...(parcelKey ? { parcelKey } : {}), time: { wallMs: Date.parse('2026-12-07T02:00:00Z') }, payload }) as unknown as EdgeEvent;
 
@@ -23,7 +24,7 @@ eachStore('e-port emit hooks', (store) => {
     const repo = openEportMessageRepo(store().sql);
     await repo.migrate();
     const queued: string[] = [];
-    const emit = createEportEmitters({ sql: store().sql, zone: ZONE, slip: async (no) => (no === SLIP.passportNo ? SLIP : undefined), log, onEnqueued: (t) => void queued.push(t) });
+    const emit = createEportEmitters({ sql: store().sql, zone: ZONE, slip: async (no) => [SLIP, SLIP2].find((s) => s.passportNo === no), log, onEnqueued: (t) => void queued.push(t) });
     return { repo, emit, queued };
   };
 
@@ -55,5 +56,16 @@ eachStore('e-port emit hooks', (store) => {
       expect(r.subject).toBe(SLIP.passportNo);
       expect(await buildSignedMessage(r, signer)).toMatchObject({ ok: true });
     }
+  });
+
+  it('an exit slip seen only leaving (the gate refuses it at an entry lane) declares its arrival with the departure: CEB507 then CEB509, once', async () => {
+    const { repo, emit, queued } = await setup();
+    const passOut = ev('gate.passed', { laneId: 'OUT-1', direction: 'out', slipNo: SLIP2.passportNo, vehicleNo: '粤A12345' });
+    await emit.gate.apply('gw', [passOut]);
+    await emit.gate.apply('gw', [passOut]);
+    expect(queued).toEqual(['CEB507', 'CEB509']);
+    const rows = (await repo.list({ limit: 10 })).filter((r) => r.subject === SLIP2.passportNo);
+    expect(rows.map((r) => [r.messageType, r.cause]).sort()).toEqual([['CEB507', `CEB507:${SLIP2.passportNo}`], ['CEB509', `CEB509:${SLIP2.passportNo}`]]);
+    for (const r of rows) expect(await buildSignedMessage(r, signer)).toMatchObject({ ok: true });
   });
 });

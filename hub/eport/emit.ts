@@ -16,7 +16,8 @@ import type { OutgoingType } from './exchange-messages.ts';
  *   inventories (CEB621 with tradeMode 9610 and billNo, indexed as they are stored); a parcel is tallied when the line
  *   inspects it (`parcel.inspected`). The message is written in the transaction that tallies the bill's last parcel
  *   (or stores the last inventory of an already-tallied bill). Cause `CEB711:<billNo>`.
- * - CEB507 (运抵): an export slip's vehicle admitted at the gate (`gate.passed` in). Cause `CEB507:<passportNo>`.
+ * - CEB507 (运抵): an export slip's vehicle admitted at the gate (`gate.passed` in), or, when no admission was seen,
+ *   at its exit passage before the 509. Cause `CEB507:<passportNo>`.
  * - CEB509 (离境): the same slip's vehicle departing (`gate.passed` out). Cause `CEB509:<passportNo>`.
  *
  * The gate hooks run in the projection's transaction, not the ingest's: the event is stored (and acked) first, and a
@@ -140,17 +141,24 @@ export function createEportEmitters(o: EmitOptions) {
         if (e.type !== 'gate.passed' || !e.payload.slipNo) continue;
         const slip = await o.slip(e.payload.slipNo);
         if (!slip || slip.ioType !== 'E' || slip.goods.length === 0) continue;
-        const type: OutgoingType = e.payload.direction === 'in' ? 'CEB507' : 'CEB509';
+        // An exit slip's vehicle is refused at an entry lane (shared/stations/gate.ts: wrong_direction), so a zone whose
+        // trucks come in empty never sees its admission: its arrival (507) is declared at the latest at its exit, just
+        // before the departure (509). Once by cause either way — an admission seen earlier made it already.
+        const types: OutgoingType[] = e.payload.direction === 'in' ? ['CEB507'] : ['CEB507', 'CEB509'];
         const z = o.zone;
         const copNo = slip.passportNo.slice(0, 30);
         const list = slip.goods.map((g) => ({ logisticsNo: g.slice(0, 32) }));
-        const input =
+        const inputOf = (type: OutgoingType) =>
           type === 'CEB507'
             ? { baseTransfer: transfer(z), customsCode: z.customsCode, copNo, operatorCode: z.operatorCode, operatorName: z.operatorName, ieFlag: 'E', trafMode: z.gateTrafMode, domesticTrafNo: e.payload.vehicleNo ?? slip.vehicleNo, logisticsCode: z.logisticsCode, logisticsName: z.logisticsName, list }
             : { baseTransfer: transfer(z), customsCode: z.customsCode, copNo, logisticsCode: z.logisticsCode, logisticsName: z.logisticsName, trafMode: z.gateTrafMode, trafName: e.payload.vehicleNo ?? slip.vehicleNo, leaveTime: new Date(e.time.wallMs).toISOString(), list };
         const t = now();
-        const r = await o.sql.tx(() => enqueueMessage({ cause: `${type}:${slip.passportNo}`, messageType: type, input, subject: copNo }, t));
-        note(type, r, copNo);
+        const made = await o.sql.tx(function* () {
+          const out: [OutgoingType, { guid: string; created: boolean } | undefined][] = [];
+          for (const type of types) out.push([type, yield* enqueueMessage({ cause: `${type}:${slip.passportNo}`, messageType: type, input: inputOf(type), subject: copNo }, t)]);
+          return out;
+        });
+        for (const [type, r] of made) note(type, r, copNo);
       }
     },
   };
