@@ -37,6 +37,7 @@ export interface DemoOptions {
 export interface RunningDemo {
   hubUrl: string;
   consoleUrl: string;
+  edgeHealthUrl: string;
   slipNo: string | null;
   eport: { outbox: string; inbox: string; sent: string };
   stop(): Promise<void>;
@@ -158,6 +159,7 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
   return {
     hubUrl: hub.httpUrl,
     consoleUrl: edge.consoleUrl ?? '',
+    edgeHealthUrl: edge.healthUrl ?? '',
     slipNo,
     eport: { outbox: eport.dirs.outbox, inbox: eport.dirs.inbox, sent: eport.dirs.sent },
     stop: async () => {
