@@ -172,7 +172,7 @@ export class EportClientSim {
   private takeSas(name: string, xml: string): void {
     const rules = this.o.rules ?? {};
     const now = this.now();
-    this.taken++;
+    // Counted by the SAS side only (SasSimMessage.n): the CEB rules' every-Nth stays as it was for CEB traffic.
     const answers = this.sas.answer(name, xml, now);
     const all = rules.duplicates ? answers.flatMap((a) => [a, { name: `${a.name.replace(/\.xml$/, '')}.dup.xml`, xml: a.xml }]) : answers;
     for (const a of all) this.pending.push({ dueMs: now + (rules.sasDelayMs ?? rules.delayMs ?? 0), name: a.name, xml: a.xml });
