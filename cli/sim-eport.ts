@@ -8,6 +8,7 @@ import { CEB_NS } from '../hub/customs/ceb/schema.ts';
 import { validateCeb } from '../hub/customs/ceb/validate.ts';
 import { escapeXmlText } from '../hub/customs/ceb/xml.ts';
 import { writeAtomically } from '../hub/eport/sender.ts';
+import { isSasPackage, SasSim, type SasSimRules } from './sim-eport-sas.ts';
 
 /**
  * `bondgate sim eport`: the enterprise's single-window client as the hub sees it — two folders (eport.md §2). It takes
@@ -42,6 +43,10 @@ export interface EportSimRules {
   outOfOrder?: boolean;
   /** At most this many OutBox files taken per step (a slow client); all by default. */
   maxPerStep?: number;
+  /** 金二 (INV101/SAS121): customs' SAS answers by the simulated book (cli/sim-eport-sas.ts), rejecting by these rules. */
+  sas?: SasSimRules;
+  /** 金二 answers become due this long after the message was taken (default: delayMs). */
+  sasDelayMs?: number;
 }
 
 export interface EportSimOptions {
@@ -119,10 +124,13 @@ export class EportClientSim {
   private chain: Promise<void> = Promise.resolve();
   readonly work: string;
   private readonly now: () => number;
+  /** Customs' SAS for the 金二 messages: its simulated book lives as long as the simulator. */
+  readonly sas: SasSim;
 
   constructor(private readonly o: EportSimOptions) {
     this.work = o.work ?? join(o.outbox, '..', 'sent');
     this.now = o.now ?? Date.now;
+    this.sas = new SasSim(o.rules?.sas);
   }
 
   /** The client goes away (a restart, a crash): it takes nothing and answers nothing until `comeBack`. */
@@ -169,10 +177,22 @@ export class EportClientSim {
     }
   }
 
+  /** A 金二 message: answered by the simulated SAS; the file-level rules (duplicates, delay, the client away) apply alike. */
+  private takeSas(name: string, xml: string): void {
+    const rules = this.o.rules ?? {};
+    const now = this.now();
+    // Counted by the SAS side only (SasSimMessage.n): the CEB rules' every-Nth stays as it was for CEB traffic.
+    const answers = this.sas.answer(name, xml, now);
+    const all = rules.duplicates ? answers.flatMap((a) => [a, { name: `${a.name.replace(/\.xml$/, '')}.dup.xml`, xml: a.xml }]) : answers;
+    for (const a of all) this.pending.push({ dueMs: now + (rules.sasDelayMs ?? rules.delayMs ?? 0), name: a.name, xml: a.xml });
+    this.o.note?.(`took ${name} (金二): ${answers.map((a) => a.name.split('_')[0]).join(', ')}`);
+  }
+
   private async take(name: string): Promise<void> {
     const file = join(this.o.outbox, name);
     const xml = await readFile(file, 'utf8');
     await rename(file, join(this.work, `${Date.now()}-${name}`));
+    if (isSasPackage(xml)) return this.takeSas(name, xml);
     const check = formatCheck(xml);
     const m: SimMessage = { fileName: name, type: check.type, guid: check.guid, n: ++this.taken };
     const rules = this.o.rules ?? {};
@@ -196,10 +216,11 @@ export class EportClientSim {
 
 const USAGE = `usage: bondgate sim eport --outbox DIR --inbox DIR [--work DIR] [--poll-ms 500] [--delay-ms 0]
         [--reject-every N] [--format-error-every N] [--fail-every N] [--duplicates] [--out-of-order]
-        [--away-every-ms N --away-for-ms N]
+        [--away-every-ms N --away-for-ms N] [--sas-reject-every N] [--sas-reject-reason TEXT] [--sas-delay-ms N]
   a single-window client: takes the hub's OutBox files and answers into its InBox (transmission results, CEB900,
   CEB712/508/510); every Nth message rejected / format-refused / not transmitted, answers delayed, doubled,
-  reversed, and the client away for a while every so often.`;
+  reversed, and the client away for a while every so often. 金二 INV101/SAS121 are answered as customs' SAS would
+  (INV201 + INV211 for entries, SAS221 with a 24-character number), every Nth returned with a reason, delayed.`;
 
 export async function runEportSimCli(argv: string[]): Promise<{ stop(): Promise<void> }> {
   const { values } = parseArgs({
@@ -217,6 +238,9 @@ export async function runEportSimCli(argv: string[]): Promise<{ stop(): Promise<
       'out-of-order': { type: 'boolean' },
       'away-every-ms': { type: 'string' },
       'away-for-ms': { type: 'string' },
+      'sas-reject-every': { type: 'string' },
+      'sas-reject-reason': { type: 'string', default: '退单: simulated SAS rejection' },
+      'sas-delay-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -233,6 +257,10 @@ export async function runEportSimCli(argv: string[]): Promise<{ stop(): Promise<
   if (reject) rules.reject = reject;
   if (formatError) rules.formatError = formatError;
   if (fail) rules.transmissionFail = fail;
+  const sasEvery = Number(values['sas-reject-every'] ?? 0);
+  const sasReason = values['sas-reject-reason'];
+  if (sasEvery > 0) rules.sas = { reject: (m) => (m.n % sasEvery === 0 ? sasReason : undefined) };
+  if (values['sas-delay-ms'] !== undefined) rules.sasDelayMs = Number(values['sas-delay-ms']);
   const sim = new EportClientSim({ outbox: resolve(values.outbox), inbox: resolve(values.inbox), ...(values.work ? { work: resolve(values.work) } : {}), rules, note: (l) => console.log(l) });
   console.log(`simulated single-window client: OutBox ${resolve(values.outbox)} → InBox ${resolve(values.inbox)}`);
   const pollMs = Number(values['poll-ms']);

@@ -142,6 +142,28 @@ export const HubConfig = z.object({
       impexpPortcd: z.string().regex(/^\d{4}$/).optional().describe('进出境关别 on first-line lists; default: the district'),
       supvModecd: z.string().regex(/^\d{4}$/).default('1210').describe('监管方式 on the hub\'s lists'),
       exitPeriodHours: z.number().int().min(1).max(24 * 31).default(24).describe('second-line exit lists consolidate released 1210 lists over this period'),
+      firstLine: z
+        .object({
+          items: z
+            .record(
+              z.string().min(1).max(64),
+              z.object({
+                gdsSeqno: z.number().int().positive().describe('备案序号 of the book item the SKU is filed under (its 料号, HS code and unit come from the filing)'),
+                dclUprcAmt: z.string().regex(/^\d{1,14}(\.\d{1,5})?$/).describe('declared unit price, e.g. "12.50"'),
+                dclCurrcd: z.string().regex(/^\d{3}$/).default('142').describe('currency (142 RMB, 502 USD)'),
+                natcd: z.string().regex(/^\d{3}$/).describe('country of origin, e.g. "116" (Japan)'),
+                gdsSpcfModelDesc: z.string().min(1).max(255).describe('规格型号 as declared'),
+                grossKg: z.string().regex(/^\d{1,9}(\.\d{1,5})?$/).default('0').describe('gross weight of one piece (the slip\'s goods weight)'),
+                netKg: z.string().regex(/^\d{1,9}(\.\d{1,5})?$/).default('0'),
+              }),
+            )
+            .describe('SKU (as the desks scan it) → book item and the commercial figures INV101 needs'),
+          destinationNatcd: z.string().regex(/^\d{3}$/).default('142'),
+          gateMode: z.enum(['single', 'double']).default('single').describe('the gate mode of the first-line slips the hub applies for'),
+          autoSlip: z.boolean().default(true).describe('apply for the first-line slip (SAS121, 一线) once customs approves the list, for the inbound vehicle the tally claimed'),
+        })
+        .optional()
+        .describe('first-line entry from the desks: an inbound list tallied (all expected goods received, or its put-away begun) becomes an INV101 declared automatically; omit to make first-line lists by hand'),
     })
     .optional()
     .describe('the bonded account book (金二, hub/bonded); omit to run without one'),

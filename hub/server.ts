@@ -299,7 +299,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   if (config.bonded) {
     const bondedRepo = openBondedRepo(storage.sql);
     await bondedRepo.migrate();
-    bonded = new BondedService({ repo: bondedRepo, storage, feed, config: config.bonded, alarms: alarmRepo, physicalStock: async () => (await stockRepo.totals({ warehouse: 'bonded' })).map((t) => ({ sku: t.sku, qty: t.qty })), log: log.child({ component: 'bonded' }) });
+    bonded = new BondedService({ repo: bondedRepo, storage, feed, config: config.bonded, alarms: alarmRepo, physicalStock: async () => (await stockRepo.totals({ warehouse: 'bonded' })).map((t) => ({ sku: t.sku, qty: t.qty })), outbox: config.eport.exchange !== undefined, onEnqueued: () => void eport?.tick(), log: log.child({ component: 'bonded' }) });
     await bonded.importLegacySlips();
   }
   // Parcel search: its identifiers read model (the 'identifiers' projection) reads cases and slips, so it migrates after them.
@@ -340,9 +340,12 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   });
   const appendAudit = (input: AuditInput, atMs: number) => storage.appendAudit(input, atMs);
   eport = config.eport.exchange
-    ? await startEportExchange({ config: config.eport.exchange, ...(eportSigner ? { signer: eportSigner } : {}), sql: storage.sql, customs, mapXml: cebPool.map, slip: async (no) => (await slipRepo.get(no))?.slip ?? FeedSlip.safeParse(await storage.feedGet('slip', normaliseSlipNo(no))).data, alarms: alarmRepo, metrics, appendAudit, log: log.child({ component: 'eport' }) })
+    ? await startEportExchange({ config: config.eport.exchange, ...(eportSigner ? { signer: eportSigner } : {}), sql: storage.sql, customs, mapXml: cebPool.map, slip: async (no) => (await slipRepo.get(no))?.slip ?? FeedSlip.safeParse(await storage.feedGet('slip', normaliseSlipNo(no))).data, alarms: alarmRepo, metrics, appendAudit, ...(bonded ? { bonded: (r, o) => bonded.receiveFromInbox(r, o) } : {}), log: log.child({ component: 'eport' }) })
     : undefined;
-  const projections = new Projections({ sql: storage.sql, projections: [parcelProjection(storage, { followers: [customs.lineFacts()] }), cases.edgeActions(), stock, releaseSlips.passages(), ...(bonded ? [bonded.passages()] : []), trace.projection, alarms, zoneStats.projection, search.projection, lineExceptions.projection, ...(eport?.projections ?? [])], hubId, log: log.child({ component: 'projections' }), observe: (projection, seconds) => metrics.projectionApplySeconds.observe({ projection }, seconds) });
+  // First-line tallies held for a problem (an unmapped SKU) are tried again with this start's configuration; after the
+  // exchange has made its outbox table, since a list made now is queued there.
+  if (bonded) await bonded.resumeTallies();
+  const projections = new Projections({ sql: storage.sql, projections: [parcelProjection(storage, { followers: [customs.lineFacts()] }), cases.edgeActions(), stock, releaseSlips.passages(), ...(bonded ? [bonded.passages(), bonded.tallies()] : []), trace.projection, alarms, zoneStats.projection, search.projection, lineExceptions.projection, ...(eport?.projections ?? [])], hubId, log: log.child({ component: 'projections' }), observe: (projection, seconds) => metrics.projectionApplySeconds.observe({ projection }, seconds) });
   metrics.watchProjections(() => projections.backlog());
   zoneStats.watchReadModels(() => projections.backlog());
   await projections.start();

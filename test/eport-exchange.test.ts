@@ -6,7 +6,7 @@ import { EportClientSim, type SimMessage } from '../cli/sim-eport.ts';
 import { createLogger } from '../shared/log.ts';
 import { fixtureXml } from '../hub/customs/ceb/fixtures.ts';
 import { EPORT_SAMPLE_INPUTS } from '../hub/eport/exchange-samples.ts';
-import type { OutgoingType } from '../hub/eport/exchange-messages.ts';
+import type { CebOutgoingType } from '../hub/eport/exchange-messages.ts';
 import { Sm2FileSigner } from '../hub/eport/file-signer.ts';
 import { createInboxWatcher } from '../hub/eport/inbox.ts';
 import { createSender } from '../hub/eport/sender.ts';
@@ -74,7 +74,7 @@ describe('e-port exchange with the single-window client simulator', () => {
   it('every message is sent once in effect and every receipt applied once, through a hub restart, a client away, duplicates, reversed answers, a CEB900 and a half-written file', async () => {
     const customs = new CountingCustoms();
     let hub = await migrated(startHub(customs));
-    const types: OutgoingType[] = ['CEB711', 'CEB507', 'CEB509', 'CEB711', 'CEB507', 'CEB509'];
+    const types: CebOutgoingType[] = ['CEB711', 'CEB507', 'CEB509', 'CEB711', 'CEB507', 'CEB509'];
     const guids: string[] = [];
     for (const [i, type] of types.entries()) {
       const input: Record<string, unknown> = { ...EPORT_SAMPLE_INPUTS[type], ...(type === 'CEB711' ? { billNo: `784-0000000${i}` } : { copNo: `COP${type}${i}` }) };

@@ -1,7 +1,7 @@
 import { available, itemKey, type BookItem } from './ledger.ts';
 import { deductionRefusal, listNo } from './lists.ts';
 import type { BondList, BondSlip } from './model.ts';
-import { parseQty, ZERO, type Qty } from './qty.ts';
+import { isQtyText, parseQty, ZERO, type Qty } from './qty.ts';
 import type { Inv201, Inv211, Sas221 } from './receipts.ts';
 import { formatPassportNo24 } from './slips.ts';
 import type { z } from 'zod';
@@ -19,6 +19,33 @@ export interface SimCounter {
 
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
 
+/** 18 characters: QD + district + yy + I/E + a 9-digit serial (the number customs gives an approved list). */
+export function formatBondInvtNo(district: string, yy: string, io: 'I' | 'E', serial: number): string {
+  return `QD${district}${yy}${io}${pad(serial, 9)}`;
+}
+
+/** Decimal weight texts of a slip, as the book keeps them or as they come off the wire (null / absent: none). */
+export interface SlipWeights {
+  totalWt: string;
+  vehicleWt: string;
+  vehicleFrameWt: string | null;
+  containerWt: string | null;
+  totalGrossWt: string;
+  totalNetWt: string;
+}
+
+/**
+ * The simulated SAS's weight rules for a slip, one place for both simulators (the pure one over BondSlip, the one over
+ * files in sim-wire.ts): the total is vehicle + frame + container + gross, and net is not above gross.
+ */
+export function weightProblems(w: SlipWeights): string[] {
+  const q = (x: string | null) => (x === null || !isQtyText(x) ? ZERO : parseQty(x));
+  const problems: string[] = [];
+  if (q(w.totalWt) !== q(w.vehicleWt) + q(w.vehicleFrameWt) + q(w.containerWt) + q(w.totalGrossWt)) problems.push('totalWt is not vehicle + frame + container + gross');
+  if (q(w.totalNetWt) > q(w.totalGrossWt)) problems.push('net above gross');
+  return problems;
+}
+
 /** INV101 → INV201: approved (with pre-deduction for exits) when every item is on the book and exits fit what is available. */
 export function decideInv101(l: BondList, book: ReadonlyMap<string, BookItem>, c: SimCounter, district: string, yy: string, receiptId: string): z.input<typeof Inv201> {
   const problems: string[] = [];
@@ -29,7 +56,7 @@ export function decideInv101(l: BondList, book: ReadonlyMap<string, BookItem>, c
     else if (l.impexpMarkcd === 'E' && available(item) < parseQty(x.dclQty)) problems.push(`item ${x.gdsSeqno}: exit beyond available`);
   }
   if (problems.length) return { type: 'INV201', receiptId, etpsInnerInvtNo: l.etpsInnerInvtNo, invtStucd: '2', reason: problems.join('; ').slice(0, 500) };
-  const bondInvtNo = l.bondInvtNo ?? `QD${district}${yy}${l.impexpMarkcd}${pad(++c.invt, 9)}`;
+  const bondInvtNo = l.bondInvtNo ?? formatBondInvtNo(district, yy, l.impexpMarkcd, ++c.invt);
   return { type: 'INV201', receiptId, etpsInnerInvtNo: l.etpsInnerInvtNo, bondInvtNo, invtStucd: '0', vrfdedMarkcd: l.impexpMarkcd === 'E' ? '1' : '0', entryStucd: l.dclcusFlag === '1' ? '1' : '0' };
 }
 
@@ -51,10 +78,7 @@ export function recordInv211(l: BondList, receiptId: string): z.input<typeof Inv
  * not over-used by other slips, and the weights add up (total = vehicle + frame + container + gross, net ≤ gross).
  */
 export function decideSas121(s: BondSlip, lists: ReadonlyMap<string, BondList>, usedElsewhere: ReadonlyMap<string, Qty>, c: SimCounter, yymmdd: string, receiptId: string): z.input<typeof Sas221> {
-  const problems: string[] = [];
-  const opt = (x: string | null) => (x === null ? ZERO : parseQty(x));
-  if (parseQty(s.totalWt) !== parseQty(s.vehicleWt) + opt(s.vehicleFrameWt) + opt(s.containerWt) + parseQty(s.totalGrossWt)) problems.push('totalWt is not vehicle + frame + container + gross');
-  if (parseQty(s.totalNetWt) > parseQty(s.totalGrossWt)) problems.push('net above gross');
+  const problems = weightProblems(s);
   if (s.passportTypecd === '6' && s.lines.length) problems.push('empty vehicle with goods');
   for (const line of s.lines) {
     const l = lists.get(line.listNo);

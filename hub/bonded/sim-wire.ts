@@ -1,7 +1,8 @@
 import { DOMParser } from '@xmldom/xmldom';
 import { INV101_FIELDS, SAS121_FIELDS, validateBody, type FieldIssue, type MessageBody } from './messages.ts';
-import { formatQty, isQtyText, parseQty, ZERO } from './qty.ts';
+import { formatQty, parseQty } from './qty.ts';
 import type { BondReceipt } from './receipts.ts';
+import { formatBondInvtNo, weightProblems } from './sim-customs.ts';
 import { formatPassportNo24 } from './slips.ts';
 
 /**
@@ -64,13 +65,13 @@ export function simulateSas(msg: { type: 'INV101' | 'SAS121'; body: MessageBody 
     if (issues.length) return { type: 'INV201', receiptId: ids.receiptId, etpsInnerInvtNo: h.etpsInnerInvtNo ?? '', invtStucd: '2', reason: issues.map((i) => `${i.field} ${i.message}`).join('; ').slice(0, 500) };
     const exit = h.impexpMarkcd === 'E';
     if (exit) for (const r of rows) book.available[`${h.putrecNo}#${r.putrecSeqno}`] = formatQty(parseQty(book.available[`${h.putrecNo}#${r.putrecSeqno}`] ?? '0') - parseQty(r.dclQty ?? '0'));
-    const bondInvtNo = h.bondInvtNo ?? `QD${h.dclPlcCuscd}${ids.yymmdd.slice(0, 2)}${h.impexpMarkcd}${String(++book.invtSerial).padStart(9, '0')}`;
+    const bondInvtNo = h.bondInvtNo ?? formatBondInvtNo(h.dclPlcCuscd ?? '0000', ids.yymmdd.slice(0, 2), exit ? 'E' : 'I', ++book.invtSerial);
     return { type: 'INV201', receiptId: ids.receiptId, etpsInnerInvtNo: h.etpsInnerInvtNo ?? '', bondInvtNo, invtStucd: '0', ...(exit ? { vrfdedMarkcd: '1' as const } : {}), entryStucd: '1' };
   }
   const h = msg.body.head;
   const issues = validateBody(msg.body, SAS121_FIELDS, 'PassportHead');
-  const q = (v: string | undefined) => (v && isQtyText(v) ? parseQty(v) : ZERO);
-  if (!issues.length && q(h.totalWt) !== q(h.vehicleWt) + q(h.vehicleFrameWt) + q(h.containerWt) + q(h.totalGrossWt)) issues.push({ field: 'PassportHead.totalWt', message: 'is not vehicle + frame + container + gross' });
+  // The same weight rules as the pure simulator (sim-customs.ts), on the wire's fields.
+  if (!issues.length) for (const p of weightProblems({ totalWt: h.totalWt ?? '0', vehicleWt: h.vehicleWt ?? '0', vehicleFrameWt: h.vehicleFrameWt ?? null, containerWt: h.containerWt ?? null, totalGrossWt: h.totalGrossWt ?? '0', totalNetWt: h.totalNetWt ?? '0' })) issues.push({ field: p.startsWith('net') ? 'PassportHead.totalNetWt' : 'PassportHead.totalWt', message: p });
   if (issues.length) return { type: 'SAS221', receiptId: ids.receiptId, etpsPreentNo: h.etpsPreentNo ?? '', manageResult: '2', reason: issues.map((i) => `${i.field} ${i.message}`).join('; ').slice(0, 500) };
   const io = h.ioTypecd === 'I' ? 'I' : 'E';
   return { type: 'SAS221', receiptId: ids.receiptId, etpsPreentNo: h.etpsPreentNo ?? '', manageResult: '1', passportNo: h.passportNo ?? formatPassportNo24(h.masterCuscd ?? '0000', io, ids.yymmdd, ++book.passportSerial) };

@@ -63,6 +63,14 @@ export const AlarmKind = z.enum([
   'bonded_book_difference',
   /** Raised by the hub itself: a customs receipt the account book could not apply (a deduction before release and full passage, a quantity that differs). */
   'bonded_receipt_refused',
+  /** Raised by the hub itself (issue 19, first line): a tallied SKU with no book item mapped (bonded.firstLine.items): the list waits. */
+  'bonded_sku_unmapped',
+  /** Raised by the hub itself: a first-line list made from a tally breaks an INV101 field rule: held, not sent. */
+  'bonded_list_invalid',
+  /** Raised by the hub itself: goods received on an inbound list after its first-line list was declared. */
+  'bonded_tally_after_list',
+  /** Raised by the hub itself: a first-line list approved with no inbound vehicle seen before its tally: its slip is prepared by hand. */
+  'bonded_slip_no_vehicle',
 ]);
 export type AlarmKind = z.infer<typeof AlarmKind>;
 export const AlarmSeverity = z.enum(['critical', 'warning']);

@@ -6,6 +6,7 @@ export const EportExchangeConfig = z.object({
   inbox: z.string().min(1).describe("the single-window client's InBox: transmission results, CEB900 and business receipts; processed files move to done/ or failed/"),
   pollMs: z.number().int().min(50).max(600_000).default(2000).describe('how often the OutBox queue and the InBox are looked at'),
   receiptWithinMinutes: z.number().positive().max(60 * 24 * 30).default(240).describe('a message sent with no business receipt after this long raises an eport_no_receipt alarm'),
+  holdEarlyMinutes: z.number().min(0).max(60 * 24 * 7).default(60).describe('a 金二 receipt that arrives before the one it follows (INV211 before INV201) waits this long in the InBox for it before it is applied as it is'),
   retryBaseMs: z.number().int().min(0).max(3_600_000).default(5000).describe('first retry of a message that could not be signed or written; doubles per attempt'),
   retryMaxMs: z.number().int().min(1000).max(86_400_000).default(15 * 60_000),
   signer: z

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UnsignedNoopSigner } from '../customs/ceb/generate.ts';
 import { businessReceiptXml, ceb900Xml, formatCheck } from '../../cli/sim-eport.ts';
-import { buildSignedMessage, classifyInboxFile, receiptTransition, type ExchangeReceipt, type OutgoingType } from './exchange-messages.ts';
+import { buildSignedMessage, classifyInboxFile, receiptTransition, type CebOutgoingType, type ExchangeReceipt } from './exchange-messages.ts';
 import { Sm2FileSigner } from './file-signer.ts';
 import { makeTestPki } from './test-pki.ts';
 import { EPORT_SAMPLE_INPUTS } from './exchange-samples.ts';
@@ -14,11 +14,11 @@ const NOW = Date.parse('2026-12-07T02:00:00Z');
 const pki = makeTestPki({ nowMs: NOW });
 const signer = new Sm2FileSigner({ privateKey: pki.signer.privateKeyPem, certificate: pki.signer.certificatePem });
 const GUID = 'A1B2C3D4-0000-4000-8000-000000000001';
-const row = (messageType: OutgoingType) => ({ guid: GUID, messageType, input: EPORT_SAMPLE_INPUTS[messageType], createdMs: NOW });
+const row = (messageType: CebOutgoingType) => ({ guid: GUID, messageType, input: EPORT_SAMPLE_INPUTS[messageType], createdMs: NOW });
 const bytes = (s: string) => new TextEncoder().encode(s);
 
 const XSD_DIR = '/work/shared/domain/ceb-xsd-202205';
-const XSD: Record<OutgoingType, string> = { CEB711: 'import-business.xsd', CEB507: 'export-business.xsd', CEB509: 'export-business.xsd' };
+const XSD: Record<CebOutgoingType, string> = { CEB711: 'import-business.xsd', CEB507: 'export-business.xsd', CEB509: 'export-business.xsd' };
 const xmllint = spawnSync('xmllint', ['--version']).error === undefined && spawnSync('test', ['-d', XSD_DIR]).status === 0;
 
 describe('outgoing messages', () => {

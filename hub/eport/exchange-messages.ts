@@ -3,6 +3,8 @@ import { generateCeb507, generateCeb509, generateCeb711, type GenerateResult, ty
 import { DS_NS, parseCebXml, type CebType, type XmlElement } from '../customs/ceb/parse.ts';
 import { CEB_NS } from '../customs/ceb/schema.ts';
 import { validateCeb } from '../customs/ceb/validate.ts';
+import type { BondReceipt } from '../bonded/receipts.ts';
+import { buildSignedSas, classifySasFile, isSasType, looksLikePackage, SAS_TYPES } from './sas-messages.ts';
 
 /**
  * The pure part of the e-port exchange (eport.md §2): what a message in the outbox becomes on the wire, what a file in
@@ -10,13 +12,16 @@ import { validateCeb } from '../customs/ceb/validate.ts';
  * shells around it.
  */
 
-export const OUTGOING_TYPES = ['CEB711', 'CEB507', 'CEB509'] as const;
+export const CEB_OUTGOING_TYPES = ['CEB711', 'CEB507', 'CEB509'] as const;
+export type CebOutgoingType = (typeof CEB_OUTGOING_TYPES)[number];
+/** The CEB messages of issue 18, then the 金二 messages of the bonded book (sas-messages.ts). */
+export const OUTGOING_TYPES = [...CEB_OUTGOING_TYPES, ...SAS_TYPES] as const;
 export type OutgoingType = (typeof OUTGOING_TYPES)[number];
 export const MESSAGE_STATES = ['queued', 'sent', 'receipt', 'failed'] as const;
 export type MessageState = (typeof MESSAGE_STATES)[number];
 
 /** The business receipt of each message the zone sends, and its block (export-/import-business.xsd). */
-const ANSWERS: Record<string, { answers: OutgoingType; block: string }> = {
+const ANSWERS: Record<string, { answers: CebOutgoingType; block: string }> = {
   CEB712: { answers: 'CEB711', block: 'DeliveryReturn' },
   CEB508: { answers: 'CEB507', block: 'ArrivalReturn' },
   CEB510: { answers: 'CEB509', block: 'DepartureReturn' },
@@ -51,6 +56,8 @@ export interface ExchangeReceipt {
 export type InboxFile =
   | { kind: 'receipt'; receipt: ExchangeReceipt; intake: boolean; type: string }
   | { kind: 'intake'; type: string }
+  /** A 金二 receipt (INV201/202/211, SAS221/223/224): applied by the bonded book, then correlated to its message. */
+  | { kind: 'bonded'; receipt: BondReceipt; type: string }
   | { kind: 'refused'; reason: string; issues: FieldIssue[] };
 
 const GUID = /[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}/i;
@@ -96,6 +103,10 @@ export function classifyInboxFile(fileName: string, bytes: Uint8Array): InboxFil
       receipt: { id: `transmission:${guid}:${status}`, kind: 'transmission', guid, subject: null, answers: null, messageType: null, status, info: status === 'failed' ? body.slice(0, 500) || null : null, returnTime: null, refused: status === 'failed', fileName },
     };
   }
+  if (looksLikePackage(bytes)) {
+    const sas = classifySasFile(bytes);
+    return sas.ok ? { kind: 'bonded', receipt: sas.receipt, type: sas.receipt.type } : { kind: 'refused', reason: `not a 金二 receipt: ${sas.reason}`.slice(0, 500), issues: [{ field: 'Package', message: sas.reason.slice(0, 500) }] };
+  }
   const parsed = parseCebXml(bytes);
   if (!parsed.ok) return { kind: 'refused', reason: 'not a CEB message', issues: parsed.issues };
   const { type, root } = parsed.message;
@@ -110,7 +121,7 @@ export function classifyInboxFile(fileName: string, bytes: Uint8Array): InboxFil
       kind: 'receipt',
       type,
       intake: false,
-      receipt: { id: `CEB900:${guid}:${status}:${returnTime}`, kind: 'format', guid, subject: null, answers: (OUTGOING_TYPES as readonly string[]).includes(text(mr, 'oriMessageType') ?? '') ? (text(mr, 'oriMessageType') as OutgoingType) : null, messageType: type, status, info: text(mr, 'returnInfo') ?? null, returnTime, refused: isRefusal(status), fileName },
+      receipt: { id: `CEB900:${guid}:${status}:${returnTime}`, kind: 'format', guid, subject: null, answers: (CEB_OUTGOING_TYPES as readonly string[]).includes(text(mr, 'oriMessageType') ?? '') ? (text(mr, 'oriMessageType') as OutgoingType) : null, messageType: type, status, info: text(mr, 'returnInfo') ?? null, returnTime, refused: isRefusal(status), fileName },
     };
   }
   const answer = ANSWERS[type];
@@ -182,8 +193,13 @@ export interface ZoneParty {
   dxpId: string;
 }
 
-/** Build, sign and check the message of an outbox row. Its guid (root and head) is the row's, its appTime the row's creation. */
-export async function buildSignedMessage(row: { guid: string; messageType: OutgoingType; input: Record<string, unknown>; createdMs: number }, signer: Signer): Promise<{ ok: true; xml: string } | { ok: false; stage: 'generate' | 'sign' | 'validate'; issues: FieldIssue[] }> {
+/**
+ * Build, sign and check the message of an outbox row. Its guid (root and head) is the row's, its appTime the row's
+ * creation. A 金二 message (INV101/SAS121) carries `senderId` (the zone's dxpId) in its envelope.
+ */
+export async function buildSignedMessage(row: { guid: string; messageType: OutgoingType; input: Record<string, unknown>; createdMs: number }, signer: Signer, o: { senderId?: string } = {}): Promise<{ ok: true; xml: string } | { ok: false; stage: 'generate' | 'sign' | 'validate'; issues: FieldIssue[] }> {
+  const type = row.messageType;
+  if (isSasType(type)) return buildSignedSas({ ...row, messageType: type }, signer, { senderId: o.senderId ?? '', fileName: outboxFileName(type, row.guid) });
   const opts = { signer, newGuid: () => row.guid, now: new Date(row.createdMs) };
   let r: GenerateResult;
   try {

@@ -1,11 +1,11 @@
-import type { OutgoingType } from './exchange-messages.ts';
+import type { CebOutgoingType } from './exchange-messages.ts';
 
 /**
  * One valid generate input per message the zone sends (the values of ceb.test.ts, realistic), for tests, the bench
  * and the simulator's demo traffic. JSON-shaped, as the outbox stores inputs (CEB509's leaveTime as an ISO string).
  */
 const TRANSFER = { copCode: '4401630ABC', copName: '广州南沙保税港区仓储有限公司', dxpId: 'DXPENT0000067890' };
-export const EPORT_SAMPLE_INPUTS: Record<OutgoingType, Record<string, unknown>> = {
+export const EPORT_SAMPLE_INPUTS: Record<CebOutgoingType, Record<string, unknown>> = {
   CEB711: {
     baseTransfer: TRANSFER,
     customsCode: '5165',

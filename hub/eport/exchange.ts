@@ -15,7 +15,7 @@ import type { EportExchangeConfig } from './config.ts';
 import { createEportEmitters } from './emit.ts';
 import type { MessageState } from './exchange-messages.ts';
 import { Sm2FileSigner } from './file-signer.ts';
-import { createInboxWatcher } from './inbox.ts';
+import { createInboxWatcher, type BondedReceiver } from './inbox.ts';
 import { createSender } from './sender.ts';
 
 /**
@@ -35,6 +35,8 @@ export interface EportExchangeDeps {
   log: Logger;
   /** The card-client signer (issue 18, signing part), when the hub has one; `config.signer` is used otherwise. */
   signer?: Signer;
+  /** The bonded book's receipt entry (BondedService.receiveFromInbox), when the hub keeps one. */
+  bonded?: BondedReceiver;
   now?: () => number;
 }
 
@@ -71,6 +73,7 @@ export async function startEportExchange(d: EportExchangeDeps): Promise<EportExc
     repo,
     signer,
     outbox: d.config.outbox,
+    senderId: d.config.zone.dxpId,
     log: d.log,
     now,
     baseBackoffMs: d.config.retryBaseMs,
@@ -85,6 +88,8 @@ export async function startEportExchange(d: EportExchangeDeps): Promise<EportExc
     log: d.log,
     now,
     appendAudit: d.appendAudit,
+    ...(d.bonded ? { bonded: d.bonded } : {}),
+    holdEarlyMs: d.config.holdEarlyMinutes * 60_000,
     onReceipt: (receipt, outcome) => {
       if (outcome.kind !== 'applied' || !outcome.message) return;
       const m = outcome.message;

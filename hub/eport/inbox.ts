@@ -6,7 +6,16 @@ import type { AuditInput } from '../audit.ts';
 import type { EportMessageRepo, ReceiptOutcome } from '../repos/eport-messages.ts';
 import type { MapCeb } from '../services/ceb-pool.ts';
 import type { CustomsService } from '../services/customs.ts';
+import type { BondReceipt } from '../bonded/receipts.ts';
 import { classifyInboxFile, type ExchangeReceipt } from './exchange-messages.ts';
+import { answersOf, sasStatus } from './sas-messages.ts';
+
+/**
+ * Where a 金二 receipt goes (BondedService.receiveFromInbox): applied once by its receiptId. `holdEarly`: a receipt
+ * that overtook the one before it (INV211 before INV201, SAS223 before SAS221) comes back `early` and stays in the
+ * InBox for a later look. `ownNo` is the hub's number of the list or slip it is about (the subject of its message).
+ */
+export type BondedReceiver = (r: BondReceipt, o: { holdEarly: boolean }) => Promise<{ kind: 'applied' | 'duplicate' | 'unknown' | 'refused' | 'early'; ownNo: string | null }>;
 
 /**
  * The InBox watcher: the single-window client writes transmission results (`Successed_…`/`Failed_…`), CEB900
@@ -29,6 +38,10 @@ export interface InboxOptions {
   now?: () => number;
   appendAudit?: (input: AuditInput, atMs: number) => Promise<unknown>;
   onReceipt?: (receipt: ExchangeReceipt, outcome: ReceiptOutcome) => void;
+  /** The bonded book, when the hub keeps one: 金二 receipts are refused (to failed/) without it. */
+  bonded?: BondedReceiver;
+  /** How long a 金二 receipt that came before its predecessor waits in the InBox before it is applied as it is. */
+  holdEarlyMs?: number;
 }
 
 export interface InboxWatcher {
@@ -47,6 +60,8 @@ export function createInboxWatcher(o: InboxOptions): InboxWatcher {
   const done = join(o.path, 'done');
   const failed = join(o.path, 'failed');
   const seen = new Map<string, string>();
+  /** When each held (early) 金二 receipt file was first looked at. */
+  const heldSince = new Map<string, number>();
   let chain: Promise<void> = Promise.resolve();
   const ready = Promise.all([mkdir(done, { recursive: true }), mkdir(failed, { recursive: true })]);
 
@@ -73,25 +88,48 @@ export function createInboxWatcher(o: InboxOptions): InboxWatcher {
     return { ok: true };
   }
 
+  /** Record what a receipt says about one of our messages (once by id) and tell the exchange. */
+  async function recordReceipt(name: string, receipt: ExchangeReceipt): Promise<void> {
+    const outcome = await o.repo.applyReceipt(receipt, now());
+    o.onReceipt?.(receipt, outcome);
+    if (outcome.kind === 'applied') {
+      const m = outcome.message;
+      o.log.info({ file: name, guid: m?.guid ?? receipt.guid, kind: receipt.kind, status: receipt.status, state: m?.state ?? null }, m ? 'e-port receipt applied' : 'e-port receipt for no message of this hub');
+      await o.appendAudit?.({ actor: INBOX_ACTOR, action: 'eport.receipt', subject: m?.guid ?? receipt.guid ?? name, detail: { kind: receipt.kind, messageType: receipt.messageType, status: receipt.status, before: outcome.before, after: m?.state ?? null } }, now());
+    }
+  }
+
+  /**
+   * A 金二 receipt: the book first (once by receiptId; a crash before the file moves repeats it harmlessly), then the
+   * exchange's record of the message it answers, correlated by the hub's own number of the list or slip.
+   */
+  async function bonded(name: string, r: BondReceipt): Promise<void> {
+    if (!o.bonded) return refuse(name, `a ${r.type} receipt, but this hub keeps no bonded account book`, [{ field: 'bonded', message: 'not configured' }]);
+    const first = heldSince.get(name) ?? now();
+    const out = await o.bonded(r, { holdEarly: now() - first < (o.holdEarlyMs ?? 3_600_000) });
+    if (out.kind === 'early') {
+      if (!heldSince.has(name)) o.log.info({ file: name, type: r.type }, 'e-port InBox: 金二 receipt before the one it follows; held for a later look');
+      heldSince.set(name, first);
+      return;
+    }
+    heldSince.delete(name);
+    const st = sasStatus(r);
+    await recordReceipt(name, { id: `${r.type}:${r.receiptId}`, kind: 'business', guid: null, subject: out.ownNo, answers: answersOf(r), messageType: r.type, status: st.status, info: st.info, returnTime: null, refused: st.refused, fileName: name });
+    await moveTo(done, name);
+  }
+
   async function processFile(name: string): Promise<void> {
     const bytes = new Uint8Array(await readFile(join(o.path, name)));
     const file = classifyInboxFile(name, bytes);
     if (file.kind === 'refused') return refuse(name, file.reason, file.issues);
     try {
       // The intake first: it is idempotent by document key, so a crash before the receipt is recorded repeats it harmlessly.
+      if (file.kind === 'bonded') return await bonded(name, file.receipt);
       if (file.kind === 'intake' || file.intake) {
         const r = await intake(bytes, file.kind === 'intake');
         if (!r.ok) return refuse(name, `the intake refused the ${file.type}`, r.issues);
       }
-      if (file.kind === 'receipt') {
-        const outcome = await o.repo.applyReceipt(file.receipt, now());
-        o.onReceipt?.(file.receipt, outcome);
-        if (outcome.kind === 'applied') {
-          const m = outcome.message;
-          o.log.info({ file: name, guid: m?.guid ?? file.receipt.guid, kind: file.receipt.kind, status: file.receipt.status, state: m?.state ?? null }, m ? 'e-port receipt applied' : 'e-port receipt for no message of this hub');
-          await o.appendAudit?.({ actor: INBOX_ACTOR, action: 'eport.receipt', subject: m?.guid ?? file.receipt.guid ?? name, detail: { kind: file.receipt.kind, messageType: file.receipt.messageType, status: file.receipt.status, before: outcome.before, after: m?.state ?? null } }, now());
-        }
-      }
+      if (file.kind === 'receipt') await recordReceipt(name, file.receipt);
     } catch (e) {
       if (isBondgateError(e) && e.status < 500) return refuse(name, `${e.code}: ${e.message}`, e.fields);
       o.log.error({ file: name, err: (e as Error).message }, 'e-port InBox: processing failed; the file stays for a later look');

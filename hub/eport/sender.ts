@@ -28,6 +28,8 @@ export interface SenderOptions {
   baseBackoffMs?: number;
   maxBackoffMs?: number;
   batch?: number;
+  /** The zone's e-port id (dxpId): the sender_id in a 金二 message's envelope. */
+  senderId?: string;
   /** A message could not be signed or checked: the hub raises an alarm. */
   onProblem?: (row: OutboxRow, stage: 'generate' | 'sign' | 'validate' | 'write', detail: string) => Promise<void> | void;
   onSent?: (row: OutboxRow) => void;
@@ -80,7 +82,7 @@ export function createSender(o: SenderOptions): Sender {
   });
 
   async function sendOne(row: OutboxRow): Promise<boolean> {
-    const built = await buildSignedMessage(row, o.signer);
+    const built = await buildSignedMessage(row, o.signer, o.senderId !== undefined ? { senderId: o.senderId } : {});
     if (!built.ok) {
       const detail = built.issues.map((i) => `${i.field}: ${i.message}`).join('; ');
       await o.repo.markAttemptFailed(row.guid, `${built.stage}: ${detail}`, now() + backoffMs(row.attempts, base, max), now());

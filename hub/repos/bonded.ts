@@ -6,6 +6,7 @@ import type { BondReceipt, ListReceipt, SlipReceipt } from '../bonded/receipts.t
 import { applySlipReceipt, gatePassage, type PassageOutcome } from '../bonded/slips.ts';
 import type { ReconRow } from '../bonded/reconcile.ts';
 import { all, lock, one, run, type Migration, type Sql, type SqlParam, type SqlReq } from '../storage/sql.ts';
+import { enqueueMessage } from './eport-messages.ts';
 
 /**
  * The bonded account book on the SQL port (SQLite and PostgreSQL, one text): items, the ledger of moves (each naming
@@ -41,6 +42,16 @@ const MIGRATIONS: Migration[] = [
   `CREATE TABLE bonded_recon (
      day TEXT NOT NULL, ems_no TEXT NOT NULL, gds_seqno INTEGER NOT NULL, gds_mtno TEXT NOT NULL, balance_qty TEXT NOT NULL, pending_in_qty TEXT NOT NULL,
      passed_out_qty TEXT NOT NULL, expected_qty TEXT NOT NULL, physical_qty TEXT NOT NULL, diff_qty TEXT NOT NULL, at_ms BIGINT NOT NULL, PRIMARY KEY (day, ems_no, gds_seqno))`,
+  // First-line entry from the desks (issue 19 item 3): an inbound list's receive transactions, by transaction id (the
+  // latest seq wins: a re-scan amends); the tally's state (open → made, or held with an alarm); inbound vehicles seen
+  // at the gate, one of which the tally's slip is for.
+  `CREATE TABLE bonded_tallies (site TEXT NOT NULL, list_id TEXT NOT NULL, status TEXT NOT NULL, list_no TEXT, slip_no TEXT, vehicle_event TEXT, problem TEXT,
+     first_ms BIGINT NOT NULL, updated_ms BIGINT NOT NULL, PRIMARY KEY (site, list_id))`,
+  'CREATE INDEX bonded_tallies_list ON bonded_tallies (list_no)',
+  `CREATE TABLE bonded_tally_lines (site TEXT NOT NULL, list_id TEXT NOT NULL, transaction_id TEXT NOT NULL, seq BIGINT NOT NULL, sku TEXT, qty BIGINT NOT NULL,
+     PRIMARY KEY (site, list_id, transaction_id))`,
+  `CREATE TABLE bonded_arrivals (event_id TEXT PRIMARY KEY, vehicle_no TEXT NOT NULL, vehicle_ic_no TEXT, weighbridge_kg TEXT, at_ms BIGINT NOT NULL, claimed_by TEXT)`,
+  'CREATE INDEX bonded_arrivals_at ON bonded_arrivals (at_ms)',
 ];
 
 type ItemRow = { ems_no: string; gds_seqno: number; gds_mtno: string; gdecd: string; gds_nm: string; dcl_unitcd: string; opening_qty: string; actl_inc_qty: string; actl_redc_qty: string; prevd_inc_qty: string; prevd_redc_qty: string; storage_limit_qty: string | null };
@@ -67,12 +78,35 @@ export interface OutMessage {
   type: 'INV101' | 'SAS121';
   subject: string;
   xml: string;
+  /** Also queue it in the e-port outbox (eport_messages), in the same transaction: the exchange is configured. */
+  outbox?: boolean;
+}
+
+export interface TallyRow {
+  site: string;
+  listId: string;
+  status: 'open' | 'held' | 'made';
+  listNo: string | null;
+  slipNo: string | null;
+  vehicleEvent: string | null;
+  problem: string | null;
+  firstMs: number;
+}
+
+export interface Arrival {
+  eventId: string;
+  vehicleNo: string;
+  vehicleIcNo: string | null;
+  weighbridgeKg: string | null;
+  atMs: number;
 }
 
 export type ReceiptOutcome =
   | { kind: 'applied'; subject: string; list?: BondList; slip?: BondSlip; moves: number }
   | { kind: 'duplicate'; subject: string; outcome: string }
   | { kind: 'unknown'; subject: string }
+  /** Held (`holdEarly`): the receipt answers something not yet known here (INV211 before INV201, SAS223 before SAS221); nothing recorded. */
+  | { kind: 'early'; subject: string }
   | { kind: 'refused'; subject: string; code: string; detail: string; problems?: LedgerProblem[] };
 
 export type PassageResult = { kind: 'replay' } | { kind: 'unknown' } | { kind: 'done'; outcome: PassageOutcome; before: BondSlip };
@@ -90,8 +124,12 @@ export interface BondedRepo {
   getSlip(no: string): Promise<BondSlip | undefined>;
   slips(q: { limit: number; bindingOnly?: boolean }): Promise<BondSlip[]>;
   messages(subject: string): Promise<(OutMessage & { createdMs: number })[]>;
-  /** Apply one receipt once (by receiptId): list or slip moved, ledger moved, receipt recorded, all in one transaction. */
-  applyReceipt(r: BondReceipt, nowMs: number): Promise<ReceiptOutcome>;
+  /**
+   * Apply one receipt once (by receiptId): list or slip moved, ledger moved, receipt recorded, all in one transaction.
+   * `holdEarly`: a receipt that names a document not known yet, or deducts a list not yet approved, is not recorded
+   * (outcome `early`), so the same receipt applies when it is offered again after the one it overtook.
+   */
+  applyReceipt(r: BondReceipt, nowMs: number, opts?: { holdEarly?: boolean }): Promise<ReceiptOutcome>;
   /** Apply one gate passage once (by event id); a completed passage counts the slip's goods against their lists. */
   passage(p: { eventId: string; passportNo: string; /** Absent: the gate the slip is due at (a lane's report does not say which of two gates). */ gate?: 'single' | 'gate1' | 'gate2'; laneId: string; atMs: number }): Promise<PassageResult>;
   /**
@@ -102,6 +140,28 @@ export interface BondedRepo {
   /** Record a lane's alarm on a slip (the barrier stayed down) once by event id: the slip's status does not move. */
   alarm(p: { eventId: string; passportNo: string; laneId: string; atMs: number; reason: string }): Promise<'recorded' | 'replay' | 'unknown'>;
   saveRecon(day: string, rows: readonly ReconRow[], nowMs: number): Promise<void>;
+  /**
+   * A receive counted at a desk against an inbound list, once per (transaction, seq): the newest seq of a transaction
+   * wins. Returns the tally after it and the counted lines by SKU (pieces), or `late` when the tally's list is made.
+   */
+  tallyReceive(t: { site: string; listId: string; transactionId: string; seq: number; sku: string | null; qty: number; atMs: number }): Promise<{ tally: TallyRow; late: boolean }>;
+  tally(site: string, listId: string): Promise<TallyRow | undefined>;
+  tallyLines(site: string, listId: string): Promise<{ sku: string | null; qty: number; transactionId: string }[]>;
+  /** Tallies still open or held (for a retry at start). */
+  pendingTallies(): Promise<TallyRow[]>;
+  holdTally(site: string, listId: string, problem: string, nowMs: number): Promise<void>;
+  /**
+   * The tally becomes its list: the list (declared) and its message written with the tally's state, and the latest
+   * inbound vehicle not claimed by another tally (at or before the first receive) claimed for its slip — all in one
+   * transaction, once: false when the tally was made already.
+   */
+  makeTallyList(site: string, listId: string, l: BondList, msg: OutMessage, nowMs: number): Promise<boolean>;
+  tallyByList(listNo: string): Promise<TallyRow | undefined>;
+  arrival(eventId: string): Promise<Arrival | undefined>;
+  /** An inbound vehicle at the gate (once by event id). */
+  recordArrival(a: Arrival): Promise<void>;
+  /** The slip prepared for a tally's list, stored with the tally's link in one transaction (false: it has one). */
+  putTallySlip(listNo: string, s: BondSlip): Promise<boolean>;
   recon(day?: string): Promise<{ day: string | null; rows: (Record<string, string | number>)[] }>;
 }
 
@@ -124,7 +184,12 @@ function* writeSlip(s: BondSlip) {
 }
 function* writeMessage(m: OutMessage, nowMs: number) {
   yield* run('INSERT INTO bonded_messages (guid, type, subject, xml, created_ms) VALUES (?, ?, ?, ?, ?)', [m.guid, m.type, m.subject, m.xml, nowMs]);
+  // The e-port outbox row in the same transaction as the decision (issue 18's rule): the sender signs it, checks it
+  // again and writes it to the OutBox; its guid is this message's, so every answer correlates back.
+  if (m.outbox) yield* enqueueMessage({ cause: `${m.type}:${m.guid}`, messageType: m.type, input: { body: m.xml }, subject: m.subject, guid: m.guid }, nowMs);
 }
+type TallyDbRow = { site: string; list_id: string; status: string; list_no: string | null; slip_no: string | null; vehicle_event: string | null; problem: string | null; first_ms: number };
+const tallyFromRow = (r: TallyDbRow): TallyRow => ({ site: r.site, listId: r.list_id, status: r.status as TallyRow['status'], listNo: r.list_no, slipNo: r.slip_no, vehicleEvent: r.vehicle_event, problem: r.problem, firstMs: Number(r.first_ms) });
 function* findList(no: string) {
   const r = yield* one<{ doc: string }>('SELECT doc FROM bonded_lists WHERE etps_inner_invt_no = ? OR bond_invt_no = ?', [no, no]);
   return r && listFromRow(r);
@@ -236,12 +301,14 @@ export function openBondedRepo(sql: Sql): BondedRepo {
       return rows.map((r) => ({ guid: r.guid, type: r.type as OutMessage['type'], subject: r.subject, xml: r.xml, createdMs: Number(r.created_ms) }));
     },
 
-    applyReceipt(r, nowMs) {
+    applyReceipt(r, nowMs, opts) {
       return sql.tx(function* (): Generator<SqlReq, ReceiptOutcome, unknown> {
         yield* lock(LOCK);
         const seen = yield* one<{ subject: string; outcome: string }>('SELECT subject, outcome FROM bonded_receipts WHERE receipt_id = ?', [r.receiptId]);
         if (seen) return { kind: 'duplicate', subject: seen.subject, outcome: seen.outcome };
         const out: ReceiptOutcome = r.type === 'INV201' || r.type === 'INV202' || r.type === 'INV211' ? yield* applyList(r, nowMs) : yield* applySlip(r, nowMs);
+        // Nothing was written for either (applyList/applySlip write only on success): returning here leaves no trace.
+        if (opts?.holdEarly && (out.kind === 'unknown' || (out.kind === 'refused' && out.code === 'not_approved'))) return { kind: 'early', subject: out.subject };
         // Refused and unknown receipts are recorded too: they are customs' word, kept for the person who sorts them out.
         yield* record(r, out.subject, out.kind === 'refused' ? `refused:${out.code}` : out.kind, out.kind === 'refused' ? out.detail : '', nowMs);
         return out;
@@ -299,6 +366,64 @@ export function openBondedRepo(sql: Sql): BondedRepo {
           const params: SqlParam[] = [day, r.emsNo, r.gdsSeqno, r.gdsMtno, formatQty(r.balanceQty), formatQty(r.pendingInQty), formatQty(r.passedOutQty), formatQty(r.expectedQty), formatQty(r.physicalQty), formatQty(r.diffQty), nowMs];
           yield* run('INSERT INTO bonded_recon (day, ems_no, gds_seqno, gds_mtno, balance_qty, pending_in_qty, passed_out_qty, expected_qty, physical_qty, diff_qty, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', params);
         }
+      });
+    },
+    tallyReceive(t) {
+      return sql.tx(function* () {
+        yield* run("INSERT INTO bonded_tallies (site, list_id, status, first_ms, updated_ms) VALUES (?, ?, 'open', ?, ?) ON CONFLICT DO NOTHING", [t.site, t.listId, t.atMs, t.atMs]);
+        const before = (yield* one<TallyDbRow>('SELECT * FROM bonded_tallies WHERE site = ? AND list_id = ?', [t.site, t.listId]))!;
+        if (before.status === 'made') return { tally: tallyFromRow(before), late: true };
+        const had = yield* one<{ seq: number }>('SELECT seq FROM bonded_tally_lines WHERE site = ? AND list_id = ? AND transaction_id = ?', [t.site, t.listId, t.transactionId]);
+        if (!had) yield* run('INSERT INTO bonded_tally_lines (site, list_id, transaction_id, seq, sku, qty) VALUES (?, ?, ?, ?, ?, ?)', [t.site, t.listId, t.transactionId, t.seq, t.sku, t.qty]);
+        else if (Number(had.seq) < t.seq) yield* run('UPDATE bonded_tally_lines SET seq = ?, sku = ?, qty = ? WHERE site = ? AND list_id = ? AND transaction_id = ?', [t.seq, t.sku, t.qty, t.site, t.listId, t.transactionId]);
+        yield* run('UPDATE bonded_tallies SET updated_ms = ? WHERE site = ? AND list_id = ?', [t.atMs, t.site, t.listId]);
+        return { tally: tallyFromRow(before), late: false };
+      });
+    },
+    async tally(site, listId) {
+      const r = await sql.all<TallyDbRow>('SELECT * FROM bonded_tallies WHERE site = ? AND list_id = ?', [site, listId]);
+      return r[0] && tallyFromRow(r[0]);
+    },
+    async tallyLines(site, listId) {
+      const r = await sql.all<{ sku: string | null; qty: number; transaction_id: string }>('SELECT sku, qty, transaction_id FROM bonded_tally_lines WHERE site = ? AND list_id = ? ORDER BY transaction_id', [site, listId]);
+      return r.map((x) => ({ sku: x.sku, qty: Number(x.qty), transactionId: x.transaction_id }));
+    },
+    async pendingTallies() {
+      return (await sql.all<TallyDbRow>("SELECT * FROM bonded_tallies WHERE status IN ('open', 'held') ORDER BY first_ms")).map(tallyFromRow);
+    },
+    holdTally(site, listId, problem, nowMs) {
+      return sql.tx(() => run("UPDATE bonded_tallies SET status = 'held', problem = ?, updated_ms = ? WHERE site = ? AND list_id = ? AND status <> 'made'", [problem.slice(0, 1000), nowMs, site, listId])).then(() => undefined);
+    },
+    makeTallyList(site, listId, l, msg, nowMs) {
+      return sql.tx(function* () {
+        yield* lock(LOCK);
+        const t = yield* one<TallyDbRow>('SELECT * FROM bonded_tallies WHERE site = ? AND list_id = ?', [site, listId]);
+        if (!t || t.status === 'made') return false;
+        const v = yield* one<{ event_id: string }>('SELECT event_id FROM bonded_arrivals WHERE claimed_by IS NULL AND at_ms <= ? ORDER BY at_ms DESC, event_id DESC LIMIT 1', [Number(t.first_ms)]);
+        if (v) yield* run('UPDATE bonded_arrivals SET claimed_by = ? WHERE event_id = ?', [l.etpsInnerInvtNo, v.event_id]);
+        yield* run("UPDATE bonded_tallies SET status = 'made', list_no = ?, vehicle_event = ?, problem = NULL, updated_ms = ? WHERE site = ? AND list_id = ?", [l.etpsInnerInvtNo, v?.event_id ?? null, nowMs, site, listId]);
+        yield* writeList(l);
+        yield* writeMessage(msg, nowMs);
+        return true;
+      });
+    },
+    async tallyByList(listNo) {
+      const r = await sql.all<TallyDbRow>('SELECT * FROM bonded_tallies WHERE list_no = ?', [listNo]);
+      return r[0] && tallyFromRow(r[0]);
+    },
+    async arrival(eventId) {
+      const r = await sql.all<{ event_id: string; vehicle_no: string; vehicle_ic_no: string | null; weighbridge_kg: string | null; at_ms: number }>('SELECT * FROM bonded_arrivals WHERE event_id = ?', [eventId]);
+      return r[0] && { eventId: r[0].event_id, vehicleNo: r[0].vehicle_no, vehicleIcNo: r[0].vehicle_ic_no, weighbridgeKg: r[0].weighbridge_kg, atMs: Number(r[0].at_ms) };
+    },
+    recordArrival(a) {
+      return sql.tx(() => run('INSERT INTO bonded_arrivals (event_id, vehicle_no, vehicle_ic_no, weighbridge_kg, at_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING', [a.eventId, a.vehicleNo, a.vehicleIcNo, a.weighbridgeKg, a.atMs])).then(() => undefined);
+    },
+    putTallySlip(listNo, s) {
+      return sql.tx(function* () {
+        const n = yield* run('UPDATE bonded_tallies SET slip_no = ? WHERE list_no = ? AND slip_no IS NULL', [s.etpsPreentNo, listNo]);
+        if (n === 0) return false;
+        yield* writeSlip(s);
+        return true;
       });
     },
     async recon(day) {

@@ -8,12 +8,14 @@ import { buildInv101, buildSas121, type Enterprise, type ListPricing } from '../
 import { PASSPORT_NO_24, type BondList, type BondSlip, type BookItemFiling, type ListKind } from '../bonded/model.ts';
 import { normaliseSlipNo } from '../../shared/stations/gate.ts';
 import type { Projection } from './projections.ts';
-import { formatQty } from '../bonded/qty.ts';
+import { formatQty, parseQty, ZERO } from '../bonded/qty.ts';
 import type { BondReceipt } from '../bonded/receipts.ts';
 import { reconcile, type PhysicalStock } from '../bonded/reconcile.ts';
-import { applyRefusal, prepareSlip, toFeedSlip, usedOnSlips, type SlipPrepareRequest } from '../bonded/slips.ts';
+import { applyRefusal, prepareSlip, SlipPrepareRequest, toFeedSlip, usedOnSlips } from '../bonded/slips.ts';
+import { ExpectedList } from '../../shared/stations/feed.ts';
 import { itemStates } from '../bonded/stock-state.ts';
 import type { HubConfig } from '../config.ts';
+import type { AlarmKind } from '../customs/alarms.ts';
 import type { AlarmRepo } from '../repos/alarms.ts';
 import type { BondedRepo, ReceiptOutcome } from '../repos/bonded.ts';
 import type { Storage } from '../storage/storage.ts';
@@ -35,7 +37,24 @@ export class BondedService {
   private readonly now: () => number;
   private readonly enterprise: Enterprise;
 
-  constructor(private readonly d: { repo: BondedRepo; storage: Storage; feed: StationFeedService; config: BondedConfig; alarms?: AlarmRepo; releasedOrders?: ReleasedOrderSource; /** The desks' bonded stock per SKU now (StockRepo totals, warehouse bonded). */ physicalStock?: () => Promise<PhysicalStock[]>; log: Logger; now?: () => number }) {
+  constructor(
+    private readonly d: {
+      repo: BondedRepo;
+      storage: Storage;
+      feed: StationFeedService;
+      config: BondedConfig;
+      alarms?: AlarmRepo;
+      releasedOrders?: ReleasedOrderSource;
+      /** The desks' bonded stock per SKU now (StockRepo totals, warehouse bonded). */
+      physicalStock?: () => Promise<PhysicalStock[]>;
+      /** The e-port exchange is configured: INV101/SAS121 are queued in its outbox with the decision (issue 18). */
+      outbox?: boolean;
+      /** A message was queued (to wake the sender). */
+      onEnqueued?: () => void;
+      log: Logger;
+      now?: () => number;
+    },
+  ) {
     this.now = d.now ?? Date.now;
     const c = d.config;
     this.enterprise = { ...c.enterprise, district: c.district, sysId: c.sysId, impexpPortcd: c.impexpPortcd ?? c.district };
@@ -98,10 +117,11 @@ export class BondedService {
     const nowMs = this.now();
     const built = buildInv101(l, this.enterprise, pricing, nowMs);
     if (!built.ok) throw new BondgateError('VALIDATION_FAILED', `INV101 for ${no} breaks ${built.issues.length} field rule(s)`, built.issues);
-    const guid = randomUUID();
+    const guid = newGuid();
     const declared: BondList = { ...l, listStat: 'declared', rejectReason: null, updatedMs: nowMs };
-    await this.d.repo.putList(declared, { guid, type: 'INV101', subject: l.etpsInnerInvtNo, xml: built.xml });
+    await this.d.repo.putList(declared, { guid, type: 'INV101', subject: l.etpsInnerInvtNo, xml: built.xml, outbox: this.d.outbox ?? false });
     await this.d.storage.appendAudit({ actor, action: 'bonded.list.declare', subject: listNo(l), detail: { guid } }, nowMs);
+    if (this.d.outbox) this.d.onEnqueued?.();
     return { list: declared, guid, xml: built.xml };
   }
 
@@ -119,6 +139,14 @@ export class BondedService {
 
   /** The enterprise prepares a slip (draft): goods from its linked lists, weights summed. */
   async prepareSlip(req: SlipPrepareRequest, actor: string): Promise<BondSlip> {
+    const slip = await this.draftSlip(req, actor);
+    await this.d.repo.putSlip(slip);
+    await this.d.storage.appendAudit({ actor, action: 'bonded.slip.prepare', subject: slip.etpsPreentNo, detail: { passportTypecd: req.passportTypecd, bindTypecd: req.bindTypecd, rltNos: req.rltNos, vehicleNo: req.vehicleNo } }, this.now());
+    return slip;
+  }
+
+  /** A slip prepared from its request and linked lists, not stored. */
+  private async draftSlip(req: SlipPrepareRequest, actor: string): Promise<BondSlip> {
     const nowMs = this.now();
     const lists = new Map<string, BondList>();
     for (const no of req.rltTbTypecd === '1' ? req.rltNos : []) {
@@ -128,8 +156,6 @@ export class BondedService {
     const etpsPreentNo = `BGS${req.ioTypecd}${chinaDay(nowMs)}${String(await this.d.repo.nextSerial(`slip:${chinaDay(nowMs)}`)).padStart(6, '0')}`;
     const p = prepareSlip(req, { etpsPreentNo, district: this.d.config.district, emsNo: this.d.config.emsNo, lists, used: usedOnSlips(await this.d.repo.slips({ limit: 10_000, bindingOnly: true })), preparedBy: actor, nowMs });
     if (!p.ok) throw new BondgateError('CONFLICT', `slip not prepared: ${p.problems.map((x) => `${x.listNo}${x.gdsSeqno ? `#${x.gdsSeqno}` : ''} ${x.problem}`).join('; ')}`, p.problems.map((x, i) => ({ field: `rltNos.${i}`, message: `${x.listNo}: ${x.problem}` })));
-    await this.d.repo.putSlip(p.slip);
-    await this.d.storage.appendAudit({ actor, action: 'bonded.slip.prepare', subject: etpsPreentNo, detail: { passportTypecd: req.passportTypecd, bindTypecd: req.bindTypecd, rltNos: req.rltNos, vehicleNo: req.vehicleNo } }, nowMs);
     return p.slip;
   }
 
@@ -141,10 +167,11 @@ export class BondedService {
     const built = buildSas121(s, this.enterprise);
     if (!built.ok) throw new BondgateError('VALIDATION_FAILED', `SAS121 for ${no} breaks ${built.issues.length} field rule(s)`, built.issues);
     const nowMs = this.now();
-    const guid = randomUUID();
+    const guid = newGuid();
     const applied: BondSlip = { ...s, stucd: '0', rejectReason: null, updatedMs: nowMs };
-    await this.d.repo.putSlip(applied, { guid, type: 'SAS121', subject: s.etpsPreentNo, xml: built.xml });
+    await this.d.repo.putSlip(applied, { guid, type: 'SAS121', subject: s.etpsPreentNo, xml: built.xml, outbox: this.d.outbox ?? false });
     await this.d.storage.appendAudit({ actor, action: 'bonded.slip.apply', subject: s.etpsPreentNo, detail: { guid } }, nowMs);
+    if (this.d.outbox) this.d.onEnqueued?.();
     return { slip: applied, guid, xml: built.xml };
   }
 
@@ -165,10 +192,15 @@ export class BondedService {
   // --- receipts and passages ------------------------------------------------------------------------------------------
 
   /** The inbox's entry point: apply one customs receipt once. An approved slip goes to the gates; a refusal raises an alarm. */
-  async applyReceipt(r: BondReceipt): Promise<ReceiptOutcome> {
+  async applyReceipt(r: BondReceipt, opts: { holdEarly?: boolean } = {}): Promise<ReceiptOutcome> {
     const nowMs = this.now();
-    const out = await this.d.repo.applyReceipt(r, nowMs);
+    const out = await this.d.repo.applyReceipt(r, nowMs, opts);
+    if (out.kind === 'early') return out;
     if (out.kind === 'applied' && out.slip) await this.publish(out.slip);
+    // A first-line list made from a tally, approved: its slip is applied for now (the tally claimed the vehicle).
+    if (out.kind === 'applied' && out.list?.kind === 'first_line_in' && out.list.listStat === 'approved' && r.type === 'INV201') {
+      await this.firstLineSlip(out.list).catch((e: Error) => this.d.log.error({ list: out.list?.etpsInnerInvtNo, err: e.message }, 'first-line slip not applied'));
+    }
     if (out.kind === 'refused' || out.kind === 'unknown') {
       const detail = out.kind === 'refused' ? `${r.type} ${r.receiptId}: ${out.detail}` : `${r.type} ${r.receiptId}: no document ${out.subject}`;
       this.d.log.warn({ receiptId: r.receiptId, type: r.type, subject: out.subject, outcome: out.kind }, 'bonded receipt not applied');
@@ -176,6 +208,160 @@ export class BondedService {
     }
     if (out.kind !== 'duplicate') await this.d.storage.appendAudit({ actor: 'customs', action: 'bonded.receipt', subject: out.subject, detail: { type: r.type, receiptId: r.receiptId, outcome: out.kind } }, nowMs);
     return out;
+  }
+
+  /**
+   * The e-port InBox's entry (BondedReceiver): the receipt applied once, and the hub's own number of the list or slip
+   * it answers, which is the subject of the INV101/SAS121 message the exchange correlates it to.
+   */
+  async receiveFromInbox(r: BondReceipt, o: { holdEarly: boolean }): Promise<{ kind: ReceiptOutcome['kind']; ownNo: string | null }> {
+    const out = await this.applyReceipt(r, { holdEarly: o.holdEarly });
+    const no = 'etpsInnerInvtNo' in r ? r.etpsInnerInvtNo : 'etpsPreentNo' in r ? r.etpsPreentNo : r.passportNo;
+    const ownNo = r.type.startsWith('INV') ? ((await this.d.repo.getList(no))?.etpsInnerInvtNo ?? null) : ((await this.d.repo.getSlip(no))?.etpsPreentNo ?? null);
+    return { kind: out.kind, ownNo };
+  }
+
+  // --- first-line entry from the desks ----------------------------------------------------------------------------
+
+  /**
+   * The 'bonded-tally' projection (issue 19: first-line entry from the tally of an inbound truck). Receives counted at
+   * a bonded desk against an inbound list are kept by transaction (a re-scan amends); the tally is complete when all
+   * the list's expected goods are received or its put-away has begun, and then becomes a first-line INV101, declared
+   * in the transaction that closes the tally (once, however often the events are replayed). Inbound vehicles at the
+   * gate are remembered: the tally claims the latest one before its first receive, for the slip applied once customs
+   * approves the list. Unmapped SKUs hold the tally with a critical alarm; a receive after the list was made raises one too.
+   */
+  tallies(): Projection {
+    return {
+      name: 'bonded-tally',
+      types: ['warehouse.transaction', 'gate.passed'],
+      apply: async (gatewayId, events) => {
+        if (!this.d.config.firstLine) return;
+        for (const e of events) {
+          if (e.type === 'gate.passed') {
+            if (e.payload.direction === 'in' && e.payload.vehicleNo && !e.payload.slipNo) {
+              await this.d.repo.recordArrival({ eventId: e.id, vehicleNo: e.payload.vehicleNo, vehicleIcNo: null, weighbridgeKg: e.payload.weighbridgeKg === undefined ? null : String(e.payload.weighbridgeKg), atMs: e.time.wallMs });
+            }
+            continue;
+          }
+          if (e.type !== 'warehouse.transaction') continue;
+          const p = e.payload;
+          if (p.warehouse !== 'bonded' || !p.listId) continue;
+          if (p.op === 'receive' && p.outcome !== 'rejected') {
+            const r = await this.d.repo.tallyReceive({ site: gatewayId, listId: p.listId, transactionId: p.transactionId, seq: e.seq, sku: p.sku ?? null, qty: p.qty, atMs: e.time.wallMs });
+            if (r.late) {
+              await this.alarm('bonded_tally_after_list', `${gatewayId}/${p.listId}`, 'critical', `a receive (${p.qty} ${p.sku ?? 'no SKU'}) on inbound list ${p.listId} after its first-line list ${r.tally.listNo} was declared: not on the list; declare the difference by hand`);
+              continue;
+            }
+            if (await this.tallyComplete(gatewayId, p.listId)) await this.finishTally(gatewayId, p.listId);
+          } else if (p.op === 'putaway') {
+            const t = await this.d.repo.tally(gatewayId, p.listId);
+            if (t && t.status === 'open') await this.finishTally(gatewayId, p.listId);
+          }
+        }
+      },
+    };
+  }
+
+  /** At start: tallies held for a problem (an unmapped SKU, a list that broke a field rule) are tried again with the configuration as it is now. */
+  async resumeTallies(): Promise<number> {
+    let n = 0;
+    for (const t of await this.d.repo.pendingTallies()) if (t.status === 'held' && (await this.finishTally(t.site, t.listId))) n++;
+    return n;
+  }
+
+  private async tallyComplete(site: string, listId: string): Promise<boolean> {
+    const expected = ExpectedList.safeParse(await this.d.storage.feedGet('expected', listId));
+    if (!expected.success || expected.data.kind !== 'inbound' || expected.data.items.length === 0) return false;
+    const want = expected.data.items.reduce((n, i) => n + i.qty, 0);
+    const got = (await this.d.repo.tallyLines(site, listId)).reduce((n, l) => n + l.qty, 0);
+    return got >= want;
+  }
+
+  /** The tally becomes a declared first-line list (true), or is held with an alarm naming why (false). */
+  private async finishTally(site: string, listId: string): Promise<boolean> {
+    const fl = this.d.config.firstLine!;
+    const subject = `${site}/${listId}`;
+    const nowMs = this.now();
+    const counted = (await this.d.repo.tallyLines(site, listId)).filter((l) => l.qty > 0);
+    const items = new Map((await this.d.repo.items(this.d.config.emsNo)).map((i) => [i.gdsSeqno, i]));
+    const unmapped = new Set<string>();
+    const lines: CountedLine[] = [];
+    const pricing = new Map<number, ListPricing>();
+    for (const c of counted) {
+      const m = c.sku === null ? undefined : fl.items[c.sku];
+      const item = m && items.get(m.gdsSeqno);
+      if (!m || !item) {
+        unmapped.add(c.sku === null ? `(no SKU: ${c.transactionId})` : m ? `${c.sku} (item ${m.gdsSeqno} not on book ${this.d.config.emsNo})` : c.sku);
+        continue;
+      }
+      lines.push({ sku: item.gdsMtno, qty: c.qty });
+      if (!pricing.has(item.gdsSeqno)) pricing.set(item.gdsSeqno, { dclCurrcd: m.dclCurrcd, dclUprcAmt: m.dclUprcAmt, natcd: m.natcd, destinationNatcd: fl.destinationNatcd, gdsSpcfModelDesc: m.gdsSpcfModelDesc });
+    }
+    const hold = async (kind: AlarmKind, problem: string) => {
+      await this.d.repo.holdTally(site, listId, problem, nowMs);
+      await this.alarm(kind, subject, 'critical', problem);
+      this.d.log.warn({ site, listId, problem }, 'first-line tally held');
+      return false;
+    };
+    if (unmapped.size) return hold('bonded_sku_unmapped', `inbound list ${listId}: no book item mapped for ${[...unmapped].slice(0, 20).join(', ')} (bonded.firstLine.items); the first-line list waits`);
+    if (lines.length === 0) return hold('bonded_sku_unmapped', `inbound list ${listId}: nothing counted to declare`);
+    const no = await this.listNumber('I', nowMs);
+    const m = makeList({ etpsInnerInvtNo: no, emsNo: this.d.config.emsNo, kind: 'first_line_in', lines, sources: [`tally:${site}:${listId}`], nowMs, supvModecd: this.d.config.supvModecd }, await this.catalog());
+    if (!m.ok) return hold('bonded_sku_unmapped', `inbound list ${listId}: ${m.problems.map((p) => ('sku' in p ? `${p.sku} ${p.problem}` : p.problem)).join('; ')}`);
+    const built = buildInv101(m.list, this.enterprise, pricing, nowMs);
+    if (!built.ok) return hold('bonded_list_invalid', `inbound list ${listId}: INV101 breaks ${built.issues.map((i) => `${i.field} ${i.message}`).join('; ')}`.slice(0, 1000));
+    const guid = newGuid();
+    const declared: BondList = { ...m.list, listStat: 'declared' };
+    const made = await this.d.repo.makeTallyList(site, listId, declared, { guid, type: 'INV101', subject: no, xml: built.xml, outbox: this.d.outbox ?? false }, nowMs);
+    if (!made) return false;
+    await this.clear('bonded_sku_unmapped', subject);
+    await this.clear('bonded_list_invalid', subject);
+    await this.d.storage.appendAudit({ actor: TALLY_ACTOR, action: 'bonded.list.declare', subject: no, detail: { guid, kind: 'first_line_in', tally: subject, lines: declared.lines.length } }, nowMs);
+    this.d.log.info({ site, listId, list: no, guid }, 'first-line list declared from the tally');
+    if (this.d.outbox) this.d.onEnqueued?.();
+    return true;
+  }
+
+  /** 申报 of the first-line slip (SAS121 type 2, bound to the list) for the vehicle the tally claimed; once per list. */
+  private async firstLineSlip(l: BondList): Promise<void> {
+    const fl = this.d.config.firstLine;
+    if (!fl?.autoSlip) return;
+    const t = await this.d.repo.tallyByList(l.etpsInnerInvtNo);
+    if (!t) return; // a list made by hand: its slip is prepared by hand
+    if (t.slipNo) {
+      // Prepared before a restart but not sent: send it now.
+      const s = await this.d.repo.getSlip(t.slipNo);
+      if (s?.stucd === 'draft') await this.applySlip(s.etpsPreentNo, TALLY_ACTOR);
+      return;
+    }
+    const v = t.vehicleEvent ? await this.d.repo.arrival(t.vehicleEvent) : undefined;
+    if (!v) {
+      await this.alarm('bonded_slip_no_vehicle', listNo(l), 'warning', `first-line list ${listNo(l)} approved, but no inbound vehicle was seen at the gate before its tally: prepare its slip by hand`);
+      return;
+    }
+    const bySeq = new Map(Object.values(fl.items).map((m) => [m.gdsSeqno, m]));
+    const kg = (perPiece: string | undefined, qty: string) => formatQty((parseQty(perPiece ?? '0') * parseQty(qty)) / 100_000n);
+    const lines = l.lines.map((x) => ({ listNo: listNo(l), gdsSeqno: x.gdsSeqno, dclQty: x.dclQty, grossWt: kg(bySeq.get(x.gdsSeqno)?.grossKg, x.dclQty), netWt: kg(bySeq.get(x.gdsSeqno)?.netKg, x.dclQty) }));
+    const gross = lines.reduce((n, x) => n + parseQty(x.grossWt), ZERO);
+    // The weighbridge weighed the loaded truck on arrival: its tare is that less the goods (never below zero).
+    const loaded = v.weighbridgeKg === null ? null : parseQty(Number(v.weighbridgeKg).toFixed(5));
+    const tare = loaded !== null && loaded > gross ? loaded - gross : ZERO;
+    const req = SlipPrepareRequest.parse({ ioTypecd: 'I', passportTypecd: '2', bindTypecd: '2', rltTbTypecd: '1', rltNos: [listNo(l)], gateMode: fl.gateMode, vehicleNo: v.vehicleNo, vehicleIcNo: v.vehicleIcNo, vehicleWt: formatQty(tare), lines });
+    const slip = await this.draftSlip(req, TALLY_ACTOR);
+    if (!(await this.d.repo.putTallySlip(l.etpsInnerInvtNo, slip))) return;
+    await this.d.storage.appendAudit({ actor: TALLY_ACTOR, action: 'bonded.slip.prepare', subject: slip.etpsPreentNo, detail: { passportTypecd: '2', rltNos: req.rltNos, vehicleNo: v.vehicleNo, arrival: v.eventId } }, this.now());
+    await this.applySlip(slip.etpsPreentNo, TALLY_ACTOR);
+  }
+
+  private async alarm(kind: AlarmKind, subject: string, severity: 'critical' | 'warning', detail: string) {
+    const t = this.now();
+    await this.d.alarms?.signal('hub', { op: 'raise', kind, subject, stationId: null, deviceId: null, severity, detail: detail.slice(0, 1000) }, t, t);
+  }
+
+  private async clear(kind: AlarmKind, subject: string) {
+    const t = this.now();
+    await this.d.alarms?.signal('hub', { op: 'clear', kind, subject }, t, t);
   }
 
   /** A lane's `gate.passed` naming a slip: moved once per event; completed passages count the goods against their lists. */
@@ -258,6 +444,12 @@ export class BondedService {
     return `BG${io}${day}${String(await this.d.repo.nextSerial(`list:${day}`)).padStart(6, '0')}`;
   }
 }
+
+/** Who the hub's automatic first-line lists and slips are made by, on the audit chain. */
+export const TALLY_ACTOR = 'hub-tally';
+
+/** A message guid: upper case, as the e-port writes guids (the InBox correlates in upper case). */
+const newGuid = () => randomUUID().toUpperCase();
 
 /** yymmdd in China time (UTC+8): the day customs numbers by. */
 export function chinaDay(ms: number): string {

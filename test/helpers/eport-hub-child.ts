@@ -3,7 +3,7 @@ import { createLogger } from '../../shared/log.ts';
 import { EportExchangeConfig } from '../../hub/eport/config.ts';
 import { startEportExchange } from '../../hub/eport/exchange.ts';
 import { EPORT_SAMPLE_INPUTS } from '../../hub/eport/exchange-samples.ts';
-import { OUTGOING_TYPES } from '../../hub/eport/exchange-messages.ts';
+import { CEB_OUTGOING_TYPES } from '../../hub/eport/exchange-messages.ts';
 import { openEportMessageRepo } from '../../hub/repos/eport-messages.ts';
 import { mapCebHere } from '../../hub/services/ceb-pool.ts';
 import { openSqliteStorage } from '../../hub/storage/sqlite.ts';
@@ -20,7 +20,7 @@ await storage.migrate();
 const repo = openEportMessageRepo(storage.sql);
 await repo.migrate();
 for (let i = 0; i < count; i++) {
-  const type = OUTGOING_TYPES[i % 3]!;
+  const type = CEB_OUTGOING_TYPES[i % 3]!;
   const input: Record<string, unknown> = { ...EPORT_SAMPLE_INPUTS[type], ...(type === 'CEB711' ? { billNo: `784-${String(i).padStart(8, '0')}` } : { copNo: `KILL${type}${i}` }) };
   await repo.enqueue({ cause: `kill:${i}`, messageType: type, input, subject: String(input.billNo ?? input.copNo) }, Date.now());
 }

@@ -8,7 +8,8 @@ import type { Me } from '../session.ts';
 
 const STATES = ['queued', 'sent', 'receipt', 'failed'] as const;
 type MessageState = (typeof STATES)[number];
-const TYPES = ['CEB711', 'CEB507', 'CEB509'] as const;
+// The CEB messages of issue 18 and the 金二 list and slip of the bonded book (issue 19).
+const TYPES = ['CEB711', 'CEB507', 'CEB509', 'INV101', 'SAS121'] as const;
 
 /** GET /api/eport/messages (hub/eport/exchange.ts). */
 interface Message {
