@@ -35,7 +35,7 @@ function onSignals(stop: () => Promise<void>): void {
 /**
  * The edge's old generation grows by EDGE_HEAP_GROWING_PERCENT over what the last full GC left alive (V8 otherwise
  * lets it grow up to 4× under a fast-allocating backlog): a gateway working through a 20,000-line serial backlog
- * peaked at 165–173 MiB resident with V8's own growth, 117–121 MiB with this, for more frequent (concurrent) full GCs
+ * peaked at 165–173 MiB resident with V8's own growth, 117–122 MiB with this, for more frequent (concurrent) full GCs
  * (bench/RESULTS.md, "Edge footprint under a backlog"). Set here, in the process that runs the edge, rather than in
  * NODE_OPTIONS (which does not take this V8 flag), so systemd, Docker and the bench all run the same heap policy.
  * V8 reads it at every GC, so setting it before the edge's modules load is enough.
