@@ -20,12 +20,19 @@ import { classifyRead, type ClassifiedRead } from '../../shared/identifiers/read
  * the OS buffer fills and the scanner is held off) and reports the overload as a device.error, until the queue is
  * down to `QUEUE_LOW_WATER`: reads wait, none is dropped.
  */
-/** Most reads handed on per turn of the event loop, and the time they may take (each read is journalled and decided). */
-export const READS_PER_TURN = 512;
+/**
+ * Most reads handed on per turn of the event loop, and the time they may take (each read is journalled and decided).
+ * 128, not more: the station decides parcels from its timers at TIMER_CHUNK (200) a turn, so reads taken in faster
+ * than that pile up as open parcels — and the station's state, written with every commit, grows with them.
+ */
+export const READS_PER_TURN = 128;
 export const TURN_BUDGET_MS = 10;
-/** Queued reads at which the driver stops reading the port, and at which it reads again. */
-export const QUEUE_HIGH_WATER = 4096;
-export const QUEUE_LOW_WATER = 512;
+/**
+ * Queued reads at which the driver stops reading the port, and at which it reads again: every read queued here is
+ * heap the gateway holds (and old enough to be promoted by the time it is handed on), so the bound is low.
+ */
+export const QUEUE_HIGH_WATER = 1024;
+export const QUEUE_LOW_WATER = 256;
 
 export const SerialScannerConfig = z.object({
   terminator: z.enum(['CR', 'LF', 'CRLF', 'none']).default('CR').describe('"CR", "LF", "CRLF" or "none" (a read ends after idleMs of silence)'),

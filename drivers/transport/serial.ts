@@ -24,6 +24,9 @@ export function resolveSerialPath(config: SerialConfig, list = listUsbSerialPort
   return picked.path;
 }
 
+/** The most one read from a serial port takes (serialport's default is 64 KiB); 9600 baud is ~1 KB/s. */
+export const READ_CHUNK_BYTES = 16 * 1024;
+
 export function serialTransport(config: SerialConfig, list = listUsbSerialPorts): Transport {
   return () =>
     new Promise<Link>((resolve, reject) => {
@@ -33,7 +36,9 @@ export function serialTransport(config: SerialConfig, list = listUsbSerialPorts)
       } catch (e) {
         return reject(e as Error);
       }
-      const port = new SerialPort({ path, baudRate: config.baudRate, dataBits: config.dataBits, parity: config.parity, stopBits: config.stopBits, autoOpen: false });
+      // Reads of at most READ_CHUNK_BYTES: a device's backlog (a pty, a buffered USB adapter) comes in pieces the
+      // driver's flow control can hold off between, instead of 64 KiB (4,000 scanner lines) taken in at once.
+      const port = new SerialPort({ path, baudRate: config.baudRate, dataBits: config.dataBits, parity: config.parity, stopBits: config.stopBits, autoOpen: false, highWaterMark: READ_CHUNK_BYTES });
       port.open((err) => {
         if (err) return reject(err);
         let closed = false;

@@ -132,8 +132,14 @@ export class StationRunner<S, I> {
     if (input !== undefined) void this.input(input);
   }
 
-  /** Feed one input; resolves when its events are committed. Inputs are decided in arrival order. */
-  async input(input: I): Promise<void> {
+  /**
+   * Feed one input; resolves when its events are committed. Inputs are decided in arrival order.
+   *
+   * Not an async function on purpose: a suspended one keeps its whole frame (the decision, the state it made) until
+   * the commit, and a backlog has hundreds of inputs waiting for theirs — each holding a copy of the open parcels,
+   * old enough by then to be promoted to the old generation as garbage. Only the appends and the start time wait.
+   */
+  input(input: I): Promise<void> {
     const t0 = performance.now();
     let d: Decision<S>;
     try {
@@ -142,8 +148,7 @@ export class StationRunner<S, I> {
       // A bug in a station must not take the agent down, nor lose what it was given: the input is journalled.
       const error = `station failed on an input: ${(e as Error).message}`;
       this.log.error({ err: (e as Error).message }, 'station decide failed');
-      await this.journalRefusal(exceptionEvent(this.id, 'decide', error, input), error);
-      return;
+      return this.journalRefusal(exceptionEvent(this.id, 'decide', error, input), error);
     }
     this.state = d.state;
     const checked = d.events.map((e) => checkedEvent({ ...e, stationId: this.id } as NewEvent));
@@ -160,7 +165,10 @@ export class StationRunner<S, I> {
     // whatever the device then does; a failed command comes back as an input.
     for (const c of d.commands) this.run(c);
     for (const l of this.listeners) l();
-    if (appends.length === 0) return;
+    return appends.length === 0 ? Promise.resolve() : this.committed(appends, t0);
+  }
+
+  private async committed(appends: Promise<unknown>[], t0: number): Promise<void> {
     try {
       await Promise.all(appends);
       this.stats.decided += 1;

@@ -116,6 +116,19 @@ describe('inspection line station', () => {
     expect(new Set(ps.map((p) => p.transactionId)).size).toBe(1);
   });
 
+  it('two open amendments of one multi-read transaction: deciding the first leaves the second findable by its id', () => {
+    // A and B read as one multi-read parcel, decided; then each re-scanned apart: both reopen the same transaction id.
+    const first = run([[0, scan('EA000000015CN')], [80, scan('EA000000046CN')], [600, xray('EA000000015CN')]]);
+    const txId = (Payloads['parcel.inspected'].parse(events(first.all)[0]!.payload)).transactionId;
+    const again = run([[60_000, scan('EA000000015CN')], [61_000, scan('EA000000046CN')], [62_000, { kind: 'timer', id: `decide:${txId}` }], [62_001, { kind: 'timer', id: `decide:${txId}` }]], fresh, first.state);
+    const ps = events(again.all).map((e) => Payloads['parcel.inspected'].parse(e.payload));
+    expect(ps.map((p) => [p.transactionId, p.codes])).toEqual([
+      [txId, ['EA000000015CN']],
+      [txId, ['EA000000046CN']],
+    ]);
+    expect(again.state.open).toEqual([]);
+  });
+
   it('a misread label is kept, not dropped: alone it is a no-read', () => {
     const { all } = run([[0, scan('EA000000016CN', false)], [200, { kind: 'weight', weightKg: 1.2 }], [5000, { kind: 'timer', id: 'x' }]]);
     expect(events(all)).toEqual([]); // the timer id did not match

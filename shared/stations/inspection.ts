@@ -283,13 +283,19 @@ function openTx(
 interface OpenIndex {
   byCode: Map<string, Tx>;
   byTxId: Map<string, Tx>;
+  /**
+   * Entries added while their key was already taken (a code or transaction id open twice: an amendment reopening a
+   * transaction whose other code is still open, or a state saved by an older version). Only then can a removal
+   * uncover another parcel with the same key, so only then does it walk the open parcels — not once per decision.
+   */
+  shadowed: number;
 }
 const openIndexes = new WeakMap<readonly Tx[], OpenIndex>();
 
 function indexOfOpen(open: readonly Tx[]): OpenIndex {
   let ix = openIndexes.get(open);
   if (!ix) {
-    ix = { byCode: new Map(), byTxId: new Map() };
+    ix = { byCode: new Map(), byTxId: new Map(), shadowed: 0 };
     for (const t of open) indexTx(ix, t);
     openIndexes.set(open, ix);
   }
@@ -298,14 +304,19 @@ function indexOfOpen(open: readonly Tx[]): OpenIndex {
 
 /** First in belt order wins, as a walk from the front would find it. */
 function indexTx(ix: OpenIndex, t: Tx): void {
-  for (const c of t.codes) if (!ix.byCode.has(c)) ix.byCode.set(c, t);
+  for (const c of t.codes) {
+    if (!ix.byCode.has(c)) ix.byCode.set(c, t);
+    else if (ix.byCode.get(c) !== t) ix.shadowed += 1;
+  }
   if (!ix.byTxId.has(t.transactionId)) ix.byTxId.set(t.transactionId, t);
+  else if (ix.byTxId.get(t.transactionId) !== t) ix.shadowed += 1;
 }
 
 function unindexTx(ix: OpenIndex, t: Tx, open: readonly Tx[]): void {
   for (const c of t.codes) if (ix.byCode.get(c) === t) ix.byCode.delete(c);
   if (ix.byTxId.get(t.transactionId) === t) ix.byTxId.delete(t.transactionId);
-  // Another open parcel with the same code or id (only in a state saved by an older version) takes its place.
+  if (ix.shadowed === 0) return;
+  // Another open parcel with the same code or id takes its place.
   for (const c of t.codes) if (!ix.byCode.has(c)) for (const o of open) if (o !== t && o.codes.includes(c)) { ix.byCode.set(c, o); break; }
   if (!ix.byTxId.has(t.transactionId)) for (const o of open) if (o !== t && o.transactionId === t.transactionId) { ix.byTxId.set(o.transactionId, o); break; }
 }
