@@ -41,6 +41,8 @@ export const DEMO_ORDER: ExpectedList = {
 /** The desk as its operator works it: labels through the scanner, loads on the scale, modes by the console's keys. */
 export class DeskOperator {
   private decided = 0;
+  /** What the scale last settled on (unknown at first). */
+  private onScale: number | undefined;
   constructor(
     private readonly runner: StationRunner<unknown, unknown>,
     private readonly desk: RunningDeskRig,
@@ -67,12 +69,18 @@ export class DeskOperator {
     for (let i = 0; i < times; i++) await this.scan(text);
   }
 
-  /** A load on the scale (the empty scale first, so the same weight twice still settles anew). */
+  /** A pack put on the scale (the scale emits a settled load once; the same load again shows nothing new). */
   async weigh(kg: number, timeoutMs = 10_000): Promise<void> {
-    await this.desk.weigh(0);
+    if (this.onScale === kg) return;
     const before = this.decided;
     await this.desk.weigh(kg);
     await until(() => this.decided > before, timeoutMs, `the desk did not weigh ${kg} kg`, this.signal);
+    this.onScale = kg;
+  }
+
+  /** The scale emptied: done outside the pack step, or it would re-weigh the last pack. */
+  unload(): Promise<void> {
+    return this.weigh(0);
   }
 
   display() {
@@ -106,6 +114,7 @@ export async function receiveAndPutAway(op: DeskOperator, list: ExpectedList): P
 /** Pick an order from its lines' locations, then pack it on the scale. */
 export async function pickAndPack(op: DeskOperator, order: ExpectedList, packedKg: number): Promise<void> {
   await op.mode('pick');
+  await op.unload();
   await op.scan(order.listId);
   for (const i of order.items) {
     await op.scan(`LOC:${i.locationId}`);
