@@ -10,6 +10,7 @@ import { applyHubEnv, HubConfig } from '../hub/config.ts';
 import { startHub } from '../hub/server.ts';
 import { loadConfigFile, parseConfig } from '../shared/config-file.ts';
 import { createLogger } from '../shared/log.ts';
+import { startDemoWarehouse } from './demo-warehouse.ts';
 import { declareScenarioParcel, DEMO_SLIP_VEHICLE, issueDemoSlip, seedDemoDocuments } from './demo-documents.ts';
 import { startDemoEport, waitForDemoSlip } from './demo-eport.ts';
 import { DEFAULT_SCENARIO } from './sim.ts';
@@ -99,6 +100,7 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
     declared.add(code);
     void declareScenarioParcel(eport.push, code, p, nthParcel++).catch((e: Error) => log.error({ err: e.message, parcelKey: code }, 'demo parcel not declared'));
   };
+  const warehouse = await startDemoWarehouse({ hub, dataDir, log: log.child({ part: 'demo-warehouse' }) });
   const edgeConfig = parseConfig(
     EdgeConfig,
     {
@@ -106,7 +108,7 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
       dataDir: join(dataDir, 'edge'),
       hub: { mqttUrl: hub.mqttUrl, password: secrets.gatewayPassword, rulesPublicKey: hub.rulesPublicKeyPem },
       http: { host: '127.0.0.1', port: 0 },
-      devices: rig.devices,
+      devices: [...rig.devices, ...warehouse.devices],
       console: { host: '127.0.0.1', port: (await portFree('127.0.0.1', o.consolePort ?? 8088)) ? (o.consolePort ?? 8088) : 0, operators: [{ id: 'op1', pinHash: await hashPassword('123456') }] },
       stations: [
         { kind: 'bench', id: 'BENCH-1', bench: { benchId: 'BENCH-1' } },
@@ -119,6 +121,7 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
           line: { lineId: 'LINE-1', decideTimeoutMs: 4000, multiReadWindowMs: 300 },
           devices: { scanners: rig.devices.filter((d) => d.kind === 'serial-scanner').map((d) => d.id), ...(rig.devices.some((d) => d.id === 'scale-1') ? { scale: 'scale-1' } : {}), xray: 'xray-line', diverter: 'xray-line' },
         },
+        ...warehouse.stations,
       ],
     },
     'demo defaults',
@@ -126,6 +129,7 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
   const edge = await startEdge(edgeConfig, log.child({ part: 'edge' }));
   const [seeded, slipNo] = await Promise.all([seeding, slipping]);
   const scenarioDone = rig.play(loadConfigFile(Scenario, DEFAULT_SCENARIO), scenarioAbort.signal, decide).catch((e: Error) => log.error({ err: e.message }, 'scenario stopped'));
+  warehouse.run(edge);
 
   const lines = [
     '',
@@ -166,6 +170,7 @@ export async function runDemo(dataDir = process.env.BONDGATE_DATA_DIR ?? './data
       clearInterval(status);
       scenarioAbort.abort();
       await scenarioDone;
+      await warehouse.stop();
       await edge.stop();
       await rig.stop();
       await hub.stop();

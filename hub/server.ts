@@ -38,7 +38,6 @@ import { normaliseSlipNo } from '../shared/stations/gate.ts';
 import { openAlarmRepo } from './repos/alarms.ts';
 import { AlarmService } from './services/alarms.ts';
 import { StockStateService } from './services/stock-states.ts';
-import { openStockStateRepo } from './repos/stock-states.ts';
 import { openCaseRepo } from './repos/cases.ts';
 import { openStatsRepo, trackCaseStats } from './repos/stats.ts';
 import { StatsService } from './services/stats.ts';
@@ -296,8 +295,11 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   const lineExceptions = new LineExceptionService({ repo: lineExceptionRepo, cases: caseRepo, storage, log: log.child({ component: 'line-exceptions' }) });
   // The bonded account book (金二), when configured: lists and slips 申报 by the enterprise, 审批 by customs' receipts.
   let bonded: BondedService | undefined;
+  let stockStates = new StockStateService({ stock: stockRepo });
   if (config.bonded) {
     const bondedRepo = openBondedRepo(storage.sql);
+    // Stock states come from the book alone (hub/bonded/stock-state.ts); without one the page says so.
+    stockStates = new StockStateService({ stock: stockRepo, book: { repo: bondedRepo, emsNo: config.bonded.emsNo } });
     await bondedRepo.migrate();
     bonded = new BondedService({ repo: bondedRepo, storage, feed, config: config.bonded, alarms: alarmRepo, physicalStock: async () => (await stockRepo.totals({ warehouse: 'bonded' })).map((t) => ({ sku: t.sku, qty: t.qty })), outbox: config.eport.exchange !== undefined, onEnqueued: () => void eport?.tick(), log: log.child({ component: 'bonded' }) });
     await bonded.importLegacySlips();
@@ -397,7 +399,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     returns,
     stock,
     alarms,
-    stockStates: new StockStateService({ levels: openStockStateRepo(storage.sql), cases: caseRepo, slips: slipRepo }),
+    stockStates,
     stats: new StatsService({ stats: statsRepo }),
     riskRules,
     sampling,

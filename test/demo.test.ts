@@ -31,7 +31,7 @@ describe('bondgate demo', () => {
       );
       const consoleUrl = /Station pages: (http:\/\/127\.0\.0\.1:\d+)/.exec(p.output())![1]!;
       const stations = (await (await fetch(`${consoleUrl}/api/stations`)).json()) as { items: { id: string }[] };
-      expect(stations.items.map((s) => s.id)).toEqual(['BENCH-1', 'GATE-OUT-1', 'INSPECTION-LINE-1']);
+      expect(stations.items.map((s) => s.id)).toEqual(['BENCH-1', 'GATE-OUT-1', 'INSPECTION-LINE-1', 'WMS-DESK-1']);
       // The operator and PIN the banner and the README give sign in (the PIN meets the console's minimum length).
       const [, operatorId, pin] = /operator (\S+), PIN (\S+);/.exec(p.output())!;
       expect(readFileSync(resolve(import.meta.dirname, '../README.md'), 'utf8')).toContain(`(operator \`${operatorId}\`, PIN \`${pin}\`)`);
@@ -53,6 +53,20 @@ describe('bondgate demo', () => {
         async () => {
           const c = await fetch(`${hubUrl}/api/cases/RR000000005CN`, { headers: auth });
           expect(c.status).toBe(200);
+        },
+        { timeout: 60_000, interval: 1000 },
+      );
+      // Issue 17 item 10: the zone stock page has stock, put there by the demo's warehouse desk (its scanner and scale):
+      // received, put away at two locations, an order picked to staging.
+      await vi.waitFor(
+        async () => {
+          const stock = (await (await fetch(`${hubUrl}/api/stock?warehouse=bonded`, { headers: auth })).json()) as { items: { sku: string; locationId: string; qty: number }[] };
+          expect(stock.items.map((i) => [i.sku, i.locationId, i.qty])).toEqual([
+            ['4006381333931', 'B-02-01', 7],
+            ['4006381333931', 'STAGING/SO-DEMO-0001', 1],
+            ['6901234567892', 'A-01-03', 10],
+            ['6901234567892', 'STAGING/SO-DEMO-0001', 2],
+          ]);
         },
         { timeout: 60_000, interval: 1000 },
       );

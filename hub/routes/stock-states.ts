@@ -1,25 +1,23 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { validationError } from '../../shared/errors.ts';
-import { CustomsStockState } from '../customs/stock-state.ts';
+import { BOND_STOCK_STATES, type BondStockState } from '../bonded/stock-state.ts';
 import { requireRole } from '../auth/sessions.ts';
 import type { StockStateService } from '../services/stock-states.ts';
 import type { Storage } from '../storage/storage.ts';
 
-const text = z.string().min(1).max(128);
 const StockStateQuery = z.object({
-  site: text.optional(),
-  warehouse: z.enum(['bonded', 'overseas']).optional(),
-  sku: text.optional(),
-  location: text.optional(),
-  state: z.preprocess((v) => (v === undefined || v === '' ? undefined : String(v).split(',').filter(Boolean)), z.array(CustomsStockState).max(5).optional()),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().max(400).optional(),
+  sku: z.string().min(1).max(128).optional(),
+  state: z.preprocess(
+    (v) => (v === undefined || v === '' ? undefined : String(v).split(',').filter(Boolean)),
+    z.array(z.enum(BOND_STOCK_STATES as [BondStockState, ...BondStockState[]])).max(5).optional(),
+  ),
 });
 
 /**
- * `GET /api/stock/states?site=&warehouse=&sku=&location=&state=bonded,slip_applied&cursor=`: stock rows with their
- * customs state and totals per state; every role (stock carries no personal data).
+ * `GET /api/stock/states?sku=&state=bonded,slip_applied`: per book item, the quantity in each customs state with the
+ * lists and slips behind it, the desks' non-bonded stock, and totals per state; `{ book: null }` when the hub keeps no
+ * account book (states come only from it). Every role (stock carries no personal data).
  */
 export function stockStateRoutes(storage: Storage, states: StockStateService): Router {
   const r = Router();
@@ -27,18 +25,7 @@ export function stockStateRoutes(storage: Storage, states: StockStateService): R
   r.get('/api/stock/states', auth, async (req, res) => {
     const p = StockStateQuery.safeParse(req.query);
     if (!p.success) throw validationError(p.error, 'VALIDATION_FAILED', 'query');
-    const q = p.data;
-    res.json(
-      await states.states({
-        limit: q.limit,
-        ...(q.site ? { site: q.site } : {}),
-        ...(q.warehouse ? { warehouse: q.warehouse } : {}),
-        ...(q.sku ? { sku: q.sku } : {}),
-        ...(q.location ? { locationId: q.location } : {}),
-        ...(q.state ? { state: q.state } : {}),
-        ...(q.cursor ? { cursor: q.cursor } : {}),
-      }),
-    );
+    res.json(await states.states({ ...(p.data.sku ? { sku: p.data.sku } : {}), ...(p.data.state ? { state: p.data.state } : {}) }));
   });
   return r;
 }

@@ -1,96 +1,79 @@
-import { stagedList, stockState, type CustomsStockState, type ExitParcel, type StockStateRule } from '../customs/stock-state.ts';
-import type { CaseRepo } from '../repos/cases.ts';
-import type { ReleaseSlipRepo } from '../repos/release-slips.ts';
-import type { StockClass, StockStateRepo } from '../repos/stock-states.ts';
-import type { SiteStockLevel } from '../repos/stock.ts';
+import { balance, type BookItem } from '../bonded/ledger.ts';
+import { formatQty } from '../bonded/qty.ts';
+import { itemStates, nonBondedStock, stateTotals, type BondStockState, type CountedStock, type StateDocument } from '../bonded/stock-state.ts';
+import type { BondedRepo } from '../repos/bonded.ts';
+import type { StockRepo } from '../repos/stock.ts';
 
 export interface StockStateQuery {
-  site?: string;
-  warehouse?: 'bonded' | 'overseas';
   sku?: string;
-  locationId?: string;
-  state?: CustomsStockState[];
-  limit: number;
-  cursor?: string;
+  state?: BondStockState[];
 }
 
-export interface StockStateRow extends SiteStockLevel {
-  state: CustomsStockState;
-  rule: StockStateRule;
-  /** The list or order the goods are staged for (picked), else null. */
-  listId: string | null;
+export interface ItemStateRow {
+  gdsSeqno: number;
+  gdsMtno: string;
+  gdsNm: string;
+  dclUnitcd: string;
+  balanceQty: string;
+  /** Bonded stock the desks count for this 料号 now (all sites): beside the book's figures, not part of them. */
+  countedQty: string;
+  qty: Record<Exclude<BondStockState, 'non_bonded'>, string>;
+  documents: (Omit<StateDocument, 'qty'> & { qty: string })[];
 }
-
-/** Which location classes can hold a row in each state (the SQL pre-filter; the pure rule decides). */
-const CLASSES: Record<CustomsStockState, StockClass[]> = {
-  non_bonded: ['overseas'],
-  list_applied: ['dock', 'staging'],
-  bonded: ['in_bond', 'staging'],
-  slip_applied: ['staging'],
-  written_off: ['staging'],
-};
-/** Staging lists resolved for the totals: beyond this the rest is reported as unresolved, not guessed. */
-const MAX_STAGING_TOTALS = 100;
-/** Pages read to fill one page when the state filter drops rows (staging rows only: the SQL pre-filter does the rest). */
-const MAX_SCAN_PAGES = 5;
 
 /**
- * `GET /api/stock/states`: stock by site, SKU and location with its customs state (hub/customs/stock-state.ts), and
- * totals per state. Staged rows need their order's cases and slip bindings: looked up per distinct list on the page
- * (bounded by the page size), by indexed order number and parcel key.
+ * `GET /api/stock/states`. Without an account book the hub says so (`book: null`) rather than guess a state from where
+ * goods sit.
+ */
+export type StockStatesView =
+  | { book: null }
+  | { book: string; totals: Record<BondStockState, string>; items: ItemStateRow[]; nonBonded: CountedStock[] };
+
+/**
+ * Stock with its customs state, read from the bonded account book (hub/bonded/stock-state.ts decides; this gathers the
+ * book, its lists and slips, and the desks' counts). Totals follow the SKU filter, not the state filter.
  */
 export class StockStateService {
-  constructor(private readonly d: { levels: StockStateRepo; cases: CaseRepo; slips: ReleaseSlipRepo }) {}
+  constructor(private readonly d: { stock: Pick<StockRepo, 'totals'>; book?: { repo: Pick<BondedRepo, 'items' | 'lists' | 'slips'>; emsNo: string } }) {}
 
-  async states(q: StockStateQuery): Promise<{ items: StockStateRow[]; nextCursor: string | null; totals: Record<CustomsStockState, number>; unresolvedQty: number }> {
-    const filter = {
-      ...(q.site !== undefined ? { site: q.site } : {}),
-      ...(q.warehouse !== undefined ? { warehouse: q.warehouse } : {}),
-      ...(q.sku !== undefined ? { sku: q.sku } : {}),
-      ...(q.locationId !== undefined ? { locationId: q.locationId } : {}),
-    };
+  async states(q: StockStateQuery): Promise<StockStatesView> {
+    const book = this.d.book;
+    if (!book) return { book: null };
+    const [items, lists, slips, counted] = await Promise.all([
+      book.repo.items(book.emsNo),
+      book.repo.lists({ limit: 10_000, emsNo: book.emsNo }),
+      book.repo.slips({ limit: 10_000, bindingOnly: true }),
+      this.counted(q.sku),
+    ]);
+    const mine = q.sku === undefined ? items : items.filter((i) => i.gdsMtno === q.sku);
+    const states = itemStates(mine, lists, slips);
+    const nonBonded = nonBondedStock(items, counted);
+    const countedBySku = new Map<string, number>();
+    for (const c of counted) if (c.warehouse === 'bonded') countedBySku.set(c.sku, (countedBySku.get(c.sku) ?? 0) + c.qty);
+    const byKey = new Map<number, BookItem>(mine.map((i) => [i.gdsSeqno, i]));
     const wanted = q.state?.length ? new Set(q.state) : undefined;
-    const classes = wanted ? [...new Set([...wanted].flatMap((s) => CLASSES[s]))] : undefined;
-    const items: StockStateRow[] = [];
-    let cursor = q.cursor;
-    let nextCursor: string | null = null;
-    for (let i = 0; i < MAX_SCAN_PAGES; i++) {
-      const page = await this.d.levels.page({ ...filter, ...(classes ? { classes } : {}) }, q.limit - items.length, cursor);
-      const rows = await this.classify(page.items);
-      items.push(...(wanted ? rows.filter((r) => wanted.has(r.state)) : rows));
-      nextCursor = page.nextCursor;
-      if (!nextCursor || items.length >= q.limit) break;
-      cursor = nextCursor;
-    }
-    return { items, nextCursor, ...(await this.totals(filter)) };
+    const rows = states
+      .map((s): ItemStateRow => {
+        const i = byKey.get(s.gdsSeqno)!;
+        return {
+          gdsSeqno: i.gdsSeqno, gdsMtno: i.gdsMtno, gdsNm: i.gdsNm, dclUnitcd: i.dclUnitcd, balanceQty: formatQty(balance(i)), countedQty: String(countedBySku.get(i.gdsMtno) ?? 0),
+          qty: { bonded: formatQty(s.qty.bonded), list_applied: formatQty(s.qty.list_applied), slip_applied: formatQty(s.qty.slip_applied), written_off: formatQty(s.qty.written_off) },
+          documents: s.documents.map((d) => ({ ...d, qty: formatQty(d.qty) })),
+        };
+      })
+      .filter((r, n) => !wanted || [...wanted].some((w) => w !== 'non_bonded' && states[n]!.qty[w] > 0n));
+    const totals = stateTotals(states, nonBonded);
+    return {
+      book: book.emsNo,
+      totals: Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, formatQty(v)])) as Record<BondStockState, string>,
+      items: rows,
+      nonBonded: !wanted || wanted.has('non_bonded') ? nonBonded : [],
+    };
   }
 
-  private async classify(levels: readonly SiteStockLevel[]): Promise<StockStateRow[]> {
-    const lists = [...new Set(levels.map((l) => (l.warehouse === 'bonded' ? stagedList(l.locationId) : null)).filter((x): x is string => x !== null))];
-    const exits = await this.exitFacts(lists);
-    return levels.map((l) => {
-      const listId = stagedList(l.locationId);
-      return { ...l, ...stockState(l, listId === null ? [] : (exits.get(listId) ?? [])), listId };
-    });
-  }
-
-  /** Each list's parcels with their case status and slip binding (a list is looked up as the order number it names). */
-  private async exitFacts(lists: readonly string[]): Promise<Map<string, ExitParcel[]>> {
-    const cases = new Map(await Promise.all(lists.map(async (l) => [l, await this.d.cases.byOrder(l)] as const)));
-    const keys = [...cases.values()].flatMap((cs) => cs.map((c) => c.parcelKey));
-    const bindings = keys.length ? await this.d.slips.bindings(keys) : new Map();
-    return new Map([...cases].map(([l, cs]) => [l, cs.map((c) => ({ caseStatus: c.status, slipStatus: bindings.get(c.parcelKey)?.status ?? null }))]));
-  }
-
-  private async totals(filter: Omit<StockStateQuery, 'state' | 'limit' | 'cursor'>): Promise<{ totals: Record<CustomsStockState, number>; unresolvedQty: number }> {
-    const t = await this.d.levels.totals(filter, MAX_STAGING_TOTALS);
-    const totals: Record<CustomsStockState, number> = { non_bonded: t.byClass.overseas, bonded: t.byClass.in_bond, list_applied: t.byClass.dock, slip_applied: 0, written_off: 0 };
-    const exits = await this.exitFacts(t.staging.map((s) => stagedList(s.locationId)!));
-    let resolved = 0;
-    for (const s of t.staging) {
-      totals[stockState({ warehouse: 'bonded', locationId: s.locationId }, exits.get(stagedList(s.locationId)!) ?? []).state] += s.qty;
-      resolved += s.qty;
-    }
-    return { totals, unresolvedQty: t.byClass.staging - resolved };
+  private async counted(sku?: string): Promise<CountedStock[]> {
+    const f = sku === undefined ? {} : { sku };
+    const [bonded, overseas] = await Promise.all([this.d.stock.totals({ ...f, warehouse: 'bonded' }), this.d.stock.totals({ ...f, warehouse: 'overseas' })]);
+    return [...bonded.map((t) => ({ sku: t.sku, warehouse: 'bonded' as const, qty: t.qty })), ...overseas.map((t) => ({ sku: t.sku, warehouse: 'overseas' as const, qty: t.qty }))];
   }
 }
