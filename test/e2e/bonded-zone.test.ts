@@ -259,7 +259,7 @@ describe.skipIf(!socatAvailable())('a bonded zone on the device simulators (issu
 
     // 3. Two 1210 orders: documents and customs' 800 through the intake; picked and packed at the desk.
     const waybills = [s10Number(7_100_001), s10Number(7_100_002)];
-    for (const [n, code] of waybills.entries()) expect(await declareScenarioParcel(h, code, { weightKg: 0.6, verdict: 'clear' }, n)).toBe(800);
+    for (const [n, code] of waybills.entries()) expect(await declareScenarioParcel((docs) => h.customs.ingest([...docs], 'test:eport'), code, { weightKg: 0.6, verdict: 'clear' }, n)).toBe(800);
     const orders: string[] = [];
     for (const code of waybills) {
       const c = await call<{ case: { orderNo: string; status: string } }>('officer', 'GET', `/api/cases/${code}`);
