@@ -69,6 +69,51 @@ function fakeLink() {
 const nextTurn = () => new Promise((r) => setImmediate(r));
 const lines = (n: number) => Array.from({ length: n }, (_, i) => `JDX${String(i).padStart(12, '0')}`);
 
+describe('serial scanner: the open\'s silence is proven by the event loop, not by arrival time (issue 14 item 4)', () => {
+  async function opened(openSilenceMs: number) {
+    const f = fakeLink();
+    const driver = new SerialScannerDriver(SerialScannerConfig.parse({ terminator: 'CR', openSilenceMs }), async () => f.link);
+    const readings: ScanReading[] = [];
+    driver.onReading((r) => readings.push(r));
+    const abort = new AbortController();
+    await driver.start(abort.signal);
+    return { ...f, driver, readings, abort };
+  }
+  const scans = (rs: ScanReading[]) => rs.filter((r) => r.kind === 'scan').map((r) => (r as { raw: string }).raw);
+
+  it('bytes that waited while the loop was starved past openSilenceMs are still a fragment (no phantom parcel)', async () => {
+    const { feed, readings, driver, abort } = await opened(5);
+    // A restart into a backlog: the main thread is busy past the silence period; when the loop turns, the silence
+    // timer and the port's pending read are both due. The timer is older, so it fires first; the bytes follow in the
+    // same turn. Judged by the clock at arrival they looked like a fresh line.
+    const waited = Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    expect(waited).toBe('timed-out');
+    setTimeout(() => feed('85CN-8981\rEA123456785CN\r'), 0);
+    await driver.openJudged();
+    feed('JDX000123456789\r');
+    await vi.waitFor(() => expect(scans(readings)).toEqual(['EA123456785CN', 'JDX000123456789']), { timeout: 20_000 });
+    expect(readings[0]).toMatchObject({ kind: 'device.error', reason: expect.stringMatching(/began before the port opened/) });
+    abort.abort();
+  });
+
+  it('a line silent through the period starts in step; a fragment still arriving at its end is discarded whole', async () => {
+    const quiet = await opened(5);
+    await quiet.driver.openJudged();
+    quiet.feed('EA123456785CN\r');
+    await vi.waitFor(() => expect(scans(quiet.readings)).toEqual(['EA123456785CN']), { timeout: 20_000 });
+    expect(quiet.readings.filter((r) => r.kind === 'device.error')).toEqual([]);
+    quiet.abort.abort();
+
+    const midLine = await opened(5);
+    midLine.feed('85CN-');
+    await midLine.driver.openJudged();
+    midLine.feed('8981\rEA123456785CN\r');
+    await vi.waitFor(() => expect(scans(midLine.readings)).toEqual(['EA123456785CN']), { timeout: 20_000 });
+    expect(midLine.readings[0]).toMatchObject({ kind: 'device.error', rawHex: Buffer.from('85CN-8981\r').toString('hex') });
+    midLine.abort.abort();
+  });
+});
+
 describe('serial scanner: a backlog is handed on in turns, with flow control (issue 14 item 6)', () => {
   async function started() {
     const f = fakeLink();
@@ -119,8 +164,8 @@ afterEach(async () => {
 });
 
 /**
- * A driver on the host end of a pty. Its clock is manual: `quiet` (the default) moves it past openSilenceMs after the
- * port opened, as if the line had been silent; `quiet: false` keeps it at the open instant (bytes are already flowing).
+ * A driver on the host end of a pty. `quiet` (the default) waits until the driver has judged the line silent after the
+ * open; `quiet: false` writes at once, within a long openSilenceMs (bytes already flowing, however slow the machine).
  */
 async function rig(config: Partial<SerialScannerConfig>, o: { quiet?: boolean; beforeOpen?: string } = {}) {
   const pty = await startPtyPair();
@@ -128,7 +173,7 @@ async function rig(config: Partial<SerialScannerConfig>, o: { quiet?: boolean; b
   const device = await serialTransport(SerialConfig.parse({ path: pty.device }))();
   cleanups.push(() => device.close());
   const clock = { t: 1_000_000 };
-  const c = SerialScannerConfig.parse(config);
+  const c = SerialScannerConfig.parse(o.quiet === false ? { openSilenceMs: 30_000, ...config } : config);
   const driver = new SerialScannerDriver(c, serialTransport(SerialConfig.parse({ path: pty.host })), () => clock.t);
   const readings: ScanReading[] = [];
   driver.onReading((r) => readings.push(r));
@@ -139,7 +184,7 @@ async function rig(config: Partial<SerialScannerConfig>, o: { quiet?: boolean; b
   // open survive it is up to socat's relay and the port's open (a race), so they are written just after it, with the
   // driver's clock still at the open instant: to the driver that is the same thing, bytes already flowing at open.
   if (o.beforeOpen !== undefined) await device.write(Buffer.from(o.beforeOpen, 'latin1'));
-  if (o.quiet !== false) clock.t += c.openSilenceMs;
+  if (o.quiet !== false) await driver.openJudged();
   return { device, driver, readings };
 }
 

@@ -13,6 +13,10 @@ import { classifyRead, type ClassifiedRead } from '../../shared/identifiers/read
  * driver cannot know whether the first bytes start a line: the scanner may have been mid-line. Unless the line was
  * silent for `openSilenceMs` after opening, the bytes up to the first terminator began before the port opened: they
  * are discarded and reported as a device.error with their bytes, never read as a (phantom) parcel.
+ * The silence is proven by the event loop, not by comparing clocks when bytes arrive: on a starved gateway (a restart
+ * into a backlog) bytes that waited in the kernel since the open are delivered long after `openSilenceMs`, and judged
+ * by arrival time they looked like a fresh line (a phantom parcel in the crash test under load). So the line counts as
+ * silent only when, after `openSilenceMs`, the loop has polled for I/O twice more and no byte came.
  *
  * A chunk can hold thousands of lines (a 64 KiB read of a backlog): they are queued in order and handed on for at
  * most `TURN_BUDGET_MS` (and `READS_PER_TURN` reads) per turn of the event loop, so the gateway's other work (its
@@ -117,6 +121,13 @@ export class OpenFragment {
     return this.done;
   }
 
+  /** No byte has arrived since the port opened (a silence can only be proven then). */
+  get untouched(): boolean {
+    return !this.done && this.frag.length === 0 && !this.seen;
+  }
+
+  private seen = false;
+
   /** The line was silent long enough: whatever comes next starts a read. */
   settle(): void {
     this.done = true;
@@ -124,6 +135,7 @@ export class OpenFragment {
 
   push(bytes: Uint8Array): { rest?: Uint8Array; discarded?: string; overflow?: string } {
     if (this.done) return { rest: bytes };
+    if (bytes.length > 0) this.seen = true;
     this.frag += Buffer.from(bytes).toString('latin1');
     const sep = { CR: '\r', LF: '\n', CRLF: '\r\n', none: undefined }[this.c.terminator];
     const i = sep === undefined ? -1 : this.frag.indexOf(sep);
@@ -159,7 +171,8 @@ export class SerialScannerDriver extends DriverBase<ScanReading, never> {
   private readonly splitter: ReadSplitter;
   private readonly fragment: OpenFragment;
   private idleTimer: NodeJS.Timeout | undefined;
-  private openedAtMs = 0;
+  private silenceTimer: NodeJS.Timeout | undefined;
+  private silenceObserved: Promise<void> = Promise.resolve();
   private link: Link | undefined;
   /** Reads not yet handed on, oldest at `head`. */
   private queue: Queued[] = [];
@@ -179,16 +192,31 @@ export class SerialScannerDriver extends DriverBase<ScanReading, never> {
   async start(signal: AbortSignal): Promise<void> {
     const link: Link = await this.transport();
     this.link = link;
-    this.openedAtMs = this.now();
     this.h.connected = true;
     link.onData((b) => this.onBytes(b));
+    if (!this.fragment.inStep) {
+      // Timer, then two check-phase hops: each hop follows a poll phase, so bytes already waiting (or a read already
+      // completed on the thread pool) are delivered — and judged a fragment — before the silence is declared.
+      this.silenceObserved = new Promise((resolve) => {
+        this.silenceTimer = setTimeout(() => setImmediate(() => setImmediate(() => {
+          if (this.fragment.untouched) this.fragment.settle();
+          resolve();
+        })), this.config.openSilenceMs);
+      });
+    }
     link.onClose(() => (this.h.connected = false));
     signal.addEventListener('abort', () => {
       clearTimeout(this.idleTimer);
+      clearTimeout(this.silenceTimer);
       // Reads already taken off the line are handed on before the driver goes (a graceful stop loses none).
       this.drain(Infinity);
       void link.close();
     }, { once: true });
+  }
+
+  /** Settles once the open's silence period has been judged (the line in step, or a fragment being discarded). */
+  openJudged(): Promise<void> {
+    return this.silenceObserved;
   }
 
   /** Reads taken off the line and not handed on yet. */
@@ -248,8 +276,7 @@ export class SerialScannerDriver extends DriverBase<ScanReading, never> {
   private onBytes(input: Uint8Array): void {
     let bytes = input;
     if (!this.fragment.inStep) {
-      if (this.now() - this.openedAtMs >= this.config.openSilenceMs) this.fragment.settle();
-      else if (this.config.terminator === 'none') {
+      if (this.config.terminator === 'none') {
         // The whole first burst (until idleMs of silence) began before the port opened.
         const f = this.fragment.push(bytes);
         if (f.overflow !== undefined) this.discard(f.overflow);
