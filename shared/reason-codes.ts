@@ -117,6 +117,7 @@ const TEXTS: Record<ReasonLang, Table> = {
     'line.weight-out': '称重 {measured} kg，申报 {declared} kg，超出允许偏差',
     'line.sample': '随机抽检（{rate}%）',
     'line.sample.hub': '随机抽检（由中心抽取）',
+    'line.station-refused': '站点的事件未通过校验，包裹未按规则判定：{error}',
     // Generic
     absent: '（缺失）',
   },
@@ -203,6 +204,7 @@ const TEXTS: Record<ReasonLang, Table> = {
     'line.weight-out': 'weight {measured} kg vs declared {declared} kg is out of tolerance',
     'line.sample': 'random sample ({rate}%)',
     'line.sample.hub': 'random sample (drawn by the hub)',
+    'line.station-refused': "the station's event failed its check, the parcel was not decided by the rules: {error}",
     absent: '(absent)',
   },
 };
@@ -394,6 +396,33 @@ export function reasonPieces(lang: ReasonLang, r: CodedReason): ReasonPiece[] | 
   }
   if (at < template.length) out.push({ text: template.slice(at), kind: 'text' });
   return out;
+}
+
+/** A line reason: its own code, and the hub's reasons behind a hold or an inspection order (`because`), if any. */
+export interface LineReasonCode extends CodedReason {
+  because?: readonly CodedReason[] | undefined;
+}
+
+/**
+ * A line reason as pieces: its words, then the hub's reasons behind it in the same language ("海关暂不放行：…").
+ * Undefined when its own code has no words here; a cause whose code has none is left out (the hub shows it whole).
+ */
+export function lineReasonPieces(lang: ReasonLang, r: LineReasonCode): ReasonPiece[] | undefined {
+  const head = reasonPieces(lang, r);
+  if (!head) return undefined;
+  const causes = (r.because ?? []).map((c) => reasonPieces(lang, c)).filter((c): c is ReasonPiece[] => c !== undefined);
+  if (causes.length === 0) return head;
+  const out = [...head, { text: lang === 'en' ? ': ' : '：', kind: 'text' as const }];
+  causes.forEach((c, i) => out.push(...(i > 0 ? [{ text: lang === 'en' ? '; ' : '；', kind: 'text' as const }] : []), ...c));
+  return out;
+}
+
+export function renderLineReason(lang: ReasonLang, r: LineReasonCode): string | undefined {
+  return lineReasonPieces(lang, r)
+    ?.map((p) => p.text)
+    .join('')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** A coded reason in this language as plain text; undefined when the code has no words here. */
