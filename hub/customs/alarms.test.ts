@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REASON_CODES, renderReason } from '../../shared/reason-codes.ts';
+import { REASON_CODES, reasonTexts, renderReason } from '../../shared/reason-codes.ts';
 import type { EdgeEvent } from '../../shared/schemas/events.ts';
 import { acknowledge, AlarmKind, alarmReason, applySignal, effectiveDeviceStatus, FLAPPING_WINDOW_MS, journalAlertSignal, signalsOf, type Alarm, type AlarmSignal } from './alarms.ts';
 
@@ -40,6 +40,11 @@ describe('an alarm says its sentence as a code, its technical detail apart (issu
       expect(REASON_CODES, kind).toContain(r.code);
       expect(renderReason('zh-CN', r), kind).not.toMatch(/[A-Za-z]{3,}/);
       expect(renderReason('en', r), kind).not.toMatch(/\p{Script=Han}/u);
+    }
+    // Every alarm sentence (the kinds' and the hub raisers' own) has both languages' words, parameters aside.
+    for (const code of REASON_CODES.filter((c) => c.startsWith('alarm.'))) {
+      expect(reasonTexts('zh-CN')[code]?.replace(/\{\w+\}/g, ''), code).not.toMatch(/[A-Za-z]{3,}/);
+      expect(reasonTexts('en')[code], code).not.toMatch(/\p{Script=Han}/u);
     }
   });
 
