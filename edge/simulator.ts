@@ -86,7 +86,7 @@ export class LineSimulator {
       { type: 'xray.verdict', stationId, deviceId: 'xray-1', parcelKey, payload: { verdict: suspect ? 'suspect' : 'clear' } },
     ];
     if (suspect || sampled) {
-      events.push({ type: 'parcel.diverted', stationId, deviceId: 'diverter-1', parcelKey, payload: { lane: 'inspection', reason: suspect ? 'X-ray suspicion' : 'random sampling' } });
+      events.push({ type: 'parcel.diverted', stationId, deviceId: 'diverter-1', parcelKey, payload: { lane: 'inspection', reasonCode: suspect ? { code: 'risk.xray.suspect' } : { code: 'line.sample', params: { rate: 5 } } } });
     } else {
       events.push({ type: 'parcel.diverted', stationId, deviceId: 'diverter-1', parcelKey, payload: { lane: 'release' } });
       events.push({ type: 'parcel.released', stationId, parcelKey, payload: { by: 'auto' } });

@@ -117,6 +117,37 @@ const TEXTS: Record<ReasonLang, Table> = {
     'line.weight-out': '称重 {measured} kg，申报 {declared} kg，超出允许偏差',
     'line.sample': '随机抽检（{rate}%）',
     'line.sample.hub': '随机抽检（由中心抽取）',
+    'line.station-refused': '站点的事件未通过校验，包裹未按规则判定：{error}',
+    // Alarms (hub/customs/alarms.ts): one sentence per kind; the raw detail (an errno, a device's words) is kept apart
+    'alarm.seal_opened_outside_fence': '铅封 {seal} 在电子围栏外被打开',
+    'alarm.seal_tampered_outside_fence': '铅封 {seal} 在电子围栏外被破坏',
+    'alarm.fence_breached': '越出电子围栏 {fence}',
+    'alarm.fence_breached.seal': '铅封 {seal} 越出电子围栏 {fence}',
+    'alarm.fence_breached.low': '可能越出电子围栏 {fence}（定位精度低）',
+    'alarm.fence_breached.seal.low': '铅封 {seal} 可能越出电子围栏 {fence}（定位精度低）',
+    'alarm.disk_soft_limit': '网关磁盘用量超过软上限',
+    'alarm.disk_hard_limit': '网关磁盘用量达到硬上限：开始舍弃遥测数据',
+    'alarm.clock_unsynced': '网关时钟未同步：事件时间的可信度下降',
+    'alarm.journal_key_changed': '网关日志签名密钥已变更',
+    'alarm.station_event_refused': '站点 {station} 的事件未通过校验：已另存为站点异常，包裹未按规则判定',
+    'alarm.device_down': '设备 {device} 离线',
+    'alarm.journal_alert': '网关日志证据链存疑：{alert}',
+    'alarm.bench_refused': '未配置为查验台的站点 {station} 发来查验结果：已拒收',
+    'alarm.customs_unexpected_status': '海关回执状态不属于该报文：已保留，未据此处理',
+    'alarm.customs_unexpected_status.receipt': '包裹 {parcel}（订单 {orderNo}）：{messageType} 回执状态 {status} 不属于该报文：已保留，未据此处理',
+    'alarm.release_unconfirmed': '关员已放行，海关未在规定时间内发来放行（800）回执',
+    'alarm.release_unconfirmed.parcel': '包裹 {parcel}（订单 {orderNo}）由关员 {officer} 放行，{minutes} 分钟后仍未收到海关放行（800）回执',
+    'alarm.eport_signer_away': '电子口岸签名客户端无法连接',
+    'alarm.eport_signer_slow': '电子口岸签名客户端未及时响应',
+    'alarm.eport_signer_refused': '电子口岸签名客户端拒绝签名',
+    'alarm.eport_signer_failed': '电子口岸签名客户端返回无法使用的结果',
+    'alarm.eport_signer_cert_expiring': '电子口岸签名证书即将到期',
+    'alarm.eport_signer_cert_expired': '电子口岸签名证书已过期',
+    'alarm.eport_not_sent': '电子口岸报文未能签名、校验或写出：仍在发送队列中',
+    'alarm.eport_no_receipt': '电子口岸报文已发送，未按时收到业务回执',
+    'alarm.bonded_book_difference': '账册余额与保税库存盘点数不一致',
+    'alarm.bonded_book_difference.item': '料号 {item}：盘点 {counted}，账册应为 {expected}（{day}）',
+    'alarm.bonded_receipt_refused': '账册无法应用一份海关回执',
     // Generic
     absent: '（缺失）',
   },
@@ -203,6 +234,36 @@ const TEXTS: Record<ReasonLang, Table> = {
     'line.weight-out': 'weight {measured} kg vs declared {declared} kg is out of tolerance',
     'line.sample': 'random sample ({rate}%)',
     'line.sample.hub': 'random sample (drawn by the hub)',
+    'line.station-refused': "the station's event failed its check, the parcel was not decided by the rules: {error}",
+    'alarm.seal_opened_outside_fence': 'seal {seal} opened outside the fence',
+    'alarm.seal_tampered_outside_fence': 'seal {seal} tampered with outside the fence',
+    'alarm.fence_breached': 'fence {fence} breached',
+    'alarm.fence_breached.seal': 'seal {seal} outside fence {fence}',
+    'alarm.fence_breached.low': 'fence {fence} possibly breached (low-confidence position)',
+    'alarm.fence_breached.seal.low': 'seal {seal} possibly outside fence {fence} (low-confidence position)',
+    'alarm.disk_soft_limit': 'gateway disk use is over the soft limit',
+    'alarm.disk_hard_limit': 'gateway disk use is at the hard limit: telemetry is being shed',
+    'alarm.clock_unsynced': 'gateway clock not synchronised: event times are less trustworthy',
+    'alarm.journal_key_changed': "the gateway's journal key changed",
+    'alarm.station_event_refused': 'an event of station {station} failed its check: kept as a station exception, the parcel was not decided by the rules',
+    'alarm.device_down': 'device {device} is down',
+    'alarm.journal_alert': "the gateway's journal evidence is in question: {alert}",
+    'alarm.bench_refused': 'station {station}, not a configured bench, sent a finding: refused',
+    'alarm.customs_unexpected_status': 'a customs receipt carries a status its message does not: kept, not acted on',
+    'alarm.customs_unexpected_status.receipt': 'parcel {parcel} (order {orderNo}): {messageType} returned status {status}, which that message does not carry: kept, not acted on',
+    'alarm.release_unconfirmed': 'released by an officer, with no release (800) from customs in time',
+    'alarm.release_unconfirmed.parcel': 'parcel {parcel} (order {orderNo}) released by officer {officer}; no release (800) from customs after {minutes} min',
+    'alarm.eport_signer_away': 'the e-port signer cannot be reached',
+    'alarm.eport_signer_slow': 'the e-port signer does not answer in time',
+    'alarm.eport_signer_refused': 'the e-port signer refuses to sign',
+    'alarm.eport_signer_failed': 'the e-port signer answers something unusable',
+    'alarm.eport_signer_cert_expiring': 'the e-port signing certificate expires soon',
+    'alarm.eport_signer_cert_expired': 'the e-port signing certificate has expired',
+    'alarm.eport_not_sent': 'an e-port message could not be signed, checked or written: it stays queued',
+    'alarm.eport_no_receipt': 'an e-port message was sent with no business receipt in time',
+    'alarm.bonded_book_difference': 'the account book balance and the bonded stock counted differ',
+    'alarm.bonded_book_difference.item': 'item {item}: counted {counted}, the book expects {expected} ({day})',
+    'alarm.bonded_receipt_refused': 'the account book could not apply a customs receipt',
     absent: '(absent)',
   },
 };
@@ -272,6 +333,12 @@ const MATCH_RULE_WORDS: Record<ReasonLang, Table> = {
     'inventory-order.buyer': 'list buyer differs from the order', 'inventory-order.total': 'list total differs from the goods value', 'inventory-waybill.weight': 'list gross weight differs from the waybill',
     'inventory.bonded-fields': 'bonded list lacks account book, area code or record nos.',
   },
+};
+
+/** Journal alert kinds (hub/storage JournalAlertKind), for `{alert}`. */
+const JOURNAL_ALERTS: Record<ReasonLang, Table> = {
+  'zh-CN': { chain_break: '哈希链断裂', hash_mismatch: '哈希值不符', invalid_entry: '无效日志条目', journal_gap: '日志序号缺失', checkpoint_mismatch: '检查点不符', checkpoint_bad_signature: '检查点签名无效', key_changed: '签名密钥变更' },
+  en: { chain_break: 'the hash chain is broken', hash_mismatch: 'a hash does not match', invalid_entry: 'an invalid entry', journal_gap: 'a gap in the journal', checkpoint_mismatch: 'a checkpoint does not match', checkpoint_bad_signature: "a checkpoint's signature is invalid", key_changed: 'the key changed' },
 };
 
 const LIST_SEP: Record<ReasonLang, string> = { 'zh-CN': '、', en: ', ' };
@@ -356,6 +423,8 @@ function paramPieces(lang: ReasonLang, name: string, r: CodedReason): ReasonPiec
       return typeof v === 'string' ? (words(fieldWords(lang, v)) ?? [{ text: v, kind: 'value' }]) : asValue();
     case 'role':
       return words(typeof v === 'string' ? ROLES[lang][v] : undefined) ?? asValue();
+    case 'alert':
+      return words(typeof v === 'string' ? JOURNAL_ALERTS[lang][v] : undefined) ?? asValue();
     case 'rules':
       return Array.isArray(v) ? [{ text: v.map((x: string) => MATCH_RULE_WORDS[lang][x] ?? x).join(LIST_SEP[lang]), kind: 'text' }] : asValue();
     case 'statusText':
@@ -394,6 +463,33 @@ export function reasonPieces(lang: ReasonLang, r: CodedReason): ReasonPiece[] | 
   }
   if (at < template.length) out.push({ text: template.slice(at), kind: 'text' });
   return out;
+}
+
+/** A line reason: its own code, and the hub's reasons behind a hold or an inspection order (`because`), if any. */
+export interface LineReasonCode extends CodedReason {
+  because?: readonly CodedReason[] | undefined;
+}
+
+/**
+ * A line reason as pieces: its words, then the hub's reasons behind it in the same language ("海关暂不放行：…").
+ * Undefined when its own code has no words here; a cause whose code has none is left out (the hub shows it whole).
+ */
+export function lineReasonPieces(lang: ReasonLang, r: LineReasonCode): ReasonPiece[] | undefined {
+  const head = reasonPieces(lang, r);
+  if (!head) return undefined;
+  const causes = (r.because ?? []).map((c) => reasonPieces(lang, c)).filter((c): c is ReasonPiece[] => c !== undefined);
+  if (causes.length === 0) return head;
+  const out = [...head, { text: lang === 'en' ? ': ' : '：', kind: 'text' as const }];
+  causes.forEach((c, i) => out.push(...(i > 0 ? [{ text: lang === 'en' ? '; ' : '；', kind: 'text' as const }] : []), ...c));
+  return out;
+}
+
+export function renderLineReason(lang: ReasonLang, r: LineReasonCode): string | undefined {
+  return lineReasonPieces(lang, r)
+    ?.map((p) => p.text)
+    .join('')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** A coded reason in this language as plain text; undefined when the code has no words here. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { REASON_CODES, reasonTexts, renderReason } from '../../shared/reason-codes.ts';
 import type { EdgeEvent } from '../../shared/schemas/events.ts';
-import { acknowledge, applySignal, effectiveDeviceStatus, FLAPPING_WINDOW_MS, journalAlertSignal, signalsOf, type Alarm, type AlarmSignal } from './alarms.ts';
+import { acknowledge, AlarmKind, alarmReason, applySignal, effectiveDeviceStatus, FLAPPING_WINDOW_MS, journalAlertSignal, signalsOf, type Alarm, type AlarmSignal } from './alarms.ts';
 
 const ev = (type: string, payload: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ type, payload, stationId: 'GATE-1', seq: 1, ...extra }) as unknown as EdgeEvent;
 
@@ -29,6 +30,42 @@ describe('which events raise or clear an alarm', () => {
 
   it('journal alerts are critical and name their seq', () => {
     expect(journalAlertSignal({ kind: 'chain_break', seq: 41, detail: 'prevHash differs' })).toMatchObject({ op: 'raise', kind: 'journal_alert', subject: 'chain_break', severity: 'critical', detail: 'seq 41: prevHash differs' });
+  });
+});
+
+describe('an alarm says its sentence as a code, its technical detail apart (issue 17 item 5)', () => {
+  it('every kind has a sentence in both languages', () => {
+    for (const kind of AlarmKind.options) {
+      const r = alarmReason(kind, 'X-1', 'ST-1');
+      expect(REASON_CODES, kind).toContain(r.code);
+      expect(renderReason('zh-CN', r), kind).not.toMatch(/[A-Za-z]{3,}/);
+      expect(renderReason('en', r), kind).not.toMatch(/\p{Script=Han}/u);
+    }
+    // Every alarm sentence (the kinds' and the hub raisers' own) has both languages' words, parameters aside.
+    for (const code of REASON_CODES.filter((c) => c.startsWith('alarm.'))) {
+      expect(reasonTexts('zh-CN')[code]?.replace(/\{\w+\}/g, ''), code).not.toMatch(/[A-Za-z]{3,}/);
+      expect(reasonTexts('en')[code], code).not.toMatch(/\p{Script=Han}/u);
+    }
+  });
+
+  it.each([
+    ['a device down with its errno', ev('device.health', { status: 'down', detail: 'connect ECONNREFUSED 10.0.0.7:4840' }, { deviceId: 'XRAY-1' }), { code: 'alarm.device_down', params: { device: 'XRAY-1' } }, 'connect ECONNREFUSED 10.0.0.7:4840', '设备 XRAY-1 离线'],
+    ['a disk limit with the agent words', ev('edge.alarm', { alarm: 'disk_soft_limit', detail: 'journal at 82% of 2 GiB' }), { code: 'alarm.disk_soft_limit' }, 'journal at 82% of 2 GiB', '网关磁盘用量超过软上限'],
+    ['a seal tampered with', ev('seal.state_changed', { sealId: 'S1', state: 'tampered', insideFence: false }), { code: 'alarm.seal_tampered_outside_fence', params: { seal: 'S1' } }, undefined, '铅封 S1 在电子围栏外被破坏'],
+    ['a low-confidence breach with a position', ev('fence.breached', { fenceId: 'F1', sealId: 'S2', confidence: 'low', lat: 22.5, lon: 113.9 }), { code: 'alarm.fence_breached.seal.low', params: { fence: 'F1', seal: 'S2' } }, 'at 22.50000,113.90000', '铅封 S2 可能越出电子围栏 F1（定位精度低）'],
+  ])('%s', (_n, e, reason, technical, zh) => {
+    const [s] = signalsOf(e);
+    expect(s).toMatchObject({ op: 'raise', reason });
+    expect(s && s.op === 'raise' ? s.technical : null).toBe(technical);
+    const a = applySignal(undefined, s!, 1000, 1, { id: 'a1', gatewayId: 'gw' })!;
+    expect([a.reason, a.technical]).toEqual([reason, technical ?? null]);
+    expect(renderReason('zh-CN', a.reason)).toBe(zh);
+  });
+
+  it("a raiser that gives only a detail gets its kind's sentence, the detail as technical detail", () => {
+    const a = applySignal(undefined, { op: 'raise', kind: 'eport_signer_away', subject: 'eport-signer', stationId: null, deviceId: null, severity: 'critical', detail: 'connect ECONNREFUSED 127.0.0.1:61232' }, 1000, 1, { id: 'a1', gatewayId: 'hub' })!;
+    expect([a.reason, a.technical]).toEqual([{ code: 'alarm.eport_signer_away' }, 'connect ECONNREFUSED 127.0.0.1:61232']);
+    expect(journalAlertSignal({ kind: 'chain_break', seq: 41, detail: 'prevHash differs' })).toMatchObject({ reason: { code: 'alarm.journal_alert', params: { alert: 'chain_break' } }, technical: 'seq 41: prevHash differs' });
   });
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CodedReason } from '../../shared/reason-codes.ts';
 import type { EdgeEvent } from '../../shared/schemas/events.ts';
 import type { JournalAlertKind } from '../storage/storage.ts';
 
@@ -78,9 +79,15 @@ export type AlarmSeverity = z.infer<typeof AlarmSeverity>;
 export const AlarmState = z.enum(['open', 'acknowledged', 'cleared']);
 export type AlarmState = z.infer<typeof AlarmState>;
 
-/** What one event (or journal alert) says about an alarm: `subject` names the seal, fence, device or alert kind. */
+/**
+ * What one event (or journal alert) says about an alarm: `subject` names the seal, fence, device or alert kind.
+ * `reason`: the alarm's sentence as a code with parameters (shared/reason-codes.ts), said in the reader's language;
+ * `technical`: the raw detail (an errno message, a device's own words), shown as such and never as the sentence.
+ * `detail` is the English summary API clients read. A raiser that gives no `reason` gets its kind's sentence
+ * (alarmReason) and its `detail` becomes the technical detail.
+ */
 export type AlarmSignal =
-  | { op: 'raise'; kind: AlarmKind; subject: string; stationId: string | null; deviceId: string | null; severity: AlarmSeverity; detail: string }
+  | { op: 'raise'; kind: AlarmKind; subject: string; stationId: string | null; deviceId: string | null; severity: AlarmSeverity; detail: string; reason?: CodedReason; technical?: string }
   | { op: 'clear'; kind: AlarmKind; subject: string };
 
 export interface Alarm {
@@ -92,7 +99,12 @@ export interface Alarm {
   deviceId: string | null;
   severity: AlarmSeverity;
   state: AlarmState;
+  /** English summary (API clients, alarms stored before codes). */
   detail: string;
+  /** The alarm's sentence as a code with parameters, said in the reader's language. */
+  reason: CodedReason;
+  /** The raw technical detail (an errno message, a device's words), null when there is none. */
+  technical: string | null;
   firstMs: number;
   lastMs: number;
   count: number;
@@ -106,6 +118,30 @@ export interface Alarm {
   clearedMs: number | null;
 }
 
+/**
+ * The sentence of an alarm whose raiser gave none (hub raisers that give only a detail, alarms stored before codes):
+ * its kind's words, with the subject as the parameter the words name.
+ */
+export function alarmReason(kind: AlarmKind, subject: string, stationId: string | null = null): CodedReason {
+  switch (kind) {
+    case 'seal_opened_outside_fence':
+      return { code: `alarm.${kind}`, params: { seal: subject } };
+    case 'fence_breached':
+      return { code: `alarm.${kind}`, params: { fence: subject } };
+    case 'device_down':
+      return { code: `alarm.${kind}`, params: { device: subject } };
+    case 'station_event_refused':
+    case 'bench_refused':
+      return { code: `alarm.${kind}`, params: { station: stationId ?? subject } };
+    case 'journal_alert':
+      return { code: `alarm.${kind}`, params: { alert: subject } };
+    default:
+      return { code: `alarm.${kind}` };
+  }
+}
+
+const TECHNICAL_MAX = 1000;
+
 /** The subject a device alarm is keyed by: the device when the event names one, else its station. */
 const deviceSubject = (e: EdgeEvent) => e.deviceId ?? e.stationId;
 
@@ -116,7 +152,8 @@ export function signalsOf(e: EdgeEvent): AlarmSignal[] {
       const p = e.payload;
       if (p.state === 'sealed') return [{ op: 'clear', kind: 'seal_opened_outside_fence', subject: p.sealId }];
       if (p.insideFence) return [];
-      return [{ op: 'raise', kind: 'seal_opened_outside_fence', subject: p.sealId, ...at, severity: 'critical', detail: `seal ${p.sealId} ${p.state} outside the fence` }];
+      const reason = { code: p.state === 'tampered' ? 'alarm.seal_tampered_outside_fence' : 'alarm.seal_opened_outside_fence', params: { seal: p.sealId } };
+      return [{ op: 'raise', kind: 'seal_opened_outside_fence', subject: p.sealId, ...at, severity: 'critical', detail: `seal ${p.sealId} ${p.state} outside the fence`, reason }];
     }
     case 'fence.breached': {
       const p = e.payload;
@@ -129,6 +166,9 @@ export function signalsOf(e: EdgeEvent): AlarmSignal[] {
           ...at,
           severity: p.confidence === 'low' ? 'warning' : 'critical',
           detail: `fence ${p.fenceId}${p.sealId ? ` seal ${p.sealId}` : ''}${where}${p.confidence === 'low' ? ' (low confidence)' : ''}`,
+          reason: { code: `alarm.fence_breached${p.sealId ? '.seal' : ''}${p.confidence === 'low' ? '.low' : ''}`, params: { fence: p.fenceId, ...(p.sealId ? { seal: p.sealId } : {}) } },
+          // The position is data for whoever goes to look: kept as the technical detail, not said in words.
+          ...(where ? { technical: where.trim() } : {}),
         },
       ];
     }
@@ -141,22 +181,26 @@ export function signalsOf(e: EdgeEvent): AlarmSignal[] {
             { op: 'clear', kind: 'disk_hard_limit', subject: 'disk' },
           ];
         case 'disk_soft_limit':
-          return [{ op: 'raise', kind: 'disk_soft_limit', subject: 'disk', ...at, severity: 'warning', detail: p.detail }];
+          return [{ op: 'raise', kind: 'disk_soft_limit', subject: 'disk', ...at, severity: 'warning', detail: p.detail, reason: { code: 'alarm.disk_soft_limit' }, technical: p.detail }];
         case 'disk_hard_limit':
-          return [{ op: 'raise', kind: 'disk_hard_limit', subject: 'disk', ...at, severity: 'critical', detail: p.detail }];
+          return [{ op: 'raise', kind: 'disk_hard_limit', subject: 'disk', ...at, severity: 'critical', detail: p.detail, reason: { code: 'alarm.disk_hard_limit' }, technical: p.detail }];
         case 'clock_unsynced':
-          return [{ op: 'raise', kind: 'clock_unsynced', subject: 'clock', ...at, severity: 'warning', detail: p.detail }];
+          return [{ op: 'raise', kind: 'clock_unsynced', subject: 'clock', ...at, severity: 'warning', detail: p.detail, reason: { code: 'alarm.clock_unsynced' }, technical: p.detail }];
         case 'journal_key_changed':
-          return [{ op: 'raise', kind: 'journal_key_changed', subject: 'journal', ...at, severity: 'critical', detail: p.detail }];
+          return [{ op: 'raise', kind: 'journal_key_changed', subject: 'journal', ...at, severity: 'critical', detail: p.detail, reason: { code: 'alarm.journal_key_changed' }, technical: p.detail }];
         case 'station_event_refused':
-          return [{ op: 'raise', kind: 'station_event_refused', subject: e.stationId, ...at, severity: 'critical', detail: p.detail }];
+          return [{ op: 'raise', kind: 'station_event_refused', subject: e.stationId, ...at, severity: 'critical', detail: p.detail, reason: { code: 'alarm.station_event_refused', params: { station: e.stationId } }, technical: p.detail }];
       }
       return [];
     }
     case 'device.health': {
       const p = e.payload;
       if (p.status === 'up') return [{ op: 'clear', kind: 'device_down', subject: deviceSubject(e) }];
-      if (p.status === 'down') return [{ op: 'raise', kind: 'device_down', subject: deviceSubject(e), ...at, severity: 'warning', detail: p.detail ?? `${deviceSubject(e)} down` }];
+      if (p.status === 'down') {
+        // The device's own words (an errno message, an OPC UA status) are technical detail, not the alarm's sentence.
+        const reason = { code: 'alarm.device_down', params: { device: deviceSubject(e) } };
+        return [{ op: 'raise', kind: 'device_down', subject: deviceSubject(e), ...at, severity: 'warning', detail: p.detail ?? `${deviceSubject(e)} down`, reason, ...(p.detail ? { technical: p.detail } : {}) }];
+      }
       return [];
     }
     default:
@@ -165,7 +209,8 @@ export function signalsOf(e: EdgeEvent): AlarmSignal[] {
 }
 
 export function journalAlertSignal(a: { kind: JournalAlertKind; seq: number | null; detail: string }): AlarmSignal {
-  return { op: 'raise', kind: 'journal_alert', subject: a.kind, stationId: null, deviceId: null, severity: 'critical', detail: a.seq === null ? a.detail : `seq ${a.seq}: ${a.detail}` };
+  const detail = a.seq === null ? a.detail : `seq ${a.seq}: ${a.detail}`;
+  return { op: 'raise', kind: 'journal_alert', subject: a.kind, stationId: null, deviceId: null, severity: 'critical', detail, reason: { code: 'alarm.journal_alert', params: { alert: a.kind } }, technical: detail };
 }
 
 /**
@@ -183,7 +228,19 @@ export function applySignal(current: Alarm | undefined, signal: AlarmSignal, atM
     if (current.state === 'open' && current.recoveries >= 1) return { ...current, clearedMs: atMs, recoveries, lastSeq: seq };
     return { ...current, state: 'cleared', clearedMs: atMs, recoveries, lastSeq: seq };
   }
-  const fresh = { stationId: signal.stationId, deviceId: signal.deviceId, severity: signal.severity, detail: signal.detail.slice(0, 1000), lastMs: Math.max(atMs, current?.lastMs ?? atMs), lastSeq: seq };
+  const reason = signal.reason ?? alarmReason(signal.kind, signal.subject, signal.stationId);
+  // Without a coded sentence the raiser's detail is what it knows beyond the kind: technical detail, shown as such.
+  const technical = signal.technical ?? (signal.reason ? undefined : signal.detail);
+  const fresh = {
+    stationId: signal.stationId,
+    deviceId: signal.deviceId,
+    severity: signal.severity,
+    detail: signal.detail.slice(0, 1000),
+    reason,
+    technical: technical ? technical.slice(0, TECHNICAL_MAX) : null,
+    lastMs: Math.max(atMs, current?.lastMs ?? atMs),
+    lastSeq: seq,
+  };
   if (!current) {
     return { id: identity.id, gatewayId: identity.gatewayId, kind: signal.kind, subject: signal.subject, state: 'open', firstMs: atMs, count: 1, recoveries: 0, ackedBy: null, ackedMs: null, ackReason: null, clearedMs: null, ...fresh };
   }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { acknowledge, applySignal, effectiveDeviceStatus, RECENT_DROPS_KEPT, type AckOutcome, type Alarm, type AlarmSignal, type AlarmState } from '../customs/alarms.ts';
+import type { CodedReason } from '../../shared/reason-codes.ts';
+import { acknowledge, alarmReason, applySignal, effectiveDeviceStatus, RECENT_DROPS_KEPT, type AckOutcome, type Alarm, type AlarmSignal, type AlarmState } from '../customs/alarms.ts';
 import type { JournalAlertKind } from '../storage/storage.ts';
 import { lock, one, run, type Migration, type Sql, type SqlParam } from '../storage/sql.ts';
 
@@ -24,6 +25,10 @@ const MIGRATIONS: readonly Migration[] = [
   // that drops and comes back every half minute must show as flapping, not as up (issue 17 item 9).
   `ALTER TABLE device_health ADD COLUMN recent_downs TEXT NOT NULL DEFAULT '[]'`,
   'ALTER TABLE alarms ADD COLUMN recoveries BIGINT NOT NULL DEFAULT 0',
+  // The alarm's sentence as a code with parameters (JSON) and its raw technical detail apart (issue 17 item 5). NULL
+  // reason: a row from before codes, read as its kind's sentence with its English detail as the technical detail.
+  'ALTER TABLE alarms ADD COLUMN reason TEXT',
+  'ALTER TABLE alarms ADD COLUMN technical TEXT',
 ];
 
 export type DeviceStatus = 'up' | 'down' | 'degraded';
@@ -75,18 +80,33 @@ export const alarmId = (gatewayId: string, kind: string, subject: string) => cre
 interface Row {
   id: string; gateway_id: string; kind: Alarm['kind']; subject: string; station_id: string | null; device_id: string | null; severity: Alarm['severity']; state: AlarmState;
   detail: string; first_ms: number; last_ms: number; count: number; last_seq: number; acked_by: string | null; acked_ms: number | null; ack_reason: string | null; cleared_ms: number | null; recoveries: number;
+  reason: string | null; technical: string | null;
+}
+function parseReason(text: string | null): CodedReason | undefined {
+  if (text === null) return undefined;
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' && typeof (v as CodedReason).code === 'string' ? (v as CodedReason) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 const num = (v: number | null) => (v === null ? null : Number(v));
-const fromRow = (r: Row): Alarm => ({
-  id: r.id, gatewayId: r.gateway_id, kind: r.kind, subject: r.subject, stationId: r.station_id, deviceId: r.device_id, severity: r.severity, state: r.state, detail: r.detail,
-  firstMs: Number(r.first_ms), lastMs: Number(r.last_ms), count: Number(r.count), lastSeq: Number(r.last_seq), ackedBy: r.acked_by, ackedMs: num(r.acked_ms), ackReason: r.ack_reason, clearedMs: num(r.cleared_ms), recoveries: Number(r.recoveries),
-});
-const COLUMNS = 'id, gateway_id, kind, subject, station_id, device_id, severity, state, detail, first_ms, last_ms, count, last_seq, acked_by, acked_ms, ack_reason, cleared_ms, recoveries';
-const UPSERT = `INSERT INTO alarms (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+/** A row stored before codes (reason NULL) reads as its kind's sentence, its English detail as the technical detail. */
+const fromRow = (r: Row): Alarm => {
+  const reason = parseReason(r.reason);
+  return {
+    id: r.id, gatewayId: r.gateway_id, kind: r.kind, subject: r.subject, stationId: r.station_id, deviceId: r.device_id, severity: r.severity, state: r.state, detail: r.detail,
+    reason: reason ?? alarmReason(r.kind, r.subject, r.station_id), technical: reason ? r.technical : (r.technical ?? (r.detail || null)),
+    firstMs: Number(r.first_ms), lastMs: Number(r.last_ms), count: Number(r.count), lastSeq: Number(r.last_seq), ackedBy: r.acked_by, ackedMs: num(r.acked_ms), ackReason: r.ack_reason, clearedMs: num(r.cleared_ms), recoveries: Number(r.recoveries),
+  };
+};
+const COLUMNS = 'id, gateway_id, kind, subject, station_id, device_id, severity, state, detail, first_ms, last_ms, count, last_seq, acked_by, acked_ms, ack_reason, cleared_ms, recoveries, reason, technical';
+const UPSERT = `INSERT INTO alarms (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (id) DO UPDATE SET station_id = excluded.station_id, device_id = excluded.device_id, severity = excluded.severity, state = excluded.state, detail = excluded.detail,
   first_ms = excluded.first_ms, last_ms = excluded.last_ms, count = excluded.count, last_seq = excluded.last_seq, acked_by = excluded.acked_by, acked_ms = excluded.acked_ms,
-  ack_reason = excluded.ack_reason, cleared_ms = excluded.cleared_ms, recoveries = excluded.recoveries`;
-const toParams = (a: Alarm): SqlParam[] => [a.id, a.gatewayId, a.kind, a.subject, a.stationId, a.deviceId, a.severity, a.state, a.detail, a.firstMs, a.lastMs, a.count, a.lastSeq, a.ackedBy, a.ackedMs, a.ackReason, a.clearedMs, a.recoveries];
+  ack_reason = excluded.ack_reason, cleared_ms = excluded.cleared_ms, recoveries = excluded.recoveries, reason = excluded.reason, technical = excluded.technical`;
+const toParams = (a: Alarm): SqlParam[] => [a.id, a.gatewayId, a.kind, a.subject, a.stationId, a.deviceId, a.severity, a.state, a.detail, a.firstMs, a.lastMs, a.count, a.lastSeq, a.ackedBy, a.ackedMs, a.ackReason, a.clearedMs, a.recoveries, JSON.stringify(a.reason), a.technical];
 
 const encodeCursor = (a: Alarm) => Buffer.from(JSON.stringify([a.lastMs, a.id])).toString('base64url');
 function decodeCursor(c: string): [number, string] | undefined {

@@ -1,3 +1,4 @@
+import type { LineReason } from '../../shared/schemas/events.ts';
 import { all, lock, one, run, type Sql } from '../storage/sql.ts';
 
 /**
@@ -5,14 +6,20 @@ import { all, lock, one, run, type Sql } from '../storage/sql.ts';
  * refused), one row per parcel, until an officer handles it. Fed by the 'line-exceptions' projection; a diversion
  * after the handling opens it again. Whether the parcel has a declaration is read at query time from the cases.
  */
+/**
+ * One reason the line gave: a code with parameters (said in the reader's language by shared/reason-codes.ts), or —
+ * from an event an older gateway journalled, or a row stored before codes — only its `message`, shown as written.
+ */
+export type LineExceptionReason = Partial<LineReason> & { message?: string };
+
 export interface LineException {
   parcelKey: string;
   gatewayId: string;
   stationId: string;
   /** 'inspection' | 'exception' (a line lane) or 'refused' (a station refused the parcel's event). */
   lane: string;
-  /** Reason codes the station gave (shown through the reason renderer). */
-  reasons: string[];
+  /** The reasons the station gave, as codes (shown through the reason renderer) or, when old, as text. */
+  reasons: LineExceptionReason[];
   firstMs: number;
   lastMs: number;
   status: 'open' | 'handled';
@@ -26,7 +33,7 @@ export interface LineExceptionSighting {
   gatewayId: string;
   stationId: string;
   lane: string;
-  reasons: string[];
+  reasons: LineExceptionReason[];
   atMs: number;
 }
 
@@ -75,7 +82,7 @@ const toRecord = (r: Row): LineException => ({
   gatewayId: r.gateway_id,
   stationId: r.station_id,
   lane: r.lane,
-  reasons: JSON.parse(r.reasons) as string[],
+  reasons: readReasons(r.reasons),
   firstMs: Number(r.first_ms),
   lastMs: Number(r.last_ms),
   status: r.status === 'handled' ? 'handled' : 'open',
@@ -83,6 +90,13 @@ const toRecord = (r: Row): LineException => ({
   handledMs: r.handled_ms === null ? null : Number(r.handled_ms),
   handledReason: r.handled_reason,
 });
+
+/** Stored reasons: rows written before codes hold strings (text as the station wrote it). */
+function readReasons(json: string): LineExceptionReason[] {
+  const v = JSON.parse(json) as unknown;
+  if (!Array.isArray(v)) return [];
+  return v.map((x: unknown) => (typeof x === 'string' ? { message: x } : (x as LineExceptionReason)));
+}
 
 export function openLineExceptionRepo(sql: Sql): LineExceptionRepo {
   return {

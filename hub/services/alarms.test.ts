@@ -4,6 +4,7 @@ import type { EdgeEvent, NewEvent } from '../../shared/schemas/events.ts';
 import { eachStore } from '../../test/helpers/stores.ts';
 import { openAlarmRepo } from '../repos/alarms.ts';
 import { JournalBuilder } from '../storage/fixtures.ts';
+import { run } from '../storage/sql.ts';
 import { AlarmService } from './alarms.ts';
 
 const log = createLogger('test', 'silent');
@@ -106,5 +107,16 @@ eachStore('alarms projection and service', (store) => {
     expect(all).toHaveLength(4);
     expect(new Set(all.map((a) => a.id)).size).toBe(4);
     expect(all.map((a) => a.lastMs)).toEqual([...all.map((a) => a.lastMs)].sort((a, b) => b - a));
+  });
+
+  it('keeps the sentence as a code and the technical detail apart; a row stored before codes reads as its kind with its detail as technical (issue 17 item 5)', async () => {
+    const { repo, svc, events } = await setup('gw-r');
+    await svc.apply('gw-r', events(health('XRAY-1', 'down', 'OPC UA BadSessionClosed (0x80260000)')));
+    const [a] = (await svc.list({ gatewayId: 'gw-r', limit: 10 })).items;
+    expect(a).toMatchObject({ kind: 'device_down', reason: { code: 'alarm.device_down', params: { device: 'XRAY-1' } }, technical: 'OPC UA BadSessionClosed (0x80260000)' });
+    await store().sql.tx(function* () {
+      yield* run('UPDATE alarms SET reason = NULL, technical = NULL, detail = ? WHERE id = ?', ['old english text', a!.id]);
+    });
+    expect(await repo.get(a!.id)).toMatchObject({ reason: { code: 'alarm.device_down', params: { device: 'XRAY-1' } }, technical: 'old english text' });
   });
 });

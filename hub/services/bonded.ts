@@ -410,7 +410,11 @@ export class BondedService {
     await this.d.repo.saveRecon(day, rec.rows, nowMs);
     for (const row of rec.rows) {
       const subject = `${row.emsNo}#${row.gdsSeqno}`;
-      if (row.diffQty !== 0n) await this.d.alarms?.signal('hub', { op: 'raise', kind: 'bonded_book_difference', subject, stationId: null, deviceId: null, severity: 'warning', detail: `${row.gdsMtno}: counted ${formatQty(row.physicalQty)}, book expects ${formatQty(row.expectedQty)} (${day})` }, nowMs, nowMs);
+      if (row.diffQty !== 0n) {
+        const [counted, expected] = [formatQty(row.physicalQty), formatQty(row.expectedQty)];
+        const reason = { code: 'alarm.bonded_book_difference.item', params: { item: row.gdsMtno, counted, expected, day } };
+        await this.d.alarms?.signal('hub', { op: 'raise', kind: 'bonded_book_difference', subject, stationId: null, deviceId: null, severity: 'warning', detail: `${row.gdsMtno}: counted ${counted}, book expects ${expected} (${day})`, reason }, nowMs, nowMs);
+      }
       else await this.d.alarms?.signal('hub', { op: 'clear', kind: 'bonded_book_difference', subject }, nowMs, nowMs);
     }
     return { day, differences: rec.differences, unknownSkus: rec.unknownSkus, rows: rec.rows.map((r) => ({ ...r, balanceQty: formatQty(r.balanceQty), pendingInQty: formatQty(r.pendingInQty), passedOutQty: formatQty(r.passedOutQty), expectedQty: formatQty(r.expectedQty), physicalQty: formatQty(r.physicalQty), diffQty: formatQty(r.diffQty) })) };

@@ -194,7 +194,9 @@ export class CaseService {
         if (!stored?.officerRelease || stored.officerRelease.alarmedMs !== now) continue;
         const r = stored.officerRelease;
         const detail = `${c.parcelKey} (order ${c.orderNo}) released by officer ${r.by} (${r.reason}); no release (800) from customs after ${Math.round(within / 60_000)} min`;
-        await this.d.alarms?.signal('hub', { op: 'raise', kind: 'release_unconfirmed', subject: c.parcelKey, stationId: null, deviceId: null, severity: 'critical', detail }, now, now);
+        // The officer's own words stay on the case (and in the English detail): the sentence names who and how long.
+        const reason = { code: 'alarm.release_unconfirmed.parcel', params: { parcel: c.parcelKey, orderNo: c.orderNo, officer: r.by, minutes: Math.round(within / 60_000) } };
+        await this.d.alarms?.signal('hub', { op: 'raise', kind: 'release_unconfirmed', subject: c.parcelKey, stationId: null, deviceId: null, severity: 'critical', detail, reason }, now, now);
         await this.d.storage.appendAudit({ actor: 'hub', action: 'case.release-unconfirmed', subject: c.parcelKey, detail: { orderNo: c.orderNo, officer: r.by, releasedMs: r.atMs } }, now);
         alarmed.push(c.parcelKey);
       }

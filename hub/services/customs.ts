@@ -385,7 +385,8 @@ export class CustomsService {
       if (seen.has(`${u.messageType}:${u.status}:${u.time}`)) continue;
       const detail = `${after.parcelKey} (order ${after.orderNo}): ${u.messageType} returned status ${u.status}, which that message does not carry; kept on the case, not acted on`;
       this.d.log.warn({ parcelKey: after.parcelKey, messageType: u.messageType, returnStatus: u.status }, 'unexpected customs receipt status');
-      await this.d.alarms?.signal('hub', { op: 'raise', kind: 'customs_unexpected_status', subject: `${after.parcelKey}:${u.messageType}:${u.status}`, stationId: null, deviceId: null, severity: 'warning', detail }, now, now);
+      const reason = { code: 'alarm.customs_unexpected_status.receipt', params: { parcel: after.parcelKey, orderNo: after.orderNo, messageType: u.messageType, status: u.status } };
+      await this.d.alarms?.signal('hub', { op: 'raise', kind: 'customs_unexpected_status', subject: `${after.parcelKey}:${u.messageType}:${u.status}`, stationId: null, deviceId: null, severity: 'warning', detail, reason }, now, now);
     }
   }
 

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { BondgateError } from '../../shared/errors.ts';
 import type { EdgeEvent } from '../../shared/schemas/events.ts';
 import type { CaseRepo } from '../repos/cases.ts';
-import type { LineException, LineExceptionRepo, LineExceptionSighting } from '../repos/line-exceptions.ts';
+import type { LineException, LineExceptionReason, LineExceptionRepo, LineExceptionSighting } from '../repos/line-exceptions.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { Projection } from './projections.ts';
 
@@ -13,17 +13,28 @@ import type { Projection } from './projections.ts';
  * handles it (with a reason, on the audit chain) or its documents arrive.
  */
 
+/**
+ * The reasons a line event gives, as codes (issue 17 item 5); an event an older gateway journalled carries English
+ * text only, kept as its `message` for the screens to show as written (marked so), never taken for a code.
+ */
+export function lineReasonsOf(e: EdgeEvent): LineExceptionReason[] {
+  if (e.type === 'parcel.inspected') return e.payload.reasonCodes ?? (e.payload.reasons ?? []).map((message) => ({ message }));
+  if (e.type === 'parcel.diverted') return e.payload.reasonCode ? [e.payload.reasonCode] : e.payload.reason ? [{ message: e.payload.reason }] : [];
+  // The schema's error is technical detail (a zod message): a parameter of the coded reason, not its sentence.
+  if (e.type === 'station.exception') return [{ code: 'line.station-refused', params: { error: e.payload.error.slice(0, 500) } }];
+  return [];
+}
+
 /** Pure: what an event says about a line exception. */
 export function sightingOf(gatewayId: string, e: EdgeEvent): LineExceptionSighting | null {
   const at = { gatewayId, stationId: e.stationId, atMs: e.time.wallMs };
   if ((e.type === 'parcel.inspected' || e.type === 'parcel.diverted') && e.parcelKey && (e.payload.lane === 'inspection' || e.payload.lane === 'exception')) {
-    const reasons = e.type === 'parcel.inspected' ? e.payload.reasons : e.payload.reason ? [e.payload.reason] : [];
-    return { parcelKey: e.parcelKey, lane: e.payload.lane, reasons: reasons.slice(0, 16), ...at };
+    return { parcelKey: e.parcelKey, lane: e.payload.lane, reasons: lineReasonsOf(e).slice(0, 16), ...at };
   }
   if (e.type === 'station.exception') {
     const parcelKey = e.parcelKey ?? e.payload.reads[0];
     if (!parcelKey) return null;
-    return { parcelKey: parcelKey.slice(0, 128), lane: 'refused', reasons: [e.payload.error.slice(0, 500)], ...at };
+    return { parcelKey: parcelKey.slice(0, 128), lane: 'refused', reasons: lineReasonsOf(e), ...at };
   }
   return null;
 }

@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { createLogger } from '../../shared/log.ts';
 import type { EdgeEvent, NewEvent } from '../../shared/schemas/events.ts';
+import { lineReasons } from '../../test/helpers/line-history.ts';
 import { eachStore } from '../../test/helpers/stores.ts';
 import { overview as overviewWords } from '../ui/src/i18n/overview.ts';
 import { applyEngine, type EngineOutcome } from '../customs/cases.ts';
@@ -90,7 +91,7 @@ eachStore('overview figures reconcile with the queue and statistics', (store) =>
       const onLine = r() < 0.85;
       if (onLine) {
         const lane = r() < 0.7 ? 'release' : r() < 0.8 ? 'inspection' : 'exception';
-        ev({ type: 'parcel.inspected', stationId: 'LINE-1', parcelKey: key, payload: { transactionId: `t${i}`, lineId: 'LINE-1', outcome: 'ok', codes: [key], hubDecision: 'released', lane, reasons: [] } }, t0);
+        ev({ type: 'parcel.inspected', stationId: 'LINE-1', parcelKey: key, payload: { transactionId: `t${i}`, lineId: 'LINE-1', outcome: 'ok', codes: [key], hubDecision: 'released', lane, ...lineReasons(i, lane) } }, t0);
         expected.in.add(key);
         (lane === 'release' ? expected.released : expected.diverted).add(key);
         if (lane === 'release' && r() < 0.5) {
@@ -147,5 +148,10 @@ eachStore('overview figures reconcile with the queue and statistics', (store) =>
     const open = new Set((await lineExceptions.list({ view: 'open', limit: 500 })).map((e) => e.parcelKey));
     expect(open).toEqual(new Set([...expected.diverted].filter((k) => !caseStatus.has(k))));
     expect(open.size + [...expected.diverted].filter((k) => caseStatus.has(k)).length).toBe(o.totals.held);
+    // Their reasons are codes, or — from the history's older gateways — the text they wrote, kept as text, never lost.
+    const reasons = (await lineExceptions.list({ view: 'all', limit: 500 })).flatMap((e) => e.reasons);
+    expect(reasons.length).toBeGreaterThan(0);
+    for (const x of reasons) expect(x.code !== undefined || x.message !== undefined).toBe(true);
+    expect(reasons.some((x) => x.code) && reasons.some((x) => x.message && !x.code)).toBe(true);
   });
 });

@@ -15,6 +15,18 @@ const shortText = z.string().min(1).max(128);
 const reason = z.string().min(1).max(500);
 export const Hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 hex digest');
 
+/**
+ * A reason as a code with parameters (shared/reason-codes.ts says it in the reader's language). Stations journal this,
+ * never an English sentence: the journal is evidence, and every screen renders the code in its reader's language.
+ */
+export const CodedReason = z.object({
+  code: z.string().regex(/^[a-z][a-z0-9.-]*$/, 'a reason code').max(64),
+  params: z.record(z.string().max(32), z.union([z.string().max(512), z.number(), z.boolean(), z.null(), z.array(z.string().max(512)).max(32)])).optional(),
+});
+/** A line reason; `because`: the hub's own reasons behind a hold or an inspection order, as the station had them cached. */
+export const LineReason = CodedReason.extend({ because: z.array(CodedReason).max(16).optional() });
+export type LineReason = z.infer<typeof LineReason>;
+
 /** Trustworthy time: wall clock, a per-boot monotonic clock and whether the wall clock was synchronised. */
 export const EventTime = z.object({
   wallMs: z.number().int().nonnegative(),
@@ -74,7 +86,8 @@ export const Payloads = {
   }),
   'parcel.weighed': z.object({ grossWeightKg: z.number().nonnegative().max(100_000), resolutionKg: z.number().positive().optional(), stable: z.literal(true) }),
   'xray.verdict': z.object({ verdict: z.enum(['clear', 'suspect', 'unreadable']), imageRef: shortText.optional() }),
-  'parcel.diverted': z.object({ lane: z.enum(['release', 'inspection', 'exception']), reason: reason.optional() }),
+  /** `reason`: English text older gateways wrote (shown as written, marked so); `reasonCode`: the reason as a code. */
+  'parcel.diverted': z.object({ lane: z.enum(['release', 'inspection', 'exception']), reason: reason.optional(), reasonCode: LineReason.optional() }),
   'parcel.released': z.object({ by: z.enum(['auto', 'officer']), officerId: shortText.optional(), reason: reason.optional() }),
   'parcel.held': z.object({ reason, officerId: shortText.optional() }),
   /**
@@ -118,7 +131,10 @@ export const Payloads = {
     xray: z.object({ verdict: z.enum(['clear', 'suspect', 'reject', 'unreadable']), imageRef: shortText.optional() }).optional(),
     hubDecision: z.enum(['released', 'hold', 'inspect', 'unknown']),
     lane: z.enum(['release', 'inspection', 'exception']),
-    reasons: z.array(reason).max(16),
+    /** English text, as older gateways journalled it: accepted and shown as written (marked so), never written now. */
+    reasons: z.array(reason).max(16).optional(),
+    /** The lane's reasons as codes with parameters (issue 17 item 5): what a station journals now. */
+    reasonCodes: z.array(LineReason).max(16).optional(),
     photoRef: shortText.optional(),
     /** A small WebP thumbnail (base64) of the parcel photo; the full image stays on the edge. */
     thumbnailWebp: z.string().max(64_000).regex(/^[A-Za-z0-9+/=]*$/).optional(),

@@ -8,7 +8,7 @@ const cache = memoryCache({ decisions: [{ parcelKey: 'EA000000029CN', decision: 
 describe('officer bench', () => {
   it('scan, then pass: one officer.action naming the officer', () => {
     const s1 = decideBench(initialBenchState(), { kind: 'scan', code: 'EA000000029CN' }, 1, cache);
-    expect(benchDisplay(s1.state).verdict).toMatchObject({ tone: 'wait', detail: 'hub: hold (watch list)' });
+    expect(benchDisplay(s1.state).verdict).toMatchObject({ tone: 'wait', detail: 'hub: held (watch list)', details: { zh: '中心判定：暂停放行', en: 'hub: held (watch list)' } });
     const s2 = decideBench(s1.state, { kind: 'action', action: 'pass', officerId: 'officer-7' }, 2, cache);
     expect(s2.events).toEqual([{ type: 'officer.action', parcelKey: 'EA000000029CN', payload: { officerId: 'officer-7', action: 'pass', reason: 'bench.pass.no-findings' } }]);
     Payloads['officer.action'].parse(s2.events[0]!.payload);
@@ -32,7 +32,13 @@ describe('officer bench', () => {
     const seized = decideBench(scanned, { kind: 'action', action: 'seize', officerId: 'o', reason: 'undeclared lithium batteries' }, 3, cache);
     expect(seized.events[0]!.payload).toMatchObject({ action: 'seize', reason: 'undeclared lithium batteries' });
     expect(decideBench(initialBenchState(), { kind: 'action', action: 'return', officerId: 'o', reason: 'x' }, 1, cache).events).toEqual([]);
-    expect(benchDisplay(decideBench(scanned, { kind: 'scan', code: 'EA000000015CN' }, 1, cache).state).verdict).toMatchObject({ detail: 'hub: unknown' });
+    expect(benchDisplay(decideBench(scanned, { kind: 'scan', code: 'EA000000015CN' }, 1, cache).state).verdict).toMatchObject({ detail: 'hub: no decision for this parcel', details: { zh: '中心判定：中心无此包裹的判定' } });
+  });
+
+  it("says the hub's decision and coded reasons in the reader's language (issue 17 item 5)", () => {
+    const coded = memoryCache({ decisions: [{ parcelKey: 'EA000000029CN', decision: 'hold', reason: 'risk: sender ACME is on the watch list', reasons: [{ code: 'risk.watch.sender', params: { hit: 'ACME' } }] }] });
+    const v = benchDisplay(decideBench(initialBenchState(), { kind: 'scan', code: 'EA000000029CN' }, 1, coded).state).verdict;
+    expect(v?.details).toEqual({ zh: '中心判定：暂停放行（发货人 ACME 在重点关注名单）', en: 'hub: held (sender ACME is on the watch list)' });
   });
 
   it('a second parcel scanned while one is open never drops the open inspection; set aside ends it explicitly (issue 17 item 10)', () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { renderReason } from '../reason-codes.ts';
+import { renderReason, type CodedReason } from '../reason-codes.ts';
 import type { CacheView, Decision, StationDisplay } from './types.ts';
 
 /**
@@ -22,7 +22,8 @@ export type BenchInput =
 
 export interface BenchState {
   phase: 'idle' | 'parcel';
-  current: { code: string; hubDecision: string; reason?: string; scannedAtMs: number } | null;
+  /** `reason`: the hub's English sentence; `reasons`: the same as codes (absent in a state saved before them, or from an older hub). */
+  current: { code: string; hubDecision: string; reason?: string; reasons?: CodedReason[]; scannedAtMs: number } | null;
   recent: StationDisplay['recent'];
   error: { zh: string; en: string } | null;
 }
@@ -45,7 +46,7 @@ export function decideBench(state: BenchState, input: BenchInput, nowMs: number,
       return { state: { ...state, error: { zh: `包裹 ${open} 尚未出查验结果：请先处理，或按“放回待查”`, en: `Parcel ${open} has no finding yet: record one, or set it aside first` } }, commands: [], events: [] };
     }
     const d = cache.decision(input.code);
-    return { state: { ...state, phase: 'parcel', error: null, current: { code: input.code, hubDecision: d?.decision ?? 'unknown', ...(d?.reason ? { reason: d.reason } : {}), scannedAtMs: nowMs } }, commands: [], events: [] };
+    return { state: { ...state, phase: 'parcel', error: null, current: { code: input.code, hubDecision: d?.decision ?? 'unknown', ...(d?.reason ? { reason: d.reason } : {}), ...(d?.reasons?.length ? { reasons: d.reasons } : {}), scannedAtMs: nowMs } }, commands: [], events: [] };
   }
   if (!state.current) return { state: { ...state, error: { zh: '请先扫描包裹', en: 'Scan the parcel first' } }, commands: [], events: [] };
   if (input.kind === 'set-aside') {
@@ -64,12 +65,29 @@ export function decideBench(state: BenchState, input: BenchInput, nowMs: number,
   };
 }
 
+const HUB_DECISION: Record<string, { zh: string; en: string }> = {
+  released: { zh: '已放行', en: 'released' },
+  hold: { zh: '暂停放行', en: 'held' },
+  inspect: { zh: '查验', en: 'inspection ordered' },
+  unknown: { zh: '中心无此包裹的判定', en: 'no decision for this parcel' },
+};
+
+/** What the hub says about the open parcel, in each language: its decision, then its reasons said from their codes. */
+function hubSays(c: NonNullable<BenchState['current']>): { zh: string; en: string } {
+  const d = HUB_DECISION[c.hubDecision] ?? HUB_DECISION.unknown!;
+  const said = (lang: 'zh-CN' | 'en') => (c.reasons ?? []).map((r) => renderReason(lang, r)).filter((x): x is string => !!x);
+  const zh = said('zh-CN');
+  // An older hub sent only its English sentence: an English reader gets it, a Chinese one the decision alone.
+  const en = said('en').length > 0 ? said('en') : c.reason ? [c.reason] : [];
+  return { zh: `中心判定：${d.zh}${zh.length ? `（${zh.join('；')}）` : ''}`, en: `hub: ${d.en}${en.length ? ` (${en.join('; ')})` : ''}` };
+}
+
 export function benchDisplay(state: BenchState): StationDisplay {
   const c = state.current;
   const verdict: StationDisplay['verdict'] = state.error
     ? { tone: 'stop', zh: state.error.zh, en: state.error.en }
     : c
-      ? { tone: 'wait', zh: `查验中: ${c.code}`, en: `Inspecting ${c.code}`, detail: `hub: ${c.hubDecision}${c.reason ? ` (${c.reason})` : ''}` }
+      ? { tone: 'wait', zh: `查验中: ${c.code}`, en: `Inspecting ${c.code}`, detail: hubSays(c).en, details: hubSays(c) }
       : { tone: 'idle', zh: '请扫描待查包裹', en: 'Scan a parcel to inspect' };
   return { verdict, lastCodes: c ? [c.code] : [], weightKg: null, recent: state.recent };
 }

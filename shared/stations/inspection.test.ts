@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Payloads } from '../schemas/events.ts';
+import { renderLineReason } from '../reason-codes.ts';
+import { Payloads, type LineReason } from '../schemas/events.ts';
 import { StationRules, type ParcelDecision } from './feed.ts';
 import { chooseLane, decideInspection, initialInspectionState, InspectionConfig, inspectionDisplay, type InspectionInput, type InspectionState } from './inspection.ts';
 import { memoryCache, type CacheView, type Decision } from './types.ts';
@@ -8,7 +9,7 @@ const T0 = 1_800_000_000_000;
 const rules = StationRules.parse({ rulesId: 'R1', validFromMs: 0, validToMs: T0 * 2, weightTolerancePct: 10, weightToleranceKg: 0.05, samplingRate: 0 });
 const decisions: ParcelDecision[] = [
   { parcelKey: 'EA000000015CN', decision: 'released', declaredWeightKg: 1.2 },
-  { parcelKey: 'EA000000029CN', decision: 'hold', reason: 'watch list' },
+  { parcelKey: 'EA000000029CN', decision: 'hold', reason: 'watch list', reasons: [{ code: 'risk.watch.sender', params: { hit: 'ACME' } }] },
   { parcelKey: 'EA000000032CN', decision: 'inspect', declaredWeightKg: 2 },
   { parcelKey: 'EA000000046CN', decision: 'released', declaredWeightKg: 3 },
 ];
@@ -26,6 +27,8 @@ function run(inputs: [number, InspectionInput][], cache: CacheView = fresh, stat
   return { state, all };
 }
 const events = (all: Decision<InspectionState>[]) => all.flatMap((d) => d.events);
+/** The journalled reasons, said in English (the event holds codes only). */
+const said = (codes: readonly LineReason[] | undefined) => (codes ?? []).map((r) => renderLineReason('en', r) ?? r.code);
 const diverts = (all: Decision<InspectionState>[]) => all.flatMap((d) => d.commands).filter((c) => c.kind === 'divert');
 const scan = (code: string, valid = true): InspectionInput => ({ kind: 'scan', code, valid });
 const xray = (parcelId: string, verdict: 'clear' | 'suspect' | 'reject' | 'unreadable' = 'clear'): InspectionInput => ({ kind: 'xray', parcelId, verdict, imageRef: `xr/${parcelId}.png` });
@@ -33,9 +36,9 @@ const xray = (parcelId: string, verdict: 'clear' | 'suspect' | 'reject' | 'unrea
 describe('inspection line station', () => {
   const table: { name: string; inputs: [number, InspectionInput][]; cache?: CacheView; lane: string; outcome: string; reason?: RegExp }[] = [
     { name: 'clean parcel: released', inputs: [[0, scan('EA000000015CN')], [200, { kind: 'weight', weightKg: 1.22 }], [600, xray('EA000000015CN')]], lane: 'release', outcome: 'ok' },
-    { name: 'customs hold', inputs: [[0, scan('EA000000029CN')], [200, { kind: 'weight', weightKg: 1 }], [600, xray('EA000000029CN')]], lane: 'inspection', outcome: 'ok', reason: /customs hold: watch list/ },
+    { name: 'customs hold', inputs: [[0, scan('EA000000029CN')], [200, { kind: 'weight', weightKg: 1 }], [600, xray('EA000000029CN')]], lane: 'inspection', outcome: 'ok', reason: /customs hold: sender ACME is on the watch list/ },
     { name: 'inspection ordered', inputs: [[0, scan('EA000000032CN')], [200, { kind: 'weight', weightKg: 2 }], [600, xray('EA000000032CN')]], lane: 'inspection', outcome: 'ok', reason: /inspection ordered/ },
-    { name: 'X-ray suspect', inputs: [[0, scan('EA000000015CN')], [200, { kind: 'weight', weightKg: 1.2 }], [600, xray('EA000000015CN', 'suspect')]], lane: 'inspection', outcome: 'ok', reason: /X-ray suspect/ },
+    { name: 'X-ray suspect', inputs: [[0, scan('EA000000015CN')], [200, { kind: 'weight', weightKg: 1.2 }], [600, xray('EA000000015CN', 'suspect')]], lane: 'inspection', outcome: 'ok', reason: /X-ray image marked suspect/ },
     { name: 'over weight', inputs: [[0, scan('EA000000046CN')], [200, { kind: 'weight', weightKg: 3.5 }], [600, xray('EA000000046CN')]], lane: 'inspection', outcome: 'out_of_tolerance', reason: /3\.5 kg vs declared 3 kg/ },
     { name: 'weight never settled', inputs: [[0, scan('EA000000015CN')], [200, { kind: 'weight.unstable' }], [600, xray('EA000000015CN')]], lane: 'inspection', outcome: 'weight_unstable', reason: /never settled/ },
     { name: 'X-ray unreadable', inputs: [[0, scan('EA000000015CN')], [200, { kind: 'weight', weightKg: 1.2 }], [600, xray('EA000000015CN', 'unreadable')]], lane: 'inspection', outcome: 'xray_fault' },
@@ -53,7 +56,10 @@ describe('inspection line station', () => {
       expect(e).toBeDefined();
       const p = Payloads['parcel.inspected'].parse(e!.payload);
       expect({ lane: p.lane, outcome: p.outcome }).toEqual({ lane: row.lane, outcome: row.outcome });
-      if (row.reason) expect(p.reasons.join('; ')).toMatch(row.reason);
+      if (row.reason) expect(said(p.reasonCodes).join('; ')).toMatch(row.reason);
+      // The journal is evidence: codes with parameters, never an English sentence as the reason (issue 17 item 5).
+      expect(p.reasons).toBeUndefined();
+      if (row.lane !== 'release') expect(p.reasonCodes?.length).toBeGreaterThan(0);
       expect(p.cacheVersion).toBe((row.cache ?? fresh).version);
       expect(diverts(all)).toEqual([expect.objectContaining({ kind: 'divert', lane: row.lane, transactionId: p.transactionId })]);
       expect(events(all)).toHaveLength(1); // one transaction per parcel, not raw readings
@@ -65,7 +71,7 @@ describe('inspection line station', () => {
     const timer = first.all[0]!.commands.find((c) => c.kind === 'timer')!;
     expect(timer).toMatchObject({ atMs: T0 + 5000 });
     const d = decideInspection(first.state, { kind: 'timer', id: (timer as { id: string }).id }, T0 + 5000, fresh, config);
-    expect(d.events[0]!.payload).toMatchObject({ lane: 'inspection', outcome: 'xray_fault', reasons: ['no X-ray verdict in time'] });
+    expect(d.events[0]!.payload).toMatchObject({ lane: 'inspection', outcome: 'xray_fault', reasonCodes: [{ code: 'line.xray-timeout' }] });
     expect(d.state.open).toEqual([]);
   });
 
@@ -74,7 +80,7 @@ describe('inspection line station', () => {
     expect(state.xrayFault).toBe('tube over-temperature');
     const t = all[1]!.commands.find((c) => c.kind === 'timer') as { id: string };
     const d = decideInspection(state, { kind: 'timer', id: t.id }, T0 + 5010, fresh, config);
-    expect(d.events[0]!.payload).toMatchObject({ lane: 'inspection', outcome: 'xray_fault', reasons: ['X-ray fault: tube over-temperature'] });
+    expect(d.events[0]!.payload).toMatchObject({ lane: 'inspection', outcome: 'xray_fault', reasonCodes: [{ code: 'line.xray-fault', params: { fault: 'tube over-temperature' } }] });
     // The next verdict proves the X-ray works again, and so does the PLC clearing its fault.
     const back = run([[6000, scan('EA000000015CN')], [6200, { kind: 'weight', weightKg: 1.2 }], [6600, xray('EA000000015CN', 'clear')]], fresh, d.state);
     expect(events(back.all)[0]!.payload).toMatchObject({ lane: 'release' });
@@ -211,7 +217,8 @@ describe('inspection station: every read is evidence (issue 14)', () => {
       ['no_read', [{ text: text.slice(0, 512), reason }]],
       ['no_read', [{ text: 'EA000000099CN', reason: 'check digit' }]],
     ]);
-    expect(ps[0]!.reasons).toEqual([`read refused: ${reason}`]);
+    expect(ps[0]!.reasonCodes).toEqual([{ code: 'line.read-refused', params: { reason } }]);
+    expect(said(ps[0]!.reasonCodes)).toEqual([`read refused: ${reason}`]);
   });
 
   // Item 5: timers due together fire in any order; decisions come out in scan order.
@@ -264,7 +271,7 @@ describe('inspection station: every read is evidence (issue 14)', () => {
 });
 
 describe('the line says its reasons in the reader language (issue 17 item 5)', () => {
-  it('line reasons and the hub reasons behind a hold, in Chinese and in English; the events keep the English text', () => {
+  it('line reasons and the hub reasons behind a hold, in Chinese and in English; the event journals them as codes', () => {
     const hold: ParcelDecision = {
       parcelKey: 'EA000000099CN',
       decision: 'hold',
@@ -277,6 +284,9 @@ describe('the line says its reasons in the reader language (issue 17 item 5)', (
     expect(r.said.zh).toEqual(['海关暂不放行：待关员审核；订单的收货人电话与运单的收货人电话不一致', '称重 2 kg，申报 1 kg，超出允许偏差']);
     expect(r.said.en).toEqual(['customs hold: pending officer review; order consignee telephone differs from waybill consignee telephone', 'weight 2 kg vs declared 1 kg is out of tolerance']);
     for (const zh of r.said.zh) expect(zh).not.toMatch(/[A-Za-z]{3,}/);
+    // The event carries the same as codes, the hub's reasons as the line had them: any screen says them again.
+    expect(r.coded[0]).toEqual({ code: 'line.customs-hold', because: hold.reasons });
+    expect(Payloads['parcel.inspected'].shape.reasonCodes.parse(r.coded)).toEqual(r.coded);
   });
 
   it('a hold from a hub that sends no codes keeps its text in English, and says the line words in Chinese', () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { MAX_INSPECTED_CODES, type Payloads } from '../schemas/events.ts';
-import { renderReason, type CodedReason } from '../reason-codes.ts';
+import { MAX_INSPECTED_CODES, type LineReason, type Payloads } from '../schemas/events.ts';
+import { renderLineReason } from '../reason-codes.ts';
 import type { ParcelDecision, StationRules } from './feed.ts';
 import { cacheIsStale, type CacheView, type Decision, type StationCommand, type StationDisplay, type StationEvent } from './types.ts';
 
@@ -100,29 +100,32 @@ export function chooseLane(
   rules: StationRules | undefined,
   stale: boolean,
   xrayFault: string | null,
-): { lane: Lane; outcome: Outcome; reasons: string[]; said: Said } {
+): { lane: Lane; outcome: Outcome; reasons: string[]; coded: LineReason[]; said: Said } {
   const r = chooseLaneCoded(tx, decision, rules, stale, xrayFault);
-  return { lane: r.lane, outcome: r.outcome, reasons: r.reasons, said: say(r.coded, decision) };
+  return { ...r, said: say(r.coded, decision) };
 }
 
-/** The reasons in both languages for the console (the events keep the English `reasons`). */
+/**
+ * The reasons in both languages for the console. The event journals the codes (`reasonCodes`), never `reasons` —
+ * English sentences that stay on the station's own display for a reader of neither language.
+ */
 export interface Said {
   zh: string[];
   en: string[];
 }
 
-/** Line reasons in words; the hub's own reasons for a hold or an inspection follow theirs, in the same language. */
-function say(coded: CodedReason[], decision: ParcelDecision | undefined): Said {
+/**
+ * Line reasons in words; the hub's own reasons for a hold or an inspection follow theirs, in the same language. The
+ * hub's English sentence stands in only for an English reader, and only when the feed carried no codes (older hub).
+ */
+function say(coded: LineReason[], decision: ParcelDecision | undefined): Said {
   const out: Said = { zh: [], en: [] };
   for (const lang of ['zh-CN', 'en'] as const) {
     const list = lang === 'en' ? out.en : out.zh;
     for (const c of coded) {
-      let text = renderReason(lang, c) ?? c.code;
-      if ((c.code === 'line.customs-hold' || c.code === 'line.inspection-ordered') && decision) {
-        const hub = decision.reasons?.map((h) => renderReason(lang, h as CodedReason)).filter((x): x is string => !!x) ?? [];
-        const detail = hub.length > 0 ? hub.join(lang === 'en' ? '; ' : '；') : lang === 'en' ? decision.reason : undefined;
-        if (detail) text += `${lang === 'en' ? ': ' : '：'}${detail}`;
-      }
+      let text = renderLineReason(lang, c) ?? c.code;
+      const held = c.code === 'line.customs-hold' || c.code === 'line.inspection-ordered';
+      if (held && lang === 'en' && !c.because?.length && decision?.reason) text += `: ${decision.reason}`;
       list.push(text);
     }
   }
@@ -135,14 +138,14 @@ function chooseLaneCoded(
   rules: StationRules | undefined,
   stale: boolean,
   xrayFault: string | null,
-): { lane: Lane; outcome: Outcome; reasons: string[]; coded: CodedReason[] } {
+): { lane: Lane; outcome: Outcome; reasons: string[]; coded: LineReason[] } {
   const codes = [...new Set(tx.codes)];
   if (codes.length === 0) {
     const refused = [...new Set((tx.rejectedReads ?? []).map((r) => rejectedRead(r).reason))].slice(0, 16);
     if (refused.length > 0) return { lane: 'exception', outcome: 'no_read', reasons: refused.map((x) => `read refused: ${x}`), coded: refused.map((x) => ({ code: 'line.read-refused', params: { reason: x } })) };
     return { lane: 'exception', outcome: 'no_read', reasons: ['no read: no barcode decoded'], coded: [{ code: 'line.no-read' }] };
   }
-  if (codes.length > 1) return { lane: 'exception', outcome: 'multi_read', reasons: [`multiple labels read: ${codes.join(', ')}`], coded: [{ code: 'line.multi-read', params: { codes: codes.join(', ') } }] };
+  if (codes.length > 1) return { lane: 'exception', outcome: 'multi_read', reasons: [`multiple labels read: ${codes.join(', ')}`], coded: [{ code: 'line.multi-read', params: { codes: codes.slice(0, MAX_INSPECTED_CODES) } }] };
   if (stale || !rules) {
     return {
       lane: 'inspection',
@@ -153,16 +156,18 @@ function chooseLaneCoded(
   }
   if (!decision) return { lane: 'exception', outcome: 'unknown_parcel', reasons: [`parcel ${codes[0]} is not known to the hub`], coded: [{ code: 'line.unknown-parcel', params: { code: codes[0]! } }] };
   const reasons: string[] = [];
-  const coded: CodedReason[] = [];
-  const add = (text: string, code: string, params?: CodedReason['params']) => {
+  const coded: LineReason[] = [];
+  const add = (text: string, code: string, params?: LineReason['params'], because?: LineReason['because']) => {
     reasons.push(text);
-    coded.push({ code, ...(params ? { params } : {}) });
+    coded.push({ code, ...(params ? { params } : {}), ...(because?.length ? { because } : {}) });
   };
   let outcome: Outcome = 'ok';
-  if (decision.decision === 'hold') add(`customs hold${decision.reason ? `: ${decision.reason}` : ''}`, 'line.customs-hold');
-  if (decision.decision === 'inspect') add(`inspection ordered${decision.reason ? `: ${decision.reason}` : ''}`, 'line.inspection-ordered');
+  // The hub's reasons go with the line's as codes (`because`), as the feed carried them: no personal values there.
+  const because = decision.reasons?.slice(0, 16);
+  if (decision.decision === 'hold') add(`customs hold${decision.reason ? `: ${decision.reason}` : ''}`, 'line.customs-hold', undefined, because);
+  if (decision.decision === 'inspect') add(`inspection ordered${decision.reason ? `: ${decision.reason}` : ''}`, 'line.inspection-ordered', undefined, because);
   if (xrayFault || !tx.xray || tx.xray.verdict === 'unreadable') {
-    if (xrayFault) add(`X-ray fault: ${xrayFault}`, 'line.xray-fault', { fault: xrayFault });
+    if (xrayFault) add(`X-ray fault: ${xrayFault}`, 'line.xray-fault', { fault: xrayFault.slice(0, 500) });
     else if (tx.xray) add('X-ray image unreadable', 'line.xray-unreadable');
     else add('no X-ray verdict in time', 'line.xray-timeout');
     outcome = 'xray_fault';
@@ -213,7 +218,7 @@ function close(state: InspectionState, tx: Tx, nowMs: number, cache: CacheView, 
   const stale = cacheIsStale(cache, rules, nowMs);
   const code = [...new Set(tx.codes)][0];
   const decision = code ? cache.decision(code) : undefined;
-  const { lane, outcome, reasons, said } = chooseLane(tx, decision, rules, stale, state.xrayFault);
+  const { lane, outcome, reasons, coded, said } = chooseLane(tx, decision, rules, stale, state.xrayFault);
   const hubDecision = decision?.decision ?? 'unknown';
   const event: StationEvent = {
     type: 'parcel.inspected',
@@ -231,7 +236,7 @@ function close(state: InspectionState, tx: Tx, nowMs: number, cache: CacheView, 
       ...(tx.xray ? { xray: { verdict: tx.xray.verdict, ...(tx.xray.imageRef ? { imageRef: tx.xray.imageRef } : {}) } } : {}),
       hubDecision,
       lane,
-      reasons: reasons.map((r) => r.slice(0, 500)),
+      reasonCodes: coded,
       ...(tx.photoRef ? { photoRef: tx.photoRef } : {}),
       ...(tx.thumbnailWebp ? { thumbnailWebp: tx.thumbnailWebp } : {}),
       cacheVersion: cache.version,

@@ -2,11 +2,14 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDocumentSets, introduceMismatch, reprice, type GeneratedParcel } from '../../hub/customs/generate-docs.ts';
 import { chromiumAvailable, startDashboardRig, uiBuilt, type DashboardRig } from '../helpers/dashboard.ts';
+import { alarmEvents, inspectedEvent, LEGACY_EVERY, LEGACY_LINE_TEXT } from '../helpers/line-history.ts';
 
 /**
  * Every word in the reader's language (issue 17 item 5): each dashboard page, in Chinese and in English, in Debian
  * Chromium, on cases whose reasons and refusals show (mismatches of every kind, risk over the limit, customs holds,
- * inspection, no receipt, a refused release). What a person sees — text, placeholders, accessible names — must hold
+ * inspection, no receipt, a refused release), and on the line's diversions (its reasons as codes, the hub's reasons
+ * behind a hold among them, and as the English text older gateways journalled) and the gateways' alarms (their own
+ * words — errno messages, device texts — kept apart as technical detail). What a person sees — text, placeholders, accessible names — must hold
  * no English word in the Chinese UI and no Chinese in the English one. Values are not words: numbers and codes,
  * what the dashboard marks as data (`[data-value]`, `translate="no"`, `<code>`), and the language switch's own label.
  *
@@ -69,6 +72,8 @@ describe.skipIf(!chromiumAvailable())('every word in the reader language', () =>
   let rig: DashboardRig;
   let parcels: GeneratedParcel[];
   let refused: GeneratedParcel;
+  /** Parcels the line diverted with no declaration: their journeys and the line-exception queue show the reasons. */
+  const UNDECLARED = Array.from({ length: 2 * LEGACY_EVERY }, (_, i) => `LX${String(i).padStart(9, '0')}CN`);
   const call = async (role: 'officer' | 'manager', method: string, path: string, body?: unknown) => {
     const res = await fetch(`${rig.hub.httpUrl}${path}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${await rig.token(role)}` }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
     return { status: res.status, json: (await res.json()) as Record<string, unknown> };
@@ -103,6 +108,15 @@ describe.skipIf(!chromiumAvailable())('every word in the reader language', () =>
       { type: 'officer.action', stationId: 'BENCH-1', deviceId: 'console', parcelKey: keyOf(sets[7]!), payload: { officerId: 'officer-7', action: 'pass', reason: 'bench.pass.no-findings' } },
       { type: 'officer.action', stationId: 'BENCH-1', deviceId: 'console', parcelKey: keyOf(sets[9]!), payload: { officerId: 'officer-7', action: 'pass', reason: 'inspected at the bench: no findings' } },
     ]);
+    // The line: the declared parcels and undeclared ones diverted with every kind of reason (generated history,
+    // test/helpers/line-history.ts); two an older gateway journalled with English text only. Then the gateways' alarms.
+    await rig.ingest('GW-LINE-1', [
+      ...parcels.map((p, i) => inspectedEvent(keyOf(p), i, i % 3 === 0 ? 'release' : 'inspection')),
+      ...UNDECLARED.map((key, i) => inspectedEvent(key, i, i % 4 === 3 ? 'exception' : 'inspection')),
+      { type: 'parcel.diverted', stationId: 'LINE-2', parcelKey: UNDECLARED[0]!, payload: { lane: 'inspection', reasonCode: { code: 'risk.xray.suspect' } } },
+      ...alarmEvents(),
+    ]);
+    await rig.hub.storage.addAlert({ gatewayId: 'GW-LINE-1', seq: 3, kind: 'chain_break', detail: 'prevHash of 3 differs', atMs: Date.now() });
   }, 90_000);
   afterAll(async () => rig?.stop());
 
@@ -114,13 +128,15 @@ describe.skipIf(!chromiumAvailable())('every word in the reader language', () =>
       await page.locator('main h1').first().waitFor();
       await page.waitForLoadState('networkidle').catch(() => undefined);
       if (id === 'queue') await page.locator('tbody tr[data-key]').first().waitFor();
+      if (id === 'gateways') await page.locator('tr[data-kind="device_down"]').first().waitFor();
+      if (id === 'overview') await page.locator('.ov-alarms li').first().waitFor();
       check(id, await visibleWords(page));
     }
-    for (const p of parcels) {
-      await page.goto(`${rig.hub.httpUrl}/#/parcels/${keyOf(p)}`);
+    for (const key of [...parcels.map(keyOf), ...UNDECLARED]) {
+      await page.goto(`${rig.hub.httpUrl}/#/parcels/${key}`);
       await page.locator('main h1').first().waitFor();
       await page.waitForLoadState('networkidle').catch(() => undefined);
-      check(`parcels/${keyOf(p)}`, await visibleWords(page));
+      check(`parcels/${key}`, await visibleWords(page));
     }
     if (role !== 'officer') return;
     // A refusal: releasing a parcel whose documents disagree.
@@ -194,6 +210,28 @@ describe.skipIf(!chromiumAvailable())('every word in the reader language', () =>
     expect(await mrow.locator('mark.reason-diff').count()).toBe(0);
     await manager.context().close();
   }, 60_000);
+
+  it('line reasons and alarms read in the reader language; English an older gateway wrote is shown as written, marked', async () => {
+    const legacy = UNDECLARED[LEGACY_EVERY - 1]!;
+    for (const [lang, hold, marker, alarm, technical] of [
+      ['zh-CN', '海关暂不放行：高风险：收货人', '旧版网关原文', '设备 XRAY-1 离线', '技术细节：'],
+      ['en', 'customs hold: high: consignee', 'as an older gateway wrote it', 'device XRAY-1 is down', 'Technical detail:'],
+    ] as const) {
+      const page = await rig.pageAs('officer', { lang });
+      await page.goto(`${rig.hub.httpUrl}/#/parcels/${UNDECLARED[0]!}`);
+      await expect.poll(() => page.locator('main').innerText(), { timeout: 20_000 }).toContain(hold);
+      await page.goto(`${rig.hub.httpUrl}/#/parcels/${legacy}`);
+      await expect.poll(() => page.locator('main').innerText(), { timeout: 20_000 }).toContain(marker);
+      expect(await page.locator('main .reason-as-written [data-value]').first().innerText()).toBe(LEGACY_LINE_TEXT[(LEGACY_EVERY - 1) % LEGACY_LINE_TEXT.length]);
+      await page.goto(`${rig.hub.httpUrl}/#/gateways`);
+      const row = page.locator('tr[data-kind="device_down"]').filter({ hasText: 'XRAY-1' });
+      await expect.poll(() => row.innerText(), { timeout: 20_000 }).toContain(alarm);
+      // The errno message is technical detail, labelled, as data: never the alarm's sentence.
+      expect(await row.locator('.technical-detail').innerText()).toContain(technical);
+      expect(await row.locator('.technical-detail code').innerText()).toBe('connect ECONNREFUSED 10.0.0.7:4840');
+      await page.context().close();
+    }
+  }, 90_000);
 
   it('tells English words from codes and data', () => {
     expect(englishIn('海关回执 800（放行）：EA000000029CN，CEB622，HS 编码，CSV')).toEqual([]);

@@ -50,7 +50,7 @@ describe.skipIf(!chromiumAvailable())('one truth on every screen (issue 17)', ()
     // The line: every declared parcel down the release lane, except the inspected one; two undeclared labels diverted.
     await rig.ingest('GW-LINE-1', [
       ...parcels.map((p, i) => ({ type: 'parcel.inspected' as const, stationId: 'LINE-1', parcelKey: p.set.inventory.logisticsNo, payload: { transactionId: `tr-${i}`, lineId: 'LINE-1', outcome: 'ok' as const, codes: [p.set.inventory.logisticsNo], hubDecision: 'released' as const, lane: i === 5 ? ('inspection' as const) : ('release' as const), reasons: [] } })),
-      ...UNDECLARED.map((key, i) => ({ type: 'parcel.inspected' as const, stationId: 'LINE-1', parcelKey: key, payload: { transactionId: `tx-${i}`, lineId: 'LINE-1', outcome: 'unknown_parcel' as const, codes: [key], hubDecision: 'unknown' as const, lane: 'exception' as const, reasons: ['customs.no-case'] } })),
+      ...UNDECLARED.map((key, i) => ({ type: 'parcel.inspected' as const, stationId: 'LINE-1', parcelKey: key, payload: { transactionId: `tx-${i}`, lineId: 'LINE-1', outcome: 'unknown_parcel' as const, codes: [key], hubDecision: 'unknown' as const, lane: 'exception' as const, reasonCodes: [{ code: 'line.unknown-parcel', params: { code: key } }] } })),
     ]);
     // The demo's slip, made as the demo makes it; the truck passes the gate (the passage names the slip only).
     slipNo = (await issueDemoSlip(rig.hub, 'officer-1'))!;

@@ -1,5 +1,5 @@
-import { codeOfText, reasonPieces, renderReason, type CodedReason, type ReasonLang } from '../../../shared/reason-codes.ts';
-import { lang } from './i18n/index.ts';
+import { codeOfText, lineReasonPieces, reasonPieces, renderLineReason, renderReason, type CodedReason, type ReasonLang, type ReasonPiece } from '../../../shared/reason-codes.ts';
+import { lang, t } from './i18n/index.ts';
 
 /**
  * A reason in the reader's language (shared/reason-codes.ts): the code with its parameters when the hub sent one,
@@ -48,6 +48,40 @@ export function ReasonText({ reason }: { reason: MaybeCoded }) {
   const c = coded(reason);
   const pieces = c && reasonPieces(lang() as ReasonLang, c);
   if (!pieces) return <span class="reason-text">{reason.message ?? ''}</span>;
+  return <Pieces pieces={pieces} />;
+}
+
+/** A reason the line gave (shared/schemas/events.ts LineReason), or the text an older gateway wrote instead. */
+export interface LineReasonLike extends MaybeCoded {
+  because?: readonly { code: string; params?: Record<string, unknown> | undefined }[] | undefined;
+}
+
+const lineCoded = (r: LineReasonLike) => (r.code ? { code: r.code, params: (r.params ?? {}) as CodedReason['params'], because: (r.because ?? []) as CodedReason[] } : undefined);
+
+/** Plain text of a line reason; an old one as written, marked (for titles and lists of strings). */
+export function lineReasonString(r: LineReasonLike): string {
+  const c = lineCoded(r);
+  const said = c && renderLineReason(lang() as ReasonLang, c);
+  return said ?? `${r.message ?? r.code ?? ''} (${t('reason.asWritten')})`;
+}
+
+/**
+ * A line reason in the reader's language, the hub's reasons behind it following. One an older gateway journalled as
+ * English text (no code), or with a code this dashboard does not know, is shown as written — data, marked so — and
+ * never passed off as a sentence in the reader's language.
+ */
+export function LineReasonText({ reason }: { reason: LineReasonLike }) {
+  const c = lineCoded(reason);
+  const pieces = c && lineReasonPieces(lang() as ReasonLang, c);
+  if (pieces) return <Pieces pieces={pieces} />;
+  return (
+    <span class="reason-text reason-as-written" title={t('reason.asWritten.title')}>
+      <DataValue text={reason.message ?? reason.code ?? ''} /> <small class="reason-marker">{t('reason.asWritten')}</small>
+    </span>
+  );
+}
+
+function Pieces({ pieces }: { pieces: ReasonPiece[] }) {
   return (
     <span class="reason-text">
       {pieces.map((p, i) =>

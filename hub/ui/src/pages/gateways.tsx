@@ -4,6 +4,7 @@ import { api, qs } from '../api.ts';
 import { Empty, ErrorBox, Loading, MoreButton, Pill, ReasonDialog, useAsync } from '../components.tsx';
 import { fmtDuration, fmtNumber, fmtTime, t } from '../i18n/index.ts';
 import type { Route } from '../router.ts';
+import { DataValue, ReasonText } from '../reason.tsx';
 import type { Me, Role } from '../session.ts';
 import { EportSignerPanel } from './eport-signer-panel.tsx';
 import './gateways.css';
@@ -26,9 +27,11 @@ interface DeviceHealth {
   drops: number; dropsWindowMs: number; flapping: boolean;
 }
 type AlarmState = 'open' | 'acknowledged' | 'cleared';
-interface Alarm {
+export interface Alarm {
   id: string; gatewayId: string; kind: string; subject: string; stationId: string | null; deviceId: string | null; severity: 'critical' | 'warning'; state: AlarmState;
   detail: string; firstMs: number; lastMs: number; count: number; ackedBy: string | null; ackedMs: number | null; ackReason: string | null;
+  /** The alarm's sentence as a code (said in the reader's language); `technical`: raw detail, shown as such. */
+  reason: { code: string; params?: Record<string, unknown> }; technical: string | null;
   /** Set on an open alarm: the repeating failure has recovered but stays until acknowledged. */
   clearedMs: number | null;
 }
@@ -175,13 +178,30 @@ function Devices({ gatewayId, tick }: { gatewayId: string; tick: number }) {
                 </td>
                 <td>{fmtTime(x.sinceMs)}</td>
                 <td>{fmtTime(x.lastMs)}</td>
-                <td>{x.detail ?? ''}</td>
+                <td>{x.detail ? <code class="technical">{x.detail}</code> : ''}</td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
     </div>
+  );
+}
+
+/**
+ * An alarm's sentence in the reader's language, and below it the raw technical detail (an errno message, a device's
+ * own words) labelled as such — data, never the alarm's sentence. Exported for the overview's open alarms.
+ */
+export function AlarmSentence({ a }: { a: Pick<Alarm, 'reason' | 'detail' | 'technical'> }) {
+  return (
+    <>
+      <ReasonText reason={{ ...a.reason, message: a.detail }} />
+      {a.technical ? (
+        <div class="small technical-detail">
+          <span class="muted">{t('gateways.al.technical')}</span> <code>{a.technical}</code>
+        </div>
+      ) : null}
+    </>
   );
 }
 
@@ -275,7 +295,9 @@ function Alarms({ me, gatewayIds, tick }: { me: Me; gatewayIds: string[]; tick: 
                   </td>
                   <th scope="row">{t(`gateways.kind.${a.kind}`)}</th>
                   <td>{a.gatewayId}</td>
-                  <td>{[a.stationId, a.deviceId && a.deviceId !== a.subject ? a.deviceId : null, a.subject].filter(Boolean).join(' · ')}</td>
+                  <td>
+                    <DataValue text={[a.stationId, a.deviceId && a.deviceId !== a.subject ? a.deviceId : null, a.subject].filter(Boolean).join(' · ')} />
+                  </td>
                   <td>{fmtTime(a.firstMs)}</td>
                   <td>{fmtTime(a.lastMs)}</td>
                   <td class="num">{fmtNumber(a.count)}</td>
@@ -284,7 +306,9 @@ function Alarms({ me, gatewayIds, tick }: { me: Me; gatewayIds: string[]; tick: 
                     {a.ackedBy ? <div class="muted small">{t('gateways.ackedBy', { by: a.ackedBy, at: fmtTime(a.ackedMs), reason: a.ackReason ?? '' })}</div> : null}
                     {a.state === 'open' && a.clearedMs !== null ? <div class="muted small recovered">{t('gateways.recoveredAt', { at: fmtTime(a.clearedMs) })}</div> : null}
                   </td>
-                  <td class="detail">{a.detail}</td>
+                  <td class="detail">
+                    <AlarmSentence a={a} />
+                  </td>
                   {canAck ? (
                     <td>
                       {a.state === 'open' ? (
@@ -313,7 +337,7 @@ function Alarms({ me, gatewayIds, tick }: { me: Me; gatewayIds: string[]; tick: 
           }}
         >
           <p>
-            {acking.gatewayId} · {acking.subject} · {acking.detail}
+            {acking.gatewayId} · {acking.subject} · <ReasonText reason={{ ...acking.reason, message: acking.detail }} />
           </p>
         </ReasonDialog>
       ) : null}

@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, qs, subscribe } from '../api.ts';
-import { ErrorBox, Loading, Pill } from '../components.tsx';
+import { ErrorBox, Loading, Pill, useAsync } from '../components.tsx';
 import { fmtDuration, fmtNumber, fmtTime, t } from '../i18n/index.ts';
 import { href, type Route } from '../router.ts';
 import type { Me } from '../session.ts';
+import { AlarmSentence, type Alarm } from './gateways.tsx';
 import { FLOWS, FlowChart, fmtHour, type HourlyFlows } from './overview-parts.tsx';
 import './overview.css';
 
@@ -102,7 +103,37 @@ export function OverviewPage(_props: { route: Route; me: Me }) {
       </div>
       <ErrorBox error={error} />
       {!data ? error ? null : <Loading /> : <Figures o={data} />}
+      {data ? <OpenAlarms at={data.generatedMs} /> : null}
     </section>
+  );
+}
+
+const OPEN_ALARMS_SHOWN = 5;
+
+/** The newest open alarms, each said in the reader's language with its technical detail apart; refreshed with the figures. */
+function OpenAlarms({ at }: { at: number }) {
+  const d = useAsync((signal) => api<{ items: Alarm[]; counts: { open: number } }>(`/api/alarms${qs({ state: 'open', limit: OPEN_ALARMS_SHOWN })}`, { signal }), [Math.floor(at / 15_000)]);
+  if (!d.data) return null;
+  return (
+    <div class="panel ov-alarms" data-open-alarms={d.data.counts.open}>
+      <h2>
+        {t('overview.alarms', { n: fmtNumber(d.data.counts.open) })} · <a href={href('gateways')}>{t('overview.alarmsAll')}</a>
+      </h2>
+      {d.data.items.length === 0 ? (
+        <p class="muted">{t('overview.alarmsNone')}</p>
+      ) : (
+        <ul class="ov-alarm-list">
+          {d.data.items.map((a) => (
+            <li key={a.id} data-alarm={a.id}>
+              <Pill tone={a.severity === 'critical' ? 'bad' : 'warn'}>{t(`gateways.sev.${a.severity}`)}</Pill> <span class="muted small">{fmtTime(a.lastMs)} · {a.gatewayId}</span>
+              <div>
+                <AlarmSentence a={a} />
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
   );
 }
 

@@ -1,6 +1,6 @@
 import { fmtNumber, t } from '../i18n/index.ts';
 import type { ComponentChild } from 'preact';
-import { DataValue, FreeText, hasDetail, ReasonText } from '../reason.tsx';
+import { DataValue, FreeText, hasDetail, LineReasonText, ReasonText, type LineReasonLike } from '../reason.tsx';
 import { reasonText } from './queue-parts.tsx';
 
 /**
@@ -116,6 +116,14 @@ export function receiptLabel(status: number): string {
   return text === key ? String(status) : `${status} ${text}`;
 }
 
+/** A line event's reasons: its codes, or the English text an older gateway journalled instead (shown as written). */
+function lineReasons(type: string, p: Record<string, unknown>): LineReasonLike[] {
+  if (type === 'parcel.inspected') return (p.reasonCodes as LineReasonLike[] | undefined) ?? ((p.reasons as string[] | undefined) ?? []).map((message) => ({ message }));
+  if (p.reasonCode) return [p.reasonCode as LineReasonLike];
+  return typeof p.reason === 'string' && p.reason !== '' ? [{ message: p.reason }] : [];
+}
+const lineReasonNodes = (type: string, p: Record<string, unknown>): ComponentChild[] => lineReasons(type, p).map((r, i) => <LineReasonText key={i} reason={r} />);
+
 function fromEvent(e: StoredEvent): Step {
   const p = e.body.payload ?? {};
   const device = e.body.deviceId ? `${e.body.deviceId} · ` : '';
@@ -130,24 +138,25 @@ function fromEvent(e: StoredEvent): Step {
       return { ...base, kind: 'xray', tone: p.verdict === 'clear' ? 'ok' : 'warn', title: t('parcels.step.xray'), details: [tr('parcels.xray', p.verdict)] };
     case 'parcel.inspected': {
       const x = p.xray as { verdict?: string } | undefined;
-      const reasons = (p.reasons as string[] | undefined) ?? [];
       return {
         ...base,
         kind: 'inspected',
         tone: p.lane === 'release' ? 'ok' : p.lane === 'inspection' ? 'warn' : 'bad',
         title: t('parcels.step.inspected'),
         where: compact([str(e.stationId), p.lineId ? t('parcels.where.line', { id: str(p.lineId) }) : '']).join(' · '),
-        details: compact([
-          tr('parcels.outcome', p.outcome),
-          p.grossWeightKg !== undefined ? t('parcels.detail.weight', { kg: kg(p.grossWeightKg), declared: kg(p.declaredWeightKg) || '—' }) : '',
-          x?.verdict ? `${t('parcels.step.xray')}: ${tr('parcels.xray', x.verdict)}` : '',
-          t('parcels.detail.lane', { lane: tr('parcels.lane', p.lane) }),
-          ...reasons,
-        ]),
+        details: [
+          ...compact([
+            tr('parcels.outcome', p.outcome),
+            p.grossWeightKg !== undefined ? t('parcels.detail.weight', { kg: kg(p.grossWeightKg), declared: kg(p.declaredWeightKg) || '—' }) : '',
+            x?.verdict ? `${t('parcels.step.xray')}: ${tr('parcels.xray', x.verdict)}` : '',
+            t('parcels.detail.lane', { lane: tr('parcels.lane', p.lane) }),
+          ]),
+          ...lineReasonNodes(e.type, p),
+        ],
       };
     }
     case 'parcel.diverted':
-      return { ...base, kind: 'divert', tone: p.lane === 'release' ? 'ok' : 'warn', title: t('parcels.step.divert'), details: compact([t('parcels.detail.lane', { lane: tr('parcels.lane', p.lane) }), str(p.reason)]) };
+      return { ...base, kind: 'divert', tone: p.lane === 'release' ? 'ok' : 'warn', title: t('parcels.step.divert'), details: [t('parcels.detail.lane', { lane: tr('parcels.lane', p.lane) }), ...lineReasonNodes(e.type, p)] };
     case 'parcel.released':
       return { ...base, kind: 'release', tone: 'ok', title: t('parcels.step.release'), who: officer(p.officerId) || base.who, details: compact([str(p.reason)]) };
     case 'parcel.held':

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { Empty, ErrorBox, Loading, Pill, ReasonDialog, useAsync } from '../components.tsx';
 import { fmtDuration, fmtNumber, fmtTime, t } from '../i18n/index.ts';
+import { LineReasonText, type LineReasonLike } from '../reason.tsx';
 import { href } from '../router.ts';
 
 /**
@@ -13,7 +14,8 @@ interface LineExceptionEntry {
   parcelKey: string;
   stationId: string;
   lane: string;
-  reasons: string[];
+  /** Codes with parameters, or (an older gateway's event, a row stored before codes) the text as written. */
+  reasons: LineReasonLike[];
   firstMs: number;
   lastMs: number;
   status: 'open' | 'handled';
@@ -75,7 +77,15 @@ export function LineExceptions({ canAct, onCount }: { canAct: boolean; onCount?:
                   </th>
                   <td>{t(`queue.lx.lane.${e.lane}`)}</td>
                   <td>{e.stationId}</td>
-                  <td class="small">{e.reasons.join('; ') || '—'}</td>
+                  <td class="small">
+                    {e.reasons.length === 0
+                      ? '—'
+                      : e.reasons.map((r, i) => (
+                          <div key={i}>
+                            <LineReasonText reason={r} />
+                          </div>
+                        ))}
+                  </td>
                   <td class="num" title={fmtTime(e.firstMs)}>
                     {fmtDuration(Math.max(0, loadedMs - e.firstMs))}
                   </td>
