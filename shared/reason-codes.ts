@@ -148,6 +148,10 @@ const TEXTS: Record<ReasonLang, Table> = {
     'alarm.bonded_book_difference': '账册余额与保税库存盘点数不一致',
     'alarm.bonded_book_difference.item': '料号 {item}：盘点 {counted}，账册应为 {expected}（{day}）',
     'alarm.bonded_receipt_refused': '账册无法应用一份海关回执',
+    'alarm.bonded_sku_unmapped': '理货商品未对应账册料号：一线入区核注清单暂缓',
+    'alarm.bonded_list_invalid': '由理货生成的一线入区核注清单不符合字段规则：暂缓，未发送',
+    'alarm.bonded_tally_after_list': '入区清单已申报核注后又收到货物',
+    'alarm.bonded_slip_no_vehicle': '一线入区核注清单已审批，但理货前卡口未见入区车辆：请手工准备核放单',
     // Generic
     absent: '（缺失）',
   },
@@ -264,6 +268,10 @@ const TEXTS: Record<ReasonLang, Table> = {
     'alarm.bonded_book_difference': 'the account book balance and the bonded stock counted differ',
     'alarm.bonded_book_difference.item': 'item {item}: counted {counted}, the book expects {expected} ({day})',
     'alarm.bonded_receipt_refused': 'the account book could not apply a customs receipt',
+    'alarm.bonded_sku_unmapped': 'a tallied SKU is not mapped to a book item: the first-line list waits',
+    'alarm.bonded_list_invalid': 'a first-line list made from a tally breaks an INV101 field rule: held, not sent',
+    'alarm.bonded_tally_after_list': 'goods received on an inbound list after its first-line list was declared',
+    'alarm.bonded_slip_no_vehicle': 'a first-line list was approved but no inbound vehicle was seen at the gate before its tally: prepare its slip by hand',
     absent: '(absent)',
   },
 };
