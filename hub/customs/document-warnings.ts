@@ -64,6 +64,11 @@ export function documentWarnings(doc: CustomsDocument): DocumentWarning[] {
     case 'inventory':
     case 'return':
       invtNo(out, doc.invtNo, INVT_NO_SHAPE.import);
+      if (doc.copNo === undefined) {
+        const keyedBy = doc.kind === 'inventory' ? 'ebpCode + orderNo' : 'the InvtRefundHead guid';
+        const matchedBy = doc.kind === 'inventory' ? 'preNo or invtNo' : 'preNo';
+        out.push({ code: 'DOC_NO_COP_NO', field: 'copNo', message: `no copNo (optional in the XSD): stored under ${keyedBy}; its receipts, which always name a copNo, are matched by ${matchedBy} only, and one naming neither finds no document`, params: { keyedBy, matchedBy } });
+      }
       break;
     case 'exportInventory':
       invtNo(out, doc.invtNo, INVT_NO_SHAPE.export);

@@ -199,7 +199,7 @@ describe('JSON input errors name the field', () => {
     ['a logisticsNo over 60', { ...waybill, logisticsNo: '9'.repeat(61) }, 'waybill.logisticsNo'],
     ['a zero weight', { ...waybill, weight: 0 }, 'waybill.weight'],
     ['an unknown trade mode', { ...inventory, tradeMode: '0110' }, 'inventory.tradeMode'],
-    ['a missing copNo', { ...inventory, copNo: undefined }, 'inventory.copNo'],
+    ['a return request with neither copNo nor its head guid', { ...returnRequest, copNo: undefined }, 'return.copNo'],
     ['an export logisticsNo over 32', { ...exportWaybill, logisticsNo: 'P'.repeat(33) }, 'exportWaybill.logisticsNo'],
     ['an unknown export order type', { ...exportOrder, orderType: 'I' }, 'exportOrder.orderType'],
     ['a receipt answering the wrong document', { ...receipt, messageType: 'CEB312' }, 'receipt.messageType'],
@@ -320,6 +320,18 @@ describe('documentKey', () => {
     for (const [ref, doc] of refs) expect(documentKey(ref)).toBe(documentKey(doc));
     const r = Receipt.parse(receipt);
     expect(documentKey(r)).toBe(`receipt:CEB622:inventory:${inventory.copNo}:20250301113000123:800`);
+  });
+
+  it('a list or return sent without copNo (optional in the XSD) is keyed by what the XSD requires, never meeting a copNo', () => {
+    const { copNo: _c, ...bare } = inventory;
+    const list = parseDocument(bare);
+    expect(documentKey(list)).toBe(`inventory:order:${inventory.ebpCode}:${inventory.orderNo}`);
+    expect(documentWarnings(list)).toEqual([expect.objectContaining({ code: 'DOC_NO_COP_NO', field: 'copNo' })]);
+    const guid = '4CDE1CFA-4E20-4C6C-A8A3-2D4A5B3F6E01';
+    const ret = parseDocument({ ...returnRequest, copNo: undefined, guid });
+    expect(documentKey(ret)).toBe(`return:guid:${guid}`);
+    // A copNo is at most 20 characters: no copNo spells the longer forms.
+    expect(() => parseDocument({ ...inventory, copNo: `order:${inventory.ebpCode}:${inventory.orderNo}` })).toThrow();
   });
 
   it('is the same for every version of a document and unambiguous when a key contains a colon', () => {

@@ -261,10 +261,12 @@ export const InventoryList = z
     logisticsCode: enterpriseCode,
     logisticsName: enterpriseName,
     /**
-     * The enterprise's own list number. Optional in the XSD but required here: every 622 receipt echoes it, and it is
-     * the only key a receipt is sure to carry before customs assigns invtNo.
+     * The enterprise's own list number, optional in the XSD (InventoryHead copNo minOccurs=0). When present it is the
+     * list's key (every 622/624 requires one and echoes it). A list without one is keyed by what the XSD does require —
+     * ebpCode + orderNo, unique per platform by the XSD's own words ("同一交易平台的订单编号应唯一"), and the hub keeps
+     * one list per order — and its receipts are matched by preNo/invtNo instead (documentKey, DOC_NO_COP_NO).
      */
-    copNo: text(20),
+    copNo: text(20).optional(),
     /** Assigned by the e-port. */
     preNo: z.string().min(1).max(18).optional(),
     assureCode: text(30),
@@ -334,8 +336,14 @@ export const ReturnRequest = z
     logisticsNo: LogisticsNo,
     logisticsCode: enterpriseCode,
     logisticsName: enterpriseName,
-    /** Optional in the XSD, required here: the 626 receipt echoes it (as for the list). */
-    copNo: text(20),
+    /**
+     * Optional in the XSD (InvtRefundHead copNo minOccurs=0); the request's key when present (the 626 echoes it). One
+     * list may have several returns, so neither invtNo nor orderNo identifies a request: without copNo it is keyed by
+     * `guid`, the head's own XSD-required "36位唯一序号" (documentKey).
+     */
+    copNo: text(20).optional(),
+    /** The InvtRefundHead guid: kept only when the request carries no copNo (the CEB mapping puts it here). */
+    guid: z.string().length(36).optional(),
     preNo: z.string().min(1).max(18).optional(),
     /** The original list. */
     invtNo: importInvtNo,
@@ -350,7 +358,10 @@ export const ReturnRequest = z
     lines: z.array(ReturnLine).min(1).max(99),
     extensions,
   })
-  .superRefine((r, ctx) => uniqueGnum(r.lines, ctx));
+  .superRefine((r, ctx) => {
+    uniqueGnum(r.lines, ctx);
+    if (r.copNo === undefined && r.guid === undefined) ctx.addIssue({ code: 'custom', path: ['copNo'], message: 'a return request needs copNo or, without one, the guid of its InvtRefundHead (its only identity)' });
+  });
 export type ReturnRequest = z.infer<typeof ReturnRequest>;
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -986,7 +997,8 @@ const key = (...parts: string[]) => parts.map(part).join(':');
 
 /**
  * A document's identity, stable across versions of it (a resent 311 has the same key): the keys customs itself uses.
- * Lists and returns are keyed by copNo, the enterprise's number, because that is what their receipts are sure to echo.
+ * Lists and returns are keyed by copNo, the enterprise's number, because that is what their receipts are sure to echo;
+ * an import list or return sent without one (the XSD allows it) by what the XSD does guarantee (see the cases below).
  * A receipt's `refersTo` yields the key of the document it answers: `documentKey(refersTo) === documentKey(document)`.
  */
 export function documentKey(doc: CustomsDocument | ReceiptRef): string {
@@ -1000,8 +1012,13 @@ export function documentKey(doc: CustomsDocument | ReceiptRef): string {
     case 'exportWaybill':
       return key(doc.kind, doc.logisticsCode, doc.logisticsNo);
     case 'inventory':
-    case 'exportInventory':
+      // Without copNo (optional in CEB621): the XSD-required ebpCode + orderNo (see InventoryList.copNo). A copNo is at
+      // most 20 characters, so the longer 'order' form never meets a copNo-keyed list.
+      return doc.copNo !== undefined || !('orderNo' in doc) ? key(doc.kind, doc.copNo ?? '') : key(doc.kind, 'order', doc.ebpCode, doc.orderNo);
     case 'return':
+      // Receipts (626) always carry a copNo; a request without one is keyed by its head guid (ReturnRequest.copNo).
+      return doc.copNo !== undefined ? key(doc.kind, doc.copNo) : key(doc.kind, 'guid', 'guid' in doc && doc.guid !== undefined ? doc.guid : '');
+    case 'exportInventory':
     case 'exportInventoryCancel':
       return key(doc.kind, doc.copNo);
     // Split messages (msgCount/msgSeqNo) are one document per part: their receipts name the part.

@@ -303,7 +303,7 @@ describe('decideRelease', () => {
   });
 });
 
-const listRef: ReceiptRef = { kind: 'inventory', copNo: base.set.inventory.copNo };
+const listRef: ReceiptRef = { kind: 'inventory', copNo: base.set.inventory.copNo! };
 const receipt = (messageType: string, returnStatus: number, returnTime: string, refersTo: ReceiptRef = listRef, returnInfo = ''): Receipt =>
   Receipt.parse({ kind: 'receipt', messageType, refersTo, returnStatus, returnTime, returnInfo });
 const orderRef: ReceiptRef = { kind: 'order', orderNo: base.set.order.orderNo, ebpCode: base.set.order.ebpCode };
