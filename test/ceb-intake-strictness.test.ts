@@ -203,6 +203,22 @@ describe('what only the documentation rules out is stored with warnings (issue 1
     ]));
   });
 
+  it('a list of a trade mode and an export order of a type the hub does not know (the XSD has no list): stored, warned, counted', async () => {
+    const list = fixtureXml('CEB621').replaceAll(ORDER_NO, 'WARN-MODE-1').replace('NSHT2024072800123', 'NSHT-MODE-1').replace('<ceb:tradeMode>1210</ceb:tradeMode>', '<ceb:tradeMode>1211</ceb:tradeMode>');
+    let res = await postXml(list);
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(((await res.json()) as { warnings: unknown[] }).warnings).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'DOC_UNKNOWN_CODE', field: 'tradeMode', kind: 'inventory', params: { expected: '9610, 1210, 1239', got: '1211' } })]));
+    const stored = (await hub.storage.documentsByOrder('WARN-MODE-1')).find((d) => d.kind === 'inventory');
+    expect(stored!.body).toMatchObject({ tradeMode: '1211', warnings: expect.arrayContaining([expect.objectContaining({ code: 'DOC_UNKNOWN_CODE' })]) });
+    const order = fixtureXml('CEB303').replace('<ceb:orderType>E</ceb:orderType>', '<ceb:orderType>I</ceb:orderType>').replaceAll('YW-EX-20240728-0042', 'WARN-TYPE-1');
+    res = await postXml(order);
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(((await res.json()) as { warnings: unknown[] }).warnings).toEqual([expect.objectContaining({ code: 'DOC_UNKNOWN_CODE', field: 'orderType', kind: 'exportOrder' })]);
+    const metrics = await (await fetch(`${hub.httpUrl}/metrics`, { headers: { authorization: `Bearer ${officer}` } })).text();
+    expect(metrics).toMatch(/bondgate_hub_document_warnings_total\{code="DOC_UNKNOWN_CODE",kind="inventory"\} 1/);
+    expect(metrics).toMatch(/bondgate_hub_document_warnings_total\{code="DOC_UNKNOWN_CODE",kind="exportOrder"\} 1/);
+  });
+
   it('JSON documents get their warnings too', async () => {
     const res = await fetch(`${hub.httpUrl}/api/documents`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${officer}` }, body: JSON.stringify({ documents: [{ kind: 'receipt', messageType: 'CEB622', refersTo: { kind: 'inventory', copNo: 'JSONWARN-1', invtNo: '516520241000123456' }, returnStatus: 120, returnTime: '20250301103000123' }] }) });
     expect(res.status).toBe(200);

@@ -1,4 +1,4 @@
-import { INVT_NO_SHAPE, type CustomsDocument } from './documents.ts';
+import { INVT_NO_SHAPE, KNOWN_EXPORT_ORDER_TYPES, KNOWN_EXPORT_TRADE_MODES, KNOWN_IMPORT_TRADE_MODES, KNOWN_TRADE_MODES, type CustomsDocument } from './documents.ts';
 import { quoteValue, type DocumentWarning } from './warnings.ts';
 
 /**
@@ -48,6 +48,12 @@ function invtNo(out: DocumentWarning[], value: unknown, re: RegExp, field = 'inv
   out.push({ code: 'DOC_INVT_NO_SHAPE', field, message: `not the district(4) + year(4) + I/E + serial shape (customs.md §7); stored and matched by its whole value: ${quoteValue(value)}`, params: { got: value } });
 }
 
+/** A value outside the hub's own list where the XSD has no enumeration: kept; `effect` says what the hub does with it. */
+function known(out: DocumentWarning[], field: string, value: string, list: readonly string[], effect: string): void {
+  if (list.includes(value)) return;
+  out.push({ code: 'DOC_UNKNOWN_CODE', field, message: `${quoteValue(value)} is not one of the hub's ${list.join('/')}; kept as sent: ${effect}`, params: { expected: list.join(', '), got: value } });
+}
+
 export function documentWarnings(doc: CustomsDocument): DocumentWarning[] {
   const out: DocumentWarning[] = [];
   if (doc.kind === 'receipt') {
@@ -61,8 +67,16 @@ export function documentWarnings(doc: CustomsDocument): DocumentWarning[] {
     case 'waybill':
       if (doc.packNo !== 1) out.push({ code: 'DOC_WAYBILL_PACK_NO', field: 'packNo', message: `the CEB511 documentation limits an import waybill to one package ("限定为1"), got ${doc.packNo}`, params: { got: doc.packNo } });
       break;
+    case 'exportOrder':
+      known(out, 'orderType', doc.orderType, KNOWN_EXPORT_ORDER_TYPES, 'nothing in the hub depends on it');
+      break;
     case 'inventory':
     case 'return':
+      // documents.ts KNOWN_IMPORT_TRADE_MODES says why each of these is the conservative side.
+      if (doc.kind === 'inventory') {
+        const limits = KNOWN_TRADE_MODES.includes(doc.tradeMode) ? 'personal import limits as riskRules.valueLimits.tradeModes says' : 'personal import limits apply';
+        known(out, 'tradeMode', doc.tradeMode, KNOWN_IMPORT_TRADE_MODES, `${limits}, bonded fields are not required, no CEB711 is sent`);
+      }
       invtNo(out, doc.invtNo, INVT_NO_SHAPE.import);
       if (doc.copNo === undefined) {
         const keyedBy = doc.kind === 'inventory' ? 'ebpCode + orderNo' : 'the InvtRefundHead guid';
@@ -71,6 +85,7 @@ export function documentWarnings(doc: CustomsDocument): DocumentWarning[] {
       }
       break;
     case 'exportInventory':
+      known(out, 'tradeMode', doc.tradeMode, KNOWN_EXPORT_TRADE_MODES, 'bonded fields are not required');
       invtNo(out, doc.invtNo, INVT_NO_SHAPE.export);
       if (doc.statisticsFlag !== 'A' && doc.statisticsFlag !== 'B') out.push({ code: 'DOC_STATISTICS_FLAG', field: 'statisticsFlag', message: `the CEB603 documentation lists A (simplified) and B (summary declaration), got ${quoteValue(doc.statisticsFlag)}`, params: { got: doc.statisticsFlag } });
       break;

@@ -170,6 +170,9 @@ describe('shapes only the documentation or the code tables give are warnings, no
     ['a 3-digit customs district', { ...inventory, customsCode: '299' }, 'DOC_CODE_SHAPE', 'customsCode'],
     ['a return of a non-import list', { ...returnRequest, invtNo: '29912025E000000001' }, 'DOC_INVT_NO_SHAPE', 'invtNo'],
     ['an export list with statisticsFlag C', { ...exportList, statisticsFlag: 'C' }, 'DOC_STATISTICS_FLAG', 'statisticsFlag'],
+    ['a trade mode the hub does not know (the XSD has only length 4)', { ...inventory, tradeMode: '0110' }, 'DOC_UNKNOWN_CODE', 'tradeMode'],
+    ['an export list of a mode the hub does not know', { ...exportList, tradeMode: '0110' }, 'DOC_UNKNOWN_CODE', 'tradeMode'],
+    ['an export order of type I (the XSD has only length 1)', { ...exportOrder, orderType: 'I' }, 'DOC_UNKNOWN_CODE', 'orderType'],
     ['a receipt naming a list number of another shape', { ...receipt, refersTo: { ...receipt.refersTo, invtNo: '516520241000123456' } }, 'DOC_INVT_NO_SHAPE', 'refersTo.invtNo'],
   ])('%s → %s at %s', (_what, input, code, field) => {
     const doc = parseDocument(input);
@@ -198,10 +201,10 @@ describe('JSON input errors name the field', () => {
     ['a payTime without seconds', { ...payment, payTime: '202502011000' }, 'payment.payTime'],
     ['a logisticsNo over 60', { ...waybill, logisticsNo: '9'.repeat(61) }, 'waybill.logisticsNo'],
     ['a zero weight', { ...waybill, weight: 0 }, 'waybill.weight'],
-    ['an unknown trade mode', { ...inventory, tradeMode: '0110' }, 'inventory.tradeMode'],
+    ['a 5-character trade mode (the XSD says 4)', { ...inventory, tradeMode: '96100' }, 'inventory.tradeMode'],
+    ['a 2-character export order type (the XSD says 1)', { ...exportOrder, orderType: 'EB' }, 'exportOrder.orderType'],
     ['a return request with neither copNo nor its head guid', { ...returnRequest, copNo: undefined }, 'return.copNo'],
     ['an export logisticsNo over 32', { ...exportWaybill, logisticsNo: 'P'.repeat(33) }, 'exportWaybill.logisticsNo'],
-    ['an unknown export order type', { ...exportOrder, orderType: 'I' }, 'exportOrder.orderType'],
     ['a receipt answering the wrong document', { ...receipt, messageType: 'CEB312' }, 'receipt.messageType'],
     ['a receipt without its reference key', { ...receipt, refersTo: { kind: 'inventory' } }, 'receipt.refersTo.copNo'],
     ['a receipt with a fractional status', { ...receipt, returnStatus: 1.5 }, 'receipt.returnStatus'],

@@ -217,7 +217,21 @@ export const Waybill = z.object({
 });
 export type Waybill = z.infer<typeof Waybill>;
 
-export const ImportTradeMode = z.enum(['9610', '1210', '1239']);
+/**
+ * The import supervision modes the hub knows (customs.md §1). The XSD's tradeMode is any 4 characters (its
+ * documentation names 9610 and 1210 only), so another mode is stored as sent with a DOC_UNKNOWN_CODE warning. Where the
+ * hub's logic branches on the mode, an unknown one is treated as follows, each the conservative side:
+ * - personal import limits (risk.ts): applied to a mode the hub has never heard of (in neither list here) — it must not
+ *   escape the ¥5,000 / ¥26,000 check; a mode the hub knows (an export mode such as 9710 on an import list included)
+ *   follows `riskRules.valueLimits.tradeModes`, as it did;
+ * - bonded fields (matching.ts: emsNo, areaCode, itemRecordNo): not required — the hub cannot say an account book
+ *   applies, and a guessed requirement would fail the match of a list that may rightly have none;
+ * - CEB711 entry details (eport/emit.ts): not sent — only a 9610 direct-purchase parcel arrives under a bill.
+ */
+export const KNOWN_IMPORT_TRADE_MODES = ['9610', '1210', '1239'] as const;
+export type KnownImportTradeMode = (typeof KNOWN_IMPORT_TRADE_MODES)[number];
+/** An import list's tradeMode: 4 characters, the XSD's only facet (KNOWN_IMPORT_TRADE_MODES for the hub's list). */
+export const ImportTradeMode = z.string().length(4);
 export type ImportTradeMode = z.infer<typeof ImportTradeMode>;
 
 export const InventoryLine = z.object({
@@ -386,7 +400,7 @@ export type ExportOrderLine = z.infer<typeof ExportOrderLine>;
 export const ExportOrder = z
   .object({
     kind: z.literal('exportOrder'),
-    orderType: z.enum(['E', 'B', 'W']),
+    orderType: z.string().length(1),
     orderNo: OrderNo,
     ebpCode: enterpriseCode,
     ebpName: enterpriseName,
@@ -423,8 +437,22 @@ export const ExportWaybill = z.object({
 });
 export type ExportWaybill = z.infer<typeof ExportWaybill>;
 
-export const ExportTradeMode = z.enum(['9610', '1210', '1239', '9710', '9810']);
+/**
+ * The export modes the hub knows. As for imports, the XSD has only `length 4`: another mode is kept with a
+ * DOC_UNKNOWN_CODE warning; bonded-field checks (matching-export.ts) apply to the configured bonded modes only, so an
+ * unknown mode is not held to them (nothing else in the hub branches on an export's mode).
+ */
+export const KNOWN_EXPORT_TRADE_MODES = ['9610', '1210', '1239', '9710', '9810'] as const;
+export const ExportTradeMode = z.string().length(4);
 export type ExportTradeMode = z.infer<typeof ExportTradeMode>;
+/**
+ * CEB303 order types the hub knows: `E` B2C, `B` B2B (9710), `W` (9810 bookings; the XSD text says 外综服订单). The
+ * XSD's facet is one character; its documentation lists I/E/B/W (CEB_DOCUMENTED_ENUMERATION outside those). Nothing in
+ * the hub branches on the type: another is stored as sent, with a DOC_UNKNOWN_CODE warning.
+ */
+/** Every supervision mode the hub knows, either direction (risk.ts: an unknown one is held to the personal limits). */
+export const KNOWN_TRADE_MODES: readonly string[] = [...new Set<string>([...KNOWN_IMPORT_TRADE_MODES, ...KNOWN_EXPORT_TRADE_MODES])];
+export const KNOWN_EXPORT_ORDER_TYPES = ['E', 'B', 'W'] as const;
 
 export const ExportInventoryLine = z.object({
   gnum: gnum(100),
