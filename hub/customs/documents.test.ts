@@ -173,6 +173,11 @@ describe('shapes only the documentation or the code tables give are warnings, no
     ['a trade mode the hub does not know (the XSD has only length 4)', { ...inventory, tradeMode: '0110' }, 'DOC_UNKNOWN_CODE', 'tradeMode'],
     ['an export list of a mode the hub does not know', { ...exportList, tradeMode: '0110' }, 'DOC_UNKNOWN_CODE', 'tradeMode'],
     ['an export order of type I (the XSD has only length 1)', { ...exportOrder, orderType: 'I' }, 'DOC_UNKNOWN_CODE', 'orderType'],
+    ['a payTime of the XSD length that is no calendar time', { ...payment, payTime: '20261332250000' }, 'DOC_UNKNOWN_TIME', 'payTime'],
+    ['a payTime that is not even digits', { ...payment, payTime: '2026-01-01 10:' }, 'DOC_UNKNOWN_TIME', 'payTime'],
+    ['a receipt time with month 13', { ...receipt, returnTime: '20261332250000000' }, 'DOC_UNKNOWN_TIME', 'returnTime'],
+    ['a list declTime of 31 February', { ...inventory, declTime: '20250231' }, 'DOC_UNKNOWN_TIME', 'declTime'],
+    ['an export ieDate of month 00', { ...exportList, ieDate: '20250001' }, 'DOC_UNKNOWN_TIME', 'ieDate'],
     ['a receipt naming a list number of another shape', { ...receipt, refersTo: { ...receipt.refersTo, invtNo: '516520241000123456' } }, 'DOC_INVT_NO_SHAPE', 'refersTo.invtNo'],
   ])('%s → %s at %s', (_what, input, code, field) => {
     const doc = parseDocument(input);
@@ -197,7 +202,6 @@ describe('JSON input errors name the field', () => {
     ['no lines', { ...order, lines: [] }, 'order.lines'],
     ['an orderNo over 60', { ...order, orderNo: 'X'.repeat(61) }, 'order.orderNo'],
     ['a currency other than RMB', { ...order, currency: '502' }, 'order.currency'],
-    ['a 31 February payTime', { ...payment, payTime: '20250231100000' }, 'payment.payTime'],
     ['a payTime without seconds', { ...payment, payTime: '202502011000' }, 'payment.payTime'],
     ['a logisticsNo over 60', { ...waybill, logisticsNo: '9'.repeat(61) }, 'waybill.logisticsNo'],
     ['a zero weight', { ...waybill, weight: 0 }, 'waybill.weight'],

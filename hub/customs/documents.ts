@@ -90,13 +90,24 @@ export function toReceiptTime(ms: number): string {
   return `${toCebTime(ms)}${new Date(ms).toISOString().slice(20, 23)}`;
 }
 
-const cebTime = z.string().regex(/^\d{14}$/, 'YYYYMMDDhhmmss').refine((s) => !Number.isNaN(parseCebTime(s)), 'not a calendar time');
-const cebDate = z.string().regex(/^\d{8}$/, 'YYYYMMDD').refine((s) => !Number.isNaN(parseCebTime(`${s}000000`)), 'not a calendar date');
-/** Receipt times carry milliseconds; a 14-digit time is accepted and padded so receipts sort as text. */
+/** A CEB time (14 or 17 digits) or date (8 digits) that is a real calendar moment. */
+export function isCebTime(value: string): boolean {
+  return !Number.isNaN(parseCebTime(value.length === 8 ? `${value}000000` : value));
+}
+
+// Issue 15: the XSD types these times as strings of a fixed length (payTime 14, returnTime 17, declTime/ieDate 8); the
+// format (YYYYMMDDhhmmss…) is its documentation's. So any value of that length is stored as sent; one that is not a
+// calendar time gets DOC_UNKNOWN_TIME (document-warnings.ts) and every consumer treats it as unknown (receiptOrderTime,
+// the list's declaration year, an export's rate month, the timeline).
+const cebTime = z.string().length(14, 'YYYYMMDDhhmmss: 14 characters');
+const cebDate = z.string().length(8, 'YYYYMMDD: 8 characters');
+/**
+ * Receipt times: 17 characters (YYYYMMDDhhmmssSSS) in the XSD. A JSON client's 14-digit time is accepted and padded so
+ * receipts sort as text, as before.
+ */
 const receiptTime = z
   .string()
-  .regex(/^\d{14}(\d{3})?$/, 'YYYYMMDDhhmmssSSS')
-  .refine((s) => !Number.isNaN(parseCebTime(s)), 'not a calendar time')
+  .refine((s) => s.length === 17 || /^\d{14}$/.test(s), 'YYYYMMDDhhmmssSSS: 17 characters')
   .transform((s) => (s.length === 14 ? `${s}000` : s));
 
 /** Unknown elements a district adds (customs.md §2: keep them rather than fail), by element name. */
@@ -981,6 +992,12 @@ export const Receipt = z
      * read before keep their stored shape unchanged.
      */
     detail: z.record(z.string().min(1).max(100), z.union([z.string(), z.number()])).optional(),
+    /**
+     * Set by the hub, never taken from a sender (CustomsService.ingest overwrites it): when `returnTime` is not a
+     * calendar time, the moment the hub received the receipt (YYYYMMDDhhmmssSSS, Beijing time), by which it is placed
+     * among the others (receiptOrderTime).
+     */
+    receivedTime: z.string().regex(/^\d{17}$/).optional(),
     extensions,
   })
   .superRefine((r, ctx) => {
@@ -988,6 +1005,17 @@ export const Receipt = z
     if (!allowed.includes(r.messageType)) ctx.addIssue({ code: 'custom', path: ['messageType'], message: `a ${r.messageType} does not answer a ${r.refersTo.kind} (expected ${allowed.join(' or ')})` });
   });
 export type Receipt = z.infer<typeof Receipt>;
+
+/**
+ * Where a receipt stands among a document's receipts: its returnTime when that is a calendar time, else the time the
+ * hub received it. Why reception and not "before" or "after" every dated receipt: either fixed place lets an undated
+ * receipt be read out of the order it happened in — an old 800 retold with a broken time would override a later
+ * detention, or a broken-time detention would sink under the release it followed — while reception is when the hub
+ * learnt it, which is the order it acted in. Empty (earliest) only for a stored receipt from before the field.
+ */
+export function receiptOrderTime(r: Pick<Receipt, 'returnTime' | 'receivedTime'>): string {
+  return isCebTime(r.returnTime) ? r.returnTime : (r.receivedTime ?? '');
+}
 
 // ---------------------------------------------------------------------------------------------------------------------
 // The union, keys and parsing

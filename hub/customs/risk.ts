@@ -5,7 +5,7 @@ import { maskIdNumber, maskName, maskPhone } from '../../shared/mask.ts';
 import type { ParcelDecision } from '../../shared/stations/feed.ts';
 import { weightWithin } from '../../shared/stations/inspection.ts';
 import { inSample } from './sampling.ts';
-import { KNOWN_TRADE_MODES, type DocumentSet, type Receipt } from './documents.ts';
+import { KNOWN_TRADE_MODES, receiptOrderTime, type DocumentSet, type Receipt } from './documents.ts';
 import { normalizeIdentity, normalizePhone, type MatchResult } from './matching.ts';
 import type { SignatureVerdict } from '../eport/verdict.ts';
 
@@ -423,7 +423,8 @@ const LIST_RECEIPTS: ReadonlySet<string> = new Set(['CEB622', 'CEB604']);
 const isRejection = (status: number) => status < 0 || status === 100;
 
 /**
- * The customs status from a parcel's receipts: the latest list receipt (622/604) by returnTime, later in the array on
+ * The customs status from a parcel's receipts: the latest list receipt (622/604) by returnTime (receiptOrderTime when
+ * it is no calendar time), later in the array on
  * a tie. An order, payment or waybill whose latest receipt is a rejection (100 or negative) adds a hold: its list
  * cannot pass. `undefined` while the list has no receipt.
  */
@@ -432,10 +433,10 @@ export function customsStatusOf(receipts: readonly Receipt[], holds: readonly st
   const latestByDocument = new Map<string, Receipt>();
   for (const r of receipts) {
     if (LIST_RECEIPTS.has(r.messageType)) {
-      if (!list || r.returnTime >= list.returnTime) list = r;
+      if (!list || receiptOrderTime(r) >= receiptOrderTime(list)) list = r;
     } else if (r.refersTo.kind === 'order' || r.refersTo.kind === 'payment' || r.refersTo.kind === 'waybill') {
       const prior = latestByDocument.get(r.refersTo.kind);
-      if (!prior || r.returnTime >= prior.returnTime) latestByDocument.set(r.refersTo.kind, r);
+      if (!prior || receiptOrderTime(r) >= receiptOrderTime(prior)) latestByDocument.set(r.refersTo.kind, r);
     }
   }
   if (!list) return undefined;

@@ -4,7 +4,7 @@ import { maskIdNumber } from '../../shared/mask.ts';
 import { applyEngine, buyerKeyOf, caseToParcelDecision, chinaYear, customsOutcome, DEFAULT_CASE_POLICY, type CasePolicy, type EngineOutcome } from '../customs/cases.ts';
 import type { ListMessage, ListState } from '../customs/receipt-status.ts';
 import type { AlarmRepo } from '../repos/alarms.ts';
-import { documentKey, DocumentSet, MESSAGE_TYPES, parseDocument, Receipt, toCebTime, type CustomsDocument, type ExportInventoryList, type ExportWaybill } from '../customs/documents.ts';
+import { documentKey, DocumentSet, isCebTime, MESSAGE_TYPES, parseDocument, Receipt, toCebTime, toReceiptTime, type CustomsDocument, type ExportInventoryList, type ExportWaybill } from '../customs/documents.ts';
 import { conflictingDuplicates, describeConflict } from '../customs/duplicates.ts';
 import { DEFAULT_MATCH_OPTIONS, matchDocuments, type MatchResult } from '../customs/matching.ts';
 import { assessRisk, parcelFacts, ParcelFacts, prepareRiskRules, RiskRules, type CreditClass, type PreparedRiskRules, type ReleaseDecision, type RiskAssessment, type RiskContext } from '../customs/risk.ts';
@@ -203,6 +203,12 @@ export class CustomsService {
     }
 
     const now = this.now();
+    for (const doc of docs) {
+      if (doc.kind !== 'receipt') continue;
+      // The hub's own field (documents.ts Receipt.receivedTime): a sender's value is dropped, ours set when needed.
+      delete doc.receivedTime;
+      if (!isCebTime(doc.returnTime)) doc.receivedTime = toReceiptTime(now);
+    }
     const matched = await this.correlate(docs);
     const orders = new Set<string>();
     const rows: StoredDocument[] = [];
@@ -454,7 +460,9 @@ export class CustomsService {
     const receipts = (await this.d.storage.receiptsFor(stored.map((s) => s.key))).map((r) => Receipt.parse(r.body));
     const existing = parcelKey ? await this.d.cases.get(parcelKey) : undefined;
     // CEB dates are Beijing dates already: the list's declaration year, else the year it reached the hub.
-    const year = existing?.year ?? (set.inventory?.declTime ? Number(set.inventory.declTime.slice(0, 4)) : chinaYear(now));
+    // A declTime that is no calendar date (DOC_UNKNOWN_TIME) counts as absent.
+    const declTime = set.inventory?.declTime !== undefined && isCebTime(set.inventory.declTime) ? set.inventory.declTime : undefined;
+    const year = existing?.year ?? (declTime ? Number(declTime.slice(0, 4)) : chinaYear(now));
     const line = parcelKey ? await this.d.storage.getParcel(parcelKey) : undefined;
     const facts = parcelFacts(set, {
       ...(line?.grossWeightKg != null ? { measuredWeightKg: line.grossWeightKg } : {}),

@@ -1,7 +1,7 @@
 import * as dec from '../../shared/decimal.ts';
 import type { Decimal } from '../../shared/decimal.ts';
 import type { Logger } from 'pino';
-import { documentKey, ExportInventoryList, ExportOrder, InventoryList, Receipt, type CustomsDocument, type ReturnRequest } from '../customs/documents.ts';
+import { documentKey, receiptOrderTime, ExportInventoryList, ExportOrder, InventoryList, Receipt, type CustomsDocument, type ReturnRequest } from '../customs/documents.ts';
 import { matchExportReturn, matchReturn, returnedValueCny } from '../customs/returns.ts';
 import type { CaseRepo } from '../repos/cases.ts';
 import type { WarehouseTransaction } from '../customs/stock.ts';
@@ -35,7 +35,7 @@ function statusOf(match: { ok: boolean }, customs: CustomsAnswer | null): Return
 
 function latest(receipts: readonly Receipt[], messageType: Receipt['messageType']): Receipt | undefined {
   let best: Receipt | undefined;
-  for (const r of receipts) if (r.messageType === messageType && (!best || r.returnTime >= best.returnTime)) best = r;
+  for (const r of receipts) if (r.messageType === messageType && (!best || receiptOrderTime(r) >= receiptOrderTime(best))) best = r;
   return best;
 }
 
