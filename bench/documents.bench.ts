@@ -34,7 +34,7 @@ const PG_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/t
 
 const docsOf = (p: GeneratedParcel) => [
   ...Object.entries(p.set).map(([kind, d]) => ({ kind, ...(d as object) })),
-  { kind: 'receipt', messageType: 'CEB622', refersTo: { kind: 'inventory', copNo: p.set.inventory.copNo }, returnStatus: 800, returnTime: '20260301103000123', returnInfo: '放行' },
+  { kind: 'receipt', messageType: 'CEB622', refersTo: { kind: 'inventory', copNo: p.set.inventory.copNo! }, returnStatus: 800, returnTime: '20260301103000123', returnInfo: '放行' },
 ];
 
 /** The fixture set (311/411/511/621 + 622), made unique per parcel by its keys and buyer. */
@@ -122,6 +122,9 @@ async function run(storage: Storage, label: string, dir: string): Promise<{ json
 }
 
 export async function benchDocuments(): Promise<void> {
+  // Per message type first (bench/documents-types.bench.ts): rates beside a raw parse of the same bytes, same run.
+  await (await import('./documents-types.bench.ts')).benchDocumentTypes();
+  if (process.env.BENCH_DOCUMENTS_TYPES_ONLY === '1') return;
   console.log(`\n## Customs documents ingested, matched and decided (${fmt(SEEDED)} parcels already in the store)`);
   const dir = mkdtempSync(join(tmpdir(), 'bg-bench-docs-'));
   try {

@@ -83,6 +83,7 @@ export const HubConfig = z.object({
       trustAnchors: z.array(z.string().min(1)).max(100).default([]).describe('files (PEM, one or more certificates, or DER) of the e-port CA certificates: a message signer whose certificate they issued is "verified"'),
       intermediates: z.array(z.string().min(1)).max(100).default([]).describe('files of intermediate CA certificates, used to build a path to a trust anchor (never trusted by themselves)'),
       pinned: z.array(z.string().min(1)).max(1000).default([]).describe('files of signer certificates trusted as they are (matched by fingerprint, or by KeyName = serial number when a message carries no certificate)'),
+      crls: z.array(z.string().min(1)).max(100).default([]).describe('files of certificate revocation lists (PEM "X509 CRL" blocks or DER), each signed by a configured trust anchor or intermediate: a signer on one is "invalid" (SIG_CERTIFICATE_REVOKED); a CRL past its nextUpdate makes revocation "unknown" (a warning); read at start'),
       algorithms: z
         .object({
           digest: z.record(z.string().min(1), z.enum(['sm3', 'sha1', 'sha256'])).default({}),
@@ -91,7 +92,7 @@ export const HubConfig = z.object({
         .default({ digest: {}, signature: {} })
         .describe('algorithm URIs added to or overriding the built-in table (hub/eport/xmldsig.ts ALGORITHMS), e.g. a DigestMethod URI a sender\'s cards use for SHA-1'),
     })
-    .default({ trustAnchors: [], intermediates: [], pinned: [], algorithms: { digest: {}, signature: {} } }),
+    .default({ trustAnchors: [], intermediates: [], pinned: [], crls: [], algorithms: { digest: {}, signature: {} } }),
   postgres: z
     .object({
       poolSize: z.number().int().min(1).max(200).default(10).describe('connections per hub process; every hub shares PostgreSQL max_connections'),

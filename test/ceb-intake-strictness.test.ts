@@ -203,6 +203,39 @@ describe('what only the documentation rules out is stored with warnings (issue 1
     ]));
   });
 
+  it('a list of a trade mode and an export order of a type the hub does not know (the XSD has no list): stored, warned, counted', async () => {
+    const list = fixtureXml('CEB621').replaceAll(ORDER_NO, 'WARN-MODE-1').replace('NSHT2024072800123', 'NSHT-MODE-1').replace('<ceb:tradeMode>1210</ceb:tradeMode>', '<ceb:tradeMode>1211</ceb:tradeMode>');
+    let res = await postXml(list);
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(((await res.json()) as { warnings: unknown[] }).warnings).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'DOC_UNKNOWN_CODE', field: 'tradeMode', kind: 'inventory', params: { expected: '9610, 1210, 1239', got: '1211' } })]));
+    const stored = (await hub.storage.documentsByOrder('WARN-MODE-1')).find((d) => d.kind === 'inventory');
+    expect(stored!.body).toMatchObject({ tradeMode: '1211', warnings: expect.arrayContaining([expect.objectContaining({ code: 'DOC_UNKNOWN_CODE' })]) });
+    const order = fixtureXml('CEB303').replace('<ceb:orderType>E</ceb:orderType>', '<ceb:orderType>I</ceb:orderType>').replaceAll('YW-EX-20240728-0042', 'WARN-TYPE-1');
+    res = await postXml(order);
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(((await res.json()) as { warnings: unknown[] }).warnings).toEqual([expect.objectContaining({ code: 'DOC_UNKNOWN_CODE', field: 'orderType', kind: 'exportOrder' })]);
+    const metrics = await (await fetch(`${hub.httpUrl}/metrics`, { headers: { authorization: `Bearer ${officer}` } })).text();
+    expect(metrics).toMatch(/bondgate_hub_document_warnings_total\{code="DOC_UNKNOWN_CODE",kind="inventory"\} 1/);
+    expect(metrics).toMatch(/bondgate_hub_document_warnings_total\{code="DOC_UNKNOWN_CODE",kind="exportOrder"\} 1/);
+  });
+
+  it('times of the XSD length that are no calendar time (payTime month 13, a receipt of 32 February): stored as sent, warned, the receipt placed when received', async () => {
+    const set = (type: 'CEB311' | 'CEB411' | 'CEB511' | 'CEB621' | 'CEB622') => fixtureXml(type).replaceAll(ORDER_NO, 'TIME-ORDER-1').replaceAll(LOGISTICS_NO, 'TIMELOG0000001').replaceAll('NSHT2024072800123', 'NSHT-TIME-1');
+    for (const type of ['CEB311', 'CEB511', 'CEB621'] as const) expect((await postXml(set(type))).status).toBe(200);
+    let res = await postXml(set('CEB411').replace('<ceb:payTime>20240728100812</ceb:payTime>', '<ceb:payTime>20261332250000</ceb:payTime>'));
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(((await res.json()) as { warnings: unknown[] }).warnings).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'DOC_UNKNOWN_TIME', field: 'payTime', kind: 'payment' })]));
+    const pay = (await hub.storage.documentsByOrder('TIME-ORDER-1')).find((d) => d.kind === 'payment');
+    expect(pay!.body).toMatchObject({ payTime: '20261332250000' });
+    res = await postXml(set('CEB622').replace('<ceb:returnTime>20240728101702318</ceb:returnTime>', '<ceb:returnTime>20240732101702318</ceb:returnTime>'));
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(((await res.json()) as { warnings: unknown[] }).warnings).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'DOC_UNKNOWN_TIME', field: 'returnTime', kind: 'receipt' })]));
+    const [receipt] = await hub.storage.receiptsFor(['inventory:NSHT-TIME-1']);
+    expect(receipt!.body).toMatchObject({ returnTime: '20240732101702318', receivedTime: expect.stringMatching(/^\d{17}$/) });
+    const c = await fetch(`${hub.httpUrl}/api/cases/TIMELOG0000001`, { headers: { authorization: `Bearer ${officer}` } });
+    expect(((await c.json()) as { case: { customsStatus: number | null } }).case.customsStatus).toBe(800);
+  });
+
   it('JSON documents get their warnings too', async () => {
     const res = await fetch(`${hub.httpUrl}/api/documents`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${officer}` }, body: JSON.stringify({ documents: [{ kind: 'receipt', messageType: 'CEB622', refersTo: { kind: 'inventory', copNo: 'JSONWARN-1', invtNo: '516520241000123456' }, returnStatus: 120, returnTime: '20250301103000123' }] }) });
     expect(res.status).toBe(200);

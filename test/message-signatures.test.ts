@@ -6,10 +6,13 @@ import { hashPassword } from '../hub/auth/passwords.ts';
 import { fixtureXml } from '../hub/customs/ceb/fixtures.ts';
 import { HubConfig } from '../hub/config.ts';
 import { Sm2FileSigner } from '../hub/eport/file-signer.ts';
+import { generateSm2KeyPair, loadSm2PrivateKey } from '../hub/eport/sm2.ts';
 import { makeTestPki } from '../hub/eport/test-pki.ts';
+import { buildSm2Certificate, certificatePem } from '../hub/eport/x509.ts';
 import { startHub, type RunningHub } from '../hub/server.ts';
 import { parseConfig } from '../shared/config-file.ts';
 import { createLogger } from '../shared/log.ts';
+import { opensslCrl, opensslCrlUnavailable } from './helpers/openssl-crl.ts';
 import { freePort } from './helpers/ports.ts';
 
 /**
@@ -22,6 +25,12 @@ const log = createLogger('test', 'silent');
 const dir = mkdtempSync(join(tmpdir(), 'bg-signatures-'));
 const pki = makeTestPki({ nowMs: Date.now() });
 const signer = new Sm2FileSigner({ privateKey: pki.signer.privateKeyPem, certificate: pki.signer.certificatePem });
+// A second signer under the same CA, revoked on the CA's CRL (signatures.crls) when OpenSSL can make one.
+const crlSkip = opensslCrlUnavailable();
+const revokedKey = generateSm2KeyPair();
+const caKey = loadSm2PrivateKey(pki.caPrivateKeyPem);
+const revokedCert = certificatePem(buildSm2Certificate({ subjectCn: 'Revoked Enterprise', publicKey: loadSm2PrivateKey(revokedKey.privateKeyPem).publicKey, issuer: { cn: 'Bondgate Test E-Port CA', key: caKey }, serial: 0x0777n, notBeforeMs: Date.now() - 86_400_000, notAfterMs: Date.now() + 30 * 86_400_000 }));
+const revokedSigner = new Sm2FileSigner({ privateKey: revokedKey.privateKeyPem, certificate: revokedCert });
 const unsigned = (type: 'CEB621' | 'CEB311') => fixtureXml(type).replace(/\s*<ds:Signature[\s\S]*<\/ds:Signature>/, '');
 const METRICS_TOKEN = 'signature-metrics-token-0123456789';
 let hub: RunningHub;
@@ -29,13 +38,14 @@ let officer: string;
 
 beforeAll(async () => {
   writeFileSync(join(dir, 'eport-ca.pem'), pki.caPem);
+  if (!crlSkip) writeFileSync(join(dir, 'eport-ca.crl'), opensslCrl(pki, { revoked: [{ serial: 0x0777n, atMs: Date.now() - 3_600_000, reason: 'keyCompromise' }], lastUpdateMs: Date.now() - 3_600_000, nextUpdateMs: Date.now() + 7 * 86_400_000, form: 'DER' }));
   hub = await startHub(
     parseConfig(HubConfig, {
       dataDir: join(dir, 'hub'),
       http: { host: '127.0.0.1', port: 0 },
       mqtt: { embedded: { host: '127.0.0.1', port: await freePort() } },
       auth: { adminPassword: 'harbour-lantern-7391', metricsToken: METRICS_TOKEN },
-      signatures: { trustAnchors: [join(dir, 'eport-ca.pem')] },
+      signatures: { trustAnchors: [join(dir, 'eport-ca.pem')], ...(crlSkip ? {} : { crls: [join(dir, 'eport-ca.crl')] }) },
     }, 'test'),
     log,
   );
@@ -78,6 +88,13 @@ describe('message signatures at the hub', () => {
     expect(up.outcomes[0]!.risk.reasons.map((r) => r.rule)).toContain('signature.invalid');
     const docs = await caseDocs(up.outcomes[0]!.parcelKey!);
     expect(docs.find((d) => d.kind === 'inventory')?.signature).toMatchObject({ status: 'invalid', reason: 'SIG_DIGEST_MISMATCH' });
+  });
+
+  it.skipIf(crlSkip !== undefined)('a signer on the configured CRL (signatures.crls) is invalid, revoked, with the date, and a risk reason; one not on it is verified, revocation good', async () => {
+    const up = (await postXml(revokedSigner.signNow(unsigned('CEB621').replaceAll('NSHT2024072800123', 'NSHT-REVOKED-1')))) as Upload & { signature: { revocation?: { status: string; revokedAt?: string } } };
+    expect(up.signature).toMatchObject({ status: 'invalid', reason: 'SIG_CERTIFICATE_REVOKED', revocation: { status: 'revoked', revokedAt: expect.any(String) } });
+    expect(up.outcomes[0]!.risk.reasons.map((r) => r.rule)).toContain('signature.invalid');
+    expect(await postXml(signer.signNow(unsigned('CEB311')))).toMatchObject({ signature: { status: 'verified', revocation: { status: 'good' } } });
   });
 
   it('an unsigned message is absent (no risk reason), and the metrics count each verdict', async () => {

@@ -49,7 +49,7 @@ describe('a list naming a parcel another order already holds', () => {
     const parcel = a.set.waybill.logisticsNo;
     const docsOf = (p: typeof a) => Object.entries(p.set).map(([kind, d]) => ({ kind, ...(d as object) }));
 
-    expect((await post([...docsOf(a), released(a.set.inventory.copNo, '20250301103000123')])).status).toBe(200);
+    expect((await post([...docsOf(a), released(a.set.inventory.copNo!, '20250301103000123')])).status).toBe(200);
     expect(await caseOf(parcel)).toMatchObject({ orderNo: a.set.order.orderNo, status: 'released' });
     expect((await feedFor(parcel))?.decision).toBe('released');
 
@@ -62,7 +62,7 @@ describe('a list naming a parcel another order already holds', () => {
     expect((await feedFor(parcel))?.decision).toBe('hold');
 
     // B's customs release does not release it either, and neither can an officer while the conflict stands.
-    expect((await post([released(bList.copNo, '20250301110000123')])).status).toBe(200);
+    expect((await post([released(bList.copNo!, '20250301110000123')])).status).toBe(200);
     expect(await caseOf(parcel)).toMatchObject({ orderNo: a.set.order.orderNo, status: 'held' });
     const refused = await act(parcel, { action: 'release', reason: 'looks fine' });
     expect(refused.status).toBe(409);

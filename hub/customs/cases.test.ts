@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { CaseRecord } from '../repos/cases.ts';
-import { applyEngine, applyOfficer, buyerKeyOf, caseToParcelDecision, chinaYear, unconfirmedRelease, type EngineOutcome, type OfficerAction } from './cases.ts';
+import { applyEngine, applyOfficer, buyerKeyOf, caseToParcelDecision, chinaYear, toListMessage, unconfirmedRelease, type EngineOutcome, type OfficerAction } from './cases.ts';
+import { Receipt, receiptOrderTime } from './documents.ts';
 import { listState, NO_LIST_STATE, type ListState } from './receipt-status.ts';
-import type { ReleaseDecision } from './risk.ts';
+import { customsStatusOf, type ReleaseDecision } from './risk.ts';
 
 const T = 1_790_000_000_000;
 const outcome = (decision: ReleaseDecision['decision'], over: Partial<EngineOutcome> = {}): EngineOutcome => ({
@@ -195,5 +196,24 @@ describe('only customs releases (issue 16)', () => {
     const c = applyEngine(undefined, clean(l), T);
     expect(c.status).toBe('pending');
     expect(c.reasons[0]).toMatchObject({ rule: 'customs.unexpected', message: expect.stringContaining('CEB622 status 650') });
+  });
+});
+
+describe('a receipt whose returnTime is no calendar time (kept as sent) is placed when the hub received it', () => {
+  const receipt = (returnStatus: number, returnTime: string, receivedTime?: string) =>
+    Receipt.parse({ kind: 'receipt', messageType: 'CEB622', refersTo: { kind: 'inventory', copNo: 'C1' }, returnStatus, returnTime, ...(receivedTime ? { receivedTime } : {}) });
+  const released = receipt(800, '20250301103000123');
+
+  it('a detention with month 13, received after the release, takes the release back', () => {
+    const detained = receipt(501, '20251332250000000', '20250302090000000');
+    expect(receiptOrderTime(detained)).toBe('20250302090000000');
+    expect(listState([released, detained].map(toListMessage))).toMatchObject({ phase: 'detained', customsReleased: false });
+    expect(customsStatusOf([released, detained])).toMatchObject({ returnStatus: 501, returnTime: '20251332250000000' });
+  });
+
+  it('the same detention received before the release does not outlive it, whatever its text sorts as', () => {
+    const detained = receipt(501, '99999999999999999', '20250301090000000');
+    expect(listState([released, detained].map(toListMessage))).toMatchObject({ phase: 'released', customsReleased: true });
+    expect(customsStatusOf([detained, released])).toMatchObject({ returnStatus: 800 });
   });
 });

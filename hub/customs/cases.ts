@@ -4,7 +4,7 @@ import { maskPersonal } from '../../shared/mask.ts';
 import type { ParcelDecision } from '../../shared/stations/feed.ts';
 import { FINAL_STATUSES, type CaseReason, type CaseRecord, type CaseStatus, type InspectionFinding } from '../repos/cases.ts';
 import { normalizeIdentity } from './matching.ts';
-import type { Receipt } from './documents.ts';
+import { receiptOrderTime, type Receipt } from './documents.ts';
 import type { MatchResult } from './matching.ts';
 import { isExpectedStatus, listState, NO_LIST_STATE, type ListMessage, type ListState } from './receipt-status.ts';
 import { customsStatusOf, decideRelease, type ReleaseDecision, type RiskAssessment } from './risk.ts';
@@ -69,7 +69,7 @@ export type ActionOutcome = { ok: true; next: CaseRecord } | ({ ok: false; code:
 const refuse = (code: 'CONFLICT' | 'NOT_FOUND', reason: string, message: string, params?: Record<string, string | number>): ActionOutcome => ({ ok: false, code, message, reason: { code: reason, ...(params ? { params } : {}) } });
 
 /** A stored receipt as the list's state reads it. Cancellation requests (CEB623/605) join as `status: null` once mapped. */
-export const toListMessage = (r: Pick<Receipt, 'messageType' | 'returnStatus' | 'returnTime' | 'returnInfo'>): ListMessage => ({ messageType: r.messageType, status: r.returnStatus, time: r.returnTime, ...(r.returnInfo ? { info: r.returnInfo } : {}) });
+export const toListMessage = (r: Pick<Receipt, 'messageType' | 'returnStatus' | 'returnTime' | 'returnInfo' | 'receivedTime'>): ListMessage => ({ messageType: r.messageType, status: r.returnStatus, time: receiptOrderTime(r), ...(r.returnInfo ? { info: r.returnInfo } : {}) });
 
 /**
  * Customs' word from an order's receipts (and cancellation requests): the list's state, and the release decision the

@@ -170,6 +170,14 @@ describe('shapes only the documentation or the code tables give are warnings, no
     ['a 3-digit customs district', { ...inventory, customsCode: '299' }, 'DOC_CODE_SHAPE', 'customsCode'],
     ['a return of a non-import list', { ...returnRequest, invtNo: '29912025E000000001' }, 'DOC_INVT_NO_SHAPE', 'invtNo'],
     ['an export list with statisticsFlag C', { ...exportList, statisticsFlag: 'C' }, 'DOC_STATISTICS_FLAG', 'statisticsFlag'],
+    ['a trade mode the hub does not know (the XSD has only length 4)', { ...inventory, tradeMode: '0110' }, 'DOC_UNKNOWN_CODE', 'tradeMode'],
+    ['an export list of a mode the hub does not know', { ...exportList, tradeMode: '0110' }, 'DOC_UNKNOWN_CODE', 'tradeMode'],
+    ['an export order of type I (the XSD has only length 1)', { ...exportOrder, orderType: 'I' }, 'DOC_UNKNOWN_CODE', 'orderType'],
+    ['a payTime of the XSD length that is no calendar time', { ...payment, payTime: '20261332250000' }, 'DOC_UNKNOWN_TIME', 'payTime'],
+    ['a payTime that is not even digits', { ...payment, payTime: '2026-01-01 10:' }, 'DOC_UNKNOWN_TIME', 'payTime'],
+    ['a receipt time with month 13', { ...receipt, returnTime: '20261332250000000' }, 'DOC_UNKNOWN_TIME', 'returnTime'],
+    ['a list declTime of 31 February', { ...inventory, declTime: '20250231' }, 'DOC_UNKNOWN_TIME', 'declTime'],
+    ['an export ieDate of month 00', { ...exportList, ieDate: '20250001' }, 'DOC_UNKNOWN_TIME', 'ieDate'],
     ['a receipt naming a list number of another shape', { ...receipt, refersTo: { ...receipt.refersTo, invtNo: '516520241000123456' } }, 'DOC_INVT_NO_SHAPE', 'refersTo.invtNo'],
   ])('%s → %s at %s', (_what, input, code, field) => {
     const doc = parseDocument(input);
@@ -194,14 +202,13 @@ describe('JSON input errors name the field', () => {
     ['no lines', { ...order, lines: [] }, 'order.lines'],
     ['an orderNo over 60', { ...order, orderNo: 'X'.repeat(61) }, 'order.orderNo'],
     ['a currency other than RMB', { ...order, currency: '502' }, 'order.currency'],
-    ['a 31 February payTime', { ...payment, payTime: '20250231100000' }, 'payment.payTime'],
     ['a payTime without seconds', { ...payment, payTime: '202502011000' }, 'payment.payTime'],
     ['a logisticsNo over 60', { ...waybill, logisticsNo: '9'.repeat(61) }, 'waybill.logisticsNo'],
     ['a zero weight', { ...waybill, weight: 0 }, 'waybill.weight'],
-    ['an unknown trade mode', { ...inventory, tradeMode: '0110' }, 'inventory.tradeMode'],
-    ['a missing copNo', { ...inventory, copNo: undefined }, 'inventory.copNo'],
+    ['a 5-character trade mode (the XSD says 4)', { ...inventory, tradeMode: '96100' }, 'inventory.tradeMode'],
+    ['a 2-character export order type (the XSD says 1)', { ...exportOrder, orderType: 'EB' }, 'exportOrder.orderType'],
+    ['a return request with neither copNo nor its head guid', { ...returnRequest, copNo: undefined }, 'return.copNo'],
     ['an export logisticsNo over 32', { ...exportWaybill, logisticsNo: 'P'.repeat(33) }, 'exportWaybill.logisticsNo'],
-    ['an unknown export order type', { ...exportOrder, orderType: 'I' }, 'exportOrder.orderType'],
     ['a receipt answering the wrong document', { ...receipt, messageType: 'CEB312' }, 'receipt.messageType'],
     ['a receipt without its reference key', { ...receipt, refersTo: { kind: 'inventory' } }, 'receipt.refersTo.copNo'],
     ['a receipt with a fractional status', { ...receipt, returnStatus: 1.5 }, 'receipt.returnStatus'],
@@ -320,6 +327,18 @@ describe('documentKey', () => {
     for (const [ref, doc] of refs) expect(documentKey(ref)).toBe(documentKey(doc));
     const r = Receipt.parse(receipt);
     expect(documentKey(r)).toBe(`receipt:CEB622:inventory:${inventory.copNo}:20250301113000123:800`);
+  });
+
+  it('a list or return sent without copNo (optional in the XSD) is keyed by what the XSD requires, never meeting a copNo', () => {
+    const { copNo: _c, ...bare } = inventory;
+    const list = parseDocument(bare);
+    expect(documentKey(list)).toBe(`inventory:order:${inventory.ebpCode}:${inventory.orderNo}`);
+    expect(documentWarnings(list)).toEqual([expect.objectContaining({ code: 'DOC_NO_COP_NO', field: 'copNo' })]);
+    const guid = '4CDE1CFA-4E20-4C6C-A8A3-2D4A5B3F6E01';
+    const ret = parseDocument({ ...returnRequest, copNo: undefined, guid });
+    expect(documentKey(ret)).toBe(`return:guid:${guid}`);
+    // A copNo is at most 20 characters: no copNo spells the longer forms.
+    expect(() => parseDocument({ ...inventory, copNo: `order:${inventory.ebpCode}:${inventory.orderNo}` })).toThrow();
   });
 
   it('is the same for every version of a document and unambiguous when a key contains a colon', () => {

@@ -90,13 +90,24 @@ export function toReceiptTime(ms: number): string {
   return `${toCebTime(ms)}${new Date(ms).toISOString().slice(20, 23)}`;
 }
 
-const cebTime = z.string().regex(/^\d{14}$/, 'YYYYMMDDhhmmss').refine((s) => !Number.isNaN(parseCebTime(s)), 'not a calendar time');
-const cebDate = z.string().regex(/^\d{8}$/, 'YYYYMMDD').refine((s) => !Number.isNaN(parseCebTime(`${s}000000`)), 'not a calendar date');
-/** Receipt times carry milliseconds; a 14-digit time is accepted and padded so receipts sort as text. */
+/** A CEB time (14 or 17 digits) or date (8 digits) that is a real calendar moment. */
+export function isCebTime(value: string): boolean {
+  return !Number.isNaN(parseCebTime(value.length === 8 ? `${value}000000` : value));
+}
+
+// Issue 15: the XSD types these times as strings of a fixed length (payTime 14, returnTime 17, declTime/ieDate 8); the
+// format (YYYYMMDDhhmmss…) is its documentation's. So any value of that length is stored as sent; one that is not a
+// calendar time gets DOC_UNKNOWN_TIME (document-warnings.ts) and every consumer treats it as unknown (receiptOrderTime,
+// the list's declaration year, an export's rate month, the timeline).
+const cebTime = z.string().length(14, 'YYYYMMDDhhmmss: 14 characters');
+const cebDate = z.string().length(8, 'YYYYMMDD: 8 characters');
+/**
+ * Receipt times: 17 characters (YYYYMMDDhhmmssSSS) in the XSD. A JSON client's 14-digit time is accepted and padded so
+ * receipts sort as text, as before.
+ */
 const receiptTime = z
   .string()
-  .regex(/^\d{14}(\d{3})?$/, 'YYYYMMDDhhmmssSSS')
-  .refine((s) => !Number.isNaN(parseCebTime(s)), 'not a calendar time')
+  .refine((s) => s.length === 17 || /^\d{14}$/.test(s), 'YYYYMMDDhhmmssSSS: 17 characters')
   .transform((s) => (s.length === 14 ? `${s}000` : s));
 
 /** Unknown elements a district adds (customs.md §2: keep them rather than fail), by element name. */
@@ -217,7 +228,21 @@ export const Waybill = z.object({
 });
 export type Waybill = z.infer<typeof Waybill>;
 
-export const ImportTradeMode = z.enum(['9610', '1210', '1239']);
+/**
+ * The import supervision modes the hub knows (customs.md §1). The XSD's tradeMode is any 4 characters (its
+ * documentation names 9610 and 1210 only), so another mode is stored as sent with a DOC_UNKNOWN_CODE warning. Where the
+ * hub's logic branches on the mode, an unknown one is treated as follows, each the conservative side:
+ * - personal import limits (risk.ts): applied to a mode the hub has never heard of (in neither list here) — it must not
+ *   escape the ¥5,000 / ¥26,000 check; a mode the hub knows (an export mode such as 9710 on an import list included)
+ *   follows `riskRules.valueLimits.tradeModes`, as it did;
+ * - bonded fields (matching.ts: emsNo, areaCode, itemRecordNo): not required — the hub cannot say an account book
+ *   applies, and a guessed requirement would fail the match of a list that may rightly have none;
+ * - CEB711 entry details (eport/emit.ts): not sent — only a 9610 direct-purchase parcel arrives under a bill.
+ */
+export const KNOWN_IMPORT_TRADE_MODES = ['9610', '1210', '1239'] as const;
+export type KnownImportTradeMode = (typeof KNOWN_IMPORT_TRADE_MODES)[number];
+/** An import list's tradeMode: 4 characters, the XSD's only facet (KNOWN_IMPORT_TRADE_MODES for the hub's list). */
+export const ImportTradeMode = z.string().length(4);
 export type ImportTradeMode = z.infer<typeof ImportTradeMode>;
 
 export const InventoryLine = z.object({
@@ -261,10 +286,12 @@ export const InventoryList = z
     logisticsCode: enterpriseCode,
     logisticsName: enterpriseName,
     /**
-     * The enterprise's own list number. Optional in the XSD but required here: every 622 receipt echoes it, and it is
-     * the only key a receipt is sure to carry before customs assigns invtNo.
+     * The enterprise's own list number, optional in the XSD (InventoryHead copNo minOccurs=0). When present it is the
+     * list's key (every 622/624 requires one and echoes it). A list without one is keyed by what the XSD does require —
+     * ebpCode + orderNo, unique per platform by the XSD's own words ("同一交易平台的订单编号应唯一"), and the hub keeps
+     * one list per order — and its receipts are matched by preNo/invtNo instead (documentKey, DOC_NO_COP_NO).
      */
-    copNo: text(20),
+    copNo: text(20).optional(),
     /** Assigned by the e-port. */
     preNo: z.string().min(1).max(18).optional(),
     assureCode: text(30),
@@ -334,8 +361,14 @@ export const ReturnRequest = z
     logisticsNo: LogisticsNo,
     logisticsCode: enterpriseCode,
     logisticsName: enterpriseName,
-    /** Optional in the XSD, required here: the 626 receipt echoes it (as for the list). */
-    copNo: text(20),
+    /**
+     * Optional in the XSD (InvtRefundHead copNo minOccurs=0); the request's key when present (the 626 echoes it). One
+     * list may have several returns, so neither invtNo nor orderNo identifies a request: without copNo it is keyed by
+     * `guid`, the head's own XSD-required "36位唯一序号" (documentKey).
+     */
+    copNo: text(20).optional(),
+    /** The InvtRefundHead guid: kept only when the request carries no copNo (the CEB mapping puts it here). */
+    guid: z.string().length(36).optional(),
     preNo: z.string().min(1).max(18).optional(),
     /** The original list. */
     invtNo: importInvtNo,
@@ -350,7 +383,10 @@ export const ReturnRequest = z
     lines: z.array(ReturnLine).min(1).max(99),
     extensions,
   })
-  .superRefine((r, ctx) => uniqueGnum(r.lines, ctx));
+  .superRefine((r, ctx) => {
+    uniqueGnum(r.lines, ctx);
+    if (r.copNo === undefined && r.guid === undefined) ctx.addIssue({ code: 'custom', path: ['copNo'], message: 'a return request needs copNo or, without one, the guid of its InvtRefundHead (its only identity)' });
+  });
 export type ReturnRequest = z.infer<typeof ReturnRequest>;
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -375,7 +411,7 @@ export type ExportOrderLine = z.infer<typeof ExportOrderLine>;
 export const ExportOrder = z
   .object({
     kind: z.literal('exportOrder'),
-    orderType: z.enum(['E', 'B', 'W']),
+    orderType: z.string().length(1),
     orderNo: OrderNo,
     ebpCode: enterpriseCode,
     ebpName: enterpriseName,
@@ -412,8 +448,22 @@ export const ExportWaybill = z.object({
 });
 export type ExportWaybill = z.infer<typeof ExportWaybill>;
 
-export const ExportTradeMode = z.enum(['9610', '1210', '1239', '9710', '9810']);
+/**
+ * The export modes the hub knows. As for imports, the XSD has only `length 4`: another mode is kept with a
+ * DOC_UNKNOWN_CODE warning; bonded-field checks (matching-export.ts) apply to the configured bonded modes only, so an
+ * unknown mode is not held to them (nothing else in the hub branches on an export's mode).
+ */
+export const KNOWN_EXPORT_TRADE_MODES = ['9610', '1210', '1239', '9710', '9810'] as const;
+export const ExportTradeMode = z.string().length(4);
 export type ExportTradeMode = z.infer<typeof ExportTradeMode>;
+/**
+ * CEB303 order types the hub knows: `E` B2C, `B` B2B (9710), `W` (9810 bookings; the XSD text says 外综服订单). The
+ * XSD's facet is one character; its documentation lists I/E/B/W (CEB_DOCUMENTED_ENUMERATION outside those). Nothing in
+ * the hub branches on the type: another is stored as sent, with a DOC_UNKNOWN_CODE warning.
+ */
+/** Every supervision mode the hub knows, either direction (risk.ts: an unknown one is held to the personal limits). */
+export const KNOWN_TRADE_MODES: readonly string[] = [...new Set<string>([...KNOWN_IMPORT_TRADE_MODES, ...KNOWN_EXPORT_TRADE_MODES])];
+export const KNOWN_EXPORT_ORDER_TYPES = ['E', 'B', 'W'] as const;
 
 export const ExportInventoryLine = z.object({
   gnum: gnum(100),
@@ -942,6 +992,12 @@ export const Receipt = z
      * read before keep their stored shape unchanged.
      */
     detail: z.record(z.string().min(1).max(100), z.union([z.string(), z.number()])).optional(),
+    /**
+     * Set by the hub, never taken from a sender (CustomsService.ingest overwrites it): when `returnTime` is not a
+     * calendar time, the moment the hub received the receipt (YYYYMMDDhhmmssSSS, Beijing time), by which it is placed
+     * among the others (receiptOrderTime).
+     */
+    receivedTime: z.string().regex(/^\d{17}$/).optional(),
     extensions,
   })
   .superRefine((r, ctx) => {
@@ -949,6 +1005,17 @@ export const Receipt = z
     if (!allowed.includes(r.messageType)) ctx.addIssue({ code: 'custom', path: ['messageType'], message: `a ${r.messageType} does not answer a ${r.refersTo.kind} (expected ${allowed.join(' or ')})` });
   });
 export type Receipt = z.infer<typeof Receipt>;
+
+/**
+ * Where a receipt stands among a document's receipts: its returnTime when that is a calendar time, else the time the
+ * hub received it. Why reception and not "before" or "after" every dated receipt: either fixed place lets an undated
+ * receipt be read out of the order it happened in — an old 800 retold with a broken time would override a later
+ * detention, or a broken-time detention would sink under the release it followed — while reception is when the hub
+ * learnt it, which is the order it acted in. Empty (earliest) only for a stored receipt from before the field.
+ */
+export function receiptOrderTime(r: Pick<Receipt, 'returnTime' | 'receivedTime'>): string {
+  return isCebTime(r.returnTime) ? r.returnTime : (r.receivedTime ?? '');
+}
 
 // ---------------------------------------------------------------------------------------------------------------------
 // The union, keys and parsing
@@ -986,7 +1053,8 @@ const key = (...parts: string[]) => parts.map(part).join(':');
 
 /**
  * A document's identity, stable across versions of it (a resent 311 has the same key): the keys customs itself uses.
- * Lists and returns are keyed by copNo, the enterprise's number, because that is what their receipts are sure to echo.
+ * Lists and returns are keyed by copNo, the enterprise's number, because that is what their receipts are sure to echo;
+ * an import list or return sent without one (the XSD allows it) by what the XSD does guarantee (see the cases below).
  * A receipt's `refersTo` yields the key of the document it answers: `documentKey(refersTo) === documentKey(document)`.
  */
 export function documentKey(doc: CustomsDocument | ReceiptRef): string {
@@ -1000,8 +1068,13 @@ export function documentKey(doc: CustomsDocument | ReceiptRef): string {
     case 'exportWaybill':
       return key(doc.kind, doc.logisticsCode, doc.logisticsNo);
     case 'inventory':
-    case 'exportInventory':
+      // Without copNo (optional in CEB621): the XSD-required ebpCode + orderNo (see InventoryList.copNo). A copNo is at
+      // most 20 characters, so the longer 'order' form never meets a copNo-keyed list.
+      return doc.copNo !== undefined || !('orderNo' in doc) ? key(doc.kind, doc.copNo ?? '') : key(doc.kind, 'order', doc.ebpCode, doc.orderNo);
     case 'return':
+      // Receipts (626) always carry a copNo; a request without one is keyed by its head guid (ReturnRequest.copNo).
+      return doc.copNo !== undefined ? key(doc.kind, doc.copNo) : key(doc.kind, 'guid', 'guid' in doc && doc.guid !== undefined ? doc.guid : '');
+    case 'exportInventory':
     case 'exportInventoryCancel':
       return key(doc.kind, doc.copNo);
     // Split messages (msgCount/msgSeqNo) are one document per part: their receipts name the part.

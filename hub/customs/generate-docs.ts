@@ -1,6 +1,6 @@
 import * as dec from '../../shared/decimal.ts';
 import type { Decimal } from '../../shared/decimal.ts';
-import type { DocumentSet, ImportTradeMode, InventoryLine, InventoryList, InvtNo, LogisticsNo, Order, OrderLine, OrderNo, Payment, Waybill } from './documents.ts';
+import type { DocumentSet, KnownImportTradeMode, InventoryLine, InventoryList, InvtNo, LogisticsNo, Order, OrderLine, OrderNo, Payment, Waybill } from './documents.ts';
 import type { CreditClass, RiskRules, XrayVerdict } from './risk.ts';
 
 /**
@@ -27,7 +27,7 @@ export interface GeneratedParcel<S extends DocumentSet = CompleteSet> {
 export interface GeneratorOptions {
   seed: number;
   /** Trade modes to draw from (default 1210 only). */
-  tradeModes?: readonly ImportTradeMode[];
+  tradeModes?: readonly KnownImportTradeMode[];
   /** Time of parcel 0's order (default 2025-03-01 10:00 Beijing time). */
   baseTimeMs?: number;
   /** Order time step between consecutive parcels (default 1 s). */

@@ -132,7 +132,8 @@ function orderAlone(rec: Recorder, order: ExportOrder, o: ExportMatchOptions, on
 
 function inventoryAlone(rec: Recorder, list: ExportInventoryList, o: ExportMatchOptions, on: On): void {
   for (const l of list.lines) lineTotal(rec, 'exportInventory.line-total', l, o);
-  // ExportTradeMode is wider than the import enum the shared option lists; 9710/9810 are never bonded.
+  // ExportTradeMode is wider than the import enum the shared option lists; 9710/9810 are never bonded, and a mode the
+  // hub does not know is not assumed bonded (documents.ts KNOWN_EXPORT_TRADE_MODES).
   if (!on('exportInventory.bonded-fields') || !(o.bondedTradeModes as readonly string[]).includes(list.tradeMode)) return;
   const need = `required for tradeMode ${list.tradeMode}`;
   if (!list.emsNo?.trim()) rec.add('exportInventory.bonded-fields', 'emsNo', list.emsNo, need, undefined, `emsNo (zone account book) is ${need}`);

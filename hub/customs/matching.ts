@@ -285,7 +285,8 @@ function orderAlone(rec: Recorder, order: Order, o: MatchOptions): void {
 
 function inventoryAlone(rec: Recorder, list: InventoryList, o: MatchOptions, on: (r: PracticeRule) => boolean): void {
   for (const l of list.lines) stated(rec, o, 'inventory.line-total', line(l.gnum, 'totalPrice'), l.totalPrice, productAt(l.price, l.qty, o.amountDecimals), line(l.gnum, 'price × qty'));
-  if (!on('inventory.bonded-fields') || !o.bondedTradeModes.includes(list.tradeMode)) return;
+  // A mode the hub does not know is not assumed bonded (documents.ts KNOWN_IMPORT_TRADE_MODES says why).
+  if (!on('inventory.bonded-fields') || !(o.bondedTradeModes as readonly string[]).includes(list.tradeMode)) return;
   const need = `required for tradeMode ${list.tradeMode}`;
   if (!list.emsNo?.trim()) rec.add('inventory.bonded-fields', 'emsNo', list.emsNo, need, undefined, `emsNo (zone account book) is ${need}`, { code: 'match.bonded-field', params: { field: 'emsNo', tradeMode: list.tradeMode } });
   if (!list.areaCode?.trim()) rec.add('inventory.bonded-fields', 'areaCode', list.areaCode, need, undefined, `areaCode (zone warehouse enterprise) is ${need}`, { code: 'match.bonded-field', params: { field: 'areaCode', tradeMode: list.tradeMode } });

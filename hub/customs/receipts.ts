@@ -61,6 +61,11 @@ export const DECIDED_KINDS: ReadonlySet<CustomsDocument['kind']> = new Set(['ord
  * which are found by their key and order as before.
  */
 export function documentRefs(doc: CustomsDocument): { ref: RefField; value: string }[] {
+  // An import list or return without copNo (optional in the XSD) is where its receipts, which always name a copNo,
+  // find it by preNo or invtNo instead (CustomsService.correlate): those, and only those, are indexed.
+  if ((doc.kind === 'inventory' || doc.kind === 'return') && doc.copNo === undefined) {
+    return (['preNo', 'invtNo'] as const).flatMap((ref) => (doc[ref] ? [{ ref, value: doc[ref] as string }] : []));
+  }
   if (DECIDED_KINDS.has(doc.kind)) return [];
   const out = new Map<string, { ref: RefField; value: string }>();
   const scan = (o: Record<string, unknown>) => {

@@ -5,7 +5,7 @@ import { maskIdNumber, maskName, maskPhone } from '../../shared/mask.ts';
 import type { ParcelDecision } from '../../shared/stations/feed.ts';
 import { weightWithin } from '../../shared/stations/inspection.ts';
 import { inSample } from './sampling.ts';
-import type { DocumentSet, Receipt } from './documents.ts';
+import { KNOWN_TRADE_MODES, receiptOrderTime, type DocumentSet, type Receipt } from './documents.ts';
 import { normalizeIdentity, normalizePhone, type MatchResult } from './matching.ts';
 import type { SignatureVerdict } from '../eport/verdict.ts';
 
@@ -102,7 +102,8 @@ export const ParcelFacts = z.object({
   /** The parcel label (logisticsNo), or the orderNo before a waybill exists. */
   parcelKey: z.string().min(1).max(64),
   direction: z.enum(['import', 'export']),
-  tradeMode: z.string().regex(/^\d{4}$/).optional(),
+  /** As the list gives it: 4 characters (the XSD's facet), a mode the hub does not know included. */
+  tradeMode: z.string().length(4).optional(),
   /** Dutiable value of this transaction in CNY: goods (incl. non-cash discounts) + freight + insurance, exact. */
   transactionValueCny: decimalSchema({ integerDigits: 16 }).optional(),
   declaredWeightKg: z.number().positive().optional(),
@@ -321,7 +322,10 @@ export function assessRisk(facts: ParcelFacts, ruleSet: RiskRules | PreparedRisk
 
   // Personal import limits (customs.md §1); customs' own errors are -621005 and -621018.
   const limits = rules.valueLimits;
-  if (isImport && facts.transactionValueCny !== undefined && (facts.tradeMode === undefined || limits.tradeModes.includes(facts.tradeMode))) {
+  // A mode the hub has never heard of is held to the limits (documents.ts KNOWN_IMPORT_TRADE_MODES): only a known mode
+  // left out of `valueLimits.tradeModes` is exempt.
+  const limited = facts.tradeMode === undefined || limits.tradeModes.includes(facts.tradeMode) || !KNOWN_TRADE_MODES.includes(facts.tradeMode);
+  if (isImport && facts.transactionValueCny !== undefined && limited) {
     for (const r of valueLimitReasons(facts.transactionValueCny, isSingleItem(facts), context.buyerYearToDateCny, limits)) fire(r.rule, r.severity, r.message, r.params);
   }
 
@@ -419,7 +423,8 @@ const LIST_RECEIPTS: ReadonlySet<string> = new Set(['CEB622', 'CEB604']);
 const isRejection = (status: number) => status < 0 || status === 100;
 
 /**
- * The customs status from a parcel's receipts: the latest list receipt (622/604) by returnTime, later in the array on
+ * The customs status from a parcel's receipts: the latest list receipt (622/604) by returnTime (receiptOrderTime when
+ * it is no calendar time), later in the array on
  * a tie. An order, payment or waybill whose latest receipt is a rejection (100 or negative) adds a hold: its list
  * cannot pass. `undefined` while the list has no receipt.
  */
@@ -428,10 +433,10 @@ export function customsStatusOf(receipts: readonly Receipt[], holds: readonly st
   const latestByDocument = new Map<string, Receipt>();
   for (const r of receipts) {
     if (LIST_RECEIPTS.has(r.messageType)) {
-      if (!list || r.returnTime >= list.returnTime) list = r;
+      if (!list || receiptOrderTime(r) >= receiptOrderTime(list)) list = r;
     } else if (r.refersTo.kind === 'order' || r.refersTo.kind === 'payment' || r.refersTo.kind === 'waybill') {
       const prior = latestByDocument.get(r.refersTo.kind);
-      if (!prior || r.returnTime >= prior.returnTime) latestByDocument.set(r.refersTo.kind, r);
+      if (!prior || receiptOrderTime(r) >= receiptOrderTime(prior)) latestByDocument.set(r.refersTo.kind, r);
     }
   }
   if (!list) return undefined;

@@ -28,6 +28,17 @@ export const WARNING_CODES = [
   'DOC_STATISTICS_FLAG',
   /** A code not in its code table's shape: JGS-20 codes (3 letters/digits), districts (4 digits), HS (10 digits)… */
   'DOC_CODE_SHAPE',
+  /**
+   * An import list or return request without copNo (optional in the XSD): stored under another key, and its receipts —
+   * which always name a copNo — are matched by preNo/invtNo only, so one that names neither finds no document.
+   */
+  'DOC_NO_COP_NO',
+  /** A receipt whose copNo names no stored document, matched to one by preNo or invtNo instead. */
+  'DOC_RECEIPT_MATCHED_BY',
+  /** A value outside the hub's list where the XSD has none (tradeMode, orderType): kept; the hub's default applies. */
+  'DOC_UNKNOWN_CODE',
+  /** A time (payTime, returnTime…) the XSD's type accepts but that is not a calendar time: kept raw, treated as unknown. */
+  'DOC_UNKNOWN_TIME',
 ] as const;
 export const WarningCode = z.enum(WARNING_CODES);
 export type WarningCode = z.infer<typeof WarningCode>;

@@ -89,7 +89,10 @@ export function createEportEmitters(o: EmitOptions) {
     o.onEnqueued?.(type, r.guid);
   };
 
-  /** DocumentsListener: index 9610 import inventories by master bill (and complete a bill already tallied). */
+  /**
+   * DocumentsListener: index 9610 import inventories by master bill (and complete a bill already tallied). Only 9610:
+   * a direct-purchase parcel arrives under a bill; a mode the hub does not know sends no CEB711 (documents.ts).
+   */
   async function onDocuments(docs: readonly CustomsDocument[]): Promise<void> {
     const inv = docs.filter((d): d is Extract<CustomsDocument, { kind: 'inventory' }> => d.kind === 'inventory' && d.tradeMode === '9610' && typeof d.billNo === 'string' && d.billNo.length > 0);
     if (inv.length === 0) return;

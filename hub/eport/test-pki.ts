@@ -7,6 +7,8 @@ import { buildSm2Certificate, certificatePem } from './x509.ts';
  */
 export interface TestPki {
   caPem: string;
+  /** The CA's key (PKCS#8 PEM), for tests that make CRLs with OpenSSL. */
+  caPrivateKeyPem: string;
   signer: { privateKeyPem: string; certificatePem: string; serial: bigint };
 }
 
@@ -26,5 +28,5 @@ export function makeTestPki(o: { nowMs: number; validDays?: number; signerCn?: s
     notBeforeMs: o.nowMs - 86_400_000,
     notAfterMs: o.nowMs + days,
   });
-  return { caPem: certificatePem(caDer), signer: { privateKeyPem: signer.privateKeyPem, certificatePem: certificatePem(signerDer), serial } };
+  return { caPem: certificatePem(caDer), caPrivateKeyPem: ca.privateKeyPem, signer: { privateKeyPem: signer.privateKeyPem, certificatePem: certificatePem(signerDer), serial } };
 }

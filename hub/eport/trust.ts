@@ -1,3 +1,4 @@
+import { crlDers, crlIssuedBy, loadCrl, normalSerial, type Crl } from './crl.ts';
 import { prepareSm2Key, type PreparedSm2Key } from './sm2.ts';
 import { certificateDers, issuedBy, loadCertificate, type Certificate } from './x509.ts';
 
@@ -14,6 +15,14 @@ import { certificateDers, issuedBy, loadCertificate, type Certificate } from './
  *   with an expired link is reported as expired, not as untrusted.
  * A message whose KeyInfo has no certificate is checked against a pinned certificate whose serial number equals its
  * KeyName (the e-port's certificate number).
+ *
+ * Revocation (README "Message signatures"): configured CRLs, each checked at load to be signed by a configured CA (a
+ * CRL nobody configured vouches for fails the start). Every certificate of the path but the anchor is looked up in the
+ * newest CRL of its issuer: on it → `revoked` (the verdict is `invalid`, a risk reason), whatever the CRL's age — a
+ * revocation is never taken back by a list going stale; not on it and the CRL current → `good`; not on it and the CRL
+ * past its nextUpdate → `unknown` (recorded with the verdict, never a refusal: the e-port network is offline and a late
+ * CRL file is an operator's task, not the sender's fault); no CRL for an issuer, or none configured → `not_checked`.
+ * OCSP is not used: the e-port environment has no reachable responder (README).
  */
 export interface TrustInput {
   /** CA certificates (PEM with one or more blocks, or DER). */
@@ -22,14 +31,22 @@ export interface TrustInput {
   intermediates?: readonly (string | Uint8Array)[];
   /** End-entity certificates trusted as they are. */
   pinned?: readonly (string | Uint8Array)[];
+  /** CRLs (PEM with one or more `X509 CRL` blocks, or DER), each signed by a configured anchor or intermediate. */
+  crls?: readonly (string | Uint8Array)[];
 }
 
-export type TrustResult = { trusted: true; via: 'pinned' | 'anchor' } | { trusted: false; why: 'untrusted' | 'expired' };
+/** What the configured CRLs say about a certificate path. */
+export type Revocation =
+  | { status: 'good'; crlNextUpdateMs?: number }
+  | { status: 'revoked'; serial: string; issuer: string; revokedAtMs: number; reason?: string }
+  | { status: 'unknown'; issuer: string; crlNextUpdateMs: number }
+  | { status: 'not_checked'; why: 'no-crl-configured' | 'no-crl-for-issuer' | 'no-path'; issuer?: string };
+
+export type TrustResult = ({ trusted: true; via: 'pinned' | 'anchor' } | { trusted: false; why: 'untrusted' | 'expired' | 'revoked' }) & { revocation: Revocation };
 
 const MAX_CHAIN = 4;
 const MAX_PREPARED = 1000;
 
-const normalSerial = (s: string) => s.replace(/^0+/, '').toUpperCase();
 
 export class TrustStore {
   private readonly anchors: Certificate[];
@@ -48,36 +65,80 @@ export class TrustStore {
    */
   private readonly chains = new Map<string, Certificate[] | null>();
 
+  /** The newest CRL of each issuer (by DER Name, hex). */
+  private readonly crls = new Map<string, Crl>();
+  private readonly crlsConfigured: boolean;
+
   constructor(input: TrustInput = {}) {
     const all = (xs: readonly (string | Uint8Array)[] = []) => xs.flatMap((x) => certificateDers(x)).map((d) => loadCertificate(d));
     this.anchors = all(input.anchors);
     this.intermediates = all(input.intermediates);
     this.pinned = new Map(all(input.pinned).map((c) => [c.fingerprint256, c]));
+    const cas = [...this.anchors, ...this.intermediates];
+    for (const der of (input.crls ?? []).flatMap((x) => crlDers(x))) {
+      const crl = loadCrl(der);
+      const ca = cas.find((c) => crlIssuedBy(crl, c));
+      if (!ca) throw new Error('a CRL is not signed by any configured trust anchor or intermediate');
+      crl.issuer = ca.subject.replace(/\n/g, ', ');
+      const id = Buffer.from(crl.issuerName).toString('hex');
+      const prior = this.crls.get(id);
+      if (!prior || crl.thisUpdateMs > prior.thisUpdateMs) this.crls.set(id, crl);
+    }
+    this.crlsConfigured = (input.crls ?? []).length > 0;
   }
 
-  get size(): { anchors: number; intermediates: number; pinned: number } {
-    return { anchors: this.anchors.length, intermediates: this.intermediates.length, pinned: this.pinned.size };
+  get size(): { anchors: number; intermediates: number; pinned: number; crls: number } {
+    return { anchors: this.anchors.length, intermediates: this.intermediates.length, pinned: this.pinned.size, crls: this.crls.size };
+  }
+
+  /** The configured CRLs' word on every certificate of `path` but a trust anchor at its end (see the class comment). */
+  revocation(path: readonly Certificate[], nowMs: number): Revocation {
+    if (!this.crlsConfigured) return { status: 'not_checked', why: 'no-crl-configured' };
+    const checked = path.filter((c) => !this.anchors.includes(c));
+    let weakest: Revocation = { status: 'good' };
+    for (const cert of checked) {
+      const crl = this.crls.get(Buffer.from(cert.issuerName).toString('hex'));
+      if (!crl) {
+        if (weakest.status === 'good') weakest = { status: 'not_checked', why: 'no-crl-for-issuer', issuer: cert.issuer.replace(/\n/g, ', ') };
+        continue;
+      }
+      const entry = crl.revoked.get(normalSerial(cert.serialNumber));
+      if (entry) return { status: 'revoked', serial: cert.serialNumber, issuer: crl.issuer, revokedAtMs: entry.revokedAtMs, ...(entry.reason ? { reason: entry.reason } : {}) };
+      if (crl.nextUpdateMs !== undefined && crl.nextUpdateMs < nowMs) {
+        if (weakest.status !== 'unknown') weakest = { status: 'unknown', issuer: crl.issuer, crlNextUpdateMs: crl.nextUpdateMs };
+      } else if (weakest.status === 'good' && crl.nextUpdateMs !== undefined) {
+        weakest = { status: 'good', crlNextUpdateMs: Math.min(crl.nextUpdateMs, weakest.crlNextUpdateMs ?? Infinity) };
+      }
+    }
+    return weakest;
   }
 
   /** A pinned certificate whose serial number is `keyName` (hex, leading zeros and case ignored). */
   pinnedByKeyName(keyName: string): Certificate | undefined {
+    if (!keyName.trim()) return undefined;
     const want = normalSerial(keyName.trim());
-    if (!want) return undefined;
     for (const c of this.pinned.values()) if (normalSerial(c.serialNumber) === want) return c;
     return undefined;
   }
 
   trust(cert: Certificate, nowMs: number): TrustResult {
     const valid = (c: Certificate) => c.validFromMs <= nowMs && nowMs <= c.validToMs;
-    if (this.pinned.has(cert.fingerprint256)) return valid(cert) ? { trusted: true, via: 'pinned' } : { trusted: false, why: 'expired' };
+    // A revoked certificate is refused before its validity is looked at: revocation is the stronger word.
+    if (this.pinned.has(cert.fingerprint256)) {
+      const revocation = this.revocation([cert], nowMs);
+      if (revocation.status === 'revoked') return { trusted: false, why: 'revoked', revocation };
+      return valid(cert) ? { trusted: true, via: 'pinned', revocation } : { trusted: false, why: 'expired', revocation };
+    }
     let chain = this.chains.get(cert.fingerprint256);
     if (chain === undefined) {
       chain = this.chainToAnchor(cert, 0) ?? null;
       if (this.chains.size >= MAX_PREPARED) this.chains.delete(this.chains.keys().next().value!);
       this.chains.set(cert.fingerprint256, chain);
     }
-    if (!chain) return { trusted: false, why: 'untrusted' };
-    return chain.every(valid) ? { trusted: true, via: 'anchor' } : { trusted: false, why: 'expired' };
+    if (!chain) return { trusted: false, why: 'untrusted', revocation: { status: 'not_checked', why: 'no-path' } };
+    const revocation = this.revocation(chain, nowMs);
+    if (revocation.status === 'revoked') return { trusted: false, why: 'revoked', revocation };
+    return chain.every(valid) ? { trusted: true, via: 'anchor', revocation } : { trusted: false, why: 'expired', revocation };
   }
 
   /** `cert` and the issuers up to a configured anchor, each signature checked; undefined when there is no such path. */

@@ -31,6 +31,8 @@ export const SignatureReason = z.enum([
   'SIG_SIGNER_UNKNOWN',
   'SIG_SIGNER_UNTRUSTED',
   'SIG_CERTIFICATE_EXPIRED',
+  /** The signer's certificate (or a CA of its path) is on its issuer's configured CRL. */
+  'SIG_CERTIFICATE_REVOKED',
 ]);
 export type SignatureReason = z.infer<typeof SignatureReason>;
 
@@ -45,6 +47,23 @@ export const SignatureVerdict = z.object({
   /** The signer, from KeyInfo (KeyName: the e-port certificate number) and the certificate that was used. */
   signer: z
     .object({ keyName: z.string().max(200).optional(), subject: z.string().max(500).optional(), serialNumber: z.string().max(100).optional(), fingerprint256: z.string().max(100).optional() })
+    .optional(),
+  /**
+   * What the configured CRLs said about the signer's certificate path (hub/eport/trust.ts): `good`, `revoked` (the
+   * verdict is then `invalid`, SIG_CERTIFICATE_REVOKED), `unknown` (the issuer's CRL is past its nextUpdate: a warning,
+   * not a refusal) or `not_checked` (no CRL configured, none for the issuer, or no trusted path). Absent on verdicts
+   * reached before the certificate was looked at, and on those recorded before revocation was checked.
+   */
+  revocation: z
+    .object({
+      status: z.enum(['good', 'revoked', 'unknown', 'not_checked']),
+      message: z.string().max(500),
+      /** ISO time of the revocation (revoked). */
+      revokedAt: z.string().max(40).optional(),
+      reason: z.string().max(40).optional(),
+      /** ISO time the issuer's CRL was (or is) due to be replaced. */
+      crlNextUpdate: z.string().max(40).optional(),
+    })
     .optional(),
 });
 export type SignatureVerdict = z.infer<typeof SignatureVerdict>;

@@ -4,7 +4,7 @@ import { C14nCanonicalization, C14nCanonicalizationWithComments, ExclusiveCanoni
 // The namespaces in scope from a subset's ancestors (default namespace and shadowing included), as SignedXml uses it.
 import { findAncestorNsForElement } from 'xml-crypto/lib/utils.js';
 import { sm2Verify, sm3 } from './sm2.ts';
-import type { TrustStore } from './trust.ts';
+import type { Revocation, TrustStore } from './trust.ts';
 import type { SignatureReason, SignatureStatus, SignatureVerdict } from './verdict.ts';
 import { loadCertificate, type Certificate } from './x509.ts';
 
@@ -154,7 +154,23 @@ export interface VerifyOptions {
   algorithms?: AlgorithmTable;
 }
 
-type Found = Pick<SignatureVerdict, 'signatureMethod' | 'digestMethod' | 'signer'>;
+type Found = Pick<SignatureVerdict, 'signatureMethod' | 'digestMethod' | 'signer' | 'revocation'>;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The trust store's revocation word as the verdict records it (verdict.ts `revocation`). */
+function revocationOf(r: Revocation): NonNullable<SignatureVerdict['revocation']> {
+  switch (r.status) {
+    case 'good':
+      return { status: 'good', message: "not on its issuer's CRL", ...(r.crlNextUpdateMs !== undefined ? { crlNextUpdate: iso(r.crlNextUpdateMs) } : {}) };
+    case 'revoked':
+      return { status: 'revoked', message: `certificate ${r.serial} revoked on ${iso(r.revokedAtMs)}${r.reason ? ` (${r.reason})` : ''} by the CRL of ${r.issuer}`.slice(0, 500), revokedAt: iso(r.revokedAtMs), ...(r.reason ? { reason: r.reason } : {}) };
+    case 'unknown':
+      return { status: 'unknown', message: `revocation unknown: the CRL of ${r.issuer} was due to be replaced by ${iso(r.crlNextUpdateMs)}`.slice(0, 500), crlNextUpdate: iso(r.crlNextUpdateMs) };
+    case 'not_checked':
+      return { status: 'not_checked', message: r.why === 'no-crl-configured' ? 'revocation not checked: no CRL is configured (signatures.crls)' : r.why === 'no-crl-for-issuer' ? `revocation not checked: no CRL configured for ${r.issuer ?? 'its issuer'}`.slice(0, 500) : 'revocation not checked: no trusted path to check it along' };
+  }
+}
 
 const verdict = (status: SignatureStatus, reason: SignatureReason, message: string, found: Found = {}): SignatureVerdict => ({
   status,
@@ -305,12 +321,15 @@ export function verifyEnvelopedSignature(xml: string, opts: VerifyOptions): Sign
       }
     }
     if (!ok) return verdict('invalid', 'SIG_BAD_SIGNATURE', `ds:SignatureValue does not verify with the key of ${cert.subject.replace(/\n/g, ', ')} (${sigAlg})`, found);
+    found.revocation = revocationOf(trust.revocation);
+    if (!trust.trusted && trust.why === 'revoked') return verdict('invalid', 'SIG_CERTIFICATE_REVOKED', `the signature verifies, but ${found.revocation.message}`, found);
     if (!trust.trusted) {
       return trust.why === 'expired'
         ? verdict('unverified', 'SIG_CERTIFICATE_EXPIRED', `the signature verifies, but the signer's certificate is not valid now (${new Date(cert.validFromMs).toISOString()} – ${new Date(cert.validToMs).toISOString()})`, found)
         : verdict('unverified', 'SIG_SIGNER_UNTRUSTED', "the signature verifies with the certificate the message carries, but that certificate is neither pinned nor issued by a configured CA", found);
     }
-    return verdict('verified', 'SIG_OK', `signed by ${cert.subject.replace(/\n/g, ', ')} (certificate ${cert.serialNumber}, ${trust.via})`, found);
+    const unknown = found.revocation.status === 'unknown' ? `; ${found.revocation.message}` : '';
+    return verdict('verified', 'SIG_OK', `signed by ${cert.subject.replace(/\n/g, ', ')} (certificate ${cert.serialNumber}, ${trust.via})${unknown}`, found);
   } catch (e) {
     if (e instanceof Structure) return verdict('invalid', 'SIG_STRUCTURE', `malformed ds:Signature: ${e.message}`, found);
     throw e;

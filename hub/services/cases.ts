@@ -10,6 +10,7 @@ import { FINAL_STATUSES, MAX_BENCH_FINDINGS, type BenchFinding, type CaseQuery, 
 import type { Role, Storage } from '../storage/storage.ts';
 import type { Projection, ProjectionBatch } from './projections.ts';
 import type { StationFeedService } from './station-feed.ts';
+import { isCebTime, receiptOrderTime } from '../customs/documents.ts';
 
 /**
  * The officers' queue and their actions (customs.md §6): release, hold, order inspection, record the result — one
@@ -91,9 +92,11 @@ export class CaseService {
     if (!c) return undefined;
     const keys = (await this.d.storage.documentsByOrder(c.orderNo)).map((doc) => doc.key);
     const receipts = (await this.d.storage.receiptsFor(keys))
-      .map((r) => r.body as { messageType: string; returnStatus: number; returnTime: string; returnInfo?: string; refersTo: { kind: string } })
-      .map((r) => ({ messageType: r.messageType, document: r.refersTo.kind, returnStatus: r.returnStatus, returnTime: r.returnTime, returnInfo: r.returnInfo ?? '' }))
-      .sort((a, b) => a.returnTime.localeCompare(b.returnTime));
+      .map((r) => r.body as { messageType: string; returnStatus: number; returnTime: string; receivedTime?: string; returnInfo?: string; refersTo: { kind: string } })
+      // A returnTime that is no calendar time is shown as sent; the receipt is placed (and the timeline draws it) at
+      // the time the hub received it (documents.ts receiptOrderTime).
+      .map((r) => ({ messageType: r.messageType, document: r.refersTo.kind, returnStatus: r.returnStatus, returnTime: r.returnTime, ...(r.receivedTime && !isCebTime(r.returnTime) ? { receivedTime: r.receivedTime } : {}), returnInfo: r.returnInfo ?? '' }))
+      .sort((a, b) => receiptOrderTime(a).localeCompare(receiptOrderTime(b)));
     return { case: c, receipts };
   }
 

@@ -4,12 +4,12 @@ import { maskIdNumber } from '../../shared/mask.ts';
 import { applyEngine, buyerKeyOf, caseToParcelDecision, chinaYear, customsOutcome, DEFAULT_CASE_POLICY, type CasePolicy, type EngineOutcome } from '../customs/cases.ts';
 import type { ListMessage, ListState } from '../customs/receipt-status.ts';
 import type { AlarmRepo } from '../repos/alarms.ts';
-import { documentKey, DocumentSet, MESSAGE_TYPES, parseDocument, Receipt, toCebTime, type CustomsDocument, type ExportInventoryList, type ExportWaybill } from '../customs/documents.ts';
+import { documentKey, DocumentSet, isCebTime, MESSAGE_TYPES, parseDocument, Receipt, toCebTime, toReceiptTime, type CustomsDocument, type ExportInventoryList, type ExportWaybill } from '../customs/documents.ts';
 import { conflictingDuplicates, describeConflict } from '../customs/duplicates.ts';
 import { DEFAULT_MATCH_OPTIONS, matchDocuments, type MatchResult } from '../customs/matching.ts';
 import { assessRisk, parcelFacts, ParcelFacts, prepareRiskRules, RiskRules, type CreditClass, type PreparedRiskRules, type ReleaseDecision, type RiskAssessment, type RiskContext } from '../customs/risk.ts';
 import type { CaseRecord, CaseRepo } from '../repos/cases.ts';
-import { documentBody, linkedOrders, migrateDocumentLinks, migrateDocumentRefs, ordersOfDocuments, putDocuments, type DocumentRefRow } from '../repos/documents.ts';
+import { documentBody, documentByKey, documentsByRef, linkedOrders, migrateDocumentLinks, migrateDocumentRefs, ordersOfDocuments, putDocuments, type DocumentRefRow } from '../repos/documents.ts';
 import { migrateSignatures, signaturesOf } from '../repos/signatures.ts';
 import type { SignatureVerdict } from '../eport/verdict.ts';
 import { APPLIED_RECEIPT_TYPES, DECIDED_KINDS, documentRefs, normalizedReceipts, type NormalizedReceipt } from '../customs/receipts.ts';
@@ -203,6 +203,13 @@ export class CustomsService {
     }
 
     const now = this.now();
+    for (const doc of docs) {
+      if (doc.kind !== 'receipt') continue;
+      // The hub's own field (documents.ts Receipt.receivedTime): a sender's value is dropped, ours set when needed.
+      delete doc.receivedTime;
+      if (!isCebTime(doc.returnTime)) doc.receivedTime = toReceiptTime(now);
+    }
+    const matched = await this.correlate(docs);
     const orders = new Set<string>();
     const rows: StoredDocument[] = [];
     const links: { documentKey: string; orderNo: string }[] = [];
@@ -210,11 +217,12 @@ export class CustomsService {
     const refs: DocumentRefRow[] = [];
     for (const [i, doc] of docs.entries()) {
       const orderNo = 'orderNo' in doc && typeof doc.orderNo === 'string' ? doc.orderNo : null;
-      const subjectKey = doc.kind === 'receipt' ? documentKey(doc.refersTo) : null;
+      const other = matched.get(i);
+      const subjectKey = doc.kind === 'receipt' ? (other?.key ?? documentKey(doc.refersTo)) : null;
       const key = documentKey(doc);
       // Warnings live in the body beside the fields (the case view shows bodies to officers); a `warnings` a JSON
       // client sent was stripped by the schema: only the hub's own are recorded.
-      const warnings = [...(opts.warnings?.[i] ?? []), ...documentWarnings(doc)];
+      const warnings = [...(opts.warnings?.[i] ?? []), ...documentWarnings(doc), ...(other ? [other.warning] : [])];
       const body = (warnings.length > 0 ? { ...doc, warnings } : doc) as unknown as Record<string, unknown>;
       for (const w of warnings) recorded.push({ ...w, document: i, kind: doc.kind, key });
       rows.push({ kind: doc.kind, key, orderNo, subjectKey, body, originalSha256: original?.sha256 ?? null, receivedMs: now });
@@ -234,7 +242,7 @@ export class CustomsService {
     });
     if (recorded.length > 0) opts.onWarnings?.(recorded);
     // Receipts name their document by its own key (a list by copNo): find the order those documents belong to.
-    const receiptSubjects = docs.filter((d): d is Receipt => d.kind === 'receipt' && APPLIED_RECEIPT_TYPES.has(d.messageType) && !('orderNo' in d.refersTo)).map((r) => ({ kind: r.refersTo.kind, key: documentKey(r.refersTo) }));
+    const receiptSubjects = docs.flatMap((d, i) => (d.kind === 'receipt' && APPLIED_RECEIPT_TYPES.has(d.messageType) && !('orderNo' in d.refersTo) ? [{ kind: d.refersTo.kind, key: rows[i]!.subjectKey! }] : []));
     if (receiptSubjects.length > 0) for (const o of await ordersOfDocuments(this.d.storage.sql, receiptSubjects)) orders.add(o);
     // An export waybill carries no orderNo: its list linked it (or will, when the list arrives).
     const waybills = docs.filter((d) => d.kind === 'exportWaybill').map((d) => documentKey(d));
@@ -245,6 +253,37 @@ export class CustomsService {
     const receipts = this.d.onReceipts?.length ? normalizedReceipts(docs) : [];
     if (receipts.length > 0) for (const listener of this.d.onReceipts ?? []) await listener(receipts, actor);
     return outcomes;
+  }
+
+  /**
+   * Receipts of import lists and returns always name a copNo (622/624/626: required), but the list or request may have
+   * been sent without one (optional in CEB621/625) and stored under another key (documentKey). A receipt whose copNo
+   * names no list — in this upload or stored — is matched by the preNo it carries (every one of them requires it), else
+   * by invtNo (a list's receipts only: a return's invtNo names its original list), against the copNo-less documents
+   * indexed by those numbers (receipts.ts documentRefs). Exactly one candidate, or the receipt stays as it was. The
+   * match is recorded with the receipt (DOC_RECEIPT_MATCHED_BY) so an officer sees how it was tied.
+   */
+  private async correlate(docs: readonly CustomsDocument[]): Promise<Map<number, { key: string; warning: DocumentWarning }>> {
+    const out = new Map<number, { key: string; warning: DocumentWarning }>();
+    const inBatch = new Set(docs.map((d) => `${d.kind}\u0000${documentKey(d)}`));
+    for (const [i, doc] of docs.entries()) {
+      if (doc.kind !== 'receipt' || (doc.refersTo.kind !== 'inventory' && doc.refersTo.kind !== 'return')) continue;
+      const ref = doc.refersTo;
+      const own = documentKey(ref);
+      if (inBatch.has(`${ref.kind}\u0000${own}`) || (await documentByKey(this.d.storage.sql, ref.kind, own))) continue;
+      for (const by of ref.kind === 'inventory' ? (['preNo', 'invtNo'] as const) : (['preNo'] as const)) {
+        const value = ref[by];
+        if (value === undefined) continue;
+        const batch = docs.filter((d) => d.kind === ref.kind && d.copNo === undefined && d[by] === value).map((d) => documentKey(d));
+        const stored = (await documentsByRef(this.d.storage.sql, by, value, 3)).filter((d) => d.kind === ref.kind).map((d) => d.key);
+        const keys = [...new Set([...batch, ...stored])];
+        if (keys.length !== 1) continue;
+        const warning: DocumentWarning = { code: 'DOC_RECEIPT_MATCHED_BY', field: `refersTo.${by}`, message: `its copNo ${JSON.stringify(ref.copNo)} names no ${ref.kind}; matched by ${by} ${JSON.stringify(value)} to one sent without copNo`, params: { by, value, copNo: ref.copNo } };
+        out.set(i, { key: keys[0]!, warning });
+        break;
+      }
+    }
+    return out;
   }
 
   /** Re-decide one order from everything stored for it (documents, receipts, what the line measured). */
@@ -422,7 +461,9 @@ export class CustomsService {
     const receipts = (await this.d.storage.receiptsFor(stored.map((s) => s.key))).map((r) => Receipt.parse(r.body));
     const existing = parcelKey ? await this.d.cases.get(parcelKey) : undefined;
     // CEB dates are Beijing dates already: the list's declaration year, else the year it reached the hub.
-    const year = existing?.year ?? (set.inventory?.declTime ? Number(set.inventory.declTime.slice(0, 4)) : chinaYear(now));
+    // A declTime that is no calendar date (DOC_UNKNOWN_TIME) counts as absent.
+    const declTime = set.inventory?.declTime !== undefined && isCebTime(set.inventory.declTime) ? set.inventory.declTime : undefined;
+    const year = existing?.year ?? (declTime ? Number(declTime.slice(0, 4)) : chinaYear(now));
     const line = parcelKey ? await this.d.storage.getParcel(parcelKey) : undefined;
     const facts = parcelFacts(set, {
       ...(line?.grossWeightKg != null ? { measuredWeightKg: line.grossWeightKg } : {}),

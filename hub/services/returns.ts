@@ -1,12 +1,13 @@
 import * as dec from '../../shared/decimal.ts';
 import type { Decimal } from '../../shared/decimal.ts';
 import type { Logger } from 'pino';
-import { documentKey, ExportInventoryList, ExportOrder, InventoryList, Receipt, type CustomsDocument, type ReturnRequest } from '../customs/documents.ts';
+import { documentKey, receiptOrderTime, ExportInventoryList, ExportOrder, InventoryList, Receipt, type CustomsDocument, type ReturnRequest } from '../customs/documents.ts';
 import { matchExportReturn, matchReturn, returnedValueCny } from '../customs/returns.ts';
 import type { CaseRepo } from '../repos/cases.ts';
 import type { WarehouseTransaction } from '../customs/stock.ts';
 import type { CustomsAnswer, ExportReturnRecord, ReturnQuery, ReturnRecord, ReturnsRepo, ReturnStatus } from '../repos/returns.ts';
 import type { Storage, StoredDocument } from '../storage/storage.ts';
+import { documentsByRef } from '../repos/documents.ts';
 
 /**
  * Returns at the hub. Import side: each CEB625 return request is matched with its original list (found by invtNo),
@@ -34,8 +35,20 @@ function statusOf(match: { ok: boolean }, customs: CustomsAnswer | null): Return
 
 function latest(receipts: readonly Receipt[], messageType: Receipt['messageType']): Receipt | undefined {
   let best: Receipt | undefined;
-  for (const r of receipts) if (r.messageType === messageType && (!best || r.returnTime >= best.returnTime)) best = r;
+  for (const r of receipts) if (r.messageType === messageType && (!best || receiptOrderTime(r) >= receiptOrderTime(best))) best = r;
   return best;
+}
+
+/**
+ * The id a return request and a list are held by here (return_requests.cop_no, return_lists.cop_no): their copNo, or —
+ * sent without one, as the XSD allows — their document key (documents.ts documentKey: a list by ebpCode + orderNo, a
+ * request by its head guid). A key is longer than any copNo (≤ 20), so the two never meet.
+ */
+export function returnRef(r: ReturnRequest): string {
+  return r.copNo ?? documentKey(r);
+}
+function listRef(l: InventoryList): string {
+  return l.copNo ?? documentKey(l);
 }
 
 interface Original {
@@ -56,10 +69,10 @@ export class ReturnsService {
     const touch = (copNos: readonly string[]) => copNos.forEach((c) => affected.set(c, affected.get(c)));
     for (const doc of docs) {
       if (doc.kind === 'inventory') {
-        await this.d.returns.indexList({ copNo: doc.copNo, orderNo: doc.orderNo, invtNo: doc.invtNo ?? null });
-        touch(await this.d.returns.referencing({ copNo: doc.copNo, ...(doc.invtNo !== undefined && { invtNo: doc.invtNo }) }));
+        await this.d.returns.indexList({ copNo: listRef(doc), orderNo: doc.orderNo, invtNo: doc.invtNo ?? null });
+        touch(await this.d.returns.referencing({ copNo: listRef(doc), ...(doc.invtNo !== undefined && { invtNo: doc.invtNo }) }));
       } else if (doc.kind === 'return') {
-        affected.set(doc.copNo, doc);
+        affected.set(returnRef(doc), doc);
       } else if (doc.kind === 'receipt' && doc.refersTo.kind === 'inventory') {
         // A 622 may be the first place the list's invtNo appears; its release is what a pending return waits for.
         const { copNo, invtNo } = doc.refersTo;
@@ -67,6 +80,9 @@ export class ReturnsService {
         touch(await this.d.returns.referencing({ copNo, ...(invtNo !== undefined && { invtNo }) }));
       } else if (doc.kind === 'receipt' && doc.refersTo.kind === 'return') {
         touch([doc.refersTo.copNo]);
+        // A request sent without copNo is found by the preNo its 626 names (CustomsService matched the receipt to it).
+        const { preNo } = doc.refersTo;
+        if (preNo !== undefined) for (const s of await documentsByRef(this.d.storage.sql, 'preNo', preNo, 10)) if (s.kind === 'return') touch([returnRef(s.body as unknown as ReturnRequest)]);
       }
     }
     const out: ReturnRecord[] = [];
@@ -84,7 +100,7 @@ export class ReturnsService {
     const original = await this.findOriginal(req);
     const already = new Map<number, Decimal>();
     for (const other of await this.d.returns.byInvtNo(req.invtNo)) {
-      if (other.copNo === req.copNo || !COUNTED.has(other.status)) continue;
+      if (other.copNo === returnRef(req) || !COUNTED.has(other.status)) continue;
       for (const l of other.request.lines) already.set(l.gnum, dec.add(already.get(l.gnum) ?? '0', l.qty));
     }
     const match = matchReturn(req, original?.list, already, original?.released ?? false);
@@ -93,7 +109,7 @@ export class ReturnsService {
     const customs = answer ? { returnStatus: answer.returnStatus, returnInfo: answer.returnInfo, returnTime: answer.returnTime } : null;
     const status = statusOf(match, customs);
     const { record, changed } = await this.d.returns.put(
-      { copNo: req.copNo, orderNo: req.orderNo, invtNo: req.invtNo, originalCopNo: original?.list.copNo ?? null, status, match, request: req, customs },
+      { copNo: returnRef(req), orderNo: req.orderNo, invtNo: req.invtNo, originalCopNo: original ? listRef(original.list) : null, status, match, request: req, customs },
       this.now(),
     );
     if (changed && original && this.d.cases) {
@@ -103,7 +119,7 @@ export class ReturnsService {
     }
     if (changed) {
       await this.d.storage.appendAudit(
-        { actor, action: 'return.decide', subject: req.copNo, detail: { orderNo: req.orderNo, invtNo: req.invtNo, status, ok: match.ok, rules: match.issues.map((i) => i.rule), customsStatus: customs?.returnStatus ?? null } },
+        { actor, action: 'return.decide', subject: returnRef(req), detail: { orderNo: req.orderNo, invtNo: req.invtNo, status, ok: match.ok, rules: match.issues.map((i) => i.rule), customsStatus: customs?.returnStatus ?? null } },
         this.now(),
       );
     }

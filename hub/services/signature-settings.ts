@@ -10,19 +10,19 @@ import type { SignatureSettings } from './ceb-pool.ts';
  * no certificate stops the hub with its name, rather than leaving every signature silently unverified.
  */
 export function loadSignatureSettings(c: HubConfig['signatures']): SignatureSettings {
-  const read = (files: readonly string[]) =>
+  const read = (files: readonly string[], what = 'certificate') =>
     files.map((f) => {
       try {
         return new Uint8Array(readFileSync(f));
       } catch (e) {
-        throw new Error(`signatures: cannot read certificate file ${f}: ${(e as Error).message}`);
+        throw new Error(`signatures: cannot read ${what} file ${f}: ${(e as Error).message}`);
       }
     });
-  const trust = { anchors: read(c.trustAnchors), intermediates: read(c.intermediates), pinned: read(c.pinned) };
+  const trust = { anchors: read(c.trustAnchors), intermediates: read(c.intermediates), pinned: read(c.pinned), crls: read(c.crls, 'CRL') };
   try {
     new TrustStore(trust); // parse now, in the main thread, so a bad file fails the start and not each worker
   } catch (e) {
-    throw new Error(`signatures: a configured certificate file is not a certificate: ${(e as Error).message}`);
+    throw new Error(`signatures: a configured certificate or CRL file is not usable: ${(e as Error).message}`);
   }
   return { trust, algorithms: { digest: { ...ALGORITHMS.digest, ...c.algorithms.digest }, signature: { ...ALGORITHMS.signature, ...c.algorithms.signature } } };
 }

@@ -146,7 +146,7 @@ function valueOf(name: string, rule: ValueRule, c: Ctx): string {
 }
 
 /** Fields the hub requires although the XSD makes them optional (documents.ts says why); always written. */
-const HUB_REQUIRED = new Set(['copNo']);
+const HUB_REQUIRED = new Set<string>();
 
 function contentOf(content: Content, rules: XsdRules): Content | undefined {
   return content.kind === 'ref' ? rules.elements[content.ref] : content;

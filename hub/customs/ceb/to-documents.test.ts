@@ -209,11 +209,18 @@ describe('cebToDocuments: failures', () => {
     expect(documentsOf(fixtureXml('CEB622', { body: receipt }))[0]).toMatchObject({ refersTo: { invtNo: XSD_ONLY_INVT_NO } });
   });
 
-  it('a value that passes the XSD but not the hub\'s own need is reported at its CEB path', () => {
-    // copNo: optional in the XSD, but the only key a 622 receipt is sure to echo before customs assigns invtNo.
+  it('a list and a return request without copNo (optional in the XSD) are accepted; the return keeps its head guid as identity', () => {
     const list = fixtureBody('CEB621');
     delete node(blocks(list.Inventory)[0]!.InventoryHead).copNo;
-    expect(issuesOf(fixtureXml('CEB621', { body: list })).map((i) => i.field)).toEqual(['Inventory[0].InventoryHead.copNo']);
+    const [doc] = documentsOf(fixtureXml('CEB621', { body: list }));
+    expect(doc).not.toHaveProperty('copNo');
+    expect(documentKey(doc!)).toMatch(/^inventory:order:/);
+    const refund = fixtureBody('CEB625');
+    const head = node(blocks(refund.InvtRefund)[0]!.InvtRefundHead);
+    delete head.copNo;
+    const [ret] = documentsOf(fixtureXml('CEB625', { body: refund }));
+    expect(ret).toMatchObject({ kind: 'return', guid: head.guid });
+    expect(documentKey(ret!)).toBe(`return:guid:${String(head.guid)}`);
   });
 
   it('zod issues in a second block and in a line name that block and line', () => {

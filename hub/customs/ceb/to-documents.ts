@@ -270,6 +270,16 @@ function mapBusiness(spec: BusinessSpec, block: XmlElement, blockPath: string, b
     const head = elementsNamed(block, spec.head)[0];
     if (head) draft.read(head, childParticles(blockParticles, spec.head, rules), headPath, draft.fields, '', '');
   }
+  // A return request without copNo (optional in CEB625) has no other identity of its own than its head's guid, which
+  // the XSD requires: kept as the document's `guid` (documents.ts ReturnRequest, documentKey). Other kinds leave the
+  // guid in the XML layer, where it is only the message's.
+  if (spec.kind === 'return' && draft.fields.copNo === undefined && spec.head) {
+    const guid = elementsNamed(block, spec.head)[0]?.children.find((c) => c.name === 'guid' && c.ns === CEB_NS);
+    if (guid) {
+      draft.fields.guid = guid.text.trim();
+      draft.sources.set('guid', `${headPath}.guid`);
+    }
+  }
   if (spec.list) {
     const listParticles = childParticles(blockParticles, spec.list, rules);
     draft.sources.set('lines', `${blockPath}.${spec.list}`);

@@ -33,6 +33,8 @@ export interface Receipt {
   document: string;
   returnStatus: number;
   returnTime: string;
+  /** When returnTime is no calendar time: when the hub received the receipt (the timeline places it there). */
+  receivedTime?: string;
   returnInfo: string;
 }
 export interface CaseReason {
@@ -89,12 +91,17 @@ export const ICONS: Record<StepKind, string> = {
   other: '•',
 };
 
-/** CEB returnTime is China time, `yyyyMMddHHmmss` with optional milliseconds. */
+/**
+ * CEB returnTime is China time, `yyyyMMddHHmmss` with optional milliseconds; null when it is not one, or not a calendar
+ * time (the hub keeps such a value as sent: month 13 must not roll over into next year's January).
+ */
 export function cebTimeMs(s: string): number | null {
   const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{0,3})$/.exec(s);
   if (!m) return null;
-  const [, y, mo, d, h, mi, se, ms] = m;
-  return Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h) - 8, Number(mi), Number(se), Number((ms ?? '').padEnd(3, '0') || 0));
+  const [y, mo, d, h, mi, se] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const local = new Date(Date.UTC(y, mo - 1, d, h, mi, se));
+  if (local.getUTCFullYear() !== y || local.getUTCMonth() !== mo - 1 || local.getUTCDate() !== d || local.getUTCHours() !== h || local.getUTCMinutes() !== mi || local.getUTCSeconds() !== se) return null;
+  return local.getTime() - 8 * 3_600_000 + Number((m[7] ?? '').padEnd(3, '0') || 0);
 }
 
 const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
@@ -257,9 +264,12 @@ function fromDocuments(docs: readonly DocumentEntry[]): Step[] {
 }
 
 function fromReceipt(r: Receipt, i: number): Step | null {
-  const atMs = cebTimeMs(r.returnTime);
+  // A returnTime that is no calendar time: drawn when the hub received it, the time as sent said beside it.
+  const own = cebTimeMs(r.returnTime);
+  const atMs = own ?? (r.receivedTime ? cebTimeMs(r.receivedTime) : null);
   if (atMs === null) return null;
-  return { key: `r${i}`, atMs, kind: 'receipt', tone: receiptTone(r.returnStatus), title: t('parcels.step.receipt', { type: r.messageType, doc: t(`parcels.doc.${r.document}`) }), details: [receiptLabel(r.returnStatus), ...(r.returnInfo ? [<DataValue text={r.returnInfo} />] : [])], who: t('parcels.who.customs'), where: '' };
+  const unknownTime = own === null ? [t('parcels.step.receiptTimeUnknown', { time: r.returnTime })] : [];
+  return { key: `r${i}`, atMs, kind: 'receipt', tone: receiptTone(r.returnStatus), title: t('parcels.step.receipt', { type: r.messageType, doc: t(`parcels.doc.${r.document}`) }), details: [receiptLabel(r.returnStatus), ...(r.returnInfo ? [<DataValue text={r.returnInfo} />] : []), ...unknownTime], who: t('parcels.who.customs'), where: '' };
 }
 
 /** Same instant: documents before the decision they led to, the decision before what the line did with it. */
