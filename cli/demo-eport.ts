@@ -54,7 +54,7 @@ const BLOCKS_PER_MESSAGE = 20;
 function keptPki(file: string, make: () => TestPki): TestPki {
   if (existsSync(file)) {
     const raw = JSON.parse(readFileSync(file, 'utf8')) as Omit<TestPki, 'signer'> & { signer: Omit<TestPki['signer'], 'serial'> & { serial: string } };
-    return { caPem: raw.caPem, signer: { ...raw.signer, serial: BigInt(raw.signer.serial) } };
+    return { ...raw, signer: { ...raw.signer, serial: BigInt(raw.signer.serial) } };
   }
   const pki = make();
   writeFileSync(file, JSON.stringify({ ...pki, signer: { ...pki.signer, serial: pki.signer.serial.toString() } }), { mode: 0o600 });
