@@ -33,11 +33,21 @@ export class ConveyorPlcSimulator {
   private chain: Promise<unknown> = Promise.resolve();
   readonly lanes: Lane[] = [];
 
-  constructor(private readonly timing = { eyeMs: 40, travelMs: 120 }) {
+  /** Photo-eyes lit and not yet read by the master, with who waits for the read. */
+  private readonly unseen = new Map<number, () => void>();
+
+  /**
+   * `holdEyesUntilRead`: a lit eye stays lit until the master has polled it once (a PLC that latches its edges) —
+   * for tests that assert every edge is seen, whatever the machine's load; a real eye's pulse is just `eyeMs`.
+   */
+  constructor(private readonly timing: { eyeMs: number; travelMs: number; holdEyesUntilRead?: boolean } = { eyeMs: 40, travelMs: 120 }) {
     for (const a of [0, 1, 2]) this.bank.define('coil', a);
     for (const a of [0, 1, 2, 3]) this.bank.define('discrete', a);
     this.bank.define('holding', 0, 500);
     for (const a of [0, 1, 2, 3, 4]) this.bank.define('input', a);
+    this.bank.onRead = (table, address, value) => {
+      if (table === 'discrete' && value !== 0) this.unseen.get(address)?.();
+    };
     this.bank.onWrite = (table, address, value) => {
       if (table === 'coil' && address === 0) this.setRunning(value !== 0);
       if (table === 'holding' && address === 0 && this.running) this.bank.set('input', 2, value);
@@ -63,17 +73,20 @@ export class ConveyorPlcSimulator {
   /** One parcel down the belt (queued behind any before it). Resolves with its lane, or null if the belt is stopped. */
   feedParcel(): Promise<Lane | null> {
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const pulse = async (eye: number) => {
+      const seen = this.timing.holdEyesUntilRead ? new Promise<void>((r) => this.unseen.set(eye, r)) : Promise.resolve();
+      this.bank.set('discrete', eye, true);
+      await Promise.all([sleep(this.timing.eyeMs), seen]);
+      this.unseen.delete(eye);
+      this.bank.set('discrete', eye, false);
+    };
     const run = this.chain.then(async () => {
       if (!this.running) return null;
-      this.bank.set('discrete', 1, true);
-      await sleep(this.timing.eyeMs);
-      this.bank.set('discrete', 1, false);
+      await pulse(1);
       await sleep(this.timing.travelMs);
       if (!this.running) return null; // stopped or faulted with the parcel on the belt
       const laneNo = this.bank.get('coil', 2) ? 2 : this.bank.get('coil', 1) ? 1 : 0;
-      this.bank.set('discrete', 2, true);
-      await sleep(this.timing.eyeMs);
-      this.bank.set('discrete', 2, false);
+      await pulse(2);
       const count = (this.bank.get('input', 0) << 16) + this.bank.get('input', 1) + 1;
       this.bank.set('input', 0, Math.floor(count / 0x10000));
       this.bank.set('input', 1, count & 0xffff);

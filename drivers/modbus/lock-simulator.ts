@@ -6,6 +6,8 @@ import { ModbusSimServer, RegisterBank } from './sim-server.ts';
  */
 export class LockSimulator {
   readonly bank = new RegisterBank();
+  /** Times the barrier went up on a command: a test can see an opening however briefly it lasted. */
+  opens = 0;
   private server: ModbusSimServer | undefined;
 
   constructor(private readonly map: { openCoil: number; openedInput: number; forcedInput: number }, private readonly travelMs = 30) {
@@ -13,7 +15,10 @@ export class LockSimulator {
     this.bank.onWrite = (table, address, value) => {
       if (table !== 'coil' || address !== map.openCoil) return;
       this.bank.set('discrete', map.forcedInput, false);
-      setTimeout(() => this.bank.set('discrete', map.openedInput, value), this.travelMs).unref();
+      setTimeout(() => {
+        if (value && this.bank.get('discrete', map.openedInput) === 0) this.opens += 1;
+        this.bank.set('discrete', map.openedInput, value);
+      }, this.travelMs).unref();
     };
   }
 

@@ -74,7 +74,9 @@ describe('PLC point map (pure)', () => {
 
 async function tcpRig(points = CONVEYOR_POINTS) {
   const port = await freePort();
-  const sim = new ConveyorPlcSimulator();
+  // Eyes latched until polled: the test asserts every edge is seen, which 40 ms pulses under 20 ms polling do not
+  // promise on a loaded machine.
+  const sim = new ConveyorPlcSimulator({ eyeMs: 40, travelMs: 120, holdEyesUntilRead: true });
   await sim.start(port);
   cleanups.push(() => sim.stop());
   const driver = new ModbusPlcDriver(PlcConfig.parse({ points, pollMs: 20 }), modbusTcp({ host: '127.0.0.1', port, unitId: 1, timeoutMs: 300 }));
@@ -99,7 +101,7 @@ describe('conveyor PLC over Modbus TCP', () => {
     await driver.send({ op: 'write', name: 'divert.inspection', value: true });
     expect(await sim.feedParcel()).toBe('inspection');
     await vi.waitFor(() => expect(values(readings, 'parcels').at(-1)).toBe(2));
-    // Photo-eye edges at 20 ms polling of 40 ms pulses: each parcel is seen at both eyes.
+    // Each parcel is seen at both eyes (the simulator holds an eye lit until the driver has polled it).
     expect(values(readings, 'eye.entry').filter((v) => v === true).length).toBe(2);
     expect(values(readings, 'eye.exit').filter((v) => v === true).length).toBe(2);
     expect(values(readings, 'lastLane')).toEqual([0, 1]);

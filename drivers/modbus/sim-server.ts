@@ -14,6 +14,8 @@ export class RegisterBank {
   private readonly tables: Record<Table, Map<number, number>> = { coil: new Map(), discrete: new Map(), holding: new Map(), input: new Map() };
   /** Called after the master writes a coil or holding register: the unit's logic reacts here. */
   onWrite: (table: 'coil' | 'holding', address: number, value: number) => void = () => undefined;
+  /** Called after the master read a point (a simulator can hold a pulse until the master has seen it). */
+  onRead: (table: Table, address: number, value: number) => void = () => undefined;
   dead = false;
 
   define(table: Table, address: number, value: number | boolean = 0): this {
@@ -51,7 +53,9 @@ export class ModbusSimServer {
     const read = (table: Table) => (addr: number, unitId: number) => {
       const u = this.unit(unitId);
       if (!u) return never;
-      return table === 'coil' || table === 'discrete' ? u.get(table, addr) !== 0 : u.get(table, addr);
+      const v = u.get(table, addr);
+      u.onRead(table, addr, v);
+      return table === 'coil' || table === 'discrete' ? v !== 0 : v;
     };
     const vector = {
       getCoil: read('coil'),

@@ -170,7 +170,7 @@ describe.skipIf(!socatAvailable())('a bonded zone on the device simulators (issu
       bridges.push(link);
       bridgeDevices.push({ kind: 'scale' as const, id: `${lane}-weighbridge`, serial: { path: pty.host }, scale: { protocol: 'ad-ascii' as const } });
     }
-    const gate = { captureTimeoutMs: 8000, barrierCloseAfterMs: 500, requireSealMatch: false };
+    const gate = { captureTimeoutMs: 60_000, barrierCloseAfterMs: 500, requireSealMatch: false };
     edge = await startEdge(
       parseConfig(EdgeConfig, {
         gatewayId: GW,
@@ -210,6 +210,7 @@ describe.skipIf(!socatAvailable())('a bonded zone on the device simulators (issu
     const truck = async (side: 'in' | 'out', slipNo: string, plate: string, tags: { epcHex: string }[], kg: number) => {
       const lane = lanes[side];
       expect((lane.runner.current as GateState).phase).toBe('idle');
+      const opensBefore = lane.barrier.opens;
       const consoleInput = (i: Parameters<NonNullable<typeof lane.runner.def.consoleInput>>[0]) => lane.runner.input(lane.runner.def.consoleInput!(i, 'guard-1')!);
       await consoleInput({ kind: 'action', id: 'arrived' });
       lane.portal.setTags(tags.map((t, i) => ({ epcHex: t.epcHex, antennaId: (i % 2) + 1, peakRssiDbm: -50 })));
@@ -225,7 +226,8 @@ describe.skipIf(!socatAvailable())('a bonded zone on the device simulators (issu
       await lane.weighbridge.write(renderFrame('ad-ascii', 0, true));
       await lane.weighbridge.write(renderFrame('ad-ascii', kg, true));
       await vi.waitFor(() => expect(journal().filter((x) => x.type === 'gate.passed' && x.payload.slipNo === slipNo)).toHaveLength(1), { timeout: 15_000 });
-      await vi.waitFor(() => expect(lane.barrier.isOpen).toBe(true), { timeout: 5000 });
+      // Counted, not polled: on a loaded machine the barrier may be up and down again (barrierCloseAfterMs) between polls.
+      await vi.waitFor(() => expect(lane.barrier.opens).toBe(opensBefore + 1), { timeout: 15_000 });
       await vi.waitFor(() => expect(lane.barrier.isOpen).toBe(false), { timeout: 10_000 });
       await vi.waitFor(() => expect((lane.runner.current as GateState).phase).toBe('idle'), { timeout: 10_000 });
     };
@@ -340,5 +342,5 @@ describe.skipIf(!socatAvailable())('a bonded zone on the device simulators (issu
     ]);
     expect(journal().filter((x) => x.type === 'gate.alarmed')).toEqual([]);
     await vi.waitFor(() => expect(e.journal.ackedSeq).toBe(e.journal.headSeq), { timeout: 30_000 });
-  }, 240_000);
+  }, 480_000);
 });
