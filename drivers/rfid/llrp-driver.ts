@@ -112,7 +112,9 @@ export class LlrpReaderDriver extends DriverBase<RfidReading, 'stop'> {
         break;
       case MessageType.KEEPALIVE:
         this.h.lastReadingMs = atMs;
-        void this.link?.write(keepaliveAck(f.id));
+        // A keepalive answered on a link that is closing is lost with it; the close handler reconnects (an unhandled
+        // rejection here was a "write after end" when a reader stopped mid-keepalive).
+        this.link?.write(keepaliveAck(f.id)).catch(() => undefined);
         break;
       case MessageType.RO_ACCESS_REPORT: {
         const { tags, error } = parseRoAccessReport(f.body);
