@@ -15,7 +15,10 @@ import { openBondedRepo } from '../hub/repos/bonded.ts';
 import { mapCebHere } from '../hub/services/ceb-pool.ts';
 import { BondedService } from '../hub/services/bonded.ts';
 import { StationFeedService } from '../hub/services/station-feed.ts';
+import { openPostgresStorage } from '../hub/storage/postgres.ts';
 import { openSqliteStorage } from '../hub/storage/sqlite.ts';
+import pg from 'pg';
+import { postgresAvailable, requireService } from './helpers/services.ts';
 import type { Storage } from '../hub/storage/storage.ts';
 
 /**
@@ -45,6 +48,29 @@ const bondedConfig = HubConfig.shape.bonded.unwrap().parse({
 });
 
 let dir: string;
+const pgUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const pgOk = requireService('PostgreSQL', await postgresAvailable(pgUrl));
+/** The hub's store for this test, reopened on the same file or schema after a "restart". */
+let openStore: () => Promise<Storage>;
+let dropStore: () => Promise<void> = async () => undefined;
+function useStore(dialect: 'sqlite' | 'postgres') {
+  beforeEach(() => {
+    if (dialect === 'sqlite') {
+      openStore = async () => openSqliteStorage({ file: join(dir, 'hub.sqlite') });
+      dropStore = async () => undefined;
+      return;
+    }
+    const schema = `t_bonded_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
+    openStore = () => openPostgresStorage({ url: pgUrl, schema });
+    dropStore = async () => {
+      const c = new pg.Client({ connectionString: pgUrl });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await c.end();
+    };
+  });
+  afterEach(() => dropStore());
+}
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'bg-bonded-eport-'));
 });
@@ -60,7 +86,7 @@ interface Hub {
 }
 
 async function openHub(): Promise<Hub> {
-  const storage = openSqliteStorage({ file: join(dir, 'hub.sqlite') });
+  const storage = await openStore();
   await storage.migrate();
   const alarms = openAlarmRepo(storage.sql);
   await alarms.migrate();
@@ -127,7 +153,10 @@ async function setUp(h: Hub) {
   await h.feed.put([expected('IN-1', [{ sku: 'CREAM-50', qty: 4 }, { sku: 'MILK-800', qty: 2 }]), expected('IN-2', [{ sku: 'CREAM-50', qty: 3 }]), expected('IN-3', [{ sku: 'SOAP-1', qty: 1 }])]);
 }
 
-describe('the bonded book on the e-port channel, with the simulated SAS', () => {
+// The tally tables and the book's queries on both stores (PostgreSQL in a schema of its own, reopened for the restarts).
+describe.each(['sqlite', 'postgres'] as const)('the bonded book on the e-port channel, with the simulated SAS (%s)', (dialect) => {
+  if (dialect === 'postgres' && !pgOk) return;
+  useStore(dialect);
   it('tally → INV101 → INV201/211 → book; first-line slip SAS121 → SAS221 approved (24 characters); a rejection; doubled answers once; a restart losing nothing', async () => {
     const rules: EportSimRules = { duplicates: true, sas: { reject: (m) => (m.type === 'INV101' && m.n === 3 ? '商品编码与账册不符' : undefined) } };
     const sim = new EportClientSim({ outbox: join(dir, 'OutBox'), inbox: join(dir, 'InBox'), rules, now: () => clock });
@@ -200,6 +229,38 @@ describe('the bonded book on the e-port channel, with the simulated SAS', () => 
     await tally.apply('GW-WH', [receive('IN-3', 't4', 'SOAP-1', 1)]);
     expect(h.raised).toContain('bonded_sku_unmapped:GW-WH/IN-3');
     expect((await h.bonded.lists(10)).length).toBe(2);
+    await h.close();
+  });
+
+  it('a first-line slip left a draft when its 申报 failed (a crash, a refusal) is applied for at the next start', async () => {
+    const sim = new EportClientSim({ outbox: join(dir, 'OutBox'), inbox: join(dir, 'InBox'), now: () => clock });
+    let h = await openHub();
+    await setUp(h);
+    await h.bonded.tallies().apply('GW-GATE', [ev('gate.passed', { laneId: 'L1', direction: 'in', vehicleNo: '粤B12345', weighbridgeKg: 15_000 })]);
+    await h.bonded.tallies().apply('GW-WH', [receive('IN-1', 't1', 'CREAM-50', 4), receive('IN-1', 't2', 'MILK-800', 2)]);
+    await h.ex.tick();
+    await sim.step();
+    // The slip's 申报 fails after its draft is stored (as a crash there would leave it): the INV201 is applied once.
+    const failing = h.bonded as unknown as { applySlip: (...a: unknown[]) => Promise<unknown> };
+    failing.applySlip = async () => {
+      throw new Error('the hub stopped here');
+    };
+    await h.ex.tick();
+    await h.ex.tick();
+    const [list] = await h.bonded.lists(10);
+    expect(list).toMatchObject({ listStat: 'approved' });
+    const [draft] = await h.bonded.slips(10);
+    expect(draft).toMatchObject({ stucd: 'draft', vehicleNo: '粤B12345' });
+    expect((await h.ex.list({ messageType: 'SAS121', limit: 10 })).items).toEqual([]);
+    await h.close();
+
+    h = await openHub();
+    const [applied] = await h.bonded.slips(10);
+    expect(applied).toMatchObject({ etpsPreentNo: draft!.etpsPreentNo, stucd: '0' });
+    expect((await h.ex.list({ messageType: 'SAS121', limit: 10 })).items).toMatchObject([{ subject: draft!.etpsPreentNo }]);
+    await roundTrip(h, sim);
+    expect((await h.bonded.getSlip(draft!.etpsPreentNo)).stucd).toBe('1');
+    expect((await h.bonded.slips(10)).length).toBe(1); // applied for once, not a second slip
     await h.close();
   });
 

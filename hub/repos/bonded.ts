@@ -149,6 +149,8 @@ export interface BondedRepo {
   tallyLines(site: string, listId: string): Promise<{ sku: string | null; qty: number; transactionId: string }[]>;
   /** Tallies still open or held (for a retry at start). */
   pendingTallies(): Promise<TallyRow[]>;
+  /** Tallies made into lists whose first-line slip may be unsent: none yet (a vehicle claimed), or one still a draft. */
+  talliesAwaitingSlip(): Promise<TallyRow[]>;
   holdTally(site: string, listId: string, problem: string, nowMs: number): Promise<void>;
   /**
    * The tally becomes its list: the list (declared) and its message written with the tally's state, and the latest
@@ -387,6 +389,9 @@ export function openBondedRepo(sql: Sql): BondedRepo {
     async tallyLines(site, listId) {
       const r = await sql.all<{ sku: string | null; qty: number; transaction_id: string }>('SELECT sku, qty, transaction_id FROM bonded_tally_lines WHERE site = ? AND list_id = ? ORDER BY transaction_id', [site, listId]);
       return r.map((x) => ({ sku: x.sku, qty: Number(x.qty), transactionId: x.transaction_id }));
+    },
+    async talliesAwaitingSlip() {
+      return (await sql.all<TallyDbRow>("SELECT * FROM bonded_tallies WHERE status = 'made' AND list_no IS NOT NULL AND (slip_no IS NOT NULL OR vehicle_event IS NOT NULL) ORDER BY first_ms")).map(tallyFromRow);
     },
     async pendingTallies() {
       return (await sql.all<TallyDbRow>("SELECT * FROM bonded_tallies WHERE status IN ('open', 'held') ORDER BY first_ms")).map(tallyFromRow);

@@ -267,6 +267,14 @@ export class BondedService {
   async resumeTallies(): Promise<number> {
     let n = 0;
     for (const t of await this.d.repo.pendingTallies()) if (t.status === 'held' && (await this.finishTally(t.site, t.listId))) n++;
+    // A crash between customs' INV201 and the slip's 申报 (or between its draft and its outbox row) left a first-line
+    // list approved with its slip unsent: nothing else would send it, since the INV201 is applied once.
+    for (const t of await this.d.repo.talliesAwaitingSlip()) {
+      const l = await this.d.repo.getList(t.listNo!);
+      if (l?.kind !== 'first_line_in' || l.listStat !== 'approved') continue;
+      if (t.slipNo && (await this.d.repo.getSlip(t.slipNo))?.stucd !== 'draft') continue;
+      await this.firstLineSlip(l).catch((e: Error) => this.d.log.error({ list: l.etpsInnerInvtNo, err: e.message }, 'first-line slip not applied at start'));
+    }
     return n;
   }
 
