@@ -1,5 +1,5 @@
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -50,7 +50,9 @@ async function rehearse(file: string, dir: string): Promise<Image> {
       const cmd = line.slice(4);
       if (/apt-get/.test(cmd)) continue; // the base image's packages: not rehearsable here
       if (/^npm ci\b/.test(cmd)) {
-        await cp(join(ROOT, 'node_modules'), join(stage, 'node_modules'), { recursive: true, verbatimSymlinks: true });
+        // The real directory: in a git worktree `node_modules` is a symlink to a shared install, and copying the link
+        // would let the production prune below act on that install.
+        await cp(realpathSync(join(ROOT, 'node_modules')), join(stage, 'node_modules'), { recursive: true, verbatimSymlinks: true });
         continue;
       }
       await sh('sh', ['-c', cmd], { cwd: stage, encoding: 'utf8', env: { ...process.env, npm_config_offline: 'true' }, maxBuffer: 64 << 20 }).catch((e: { stdout?: string; stderr?: string }) => {
