@@ -1,8 +1,8 @@
+import { freshPostgresDatabase } from './helpers/stores.ts';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runDocumentsImport } from '../cli/documents.ts';
 import { hashPassword } from '../hub/auth/passwords.ts';
@@ -138,19 +138,5 @@ function suite(title: string, hubOptions: () => Promise<{ databaseUrl?: string; 
 suite('CEB621/625 without copNo (SQLite hub)', async () => ({}));
 
 describe.skipIf(!pgRun)('PostgreSQL', () => {
-  suite('CEB621/625 without copNo (PostgreSQL hub)', async () => {
-    const db = `bg_nocop_${process.pid}_${Date.now()}`;
-    const admin = new pg.Client({ connectionString: PG_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${db}`);
-    const u = new URL(PG_URL);
-    u.pathname = `/${db}`;
-    return {
-      databaseUrl: u.toString(),
-      cleanup: async () => {
-        await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => undefined);
-        await admin.end().catch(() => undefined);
-      },
-    };
-  });
+  suite('CEB621/625 without copNo (PostgreSQL hub)', () => freshPostgresDatabase('bg_nocop', PG_URL));
 });

@@ -1,8 +1,8 @@
+import { freshPostgresDatabase } from './helpers/stores.ts';
 import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../hub/auth/passwords.ts';
 import { fixtureBody, fixtureXml, type FixtureNode } from '../hub/customs/ceb/fixtures.ts';
@@ -108,19 +108,5 @@ function suite(title: string, hubOptions: () => Promise<{ databaseUrl?: string; 
 suite('exact decimals end to end (SQLite hub)', async () => ({}));
 
 describe.skipIf(!pgRun)('PostgreSQL', () => {
-  suite('exact decimals end to end (PostgreSQL hub)', async () => {
-    const db = `bg_dec_${process.pid}_${Date.now()}`;
-    const admin = new pg.Client({ connectionString: PG_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${db}`);
-    const u = new URL(PG_URL);
-    u.pathname = `/${db}`;
-    return {
-      databaseUrl: u.toString(),
-      cleanup: async () => {
-        await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => undefined);
-        await admin.end().catch(() => undefined);
-      },
-    };
-  });
+  suite('exact decimals end to end (PostgreSQL hub)', () => freshPostgresDatabase('bg_dec', PG_URL));
 });

@@ -52,3 +52,20 @@ export function eachStore(title: string, suite: (store: () => Storage, dialect: 
 
 // Checked once per test file, at collection time (top-level await in the importing module's graph).
 const available = await postgresAvailable(pgUrl);
+
+/** A database of its own on the test PostgreSQL (for a whole hub), its URL and how to drop it. */
+export async function freshPostgresDatabase(prefix: string, url = pgUrl): Promise<{ databaseUrl: string; cleanup: () => Promise<void> }> {
+  const db = `${prefix}_${process.pid}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${db}`);
+  const u = new URL(url);
+  u.pathname = `/${db}`;
+  return {
+    databaseUrl: u.toString(),
+    cleanup: async () => {
+      await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => undefined);
+      await admin.end().catch(() => undefined);
+    },
+  };
+}
