@@ -24,7 +24,7 @@ const PROFILE_DIR = process.env.SCAN_PATH_PROFILE;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TICK_MS = 1000 / 100; // USER_HZ on Linux
 /** node's options for the edge as a gateway runs it (NODE_OPTIONS in docker/Dockerfile.edge and the systemd unit). */
-const EDGE_NODE_ARGS = (process.env.SCAN_PATH_EDGE_NODE_ARGS ?? '--max-semi-space-size=2').split(/\s+/).filter(Boolean);
+const EDGE_NODE_ARGS = (process.env.SCAN_PATH_EDGE_NODE_ARGS ?? '--max-semi-space-size=1 --v8-pool-size=1').split(/\s+/).filter(Boolean);
 
 function procCpuMs(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');

@@ -35,6 +35,8 @@ export async function startHealthServer(o: HealthServerOptions): Promise<HealthS
   ticker.unref();
   const worker = new Worker(new URL('./health-worker.mjs', import.meta.url), {
     workerData: { host: o.host, port: o.port, freshWithinMs: o.freshWithinMs ?? 80, metricsWithinMs: o.metricsWithinMs ?? 10_000, heartbeat },
+    // It holds one answer at a time: a small heap, which V8 then sizes its reservations by (~0.8 MiB less resident).
+    resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 1 },
   });
   worker.unref();
   worker.on('message', (m: { type: string; id?: number; what?: 'healthz' | 'metrics' }) => {

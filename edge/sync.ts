@@ -1,9 +1,10 @@
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { signCheckpoint } from '../shared/journal-chain.ts';
 import { Ack, decodeMessage, encodeBatch, encodeMessage, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, type Checkpoint, type GatewayStatus, type Hello } from '../shared/sync-protocol.ts';
 import { topics } from '../shared/topics.ts';
 import type { EdgeJournal, JournalRow } from './journal.ts';
+import { mqttClient } from './mqtt-link.ts';
 import { DeliveryWindow, type Lane } from './sync-window.ts';
 
 /**
@@ -132,7 +133,7 @@ export class SyncClient {
   }
 
   start(): void {
-    const client = mqtt.connect(this.o.url, {
+    const client = mqttClient(this.o.url, {
       // The user name itself (normally the gateway id): every broker Bondgate configures binds a client id to its
       // account (shared/topics.ts clientIdBelongsTo; Mosquitto's dynamic security binds it exactly), and one edge
       // runs per gateway, so the id is unique.

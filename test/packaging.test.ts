@@ -199,10 +199,11 @@ describe('systemd units', () => {
     expect(u).toMatch(/^User=bondgate$/m);
   });
 
-  it('runs the edge with the same node options as its image (a small young generation)', () => {
+  it('runs the edge with the same node options as its image and the scan-path bench (small young generation, one V8 helper thread)', () => {
     const edgeImage = envOf(parseDockerfileAt(join(DOCKER, 'Dockerfile.edge')).stages.at(-1)!.lines);
-    expect(edgeImage.NODE_OPTIONS).toBe('--max-semi-space-size=2');
-    expect(unit('bondgate-edge.service').split('\n')).toContain(`Environment=NODE_OPTIONS=${edgeImage.NODE_OPTIONS}`);
+    expect(edgeImage.NODE_OPTIONS).toBe('--max-semi-space-size=1 --v8-pool-size=1');
+    expect(unit('bondgate-edge.service').split('\n')).toContain(`Environment="NODE_OPTIONS=${edgeImage.NODE_OPTIONS}"`);
+    expect(readFileSync(join(import.meta.dirname, '../bench/scan-path.bench.ts'), 'utf8')).toContain(`?? '${edgeImage.NODE_OPTIONS}'`);
   });
 
   it('runs the hub unprivileged with its secrets in an environment file', () => {

@@ -29,9 +29,10 @@ export function execForm(line: string, keyword: string): string[] {
 export function envOf(lines: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const l of lines.filter((x) => /^ENV /.test(x))) {
-    for (const kv of l.slice(4).trim().split(/\s+/)) {
-      const eq = kv.indexOf('=');
-      if (eq > 0) out[kv.slice(0, eq)] = kv.slice(eq + 1);
+    // KEY=value or KEY="value with spaces" (Docker's quoting; \" inside the quotes).
+    for (const m of l.slice(4).matchAll(/([A-Za-z_][A-Za-z0-9_]*)=("(?:[^"\\]|\\.)*"|\S*)/g)) {
+      const v = m[2]!;
+      out[m[1]!] = v.startsWith('"') ? v.slice(1, -1).replace(/\\(.)/g, '$1') : v;
     }
   }
   return out;
