@@ -61,9 +61,18 @@ function manifestOf(files, root, known = {}) {
   return m;
 }
 
-/** The tree's key: the sources' paths and contents, this compiler's content, node's major. */
+/** The installed zod's version: the tree carries its own build of it (vendorZod), so another version makes a new tree. */
+function zodVersion() {
+  try {
+    return JSON.parse(readFileSync(join(ROOT, 'node_modules', 'zod', 'package.json'), 'utf8')).version;
+  } catch {
+    return 'none';
+  }
+}
+
+/** The tree's key: the sources' paths and contents, this compiler's content, node's major, zod's version. */
 function keyOf(manifest) {
-  const h = createHash('sha256').update(`node ${process.versions.node.split('.')[0]}\0compiler ${digest(fileURLToPath(import.meta.url))}\n`);
+  const h = createHash('sha256').update(`node ${process.versions.node.split('.')[0]}\0compiler ${digest(fileURLToPath(import.meta.url))}\0zod ${zodVersion()}\n`);
   for (const [rel, [, , d]] of Object.entries(manifest)) h.update(`${rel}\0${d}\n`);
   return h.digest('hex').slice(0, 16);
 }
@@ -147,6 +156,40 @@ function withSourceMeta(text, file, outFile) {
   return `${text.replace(/\bimport\.meta\.(url|filename|dirname)\b/g, (_, k) => meta[k])}\nimport { fileURLToPath as __bgFileURLToPath } from 'node:url';\nimport { dirname as __bgDirname } from 'node:path';\n`;
 }
 
+/** Where a compiled tree keeps its build of zod. */
+const VENDOR_ZOD = join('vendor', 'zod.js');
+
+/**
+ * zod as the compiled application loads it: one minified ESM file without zod's 40-odd message locales other than
+ * English. Loading the package as published costs a gateway ~3.0 MiB of heap — its sources held as strings (two-byte,
+ * for their non-ASCII comments), all locales imported by zod's core — and this build 1.4 MiB, on an edge whose budget
+ * is 80 MiB (issue 14); the hub gains the same. Nothing of ours uses zod's locales (`z.locales`, `z.config`): issues
+ * are mapped to our own bilingual texts. Tests run the sources against the package itself.
+ */
+async function vendorZod(build, outdir) {
+  const { resolve: resolvePath } = await import('node:path');
+  const englishOnly = {
+    name: 'bondgate-zod-english-only',
+    setup(b) {
+      b.onResolve({ filter: /\/locales\/index\.js$/ }, (args) => ({ path: resolvePath(args.resolveDir, args.path), namespace: 'zod-english-only' }));
+      b.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, (args) => ({ contents: 'export { default as en } from "./en.js";\n', resolveDir: dirname(args.path), loader: 'js' }));
+    },
+  };
+  await build({
+    stdin: { contents: "export * from 'zod';\nexport { default } from 'zod';\n", resolveDir: ROOT, loader: 'js' },
+    outfile: join(outdir, VENDOR_ZOD),
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'eof',
+    plugins: [englishOnly],
+    logLevel: 'silent',
+  });
+}
+
 /** Compile every source into dist/run/KEY/ (atomically: built aside, then renamed); returns its cli/main.js. */
 export async function compile(root = ROOT) {
   const { files, key } = current(root);
@@ -164,6 +207,12 @@ export async function compile(root = ROOT) {
     setup(b) {
       b.onResolve({ filter: /.*/ }, (args) => {
         if (args.kind === 'entry-point') return undefined;
+        if (args.path === 'zod') {
+          // The tree's own build of zod (vendorZod), reached by a relative path from the compiled module.
+          let rel = posix(relative(dirname(outFileOf(args.importer)), join(runDir(root), key, VENDOR_ZOD)));
+          if (!rel.startsWith('.')) rel = `./${rel}`;
+          return { path: rel, external: true };
+        }
         if (!args.path.startsWith('.')) return { path: args.path, external: true }; // a package or node: builtin
         const target = resolve(args.resolveDir, args.path);
         if (target.endsWith('.ts')) {
@@ -192,6 +241,7 @@ export async function compile(root = ROOT) {
     plugins: [linkToSource],
     logLevel: 'silent',
   });
+  await vendorZod(build, tmp);
   writeFileSync(join(tmp, 'package.json'), '{"type":"module"}\n');
   writeFileSync(join(tmp, '.complete'), `${new Date().toISOString()}\n`);
   try {

@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { compile, currentMain, sourceFiles } from '../bin/compile.mjs';
 
 /**
@@ -16,6 +17,7 @@ const put = (file: string, text: string) => {
   mkdirSync(join(root, file, '..'), { recursive: true });
   writeFileSync(join(root, file), text);
 };
+type ZodLike = { safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } } };
 type Main = { main(): { value: number; usage: string; url: string; dirname: string } };
 
 describe('the compiled application tree', () => {
@@ -44,6 +46,21 @@ describe('the compiled application tree', () => {
     const after = (await compile(root))!;
     expect(after).not.toBe(before);
     expect(((await import(pathToFileURL(after).href)) as Main).main().value).toBe(2);
+  });
+
+  it('gives the tree its own build of zod: the same schemas and English messages, without the other locales', async () => {
+    put('shared/schema.ts', "import { z } from 'zod';\nexport const Thing = z.object({ id: z.string().min(2) });\nexport const localeNames = Object.keys(z.locales);\n");
+    const main = (await compile(root))!;
+    const compiled = join(main, '../../shared/schema.js');
+    expect(readFileSync(compiled, 'utf8')).toContain('from "../vendor/zod.js"');
+    const m = (await import(pathToFileURL(compiled).href)) as { Thing: ZodLike; localeNames: string[] };
+    expect(m.Thing.safeParse({ id: 'ab' }).success).toBe(true);
+    const bad = m.Thing.safeParse({ id: 'a' });
+    expect(bad.success).toBe(false);
+    expect(bad.error!.issues[0]!.message).toBe((await import('zod')).z.object({ id: z.string().min(2) }).safeParse({ id: 'a' }).error!.issues[0]!.message);
+    // The package itself carries ~40 locales; the build keeps English only.
+    expect(Object.keys((await import('zod')).z.locales).length).toBeGreaterThan(30);
+    expect(m.localeNames).toEqual(['en']);
   });
 
   it('refuses a tree that imports TypeScript from outside the application', async () => {
