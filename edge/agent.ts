@@ -184,8 +184,9 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
   maintenance.unref();
 
   const devices = config.devices.length > 0 ? new EdgeDevices(config.devices, journal, config.gatewayId, log.child({ component: 'devices' })) : undefined;
+  // Stations before devices: their kinds load first (only those configured), and each listens before a reading can come.
+  const stations = await startStations(config.stations, { journal, cache, devices, images, log: log.child({ component: 'stations' }) });
   devices?.start();
-  const stations = startStations(config.stations, { journal, cache, devices, images, log: log.child({ component: 'stations' }) });
 
   let health: HealthServer | undefined;
   let healthUrl: string | undefined;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DeviceConfig } from '../drivers/registry.ts';
 import { ConsoleConfig } from './stations/console-adapter.ts';
-import { StationConfig } from './stations/index.ts';
+import { StationConfig } from './stations/config.ts';
 import { GatewayId } from '../shared/schemas/events.ts';
 
 /** Edge agent configuration (YAML or JSON). Every field says what it expects: that text is the fix shown for a bad value. */

@@ -1,17 +1,32 @@
 import type { Logger } from 'pino';
-import { z } from 'zod';
 import type { StationCommand } from '../../shared/stations/types.ts';
 import type { EdgeDevices } from '../devices.ts';
 import type { ImageStore } from '../images.ts';
 import type { EdgeJournal } from '../journal.ts';
 import type { StationCache } from '../station-cache.ts';
-import { benchStation, BenchStationConfig, inspectionStation, InspectionStationConfig } from './inspection-station.ts';
+import type { StationConfig } from './config.ts';
 import { StationRunner, type CommandPort, type StationDef } from './runtime.ts';
-import { gateStation, GateStationConfig, overseasStation, OverseasStationConfig, warehouseStation, WarehouseStationConfig } from './zone-stations.ts';
 
-/** Every station a gateway can run, as one config union (edge config `stations:`). */
-export const StationConfig = z.discriminatedUnion('kind', [InspectionStationConfig, BenchStationConfig, GateStationConfig, WarehouseStationConfig, OverseasStationConfig]);
-export type StationConfig = z.output<typeof StationConfig>;
+type Kind = StationConfig['kind'];
+
+/**
+ * Each kind's station, imported only when a station of that kind is configured: its decision core is most of what a
+ * station weighs (the gate lane's ~55 KB of source, the warehouses' ~75 KB), and a scanner-only gateway runs one kind.
+ */
+const STATIONS: { [K in Kind]: () => Promise<(c: Extract<StationConfig, { kind: K }>) => unknown> } = {
+  inspection: async () => (await import('./inspection-station.ts')).inspectionStation,
+  bench: async () => (await import('./inspection-station.ts')).benchStation,
+  gate: async () => (await import('./zone-stations.ts')).gateStation,
+  warehouse: async () => (await import('./zone-stations.ts')).warehouseStation,
+  overseas: async () => (await import('./zone-stations.ts')).overseasStation,
+};
+
+/** The configured stations' definitions, in order, loading the modules of their kinds (and of no other kind). */
+export async function stationDefs(configs: StationConfig[]): Promise<StationDef<unknown, unknown>[]> {
+  const kinds = [...new Set(configs.map((c) => c.kind))];
+  const makers = new Map(await Promise.all(kinds.map(async (k) => [k, (await STATIONS[k]()) as (c: StationConfig) => StationDef<unknown, unknown>] as const)));
+  return configs.map((c) => makers.get(c.kind)!(c));
+}
 
 /** Roles each configured device plays at a station: readings are routed by them, commands go to them. */
 function roles(c: StationConfig): Map<string, string[]> {
@@ -69,9 +84,14 @@ export interface RunningStations {
   stop(): void;
 }
 
-export function startStations(configs: StationConfig[], o: { journal: EdgeJournal; cache: StationCache; devices: EdgeDevices | undefined; images?: ImageStore; log: Logger }): RunningStations {
-  const runners = configs.map((c) => {
-    const def: StationDef<unknown, unknown> = (c.kind === 'inspection' ? inspectionStation(c) : c.kind === 'bench' ? benchStation(c) : c.kind === 'gate' ? gateStation(c) : c.kind === 'warehouse' ? warehouseStation(c) : overseasStation(c)) as never;
+/**
+ * Start the configured stations. Asynchronous only while their kinds load: every station is made and listening to the
+ * devices' readings by the time it resolves, so a caller that starts the devices after it loses no reading.
+ */
+export async function startStations(configs: StationConfig[], o: { journal: EdgeJournal; cache: StationCache; devices: EdgeDevices | undefined; images?: ImageStore; log: Logger }): Promise<RunningStations> {
+  const defs = await stationDefs(configs);
+  const runners = configs.map((c, i) => {
+    const def = defs[i]!;
     const r = new StationRunner(c.id, def as never, o.journal, o.cache, commandPort(c, o.devices, o.images), o.log.child({ station: c.id })) as unknown as StationRunner<unknown, unknown>;
     const byDevice = roles(c);
     o.devices?.onReading((deviceId, reading) => {

@@ -1,28 +1,12 @@
-import { z } from 'zod';
 import { classifyRead } from '../../shared/identifiers/read.ts';
 import type { AnyReading } from '../../drivers/registry.ts';
-import { BenchConfig, benchDisplay, decideBench, initialBenchState, type BenchInput, type BenchState } from '../../shared/stations/bench.ts';
-import { decideInspection, initialInspectionState, InspectionConfig, inspectionDisplay, type InspectionInput, type InspectionState } from '../../shared/stations/inspection.ts';
+import { benchDisplay, decideBench, initialBenchState, type BenchInput, type BenchState } from '../../shared/stations/bench.ts';
+import { decideInspection, initialInspectionState, inspectionDisplay, type InspectionInput, type InspectionState } from '../../shared/stations/inspection.ts';
+import type { BenchStationConfig, InspectionStationConfig } from './config.ts';
 import type { StationDef } from './runtime.ts';
 
-/** Which configured devices play which part on an inspection line. */
-export const InspectionDevices = z.object({
-  scanners: z.array(z.string().min(1)).default([]),
-  scale: z.string().min(1).optional(),
-  /** The OPC UA line controller reporting X-ray verdicts and faults. */
-  xray: z.string().min(1).optional(),
-  /** The device that takes `divert` (often the same line controller). */
-  diverter: z.string().min(1).optional(),
-  camera: z.string().min(1).optional(),
-});
-
-export const InspectionStationConfig = z.object({
-  kind: z.literal('inspection'),
-  id: z.string().min(1).max(64),
-  line: InspectionConfig,
-  devices: InspectionDevices.prefault({}),
-});
-export type InspectionStationConfig = z.output<typeof InspectionStationConfig>;
+// The configurations are in config.ts (schemas only): edge/config.ts parses them without loading this module.
+export { BenchStationConfig, InspectionDevices, InspectionStationConfig } from './config.ts';
 
 const verdicts = new Set(['clear', 'suspect', 'reject', 'unreadable']);
 
@@ -67,14 +51,6 @@ function scanOf(text: string): InspectionInput {
   // An ambiguous GS1 read (no GS separators, two valid readings) is kept as read with its reason, like a rejected one.
   return read.kind === 'rejected' || read.kind === 'ambiguous' ? { kind: 'scan', code: text, valid: false, reason: read.reason } : { kind: 'scan', code: 'value' in read ? String(read.value) : text, valid: true };
 }
-
-export const BenchStationConfig = z.object({
-  kind: z.literal('bench'),
-  id: z.string().min(1).max(64),
-  bench: BenchConfig,
-  devices: z.object({ scanners: z.array(z.string().min(1)).default([]) }).prefault({}),
-});
-export type BenchStationConfig = z.output<typeof BenchStationConfig>;
 
 export function benchStation(_config: BenchStationConfig): StationDef<BenchState, BenchInput> {
   return {

@@ -1,37 +1,16 @@
-import { z } from 'zod';
 import type { AnyReading } from '../../drivers/registry.ts';
-import { decideGate, GateConfig, gateDisplay, initialGateState, type GateInput, type GateState } from '../../shared/stations/gate.ts';
-import { decideOverseas, initialOverseasState, OverseasConfig, overseasDisplay, type OverseasInput, type OverseasMode, type OverseasState } from '../../shared/stations/overseas.ts';
-import { decideWarehouse, initialWarehouseState, WarehouseConfig, warehouseDisplay, type BondedMode, type WarehouseInput, type WarehouseState } from '../../shared/stations/warehouse.ts';
+import { decideGate, gateDisplay, initialGateState, type GateInput, type GateState } from '../../shared/stations/gate.ts';
+import { decideOverseas, initialOverseasState, overseasDisplay, type OverseasInput, type OverseasMode, type OverseasState } from '../../shared/stations/overseas.ts';
+import { decideWarehouse, initialWarehouseState, warehouseDisplay, type BondedMode, type WarehouseInput, type WarehouseState } from '../../shared/stations/warehouse.ts';
+import type { GateStationConfig, OverseasStationConfig, WarehouseStationConfig } from './config.ts';
 import type { StationDef } from './runtime.ts';
 
 /**
  * The gate lane and the warehouse desks, as the edge runs them: which device plays which part, and how its readings
  * and the console's input become the pure stations' inputs (shared/stations/{gate,warehouse,overseas}.ts).
  */
-const id = z.string().min(1).max(64);
-const deviceId = z.string().min(1);
-
-export const GateStationConfig = z.object({
-  kind: z.literal('gate'),
-  id,
-  gate: GateConfig,
-  devices: z
-    .object({
-      /** The operator's QR scanner for release slips. */
-      scanners: z.array(deviceId).default([]),
-      weighbridge: deviceId.optional(),
-      barrier: deviceId.optional(),
-      /** RFID portal reading the tagged goods on the vehicle. */
-      portal: deviceId.optional(),
-      /** Electronic plate reader. */
-      plateReader: deviceId.optional(),
-      /** The e-seal platform (seal alarms). */
-      seals: deviceId.optional(),
-    })
-    .prefault({}),
-});
-export type GateStationConfig = z.output<typeof GateStationConfig>;
+// The configurations are in config.ts (schemas only): edge/config.ts parses them without loading this module.
+export { GateStationConfig, OverseasStationConfig, WarehouseStationConfig } from './config.ts';
 
 const CHINESE_PLATE = /^[\u4e00-\u9fa5][A-Z][A-Z0-9]{5,6}$/;
 const CONTAINER = /^[A-Z]{4}\d{7}$/;
@@ -88,13 +67,6 @@ export function gateStation(c: GateStationConfig): StationDef<GateState, GateInp
         : [{ id: 'arrived', zh: '车辆到达', en: 'Vehicle arrived', key: 'F4', tone: 'wait' }],
   };
 }
-
-const deskDevices = z.object({ scanners: z.array(deviceId).default([]), scale: deviceId.optional() }).prefault({});
-
-export const WarehouseStationConfig = z.object({ kind: z.literal('warehouse'), id, desk: WarehouseConfig.prefault({}), devices: deskDevices });
-export const OverseasStationConfig = z.object({ kind: z.literal('overseas'), id, desk: OverseasConfig.prefault({}), devices: deskDevices });
-export type WarehouseStationConfig = z.output<typeof WarehouseStationConfig>;
-export type OverseasStationConfig = z.output<typeof OverseasStationConfig>;
 
 const deskReading = (role: string, r: AnyReading): { kind: 'scan'; text: string } | { kind: 'weight'; weightKg: number } | undefined => {
   if (role === 'scanner' && r.kind === 'scan') return { kind: 'scan', text: String(r.raw) };

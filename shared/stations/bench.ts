@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { BenchConfig } from './config.ts';
 import { renderReason, type CodedReason } from '../reason-codes.ts';
 import type { CacheView, Decision, StationDisplay } from './types.ts';
 
@@ -9,8 +9,8 @@ import type { CacheView, Decision, StationDisplay } from './types.ts';
  * signed in at the bench, that officer's bench token (verified by the console shell before it reaches here, and again
  * by the hub). Pure, like every station.
  */
-export const BenchConfig = z.object({ benchId: z.string().min(1).max(64) });
-export type BenchConfig = z.output<typeof BenchConfig>;
+// The schema is in config.ts (zod only): an edge configuration parses without loading this core.
+export { BenchConfig };
 
 export type BenchAction = 'pass' | 'seize' | 'return';
 export type BenchInput =

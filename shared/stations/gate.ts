@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { GateConfig } from './config.ts';
 import type { ReleaseSlip } from './feed.ts';
 import { cacheIsStale, type CacheView, type Decision, type StationCommand, type StationDisplay, type StationEvent } from './types.ts';
 
@@ -22,28 +22,9 @@ import { cacheIsStale, type CacheView, type Decision, type StationCommand, type 
  * reported position and command, and the last passages for the console.
  */
 
-export const GateConfig = z.object({
-  /** ≤ 64 so that `<laneId>-<ms>:<timer>` stays within the events' 128 characters. */
-  laneId: z.string().min(1).max(64),
-  direction: z.enum(['in', 'out']),
-  /** Double-gate zones: gate1 moves an approved slip to passed_gate1, gate2 requires passed_gate1 and completes it. */
-  gateRole: z.enum(['single', 'gate1', 'gate2']).default('single'),
-  /** From a passage's first capture to deciding with what is there (missing required captures → "incomplete"). */
-  captureTimeoutMs: z.number().int().min(100).max(600_000).default(20_000),
-  requireWeighbridge: z.boolean().default(true),
-  /** When the slip lists e-seals, every one must be read and none other; off: seal reads are only recorded. */
-  requireSealMatch: z.boolean().default(true),
-  /** Lower the barrier this long after it opened when the vehicle-left loop never reports. */
-  barrierCloseAfterMs: z.number().int().min(100).max(600_000).default(30_000),
-  /** A commanded raise (or lower) the barrier's position input does not confirm in time → "barrier jammed". */
-  barrierTimeoutMs: z.number().int().min(100).max(120_000).default(5000),
-  /** Passages kept for the console. */
-  recentPassages: z.number().int().min(1).max(100).default(10),
-  /** How long an e-seal reported opened outside the fence keeps alarming at this lane. */
-  sealAlarmMemoryMs: z.number().int().min(60_000).max(30 * 86_400_000).default(86_400_000),
-});
-export type GateConfig = z.output<typeof GateConfig>;
-export type GateConfigInput = z.input<typeof GateConfig>;
+// The schema is in config.ts (zod only): an edge configuration parses without loading this core.
+export { GateConfig };
+export type { GateConfigInput } from './config.ts';
 
 /** Every reason the lane gives, bilingual; `severity` decides alarm (hard) or wait for an officer (soft, failsafe). */
 export const GATE_REASONS = {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InspectionConfig } from './config.ts';
 import { MAX_INSPECTED_CODES, type LineReason, type Payloads } from '../schemas/events.ts';
 import { renderLineReason } from '../reason-codes.ts';
 import type { ParcelDecision, StationRules } from './feed.ts';
@@ -17,22 +18,8 @@ import { cacheIsStale, type CacheView, type Decision, type StationCommand, type 
  * default), and never past MAX_INSPECTED_CODES. Decisions are made in scan order: a parcel's decision first decides
  * every older parcel whose time is up, so the journal follows the belt whatever order timers fire in.
  */
-export const InspectionConfig = z.object({
-  lineId: z.string().min(1).max(64),
-  /** From the first read to the latest a verdict may come before the station decides without it (fail safe). */
-  decideTimeoutMs: z.number().int().min(50).max(600_000).default(5000),
-  /**
-   * A pairing rule for a line that reads one parcel at a time with gaps between them: a second, different code within
-   * this window of a parcel's first read is the same parcel (a multi-read, to the exception lane). 0 (the default):
-   * different codes are always different parcels — reads arriving together (one serial chunk, a backlog) never fuse.
-   */
-  multiReadWindowMs: z.number().int().min(0).max(10_000).default(0),
-  /** Re-scans of a decided parcel within this window amend its transaction instead of opening a new one. */
-  amendWindowMs: z.number().int().min(0).max(86_400_000).default(10 * 60_000),
-  /** Take a photo (camera snapshot) for every parcel. */
-  photo: z.boolean().default(false),
-});
-export type InspectionConfig = z.output<typeof InspectionConfig>;
+// The schema is in config.ts (zod only): an edge configuration parses without loading this core.
+export { InspectionConfig };
 
 export type Lane = 'release' | 'inspection' | 'exception';
 type Outcome = z.output<(typeof Payloads)['parcel.inspected']>['outcome'];

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { OverseasConfig } from './config.ts';
 import type { ExpectedList } from './feed.ts';
 import type { CacheView, Decision, StationDisplay, StationEvent } from './types.ts';
 import {
@@ -22,7 +22,6 @@ import {
   readWarehouseLabel,
   SAY,
   saidFor,
-  ScanDeskConfig,
   transactionEvent,
   transactionIdOf,
   withoutWeight,
@@ -61,15 +60,8 @@ import {
  *   (damaged, opened, missing parts, not on the list, more than the list) → quarantine.
  */
 
-export const OverseasConfig = ScanDeskConfig.extend({
-  returnReasons: z.array(z.string().min(1).max(64)).min(1).max(32).default(['customer_refused', 'damaged_in_transit', 'wrong_item', 'not_delivered']),
-  dockLocationId: z.string().min(1).max(64).default('DOCK'),
-  returnsLocationId: z.string().min(1).max(64).default('RETURNS'),
-  quarantineLocationId: z.string().min(1).max(64).default('QUARANTINE'),
-  /** An order's picked goods wait at `<stagingPrefix><listId>` until shipped. */
-  stagingPrefix: z.string().min(1).max(32).default('STAGING/'),
-});
-export type OverseasConfig = z.infer<typeof OverseasConfig>;
+// The schema is in config.ts (zod only): an edge configuration parses without loading this core.
+export { OverseasConfig };
 
 /** SKU → location → quantity (> 0; empty entries are removed). */
 export type StockLedger = Record<string, Record<string, number>>;

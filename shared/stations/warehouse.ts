@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ScanDeskConfig, WarehouseConfig } from './config.ts';
 import { parseAimPrefix } from '../identifiers/aim.ts';
 import { isValidGs1Key } from '../identifiers/gs1.ts';
 import { classifyRead } from '../identifiers/read.ts';
@@ -40,38 +41,8 @@ export type WarehouseOutcome = TransactionPayload['outcome'];
 export type ItemCondition = NonNullable<TransactionPayload['condition']>;
 export const ITEM_CONDITIONS: readonly ItemCondition[] = ['sellable', 'damaged', 'opened', 'missing_parts'];
 
-/** What every warehouse desk is configured with (bonded and overseas). */
-export const ScanDeskConfig = z.object({
-  /** Location labels are plain text with one of these prefixes (compared without case): `LOC:A-01-02` → `A-01-02`. */
-  locationPrefixes: z.array(z.string().min(1).max(32)).min(1).max(8).default(['LOC:']),
-  /**
-   * Scanners set up without AIM identifiers send EAN-13/UPC-A/EAN-8 as bare digits, which classifyRead treats as a
-   * waybill number. At a warehouse desk, a bare 8/12/13/14-digit string with a valid GS1 check digit that is not a
-   * list id is read as a GTIN.
-   */
-  bareDigitsAsGtin: z.boolean().default(true),
-  /** Measured vs expected weight: the larger of the two bounds. */
-  weightTolerancePct: z.number().min(0).max(100).default(5),
-  weightToleranceKg: z.number().min(0).max(1000).default(0.05),
-  /** A stable weight attaches to the last scan only this long after it. */
-  weightWindowMs: z.number().int().min(0).max(3_600_000).default(60_000),
-  /** Refuse scans until an operator has signed in. */
-  requireOperator: z.boolean().default(false),
-  /** Lists whose tallies the station keeps (the least recently used beyond this are dropped). */
-  keepLists: z.number().int().min(1).max(1000).default(20),
-  recentMax: z.number().int().min(1).max(100).default(10),
-  /** > 0: the verdict goes back to the step's prompt this long after it was shown (a 'verdict' timer). */
-  verdictHoldMs: z.number().int().min(0).max(600_000).default(0),
-});
-export type ScanDeskConfig = z.infer<typeof ScanDeskConfig>;
-
-export const WarehouseConfig = ScanDeskConfig.extend({
-  /** Packing: added to the sum of the order lines' expected weights (box, fill, tape). */
-  packagingKg: z.number().min(0).max(1000).default(0),
-  /** Packing: extra tolerance for the packaging, on top of the weight tolerance. */
-  packagingToleranceKg: z.number().min(0).max(1000).default(0.1),
-});
-export type WarehouseConfig = z.infer<typeof WarehouseConfig>;
+// The schema is in config.ts (zod only): an edge configuration parses without loading this core.
+export { ScanDeskConfig, WarehouseConfig };
 
 export type Tone = 'go' | 'stop' | 'wait' | 'idle';
 export interface Said { tone: Tone; zh: string; en: string; detail?: string }
