@@ -1,23 +1,23 @@
 import { z } from 'zod';
 import { CameraScannerConfig } from './barcode/camera-config.ts';
-import { EvdevScannerConfig, EvdevScannerDriver } from './barcode/hid/evdev-scanner.ts';
-import { HidPosScannerConfig, HidPosScannerDriver } from './barcode/hid/hid-pos-scanner.ts';
-import { SerialScannerConfig, SerialScannerDriver } from './barcode/serial-scanner.ts';
+import { EvdevScannerConfig, HidPosScannerConfig } from './barcode/hid/config.ts';
+import { SerialScannerConfig } from './barcode/serial-scanner-config.ts';
 import { DriverBase, type CommandResult, type Driver } from './contract.ts';
-import { LockConfig, LockDriver } from './modbus/lock.ts';
-import { ModbusPlcDriver, PlcConfig } from './modbus/plc.ts';
+import { LockConfig, PlcConfig } from './modbus/config.ts';
 import { OpcUaConfig } from './opcua/config.ts';
-import { LlrpConfig, LlrpReaderDriver } from './rfid/llrp-driver.ts';
-import { ScaleConfig, ScaleDriver } from './scale/driver.ts';
-import { SealMqttConfig, SealMqttDriver } from './seal/mqtt-driver.ts';
-import { evdevTransport } from './transport/evdev.ts';
-import { hidTransport } from './transport/hid.ts';
-import { tcpTransport } from './transport/tcp.ts';
-import { SerialConfig, serialTransport } from './transport/serial.ts';
+import { LlrpConfig } from './rfid/config.ts';
+import { ScaleConfig } from './scale/config.ts';
+import { SealMqttConfig } from './seal/config.ts';
+import { SerialConfig } from './transport/config.ts';
 
 /**
  * Every device a gateway drives, as one validated config union, and one factory that builds its driver with the
  * right transport. The edge agent and the installer's `bondgate devices probe` both go through here.
+ *
+ * The union is built from the kinds' config modules only (zod, no driver, codec, transport or device library): every
+ * gateway validates its config against all kinds, and a scanner-only gateway must not load and compile the scale,
+ * RFID, e-seal (mqtt), Modbus, OPC UA, HID and camera code it will never run. A kind's driver loads when a device
+ * of that kind first starts (LazyDriver).
  */
 const TcpEndpoint = z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) });
 const ModbusTcp = TcpEndpoint.extend({ port: z.number().int().min(1).max(65535).default(502), unitId: z.number().int().min(0).max(255).default(1), timeoutMs: z.number().int().min(50).default(1000) });
@@ -46,56 +46,105 @@ export type AnyReading = { atMs: number } & Record<string, unknown>;
 
 /**
  * A driver whose module (and library) loads when it first starts: node-opcua (~100 MiB, seconds), modbus-serial,
- * and the camera's decoder (sharp, zxing-wasm) load only in a gateway that has such a device. Readings, commands
- * and health pass through to the real driver.
+ * the camera's decoder (sharp, zxing-wasm), mqtt, node-hid, koffi and serialport — and every kind's driver, codecs
+ * and transport — load only in a gateway that has such a device. Readings, commands and health pass through to the
+ * real driver. Before start() nothing is loaded: commands are refused as by a disconnected device, and health is an
+ * unstarted driver's. A command sent while the module loads waits for it and gets the driver's own answer (a
+ * scanner's UNSUPPORTED), as it would have had the driver been there from the start.
  */
 class LazyDriver extends DriverBase<AnyReading, unknown> {
   private inner: Driver<AnyReading, unknown> | undefined;
+  private loading: Promise<Driver<AnyReading, unknown>> | undefined;
   constructor(private readonly load: () => Promise<Driver<AnyReading, unknown>>) {
     super();
   }
-  async start(signal: AbortSignal): Promise<void> {
-    if (!this.inner) {
-      this.inner = await this.load();
-      this.inner.onReading((r) => this.emit(r));
-    }
-    await this.inner.start(signal);
+  private loaded(): Promise<Driver<AnyReading, unknown>> {
+    this.loading ??= this.load().then(
+      (d) => {
+        this.inner = d;
+        d.onReading((r) => this.emit(r));
+        return d;
+      },
+      (e: unknown) => {
+        this.loading = undefined; // a later start() tries again
+        throw e;
+      },
+    );
+    return this.loading;
   }
-  send(cmd: unknown): Promise<CommandResult> {
-    if (!this.inner) return Promise.resolve({ ok: false, code: 'DEVICE_DISCONNECTED', message: 'the driver has not started yet' });
-    return this.inner.send(cmd);
+  async start(signal: AbortSignal): Promise<void> {
+    const inner = await this.loaded();
+    // Stopped while the module loaded: the driver would add its abort listener too late and never close its link.
+    if (signal.aborted) return;
+    await inner.start(signal);
+  }
+  async send(cmd: unknown): Promise<CommandResult> {
+    const inner = this.inner ?? (this.loading ? await this.loading.catch(() => undefined) : undefined);
+    if (!inner) return { ok: false, code: 'DEVICE_DISCONNECTED', message: 'the driver has not started yet' };
+    return inner.send(cmd);
   }
   override health() {
     return this.inner ? this.inner.health() : super.health();
   }
 }
 
+/** Modules several kinds share, imported with the kind's driver when its first device starts (cached after that). */
+const serialTransport = async () => (await import('./transport/serial.ts')).serialTransport;
+const modbusClient = () => import('./modbus/client.ts');
+
 /** Commands are each driver's own (a lock takes 'open', a PLC `{op:'write', …}`): the caller knows which it built. */
 export function createDriver(config: DeviceConfig): Driver<AnyReading, unknown> {
   switch (config.kind) {
     case 'scale':
-      return new ScaleDriver(config.scale, serialTransport(config.serial)) as never;
+      return new LazyDriver(async () => {
+        const [{ ScaleDriver }, transport] = await Promise.all([import('./scale/driver.ts'), serialTransport()]);
+        return new ScaleDriver(config.scale, transport(config.serial)) as never;
+      });
     case 'serial-scanner':
-      return new SerialScannerDriver(config.scanner, serialTransport(config.serial)) as never;
+      return new LazyDriver(async () => {
+        const [{ SerialScannerDriver }, transport] = await Promise.all([import('./barcode/serial-scanner.ts'), serialTransport()]);
+        return new SerialScannerDriver(config.scanner, transport(config.serial)) as never;
+      });
     case 'keyboard-scanner':
-      return new EvdevScannerDriver(config.scanner, evdevTransport(config.scanner.path, config.scanner.grab)) as never;
+      return new LazyDriver(async () => {
+        const [{ EvdevScannerDriver }, { evdevTransport }] = await Promise.all([import('./barcode/hid/evdev-scanner.ts'), import('./transport/evdev.ts')]);
+        return new EvdevScannerDriver(config.scanner, evdevTransport(config.scanner.path, config.scanner.grab)) as never;
+      });
     case 'hid-pos-scanner':
-      return new HidPosScannerDriver(config.scanner, hidTransport(config.scanner.usb)) as never;
+      return new LazyDriver(async () => {
+        const [{ HidPosScannerDriver }, { hidTransport }] = await Promise.all([import('./barcode/hid/hid-pos-scanner.ts'), import('./transport/hid.ts')]);
+        return new HidPosScannerDriver(config.scanner, hidTransport(config.scanner.usb)) as never;
+      });
     case 'camera-scanner':
       return new LazyDriver(async () => new (await import('./barcode/camera-scanner.ts')).CameraScannerDriver(config.camera) as never);
     case 'modbus-plc':
-      return new LazyDriver(async () => new ModbusPlcDriver(config.plc, (await import('./modbus/client.ts')).modbusTcp(config.tcp)) as never);
+      return new LazyDriver(async () => {
+        const [{ ModbusPlcDriver }, { modbusTcp }] = await Promise.all([import('./modbus/plc.ts'), modbusClient()]);
+        return new ModbusPlcDriver(config.plc, modbusTcp(config.tcp)) as never;
+      });
     case 'modbus-rtu-plc':
-      return new LazyDriver(async () => new ModbusPlcDriver(config.plc, (await import('./modbus/client.ts')).modbusRtu(config.serial)) as never);
+      return new LazyDriver(async () => {
+        const [{ ModbusPlcDriver }, { modbusRtu }] = await Promise.all([import('./modbus/plc.ts'), modbusClient()]);
+        return new ModbusPlcDriver(config.plc, modbusRtu(config.serial)) as never;
+      });
     case 'opcua':
       return new LazyDriver(async () => new (await import('./opcua/driver.ts')).OpcUaDriver(config.opcua) as never);
     case 'modbus-lock':
-      return new LazyDriver(async () => new LockDriver(config.lock, (await import('./modbus/client.ts')).modbusTcp(config.tcp)) as never);
+      return new LazyDriver(async () => {
+        const [{ LockDriver }, { modbusTcp }] = await Promise.all([import('./modbus/lock.ts'), modbusClient()]);
+        return new LockDriver(config.lock, modbusTcp(config.tcp)) as never;
+      });
     case 'modbus-rtu-lock':
-      return new LazyDriver(async () => new LockDriver(config.lock, (await import('./modbus/client.ts')).modbusRtu(config.serial)) as never);
+      return new LazyDriver(async () => {
+        const [{ LockDriver }, { modbusRtu }] = await Promise.all([import('./modbus/lock.ts'), modbusClient()]);
+        return new LockDriver(config.lock, modbusRtu(config.serial)) as never;
+      });
     case 'llrp-reader':
-      return new LlrpReaderDriver(config.llrp, tcpTransport(config.tcp)) as never;
+      return new LazyDriver(async () => {
+        const [{ LlrpReaderDriver }, { tcpTransport }] = await Promise.all([import('./rfid/llrp-driver.ts'), import('./transport/tcp.ts')]);
+        return new LlrpReaderDriver(config.llrp, tcpTransport(config.tcp)) as never;
+      });
     case 'eseal-mqtt':
-      return new SealMqttDriver(config.seals) as never;
+      return new LazyDriver(async () => new (await import('./seal/mqtt-driver.ts')).SealMqttDriver(config.seals) as never);
   }
 }

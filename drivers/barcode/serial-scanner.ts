@@ -1,8 +1,8 @@
-import { z } from 'zod';
 import { type CommandResult, DriverBase, toHex } from '../contract.ts';
 import type { Link, Transport } from '../transport/transport.ts';
 import type { Gs1Options } from '../../shared/identifiers/gs1.ts';
 import { classifyRead, type ClassifiedRead } from '../../shared/identifiers/read.ts';
+import { SerialScannerConfig } from './serial-scanner-config.ts';
 
 /**
  * A serial (or USB-CDC) barcode scanner: lines with a configurable terminator and an optional AIM symbology prefix
@@ -38,19 +38,8 @@ export const TURN_BUDGET_MS = 10;
 export const QUEUE_HIGH_WATER = 1024;
 export const QUEUE_LOW_WATER = 256;
 
-export const SerialScannerConfig = z.object({
-  terminator: z.enum(['CR', 'LF', 'CRLF', 'none']).default('CR').describe('"CR", "LF", "CRLF" or "none" (a read ends after idleMs of silence)'),
-  idleMs: z.number().int().min(5).max(2000).default(50).describe('with terminator "none": silence that ends a read'),
-  maxLength: z.number().int().min(8).max(8192).default(1024),
-  openSilenceMs: z
-    .number()
-    .int()
-    .min(0)
-    .max(60_000)
-    .default(200)
-    .describe('after the port opens, silence that proves the next byte starts a read; bytes before it, up to the first terminator, are a fragment and discarded (0: trust the first bytes)'),
-});
-export type SerialScannerConfig = z.output<typeof SerialScannerConfig>;
+// The schema lives apart (serial-scanner-config.ts), so validating a gateway's config loads no driver.
+export { SerialScannerConfig };
 
 /** What every scanner driver (serial, keyboard wedge, HID POS, camera) emits. */
 export type ScanReading =

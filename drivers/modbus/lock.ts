@@ -1,22 +1,10 @@
-import { z } from 'zod';
 import type { CommandResult } from '../contract.ts';
 import type { ModbusClient, ModbusClientFactory } from './client.ts';
+import { LockConfig } from './config.ts';
 import { PolledModbusDriver } from './polled.ts';
 
-/**
- * A gate barrier or fence lock on a PLC or relay board over Modbus (devices.md §6): a coil to command it, discrete
- * inputs for its position and for a forced-open alarm. "40001"-style numbers in PLC manuals are 1-based: this map
- * takes 0-based protocol addresses.
- */
-export const LockConfig = z.object({
-  map: z.object({
-    openCoil: z.number().int().min(0).max(65535).describe('0-based coil that opens (raises) the barrier while ON'),
-    openedInput: z.number().int().min(0).max(65535).describe('0-based discrete input that is ON while the barrier is open'),
-    forcedInput: z.number().int().min(0).max(65535).optional().describe('0-based discrete input that is ON when opened without a command'),
-  }),
-  pollMs: z.number().int().min(20).default(200),
-});
-export type LockConfig = z.output<typeof LockConfig>;
+// The schema lives apart (config.ts), so validating a gateway's config loads no Modbus driver.
+export { LockConfig };
 
 export type LockReading =
   | { kind: 'lock.state'; open: boolean; atMs: number }
@@ -25,6 +13,11 @@ export type LockReading =
 
 export type LockCommand = 'open' | 'close';
 
+/**
+ * A gate barrier or fence lock on a PLC or relay board over Modbus (devices.md §6): a coil to command it, discrete
+ * inputs for its position and for a forced-open alarm. "40001"-style numbers in PLC manuals are 1-based: this map
+ * takes 0-based protocol addresses.
+ */
 export class LockDriver extends PolledModbusDriver<LockReading, LockCommand> {
   private lastOpen: boolean | null = null;
   private lastForced = false;

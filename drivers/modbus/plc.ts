@@ -1,44 +1,10 @@
-import { z } from 'zod';
 import type { CommandResult } from '../contract.ts';
 import type { ModbusClientFactory } from './client.ts';
+import { PlcConfig, PlcPoint, PlcTable } from './config.ts';
 import { PolledModbusDriver } from './polled.ts';
 
-/**
- * A PLC that speaks Modbus (conveyors, sorters, X-ray lines without OPC UA): named points over its four tables,
- * polled in as few requests as the map allows, written by name. As in Kura, a point the PLC refuses gets a bad
- * status of its own while the rest of the poll carries on; only a lost link takes the device down.
- *
- * Addresses are 0-based protocol addresses ("40001" in a PLC manual is holding register 0). 32-bit values span two
- * registers whose order varies by vendor: `wordOrder`.
- */
-const Table = z.enum(['coil', 'discrete', 'holding', 'input']);
-const ValueType = z.enum(['bool', 'uint16', 'int16', 'uint32', 'int32', 'float32']);
-
-export const PlcPoint = z
-  .object({
-    name: z.string().min(1).max(64),
-    table: Table.describe('coil, discrete, holding or input'),
-    address: z.number().int().min(0).max(65535).describe('0-based protocol address'),
-    type: ValueType.optional().describe('bool for coils and discrete inputs; uint16 (default), int16, uint32, int32, float32 for registers'),
-    wordOrder: z.enum(['high-first', 'low-first']).default('high-first').describe('for 32-bit values: which register holds the high word'),
-    scale: z.number().default(1).describe('engineering value = raw × scale (e.g. 0.1 for tenths)'),
-    writable: z.boolean().default(false),
-  })
-  .transform((p) => ({ ...p, type: p.type ?? (p.table === 'coil' || p.table === 'discrete' ? 'bool' : 'uint16') }))
-  .refine((p) => (p.table === 'coil' || p.table === 'discrete') === (p.type === 'bool'), { message: 'coils and discrete inputs are bool; registers are numeric', path: ['type'] })
-  .refine((p) => !p.writable || p.table === 'coil' || p.table === 'holding', { message: 'only coils and holding registers can be written', path: ['writable'] });
-export type PlcPoint = z.output<typeof PlcPoint>;
-
-export const PlcConfig = z.object({
-  points: z
-    .array(PlcPoint)
-    .min(1)
-    .refine((ps) => new Set(ps.map((p) => p.name)).size === ps.length, { message: 'point names must be unique' }),
-  pollMs: z.number().int().min(20).default(200),
-  maxGap: z.number().int().min(0).max(100).default(8).describe('read across a gap of up to this many unused addresses rather than split a request'),
-  maxRegisters: z.number().int().min(1).max(125).default(100),
-});
-export type PlcConfig = z.output<typeof PlcConfig>;
+// The schemas live apart (config.ts), so validating a gateway's config loads no Modbus driver.
+export { PlcConfig, PlcPoint };
 
 export const width = (p: PlcPoint) => (p.type === 'uint32' || p.type === 'int32' || p.type === 'float32' ? 2 : 1);
 
@@ -52,7 +18,7 @@ export interface ReadBlock {
 /** Pure: group points into as few reads as possible, within each table, bridging small gaps, never over the size limit. */
 export function planBlocks(points: PlcPoint[], maxGap: number, maxRegisters: number): ReadBlock[] {
   const blocks: ReadBlock[] = [];
-  for (const table of Table.options) {
+  for (const table of PlcTable.options) {
     const limit = table === 'coil' || table === 'discrete' ? 2000 : maxRegisters;
     const sorted = points.filter((p) => p.table === table).sort((a, b) => a.address - b.address);
     let cur: ReadBlock | undefined;
@@ -111,6 +77,14 @@ export type PlcReading =
 
 export type PlcCommand = { op: 'write'; name: string; value: number | boolean };
 
+/**
+ * A PLC that speaks Modbus (conveyors, sorters, X-ray lines without OPC UA): named points over its four tables,
+ * polled in as few requests as the map allows, written by name. As in Kura, a point the PLC refuses gets a bad
+ * status of its own while the rest of the poll carries on; only a lost link takes the device down.
+ *
+ * Addresses are 0-based protocol addresses ("40001" in a PLC manual is holding register 0). 32-bit values span two
+ * registers whose order varies by vendor: `wordOrder`.
+ */
 export class ModbusPlcDriver extends PolledModbusDriver<PlcReading, PlcCommand> {
   private readonly blocks: ReadBlock[];
   private readonly last = new Map<string, number | boolean>();

@@ -1,20 +1,11 @@
-import { z } from 'zod';
 import { type CommandResult, DriverBase } from '../contract.ts';
 import type { Link, Transport } from '../transport/transport.ts';
 import { decodeEpc } from '../../shared/identifiers/epc.ts';
+import { LlrpConfig } from './config.ts';
 import { addRospec, encodeMessage, keepaliveAck, llrpCodec, MessageType, parseRoAccessReport, parseStatus, rospecCommand, type LlrpFrame } from './llrp-codec.ts';
 
-/**
- * An LLRP reader (Impinj, Zebra and others; the reader is the TCP server on 5084). The session follows devices.md
- * §4: wait for the reader's connection event, delete all ROSpecs, add ours, enable, start; then tag reports flow.
- * Keepalives are answered and count as liveness, so a quiet portal with no tags is still healthy.
- */
-export const LlrpConfig = z.object({
-  rospecId: z.number().int().min(1).default(1),
-  antennas: z.array(z.number().int().min(1).max(64)).default([]).describe('antenna ids to inventory; empty = all'),
-  responseTimeoutMs: z.number().int().min(100).default(5000),
-});
-export type LlrpConfig = z.output<typeof LlrpConfig>;
+// The schema lives apart (config.ts), so validating a gateway's config loads no LLRP driver or codec.
+export { LlrpConfig };
 
 export type RfidReading =
   | {
@@ -29,6 +20,11 @@ export type RfidReading =
     }
   | { kind: 'device.error'; reason: string; rawHex: string; atMs: number };
 
+/**
+ * An LLRP reader (Impinj, Zebra and others; the reader is the TCP server on 5084). The session follows devices.md
+ * §4: wait for the reader's connection event, delete all ROSpecs, add ours, enable, start; then tag reports flow.
+ * Keepalives are answered and count as liveness, so a quiet portal with no tags is still healthy.
+ */
 export class LlrpReaderDriver extends DriverBase<RfidReading, 'stop'> {
   private link: Link | undefined;
   private nextId = 1000;

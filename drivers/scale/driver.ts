@@ -1,21 +1,15 @@
-import { z } from 'zod';
 import { type Codec, type CommandResult, DriverBase } from '../contract.ts';
 import type { Link, Transport } from '../transport/transport.ts';
 import { adAsciiCodec } from './ad-ascii.ts';
+import { ScaleConfig } from './config.ts';
 import type { ScaleFrame } from './frames.ts';
 import { mtSicsCodec, mtSicsCommand } from './mt-sics.ts';
 import { StabilityWindow } from './stability.ts';
 import { toledoContinuousCodec } from './toledo-continuous.ts';
 import { xk3190Codec, xk3190ReversedCodec } from './xk3190.ts';
 
-export const ScaleConfig = z.object({
-  protocol: z.enum(['mt-sics', 'toledo-continuous', 'ad-ascii', 'xk3190', 'xk3190-reversed']).describe('"mt-sics", "toledo-continuous", "ad-ascii", "xk3190" or "xk3190-reversed"'),
-  toledoChecksum: z.boolean().default(true).describe('true when the indicator sends the checksum byte after CR'),
-  reversedStream: z.object({ reversed: z.boolean().default(true), sign: z.enum(['minus', 'digit']).default('minus') }).default({ reversed: true, sign: 'minus' }),
-  /** For protocols without a stability flag: N consecutive readings within ±tolerance. */
-  stability: z.object({ count: z.number().int().min(2).max(50).default(5), toleranceKg: z.number().nonnegative().default(0.002) }).default({ count: 5, toleranceKg: 0.002 }),
-});
-export type ScaleConfig = z.output<typeof ScaleConfig>;
+// The schema lives apart (config.ts), so validating a gateway's config loads no scale driver or codec.
+export { ScaleConfig };
 
 export type ScaleReading =
   | { kind: 'weight'; weightKg: number; resolutionKg: number | null; tareKg?: number; atMs: number }

@@ -1,8 +1,13 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { z } from 'zod';
 import { type CommandResult, DriverBase } from '../contract.ts';
 import { decodeSealPayload, sealIdOf } from './messages.ts';
-import { decideSeal, initialSealState, SealMonitorConfig, type SealMonitorEvent, type SealMonitorState } from './seal-monitor.ts';
+import { SealMqttConfig } from './config.ts';
+import { decideSeal, initialSealState, type SealMonitorEvent, type SealMonitorState } from './seal-monitor.ts';
+
+// The schema lives apart (config.ts), so validating a gateway's config loads neither mqtt nor the seal monitor.
+export { SealMqttConfig };
+
+export type SealReading = (SealMonitorEvent & { atMs: number }) | { type: 'device.error'; reason: string; rawHex: string; atMs: number };
 
 /**
  * Container e-seals and GPS smart locks report over MQTT (devices.md §7). This driver subscribes, parses each
@@ -10,17 +15,6 @@ import { decideSeal, initialSealState, SealMonitorConfig, type SealMonitorEvent,
  * fence becomes `fence.breached` the moment it is reported. A report that does not parse is a `device.error` naming
  * the field; it never stops the others.
  */
-export const SealMqttConfig = z.object({
-  brokerUrl: z.string().regex(/^mqtts?:\/\/.+/).describe('the seal platform broker, e.g. "mqtt://seals.zone.local:1883"'),
-  topic: z.string().min(1).default('seals/+/report').describe('topic filter the seals publish reports on'),
-  username: z.string().optional(),
-  password: z.string().optional(),
-  monitor: SealMonitorConfig,
-});
-export type SealMqttConfig = z.output<typeof SealMqttConfig>;
-
-export type SealReading = (SealMonitorEvent & { atMs: number }) | { type: 'device.error'; reason: string; rawHex: string; atMs: number };
-
 export class SealMqttDriver extends DriverBase<SealReading, never> {
   private client: MqttClient | undefined;
   private readonly seals = new Map<string, SealMonitorState>();

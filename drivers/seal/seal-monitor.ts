@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Payloads } from '../../shared/schemas/events.ts';
-import { Fence, FixAccuracyConfig, insideWithConfidence, type FenceVerdict } from './geofence.ts';
+import { SealMonitorConfig, type SealMonitorConfigInput } from './config.ts';
+import { insideWithConfidence, type FenceVerdict } from './geofence.ts';
 import { SealId, SealPosition, sealIdOf, TAMPER_EVENTS, type SealIdentity, type SealReport } from './messages.ts';
 
 /**
@@ -27,13 +28,8 @@ import { SealId, SealPosition, sealIdOf, TAMPER_EVENTS, type SealIdentity, type 
  *   positions against its own configured zone fence and does not change state on them.
  */
 
-export const SealMonitorConfig = FixAccuracyConfig.extend({
-  zone: z.object({ fenceId: z.string().min(1).max(128), fence: Fence }),
-  /** A last known position older than this (against the report's ts) is not trusted to place the seal. */
-  maxPositionAgeMs: z.number().int().positive().default(5 * 60_000),
-});
-export type SealMonitorConfig = z.infer<typeof SealMonitorConfig>;
-export type SealMonitorConfigInput = z.input<typeof SealMonitorConfig>;
+// The schema lives apart (config.ts), so validating a gateway's config loads no monitor.
+export { SealMonitorConfig, type SealMonitorConfigInput };
 
 export const SealPhase = z.enum(['unknown', 'sealed', 'opened', 'tampered']);
 export type SealPhase = z.infer<typeof SealPhase>;

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { z } from 'zod';
+import { HidMatch } from './config.ts';
 import type { Transport } from './transport.ts';
 
 /**
@@ -7,13 +7,7 @@ import type { Transport } from './transport.ts';
  * usage page — never by `/dev/hidrawN`, which changes on every re-enumeration. Each input report arrives as one
  * `onData` chunk; `write` sends an output report.
  */
-export const HidMatch = z.object({
-  vendorId: z.number().int().min(0).max(0xffff).describe('USB vendor id, e.g. 0x0c2e'),
-  productId: z.number().int().min(0).max(0xffff).optional(),
-  serialNumber: z.string().min(1).optional().describe('pick one of several identical scanners'),
-  usagePage: z.number().int().min(0).max(0xffff).default(0x8c).describe('0x8C = HID POS barcode scanner'),
-});
-export type HidMatch = z.output<typeof HidMatch>;
+export { HidMatch };
 
 export interface HidDeviceInfo {
   vendorId: number;

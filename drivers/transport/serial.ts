@@ -1,20 +1,11 @@
 import { existsSync } from 'node:fs';
 import { SerialPort } from 'serialport';
-import { z } from 'zod';
+import { SerialConfig } from './config.ts';
 import type { Link, Transport } from './transport.ts';
-import { listUsbSerialPorts, pickUsbSerial, UsbMatch } from './usb-serial.ts';
+import { listUsbSerialPorts, pickUsbSerial } from './usb-serial.ts';
 
-export const SerialConfig = z
-  .object({
-    path: z.string().min(1).optional().describe('the device path, e.g. "/dev/serial/by-id/usb-…" (stable across re-plugging)'),
-    usb: UsbMatch.optional().describe('instead of a path: the adapter\'s USB identity, looked up at every (re)connect'),
-    baudRate: z.number().int().positive().default(9600),
-    dataBits: z.union([z.literal(7), z.literal(8)]).default(8),
-    parity: z.enum(['none', 'even', 'odd']).default('none'),
-    stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
-  })
-  .refine((c) => (c.path === undefined) !== (c.usb === undefined), { message: 'set exactly one of path or usb', path: ['path'] });
-export type SerialConfig = z.output<typeof SerialConfig>;
+// The schema lives apart (config.ts), so validating a gateway's config loads no serialport.
+export { SerialConfig };
 
 /** Where the device is now: its configured path, or wherever its USB identity shows up after re-enumeration. */
 export function resolveSerialPath(config: SerialConfig, list = listUsbSerialPorts): string {

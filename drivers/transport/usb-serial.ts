@@ -1,18 +1,13 @@
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { z } from 'zod';
+import { UsbMatch } from './config.ts';
 
 /**
  * USB serial adapters (FTDI, CH340, CP210x, CDC-ACM) found by what the device says it is — VID:PID and serial number
  * — read from sysfs, so a scale that comes back as /dev/ttyUSB1 after a re-plug is found again. sysfs needs no udev
  * daemon (udevadm is missing in containers and minimal images, where serialport's list() fails).
  */
-export const UsbMatch = z.object({
-  vendorId: z.string().regex(/^[0-9a-fA-F]{4}$/, 'four hex digits, e.g. "0403"').transform((s) => s.toLowerCase()),
-  productId: z.string().regex(/^[0-9a-fA-F]{4}$/, 'four hex digits, e.g. "6001"').transform((s) => s.toLowerCase()).optional(),
-  serialNumber: z.string().min(1).optional().describe('the adapter\'s USB serial number; needed when two identical adapters are attached'),
-});
-export type UsbMatch = z.output<typeof UsbMatch>;
+export { UsbMatch };
 
 export interface UsbSerialPort {
   path: string;

@@ -1,5 +1,6 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { toHex, type Codec, type GarbageFrame } from '../../contract.ts';
+import { HidPosConfig } from './config.ts';
 
 /**
  * HID POS scanner (usage page 0x8C, usage 0x02; the mode node-hid can read), devices.md §2.
@@ -10,18 +11,7 @@ import { toHex, type Codec, type GarbageFrame } from '../../contract.ts';
  * byte after the report id (devices.md's "byte 0"), so they stay put whether or not the transport strips the id.
  * Reports are fixed-size: the byte stream is cut every `1 + bodySize` bytes (node-hid delivers whole reports).
  */
-export const HidPosConfig = z
-  .object({
-    reportId: z.number().int().min(1).max(255).nullable().default(0x02).describe('null when the transport strips report ids'),
-    bodySize: z.number().int().min(4).max(1023).default(63).describe('report bytes after the report id'),
-    moreDataFlag: z
-      .object({ byte: z.number().int().min(1), mask: z.number().int().min(1).max(0xff) })
-      .default({ byte: 62, mask: 0x01 })
-      .describe('where the "more data" flag sits, counted from the length byte (0)'),
-    maxScanBytes: z.number().int().min(64).max(65536).default(8192),
-  })
-  .refine((c) => c.moreDataFlag.byte < c.bodySize, { message: 'moreDataFlag.byte must lie inside the report body', path: ['moreDataFlag', 'byte'] });
-export type HidPosConfig = z.output<typeof HidPosConfig>;
+export { HidPosConfig };
 
 /** `text` keeps the AIM prefix and GS (0x1D) as sent; `parseAimPrefix` / `classifyRead` in shared/identifiers take it from here. */
 export type HidPosFrame = { kind: 'scan'; text: string; reports: number } | GarbageFrame;

@@ -1,21 +1,9 @@
-import { z } from 'zod';
 import { toHex, type GarbageFrame } from '../../contract.ts';
+import { KeyboardScanConfig } from './config.ts';
 import { controlChar, type KeyDef, type Terminator } from './keymap.ts';
 
-/** Config shared by the keyboard-wedge codecs (Linux input events and HID boot reports). */
-export const KeyboardScanConfig = z.object({
-  terminators: z
-    .array(z.enum(['enter', 'kpenter', 'tab']))
-    .default(['enter', 'kpenter', 'tab'])
-    .describe('keys that end a scan; a key left out is typed into the text instead (Enter as CR, Tab as TAB)'),
-  gsSubstitute: z
-    .string()
-    .min(1)
-    .optional()
-    .describe('text the scanner is configured to type for GS (0x1D), e.g. "{GS}"; replaced by GS in every scan'),
-  maxScanLength: z.number().int().min(8).max(8192).default(1024),
-});
-export type KeyboardScanConfig = z.output<typeof KeyboardScanConfig>;
+// The schema lives apart (config.ts), so validating a gateway's config loads no codec.
+export { KeyboardScanConfig };
 
 export interface KeyedScan {
   kind: 'scan';
