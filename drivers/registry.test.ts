@@ -79,12 +79,14 @@ describe('device registry: a gateway loads only the drivers of the kinds it has,
 
   const KIND_MODULES = {
     scale: [/\/drivers\/scale\/(driver|mt-sics|toledo-continuous|ad-ascii|xk3190|framing|stability)\.ts$/],
-    serialScanner: [/\/drivers\/barcode\/serial-scanner\.ts$/, /\/drivers\/transport\/(serial|usb-serial)\.ts$/, /\/node_modules\/serialport\//],
+    serialScanner: [/\/drivers\/barcode\/serial-scanner\.ts$/, /\/drivers\/transport\/(serial|usb-serial)\.ts$/, /\/node_modules\/@serialport\/(stream|bindings-cpp)\//],
     llrp: [/\/drivers\/rfid\/llrp-driver\.ts$/, /\/drivers\/rfid\/llrp-codec\.ts$/, /\/drivers\/transport\/tcp\.ts$/],
     seal: [/\/drivers\/seal\/(mqtt-driver|seal-monitor|messages)\.ts$/, /\/node_modules\/mqtt\//],
     modbus: [/\/drivers\/modbus\/(lock|plc|client|polled)\.ts$/, /\/node_modules\/modbus-serial\//],
     opcua: [/\/drivers\/opcua\/driver\.ts$/, /\/node_modules\/node-opcua/],
     camera: [/\/drivers\/barcode\/(camera-scanner|image-decoder)\.ts$/, /\/node_modules\/(sharp|zxing-wasm)\//],
+    // The serial transport uses the stream and the binding directly: the `serialport` umbrella (and its parsers) never loads.
+    serialportUmbrella: [/\/node_modules\/serialport\//, /\/node_modules\/@serialport\/parser-(byte-length|cctalk|inter-byte-timeout|packet-length|ready|regex|slip-encoder|spacepacket)\//],
     usbScanners: [/\/drivers\/barcode\/codec-scanner\.ts$/, /\/drivers\/barcode\/hid\/(evdev-scanner|hid-pos-scanner|hid-pos-codec|input-event-codec|boot-report-codec|scan-assembler|keymap)\.ts$/, /\/drivers\/transport\/(hid|evdev)\.ts$/, /\/node_modules\/(node-hid|koffi)\//],
   };
   const except = (...kinds: (keyof typeof KIND_MODULES)[]) => Object.entries(KIND_MODULES).flatMap(([k, ps]) => (kinds.includes(k as keyof typeof KIND_MODULES) ? [] : ps));

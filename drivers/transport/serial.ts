@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { SerialPort } from 'serialport';
+import { autoDetect } from '@serialport/bindings-cpp';
+import { SerialPortStream } from '@serialport/stream';
 import { SerialConfig } from './config.ts';
 import type { Link, Transport } from './transport.ts';
 import { listUsbSerialPorts, pickUsbSerial } from './usb-serial.ts';
@@ -18,6 +19,14 @@ export function resolveSerialPath(config: SerialConfig, list = listUsbSerialPort
 /** The most one read from a serial port takes (serialport's default is 64 KiB); 9600 baud is ~1 KB/s. */
 export const READ_CHUNK_BYTES = 16 * 1024;
 
+/**
+ * The platform's port binding, found once. The stream and the binding directly rather than the `serialport` umbrella
+ * (which is only these two plus its dozen parsers, ~0.5 MiB of heap a gateway does not use: each driver frames its own
+ * bytes). Both are direct dependencies at the umbrella's version.
+ */
+let detected: ReturnType<typeof autoDetect> | undefined;
+const binding = () => (detected ??= autoDetect());
+
 export function serialTransport(config: SerialConfig, list = listUsbSerialPorts): Transport {
   return () =>
     new Promise<Link>((resolve, reject) => {
@@ -29,7 +38,7 @@ export function serialTransport(config: SerialConfig, list = listUsbSerialPorts)
       }
       // Reads of at most READ_CHUNK_BYTES: a device's backlog (a pty, a buffered USB adapter) comes in pieces the
       // driver's flow control can hold off between, instead of 64 KiB (4,000 scanner lines) taken in at once.
-      const port = new SerialPort({ path, baudRate: config.baudRate, dataBits: config.dataBits, parity: config.parity, stopBits: config.stopBits, autoOpen: false, highWaterMark: READ_CHUNK_BYTES });
+      const port = new SerialPortStream({ binding: binding(), path, baudRate: config.baudRate, dataBits: config.dataBits, parity: config.parity, stopBits: config.stopBits, autoOpen: false, highWaterMark: READ_CHUNK_BYTES });
       port.open((err) => {
         if (err) return reject(err);
         let closed = false;
