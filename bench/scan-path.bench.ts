@@ -94,8 +94,9 @@ export async function benchScanPath(): Promise<Record<string, number>> {
 
     const pty = await startPtyPair();
     stops.push(pty.close);
+    // A YAML file, as a gateway's /etc/bondgate/edge.yaml is (JSON is YAML): the parser's cost is the real one.
     writeFileSync(
-      join(dir, 'edge.json'),
+      join(dir, 'edge.yaml'),
       JSON.stringify({
         gatewayId: 'GW-SCAN',
         dataDir: join(dir, 'edge'),
@@ -118,7 +119,7 @@ export async function benchScanPath(): Promise<Record<string, number>> {
     // Start-up to first read: spawn → the first line written as soon as the port is up → journalled.
     const s0 = performance.now();
     const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${resolve(PROFILE_DIR)}`] : [];
-    const edge = spawnNode([...EDGE_NODE_ARGS, ...profile, CLI, 'edge', '--config', join(dir, 'edge.json')], { name: 'edge', logFile: join(dir, 'edge.log') });
+    const edge = spawnNode([...EDGE_NODE_ARGS, ...profile, CLI, 'edge', '--config', join(dir, 'edge.yaml')], { name: 'edge', logFile: join(dir, 'edge.log') });
     stops.push(async () => {
       if (PROFILE_DIR) {
         edge.kill('SIGTERM');

@@ -42,11 +42,18 @@ export function parseConfig<T extends z.ZodType>(schema: T, value: unknown, sour
 }
 
 /**
- * The YAML parser, loaded by the first YAML config: a gateway configured in JSON never carries it (~0.9 MiB of heap on
- * a scanner gateway whose budget is 80 MiB, issue 14). `require`, not `import()`, so loading a config stays synchronous.
+ * The YAML parser for one config file, then let go: a config is read once at start, and the parser's ~0.9 MiB of heap
+ * would otherwise stay for the life of a scanner gateway whose budget is 80 MiB (issue 14). `require` (not `import()`,
+ * whose modules stay for good) keeps loading a config synchronous and lets its cache entries be dropped; the values
+ * parsed are plain objects that hold nothing of the parser. A later config is read with a fresh load.
  */
 function parseYaml(text: string): unknown {
-  return (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
+  const require = createRequire(import.meta.url);
+  try {
+    return (require('yaml') as typeof import('yaml')).parse(text);
+  } finally {
+    for (const file of Object.keys(require.cache)) if (file.includes('/node_modules/yaml/')) delete require.cache[file];
+  }
 }
 
 export function loadConfigFile<T extends z.ZodType>(schema: T, file: string): z.output<T> {
