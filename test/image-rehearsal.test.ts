@@ -48,13 +48,43 @@ async function copy(src: string, target: string): Promise<void> {
   }
 }
 
+/**
+ * Build stages already rehearsed, by their steps less the base image's apt-get: the hub's and the edge's differ only
+ * there, so both images' /app come from one rehearsed stage (its UI build and production prune take a minute each on
+ * a loaded machine).
+ */
+const rehearsedStages = new Map<string, string>();
+
 /** /app of the image's runtime stage, rehearsed under `dir`. */
 async function rehearse(file: string, dir: string): Promise<Image> {
   const df = parseDockerfile(join(ROOT, 'docker', file));
   const [build, runtime] = [df.stages[0]!, df.stages.at(-1)!];
-  const stage = join(dir, 'build');
+  const key = JSON.stringify(build.lines.filter((l) => !(/^RUN /.test(l) && /apt-get/.test(l))));
+  let stage = rehearsedStages.get(key);
+  if (!stage) {
+    stage = join(dir, 'build');
+    await buildStage(file, build.lines, stage);
+    rehearsedStages.set(key, stage);
+  }
+  const app = join(dir, 'app');
+  mkdirSync(app, { recursive: true });
+  for (const line of runtime.lines.filter((l) => /^COPY --from=build /.test(l))) {
+    const [src, dest] = line.split(/\s+/).slice(-2) as [string, string];
+    const rel = src.replace(/^\/app\//, '');
+    await copy(join(stage, rel), join(app, dest.endsWith('/') ? basename(rel) : dest));
+  }
+  const entry = runtime.lines.find((l) => /^ENTRYPOINT /.test(l))!;
+  const cmd = runtime.lines.find((l) => /^CMD /.test(l))!;
+  // tini is the base image's; node runs the same arguments.
+  const command = [...execForm(entry, 'ENTRYPOINT'), ...execForm(cmd, 'CMD')].filter((a, i, all) => !(a === '/usr/bin/tini' || (a === '--' && all[i - 1] === '/usr/bin/tini'))).map((a) => a.replace(/^\/app\//, `${app}/`));
+  const healthcheck = execForm(runtime.lines.find((l) => /^HEALTHCHECK /.test(l))!, 'CMD');
+  return { df, app, env: envOf(runtime.lines), command, healthcheck };
+}
+
+/** The build stage's COPY and RUN steps, run in `stage` (the installed node_modules stand in for `npm ci`). */
+async function buildStage(file: string, lines: readonly string[], stage: string): Promise<void> {
   mkdirSync(stage, { recursive: true });
-  for (const line of build.lines) {
+  for (const line of lines) {
     if (/^COPY /.test(line)) {
       const parts = line.split(/\s+/).slice(1);
       const dest = parts.pop()!;
@@ -73,19 +103,6 @@ async function rehearse(file: string, dir: string): Promise<Image> {
       });
     }
   }
-  const app = join(dir, 'app');
-  mkdirSync(app, { recursive: true });
-  for (const line of runtime.lines.filter((l) => /^COPY --from=build /.test(l))) {
-    const [src, dest] = line.split(/\s+/).slice(-2) as [string, string];
-    const rel = src.replace(/^\/app\//, '');
-    await copy(join(stage, rel), join(app, dest.endsWith('/') ? basename(rel) : dest));
-  }
-  const entry = runtime.lines.find((l) => /^ENTRYPOINT /.test(l))!;
-  const cmd = runtime.lines.find((l) => /^CMD /.test(l))!;
-  // tini is the base image's; node runs the same arguments.
-  const command = [...execForm(entry, 'ENTRYPOINT'), ...execForm(cmd, 'CMD')].filter((a, i, all) => !(a === '/usr/bin/tini' || (a === '--' && all[i - 1] === '/usr/bin/tini'))).map((a) => a.replace(/^\/app\//, `${app}/`));
-  const healthcheck = execForm(runtime.lines.find((l) => /^HEALTHCHECK /.test(l))!, 'CMD');
-  return { df, app, env: envOf(runtime.lines), command, healthcheck };
 }
 
 /** Readable by everyone, writable by nobody but root: what `--chown=root:root` and `USER node` give the process. */
