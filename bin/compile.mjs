@@ -167,11 +167,10 @@ const VENDOR_ZOD = join('vendor', 'zod.js');
  * are mapped to our own bilingual texts. Tests run the sources against the package itself.
  */
 async function vendorZod(build, outdir) {
-  const { resolve: resolvePath } = await import('node:path');
   const englishOnly = {
     name: 'bondgate-zod-english-only',
     setup(b) {
-      b.onResolve({ filter: /\/locales\/index\.js$/ }, (args) => ({ path: resolvePath(args.resolveDir, args.path), namespace: 'zod-english-only' }));
+      b.onResolve({ filter: /\/locales\/index\.js$/ }, (args) => ({ path: resolve(args.resolveDir, args.path), namespace: 'zod-english-only' }));
       b.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, (args) => ({ contents: 'export { default as en } from "./en.js";\n', resolveDir: dirname(args.path), loader: 'js' }));
     },
   };

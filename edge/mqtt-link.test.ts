@@ -1,21 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startMosquitto, type MosquittoInstance } from '../test/helpers/mosquitto.ts';
 import { mosquittoBinary, requireService } from '../test/helpers/services.ts';
+import { haveOpenssl, makeTestCerts } from '../test/helpers/test-certs.ts';
 import { mqttClient } from './mqtt-link.ts';
 
 const run = requireService('Mosquitto', !!(await mosquittoBinary()));
-const haveOpenssl = spawnSync('openssl', ['version']).status === 0;
 if (run && !haveOpenssl) console.warn('SKIPPED: the mqtts:// check needs the openssl binary to make a throwaway CA.');
-
-function openssl(cwd: string, ...args: string[]): void {
-  const r = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
-}
 
 /** Connected, then a message through the broker and back: the link really carries MQTT. */
 async function roundTrip(client: MqttClient): Promise<string> {
@@ -41,10 +36,7 @@ describe.skipIf(!run)('the edge MQTT link (mqtt:// and mqtts:// without mqtt.con
     if (haveOpenssl) {
       // The broker drops to the mosquitto user: it must be able to read its certificate and key.
       chmodSync(dir, 0o755);
-      openssl(dir, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=Bondgate link test CA');
-      openssl(dir, 'req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
-      writeFileSync(join(dir, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-      openssl(dir, 'x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '1', '-extfile', 'san.ext');
+      makeTestCerts(dir);
       for (const f of readdirSync(dir)) chmodSync(join(dir, f), 0o644);
       tls = await startMosquitto({ config: `certfile ${join(dir, 'server.crt')}\nkeyfile ${join(dir, 'server.key')}\n` });
     }

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { openStorage } from '../hub/storage/open.ts';
 import { MAX_MESSAGE_BYTES } from '../shared/sync-protocol.ts';
 import { topics } from '../shared/topics.ts';
 import { startMosquitto, type MosquittoInstance } from './helpers/mosquitto.ts';
+import { haveOpenssl, makeTestCerts } from './helpers/test-certs.ts';
 import { freePort } from './helpers/ports.ts';
 import { mosquittoBinary, requireService } from './helpers/services.ts';
 
@@ -20,24 +20,10 @@ import { mosquittoBinary, requireService } from './helpers/services.ts';
  * cannot read another's feed, and cannot get in with a wrong password or without TLS.
  */
 const run = requireService('Mosquitto', !!(await mosquittoBinary()));
-const haveOpenssl = spawnSync('openssl', ['version']).status === 0;
 if (run && !haveOpenssl) console.warn('SKIPPED: the TLS checks need the openssl binary to make a throwaway CA; the ACL checks run over a plain listener instead.');
 
 const HUB_PW = 'hub-password-0001';
 const PW = { 'GW-A': 'password-of-gw-a', 'GW-B': 'password-of-gw-b' } as const;
-
-function openssl(cwd: string, ...args: string[]): void {
-  const r = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
-}
-
-/** A throwaway CA and a server certificate for 127.0.0.1/localhost signed by it. */
-function makeCerts(dir: string): void {
-  openssl(dir, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=Bondgate test CA');
-  openssl(dir, 'req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
-  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-  openssl(dir, 'x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '1', '-extfile', 'san.ext');
-}
 
 describe.skipIf(!run)('Mosquitto with the generated config (TLS, passwords, ACL)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bg-broker-acl-'));
@@ -63,7 +49,7 @@ describe.skipIf(!run)('Mosquitto with the generated config (TLS, passwords, ACL)
     const certs = join(dir, 'tls');
     mkdirSync(certs);
     if (haveOpenssl) {
-      makeCerts(certs);
+      makeTestCerts(certs);
       ca = readFileSync(join(certs, 'ca.crt'));
     }
     writeFileSync(join(dir, 'hub.yaml'), `mqtt: { username: hub, password: ${HUB_PW} }\ngateways:\n${Object.entries(PW).map(([id, pw]) => `  - { id: ${id}, password: ${pw} }`).join('\n')}\n`);
