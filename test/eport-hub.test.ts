@@ -86,8 +86,12 @@ it('gate passages of an export slip become CEB507/509, answered through the clie
   const list = await get(officer, '/api/eport/messages?type=CEB509');
   expect(list.items).toHaveLength(1);
   const guid = list.items[0]!.guid;
-  const detail = (await (await fetch(`${hub.httpUrl}/api/eport/messages/${guid}`, { headers: { authorization: `Bearer ${officer}` } })).json()) as { receipts: { kind: string }[] };
-  expect(detail.receipts.map((r) => r.kind).sort()).toEqual(['business', 'transmission']);
+  // The InBox is read in name order, so the business receipt (CEB510_…) may be recorded before the transmission result
+  // (Successed_…) of the same poll: the state says receipt while the transmission result is still being stored.
+  await vi.waitFor(async () => {
+    const detail = (await (await fetch(`${hub.httpUrl}/api/eport/messages/${guid}`, { headers: { authorization: `Bearer ${officer}` } })).json()) as { receipts: { kind: string }[] };
+    expect(detail.receipts.map((r) => r.kind).sort()).toEqual(['business', 'transmission']);
+  }, { timeout: 30_000, interval: 100 });
 
   const resend = (t: string) => fetch(`${hub.httpUrl}/api/eport/messages/${guid}/resend`, { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'customs asked for it again' }) });
   expect((await resend(officer)).status).toBe(403);
