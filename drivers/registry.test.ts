@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnNode } from '../test/helpers/processes.ts';
+import { traceImports } from '../test/helpers/trace-imports.ts';
 import { createDriver, DeviceConfig } from './registry.ts';
 import { MessageType } from './rfid/llrp-codec.ts';
 import { LlrpReaderSimulator } from './rfid/llrp-simulator.ts';
@@ -62,11 +62,10 @@ describe('device registry: a gateway loads only the drivers of the kinds it has,
       const report = (o) => console.log(JSON.stringify({ ...o, required: Object.keys(createRequire(import.meta.url).cache) }));
       ${body}
     `;
-    const p = spawnNode(['--import', 'tsx', '--import', resolve(ROOT, 'test/helpers/trace-imports.mjs'), '--input-type=module', '-e', code], { name, cwd: ROOT, env: { TRACE_IMPORTS_FILE: trace } });
-    const exit = await p.exited;
-    expect(exit.code, p.tail()).toBe(0);
-    const result = JSON.parse(p.output().trim().split('\n').pop()!) as Record<string, unknown> & { required: string[] };
-    const lines = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
+    const r = await traceImports(['--input-type=module', '-e', code], { file: trace, cwd: ROOT, tsx: true });
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown> & { required: string[] };
+    const lines = r.lines;
     const until = (m: string) => {
       const i = lines.indexOf(`#${m}`);
       expect(i, `mark ${m}`).toBeGreaterThan(0);

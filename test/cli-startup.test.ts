@@ -1,29 +1,21 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { spawnNode } from './helpers/processes.ts';
+import { TRACE_HOOK, traceImports } from './helpers/trace-imports.ts';
 
 /**
  * `bondgate --help` and `--version` read the arguments before anything else loads: no TypeScript loader, no hub,
  * no edge, no driver library. Checked by what the process imported (a module-resolve hook), not by timing.
  */
 const CLI = resolve(import.meta.dirname, '../bin/bondgate.mjs');
-const TRACE = resolve(import.meta.dirname, 'helpers/trace-imports.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'bg-cli-start-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function runTraced(args: string[], name: string): { code: number | null; stdout: string; stderr: string; loaded: string[] } {
-  const file = join(dir, `${name}.txt`);
-  const r = spawnSync(process.execPath, ['--import', TRACE, CLI, ...args], { env: { ...process.env, TRACE_IMPORTS_FILE: file }, encoding: 'utf8', timeout: 120_000 });
-  let loaded: string[] = [];
-  try {
-    loaded = readFileSync(file, 'utf8').split('\n').filter(Boolean);
-  } catch {
-    // nothing resolved through the hook: the assertions below say so
-  }
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, loaded };
+async function runTraced(args: string[], name: string): Promise<{ code: number | null; stdout: string; stderr: string; loaded: string[] }> {
+  const r = await traceImports([CLI, ...args], { file: join(dir, `${name}.txt`) });
+  return { ...r, loaded: r.lines };
 }
 
 const HEAVY = [/\/node_modules\/tsx\//, /\/node_modules\/node-opcua/, /\/node_modules\/express\//, /\/node_modules\/sharp\//, /\/(hub|edge|drivers)\//, /\.ts$/];
@@ -33,31 +25,31 @@ describe('bondgate start-up', () => {
     ['--help', /Usage:\n {2}bondgate demo/],
     ['-h', /Usage:/],
     ['--version', /^bondgate \d+\.\d+\.\d+\n$/],
-  ])('%s answers without loading the application', (flag, expected) => {
-    const r = runTraced([flag], flag.replace(/-/g, ''));
+  ])('%s answers without loading the application', async (flag, expected) => {
+    const r = await runTraced([flag], flag.replace(/-/g, ''));
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(expected);
     expect(r.loaded.some((u) => u.endsWith('/bin/bondgate.mjs'))).toBe(true); // the hook saw the process
     expect(r.loaded.filter((u) => HEAVY.some((h) => h.test(u)))).toEqual([]);
   });
 
-  it('no command prints the usage the same way', () => {
-    const r = runTraced([], 'none');
+  it('no command prints the usage the same way', async () => {
+    const r = await runTraced([], 'none');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Usage:/);
     expect(r.loaded.filter((u) => HEAVY.some((h) => h.test(u)))).toEqual([]);
   });
 
-  it('`bondgate edge` without a config loads no hub and no edge module before saying what it needs', () => {
-    const r = runTraced(['edge'], 'edge');
+  it('`bondgate edge` without a config loads no hub and no edge module before saying what it needs', async () => {
+    const r = await runTraced(['edge'], 'edge');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/needs --config FILE/);
     expect(r.loaded.some((u) => /\/cli\/main\.(ts|js)$/.test(u))).toBe(true);
     expect(r.loaded.filter((u) => /\/(hub|edge|drivers)\//.test(u))).toEqual([]);
   });
 
-  it('an unknown command still gets the usage and exit 2', () => {
-    const r = runTraced(['frobnicate'], 'unknown');
+  it('an unknown command still gets the usage and exit 2', async () => {
+    const r = await runTraced(['frobnicate'], 'unknown');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown command "frobnicate"[\s\S]*Usage:/);
   });
@@ -79,7 +71,7 @@ describe('a scanner-only gateway loads only what it is configured for', () => {
         stations: [{ kind: 'inspection', id: 'LINE-1', line: { lineId: 'LINE-1' }, devices: { scanners: ['scanner-1'] } }],
       }),
     );
-    const p = spawnNode(['--import', TRACE, CLI, 'edge', '--config', config], { name: 'edge-lazy', env: { TRACE_IMPORTS_FILE: file } });
+    const p = spawnNode(['--import', TRACE_HOOK, CLI, 'edge', '--config', config], { name: 'edge-lazy', env: { TRACE_IMPORTS_FILE: file } });
     try {
       await p.waitForOutput(/edge agent started/, 120_000);
       // The scanner's driver loads as the device starts (drivers/registry.ts), which need not be before that line.

@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { traceImports } from '../../test/helpers/trace-imports.ts';
 
 /**
  * A gateway loads the decision cores of the station kinds it is configured with, and no other (issue 14: the gate,
@@ -12,7 +12,6 @@ import { afterAll, describe, expect, it } from 'vitest';
  * process has long since loaded every station.
  */
 const ROOT = resolve(import.meta.dirname, '../..');
-const TRACE = resolve(ROOT, 'test/helpers/trace-imports.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'bg-lazy-stations-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -35,34 +34,27 @@ stations.stop();
 `;
 
 /** The stations' runners (id, kind) and every module URL the process resolved. */
-function run(name: string, stations: unknown[]): { runners: [string, string][]; loaded: string[] } {
-  const file = join(dir, `${name}.txt`);
-  // tsx first, the trace hook last: hooks run last-registered first, so the trace sees every resolved .ts URL.
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', TRACE, '--input-type=module', '-e', child(stations)], {
-    cwd: ROOT,
-    env: { ...process.env, TRACE_IMPORTS_FILE: file },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  expect(r.status, r.stderr).toBe(0);
+async function run(name: string, stations: unknown[]): Promise<{ runners: [string, string][]; loaded: string[] }> {
+  const r = await traceImports(['--input-type=module', '-e', child(stations)], { file: join(dir, `${name}.txt`), cwd: ROOT, tsx: true });
+  expect(r.code, r.stderr).toBe(0);
   const runners = JSON.parse(r.stdout) as { id: string; kind: string; display: unknown }[];
   for (const x of runners) expect(x.display).toBeTypeOf('object');
-  return { runners: runners.map((x) => [x.id, x.kind]), loaded: readFileSync(file, 'utf8').split('\n').filter(Boolean) };
+  return { runners: runners.map((x) => [x.id, x.kind]), loaded: r.lines };
 }
 
 const cores = (loaded: string[]) => loaded.filter((u) => /\/shared\/stations\/(inspection|bench|gate|warehouse|overseas)\.ts$|\/edge\/stations\/(inspection|zone)-stations?\.ts$/.test(u)).map((u) => u.slice(url('').length + 1));
 
 describe('station kinds load on demand', () => {
-  it('an inspection-only gateway loads the inspection core, not the gate, bonded warehouse or overseas cores', () => {
-    const { runners, loaded } = run('inspection', [{ kind: 'inspection', id: 'LINE-1', line: { lineId: 'LINE-1' }, devices: { scanners: ['scanner-1'] } }]);
+  it('an inspection-only gateway loads the inspection core, not the gate, bonded warehouse or overseas cores', async () => {
+    const { runners, loaded } = await run('inspection', [{ kind: 'inspection', id: 'LINE-1', line: { lineId: 'LINE-1' }, devices: { scanners: ['scanner-1'] } }]);
     expect(runners).toEqual([['LINE-1', 'inspection']]);
     expect(loaded).toContain(url('edge/config.ts'));
     // The bench shares the inspection station's module (and the console's scan reading) with the line.
     expect(new Set(cores(loaded))).toEqual(new Set(['edge/stations/inspection-station.ts', 'shared/stations/inspection.ts', 'shared/stations/bench.ts']));
   }, 150_000);
 
-  it('a gate and a bonded warehouse desk load their cores, not the inspection line\'s', () => {
-    const { runners, loaded } = run('zone', [
+  it('a gate and a bonded warehouse desk load their cores, not the inspection line\'s', async () => {
+    const { runners, loaded } = await run('zone', [
       { kind: 'gate', id: 'GATE-1', gate: { laneId: 'GATE-1', direction: 'in' }, devices: { scanners: ['scanner-1'] } },
       { kind: 'warehouse', id: 'DESK-1' },
     ]);
