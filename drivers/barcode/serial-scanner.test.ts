@@ -84,11 +84,13 @@ describe('serial scanner: the open\'s silence is proven by the event loop, not b
   it('bytes that waited while the loop was starved past openSilenceMs are still a fragment (no phantom parcel)', async () => {
     const { feed, readings, driver, abort } = await opened(5);
     // A restart into a backlog: the main thread is busy past the silence period; when the loop turns, the silence
-    // timer and the port's pending read are both due. The timer is older, so it fires first; the bytes follow in the
-    // same turn. Judged by the clock at arrival they looked like a fresh line.
+    // timer is due and the port's bytes are waiting. Judged by the clock at arrival they looked like a fresh line.
+    // The bytes come as a read completing after the block would: an I/O callback queued before the silence timer's
+    // first hop (setImmediate, queued now, runs ahead of any queued later), never a timer of the test's own, whose
+    // order against the driver's timer depends on the loop time each was created at.
     const waited = Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
     expect(waited).toBe('timed-out');
-    setTimeout(() => feed('85CN-8981\rEA123456785CN\r'), 0);
+    setImmediate(() => feed('85CN-8981\rEA123456785CN\r'));
     await driver.openJudged();
     feed('JDX000123456789\r');
     await vi.waitFor(() => expect(scans(readings)).toEqual(['EA123456785CN', 'JDX000123456789']), { timeout: 20_000 });
