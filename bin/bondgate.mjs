@@ -5,6 +5,7 @@
 // command itself carries neither a TypeScript loader nor the compiler. Where the compiled tree cannot be written,
 // or with BONDGATE_TSX=1, it runs the sources through tsx's loader instead (the same code, ~40 MiB and a second more).
 import { spawnSync } from 'node:child_process';
+import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { USAGE, VERSION } from '../cli/usage.mjs';
@@ -51,6 +52,8 @@ if (answer !== undefined) {
   const compiled = await compiledMain();
   let main;
   if (compiled) {
+    // shared/worker-module.ts: worker threads run the same compiled tree (…/dist/run/<key>/cli/main.js), not tsx.
+    globalThis[Symbol.for('bondgate.compiledTree')] = { root: fileURLToPath(new URL('..', import.meta.url)), dir: dirname(dirname(compiled)) };
     ({ main } = await import(pathToFileURL(compiled).href));
   } else {
     const { register } = await import('tsx/esm/api');

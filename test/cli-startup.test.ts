@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { freePort } from './helpers/ports.ts';
 import { spawnNode } from './helpers/processes.ts';
 import { TRACE_HOOK, traceImports } from './helpers/trace-imports.ts';
 
@@ -90,5 +91,35 @@ describe('a scanner-only gateway loads only what it is configured for', () => {
         /\/node_modules\/(node-opcua|modbus-serial|node-hid|koffi|express|sharp|zxing-wasm|@zxing|prom-client)\/|\/drivers\/(opcua\/driver|modbus\/(client|lock|plc)|barcode\/(camera-scanner|image-decoder|codec-scanner|hid\/\w+-(scanner|codec))|scale\/driver|rfid\/llrp-driver|seal\/mqtt-driver|transport\/(hid|evdev|tcp))\.(ts|js)$|\/edge\/console\/server\.(ts|js)$/.test(u),
       ),
     ).toEqual([]);
+  }, 150_000);
+});
+
+describe('a compiled hub runs its worker threads compiled too', () => {
+  it('the events decoder and the CEB XML worker load from the compiled tree, and no thread loads tsx', async () => {
+    const file = join(dir, 'hub-trace.txt');
+    const config = join(dir, 'hub.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        hubId: 'hub-workers',
+        dataDir: join(dir, 'hub'),
+        http: { host: '127.0.0.1', port: 0 },
+        mqtt: { embedded: { host: '127.0.0.1', port: await freePort() } },
+        auth: { adminPassword: 'quay-compass-4826-lantern' },
+        ingest: { decodeWorkers: 1 },
+      }),
+    );
+    // Workers inherit the process's --import: the trace hook sees what each thread resolves.
+    const p = spawnNode(['--import', TRACE_HOOK, CLI, 'hub', '--config', config], { name: 'hub-workers', env: { TRACE_IMPORTS_FILE: file, DATABASE_URL: '', MQTT_URL: '', PORT: '', MQTT_PORT: '' } });
+    try {
+      await p.waitForOutput(/hub ready/, 120_000);
+      await vi.waitFor(() => expect(readFileSync(file, 'utf8')).toMatch(/\/dist\/run\/[0-9a-f]+\/hub\/services\/ceb-worker\.js$/m), { timeout: 20_000 });
+      await vi.waitFor(() => expect(readFileSync(file, 'utf8')).toMatch(/\/dist\/run\/[0-9a-f]+\/hub\/services\/decode-worker\.js$/m), { timeout: 20_000 });
+    } finally {
+      p.kill('SIGKILL');
+      await p.exited;
+    }
+    const loaded = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    expect(loaded.filter((u) => /\/node_modules\/tsx\/|\.ts$|-worker\.mjs$/.test(u))).toEqual([]);
   }, 150_000);
 });

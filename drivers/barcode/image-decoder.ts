@@ -8,6 +8,7 @@ import {
   type ReaderOptions, type ReadResult, type ZXingReaderModule, type ZXingReaderOptions,
 } from 'zxing-wasm/reader';
 import { DEFAULT_FORMATS, type CameraFormat } from './camera-config.ts';
+import { workerModule } from '../../shared/worker-module.ts';
 
 /**
  * Barcodes from camera frames and files. sharp decodes the image to RGBA (colour kept: the luminance is taken by
@@ -534,7 +535,7 @@ export class WorkerImageDecoder implements ImageDecoder {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const w = new Worker(new URL('./decode-worker.mjs', import.meta.url));
+    const w = new Worker(workerModule(new URL('./decode-worker.ts', import.meta.url)));
     w.on('message', (m: DecodeResponse) => {
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);

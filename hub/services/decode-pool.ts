@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { prepareEventsMessage, type PreparedBatch, type Rejection } from './prepare-batch.ts';
+import { workerModule } from '../../shared/worker-module.ts';
 
 /**
  * Worker threads that decode, validate and hash-check events messages, so the hub's main thread spends its
@@ -17,7 +18,7 @@ export class DecodePool {
 
   constructor(size: number, private readonly log: Logger) {
     for (let i = 0; i < size; i++) {
-      const w = new Worker(new URL('./decode-worker.mjs', import.meta.url));
+      const w = new Worker(workerModule(new URL('./decode-worker.ts', import.meta.url)));
       w.on('message', (m: { id: number; result: Result }) => {
         const p = this.pending.get(m.id);
         this.pending.delete(m.id);
