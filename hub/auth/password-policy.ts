@@ -62,14 +62,27 @@ function repeatedUnit(s: string): string | undefined {
 }
 
 let estimator: ZxcvbnFactory | undefined;
+let release: NodeJS.Timeout | undefined;
+/** An estimator unused this long is dropped, its dictionaries with it. */
+export const ESTIMATOR_IDLE_MS = 60_000;
+/** The require-cache keys the estimator's loading added (its packages and theirs, e.g. fastest-levenshtein). */
+let loadedModules: string[] = [];
+
 /**
  * Built on first use, not at import: loading and ranking the dictionaries takes about half a second, which a hub start
- * (or a config check) should not pay when nobody sets a password.
+ * (or a config check) should not pay when nobody sets a password. Dropped again after ESTIMATOR_IDLE_MS unused, its
+ * modules out of the require cache: the ranked dictionaries are ~30 MiB of the hub's heap (heap snapshot of an idle
+ * hub: 15 MiB of property tables and 270,000 strings), kept for a password set once a week — and a fresh hub makes its
+ * first admin at start-up, so without this every hub carried them from then on.
  */
 function strengthEstimator(): ZxcvbnFactory {
+  clearTimeout(release);
+  release = setTimeout(releaseEstimator, ESTIMATOR_IDLE_MS).unref();
   if (estimator) return estimator;
-  // require(), not import(): the policy is synchronous (a config schema refinement uses it), and the packages are CommonJS.
+  // require(), not import(): the policy is synchronous (a config schema refinement uses it), and the packages are CommonJS
+  // — which is also what lets them be dropped again (an ES module stays loaded for the life of the process).
   const require = createRequire(import.meta.url);
+  const before = new Set(Object.keys(require.cache));
   const core = require('@zxcvbn-ts/core') as typeof import('@zxcvbn-ts/core');
   const common = require('@zxcvbn-ts/language-common') as typeof import('@zxcvbn-ts/language-common');
   const en = require('@zxcvbn-ts/language-en') as typeof import('@zxcvbn-ts/language-en');
@@ -81,7 +94,26 @@ function strengthEstimator(): ZxcvbnFactory {
     // Look-alike substitutions tried per password (default 100): past a dozen the work explodes and finds nothing new.
     l33tMaxSubstitutions: 12,
   });
+  loadedModules = Object.keys(require.cache).filter((k) => !before.has(k));
   return estimator;
+}
+
+/** Forget the estimator and its modules; the next password check loads them again. */
+export function releaseEstimator(): void {
+  clearTimeout(release);
+  release = undefined;
+  estimator = undefined;
+  // Every module the loading added, not only @zxcvbn-ts/*: one left cached (a dependency) holds the rest through
+  // its parent chain — which is how a first try kept the word lists after dropping the packages themselves.
+  const cache = createRequire(import.meta.url).cache;
+  for (const key of loadedModules) delete cache[key];
+  loadedModules = [];
+}
+
+/** Whether the estimator's modules are loaded now (for tests and diagnostics). */
+export function estimatorLoaded(): boolean {
+  const cache = createRequire(import.meta.url).cache;
+  return estimator !== undefined || Object.keys(cache).some((k) => /[\\/]node_modules[\\/](@zxcvbn-ts|fastest-levenshtein)[\\/]/.test(k));
 }
 
 /**

@@ -1,4 +1,3 @@
-import bwipjs from 'bwip-js';
 import { Router } from 'express';
 import { z } from 'zod';
 import { validationError } from '../../shared/errors.ts';
@@ -6,6 +5,7 @@ import { GatewayId } from '../../shared/schemas/events.ts';
 import { requireRole } from '../auth/sessions.ts';
 import type { BenchTokenService } from '../services/bench-tokens.ts';
 import type { Storage } from '../storage/storage.ts';
+import { qrSvg } from './qr-code.ts';
 
 /** Level M, like a release slip's QR: a phone screen held to the bench scanner, a smudged printout. */
 const QR = { bcid: 'qrcode', eclevel: 'M', scale: 4, paddingwidth: 4, paddingheight: 4 } as const;
@@ -27,7 +27,7 @@ export function benchTokenRoutes(storage: Storage, tokens: BenchTokenService): R
     if (!b.success) throw validationError(b.error, 'VALIDATION_FAILED', 'body');
     const issued = await tokens.issue(req.session!.username, b.data);
     // The QR the bench's scanner reads: the token alone (a 2D scanner types it into the bench console's scan field).
-    res.status(201).json({ ...issued, qrSvg: bwipjs.toSVG({ ...QR, text: issued.token }) });
+    res.status(201).json({ ...issued, qrSvg: await qrSvg({ ...QR, text: issued.token }) });
   });
   return r;
 }

@@ -1,4 +1,3 @@
-import bwipjs from 'bwip-js';
 import { Router } from 'express';
 import { z } from 'zod';
 import { validationError } from '../../shared/errors.ts';
@@ -7,6 +6,7 @@ import { requireRole } from '../auth/sessions.ts';
 import { SlipIssueRequest } from '../customs/release-slips.ts';
 import type { ReleaseSlipService } from '../services/release-slips.ts';
 import type { Storage } from '../storage/storage.ts';
+import { qrPng, qrSvg } from './qr-code.ts';
 
 const ListQuery = z.object({
   // `status=approved&status=passed_gate1` or `status=approved,passed_gate1`.
@@ -59,8 +59,8 @@ export function releaseSlipRoutes(storage: Storage, slips: ReleaseSlipService): 
     const q = QrQuery.safeParse(req.query);
     if (!q.success) throw validationError(q.error, 'VALIDATION_FAILED', 'query');
     const text = await slips.gatePayload(String(req.params.passportNo));
-    if (q.data.format === 'png') res.type('image/png').send(await bwipjs.toBuffer({ ...QR, text }));
-    else res.type('image/svg+xml').send(bwipjs.toSVG({ ...QR, text }));
+    if (q.data.format === 'png') res.type('image/png').send(await qrPng({ ...QR, text }));
+    else res.type('image/svg+xml').send(await qrSvg({ ...QR, text }));
   });
   r.post('/api/slips/:passportNo/void', act, async (req, res) => {
     const b = VoidBody.safeParse(req.body);

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { isBondgateError } from '../../shared/errors.ts';
 import { eachStore } from '../../test/helpers/stores.ts';
 import { verifyPassword } from '../auth/passwords.ts';
@@ -6,7 +6,7 @@ import { backoffDelayMs, hashToken, LOGIN_BACKOFF, login, LoginRateLimited, logi
 import { openUsersRepo, type UsersRepo } from '../repos/users.ts';
 import { HubConfig } from '../config.ts';
 import type { Role } from '../storage/storage.ts';
-import { passwordRuleIssues } from '../auth/password-policy.ts';
+import { ESTIMATOR_IDLE_MS, estimatorLoaded, passwordRuleIssues, releaseEstimator } from '../auth/password-policy.ts';
 import { AdminService, passwordIssues, userActionRefusal, type UserAction } from './admin.ts';
 
 describe('password policy', () => {
@@ -88,6 +88,27 @@ describe('password policy', () => {
     expect(passwordRuleIssues('admin', 'aaaaaaaaaaaa')).toEqual([]);
     expect(passwordIssues('admin', 'aaaaaaaaaaaa')).toHaveLength(1);
     expect(passwordRuleIssues('lin.hai', 'lin.hai-24')).toEqual([{ field: 'password', message: short }, { field: 'password', message: withName }]);
+  });
+
+  it('drops the estimator and its dictionaries once unused for a while, and loads them again for the next check', () => {
+    vi.useFakeTimers();
+    try {
+      releaseEstimator();
+      expect(estimatorLoaded()).toBe(false);
+      expect(passwordRuleIssues('admin', 'aaaaaaaaaaaa')).toEqual([]); // the rules alone never load it
+      expect(estimatorLoaded()).toBe(false);
+      expect(passwordIssues('admin', 'aaaaaaaaaaaa')).toHaveLength(1);
+      expect(estimatorLoaded()).toBe(true);
+      vi.advanceTimersByTime(ESTIMATOR_IDLE_MS - 1000);
+      expect(passwordIssues('lin.hai', 'nuleijuohz2024')).toEqual([]); // a use restarts the wait
+      vi.advanceTimersByTime(ESTIMATOR_IDLE_MS - 1000);
+      expect(estimatorLoaded()).toBe(true);
+      vi.advanceTimersByTime(1000);
+      expect(estimatorLoaded()).toBe(false); // the modules are out of the require cache: nothing holds the dictionaries
+      expect(passwordIssues('admin', 'aaaaaaaaaaaa')).toHaveLength(1); // and the same answer after loading again
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
