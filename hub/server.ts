@@ -11,6 +11,7 @@ import { encodeMessage } from '../shared/sync-protocol.ts';
 import { clientIdFor, topics } from '../shared/topics.ts';
 import { buildApp } from './app.ts';
 import { passwordIssues } from './auth/password-policy.ts';
+import { stopStrengthWorker } from './auth/strength-pool.ts';
 import { hashPassword, randomSecret } from './auth/passwords.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.ts';
 import type { HubConfig } from './config.ts';
@@ -92,7 +93,8 @@ export interface RunningHub {
 async function ensureAdmin(storage: Storage, password: string | undefined): Promise<string | undefined> {
   if ((await storage.countUsers()) > 0) return undefined;
   // The config check ran the policy's rules; the strength estimate runs here, only when the password is used.
-  const issues = password === undefined ? [] : passwordIssues('admin', password);
+  const issues = password === undefined ? [] : await passwordIssues('admin', password);
+  await stopStrengthWorker(); // a start-up's one check: nobody is setting passwords, don't keep its thread a minute
   if (issues.length > 0) {
     await storage.close();
     throw new BondgateError('CONFIG_INVALID', `auth.adminPassword (BONDGATE_ADMIN_PASSWORD) does not meet the password policy: ${issues.map((i) => i.message).join('; ')}`, issues.map((i) => ({ field: 'auth.adminPassword', message: i.message })));
@@ -440,6 +442,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
         await client.endAsync();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
+        await stopStrengthWorker(); // no request of this hub's can be checking a password now
         await broker?.close();
         await brokerAccounts?.close();
         await decodePool?.close();

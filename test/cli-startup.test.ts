@@ -95,7 +95,7 @@ describe('a scanner-only gateway loads only what it is configured for', () => {
 });
 
 describe('a compiled hub runs its worker threads compiled too', () => {
-  it('the events decoder and the CEB XML worker load from the compiled tree, and no thread loads tsx', async () => {
+  it('the events decoder, the CEB XML worker and the password-strength estimator load from the compiled tree, and no thread loads tsx', async () => {
     const file = join(dir, 'hub-trace.txt');
     const config = join(dir, 'hub.json');
     writeFileSync(
@@ -115,6 +115,8 @@ describe('a compiled hub runs its worker threads compiled too', () => {
       await p.waitForOutput(/hub ready/, 120_000);
       await vi.waitFor(() => expect(readFileSync(file, 'utf8')).toMatch(/\/dist\/run\/[0-9a-f]+\/hub\/services\/ceb-worker\.js$/m), { timeout: 20_000 });
       await vi.waitFor(() => expect(readFileSync(file, 'utf8')).toMatch(/\/dist\/run\/[0-9a-f]+\/hub\/services\/decode-worker\.js$/m), { timeout: 20_000 });
+      // The first admin's password was checked on the strength estimator's thread (hub/auth/strength-pool.ts).
+      expect(readFileSync(file, 'utf8')).toMatch(/\/dist\/run\/[0-9a-f]+\/hub\/auth\/strength-worker\.js$/m);
     } finally {
       p.kill('SIGKILL');
       await p.exited;

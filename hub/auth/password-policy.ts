@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import type { FieldIssue } from '../../shared/errors.ts';
+import { estimateStrength } from './strength-pool.ts';
 
 /**
  * The hub's password policy for people (users and the first admin), in two parts:
@@ -19,13 +18,6 @@ export const MIN_PASSWORD_LENGTH = 12;
 export const MIN_DIGITS_ONLY_LENGTH = 16;
 /** zxcvbn's score (0–4): 3 is "safely unguessable", about 10^8 guesses or more. */
 export const MIN_STRENGTH_SCORE = 3;
-/**
- * The estimator reads this many characters: its matching grows fast with length (a 256-character string of look-alike
- * symbols took seconds of the hub's only thread); a longer password is at least as strong as its first 64 characters.
- */
-const ESTIMATED_LENGTH = 64;
-/** Words every password here is near: the estimator treats them (and the user name) as known. */
-const CONTEXT_WORDS = ['bondgate'];
 
 const COMMON = new Set(
   readFileSync(new URL('./common-passwords.txt', import.meta.url), 'utf8')
@@ -59,61 +51,6 @@ function repeatedUnit(s: string): string | undefined {
     if (chars.every((c, i) => c === chars[i % n])) return chars.slice(0, n).join('');
   }
   return undefined;
-}
-
-let estimator: ZxcvbnFactory | undefined;
-let release: NodeJS.Timeout | undefined;
-/** An estimator unused this long is dropped, its dictionaries with it. */
-export const ESTIMATOR_IDLE_MS = 60_000;
-/** The require-cache keys the estimator's loading added (its packages and theirs, e.g. fastest-levenshtein). */
-let loadedModules: string[] = [];
-
-/**
- * Built on first use, not at import: loading and ranking the dictionaries takes about half a second, which a hub start
- * (or a config check) should not pay when nobody sets a password. Dropped again after ESTIMATOR_IDLE_MS unused, its
- * modules out of the require cache: the ranked dictionaries are ~30 MiB of the hub's heap (heap snapshot of an idle
- * hub: 15 MiB of property tables and 270,000 strings), kept for a password set once a week — and a fresh hub makes its
- * first admin at start-up, so without this every hub carried them from then on.
- */
-function strengthEstimator(): ZxcvbnFactory {
-  clearTimeout(release);
-  release = setTimeout(releaseEstimator, ESTIMATOR_IDLE_MS).unref();
-  if (estimator) return estimator;
-  // require(), not import(): the policy is synchronous (a config schema refinement uses it), and the packages are CommonJS
-  // — which is also what lets them be dropped again (an ES module stays loaded for the life of the process).
-  const require = createRequire(import.meta.url);
-  const before = new Set(Object.keys(require.cache));
-  const core = require('@zxcvbn-ts/core') as typeof import('@zxcvbn-ts/core');
-  const common = require('@zxcvbn-ts/language-common') as typeof import('@zxcvbn-ts/language-common');
-  const en = require('@zxcvbn-ts/language-en') as typeof import('@zxcvbn-ts/language-en');
-  estimator = new core.ZxcvbnFactory({
-    dictionary: { ...common.dictionary, ...en.dictionary },
-    graphs: common.adjacencyGraphs,
-    translations: en.translations,
-    maxLength: ESTIMATED_LENGTH,
-    // Look-alike substitutions tried per password (default 100): past a dozen the work explodes and finds nothing new.
-    l33tMaxSubstitutions: 12,
-  });
-  loadedModules = Object.keys(require.cache).filter((k) => !before.has(k));
-  return estimator;
-}
-
-/** Forget the estimator and its modules; the next password check loads them again. */
-export function releaseEstimator(): void {
-  clearTimeout(release);
-  release = undefined;
-  estimator = undefined;
-  // Every module the loading added, not only @zxcvbn-ts/*: one left cached (a dependency) holds the rest through
-  // its parent chain — which is how a first try kept the word lists after dropping the packages themselves.
-  const cache = createRequire(import.meta.url).cache;
-  for (const key of loadedModules) delete cache[key];
-  loadedModules = [];
-}
-
-/** Whether the estimator's modules are loaded now (for tests and diagnostics). */
-export function estimatorLoaded(): boolean {
-  const cache = createRequire(import.meta.url).cache;
-  return estimator !== undefined || Object.keys(cache).some((k) => /[\\/]node_modules[\\/](@zxcvbn-ts|fastest-levenshtein)[\\/]/.test(k));
 }
 
 /**
@@ -152,13 +89,14 @@ function littleAdded(rest: string): boolean {
 
 /**
  * What is wrong with a new password for this user (empty when it is acceptable): the rules, then (when they pass) the
- * strength estimate, whose warning and suggestions go into the message. Synchronous, tens of milliseconds once loaded.
+ * strength estimate, whose warning and suggestions go into the message. The estimate runs on its own worker thread
+ * (strength-pool.ts): loading its dictionaries takes half a second and ~30 MiB, neither of which the hub's main thread
+ * (broker, ingest, health) should carry for a password set once a week.
  */
-export function passwordIssues(username: string, password: string): FieldIssue[] {
+export async function passwordIssues(username: string, password: string): Promise<FieldIssue[]> {
   const issues = passwordRuleIssues(username, password);
   if (issues.length > 0) return issues;
-  const { score, feedback } = strengthEstimator().check(password, [username, ...CONTEXT_WORDS]);
+  const { score, advice } = await estimateStrength(username, password);
   if (score >= MIN_STRENGTH_SCORE) return [];
-  const advice = [feedback.warning, ...feedback.suggestions].filter((s): s is string => !!s).join(' ');
   return [{ field: 'password', message: `is too easy to guess (strength ${score} of 4, at least ${MIN_STRENGTH_SCORE} needed)${advice ? `: ${advice}` : ''}` }];
 }

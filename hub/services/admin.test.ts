@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isBondgateError } from '../../shared/errors.ts';
 import { eachStore } from '../../test/helpers/stores.ts';
 import { verifyPassword } from '../auth/passwords.ts';
@@ -6,10 +6,12 @@ import { backoffDelayMs, hashToken, LOGIN_BACKOFF, login, LoginRateLimited, logi
 import { openUsersRepo, type UsersRepo } from '../repos/users.ts';
 import { HubConfig } from '../config.ts';
 import type { Role } from '../storage/storage.ts';
-import { ESTIMATOR_IDLE_MS, estimatorLoaded, passwordRuleIssues, releaseEstimator } from '../auth/password-policy.ts';
+import { passwordRuleIssues } from '../auth/password-policy.ts';
+import { STRENGTH_WORKER_IDLE_MS, stopStrengthWorker, strengthWorkerRunning } from '../auth/strength-pool.ts';
 import { AdminService, passwordIssues, userActionRefusal, type UserAction } from './admin.ts';
 
 describe('password policy', () => {
+  afterAll(() => stopStrengthWorker());
   const short = 'must be at least 12 characters';
   const spaces = 'must not be only spaces';
   const common = 'is a commonly used password (with digits, symbols or look-alike letters added)';
@@ -65,49 +67,50 @@ describe('password policy', () => {
     // Longer than the estimator reads: judged by its first 64 characters, so a weak start stays weak.
     ['officer-7', `${'a'.repeat(70)}tidal-quartz-mimosa-falcon`, [guessable]],
     ['officer-7', `tidal-quartz-mimosa-falcon-${'a'.repeat(200)}`, []],
-  ] as const)('%s / %j', (username, password, messages) => {
-    const issues = passwordIssues(username, password);
+  ] as const)('%s / %j', async (username, password, messages) => {
+    const issues = await passwordIssues(username, password);
     expect(issues.map((i) => i.message)).toEqual(messages.map((m) => (typeof m === 'string' ? m : expect.stringMatching(m))));
     expect(issues.every((i) => i.field === 'password')).toBe(true);
   });
 
-  it("names the estimator's warning and what to do in the message", () => {
-    const [issue] = passwordIssues('officer-7', 'aaaaaaaaaaaa');
+  it("names the estimator's warning and what to do in the message", async () => {
+    const [issue] = await passwordIssues('officer-7', 'aaaaaaaaaaaa');
     expect(issue!.message).toMatch(/Repeated characters like "aaa" are easy to guess/);
     expect(issue!.message).toMatch(/Avoid repeated words and characters/);
   });
 
-  it("knows the product's name and the user name as words a guesser tries", () => {
+  it("knows the product's name and the user name as words a guesser tries", async () => {
     // Each alone is a strong-looking string to the estimator; as the product's or the user's name it is not.
-    expect(passwordIssues('officer-7', 'bondgate-demo')).toEqual([{ field: 'password', message: expect.stringMatching(guessable) }]);
-    expect(passwordIssues('zhoujielun', 'nuleijuohz2024')).toEqual([{ field: 'password', message: expect.stringMatching(guessable) }]); // reversed
-    expect(passwordIssues('lin.hai', 'nuleijuohz2024')).toEqual([]);
+    expect(await passwordIssues('officer-7', 'bondgate-demo')).toEqual([{ field: 'password', message: expect.stringMatching(guessable) }]);
+    expect(await passwordIssues('zhoujielun', 'nuleijuohz2024')).toEqual([{ field: 'password', message: expect.stringMatching(guessable) }]); // reversed
+    expect(await passwordIssues('lin.hai', 'nuleijuohz2024')).toEqual([]);
   });
 
-  it('the rules alone (the config check) leave the estimate to the full policy', () => {
+  it('the rules alone (the config check) leave the estimate to the full policy', async () => {
     expect(passwordRuleIssues('admin', 'aaaaaaaaaaaa')).toEqual([]);
-    expect(passwordIssues('admin', 'aaaaaaaaaaaa')).toHaveLength(1);
+    expect(await passwordIssues('admin', 'aaaaaaaaaaaa')).toHaveLength(1);
     expect(passwordRuleIssues('lin.hai', 'lin.hai-24')).toEqual([{ field: 'password', message: short }, { field: 'password', message: withName }]);
   });
 
-  it('drops the estimator and its dictionaries once unused for a while, and loads them again for the next check', () => {
-    vi.useFakeTimers();
+  it('estimates on a worker thread that ends once unused for a while, and starts again for the next check', async () => {
+    await stopStrengthWorker();
+    expect(passwordRuleIssues('admin', 'aaaaaaaaaaaa')).toEqual([]); // the rules alone never start it
+    expect(strengthWorkerRunning()).toBe(false);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
-      releaseEstimator();
-      expect(estimatorLoaded()).toBe(false);
-      expect(passwordRuleIssues('admin', 'aaaaaaaaaaaa')).toEqual([]); // the rules alone never load it
-      expect(estimatorLoaded()).toBe(false);
-      expect(passwordIssues('admin', 'aaaaaaaaaaaa')).toHaveLength(1);
-      expect(estimatorLoaded()).toBe(true);
-      vi.advanceTimersByTime(ESTIMATOR_IDLE_MS - 1000);
-      expect(passwordIssues('lin.hai', 'nuleijuohz2024')).toEqual([]); // a use restarts the wait
-      vi.advanceTimersByTime(ESTIMATOR_IDLE_MS - 1000);
-      expect(estimatorLoaded()).toBe(true);
+      expect(await passwordIssues('admin', 'aaaaaaaaaaaa')).toHaveLength(1);
+      expect(strengthWorkerRunning()).toBe(true);
+      vi.advanceTimersByTime(STRENGTH_WORKER_IDLE_MS - 1000);
+      expect(await passwordIssues('lin.hai', 'nuleijuohz2024')).toEqual([]); // a check restarts the wait
+      vi.advanceTimersByTime(STRENGTH_WORKER_IDLE_MS - 1000);
+      expect(strengthWorkerRunning()).toBe(true);
       vi.advanceTimersByTime(1000);
-      expect(estimatorLoaded()).toBe(false); // the modules are out of the require cache: nothing holds the dictionaries
-      expect(passwordIssues('admin', 'aaaaaaaaaaaa')).toHaveLength(1); // and the same answer after loading again
+      expect(strengthWorkerRunning()).toBe(false); // ended: its isolate, the dictionaries' memory, is gone
+      expect(await passwordIssues('admin', 'aaaaaaaaaaaa')).toHaveLength(1); // and the same answer from a new one
+      expect(strengthWorkerRunning()).toBe(true);
     } finally {
       vi.useRealTimers();
+      await stopStrengthWorker();
     }
   });
 });

@@ -105,7 +105,7 @@ export class AdminService {
   }
 
   async createUser(actor: string, input: NewUser): Promise<UserView> {
-    const issues = passwordIssues(input.username, input.password);
+    const issues = await passwordIssues(input.username, input.password);
     if (issues.length > 0) throw new BondgateError('VALIDATION_FAILED', 'the password does not meet the policy', issues);
     const user: UserAccount = { username: input.username, passwordHash: await hashPassword(input.password), role: input.role, displayName: input.displayName, createdMs: this.now(), disabled: false };
     if (!(await this.d.users.create(user))) throw new BondgateError('CONFLICT', `user ${input.username} exists`, [{ field: 'username', message: 'already taken' }]);
@@ -115,7 +115,7 @@ export class AdminService {
 
   async updateUser(actor: string, username: string, patch: UserPatch): Promise<UserView> {
     if (patch.password !== undefined) {
-      const issues = passwordIssues(username, patch.password);
+      const issues = await passwordIssues(username, patch.password);
       if (issues.length > 0) throw new BondgateError('VALIDATION_FAILED', 'the password does not meet the policy', issues);
     }
     // Hashed before the transaction: scrypt takes tens of milliseconds and the transaction holds the users lock.
