@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -104,5 +105,15 @@ describe('embedded broker: client ids and packet size', () => {
     await dropped;
     expect(logLines).toContainEqual(expect.objectContaining({ declaredBytes: 1 + 4 + body, msg: expect.stringMatching(/packet larger than the limit/) }));
     expect(hub.connected).toBe(true);
+  });
+
+  it("writes packet ids without mqtt-packet's table of 65,536 Buffers (~6 MiB of heap)", async () => {
+    // QoS 1 both ways: packet ids written by the broker (to the hub's subscription) and by the clients (their own
+    // clients default to the table: the broker switched it off on the shared module before any was written).
+    const a = await connect('GW-A', PW['GW-A']!, 'GW-A:ids');
+    await a.publishAsync(topics.events('GW-A'), Buffer.from('{}'), { qos: 1 });
+    await vi.waitFor(() => expect(hubGot.some((m) => m.bytes === 2)).toBe(true), { timeout: 10_000 });
+    const numbers = createRequire(createRequire(import.meta.url).resolve('aedes'))('mqtt-packet/numbers.js') as { cache: Record<number, Buffer> };
+    expect(Object.keys(numbers.cache)).toHaveLength(0);
   });
 });

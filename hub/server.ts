@@ -193,6 +193,8 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     // Connected only once the ingest handler is attached (below): the stores and projections migrate and catch up
     // first, and no batch arrives to an empty room (it would be resent, but only after the edge's ack timeout).
     manualConnect: true,
+    // No table of 65,536 two-byte Buffers for packet ids (hub/broker.ts, noPacketIdTable).
+    writeCache: false,
   });
   client.on('connect', () => {
     // Acks are small and latency-bound: no Nagle delay on them.

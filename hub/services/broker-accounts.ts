@@ -70,6 +70,7 @@ export function dynsecBrokerAccounts(o: DynsecOptions): BrokerAccounts {
         clean: true,
         reconnectPeriod: 1000,
         connectTimeout: timeoutMs,
+        writeCache: false, // as the hub's own client (hub/broker.ts, noPacketIdTable)
       });
       client = c;
       c.on('error', (e) => o.log.warn({ err: e.message }, 'broker accounts connection error'));
