@@ -12,6 +12,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     teardownTimeout: 30_000,
+    // expect.poll waits on a condition; its 1 s default is a speed assertion in disguise on a loaded machine (a browser
+    // test creating a user failed on it once the password check moved to a worker that starts on demand).
+    expect: { poll: { timeout: 20_000 } },
     // End-to-end suites start processes and brokers on free ports; two workers suit a 2-core machine. A worker must
     // never block its thread for long (spawnSync, cpSync of node_modules): Vitest's worker RPC has a fixed 60 s
     // deadline ("Timeout calling onTaskUpdate"), so such work is asynchronous in the tests.
