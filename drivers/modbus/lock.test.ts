@@ -29,7 +29,7 @@ async function rig(map: Partial<typeof MAP> = {}) {
 describe('Modbus gate lock', () => {
   it('reports the barrier closed, opens and closes it on command', async () => {
     const { sim, driver, readings } = await rig();
-    await vi.waitFor(() => expect(readings).toContainEqual(expect.objectContaining({ kind: 'lock.state', open: false })));
+    await vi.waitFor(() => expect(readings).toContainEqual(expect.objectContaining({ kind: 'lock.state', open: false })), { timeout: 20_000 });
     await expect(driver.send('open')).resolves.toEqual({ ok: true });
     await vi.waitFor(() => expect(readings).toContainEqual(expect.objectContaining({ kind: 'lock.state', open: true })), { timeout: 2000 });
     expect(sim.isOpen).toBe(true);
@@ -40,7 +40,7 @@ describe('Modbus gate lock', () => {
 
   it('raises a forced-open alarm when the barrier rises without a command', async () => {
     const { sim, readings } = await rig();
-    await vi.waitFor(() => expect(readings.length).toBeGreaterThan(0));
+    await vi.waitFor(() => expect(readings.length).toBeGreaterThan(0), { timeout: 20_000 });
     sim.forceOpen();
     await vi.waitFor(() => expect(readings).toContainEqual(expect.objectContaining({ kind: 'lock.forced_open' })), { timeout: 2000 });
     expect(readings).toContainEqual(expect.objectContaining({ kind: 'lock.state', open: true }));
@@ -55,7 +55,7 @@ describe('Modbus gate lock', () => {
 
   it('reports the loss of the controller and refuses commands while it is gone', async () => {
     const { sim, driver, readings } = await rig();
-    await vi.waitFor(() => expect(readings.length).toBeGreaterThan(0));
+    await vi.waitFor(() => expect(readings.length).toBeGreaterThan(0), { timeout: 20_000 });
     await sim.stop();
     await vi.waitFor(() => expect(driver.health().connected).toBe(false), { timeout: 3000 });
     expect(readings.some((r) => r.kind === 'device.error')).toBe(true);

@@ -94,13 +94,13 @@ describe('conveyor PLC over Modbus TCP', () => {
     expect(values(readings, 'running')).toEqual([false]);
     expect(await driver.send({ op: 'write', name: 'speed.setpoint', value: 800 })).toEqual({ ok: true });
     expect(await driver.send({ op: 'write', name: 'run', value: true })).toEqual({ ok: true });
-    await vi.waitFor(() => expect(values(readings, 'running')).toEqual([false, true]));
-    await vi.waitFor(() => expect(values(readings, 'speed')).toContain(800));
+    await vi.waitFor(() => expect(values(readings, 'running')).toEqual([false, true]), { timeout: 20_000 });
+    await vi.waitFor(() => expect(values(readings, 'speed')).toContain(800), { timeout: 20_000 });
 
     expect(await sim.feedParcel()).toBe('release');
     await driver.send({ op: 'write', name: 'divert.inspection', value: true });
     expect(await sim.feedParcel()).toBe('inspection');
-    await vi.waitFor(() => expect(values(readings, 'parcels').at(-1)).toBe(2));
+    await vi.waitFor(() => expect(values(readings, 'parcels').at(-1)).toBe(2), { timeout: 20_000 });
     // Each parcel is seen at both eyes (the simulator holds an eye lit until the driver has polled it).
     expect(values(readings, 'eye.entry').filter((v) => v === true).length).toBe(2);
     expect(values(readings, 'eye.exit').filter((v) => v === true).length).toBe(2);
@@ -111,9 +111,9 @@ describe('conveyor PLC over Modbus TCP', () => {
   it('reports a belt fault and refuses bad writes without sending them', async () => {
     const { sim, driver, readings } = await tcpRig();
     await driver.send({ op: 'write', name: 'run', value: true });
-    await vi.waitFor(() => expect(values(readings, 'running').at(-1)).toBe(true));
+    await vi.waitFor(() => expect(values(readings, 'running').at(-1)).toBe(true), { timeout: 20_000 });
     sim.fault(17);
-    await vi.waitFor(() => expect(values(readings, 'fault.code').at(-1)).toBe(17));
+    await vi.waitFor(() => expect(values(readings, 'fault.code').at(-1)).toBe(17), { timeout: 20_000 });
     expect(values(readings, 'running').at(-1)).toBe(false);
     expect(await driver.send({ op: 'write', name: 'parcels', value: 0 })).toMatchObject({ ok: false, code: 'BAD_VALUE' });
     expect(await driver.send({ op: 'write', name: 'nope', value: 0 })).toMatchObject({ ok: false, code: 'UNKNOWN_POINT' });
@@ -122,12 +122,12 @@ describe('conveyor PLC over Modbus TCP', () => {
   it('gives a bad status to the one point the PLC refuses, and keeps polling the rest', async () => {
     const points = PlcConfig.shape.points.parse([...CONVEYOR_POINTS, { name: 'ghost', table: 'input', address: 6 }]);
     const { sim, driver, readings } = await tcpRig(points);
-    await vi.waitFor(() => expect(readings).toContainEqual(expect.objectContaining({ kind: 'plc.status', name: 'ghost', ok: false, reason: expect.stringMatching(/exception 2/) })));
+    await vi.waitFor(() => expect(readings).toContainEqual(expect.objectContaining({ kind: 'plc.status', name: 'ghost', ok: false, reason: expect.stringMatching(/exception 2/) })), { timeout: 20_000 });
     // 'ghost' was read together with its neighbours: they were re-read one by one and still arrive.
     expect(values(readings, 'lastLane')).toEqual([0]);
     await driver.send({ op: 'write', name: 'run', value: true });
     await sim.feedParcel();
-    await vi.waitFor(() => expect(values(readings, 'parcels').at(-1)).toBe(1));
+    await vi.waitFor(() => expect(values(readings, 'parcels').at(-1)).toBe(1), { timeout: 20_000 });
     expect(readings.filter((r) => r.kind === 'plc.status')).toHaveLength(1); // reported once, not every poll
     expect(driver.health().connected).toBe(true);
   });

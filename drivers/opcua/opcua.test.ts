@@ -59,7 +59,7 @@ describe('OPC UA driver against the simulated X-ray line', () => {
     const { sim, url, dir } = await line({ timing: { ...FAST, travelMs: 400 } });
     const { driver, readings } = await connect(url, dir);
     expect(driver.health()).toMatchObject({ connected: true, errors: 0 });
-    await vi.waitFor(() => expect(values(readings, 'conveyor.state').at(-1)?.value).toBe(PackMLState.Execute));
+    await vi.waitFor(() => expect(values(readings, 'conveyor.state').at(-1)?.value).toBe(PackMLState.Execute), { timeout: 20_000 });
     // The edge's part: divert every parcel as its verdict arrives.
     const divertResults: unknown[] = [];
     driver.onReading((r) => {
@@ -74,7 +74,7 @@ describe('OPC UA driver against the simulated X-ray line', () => {
       { parcelId: 'BG-0003', verdict: 'reject' },
     ] as const;
     const outcomes = await Promise.all(parcels.map((p) => sim.feedParcel(p)));
-    await vi.waitFor(() => expect(events(readings)).toHaveLength(3));
+    await vi.waitFor(() => expect(events(readings)).toHaveLength(3), { timeout: 20_000 });
 
     expect(events(readings).map((e) => ({ name: e.name, ...e.fields, Time: typeof e.fields.Time }))).toEqual([
       { name: 'xray.verdict', ParcelId: 'BG-0001', Verdict: 'clear', ImageRef: 'img://lane1/0001.png', Time: 'string' },
@@ -88,7 +88,7 @@ describe('OPC UA driver against the simulated X-ray line', () => {
       { parcelId: 'BG-0003', lane: 'exception', commanded: true },
     ]);
     // Each eye: its initial value, then one rising and one falling edge per parcel, none lost between publishes.
-    await vi.waitFor(() => expect(values(readings, 'eye.divert').map((r) => r.value)).toEqual([false, true, false, true, false, true, false]));
+    await vi.waitFor(() => expect(values(readings, 'eye.divert').map((r) => r.value)).toEqual([false, true, false, true, false, true, false]), { timeout: 20_000 });
     for (const eye of ['eye.entry', 'eye.xray']) expect(values(readings, eye).map((r) => r.value)).toEqual([false, true, false, true, false, true, false]);
     // Along the belt, by the PLC's own timestamps: entry, then X-ray, then divert, parcel by parcel.
     const rising = (name: string) => values(readings, name).filter((r) => r.value === true).map((r) => r.sourceTimestamp!);
@@ -120,7 +120,7 @@ describe('OPC UA driver against the simulated X-ray line', () => {
     // No dataType: the driver reads the node's DataType (Double) first.
     expect(await driver.send({ op: 'write', name: 'conveyor.speedSetpoint', value: 1.2 })).toEqual({ ok: true });
     expect(sim.line.machSpeed).toBe(1.2);
-    await vi.waitFor(() => expect(values(readings, 'conveyor.speed').at(-1)?.value).toBe(1.2));
+    await vi.waitFor(() => expect(values(readings, 'conveyor.speed').at(-1)?.value).toBe(1.2), { timeout: 20_000 });
     expect(await driver.send({ op: 'write', nodeId: xrayNode(XrayLineIds.machSpeed), value: '0.8', dataType: 'Double' })).toEqual({ ok: true });
     expect(sim.line.machSpeed).toBe(0.8);
     expect(await driver.send({ op: 'write', name: 'conveyor.state', value: 2 })).toMatchObject({ ok: false, code: expect.stringMatching(/^Bad(NotWritable|UserAccessDenied)$/) });
@@ -132,7 +132,7 @@ describe('OPC UA driver against the simulated X-ray line', () => {
     const { sim, url, dir } = await line();
     const { driver, readings } = await connect(url, dir);
     const states = () => values(readings, 'conveyor.state').map((r) => r.value);
-    const settle = async (state: number) => vi.waitFor(() => expect(states().at(-1)).toBe(state));
+    const settle = async (state: number) => vi.waitFor(() => expect(states().at(-1)).toBe(state), { timeout: 20_000 });
     await settle(PackMLState.Execute);
 
     expect(await driver.send({ op: 'call', method: 'conveyor.stop' })).toEqual({ ok: true });
@@ -150,14 +150,14 @@ describe('OPC UA driver against the simulated X-ray line', () => {
 
     sim.fault(4711, 'X-ray tube over temperature');
     await settle(PackMLState.Aborted);
-    await vi.waitFor(() => expect(values(readings, 'fault.active').at(-1)?.value).toBe(true));
+    await vi.waitFor(() => expect(values(readings, 'fault.active').at(-1)?.value).toBe(true), { timeout: 20_000 });
     expect(values(readings, 'fault.code').at(-1)?.value).toBe(4711);
     expect(values(readings, 'fault.text').at(-1)?.value).toBe('X-ray tube over temperature');
     expect(values(readings, 'xray.state').at(-1)?.value).toBe('OutOfService');
     expect(await driver.send({ op: 'call', method: 'divert', args: ['BG-0201', 'release'] })).toMatchObject({ ok: false, code: 'BadInvalidState' });
     expect(await driver.send({ op: 'call', method: 'conveyor.clear' })).toEqual({ ok: true });
     await settle(PackMLState.Stopped);
-    await vi.waitFor(() => expect(values(readings, 'fault.active').at(-1)?.value).toBe(false));
+    await vi.waitFor(() => expect(values(readings, 'fault.active').at(-1)?.value).toBe(false), { timeout: 20_000 });
   });
 
   it('re-establishes session and subscription after the server restarts, and readings flow again', async () => {
@@ -165,7 +165,7 @@ describe('OPC UA driver against the simulated X-ray line', () => {
     const { driver, readings } = await connect(url, dir);
     const before = driver.currentSubscriptionId;
     await sim.feedParcel({ parcelId: 'BG-0300', verdict: 'clear' });
-    await vi.waitFor(() => expect(events(readings)).toHaveLength(1));
+    await vi.waitFor(() => expect(events(readings)).toHaveLength(1), { timeout: 20_000 });
 
     await sim.restart();
     await vi.waitFor(() => expect(driver.health()).toMatchObject({ connected: true, reconnects: 1 }), { timeout: 10_000 });
@@ -174,7 +174,7 @@ describe('OPC UA driver against the simulated X-ray line', () => {
     expect(driver.currentSubscriptionId).not.toBe(before);
     const mark = readings.length;
     await sim.feedParcel({ parcelId: 'BG-0301', verdict: 'reject', imageRef: 'img://after-restart.png' });
-    await vi.waitFor(() => expect(events(readings.slice(mark))).toEqual([expect.objectContaining({ fields: expect.objectContaining({ ParcelId: 'BG-0301', Verdict: 'reject', ImageRef: 'img://after-restart.png' }) })]));
+    await vi.waitFor(() => expect(events(readings.slice(mark))).toEqual([expect.objectContaining({ fields: expect.objectContaining({ ParcelId: 'BG-0301', Verdict: 'reject', ImageRef: 'img://after-restart.png' }) })]), { timeout: 20_000 });
     expect(values(readings.slice(mark), 'eye.entry').map((r) => r.value)).toContain(true);
     // And commands go through the new session.
     expect(await driver.send({ op: 'write', name: 'conveyor.speedSetpoint', value: 0.9 })).toEqual({ ok: true });
@@ -234,7 +234,7 @@ describe('OPC UA driver against the simulated X-ray line', () => {
     cleanups.push(() => sim.stop());
     await vi.waitFor(() => expect(sup.status()[0]!.state).toBe('up'), { timeout: 10_000 });
     await sim.feedParcel({ parcelId: 'BG-0500', verdict: 'clear' });
-    await vi.waitFor(() => expect(events(readings).map((e) => e.fields.ParcelId)).toEqual(['BG-0500']));
+    await vi.waitFor(() => expect(events(readings).map((e) => e.fields.ParcelId)).toEqual(['BG-0500']), { timeout: 20_000 });
   });
 
   it('turns a node the server does not have into a reading with the bad status', async () => {
@@ -247,15 +247,15 @@ describe('OPC UA driver against the simulated X-ray line', () => {
       ],
     });
     expect(driver.health().connected).toBe(true);
-    await vi.waitFor(() => expect(values(readings, 'missing')).toEqual([expect.objectContaining({ value: null, statusCode: 'BadNodeIdUnknown' })]));
+    await vi.waitFor(() => expect(values(readings, 'missing')).toEqual([expect.objectContaining({ value: null, statusCode: 'BadNodeIdUnknown' })]), { timeout: 20_000 });
     expect(values(readings, 'other.plc')).toEqual([expect.objectContaining({ value: null, statusCode: 'BadNodeIdUnknown' })]);
-    await vi.waitFor(() => expect(values(readings, 'eye.entry')).toEqual([expect.objectContaining({ value: false, statusCode: 'Good' })]));
+    await vi.waitFor(() => expect(values(readings, 'eye.entry')).toEqual([expect.objectContaining({ value: false, statusCode: 'Good' })]), { timeout: 20_000 });
   });
 
   it('stays fresh on subscription keepalives while the line is idle', async () => {
     const { url, dir } = await line();
     const { driver, readings } = await connect(url, dir);
-    await vi.waitFor(() => expect(values(readings, 'conveyor.state')).toHaveLength(1));
+    await vi.waitFor(() => expect(values(readings, 'conveyor.state')).toHaveLength(1), { timeout: 20_000 });
     const mark = readings.length;
     const t0 = driver.health().lastReadingMs!;
     // keepAliveCount 4 × 50 ms publishing: a keepalive every 200 ms, with no data change at all.
@@ -276,7 +276,7 @@ describe('OPC UA driver against the simulated X-ray line', () => {
     const { sim, url, dir } = await line({ secureEndpoints: true });
     const { driver, readings } = await connect(url, dir, { securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256', acceptUnknownServerCertificate: true });
     await sim.feedParcel({ parcelId: 'BG-0400', verdict: 'clear' });
-    await vi.waitFor(() => expect(events(readings)).toEqual([expect.objectContaining({ fields: expect.objectContaining({ ParcelId: 'BG-0400' }) })]));
+    await vi.waitFor(() => expect(events(readings)).toEqual([expect.objectContaining({ fields: expect.objectContaining({ ParcelId: 'BG-0400' }) })]), { timeout: 20_000 });
     expect(await driver.send({ op: 'call', method: 'divert', args: ['BG-0401', 'release'] })).toEqual({ ok: true });
   });
 });

@@ -79,7 +79,7 @@ describe('USB serial adapters by identity', () => {
     const devA = await serialTransport(SerialConfig.parse({ path: a.device }))();
     cleanups.push(() => devA.close());
     await devA.write(Buffer.from('one'));
-    await vi.waitFor(() => expect(got.join('')).toBe('one'));
+    await vi.waitFor(() => expect(got.join('')).toBe('one'), { timeout: 20_000 });
     await first.close();
 
     // Unplugged and plugged back: the kernel gives it ttyUSB1 now.
@@ -92,6 +92,6 @@ describe('USB serial adapters by identity', () => {
     const devB = await serialTransport(SerialConfig.parse({ path: b.device }))();
     cleanups.push(() => devB.close());
     await devB.write(Buffer.from('two'));
-    await vi.waitFor(() => expect(got.join('')).toBe('onetwo'));
+    await vi.waitFor(() => expect(got.join('')).toBe('onetwo'), { timeout: 20_000 });
   });
 });

@@ -124,7 +124,7 @@ describe('station runner: nothing a station was given is lost to its own failure
     const r = new StationRunner('LINE-1', def, j, memoryCache(), noCommands, quiet, () => 1_000);
     const n = TIMER_CHUNK * 3 + 7;
     await r.input({ commands: Array.from({ length: n }, (_, k) => ({ kind: 'timer' as const, id: `t${k}`, atMs: 500 + (k % 3) })) });
-    await vi.waitFor(() => expect(fired).toHaveLength(n));
+    await vi.waitFor(() => expect(fired).toHaveLength(n), { timeout: 20_000 });
     expect(seenByOthers).toEqual([TIMER_CHUNK]); // old code: every timer decided before anything else ran
     const expected = Array.from({ length: n }, (_, k) => ({ id: `t${k}`, at: 500 + (k % 3), k })).sort((a, b) => a.at - b.at || a.k - b.k).map((t) => t.id);
     expect(fired).toEqual(expected);

@@ -82,13 +82,13 @@ eachStore('overview routes', (store) => {
     });
     req.end();
     expect(await opened).toMatch(/^text\/event-stream/);
-    await vi.waitFor(() => expect(messages.length).toBeGreaterThanOrEqual(1));
+    await vi.waitFor(() => expect(messages.length).toBeGreaterThanOrEqual(1), { timeout: 20_000 });
     expect(zoneStats.watching).toBe(1);
     const inBefore = messages.at(-1)!.totals.in;
     const j = new JournalBuilder('GW-OV-ROUTE', Date.now());
     await zoneStats.projection.apply('GW-OV-ROUTE', [j.next({ type: 'parcel.scanned', stationId: 'S', parcelKey: `OVR-${randomBytes(4).toString('hex')}`, payload: { code: 'x', source: 'scanner' } }, Date.now()).event as EdgeEvent]);
-    await vi.waitFor(() => expect(messages.at(-1)!.totals.in).toBe(inBefore + 1));
+    await vi.waitFor(() => expect(messages.at(-1)!.totals.in).toBe(inBefore + 1), { timeout: 20_000 });
     req.destroy();
-    await vi.waitFor(() => expect(zoneStats.watching).toBe(0));
+    await vi.waitFor(() => expect(zoneStats.watching).toBe(0), { timeout: 20_000 });
   });
 });

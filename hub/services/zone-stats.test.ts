@@ -250,12 +250,12 @@ eachStore('zone-stats projection and overview', (store) => {
     const ended = [false, false];
     const spy = vi.spyOn(service, 'overview');
     const stops = [0, 1].map((i) => service.watch(24, { send: (o) => got[i]!.push(o), end: () => (ended[i] = true) }));
-    await vi.waitFor(() => expect(got.map((g) => g.length)).toEqual([1, 1]));
+    await vi.waitFor(() => expect(got.map((g) => g.length)).toEqual([1, 1]), { timeout: 20_000 });
     expect(service.watching).toBe(2);
     spy.mockClear();
     const g = new JournalBuilder('GW-ZS-3', T);
     await service.projection.apply('GW-ZS-3', [g.next({ type: 'parcel.scanned', stationId: 'S', parcelKey: 'ZW-1', payload: { code: 'ZW-1', source: 'scanner' } }, T + MIN).event as EdgeEvent]);
-    await vi.waitFor(() => expect(got.map((x) => x.at(-1)!.thisHour.in)).toEqual([1, 1]));
+    await vi.waitFor(() => expect(got.map((x) => x.at(-1)!.thisHour.in)).toEqual([1, 1]), { timeout: 20_000 });
     expect(spy).toHaveBeenCalledTimes(1);
     // A replay changes nothing, so nothing is pushed.
     spy.mockClear();
