@@ -1,10 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from './helpers/ports.ts';
-import { spawnNode } from './helpers/processes.ts';
-import { TRACE_HOOK, traceImports } from './helpers/trace-imports.ts';
+import { traceImports, traceRunning } from './helpers/trace-imports.ts';
 
 /**
  * `bondgate --help` and `--version` read the arguments before anything else loads: no TypeScript loader, no hub,
@@ -72,16 +71,8 @@ describe('a scanner-only gateway loads only what it is configured for', () => {
         stations: [{ kind: 'inspection', id: 'LINE-1', line: { lineId: 'LINE-1' }, devices: { scanners: ['scanner-1'] } }],
       }),
     );
-    const p = spawnNode(['--import', TRACE_HOOK, CLI, 'edge', '--config', config], { name: 'edge-lazy', env: { TRACE_IMPORTS_FILE: file } });
-    try {
-      await p.waitForOutput(/edge agent started/, 120_000);
-      // The scanner's driver loads as the device starts (drivers/registry.ts), which need not be before that line.
-      await vi.waitFor(() => expect(readFileSync(file, 'utf8')).toMatch(/\/drivers\/barcode\/serial-scanner\.js$/m), { timeout: 20_000 });
-    } finally {
-      p.kill('SIGKILL');
-      await p.exited;
-    }
-    const loaded = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    // The scanner's driver loads as the device starts (drivers/registry.ts), which need not be before the ready line.
+    const loaded = await traceRunning([CLI, 'edge', '--config', config], { name: 'edge-lazy', file, ready: /edge agent started/, loaded: [/\/drivers\/barcode\/serial-scanner\.js$/m] });
     // The application as bin/compile.mjs built it: every module of ours from dist/run/, none through tsx.
     expect(loaded.some((u) => /\/dist\/run\/[0-9a-f]+\/edge\/agent\.js$/.test(u))).toBe(true);
     expect(loaded.some((u) => /\/dist\/run\/[0-9a-f]+\/drivers\/barcode\/serial-scanner\.js$/.test(u))).toBe(true);
@@ -109,19 +100,15 @@ describe('a compiled hub runs its worker threads compiled too', () => {
         ingest: { decodeWorkers: 1 },
       }),
     );
-    // Workers inherit the process's --import: the trace hook sees what each thread resolves.
-    const p = spawnNode(['--import', TRACE_HOOK, CLI, 'hub', '--config', config], { name: 'hub-workers', env: { TRACE_IMPORTS_FILE: file, DATABASE_URL: '', MQTT_URL: '', PORT: '', MQTT_PORT: '' } });
-    try {
-      await p.waitForOutput(/hub ready/, 120_000);
-      await vi.waitFor(() => expect(readFileSync(file, 'utf8')).toMatch(/\/dist\/run\/[0-9a-f]+\/hub\/services\/ceb-worker\.js$/m), { timeout: 20_000 });
-      await vi.waitFor(() => expect(readFileSync(file, 'utf8')).toMatch(/\/dist\/run\/[0-9a-f]+\/hub\/services\/decode-worker\.js$/m), { timeout: 20_000 });
+    const compiled = (rel: string) => new RegExp(`/dist/run/[0-9a-f]+/${rel.replace(/[.]/g, '\\.')}$`, 'm');
+    const loaded = await traceRunning([CLI, 'hub', '--config', config], {
+      name: 'hub-workers',
+      file,
+      ready: /hub ready/,
       // The first admin's password was checked on the strength estimator's thread (hub/auth/strength-pool.ts).
-      expect(readFileSync(file, 'utf8')).toMatch(/\/dist\/run\/[0-9a-f]+\/hub\/auth\/strength-worker\.js$/m);
-    } finally {
-      p.kill('SIGKILL');
-      await p.exited;
-    }
-    const loaded = readFileSync(file, 'utf8').split('\n').filter(Boolean);
-    expect(loaded.filter((u) => /\/node_modules\/tsx\/|\.ts$|-worker\.mjs$/.test(u))).toEqual([]);
+      loaded: [compiled('hub/services/ceb-worker.js'), compiled('hub/services/decode-worker.js'), compiled('hub/auth/strength-worker.js')],
+      env: { DATABASE_URL: '', MQTT_URL: '', PORT: '', MQTT_PORT: '' },
+    });
+    expect(loaded.filter((u) => /\/node_modules\/tsx\/|\.ts$|\/tsx-worker\.mjs$/.test(u))).toEqual([]);
   }, 150_000);
 });

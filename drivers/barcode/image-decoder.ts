@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import sharp, { type Sharp } from 'sharp';
 import {
   binarizers, characterSets, contentTypes, defaultReaderOptions, eanAddOnSymbols, encodeFormats, prepareZXingModule, readBarcodes, textModes,
   type ReaderOptions, type ReadResult, type ZXingReaderModule, type ZXingReaderOptions,
 } from 'zxing-wasm/reader';
 import { DEFAULT_FORMATS, type CameraFormat } from './camera-config.ts';
-import { workerModule } from '../../shared/worker-module.ts';
+import { startWorker } from '../../shared/worker-module.ts';
 
 /**
  * Barcodes from camera frames and files. sharp decodes the image to RGBA (colour kept: the luminance is taken by
@@ -535,7 +535,7 @@ export class WorkerImageDecoder implements ImageDecoder {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const w = new Worker(workerModule(new URL('./decode-worker.ts', import.meta.url)));
+    const w = startWorker(new URL('./decode-worker.ts', import.meta.url));
     w.on('message', (m: DecodeResponse) => {
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);

@@ -1,5 +1,5 @@
-import { Worker } from 'node:worker_threads';
-import { workerModule } from '../../shared/worker-module.ts';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../../shared/worker-module.ts';
 import type { StrengthEstimate } from './strength.ts';
 
 /** A strength worker unused this long is ended, and its isolate's memory (the ranked dictionaries) with it. */
@@ -27,7 +27,7 @@ let nextId = 1;
 
 function start(): Running {
   if (running) return running;
-  const r: Running = { worker: new Worker(workerModule(new URL('./strength-worker.ts', import.meta.url))), pending: new Map() };
+  const r: Running = { worker: startWorker(new URL('./strength-worker.ts', import.meta.url)), pending: new Map() };
   const failAll = (err: Error) => {
     for (const p of r.pending.values()) p.reject(err);
     r.pending.clear();

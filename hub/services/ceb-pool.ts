@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { BondgateError } from '../../shared/errors.ts';
 import { cebToDocuments, type CebToDocumentsResult } from '../customs/ceb/to-documents.ts';
@@ -7,7 +7,7 @@ import { decodeXmlBytes } from '../customs/ceb/xml.ts';
 import { TrustStore, type TrustInput } from '../eport/trust.ts';
 import type { SignatureVerdict } from '../eport/verdict.ts';
 import { verifyEnvelopedSignature, type AlgorithmTable } from '../eport/xmldsig.ts';
-import { workerModule } from '../../shared/worker-module.ts';
+import { startWorker } from '../../shared/worker-module.ts';
 
 /**
  * CEB XML is decoded, parsed, checked against the XSD rules and mapped in worker threads. A legal maximum-size CEB311
@@ -84,7 +84,7 @@ export class CebPool {
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: new Worker(workerModule(new URL('./ceb-worker.ts', import.meta.url)), { workerData: { signatures: this.signatures } }), task: undefined };
+    const slot: Slot = { worker: startWorker(new URL('./ceb-worker.ts', import.meta.url), { workerData: { signatures: this.signatures } }), task: undefined };
     slot.worker.on('message', (m: { id: number; result: CebMapped }) => {
       const t = slot.task;
       slot.task = undefined;

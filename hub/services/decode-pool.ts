@@ -1,7 +1,7 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { prepareEventsMessage, type PreparedBatch, type Rejection } from './prepare-batch.ts';
-import { workerModule } from '../../shared/worker-module.ts';
+import { startWorker } from '../../shared/worker-module.ts';
 
 /**
  * Worker threads that decode, validate and hash-check events messages, so the hub's main thread spends its
@@ -20,7 +20,7 @@ export class DecodePool {
     for (let i = 0; i < size; i++) {
       // A young generation of 12 MiB (V8 grew it to 32 under a 6,000 events/s feed, all of it resident): the worker's
       // garbage is each batch's parse, dead by the next; measured, ingest through the worker unchanged (bench/RESULTS.md).
-      const w = new Worker(workerModule(new URL('./decode-worker.ts', import.meta.url)), { resourceLimits: { maxYoungGenerationSizeMb: 12 } });
+      const w = startWorker(new URL('./decode-worker.ts', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 12 } });
       w.on('message', (m: { id: number; result: Result }) => {
         const p = this.pending.get(m.id);
         this.pending.delete(m.id);

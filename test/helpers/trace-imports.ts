@@ -1,6 +1,9 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { expect, vi } from 'vitest';
+import { spawnNode } from './processes.ts';
 
 /** The module-resolve hook (trace-imports.mjs): every URL the process resolves, a line each, into TRACE_IMPORTS_FILE. */
 export const TRACE_HOOK = resolve(import.meta.dirname, 'trace-imports.mjs');
@@ -33,4 +36,21 @@ export async function traceImports(args: string[], o: { file: string; cwd?: stri
   // Nothing resolved through the hook leaves no file: the caller's assertions say what was expected.
   const lines = (await readFile(o.file, 'utf8').catch(() => '')).split('\n').filter(Boolean);
   return { code, stdout, stderr, lines };
+}
+
+/**
+ * A long-running `bondgate` command (an edge, a hub) under the trace hook: started, waited for until it prints `ready`
+ * and the trace holds a line matching each of `loaded` (modules that load after that line), then killed. Worker
+ * threads inherit the process's --import, so the trace holds what every thread resolved.
+ */
+export async function traceRunning(args: string[], o: { name: string; file: string; ready: RegExp; loaded: RegExp[]; env?: Record<string, string> }): Promise<string[]> {
+  const p = spawnNode(['--import', TRACE_HOOK, ...args], { name: o.name, env: { ...o.env, TRACE_IMPORTS_FILE: o.file } });
+  try {
+    await p.waitForOutput(o.ready, 120_000);
+    for (const re of o.loaded) await vi.waitFor(() => expect(readFileSync(o.file, 'utf8')).toMatch(re), { timeout: 20_000 });
+  } finally {
+    p.kill('SIGKILL');
+    await p.exited;
+  }
+  return readFileSync(o.file, 'utf8').split('\n').filter(Boolean);
 }
